@@ -1,0 +1,42 @@
+"""Login, logout and the current user."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+
+from app.auth import service
+from app.auth.deps import SESSION_COOKIE, CurrentUser
+from app.auth.schemas import LoginRequest, UserRead
+from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import Unauthorized, error_responses
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/login", responses=error_responses(Unauthorized))
+async def login(body: LoginRequest, response: Response, session: SessionDep, settings: SettingsDep) -> UserRead:
+    """Log in with e-mail and password; sets the session cookie."""
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    user, token = await service.login(session, body.email, body.password, ttl)
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=int(ttl.total_seconds()), httponly=True, samesite="lax",
+        secure=settings.environment == "production", path="/",
+    )
+    return UserRead.model_validate(user)
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, response: Response, session: SessionDep) -> None:
+    """End the current session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await service.logout(session, token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/me", responses=error_responses(Unauthorized))
+async def me(user: CurrentUser) -> UserRead:
+    """The logged-in user."""
+    return UserRead.model_validate(user)

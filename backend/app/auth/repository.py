@@ -1,0 +1,50 @@
+"""SQL for users and login sessions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Role, User, UserSession
+
+
+async def count_users(session: AsyncSession) -> int:
+    """How many users exist."""
+    return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def get_by_email(session: AsyncSession, email: str) -> User | None:
+    """A user by e-mail (case-insensitive)."""
+    return await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+async def add_user(session: AsyncSession, email: str, password_hash: str, role: Role) -> User:
+    """A new user (flushed)."""
+    user = User(email=email, password_hash=password_hash, role=role)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def add_session(
+    session: AsyncSession, user_id: uuid.UUID, token_hash: str, created_at: datetime, expires_at: datetime
+) -> None:
+    """A new login session."""
+    session.add(UserSession(user_id=user_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at))
+
+
+async def user_for_session(session: AsyncSession, token_hash: str, now: datetime) -> User | None:
+    """The active user of an unexpired session."""
+    return await session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash, UserSession.expires_at > now, User.is_active.is_(True))
+    )
+
+
+async def delete_session(session: AsyncSession, token_hash: str) -> None:
+    """End a login session."""
+    await session.execute(delete(UserSession).where(UserSession.token_hash == token_hash))

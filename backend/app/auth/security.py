@@ -1,0 +1,35 @@
+"""Password hashing (Argon2 through pwdlib) and session tokens (random, stored only as hashes)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from pwdlib import PasswordHash
+
+_hasher = PasswordHash.recommended()
+
+
+def hash_password(password: str) -> str:
+    """An Argon2 hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Whether ``password`` matches the stored hash."""
+    return _hasher.verify(password, password_hash)
+
+
+def new_token() -> str:
+    """A fresh random token for a cookie or an API token."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a token: enough to look it up, useless if it leaks."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def generate_password() -> str:
+    """A random password for the first admin when none is configured."""
+    return secrets.token_urlsafe(12)

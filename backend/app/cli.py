@@ -1,0 +1,114 @@
+"""The ``distillery`` command: run the service (serve, worker, migrate) and the engine's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app import __version__
+from app.core.config import Settings, get_settings
+
+cli = typer.Typer(
+    name="distillery",
+    help="Distillery: distill a teacher LLM into fine-tuning data and a small student model.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+@cli.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"distillery {__version__}")
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations and create the first admin of a new installation."""
+    from app.core.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings)
+    typer.echo(f"database is up to date ({'sqlite' if settings.is_sqlite else 'postgresql'})")
+    asyncio.run(_ensure_first_admin(settings))
+
+
+async def _ensure_first_admin(settings: Settings) -> None:
+    from app.auth.bootstrap import ADMIN_PASSWORD_FILE, bootstrap_admin
+
+    admin = await bootstrap_admin(settings)
+    if admin is None:
+        return
+    typer.echo(f"created the first admin: {admin.email}")
+    if admin.generated:
+        typer.echo(
+            f"its password is in {settings.data_dir / ADMIN_PASSWORD_FILE} (readable only by you); "
+            "change it after logging in"
+        )
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (HOST); loopback by default.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Run the API and the dashboard."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+        reload=reload, log_level=settings.log_level.lower(), access_log=False,
+    )
+
+
+@cli.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = "default,llm,gpu",
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes (WORKER_CONCURRENCY).")] = None,
+    beat: Annotated[bool, typer.Option(help="Also run the periodic scheduler in this worker.")] = False,
+) -> None:
+    """Run a Celery worker (prefork pool, fair scheduling)."""
+    from app.worker.app import celery_app
+
+    settings = get_settings()
+    argv = [
+        "worker", "--pool=prefork", "-O", "fair", f"--queues={queues}",
+        f"--concurrency={concurrency or settings.worker_concurrency}", f"--loglevel={settings.log_level}",
+    ]
+    if beat:
+        argv += ["--beat", f"--schedule={(settings.data_dir / 'celerybeat-schedule').resolve()}"]
+    celery_app.worker_main(argv)
+
+
+@cli.command()
+def beat() -> None:
+    """Run the periodic scheduler (the reconciler) on its own."""
+    from app.worker.app import celery_app
+
+    settings = get_settings()
+    celery_app.start(["beat", f"--loglevel={settings.log_level}"])
+
+
+@cli.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the OpenAPI schema (the dashboard's API types are generated from it)."""
+    from app.main import create_app
+
+    text = json.dumps(create_app().openapi(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+
+
+def main() -> None:
+    """Entry point of the ``distillery`` script."""
+    cli()

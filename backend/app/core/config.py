@@ -1,0 +1,105 @@
+"""The one place that reads the environment.
+
+Every setting has the conventional name users already have in their shells (``DATABASE_URL``,
+``REDIS_URL``, ``OPENAI_API_KEY``...) and is listed, with a comment, in ``.env.example``. A test keeps the
+two in step, and another checks that no other module reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "secret", "dev-secret-key"})
+EMBEDDED_DB_FILE = "distillery.db"
+EMBEDDED_BROKER_FILE = "broker.db"
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    """All settings of the service; see ``.env.example`` for what each one does."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Environment = "development"
+    log_level: str = "INFO"
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    frontend_dir: Path | None = None
+
+    database_url: str | None = None
+    database_pool_size: int = 10
+    redis_url: str | None = None
+    celery_broker_url: str | None = None
+    celery_result_backend: str | None = None
+    worker_concurrency: int = 2
+
+    secret_key: SecretStr = SecretStr("changethis")
+    first_admin_email: str = "admin@distillery.local"
+    first_admin_password: SecretStr | None = None
+    session_ttl_hours: int = 24 * 7
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    google_api_key: SecretStr | None = None
+    groq_api_key: SecretStr | None = None
+
+    config_dir: Path = Path("config")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production" and self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "SECRET_KEY is a placeholder; set a long random value (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))') before running with ENVIRONMENT=production"
+            )
+        if self.environment == "production" and self.first_admin_password is not None:
+            if self.first_admin_password.get_secret_value() in PLACEHOLDER_SECRETS:
+                raise ValueError("FIRST_ADMIN_PASSWORD is a placeholder; choose a real password")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when no database server is configured: SQLite file plus a broker that needs no server."""
+        return self.database_url is None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL; bare ``postgresql://`` URLs are given the asyncpg driver."""
+        if self.database_url is None:
+            return f"sqlite+aiosqlite:///{(self.data_dir / EMBEDDED_DB_FILE).resolve()}"
+        url = self.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+        return url
+
+    @property
+    def broker_url(self) -> str:
+        """Celery's broker: explicit, else Redis, else a SQLite file that needs no server."""
+        if self.celery_broker_url:
+            return self.celery_broker_url
+        if self.redis_url:
+            return self.redis_url
+        return f"sqla+sqlite:///{(self.data_dir / EMBEDDED_BROKER_FILE).resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the application database is SQLite."""
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

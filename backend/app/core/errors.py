@@ -1,0 +1,107 @@
+"""Typed errors with their status code, rendered in one place as ``{"error": ..., "detail": ...}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error response."""
+
+    error: str
+    detail: Any = None
+
+
+class AppError(Exception):
+    """Base of the errors the API turns into responses."""
+
+    status_code = 500
+    error = "internal_error"
+
+    def __init__(self, detail: Any = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(AppError):
+    """The request is well-formed but cannot be carried out as asked."""
+
+    status_code = 400
+    error = "bad_request"
+
+
+class Unauthorized(AppError):
+    """No valid credentials."""
+
+    status_code = 401
+    error = "unauthorized"
+
+
+class Forbidden(AppError):
+    """Valid credentials without the needed role."""
+
+    status_code = 403
+    error = "forbidden"
+
+
+class NotFound(AppError):
+    """The resource does not exist or is not visible to the caller."""
+
+    status_code = 404
+    error = "not_found"
+
+
+class Conflict(AppError):
+    """The request conflicts with the current state."""
+
+    status_code = 409
+    error = "conflict"
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (database, broker) is down."""
+
+    status_code = 503
+    error = "service_unavailable"
+
+
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the errors an endpoint can raise."""
+    return {e.status_code: {"model": ErrorBody, "description": e.__doc__ or e.error} for e in errors}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every failure in the one JSON shape; unexpected ones are logged, never leaked."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(ErrorBody(error=exc.error, detail=exc.detail).model_dump(), exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        return JSONResponse(ErrorBody(error="validation_error", detail=detail).model_dump(), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            ErrorBody(error=name, detail=exc.detail).model_dump(), exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(ErrorBody(error="internal_error", detail="unexpected server error").model_dump(), 500)

@@ -1,0 +1,70 @@
+"""The FastAPI application: API under /api/v1, docs at /docs, metrics at /metrics, dashboard at /."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.api import api_router
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_sessionmaker
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.metrics import MetricsMiddleware, metrics_response
+from app.worker.app import create_celery
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (the environment's by default)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Distillery API",
+        version=__version__,
+        description="Distill a teacher LLM into fine-tuning data and a small student model.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.celery = create_celery(settings)
+    install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware)
+    app.include_router(api_router)
+    app.add_route("/metrics", metrics_response, include_in_schema=False)
+    _mount_dashboard(app, settings.frontend_dir or REPO_ROOT / "frontend" / "out")
+    return app
+
+
+def _mount_dashboard(app: FastAPI, directory: Path) -> None:
+    if (directory / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=directory, html=True), name="dashboard")
+        return
+
+    @app.get("/", include_in_schema=False)
+    def _not_built() -> HTMLResponse:
+        # An API-only install is valid; say how to get the dashboard instead of a bare 404.
+        body = (
+            "<!doctype html><html><head><title>Distillery</title></head><body>"
+            "<h1>Distillery API</h1><p>The dashboard is not built in this installation. "
+            "Build it with <code>make frontend</code>, or use the API at <a href='/docs'>/docs</a>.</p>"
+            "</body></html>"
+        )
+        return HTMLResponse(body)

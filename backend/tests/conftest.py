@@ -1,0 +1,179 @@
+"""Fixtures: real SQLite and PostgreSQL databases, real Redis, the app over ASGI, real worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import redis
+from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
+
+from app.auth.bootstrap import bootstrap_admin
+from app.core.config import Settings
+from app.core.migrate import upgrade
+from app.main import create_app
+from tests.services import POSTGRES_HOST, POSTGRES_PORT, REDIS_HOST, REDIS_PORT, require
+
+ADMIN_EMAIL = "admin@test.local"
+ADMIN_PASSWORD = "correct horse battery staple"
+BIN = Path(sys.executable).parent
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test, never read from the developer's .env."""
+    values: dict[str, object] = {
+        "environment": "test",
+        "data_dir": data_dir,
+        "first_admin_email": ADMIN_EMAIL,
+        "first_admin_password": SecretStr(ADMIN_PASSWORD),
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a subprocess build the same settings."""
+    # Nothing of the developer's own settings may leak into the subprocess.
+    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    env.update(
+        ENVIRONMENT=settings.environment, DATA_DIR=str(settings.data_dir), LOG_LEVEL="INFO",
+        FIRST_ADMIN_EMAIL=settings.first_admin_email, FIRST_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        PYTHONUNBUFFERED="1",
+    )
+    if settings.database_url:
+        env["DATABASE_URL"] = settings.database_url
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    return env
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """The embedded default: SQLite database and SQLite broker in a temporary folder."""
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    require("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
+    name = f"distillery_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own (flushed before and after)."""
+    require("Redis", REDIS_HOST, REDIS_PORT)
+    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/13"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def server_settings(tmp_path: Path, postgres_url: str, redis_url: str) -> Settings:
+    """Production-like: PostgreSQL database and Redis broker."""
+    return make_settings(tmp_path / "data", database_url=postgres_url, redis_url=redis_url)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """Each test runs on the embedded default and on PostgreSQL + Redis."""
+    name = "sqlite_settings" if request.param == "embedded" else "server_settings"
+    settings: Settings = request.getfixturevalue(name)
+    return settings
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every migration (Alembic runs its own loop, so in a thread) and create the first admin."""
+    await asyncio.to_thread(upgrade, settings)
+    await bootstrap_admin(settings)
+
+
+@asynccontextmanager
+async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app, started with its lifespan, behind an HTTP client."""
+    app = create_app(settings)
+    async with LifespanManager(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        yield client
+
+
+async def login(client: httpx.AsyncClient, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
+    """Log ``client`` in (its cookie jar keeps the session)."""
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+
+
+class WorkerProcess:
+    """A real ``distillery worker`` subprocess, stopped when the test ends."""
+
+    def __init__(self, settings: Settings, log: Path, *extra: str) -> None:
+        self.log = log
+        self._file = log.open("wb")
+        self.proc = subprocess.Popen(
+            [str(BIN / "distillery"), "worker", "--concurrency", "1", *extra],
+            env=settings_env(settings), cwd=settings.data_dir.parent, stdout=self._file,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until the worker says it is ready."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if b" ready." in self.log.read_bytes():
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"worker exited early:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        raise AssertionError(f"worker not ready after {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        """Warm shutdown, then kill whatever is left of its process group."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self._file.close()
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[object]:
+    """Start real worker processes for the given settings."""
+    started: list[WorkerProcess] = []
+
+    def _start(settings: Settings, *extra: str) -> WorkerProcess:
+        worker = WorkerProcess(settings, tmp_path / f"worker-{len(started)}.log", *extra)
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield _start
+    for worker in started:
+        worker.stop()

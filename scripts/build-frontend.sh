@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the dashboard's packages and build its static export into frontend/out; a no-op when the
+# sources have not changed since the last build.
+set -euo pipefail
+cd "$(dirname "$0")/../frontend"
+export NEXT_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed to build the dashboard" >&2; exit 1; }
+want=$(find src public package.json package-lock.json next.config.* tsconfig.json postcss.config.* \
+  -type f 2>/dev/null | sort | xargs sha256sum | sha256sum | cut -c1-16)
+if [ -f out/.built ] && [ "$(cat out/.built)" = "$want" ]; then
+  exit 0
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "building the dashboard"
+npm run build --silent
+echo "$want" > out/.built
