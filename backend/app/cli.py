@@ -20,6 +20,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 
+
 @cli.command()
 def version() -> None:
     """Print the version."""
@@ -62,8 +63,13 @@ def serve(
 
     settings = get_settings()
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-        reload=reload, log_level=settings.log_level.lower(), access_log=False,
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+        log_level=settings.log_level.lower(),
+        access_log=False,
     )
 
 
@@ -78,8 +84,13 @@ def worker(
 
     settings = get_settings()
     argv = [
-        "worker", "--pool=prefork", "-O", "fair", f"--queues={queues}",
-        f"--concurrency={concurrency or settings.worker_concurrency}", f"--loglevel={settings.log_level}",
+        "worker",
+        "--pool=prefork",
+        "-O",
+        "fair",
+        f"--queues={queues}",
+        f"--concurrency={concurrency or settings.worker_concurrency}",
+        f"--loglevel={settings.log_level}",
     ]
     if beat:
         argv += ["--beat", f"--schedule={(settings.data_dir / 'celerybeat-schedule').resolve()}"]

@@ -41,7 +41,8 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "log_level": "WARNING",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    # model_validate skips the environment and .env sources: only these values count.
+    return Settings.model_validate(values)
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -49,8 +50,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
     # Nothing of the developer's own settings may leak into the subprocess.
     env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     env.update(
-        ENVIRONMENT=settings.environment, DATA_DIR=str(settings.data_dir), LOG_LEVEL="INFO",
-        FIRST_ADMIN_EMAIL=settings.first_admin_email, FIRST_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        ENVIRONMENT=settings.environment,
+        DATA_DIR=str(settings.data_dir),
+        LOG_LEVEL="INFO",
+        FIRST_ADMIN_EMAIL=settings.first_admin_email,
+        FIRST_ADMIN_PASSWORD=ADMIN_PASSWORD,
         PYTHONUNBUFFERED="1",
     )
     if settings.database_url:
@@ -71,7 +75,9 @@ async def postgres_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database, dropped afterwards."""
     require("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
     name = f"distillery_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="postgres")
+    admin = await asyncpg.connect(
+        host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="postgres"
+    )
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
@@ -116,9 +122,10 @@ async def migrate(settings: Settings) -> None:
 async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The app, started with its lifespan, behind an HTTP client."""
     app = create_app(settings)
-    async with LifespanManager(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
         yield client
 
 
@@ -136,8 +143,11 @@ class WorkerProcess:
         self._file = log.open("wb")
         self.proc = subprocess.Popen(
             [str(BIN / "distillery"), "worker", "--concurrency", "1", *extra],
-            env=settings_env(settings), cwd=settings.data_dir.parent, stdout=self._file,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            env=settings_env(settings),
+            cwd=settings.data_dir.parent,
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:

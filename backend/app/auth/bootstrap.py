@@ -6,7 +6,7 @@ from app.auth.service import FirstAdmin, ensure_first_admin
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 
-ADMIN_PASSWORD_FILE = "initial-admin-password"
+ADMIN_PASSWORD_FILE = "initial-admin-password"  # noqa: S105  (a file name, not a secret)
 
 
 async def bootstrap_admin(settings: Settings) -> FirstAdmin | None:

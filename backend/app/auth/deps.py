@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -26,7 +26,7 @@ async def current_user(request: Request, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_role(*roles: Role) -> object:
+def require_role(*roles: Role) -> Any:
     """A dependency that lets only ``roles`` through."""
 
     async def _check(user: CurrentUser) -> User:

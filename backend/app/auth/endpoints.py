@@ -16,13 +16,20 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login", responses=error_responses(Unauthorized))
-async def login(body: LoginRequest, response: Response, session: SessionDep, settings: SettingsDep) -> UserRead:
+async def login(
+    body: LoginRequest, response: Response, session: SessionDep, settings: SettingsDep
+) -> UserRead:
     """Log in with e-mail and password; sets the session cookie."""
     ttl = timedelta(hours=settings.session_ttl_hours)
     user, token = await service.login(session, body.email, body.password, ttl)
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=int(ttl.total_seconds()), httponly=True, samesite="lax",
-        secure=settings.environment == "production", path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        path="/",
     )
     return UserRead.model_validate(user)
 

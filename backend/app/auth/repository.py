@@ -33,7 +33,9 @@ async def add_session(
     session: AsyncSession, user_id: uuid.UUID, token_hash: str, created_at: datetime, expires_at: datetime
 ) -> None:
     """A new login session."""
-    session.add(UserSession(user_id=user_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at))
+    session.add(
+        UserSession(user_id=user_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at)
+    )
 
 
 async def user_for_session(session: AsyncSession, token_hash: str, now: datetime) -> User | None:

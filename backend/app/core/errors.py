@@ -104,4 +104,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return JSONResponse(ErrorBody(error="internal_error", detail="unexpected server error").model_dump(), 500)
+        return JSONResponse(
+            ErrorBody(error="internal_error", detail="unexpected server error").model_dump(), 500
+        )

@@ -7,7 +7,7 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_REQUESTS = Counter(
     "distillery_http_requests_total", "HTTP requests answered by the API.", ["method", "route", "status"]
@@ -32,9 +32,9 @@ class MetricsMiddleware:
             return
         status = {"code": 500}
 
-        async def _send(message: dict[str, object]) -> None:
+        async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = int(message["status"])  # type: ignore[call-overload]
+                status["code"] = int(message["status"])
             await send(message)
 
         start = time.perf_counter()

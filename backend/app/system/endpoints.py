@@ -59,7 +59,9 @@ async def list_tasks(
     )
     return Page(
         items=[TaskRecordRead.model_validate(r) for r in rows],
-        total=total, page=pagination.page, page_size=pagination.page_size,
+        total=total,
+        page=pagination.page,
+        page_size=pagination.page_size,
     )
 
 

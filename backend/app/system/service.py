@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psutil
 from kombu import Connection
@@ -48,7 +49,8 @@ async def check_broker(settings: Settings) -> Check:
 def _connect_broker(url: str) -> None:
     with Connection(url, connect_timeout=CHECK_TIMEOUT_S) as conn:
         conn.ensure_connection(max_retries=1)
-        conn.default_channel.queue_declare("default", passive=False, durable=True)
+        channel: Any = conn.default_channel  # kombu's stubs lack the virtual channel's methods
+        channel.queue_declare("default", passive=False, durable=True)
 
 
 def _reason(exc: BaseException) -> str:
@@ -72,8 +74,13 @@ async def system_status(session: AsyncSession, settings: Settings) -> SystemStat
     now = utcnow()
     workers = [
         WorkerInfo(
-            worker=w.worker, hostname=w.hostname, pid=w.pid, queues=[q for q in w.queues.split(",") if q],
-            started_at=w.started_at, last_seen=w.last_seen, alive=now - _aware(w.last_seen) < WORKER_STALE_AFTER,
+            worker=w.worker,
+            hostname=w.hostname,
+            pid=w.pid,
+            queues=[q for q in w.queues.split(",") if q],
+            started_at=w.started_at,
+            last_seen=w.last_seen,
+            alive=now - _aware(w.last_seen) < WORKER_STALE_AFTER,
         )
         for w in await repository.list_heartbeats(session)
     ]

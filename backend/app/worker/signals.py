@@ -65,8 +65,12 @@ async def _beat(node: str, queues: str, started: datetime) -> None:
     try:
         async with create_sessionmaker(engine)() as session:
             await upsert_heartbeat(
-                session, worker=node, hostname=socket.gethostname(), pid=os.getpid(),
-                queues=queues, started_at=started,
+                session,
+                worker=node,
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
+                queues=queues,
+                started_at=started,
             )
             await session.commit()
     finally:

@@ -1,0 +1,58 @@
+# Distillery — one entry point for development tasks. `make test` installs what it needs and runs
+# every check: lint, types, the browser tests and the Python tests (SQLite, PostgreSQL, Redis, workers).
+.PHONY: dev install install-dev frontend services chromium lint typecheck test test-python test-e2e \
+        gen-client migrate revision clean
+
+VENV := .venv
+PY := $(VENV)/bin/python
+export NEXT_TELEMETRY_DISABLED := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+dev:
+	./start-dev.sh
+
+install:
+	scripts/install-python.sh
+
+install-dev:
+	scripts/install-python.sh --dev
+
+frontend:
+	scripts/build-frontend.sh
+
+services:
+	scripts/ensure-services.sh
+
+chromium:
+	scripts/ensure-chromium.sh
+
+lint: install-dev frontend
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd frontend && npm run --silent lint
+
+typecheck: install-dev frontend
+	$(VENV)/bin/mypy backend/app backend/tests distillation/src distillation/tests
+	cd frontend && npm run --silent typecheck
+	cd frontend && npm run --silent check:api
+
+test-e2e: install-dev frontend chromium
+	cd frontend && npm run --silent test:e2e
+
+test-python: install-dev services
+	$(VENV)/bin/pytest
+
+# The Python suite runs last so its summary line closes the output.
+test: lint typecheck test-e2e test-python
+
+gen-client: install-dev
+	cd frontend && npm run gen:api
+
+migrate: install
+	$(VENV)/bin/distillery migrate
+
+revision: install-dev
+	cd backend && ../$(VENV)/bin/alembic revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf frontend/out frontend/.next .mypy_cache .ruff_cache .pytest_cache
