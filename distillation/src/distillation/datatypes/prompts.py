@@ -1,0 +1,130 @@
+"""Typed entry points to the generation prompts: one function per stage, all returning RenderedPrompt."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from distillation.datatypes.base import DataType
+from distillation.datatypes.policy import ReasoningTrace, TaskPolicy, seed_pair_schema
+from distillation.datatypes.templates import PromptRenderer, RenderedPrompt, default_renderer
+from distillation.scenarios import Scenario
+
+
+def teacher_seed_prompt(
+    datatype: DataType[Any],
+    scenario: Scenario,
+    *,
+    instruction: str | None = None,
+    labels: Sequence[str] | None = None,
+    renderer: PromptRenderer | None = None,
+) -> RenderedPrompt:
+    """Prompt the teacher for one seed example shaped by ``scenario``.
+
+    Args:
+        datatype: The data type to produce (its schema and guidance go into the prompt).
+        scenario: The drawn scenario.
+        instruction: What the dataset trains for, in the user's words.
+        labels: Allowed labels (classification, NER).
+        renderer: Renderer with user template overrides; the built-in one by default.
+    """
+    return (renderer or default_renderer()).render(
+        "teacher_seed",
+        datatype=datatype.prompt_info(),
+        scenario=scenario.model_dump(),
+        instruction=instruction,
+        labels=list(labels) if labels else None,
+    )
+
+
+def student_bulk_prompt(
+    datatype: DataType[Any],
+    scenario: Scenario,
+    policy: TaskPolicy,
+    exemplars: Sequence[BaseModel | Mapping[str, Any]],
+    *,
+    instruction: str | None = None,
+    labels: Sequence[str] | None = None,
+    renderer: PromptRenderer | None = None,
+) -> RenderedPrompt:
+    """Prompt the student for one new example from the task policy and few-shot exemplars."""
+    return (renderer or default_renderer()).render(
+        "student_bulk",
+        datatype=datatype.prompt_info(),
+        scenario=scenario.model_dump(),
+        policy=policy.model_dump(),
+        exemplars=[_plain(exemplar) for exemplar in exemplars],
+        instruction=instruction,
+        labels=list(labels) if labels else None,
+    )
+
+
+def policy_extraction_prompt(
+    datatype: DataType[Any],
+    seeds: Sequence[BaseModel | Mapping[str, Any]],
+    *,
+    instruction: str | None = None,
+    renderer: PromptRenderer | None = None,
+) -> RenderedPrompt:
+    """Prompt a model to extract the :class:`TaskPolicy` shared by the teacher's seed examples."""
+    return (renderer or default_renderer()).render(
+        "policy_extraction",
+        datatype=datatype.prompt_info(),
+        seeds=[_plain(seed) for seed in seeds],
+        instruction=instruction,
+        schema_json=_schema_json(TaskPolicy.model_json_schema()),
+    )
+
+
+def amplify_trace_prompt(
+    instruction: str, seed: Mapping[str, Any], *, renderer: PromptRenderer | None = None
+) -> RenderedPrompt:
+    """Prompt the teacher for the chain of thought behind one seed ``{input, output}`` pair."""
+    return (renderer or default_renderer()).render(
+        "amplify_trace",
+        instruction=instruction,
+        seed=dict(seed),
+        schema_json=_schema_json(ReasoningTrace.model_json_schema()),
+    )
+
+
+def amplify_prompt(
+    instruction: str,
+    policy: TaskPolicy,
+    exemplars: Sequence[Mapping[str, Any]],
+    *,
+    variation: int,
+    response_model: type[BaseModel] | None = None,
+    renderer: PromptRenderer | None = None,
+) -> RenderedPrompt:
+    """Prompt for one new ``{input, output}`` pair in seed-amplification mode.
+
+    Args:
+        instruction: The user's instruction (system prompt of the task).
+        policy: Policy extracted from the seeds.
+        exemplars: Seeds with their traces: ``{input, output, reasoning}``.
+        variation: Index of the pair being written; keeps requests distinct (and cache keys apart).
+        response_model: When outputs must satisfy a pydantic model, its schema constrains ``output``.
+        renderer: Renderer with user template overrides.
+    """
+    return (renderer or default_renderer()).render(
+        "amplify",
+        instruction=instruction,
+        policy=policy.model_dump(),
+        exemplars=[dict(exemplar) for exemplar in exemplars],
+        variation=variation,
+        schema_json=_schema_json(seed_pair_schema(response_model)),
+    )
+
+
+def _plain(item: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json", exclude_none=True)
+    return dict(item)
+
+
+def _schema_json(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, ensure_ascii=False, indent=2)
