@@ -1,0 +1,1 @@
+"""Provider adapters: authentication, SDK clients and error mapping (one module per provider)."""

@@ -1,0 +1,79 @@
+"""Anthropic Messages API through the official `anthropic` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from distillation.providers.adapters._http import (
+    keyword_names,
+    map_sdk_error,
+    read_json,
+    sdk_http_client,
+    split_params,
+)
+from distillation.providers.base import import_sdk
+from distillation.providers.credentials import Credentials
+from distillation.providers.errors import ConfigurationError
+from distillation.providers.types import ChatRequest, Completion
+from distillation.providers.wire.anthropic import message_params, parse_message
+
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+
+
+class AnthropicAdapter:
+    """Messages through the official SDK with its retries off; schemas through a forced tool call.
+
+    Args:
+        model: The model name, e.g. "claude-sonnet-4-5".
+        credentials: `api_key` (required), optional `base_url` and `headers`.
+        default_max_tokens: Sent when the request has no `max_tokens` (the API requires one).
+        http_client: "aiohttp" (default) or "httpx".
+    """
+
+    provider = "anthropic"
+    native_schema = True
+
+    def __init__(
+        self,
+        model: str,
+        credentials: Credentials,
+        *,
+        default_max_tokens: int = 4096,
+        http_client: str = "aiohttp",
+    ) -> None:
+        self._sdk = import_sdk("anthropic", self.provider, "anthropic", "anthropic")
+        self.model = model
+        self._default_max_tokens = default_max_tokens
+        # Key and URL are explicit so that the SDK never reads environment variables or profiles.
+        self._client = self._sdk.AsyncAnthropic(
+            api_key=credentials.require_key(self.provider, "ANTHROPIC_API_KEY"),
+            base_url=credentials.base_url or ANTHROPIC_BASE_URL,
+            default_headers=dict(credentials.headers) or None,
+            max_retries=0,
+            http_client=sdk_http_client(self._sdk, http_client),
+        )
+        self._known = keyword_names(self._client.messages.create)
+
+    async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
+        """Sends one messages request (see `ProviderAdapter.complete`)."""
+        params = message_params(self.model, request, default_max_tokens=self._default_max_tokens)
+        try:
+            kwargs = split_params(params, self._known)
+            raw = await self._client.messages.with_raw_response.create(**kwargs, timeout=time_limit + 1)
+        except self._sdk.AnthropicError as exc:
+            raise map_sdk_error(self._sdk, exc) from exc
+        body = read_json(raw.http_response.content)
+        return parse_message(body, request, raw.headers.get("request-id"))
+
+    async def aclose(self) -> None:
+        """Closes the SDK client and its connection pool."""
+        await self._client.close()
+
+
+def make_anthropic(model: str, credentials: Credentials, options: Mapping[str, Any]) -> AnthropicAdapter:
+    """Factory for `anthropic:<model>`; options: `default_max_tokens`, `http_client`."""
+    unknown = set(options) - {"default_max_tokens", "http_client"}
+    if unknown:
+        raise ConfigurationError(f"unknown anthropic options {sorted(unknown)}")
+    return AnthropicAdapter(model, credentials, **options)

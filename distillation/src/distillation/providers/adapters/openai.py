@@ -1,0 +1,118 @@
+"""OpenAI and OpenAI-compatible servers (Ollama, vLLM, llama.cpp server, LM Studio, Groq, Together)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from distillation.providers.adapters._http import (
+    keyword_names,
+    map_sdk_error,
+    read_json,
+    sdk_http_client,
+    split_params,
+)
+from distillation.providers.base import import_sdk
+from distillation.providers.credentials import Credentials
+from distillation.providers.errors import ConfigurationError
+from distillation.providers.types import ChatRequest, Completion
+from distillation.providers.wire.openai import SchemaMode, chat_params, parse_chat
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+# Servers such as Ollama or vLLM ignore the key, but the SDK refuses to start without one.
+PLACEHOLDER_KEY = "not-needed"
+_SCHEMA_MODES = ("json_schema", "json_object", "prompt")
+
+
+class OpenAIAdapter:
+    """Chat completions through the official `openai` SDK, with the SDK's retries off.
+
+    Args:
+        model: The model name sent to the server.
+        credentials: Key, base URL, organization, project, headers.
+        provider: "openai" or "openai-compatible" (the id prefix, also used in error messages).
+        schema_mode: "json_schema" (native), "json_object" (JSON mode, schema checked by us) or
+            "prompt" (schema only in the prompt), for servers without JSON-schema support.
+        http_client: "aiohttp" (default, faster under concurrency) or "httpx".
+        max_tokens_field: `max_completion_tokens` for OpenAI, `max_tokens` for most other servers.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        credentials: Credentials,
+        *,
+        provider: str = "openai",
+        schema_mode: SchemaMode = "json_schema",
+        http_client: str = "aiohttp",
+        max_tokens_field: str = "max_completion_tokens",
+    ) -> None:
+        if schema_mode not in _SCHEMA_MODES:
+            raise ConfigurationError(f"structured_output must be one of {_SCHEMA_MODES}, not {schema_mode!r}")
+        self._sdk = import_sdk("openai", provider, "openai", "openai")
+        self.provider = provider
+        self.model = model
+        self.native_schema = schema_mode == "json_schema"
+        self._schema_mode: SchemaMode = schema_mode
+        self._max_tokens_field = max_tokens_field
+        self._client = self._make_client(credentials, http_client)
+        self._known = keyword_names(self._client.chat.completions.create)
+
+    def _make_client(self, credentials: Credentials, kind: str) -> Any:
+        if self.provider == "openai":
+            api_key = credentials.require_key(self.provider, "OPENAI_API_KEY")
+            base_url = credentials.base_url or OPENAI_BASE_URL
+        else:
+            api_key = credentials.api_key or PLACEHOLDER_KEY
+            base_url = credentials.require_base_url(self.provider, "the provider's base_url")
+        # Every value is passed explicitly so that the SDK never falls back to environment variables.
+        return self._sdk.AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            organization=credentials.organization,
+            project=credentials.project,
+            default_headers=dict(credentials.headers) or None,
+            max_retries=0,
+            http_client=sdk_http_client(self._sdk, kind),
+        )
+
+    async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
+        """Sends one chat-completions request (see `ProviderAdapter.complete`)."""
+        params = chat_params(
+            self.model, request, schema_mode=self._schema_mode, max_tokens_field=self._max_tokens_field
+        )
+        try:
+            # The raw response skips the SDK's pydantic model construction, the main per-request CPU cost.
+            create = self._client.chat.completions.with_raw_response.create
+            raw = await create(**split_params(params, self._known), timeout=time_limit + 1)
+        except self._sdk.OpenAIError as exc:
+            raise map_sdk_error(self._sdk, exc) from exc
+        return parse_chat(read_json(raw.http_response.content), raw.headers.get("x-request-id"))
+
+    async def aclose(self) -> None:
+        """Closes the SDK client and its connection pool."""
+        await self._client.close()
+
+
+def make_openai(model: str, credentials: Credentials, options: Mapping[str, Any]) -> OpenAIAdapter:
+    """Factory for `openai:<model>`; options: `http_client`."""
+    _check_options(options, {"http_client"})
+    return OpenAIAdapter(model, credentials, **options)
+
+
+def make_openai_compatible(model: str, credentials: Credentials, options: Mapping[str, Any]) -> OpenAIAdapter:
+    """Factory for `openai-compatible:<model>` (needs `base_url`).
+
+    Options: `structured_output` ("json_schema", "json_object", "prompt"), `http_client`, `max_tokens_field`.
+    """
+    _check_options(options, {"structured_output", "http_client", "max_tokens_field"})
+    kwargs = dict(options)
+    schema_mode = kwargs.pop("structured_output", "json_schema")
+    kwargs.setdefault("max_tokens_field", "max_tokens")
+    return OpenAIAdapter(model, credentials, provider="openai-compatible", schema_mode=schema_mode, **kwargs)
+
+
+def _check_options(options: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = set(options) - allowed
+    if unknown:
+        raise ConfigurationError(f"unknown options {sorted(unknown)}; allowed: {sorted(allowed)}")

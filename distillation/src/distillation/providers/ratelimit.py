@@ -1,0 +1,188 @@
+"""Rate limits (requests and tokens per window) and the adaptive concurrency cap.
+
+Limits are sliding windows over a log of (time, cost) entries: exact (no 2x bursts at window
+edges, unlike fixed windows or full token buckets) and O(1) amortized per request even for token
+costs in the millions, because each request is one entry carrying its cost. `MemoryLimiter` keeps
+the log in the process; `RedisLimiter` (distillation.providers.redis_limiter) keeps the same log in
+Redis so that every worker shares one budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from distillation.providers.types import Outcome
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Limits for one provider/model (or one account, through `key`).
+
+    Attributes:
+        requests_per_minute: Requests allowed per window (`None`: unlimited).
+        tokens_per_minute: Tokens allowed per window; each request reserves its estimated input
+            tokens plus `max_tokens`, as providers count them.
+        max_concurrency: Cap on requests in flight in this process.
+        min_concurrency: Floor of the adaptive cap.
+        adaptive: Halve the cap on 429s and recover additively.
+        period_s: Window length; 60 for per-minute limits (tests shrink it).
+        key: Limiter key override; defaults to the "provider:model" id.
+    """
+
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    max_concurrency: int = 16
+    min_concurrency: int = 1
+    adaptive: bool = True
+    period_s: float = 60.0
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_concurrency <= self.max_concurrency:
+            raise ValueError("need 1 <= min_concurrency <= max_concurrency")
+        if self.period_s <= 0:
+            raise ValueError("period_s must be positive")
+
+    def costs(self, tokens: int) -> list[tuple[str, int, int]]:
+        """The (name, limit, cost) triples one request takes."""
+        parts = []
+        if self.requests_per_minute is not None:
+            parts.append(("req", self.requests_per_minute, 1))
+        if self.tokens_per_minute is not None:
+            parts.append(("tok", self.tokens_per_minute, max(1, tokens)))
+        return parts
+
+
+class Limiter(Protocol):
+    """Shared rate-limit storage (in-process or Redis)."""
+
+    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
+        """Takes every cost if all fit; returns 0.0 when granted, else the seconds to wait."""
+        ...
+
+
+async def acquire(limiter: Limiter, key: str, rate: RateLimit, tokens: int) -> float:
+    """Waits until `rate` allows one request of `tokens` tokens; returns the seconds waited."""
+    parts = rate.costs(tokens)
+    if not parts:
+        return 0.0
+    started = time.monotonic()
+    while True:
+        wait = await limiter.try_acquire(key, parts, rate.period_s)
+        if wait <= 0:
+            return time.monotonic() - started
+        # Polling a shared store (Redis) has no event to wait on; jitter keeps waiters woken by the
+        # same expiry from racing at once.
+        await asyncio.sleep(wait + random.uniform(0.0, min(0.05, wait)))
+
+
+class _Window:
+    __slots__ = ("entries", "used")
+
+    def __init__(self) -> None:
+        self.entries: deque[tuple[float, int]] = deque()
+        self.used = 0
+
+    def wait_for(self, now: float, period: float, limit: int, cost: int) -> float:
+        while self.entries and self.entries[0][0] <= now - period:
+            self.used -= self.entries.popleft()[1]
+        need = self.used + min(cost, limit) - limit
+        if need <= 0:
+            return 0.0
+        freed = 0
+        for stamp, amount in self.entries:
+            freed += amount
+            if freed >= need:
+                return stamp + period - now
+        return period  # unreachable while used == sum(entries); kept as a safe bound
+
+    def take(self, now: float, cost: int) -> None:
+        self.entries.append((now, cost))
+        self.used += cost
+
+
+class MemoryLimiter:
+    """In-process sliding-window limiter (the default)."""
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[str, str], _Window] = {}
+
+    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
+        """See `Limiter.try_acquire`."""
+        now = time.monotonic()
+        windows = [self._windows.setdefault((key, name), _Window()) for name, _, _ in parts]
+        wait = max(
+            w.wait_for(now, period_s, limit, cost) for w, (_, limit, cost) in zip(windows, parts, strict=True)
+        )
+        if wait > 0:
+            return wait
+        for window, (_, limit, cost) in zip(windows, parts, strict=True):
+            window.take(now, min(cost, limit))
+        return 0.0
+
+
+DEFAULT_LIMITER = MemoryLimiter()
+
+
+class AdaptiveConcurrency:
+    """A semaphore whose size halves on a 429 and grows back by one per window of successes (AIMD).
+
+    Only the first 429 among requests started under the current cap halves it again: a burst of
+    429s from one cohort of in-flight requests counts as one congestion signal, as in TCP.
+    """
+
+    def __init__(self, max_limit: int, min_limit: int = 1, adaptive: bool = True) -> None:
+        self._max, self._min, self._adaptive = max_limit, min_limit, adaptive
+        self._limit = float(max_limit)
+        self._in_flight = 0
+        self._epoch = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def limit(self) -> int:
+        """The current cap."""
+        return max(self._min, int(self._limit))
+
+    @property
+    def in_flight(self) -> int:
+        """Requests holding a slot."""
+        return self._in_flight
+
+    async def acquire(self) -> int:
+        """Waits for a slot; returns the epoch to hand back to `release`."""
+        if self._in_flight < self.limit and not self._waiters:
+            self._in_flight += 1
+            return self._epoch
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._in_flight -= 1  # the slot was handed over just as we were cancelled
+                self._wake()
+            raise
+        return self._epoch
+
+    def release(self, epoch: int, outcome: Outcome) -> None:
+        """Frees a slot and adapts the cap to how the attempt ended."""
+        self._in_flight -= 1
+        if self._adaptive and outcome is Outcome.RATE_LIMITED and epoch == self._epoch:
+            self._limit = max(float(self._min), self._limit / 2)
+            self._epoch += 1
+        elif self._adaptive and outcome is Outcome.OK and self._limit < self._max:
+            self._limit = min(float(self._max), self._limit + 1 / self._limit)
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self._in_flight < self.limit:
+            future = self._waiters.popleft()
+            if not future.done():
+                self._in_flight += 1
+                future.set_result(None)

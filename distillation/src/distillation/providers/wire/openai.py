@@ -1,0 +1,93 @@
+"""OpenAI chat-completions wire format (also spoken by vLLM, llama.cpp, Ollama, LM Studio, Groq, ...).
+
+Pure functions over plain dicts: no SDK, no I/O, so the same code serves the SDK adapters, the
+in-process llama.cpp adapter and the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from distillation.providers.errors import InvalidResponseError
+from distillation.providers.types import ChatRequest, Completion, FinishReason, Usage
+
+SchemaMode = Literal["json_schema", "json_object", "prompt"]
+
+_FINISH: dict[str, FinishReason] = {
+    "stop": "stop",
+    "tool_calls": "stop",
+    "function_call": "stop",
+    "length": "length",
+    "content_filter": "content_filter",
+}
+
+
+def chat_params(
+    model: str,
+    request: ChatRequest,
+    *,
+    schema_mode: SchemaMode = "json_schema",
+    max_tokens_field: str = "max_completion_tokens",
+) -> dict[str, Any]:
+    """Builds the JSON body of `POST /chat/completions`."""
+    params: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+    }
+    optional = {
+        max_tokens_field: request.max_tokens,
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "seed": request.seed,
+        "stop": list(request.stop) if request.stop else None,
+    }
+    params.update({k: v for k, v in optional.items() if v is not None})
+    if request.response_schema is not None and schema_mode != "prompt":
+        params["response_format"] = response_format(request, schema_mode)
+    params.update(request.provider_options)
+    return params
+
+
+def response_format(request: ChatRequest, schema_mode: SchemaMode) -> dict[str, Any]:
+    """The `response_format` field for a structured request."""
+    if schema_mode == "json_object":
+        return {"type": "json_object"}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": request.schema_name, "schema": request.response_schema, "strict": False},
+    }
+
+
+def parse_chat(body: Any, request_id: str | None = None) -> Completion:
+    """Reads a chat-completions response body; raises `InvalidResponseError` if it is not one."""
+    try:
+        choice = body["choices"][0]
+        message = choice.get("message") or {}
+        raw_finish = choice.get("finish_reason")
+        usage = parse_usage(body.get("usage") or {})
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise InvalidResponseError(f"not a chat completion: {exc!r}") from exc
+    text = message.get("content") or ""
+    finish = _FINISH.get(raw_finish or "stop", "other")
+    if message.get("refusal"):
+        text, finish = message["refusal"], "content_filter"
+    return Completion(
+        text=text,
+        finish_reason=finish,
+        usage=usage,
+        raw_finish_reason=raw_finish,
+        response_model=body.get("model"),
+        request_id=request_id or body.get("id"),
+    )
+
+
+def parse_usage(usage: dict[str, Any]) -> Usage:
+    """Reads the `usage` object (reasoning tokens are already inside `completion_tokens`)."""
+    prompt_details = usage.get("prompt_tokens_details") or {}
+    completion_details = usage.get("completion_tokens_details") or {}
+    return Usage(
+        input_tokens=int(usage.get("prompt_tokens") or 0),
+        output_tokens=int(usage.get("completion_tokens") or 0),
+        cached_input_tokens=int(prompt_details.get("cached_tokens") or 0),
+        reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
+    )

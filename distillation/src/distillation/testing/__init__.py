@@ -1,0 +1,39 @@
+"""Test helpers shipped with the library: a fake provider server and its behaviour scripts."""
+
+from distillation.testing.fake_server import FakeProviderServer
+from distillation.testing.scripts import (
+    Behavior,
+    RecordedRequest,
+    Script,
+    chain,
+    content_filter,
+    every,
+    fail_first,
+    hang,
+    length,
+    ok,
+    randomly,
+    rate_limited,
+    sequence,
+    server_error,
+    when,
+)
+
+__all__ = [
+    "Behavior",
+    "FakeProviderServer",
+    "RecordedRequest",
+    "Script",
+    "chain",
+    "content_filter",
+    "every",
+    "fail_first",
+    "hang",
+    "length",
+    "ok",
+    "randomly",
+    "rate_limited",
+    "sequence",
+    "server_error",
+    "when",
+]

@@ -1,0 +1,270 @@
+"""A fake LLM provider: a real HTTP server on 127.0.0.1 speaking three wire formats.
+
+It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic
+messages (`POST /v1/messages`) and Gemini generateContent
+(`POST /v1beta/models/{model}:generateContent`), so the real SDKs can be tested against it. Each
+request is logged and answered according to a script (see `distillation.testing.scripts`):
+latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
+exact usage. It runs its own event loop in a background thread (a raw aiohttp low-level server,
+well under a millisecond per request), so sync code, async tests and benchmarks can all use it.
+
+Example:
+    >>> with FakeProviderServer(fail_first(1, rate_limited(retry_after=1))) as server:  # doctest: +SKIP
+    ...     client = openai.OpenAI(base_url=server.openai_base_url, api_key="test")
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from types import TracebackType
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
+from distillation.testing.scripts import (
+    Behavior,
+    RecordedRequest,
+    Script,
+    chain,
+    hang,
+    randomly,
+    rate_limited,
+    server_error,
+)
+
+_JSON = "application/json"
+
+
+class FakeProviderServer:
+    """A scriptable fake provider on a random free port of 127.0.0.1.
+
+    Args:
+        script: Picks the behaviour of each request; None answers every request normally.
+        default: The behaviour when the script returns None.
+        models: Model ids listed by `GET /v1/models`.
+        port: A fixed port (0 picks a free one).
+    """
+
+    def __init__(
+        self,
+        script: Script | None = None,
+        *,
+        default: Behavior | None = None,
+        models: tuple[str, ...] = ("fake-model",),
+        port: int = 0,
+    ) -> None:
+        self.script = script
+        self.default = default or Behavior()
+        self.models = models
+        self._port = port
+        self._log: list[RecordedRequest] = []
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping: asyncio.Event | None = None
+        self._runner: web.ServerRunner | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> FakeProviderServer:
+        """Starts serving in a background thread; returns once the port is bound."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self._port))
+        sock.listen(1024)
+        self._port = sock.getsockname()[1]
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(sock, ready), name="fake-provider", daemon=True
+        )
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        """Stops the server; hanging requests are released and connections closed."""
+        if self._loop is None or self._thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
+        self._thread.join(10)
+        self._loop = self._thread = None
+
+    def __enter__(self) -> FakeProviderServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> FakeProviderServer:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # -- addresses -------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Root URL, e.g. http://127.0.0.1:54321 (the Anthropic and Gemini base URL)."""
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        """Base URL for the OpenAI SDK (with /v1)."""
+        return f"{self.url}/v1"
+
+    # -- request log -----------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of the request log, in arrival order."""
+        with self._lock:
+            return list(self._log)
+
+    def arrivals(self, key: str) -> list[float]:
+        """Arrival times (monotonic) of every copy of one request body, e.g. to check retry spacing."""
+        return [r.received_at for r in self.requests if r.key == key]
+
+    def reset(self, script: Script | None = None, *, default: Behavior | None = None) -> None:
+        """Clears the log and counters and installs a new script (and default)."""
+        with self._lock:
+            self._log.clear()
+            self._seen.clear()
+            self.script = script
+            self.default = default or Behavior()
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    def _run(self, sock: socket.socket, ready: threading.Event) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(self._serve(sock))
+        ready.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    async def _serve(self, sock: socket.socket) -> None:
+        self._stopping = asyncio.Event()
+        server = web.Server(self._handle, access_log=None)
+        self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+
+    async def _shutdown(self) -> None:
+        assert self._stopping is not None
+        assert self._runner is not None
+        assert self._loop is not None
+        self._stopping.set()
+        await self._runner.cleanup()
+        self._loop.call_soon(self._loop.stop)
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        route = _route(request.method, request.path)
+        if route is None:
+            return _json_response({"error": {"message": f"no route {request.method} {request.path}"}}, 404)
+        api, model = route
+        if api == "models":
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models]
+            return _json_response({"object": "list", "data": data}, 200)
+        record = self._record(api, request, model, await request.read())
+        behavior = (self.script(record) if self.script else None) or self.default
+        record.behavior = behavior
+        response = await self._respond(record, behavior)
+        record.status, record.answered_at = response.status, time.monotonic()
+        return response
+
+    def _record(self, api: str, request: web.BaseRequest, model: str, raw: bytes) -> RecordedRequest:
+        try:
+            body = orjson.loads(raw) if raw else {}
+        except orjson.JSONDecodeError:
+            body = {}
+        key = hashlib.sha256(raw).hexdigest()
+        with self._lock:
+            self._seen[key] += 1
+            record = RecordedRequest(
+                index=len(self._log),
+                api=api,
+                path=request.path,
+                model=model or str(body.get("model", "")),
+                body=body,
+                key=key,
+                attempt=self._seen[key],
+                received_at=time.monotonic(),
+                text=request_text(api, body),
+                headers=dict(request.headers),
+            )
+            self._log.append(record)
+        return record
+
+    async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
+        if behavior.latency:
+            await asyncio.sleep(behavior.latency)
+        if behavior.hang:
+            assert self._stopping is not None
+            await self._stopping.wait()
+            return _json_response({"error": {"message": "server stopping"}}, 503)
+        if behavior.status != 200:
+            return _json_response(error_body(record.api, behavior), behavior.status, error_headers(behavior))
+        payload = orjson.dumps(success_body(record, behavior))
+        if behavior.body == "malformed":
+            payload = b'{"id": "broken", "choices": [oops'
+        elif behavior.body == "truncated":
+            payload = payload[: len(payload) // 2]
+        return web.Response(body=payload, status=200, content_type=_JSON)
+
+
+def _route(method: str, path: str) -> tuple[str, str] | None:
+    """Maps a request to (api, model from the path)."""
+    if method == "GET" and path == "/v1/models":
+        return "models", ""
+    if method != "POST":
+        return None
+    if path == "/v1/chat/completions":
+        return "openai", ""
+    if path == "/v1/messages":
+        return "anthropic", ""
+    for prefix in ("/v1beta/models/", "/v1/models/"):
+        if path.startswith(prefix) and path.endswith(":generateContent"):
+            return "gemini", path[len(prefix) : -len(":generateContent")]
+    return None
+
+
+def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, headers=headers, content_type=_JSON)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Runs the server in the foreground (`python -m distillation.testing`), e.g. for benchmarks."""
+    parser = argparse.ArgumentParser(description="Fake LLM provider on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--p429", type=float, default=0.0, help="share of requests answered 429")
+    parser.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of those 429s")
+    parser.add_argument("--p5xx", type=float, default=0.0, help="share of requests answered 503")
+    parser.add_argument("--hang", type=float, default=0.0, help="share of requests never answered")
+    args = parser.parse_args(argv)
+    script = chain(
+        randomly(args.p429, rate_limited(retry_after=args.retry_after), seed=1),
+        randomly(args.p5xx, server_error(503), seed=2),
+        randomly(args.hang, hang(), seed=3),
+    )
+    server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port).start()
+    sys.stdout.write(f"fake provider listening on {server.url}\n")
+    sys.stdout.flush()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()

@@ -1,0 +1,173 @@
+"""Scriptable behaviour of the fake provider server.
+
+A script is any callable that takes the `RecordedRequest` being served and returns the `Behavior`
+to apply, or None for the server's default. Combinators build the common ones:
+
+    >>> script = chain(fail_first(2, rate_limited(retry_after=1)), every(10, server_error(503)))
+    >>> script = randomly(0.5, rate_limited(retry_after=1), seed=7)
+    >>> script = when(lambda r: "poison" in r.text, hang())
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+BodyMode = Literal["ok", "malformed", "truncated"]
+ContentMode = Literal["auto", "invalid_json", "truncated_json", "wrong_schema"]
+Finish = Literal["stop", "length", "content_filter"]
+
+
+@dataclass(frozen=True)
+class Behavior:
+    """What the server does with one request.
+
+    Attributes:
+        status: HTTP status; anything but 200 answers with the API's error body.
+        latency: Seconds to wait before answering.
+        retry_after: Seconds sent as `Retry-After` (also as Gemini RetryInfo).
+        retry_after_ms: Milliseconds sent as `retry-after-ms`.
+        hang: Never answer (until the server stops).
+        body: "malformed" or "truncated" corrupts the HTTP body itself.
+        text: The exact answer text (default: generated from the request).
+        content: Corrupts the answer: "invalid_json" (prose), "truncated_json" (last character
+            dropped: repairable), "wrong_schema" (valid JSON of the wrong shape).
+        finish: "length" or "content_filter" in the API's own words.
+        usage: Exact (input, output) token counts to report.
+    """
+
+    status: int = 200
+    latency: float = 0.0
+    retry_after: float | None = None
+    retry_after_ms: float | None = None
+    hang: bool = False
+    body: BodyMode = "ok"
+    text: str | None = None
+    content: ContentMode = "auto"
+    finish: Finish = "stop"
+    usage: tuple[int, int] | None = None
+
+    def with_(self, **changes: Any) -> Behavior:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server saw it (the request log's entry).
+
+    Attributes:
+        index: Arrival order, from 0.
+        api: "openai", "anthropic" or "gemini".
+        path: The URL path.
+        model: The model named by the request.
+        body: The parsed JSON body ({} when unreadable).
+        key: sha256 of the raw body: identical retries share it.
+        attempt: How many times this exact body has arrived so far, this one included.
+        received_at: `time.monotonic()` at arrival.
+        text: All message text of the request, joined.
+        behavior: The behaviour applied.
+        status: The status answered (None while pending or hanging).
+        answered_at: `time.monotonic()` when answered.
+    """
+
+    index: int
+    api: str
+    path: str
+    model: str
+    body: dict[str, Any]
+    key: str
+    attempt: int
+    received_at: float
+    text: str = ""
+    behavior: Behavior | None = None
+    status: int | None = None
+    answered_at: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Script = Callable[[RecordedRequest], Behavior | None]
+
+
+def ok(**fields: Any) -> Behavior:
+    """A normal answer (fields override, e.g. `usage=(10, 5)`, `latency=0.2`, `text=...`)."""
+    return Behavior(**fields)
+
+
+def rate_limited(retry_after: float | None = None, retry_after_ms: float | None = None) -> Behavior:
+    """HTTP 429, optionally with Retry-After (seconds) or retry-after-ms."""
+    return Behavior(status=429, retry_after=retry_after, retry_after_ms=retry_after_ms)
+
+
+def server_error(status: int = 500, retry_after: float | None = None) -> Behavior:
+    """A 5xx (500, 502, 503, Anthropic's 529 ...)."""
+    return Behavior(status=status, retry_after=retry_after)
+
+
+def hang() -> Behavior:
+    """Never answers."""
+    return Behavior(hang=True)
+
+
+def length(**fields: Any) -> Behavior:
+    """An answer cut by the token limit."""
+    return Behavior(finish="length", **fields)
+
+
+def content_filter(**fields: Any) -> Behavior:
+    """An answer stopped by the provider's safety filter."""
+    return Behavior(finish="content_filter", **fields)
+
+
+def fail_first(n: int, behavior: Behavior, *, per_request: bool = False) -> Script:
+    """The first `n` calls (or the first `n` arrivals of each distinct request) get `behavior`."""
+
+    def script(request: RecordedRequest) -> Behavior | None:
+        count = request.attempt if per_request else request.index + 1
+        return behavior if count <= n else None
+
+    return script
+
+
+def every(k: int, behavior: Behavior) -> Script:
+    """Every `k`-th call (the k-th, 2k-th, ...) gets `behavior`."""
+    return lambda request: behavior if (request.index + 1) % k == 0 else None
+
+
+def randomly(p: float, behavior: Behavior, *, seed: int = 0) -> Script:
+    """Each arrival gets `behavior` with probability `p`.
+
+    The draw hashes (seed, request body, attempt), so it does not depend on arrival order or on
+    concurrency: a re-run of the same requests sees the same failures.
+    """
+
+    def script(request: RecordedRequest) -> Behavior | None:
+        digest = hashlib.sha256(f"{seed}:{request.key}:{request.attempt}".encode()).digest()
+        return behavior if int.from_bytes(digest[:8], "big") / 2**64 < p else None
+
+    return script
+
+
+def when(predicate: Callable[[RecordedRequest], bool], behavior: Behavior) -> Script:
+    """Requests matching `predicate` (e.g. by content) get `behavior`."""
+    return lambda request: behavior if predicate(request) else None
+
+
+def sequence(*behaviors: Behavior) -> Script:
+    """Call n gets the n-th behaviour; later calls get the default."""
+    return lambda request: behaviors[request.index] if request.index < len(behaviors) else None
+
+
+def chain(*scripts: Script) -> Script:
+    """The first script that returns a behaviour wins."""
+
+    def script(request: RecordedRequest) -> Behavior | None:
+        for candidate in scripts:
+            behavior = candidate(request)
+            if behavior is not None:
+                return behavior
+        return None
+
+    return script

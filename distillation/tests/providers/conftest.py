@@ -1,0 +1,88 @@
+"""Shared fixtures: one fake provider server per session, reset before every test."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from distillation.providers import LLMClient, RetryPolicy, get_model
+from distillation.testing import FakeProviderServer
+
+FAST_RETRY = RetryPolicy(initial_delay=0.01, max_delay=0.05)
+ModelFactory = Callable[..., LLMClient]
+
+
+@pytest.fixture(scope="session")
+def server_session() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["openai:gpt-fake", "anthropic:claude-fake", "google:gemini-fake"])
+def sdk_model_id(request: pytest.FixtureRequest) -> str:
+    """Runs a test once per official SDK (openai, anthropic, google-genai)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def schema() -> dict[str, Any]:
+    """A small JSON schema for structured-output tests."""
+    return {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string"},
+            "score": {"type": "integer", "minimum": 0, "maximum": 10},
+        },
+        "required": ["answer", "score"],
+        "additionalProperties": False,
+    }
+
+
+@pytest.fixture
+def server(server_session: FakeProviderServer) -> FakeProviderServer:
+    server_session.reset()
+    return server_session
+
+
+def base_url(model_id: str, server: FakeProviderServer) -> str:
+    """Where each SDK expects the fake server: OpenAI paths include /v1, the others add their own."""
+    return server.openai_base_url if model_id.startswith("openai") else server.url
+
+
+@pytest.fixture
+async def make_model(server: FakeProviderServer) -> AsyncIterator[ModelFactory]:
+    """Builds clients pointed at the fake server (seeded jitter, fast backoff) and closes them."""
+    created: list[LLMClient] = []
+
+    def factory(model_id: str, **kwargs: Any) -> LLMClient:
+        kwargs.setdefault("retry", FAST_RETRY)
+        default_credentials = {"api_key": "test-key", "base_url": base_url(model_id, server)}
+        credentials = kwargs.pop("credentials", default_credentials)
+        client = get_model(model_id, credentials=credentials, **kwargs)
+        client._rng = random.Random(0)
+        created.append(client)
+        return client
+
+    yield factory
+    for client in created:
+        await client.aclose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """Real Redis on 127.0.0.1:6379; skipped loudly when absent, a failure when CI=true."""
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        reason = f"REDIS NOT REACHABLE at 127.0.0.1:6379 ({exc!r}): the shared rate limiter is NOT tested"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url

@@ -1,0 +1,141 @@
+"""The fake provider server itself: scripts, request log, lifecycle and speed."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import threading
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+
+from distillation.testing import (
+    Behavior,
+    FakeProviderServer,
+    RecordedRequest,
+    chain,
+    every,
+    fail_first,
+    hang,
+    randomly,
+    rate_limited,
+    server_error,
+    when,
+)
+from distillation.testing.fake_wire import example_for
+
+
+async def post_openai(session: aiohttp.ClientSession, server: FakeProviderServer, text: str) -> int:
+    body = {"model": "m", "messages": [{"role": "user", "content": text}]}
+    async with session.post(f"{server.openai_base_url}/chat/completions", json=body) as response:
+        await response.read()
+        return response.status
+
+
+async def statuses(server: FakeProviderServer, texts: list[str]) -> list[int]:
+    async with aiohttp.ClientSession() as session:
+        return [await post_openai(session, server, text) for text in texts]
+
+
+async def test_every_kth_and_fail_first_and_content_scripts(server: FakeProviderServer) -> None:
+    server.reset(chain(fail_first(1, rate_limited(retry_after=1)), every(3, server_error(502))))
+    assert await statuses(server, ["a", "b", "c", "d", "e", "f"]) == [429, 200, 502, 200, 200, 502]
+
+    server.reset(when(lambda r: "poison" in r.text, server_error(500)))
+    assert await statuses(server, ["ok", "poison pill", "fine"]) == [200, 500, 200]
+
+
+async def test_fail_first_per_request_counts_each_body_separately(server: FakeProviderServer) -> None:
+    server.reset(fail_first(2, server_error(503), per_request=True))
+    assert await statuses(server, ["a", "b", "a", "b", "a", "b"]) == [503, 503, 503, 503, 200, 200]
+    log = server.requests
+    assert [r.attempt for r in log] == [1, 1, 2, 2, 3, 3]
+    assert len(server.arrivals(log[0].key)) == 3
+
+
+async def test_random_script_is_deterministic_and_near_its_rate(server: FakeProviderServer) -> None:
+    texts = [f"q{i}" for i in range(200)]
+    server.reset(randomly(0.5, rate_limited(retry_after=1), seed=3))
+    first = await statuses(server, texts)
+    server.reset(randomly(0.5, rate_limited(retry_after=1), seed=3))
+    assert await statuses(server, list(reversed(texts))) == list(reversed(first))  # order-independent
+    assert 70 <= first.count(429) <= 130
+
+
+async def test_error_answers_carry_retry_headers(server: FakeProviderServer) -> None:
+    server.reset(fail_first(1, rate_limited(retry_after=2, retry_after_ms=1500)))
+    async with aiohttp.ClientSession() as session:
+        body = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+        async with session.post(f"{server.url}/v1/messages", json=body) as response:
+            payload = await response.json()
+            assert response.status == 429
+            assert response.headers["Retry-After"] == "2"
+            assert response.headers["retry-after-ms"] == "1500"
+    assert payload["error"]["type"] == "rate_limit_error"
+
+
+async def test_unknown_routes_are_404(server: FakeProviderServer) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{server.url}/v2/nothing", json={}) as response,
+    ):
+        assert response.status == 404
+    assert server.requests == []
+
+
+def test_sync_start_stop_releases_hanging_requests() -> None:
+    server = FakeProviderServer(default=hang()).start()
+    outcome: list[Any] = []
+
+    def call() -> None:
+        outcome.append(asyncio.run(statuses(server, ["hang"])))
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    deadline = time.monotonic() + 5
+    while not server.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    server.stop()
+    caller.join(5)
+    assert time.monotonic() - started < 3
+    assert not caller.is_alive()
+    assert server.requests[0].behavior == hang()
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ({"type": "array", "items": {"type": "integer", "minimum": 3}, "minItems": 2}, [3, 3]),
+        ({"enum": ["b", "a"]}, "b"),
+        ({"type": "STRING", "minLength": 12, "maxLength": 14}, "value textxx"),
+        (
+            {
+                "$defs": {"X": {"type": "boolean"}},
+                "type": "object",
+                "properties": {"x": {"$ref": "#/$defs/X"}},
+            },
+            {"x": True},
+        ),
+        ({"anyOf": [{"type": "null"}, {"type": "number", "maximum": -2}]}, -2.0),
+    ],
+)
+def test_generated_answers_follow_the_schema(schema: dict[str, Any], expected: Any) -> None:
+    assert example_for(schema) == expected
+
+
+async def test_server_overhead_is_under_a_millisecond(server: FakeProviderServer) -> None:
+    server.reset(default=Behavior())
+
+    async def worker(session: aiohttp.ClientSession, n: int) -> None:
+        for i in range(n):
+            await post_openai(session, server, f"load {i}")
+
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(worker(session, 25) for _ in range(16)))
+    log: list[RecordedRequest] = server.requests
+    assert len(log) == 400
+    handling = [r.answered_at - r.received_at for r in log if r.answered_at is not None]
+    assert statistics.median(handling) < 0.001
