@@ -10,8 +10,9 @@ want=$(find src public package.json package-lock.json next.config.* tsconfig.jso
 if [ -f out/.built ] && [ "$(cat out/.built)" = "$want" ]; then
   exit 0
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  # npm ci would refuse the lockfile: the registry mirror lacks the non-Linux optional binaries.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 echo "building the dashboard"
 npm run build --silent

@@ -1,0 +1,23 @@
+import { expect, type Page } from "@playwright/test";
+
+/** The first admin that e2e/serve.sh creates. */
+export const ADMIN = {
+  email: process.env.E2E_ADMIN_EMAIL ?? "admin@distillery.local",
+  password: process.env.E2E_ADMIN_PASSWORD ?? "e2e-Correct-Horse-42",
+};
+
+/** Signs in through the form; `path` is where the test starts (it is sent to sign in first). */
+export async function signIn(page: Page, path = "/"): Promise<void> {
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/login\//);
+  await page.getByLabel("E-mail").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("current-user")).toHaveText(ADMIN.email);
+}
+
+/** Waits until the overview shows a worker with a fresh heartbeat (it may still be starting). */
+export async function expectLiveWorker(page: Page): Promise<void> {
+  const workers = page.getByRole("region", { name: "Workers" });
+  await expect(workers.getByText("alive", { exact: true }).first()).toBeVisible({ timeout: 60_000 });
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts a throw-away Distillery for the browser tests: a fresh DATA_DIR (SQLite + embedded broker),
+# the first admin with a known password, one real Celery worker, and the API serving the built
+# dashboard (frontend/out) on 127.0.0.1:$E2E_PORT. Everything it started is stopped, and the data
+# removed, when Playwright stops it (SIGTERM) or it exits.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${DISTILLERY_BIN:-$here/../.venv/bin/distillery}
+if [ ! -f "$here/out/index.html" ]; then
+  echo "e2e/serve.sh: $here/out/index.html is missing; run \`npm run build\` first" >&2
+  exit 1
+fi
+
+DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/distillery-e2e.XXXXXX")
+export DATA_DIR
+export FIRST_ADMIN_EMAIL=${E2E_ADMIN_EMAIL:-admin@distillery.local}
+export FIRST_ADMIN_PASSWORD=${E2E_ADMIN_PASSWORD:-e2e-Correct-Horse-42}
+export FRONTEND_DIR=$here/out
+export HOST=127.0.0.1
+export LOG_LEVEL=${LOG_LEVEL:-WARNING}
+port=${E2E_PORT:-8765}
+
+worker=""
+server=""
+cleanup() {
+  trap - EXIT INT TERM
+  cd /
+  for pid in $server $worker; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  # A worker's pool process can still be closing its database as the folder goes: try a few times.
+  for _ in 1 2 3 4 5; do
+    rm -rf "$DATA_DIR" 2>/dev/null && [ ! -e "$DATA_DIR" ] && break
+    sleep 1
+  done
+}
+trap cleanup EXIT INT TERM
+
+cd "$DATA_DIR"
+"$bin" migrate
+"$bin" worker --concurrency 1 &
+worker=$!
+# Not `exec`: this shell stays to run the trap that stops the worker and removes the data.
+"$bin" serve --port "$port" &
+server=$!
+wait -n "$server" "$worker"

@@ -1,0 +1,43 @@
+import { expect, test } from "@playwright/test";
+
+import { signIn } from "./helpers";
+
+// The real stack is healthy, so failures and empty answers are injected at the network layer.
+
+test("the overview says why it cannot load and recovers on retry", async ({ page }) => {
+  await signIn(page, "/tasks/");
+  await page.route("**/api/v1/system/status", (route) =>
+    route.fulfill({ status: 500, json: { error: "internal_error", detail: "database exploded" } }),
+  );
+  await page.getByRole("link", { name: "Overview" }).click();
+
+  const alert = page.getByRole("alert").filter({ hasText: "Could not load the system status" });
+  await expect(alert).toContainText("database exploded");
+  await expect(page.getByRole("region", { name: "API", exact: true })).toContainText("down");
+  await page.screenshot({ path: "test-results/screenshots/overview-error-1280.png", fullPage: true });
+
+  await page.unroute("**/api/v1/system/status");
+  await alert.getByRole("button", { name: "Retry" }).click();
+  await expect(page.getByRole("region", { name: "Database" }).getByText("ok", { exact: true })).toBeVisible();
+});
+
+test("empty answers show what would fill the page", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, "/tasks/");
+  await page.route("**/api/v1/tasks?*", (route) =>
+    route.fulfill({ json: { items: [], total: 0, page: 1, page_size: 20 } }),
+  );
+  await page.route("**/api/v1/system/status", async (route) => {
+    const real = (await (await route.fetch()).json()) as Record<string, unknown>;
+    await route.fulfill({ json: { ...real, workers: [], tasks_by_status: {} } });
+  });
+
+  await page.reload();
+  await expect(page.getByText("No background tasks yet")).toBeVisible();
+  await page.screenshot({ path: "test-results/screenshots/tasks-empty-390.png", fullPage: true });
+
+  await page.goto("/");
+  await expect(page.getByText("No worker has reported in")).toBeVisible();
+  await expect(page.getByText("No background tasks yet")).toBeVisible();
+  await page.screenshot({ path: "test-results/screenshots/overview-empty-390.png", fullPage: true });
+});

@@ -1,0 +1,32 @@
+import { DocsIcon, OverviewIcon, TasksIcon, type IconComponent } from "@/components/ui/icons";
+import { API_BASE_URL } from "@/lib/api/client";
+
+export type NavItem = {
+  label: string;
+  href: string;
+  icon: IconComponent;
+  /** Served by the API rather than the dashboard: opens in a new tab. */
+  external?: boolean;
+};
+
+/**
+ * The dashboard's navigation, in order. A new page adds its entry here and nowhere else;
+ * external entries are listed after the pages, under "Resources".
+ */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { label: "Overview", href: "/", icon: OverviewIcon },
+  { label: "Tasks", href: "/tasks/", icon: TasksIcon },
+  { label: "API docs", href: `${API_BASE_URL}/docs`, icon: DocsIcon, external: true },
+];
+
+function trimSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+/** Whether `item` is the page at `pathname` (or one of its sub-pages). */
+export function isActive(item: NavItem, pathname: string): boolean {
+  if (item.external) return false;
+  const here = trimSlash(pathname);
+  const target = trimSlash(item.href);
+  return target === "/" ? here === "/" : here === target || here.startsWith(`${target}/`);
+}
