@@ -21,6 +21,7 @@ def teacher_seed_prompt(
     instruction: str | None = None,
     labels: Sequence[str] | None = None,
     renderer: PromptRenderer | None = None,
+    show_example: bool = True,
 ) -> RenderedPrompt:
     """Prompt the teacher for one seed example shaped by ``scenario``.
 
@@ -30,10 +31,12 @@ def teacher_seed_prompt(
         instruction: What the dataset trains for, in the user's words.
         labels: Allowed labels (classification, NER).
         renderer: Renderer with user template overrides; the built-in one by default.
+        show_example: Include an illustrative record. Leave it out when the provider enforces the
+            schema itself: small models copy the illustration instead of following the scenario.
     """
     return (renderer or default_renderer()).render(
         "teacher_seed",
-        datatype=datatype.prompt_info(),
+        datatype=datatype_info(datatype, show_example),
         scenario=scenario.model_dump(),
         instruction=instruction,
         labels=list(labels) if labels else None,
@@ -49,11 +52,12 @@ def student_bulk_prompt(
     instruction: str | None = None,
     labels: Sequence[str] | None = None,
     renderer: PromptRenderer | None = None,
+    show_example: bool = True,
 ) -> RenderedPrompt:
     """Prompt the student for one new example from the task policy and few-shot exemplars."""
     return (renderer or default_renderer()).render(
         "student_bulk",
-        datatype=datatype.prompt_info(),
+        datatype=datatype_info(datatype, show_example),
         scenario=scenario.model_dump(),
         policy=policy.model_dump(),
         exemplars=[_plain(exemplar) for exemplar in exemplars],
@@ -118,6 +122,14 @@ def amplify_prompt(
         variation=variation,
         schema_json=_schema_json(seed_pair_schema(response_model)),
     )
+
+
+def datatype_info(datatype: DataType[Any], show_example: bool = True) -> dict[str, Any]:
+    """The data type as templates see it, optionally without its illustrative record."""
+    info = datatype.prompt_info()
+    if not show_example:
+        info["example_json"] = None
+    return info
 
 
 def _plain(item: BaseModel | Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""The teacher→student pipeline: seed rows, task policy, bulk rows, validation, all resumable.
+
+Stages, each declared by what it takes and gives:
+
+* ``seed``: scenario index → one row written by the teacher (``config.seed_count`` of them).
+* ``policy``: the seed rows → a :class:`~distillation.datatypes.TaskPolicy` (the teacher summarises).
+* ``bulk``: scenario index + policy + exemplar seeds → one row written by the student.
+* validation (inside each item): structure checks → judge scores → keep, fix or remove; then exact and
+  near-duplicate checks against the rows already accepted.
+
+Every request has a fingerprint; answers are cached by it, so a rerun of an interrupted or
+budget-stopped run sends only the requests that have no answer yet.
+"""
+
+from distillation.pipeline.accounting import Accountant, BudgetExceeded
+from distillation.pipeline.build import build_engine, close_engine, resolve_domains
+from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
+from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, item_key
+from distillation.pipeline.engine import Engine, ItemResult, extract_policy, write_bulk, write_seed
+from distillation.pipeline.runner import Progress, RowSink, Runner
+from distillation.pipeline.sinks import JsonlSink, MemorySink
+from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row, RunReport, StageStats
+from distillation.pipeline.validate import validate_row
+
+__all__ = [
+    "LOCAL_MODEL",
+    "Accountant",
+    "Answer",
+    "BudgetExceeded",
+    "CallRecord",
+    "Engine",
+    "GenerationConfig",
+    "ItemResult",
+    "JsonlCache",
+    "JsonlSink",
+    "MemoryCache",
+    "MemorySink",
+    "Progress",
+    "Provenance",
+    "Rejection",
+    "ResponseCache",
+    "Row",
+    "RowSink",
+    "RunReport",
+    "Runner",
+    "StageStats",
+    "build_engine",
+    "close_engine",
+    "extract_policy",
+    "item_key",
+    "resolve_domains",
+    "validate_row",
+    "write_bulk",
+    "write_seed",
+]

@@ -1,0 +1,92 @@
+"""Cost of every attempt and the budget: reserve before a call, settle from reported usage after.
+
+Reservations make the budget safe under concurrency: a call may start only if settled spend, every
+reservation still held, and this call's worst case together stay within the limit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from distillation.cost import Budget, PriceTable, StageUsage, TokenUsage
+from distillation.providers import Attempt, AttemptStart
+from distillation.providers.errors import ProviderError
+
+
+class BudgetExceeded(ProviderError):
+    """Starting the next call could exceed the budget; the run stops and can resume later."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+@dataclass
+class _ModelSpend:
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    cost: Decimal = Decimal(0)
+    unknown: int = 0
+
+
+class Accountant:
+    """Prices attempts, keeps spend per stage and model, and guards the budget."""
+
+    def __init__(self, prices: PriceTable, budget: Decimal | None = None) -> None:
+        self.prices = prices
+        self.budget = Budget(budget)
+        self.spent = Decimal(0)
+        self.reserved = Decimal(0)
+        self._held: dict[tuple[str, int], Decimal] = {}
+        self._spend: dict[tuple[str, str], _ModelSpend] = defaultdict(_ModelSpend)
+        self.unknown_models: set[str] = set()
+
+    def worst_case(self, model_id: str, tokens: int) -> Decimal:
+        """An upper bound of a call's cost: every estimated token at the output rate."""
+        price = self.prices.price_for(model_id)
+        if price is None:
+            return Decimal(0)
+        return price.cost(TokenUsage(output_tokens=tokens))
+
+    def reserve(self, start: AttemptStart) -> None:
+        """Hold the worst case of an attempt about to start, or raise :class:`BudgetExceeded`."""
+        amount = self.worst_case(start.model_id, start.estimated_tokens)
+        if self.budget.would_exceed(self.spent, self.reserved, amount):
+            raise BudgetExceeded(
+                f"the next call could cost up to ${amount:.6f}; spent ${self.spent:.6f} "
+                f"+ reserved ${self.reserved:.6f} of the ${self.budget.limit} budget"
+            )
+        self._held[(start.fingerprint, start.number)] = amount
+        self.reserved += amount
+
+    def settle(self, stage: str, attempt: Attempt) -> Decimal | None:
+        """Release the attempt's reservation and book its cost; None when it cannot be known."""
+        self.reserved -= self._held.pop((attempt.fingerprint, attempt.number), Decimal(0))
+        spend = self._spend[(stage, attempt.model_id)]
+        if attempt.usage is None:
+            # Timeouts and dropped connections may still be billed: keep the worst case as spent.
+            spend.unknown += 1
+            return None
+        usage = TokenUsage(
+            attempt.usage.input_tokens, attempt.usage.output_tokens, attempt.usage.cached_input_tokens
+        )
+        cost = self.prices.cost_of(attempt.model_id, usage)
+        spend.usage = spend.usage + usage
+        if cost is None:
+            spend.unknown += 1
+            self.unknown_models.add(attempt.model_id)
+            return None
+        spend.cost += cost
+        self.spent += cost
+        return cost
+
+    def cost_of(self, model_id: str, input_tokens: int, output_tokens: int) -> Decimal | None:
+        """The price of a usage (used for rows answered from the cache)."""
+        return self.prices.cost_of(model_id, TokenUsage(input_tokens, output_tokens))
+
+    def stage_usage(self) -> list[StageUsage]:
+        """Usage and cost per stage and model, for the savings report."""
+        return [
+            StageUsage(stage=stage, model_id=model, usage=spend.usage, cost=spend.cost)
+            for (stage, model), spend in sorted(self._spend.items())
+        ]

@@ -1,0 +1,110 @@
+"""Assembling an :class:`Engine` from a config: clients per model, prices, budget, cache, scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from distillation.cost import PriceTable
+from distillation.datatypes import PromptRenderer, default_renderer, get_datatype
+from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.cache import ResponseCache
+from distillation.pipeline.config import GenerationConfig
+from distillation.pipeline.engine import AttemptHook, Engine
+from distillation.providers import Credentials, Limiter, LLMClient, RateLimit, RetryPolicy, get_model
+from distillation.scenarios import DomainsConfig, ScenarioSampler, load_domains_config
+
+
+def resolve_domains(config: DomainsConfig, wanted: tuple[str, ...]) -> list[str] | None:
+    """Domain ids for ids or display names (case-insensitive); None for every domain."""
+    if not wanted:
+        return None
+    by_name = {spec.name.lower(): domain_id for domain_id, spec in config.domains.items()}
+    ids = []
+    for item in wanted:
+        key = item.strip()
+        if key in config.domains:
+            ids.append(key)
+        elif key.lower() in by_name:
+            ids.append(by_name[key.lower()])
+        else:
+            known = ", ".join(sorted(spec.name for spec in config.domains.values()))
+            raise ValueError(f"unknown domain {item!r}; known domains: {known}")
+    return ids
+
+
+def build_engine(
+    config: GenerationConfig,
+    *,
+    cache: ResponseCache,
+    credentials: Mapping[str, Credentials | Mapping[str, Any] | None] | None = None,
+    prices: PriceTable | None = None,
+    domains: DomainsConfig | None = None,
+    domains_file: Path | None = None,
+    renderer: PromptRenderer | None = None,
+    rate_limits: Mapping[str, RateLimit] | None = None,
+    limiter: Limiter | None = None,
+    model_options: Mapping[str, Mapping[str, Any]] | None = None,
+    on_attempt: AttemptHook | None = None,
+    timeout: float = 120.0,
+    retry: RetryPolicy | None = None,
+) -> Engine:
+    """An engine for ``config``.
+
+    Args:
+        config: The run.
+        cache: Where answers are kept by fingerprint (resume never pays twice).
+        credentials: Per provider name ("openai", "anthropic", ...): key and base URL.
+        prices: The price table (genai-prices plus overrides); local models cost nothing.
+        domains: Scenario configuration; the built-in one plus ``domains_file`` when not given.
+        domains_file: A user's ``domains.yaml`` merged over the built-in domains.
+        renderer: Prompt renderer (user template overrides).
+        rate_limits: Per model id.
+        limiter: Shared rate-limit storage (Redis across processes).
+        model_options: Adapter options per model id (e.g. ``n_ctx`` for local models).
+        on_attempt: Called for every attempt with its stage, item key and cost (the service's ledger).
+        timeout: Per-attempt timeout in seconds.
+        retry: Attempt caps and backoff of every client.
+    """
+    prices = prices or PriceTable.load(None)
+    accountant = Accountant(prices, config.budget_usd)
+    domains = domains or (load_domains_config(domains_file) if domains_file else load_domains_config())
+    sampler = ScenarioSampler(
+        domains,
+        seed=config.seed,
+        domains=resolve_domains(domains, config.domains),
+        subdomain=config.subdomain,
+        fixed={"language": config.language} if config.language else None,
+    )
+    clients: dict[str, LLMClient] = {}
+    for model_id in dict.fromkeys((config.teacher, config.student, config.judge_model)):
+        provider = model_id.split(":", 1)[0]
+        clients[model_id] = get_model(
+            model_id,
+            credentials=(credentials or {}).get(provider),
+            options=(model_options or {}).get(model_id),
+            rate_limit=(rate_limits or {}).get(model_id),
+            limiter=limiter,
+            timeout=timeout,
+            retry=retry,
+            before_attempt=accountant.reserve,
+        )
+    return Engine(
+        config=config,
+        datatype=get_datatype(config.data_type),
+        sampler=sampler,
+        teacher=clients[config.teacher],
+        student=clients[config.student],
+        judge=clients[config.judge_model],
+        cache=cache,
+        accountant=accountant,
+        renderer=renderer or default_renderer(),
+        on_attempt=on_attempt,
+    )
+
+
+async def close_engine(engine: Engine) -> None:
+    """Close the engine's provider clients."""
+    for client in {id(c): c for c in (engine.teacher, engine.student, engine.judge)}.values():
+        await client.aclose()

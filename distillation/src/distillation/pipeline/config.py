@@ -1,0 +1,99 @@
+"""What a generation run is asked to do, and how it is planned into items."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from distillation.quality import QualityThresholds
+
+LOCAL_MODEL = "local:smollm2-135m"
+Stage = Literal["seed", "policy", "bulk", "judge", "fix"]
+
+
+class GenerationConfig(BaseModel):
+    """A teacher→student generation run.
+
+    Attributes:
+        data_type: One of ``qa``, ``classification``, ``generation``, ``code``, ``translation``, ``ner``.
+        count: How many accepted rows the run must produce.
+        domains: Domain ids (or names) to draw scenarios from; all domains when empty.
+        subdomain: Restrict scenarios to one subdomain of a single domain.
+        instruction: What the dataset trains for, in the user's words.
+        labels: Allowed labels (classification, NER).
+        language: Language of the rows (a value of the ``language`` parameter).
+        teacher: "provider:model" writing the seed rows and the task policy.
+        student: "provider:model" writing the bulk.
+        judge: "provider:model" scoring rows (and rewriting low scorers); the teacher when unset.
+        teacher_ratio: Share of the rows the teacher writes.
+        seed: Seed of scenario sampling and of the models where they accept one.
+        judge_sample_rate: Share of rows that are judged (1 = all).
+        thresholds: Scores below which rows are fixed or removed.
+        near_duplicate_threshold: Jaccard similarity above which a row is a near-duplicate.
+        exemplars: Few-shot exemplars shown to the student per prompt.
+        max_tokens: Output cap per generation request.
+        temperature: Sampling temperature of generation requests.
+        concurrency: Requests in flight at once.
+        budget_usd: Spending limit; the run stops cleanly (and can resume) before exceeding it.
+        max_extra_items: How many items beyond ``count`` may be tried to replace rejected rows.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_type: str
+    count: int = Field(ge=1, le=1_000_000)
+    domains: tuple[str, ...] = ()
+    subdomain: str | None = None
+    instruction: str | None = Field(default=None, max_length=20_000)
+    labels: tuple[str, ...] | None = None
+    language: str | None = None
+    teacher: str = LOCAL_MODEL
+    student: str = LOCAL_MODEL
+    judge: str | None = None
+    teacher_ratio: float = Field(default=0.1, gt=0, le=1)
+    seed: int = 0
+    judge_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
+    near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
+    exemplars: int = Field(default=3, ge=0, le=20)
+    max_tokens: int = Field(default=512, ge=16, le=32_000)
+    temperature: float = Field(default=0.8, ge=0, le=2)
+    concurrency: int = Field(default=8, ge=1, le=1024)
+    budget_usd: Decimal | None = Field(default=None, ge=0)
+    max_extra_items: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _single_domain_for_subdomain(self) -> GenerationConfig:
+        if self.subdomain is not None and len(self.domains) != 1:
+            raise ValueError("a subdomain needs exactly one domain")
+        return self
+
+    @property
+    def judge_model(self) -> str:
+        """The judge's model id."""
+        return self.judge or self.teacher
+
+    @property
+    def seed_count(self) -> int:
+        """Rows the teacher writes (at least one, so the student has something to learn from)."""
+        return min(self.count, max(1, math.ceil(self.count * self.teacher_ratio)))
+
+    @property
+    def bulk_count(self) -> int:
+        """Rows the student writes."""
+        return self.count - self.seed_count
+
+    @property
+    def extra_items(self) -> int:
+        """Replacement items allowed per stage when rows are rejected."""
+        if self.max_extra_items is not None:
+            return self.max_extra_items
+        return max(5, self.count)
+
+
+def item_key(stage: Stage, index: int) -> str:
+    """The stable key of the ``index``-th item of ``stage`` (the resume and uniqueness key)."""
+    return f"{stage}-{index:07d}"

@@ -1,0 +1,272 @@
+"""The per-item steps of a run: write a seed row, extract the task policy, write a bulk row, validate.
+
+Each step is self-contained (it needs only the item's index and, for bulk rows, the policy and the
+seed rows), so the same functions run in the CLI's in-process runner and in the service's distributed
+workers. Every model call goes through :meth:`Engine.call`, which answers from the fingerprint cache
+when it can and reports every attempt for cost accounting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from distillation.datatypes import (
+    DataType,
+    PromptRenderer,
+    RenderedPrompt,
+    TaskPolicy,
+    ValidationContext,
+    policy_extraction_prompt,
+    student_bulk_prompt,
+    teacher_seed_prompt,
+)
+from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.cache import Answer, ResponseCache
+from distillation.pipeline.config import GenerationConfig
+from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row
+from distillation.providers import Attempt, ChatRequest, LLMClient, Message, OutputError
+from distillation.scenarios import Scenario, ScenarioSampler
+
+AttemptHook = Callable[[str, str, Attempt, Decimal | None], Awaitable[None]]
+# Bulk items draw scenarios from their own index range, so they never repeat a seed's scenario.
+BULK_SCENARIO_OFFSET = 1 << 24
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """What one item produced: an accepted row or a rejection (never both)."""
+
+    row: Row | None = None
+    rejection: Rejection | None = None
+
+
+@dataclass
+class Engine:
+    """Everything the steps need: the config, the data type, the models, the cache and the accountant.
+
+    Attributes:
+        on_attempt: Called with (stage, item key, attempt, cost) for every attempt (the service's ledger).
+    """
+
+    config: GenerationConfig
+    datatype: DataType[Any]
+    sampler: ScenarioSampler
+    teacher: LLMClient
+    student: LLMClient
+    judge: LLMClient
+    cache: ResponseCache
+    accountant: Accountant
+    renderer: PromptRenderer
+    on_attempt: AttemptHook | None = None
+    context: ValidationContext = field(init=False)
+
+    def __post_init__(self) -> None:
+        labels = tuple(self.config.labels) if self.config.labels else None
+        self.context = ValidationContext(labels=labels) if labels else ValidationContext()
+
+    def scenario(self, index: int) -> Scenario:
+        """The scenario of item ``index`` (depends only on the seed, the config and the index)."""
+        return self.sampler.draw(index)
+
+    async def call(
+        self,
+        client: LLMClient,
+        prompt: RenderedPrompt,
+        *,
+        stage: str,
+        key: str,
+        schema: dict[str, Any],
+        schema_name: str,
+        max_tokens: int | None = None,
+    ) -> tuple[Answer, CallRecord]:
+        """Send one request (or take its answer from the cache) and price it."""
+        request = ChatRequest(
+            messages=tuple(Message(role=m["role"], content=m["content"]) for m in prompt.messages),
+            max_tokens=max_tokens or self.config.max_tokens,
+            temperature=self.config.temperature,
+            seed=_item_seed(self.config.seed, key),
+            response_schema=schema,
+            schema_name=schema_name,
+            template_hash=prompt.template_hash,
+        )
+        fingerprint = client.fingerprint(request)
+        cached = await self.cache.get(fingerprint)
+        if cached is not None:
+            cost = self.accountant.cost_of(cached.model_id, cached.input_tokens, cached.output_tokens)
+            return cached, _record(stage, cached, prompt.template_hash, cost, cached=True)
+        costs: list[Decimal | None] = []
+
+        async def settle(attempt: Attempt) -> None:
+            cost = self.accountant.settle(stage, attempt)
+            costs.append(cost)
+            if self.on_attempt is not None:
+                await self.on_attempt(stage, key, attempt, cost)
+
+        try:
+            answer = Answer.from_result(await client.chat(request, on_attempt=settle))
+        except OutputError as exc:  # paid for but unusable: cached so a resume does not pay again
+            answer = Answer.from_output_error(client.model_id, fingerprint, exc)
+        await self.cache.put(answer)
+        total = (
+            None if any(c is None for c in costs) else sum((c for c in costs if c is not None), Decimal(0))
+        )
+        return answer, _record(stage, answer, prompt.template_hash, total, cached=False)
+
+    def exemplars_for(self, index: int, scenario: Scenario, seeds: Sequence[Row]) -> list[Row]:
+        """Few-shot exemplars for a bulk item: seeds of the same subdomain first, then the same domain."""
+
+        def rank(row: Row) -> tuple[int, str]:
+            s = row.provenance.scenario
+            closeness = (
+                0
+                if s.get("subdomain") == scenario.subdomain
+                else 1
+                if s.get("domain") == scenario.domain
+                else 2
+            )
+            return closeness, hashlib.sha256(f"{index}:{row.key}".encode()).hexdigest()
+
+        return sorted(seeds, key=rank)[: self.config.exemplars]
+
+
+def _item_seed(run_seed: int, key: str) -> int:
+    # Each item samples with its own seed: varied rows, yet the same request (and cache key) on resume.
+    return (run_seed * 1_000_003 + int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)) % (2**31)
+
+
+def _record(
+    stage: str, answer: Answer, template_hash: str, cost: Decimal | None, *, cached: bool
+) -> CallRecord:
+    return CallRecord(
+        stage=stage,
+        model=answer.model_id,
+        fingerprint=answer.fingerprint,
+        template_hash=template_hash,
+        input_tokens=answer.input_tokens,
+        output_tokens=answer.output_tokens,
+        cost_usd=cost,
+        attempts=answer.attempts,
+        cached=cached,
+        repaired=answer.repaired,
+    )
+
+
+async def write_seed(engine: Engine, index: int, key: str) -> tuple[Answer, Provenance]:
+    """The teacher writes the seed row of item ``index``."""
+    scenario = engine.scenario(index)
+    prompt = teacher_seed_prompt(
+        engine.datatype,
+        scenario,
+        instruction=engine.config.instruction,
+        labels=engine.config.labels,
+        renderer=engine.renderer,
+        show_example=not engine.teacher.adapter.native_schema,
+    )
+    answer, call = await engine.call(
+        engine.teacher,
+        prompt,
+        stage="seed",
+        key=key,
+        schema=engine.datatype.json_schema(),
+        schema_name="example",
+    )
+    return answer, _provenance("seed", answer, prompt, scenario, [], call)
+
+
+async def write_bulk(
+    engine: Engine, index: int, key: str, policy: TaskPolicy, seeds: Sequence[Row]
+) -> tuple[Answer, Provenance]:
+    """The student writes the bulk row of item ``index`` from the policy and exemplars."""
+    scenario = engine.scenario(BULK_SCENARIO_OFFSET + index)
+    exemplars = engine.exemplars_for(index, scenario, seeds)
+    prompt = student_bulk_prompt(
+        engine.datatype,
+        scenario,
+        policy,
+        [row.record for row in exemplars],
+        instruction=engine.config.instruction,
+        labels=engine.config.labels,
+        renderer=engine.renderer,
+        show_example=not engine.student.adapter.native_schema,
+    )
+    answer, call = await engine.call(
+        engine.student,
+        prompt,
+        stage="bulk",
+        key=key,
+        schema=engine.datatype.json_schema(),
+        schema_name="example",
+    )
+    return answer, _provenance("bulk", answer, prompt, scenario, [row.key for row in exemplars], call)
+
+
+async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPolicy, CallRecord]:
+    """The teacher summarises its seed rows into the task policy the student follows."""
+    prompt = policy_extraction_prompt(
+        engine.datatype,
+        [row.record for row in seeds],
+        instruction=engine.config.instruction,
+        renderer=engine.renderer,
+    )
+    answer, call = await engine.call(
+        engine.teacher,
+        prompt,
+        stage="policy",
+        key="policy",
+        schema=TaskPolicy.model_json_schema(),
+        schema_name="task_policy",
+        max_tokens=max(engine.config.max_tokens, 768),
+    )
+    if answer.error is None:
+        try:
+            return TaskPolicy.model_validate(answer.data), call
+        except ValueError:
+            pass
+    return default_policy(engine, seeds), call
+
+
+def default_policy(engine: Engine, seeds: Sequence[Row]) -> TaskPolicy:
+    """A policy derived from the seeds without a model, when the teacher's policy is unusable."""
+    words = [len(" ".join(m["content"] for m in row.messages).split()) for row in seeds] or [20]
+    length = {"min_words": min(words), "max_words": max(words)}
+    info = engine.datatype.prompt_info()
+    return TaskPolicy.model_validate(
+        {
+            "task": engine.config.instruction or str(info.get("description", engine.datatype.name)),
+            "input_format": "as in the examples",
+            "output_format": "as in the examples",
+            "reasoning_style": "direct",
+            "constraints": [],
+            "input_length": length,
+            "output_length": length,
+        }
+    )
+
+
+def _provenance(
+    stage: str,
+    answer: Answer,
+    prompt: RenderedPrompt,
+    scenario: Scenario,
+    exemplars: list[str],
+    call: CallRecord,
+) -> Provenance:
+    return Provenance(
+        stage=stage,
+        model=answer.model_id,
+        template_hash=prompt.template_hash,
+        scenario=scenario.as_dict(),
+        exemplar_ids=exemplars,
+        calls=[call],
+    )
+
+
+def as_plain(record: BaseModel | None) -> dict[str, Any]:
+    """A record as JSON-safe data."""
+    return {} if record is None else record.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,146 @@
+"""What a run produces: accepted rows with provenance, rejected rows with reasons, and the report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CallRecord(BaseModel):
+    """One model call behind a row: which model, which template, what it cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    model: str
+    fingerprint: str
+    template_hash: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal | None = Decimal(0)
+    attempts: int = 1
+    cached: bool = False
+    repaired: bool = False
+
+
+class FixStep(BaseModel):
+    """One rewrite of a low-scoring row."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    score_before: float | None
+    score_after: float | None = None
+    model: str
+
+
+class Provenance(BaseModel):
+    """Where a row came from: stage, models, templates, scenario, exemplars, tokens, cost, judging."""
+
+    stage: str
+    model: str
+    template_hash: str
+    scenario: dict[str, str]
+    exemplar_ids: list[str] = Field(default_factory=list)
+    calls: list[CallRecord] = Field(default_factory=list)
+    judge_scores: dict[str, float] | None = None
+    judge_feedback: str | None = None
+    decision: str | None = None
+    decision_reason: str | None = None
+    fixes: list[FixStep] = Field(default_factory=list)
+
+    @property
+    def input_tokens(self) -> int:
+        """Input tokens of every call behind the row."""
+        return sum(c.input_tokens for c in self.calls)
+
+    @property
+    def output_tokens(self) -> int:
+        """Output tokens of every call behind the row."""
+        return sum(c.output_tokens for c in self.calls)
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """Cost of every call behind the row; None when a price is unknown."""
+        costs = [c.cost_usd for c in self.calls]
+        return None if any(c is None for c in costs) else sum((c for c in costs if c is not None), Decimal(0))
+
+
+class Row(BaseModel):
+    """An accepted example."""
+
+    key: str
+    index: int
+    stage: Literal["seed", "bulk"]
+    record: dict[str, Any]
+    messages: list[dict[str, str]]
+    score: float | None = None
+    provenance: Provenance
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as written to JSONL: the chat messages first, everything else under ``metadata``."""
+        provenance = self.provenance.model_dump(mode="json")
+        provenance.update(
+            input_tokens=self.provenance.input_tokens,
+            output_tokens=self.provenance.output_tokens,
+            cost_usd=None if self.provenance.cost_usd is None else str(self.provenance.cost_usd),
+        )
+        return {
+            "messages": self.messages,
+            "metadata": {
+                "id": self.key,
+                "record": self.record,
+                "score": self.score,
+                "provenance": provenance,
+            },
+        }
+
+
+class Rejection(BaseModel):
+    """A row that was not kept, with the reason and the raw model output."""
+
+    key: str
+    stage: str
+    reason: str
+    raw: str | None = None
+    model: str | None = None
+    scenario: dict[str, str] = Field(default_factory=dict)
+
+
+class StageStats(BaseModel):
+    """Counts, tokens and cost of one stage."""
+
+    attempted: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    fixed: int = 0
+    duplicates: int = 0
+    cached_calls: int = 0
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    unknown_cost_calls: int = 0
+
+
+RunStatus = Literal["completed", "incomplete", "budget_exhausted", "cancelled"]
+
+
+class RunReport(BaseModel):
+    """The outcome of a run."""
+
+    status: RunStatus
+    requested: int
+    accepted: int
+    stages: dict[str, StageStats]
+    cost_usd: Decimal
+    teacher_only_cost_usd: Decimal | None
+    savings_usd: Decimal | None
+    savings_percent: Decimal | None
+    unknown_prices: list[str] = Field(default_factory=list)
+    distribution: dict[str, Any] = Field(default_factory=dict)
+    rejection_reasons: dict[str, int] = Field(default_factory=dict)
+    elapsed_s: float = 0.0
+    message: str = ""

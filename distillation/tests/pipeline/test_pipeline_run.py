@@ -1,0 +1,82 @@
+"""A full run against the fake provider: exact counts, provenance, cost and savings, duplicates."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from pipeline_fakes import STUDENT, TEACHER, make_engine, schema_name, varied_answer
+
+from distillation.pipeline import MemoryCache, MemorySink, Runner, close_engine
+from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
+
+
+async def run(server: FakeProviderServer, **config: Any) -> tuple[MemorySink, Any]:
+    engine = make_engine(server, MemoryCache(), **config)
+    sink = MemorySink()
+    report = await Runner(engine, sink).run()
+    await close_engine(engine)
+    return sink, report
+
+
+async def test_exactly_count_rows_with_provenance_cost_and_savings(fake: FakeProviderServer) -> None:
+    sink, report = await run(fake, count=20)
+    assert report.status == "completed"
+    assert len(sink.rows) == 20
+    assert len({row.key for row in sink.rows}) == 20
+    seeds = [r for r in sink.rows if r.stage == "seed"]
+    bulk = [r for r in sink.rows if r.stage == "bulk"]
+    assert len(seeds) == 2
+    assert len(bulk) == 18
+    for row in seeds:
+        assert row.provenance.model == TEACHER
+    for row in bulk:
+        p = row.provenance
+        assert p.model == STUDENT
+        assert p.exemplar_ids
+        assert set(p.exemplar_ids) <= {s.key for s in seeds}
+        assert p.scenario["domain"] == "customer_support"
+        assert len(p.template_hash) == 64
+        assert [c.stage for c in p.calls] == ["bulk", "judge"]
+        assert p.calls[0].input_tokens == 400
+        assert p.calls[0].output_tokens == 80
+        assert p.judge_scores
+        assert p.judge_scores["content_quality"] == 9
+        assert p.cost_usd is not None
+        assert p.cost_usd > 0
+        assert [m["role"] for m in row.messages] == ["user", "assistant"]
+    # The run's cost is the sum of every row's calls plus the policy call.
+    rows_cost = sum((r.provenance.cost_usd or Decimal(0) for r in sink.rows), Decimal(0))
+    assert report.cost_usd > rows_cost > 0
+    assert report.teacher_only_cost_usd > report.cost_usd
+    assert report.savings_percent > 0
+
+
+async def test_a_near_duplicate_is_rejected_and_replaced() -> None:
+    seen: list[str] = []
+
+    def answers(request: RecordedRequest) -> Behavior:
+        if (
+            schema_name(request) == "example"
+            and "bulk" not in seen
+            and request.body["messages"][-1]["content"]
+        ):
+            seen.append("bulk")
+        if schema_name(request) == "example" and len(seen) and request.index % 3 == 0:
+            return ok(
+                text=json.dumps(
+                    {
+                        "question": "How do I reset my router password after the firmware upgrade?",
+                        "answer": "Hold the reset button for ten seconds, then log in with the label.",
+                    }
+                )
+            )
+        return varied_answer(request)
+
+    with FakeProviderServer(answers) as server:
+        sink, report = await run(server, count=12, concurrency=1)
+    assert len(sink.rows) == 12
+    duplicates = [r for r in sink.rejections if r.reason.startswith("near-duplicate of")]
+    assert duplicates, "the repeated answer was never caught"
+    assert report.stages["seed"].duplicates + report.stages["bulk"].duplicates == len(duplicates)
