@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 usage() {
   cat <<'USAGE'
-Usage: ./start-dev.sh [--port PORT] [--no-worker] [--rebuild]
+Usage: ./start-dev.sh [--port PORT] [--no-worker] [--rebuild | --no-install]
 
 Starts Distillery for development on http://127.0.0.1:PORT (default 8000):
   - creates .venv and installs the Python packages (first run, or when their definitions change),
@@ -27,16 +27,18 @@ Options:
   --port PORT    port of the API and dashboard (default: PORT from .env, else 8000)
   --no-worker    do not start a Celery worker (run `distillery worker` yourself)
   --rebuild      reinstall packages and rebuild the dashboard even if nothing changed
+  --no-install   use .venv and frontend/out as they are (no pip, no npm; offline restarts)
   -h, --help     this text
 USAGE
 }
 
-port=""; worker=1; rebuild=0
+port=""; worker=1; rebuild=0; install=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
     --no-worker) worker=0; shift ;;
     --rebuild) rebuild=1; shift ;;
+    --no-install) install=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -57,9 +59,14 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   exit 1
 fi
 
-[ "$rebuild" = 1 ] && rm -f .venv/.installed frontend/out/.built
-scripts/install-python.sh
-scripts/build-frontend.sh
+if [ "$rebuild" = 1 ]; then rm -f .venv/.installed frontend/out/.built; fi
+if [ "$install" = 1 ]; then
+  scripts/install-python.sh
+  scripts/build-frontend.sh
+elif [ ! -x .venv/bin/distillery ] || [ ! -f frontend/out/index.html ]; then
+  echo "--no-install needs an installed .venv and a built frontend/out; run without it once" >&2
+  exit 1
+fi
 
 .venv/bin/distillery migrate
 

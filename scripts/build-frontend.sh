@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../frontend"
 export NEXT_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed to build the dashboard" >&2; exit 1; }
-want=$(find src public package.json package-lock.json next.config.* tsconfig.json postcss.config.* \
-  -type f 2>/dev/null | sort | xargs sha256sum | sha256sum | cut -c1-16)
+inputs=()
+for path in src public package.json package-lock.json next.config.ts tsconfig.json postcss.config.mjs; do
+  [ -e "$path" ] && inputs+=("$path")
+done
+want=$(find "${inputs[@]}" -type f | sort | xargs sha256sum | sha256sum | cut -c1-16)
 if [ -f out/.built ] && [ "$(cat out/.built)" = "$want" ]; then
   exit 0
 fi

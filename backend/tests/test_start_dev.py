@@ -1,5 +1,6 @@
 """./start-dev.sh on a copy of the checkout: starts healthy, stops every child on Ctrl-C, restarts fast
-with the data kept. The copy reuses this checkout's .venv and dashboard build, so it checks the start
+with the data kept. The copy borrows this checkout's .venv and dashboard build with --no-install (an
+install through the borrowed .venv would rewrite this checkout's environment), so it checks the start
 itself; ../shared/tools/fresh-clone-check covers the first install on a fresh clone."""
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def tracked_copy(dest: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     (dest / ".venv").symlink_to(ROOT / ".venv")
-    (dest / "frontend" / "node_modules").symlink_to(ROOT / "frontend" / "node_modules")
     shutil.copytree(ROOT / "frontend" / "out", dest / "frontend" / "out")
 
 
@@ -47,7 +47,7 @@ def clean_env() -> dict[str, str]:
 
 def start(clone: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        ["./start-dev.sh", "--port", str(port)],
+        ["./start-dev.sh", "--no-install", "--port", str(port)],
         cwd=clone,
         env=clean_env(),
         stdout=log.open("ab"),
@@ -95,6 +95,9 @@ def test_start_stop_restart_keeps_data(tmp_path: Path) -> None:
     first = start(clone, port, log)
     try:
         wait_healthy(first, port, log, timeout=300)
+        banner_deadline = time.monotonic() + 30
+        while "Press Ctrl-C to stop." not in log.read_text() and time.monotonic() < banner_deadline:
+            time.sleep(0.2)
         password = (clone / "data" / "initial-admin-password").read_text().strip()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
             assert "<html" in client.get("/").text.lower()
