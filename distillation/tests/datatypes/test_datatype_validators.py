@@ -208,3 +208,22 @@ def test_ner_offsets_are_repaired_when_the_mention_is_in_the_text() -> None:
     assert result.ok, result.reasons
     spans = [(e.start, e.end) for e in result.record.entities]  # type: ignore[union-attr]
     assert spans == [(0, 5), (13, 18)]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Please contact [Company Name] support about the refund.", True),
+        ("How will you address [name]'s [issue] today?", True),
+        ("Your [order number] ships from the warehouse tomorrow.", True),
+        ("Read one element with items[index] or a[i] in Python.", False),
+        ("See the [docs](https://example.com) section on refunds.", False),
+    ],
+)
+def test_unfilled_template_slots_are_flagged(text: str, flagged: bool) -> None:
+    from distillation.quality import check_structure
+
+    result = check_structure(
+        get_datatype("qa"), {"question": "What should I do about the refund I asked for?", "answer": text}
+    )
+    assert any("placeholder" in reason for reason in result.reasons) is flagged

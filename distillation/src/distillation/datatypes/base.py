@@ -24,8 +24,16 @@ _REFUSAL = re.compile(
     r"|\bi (?:cannot|can't|am unable to) (?:help|assist|comply) with (?:that|this)\b",
     re.IGNORECASE | re.MULTILINE,
 )
+# Template slots a model left unfilled: "[Name]", "[Company Name]", "[order number]". The slot words are
+# listed so code such as "items[index]" or "a[i]" is never mistaken for one.
+_SLOT = (
+    r"\[(?:(?:your|the|customer|company|product|first|last|full|account|order|user|client|agent)[ _])?"
+    r"(?:name|company|issue|location|date|time|product|email|phone|address|amount|city|country|link|url"
+    r"|number|id)(?:[ _](?:name|number|here))?\]"
+)
 _PLACEHOLDER = re.compile(
-    r"\{\{[^}]*\}\}|\[(?:insert|your|placeholder|todo)\b[^\]]*\]|\blorem ipsum\b|<placeholder>", re.IGNORECASE
+    r"\{\{[^}]*\}\}|\[(?:insert|your|placeholder|todo)\b[^\]]*\]|\blorem ipsum\b|<placeholder>|" + _SLOT,
+    re.IGNORECASE,
 )
 
 

@@ -31,8 +31,9 @@ def teacher_seed_prompt(
         instruction: What the dataset trains for, in the user's words.
         labels: Allowed labels (classification, NER).
         renderer: Renderer with user template overrides; the built-in one by default.
-        show_example: Include an illustrative record. Leave it out when the provider enforces the
-            schema itself: small models copy the illustration instead of following the scenario.
+        show_example: Include the schema and an illustrative record. Leave them out when the provider
+            enforces the schema itself: small models copy the illustration instead of following the
+            scenario.
     """
     return (renderer or default_renderer()).render(
         "teacher_seed",
@@ -127,8 +128,12 @@ def amplify_prompt(
 def datatype_info(datatype: DataType[Any], show_example: bool = True) -> dict[str, Any]:
     """The data type as templates see it, optionally without its illustrative record."""
     info = datatype.prompt_info()
+    info["fields"] = list(datatype.json_schema().get("properties", {}))
     if not show_example:
+        # The provider enforces the schema (constrained decoding): the dump and the illustration only
+        # lengthen the prompt, and small models copy the illustration.
         info["example_json"] = None
+        info["schema_json"] = None
     return info
 
 
