@@ -14,7 +14,8 @@ from app import __version__
 from app.api import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
-from app.core.errors import install_error_handlers
+from app.core.errors import NotFound, install_error_handlers
+from app.core.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
 from app.core.logging import configure_logging
 from app.core.metrics import MetricsMiddleware, metrics_response
 from app.worker.app import create_celery
@@ -46,11 +47,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.celery = create_celery(settings)
     install_error_handlers(app)
+    upload_limit = settings.upload_max_bytes + MULTIPART_OVERHEAD
+    app.add_middleware(BodyLimitMiddleware, limits={"/api/v1/datasets/upload": upload_limit})
     app.add_middleware(MetricsMiddleware)
     app.include_router(api_router)
+    app.add_api_route(
+        "/api/{path:path}",
+        _unknown_api_path,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     _mount_dashboard(app, settings.frontend_dir or REPO_ROOT / "frontend" / "out")
     return app
+
+
+async def _unknown_api_path(path: str) -> None:
+    # Without this, the dashboard's static mount would answer unknown API paths with an HTML page.
+    raise NotFound(f"no API endpoint at /api/{path}")
 
 
 def _mount_dashboard(app: FastAPI, directory: Path) -> None:

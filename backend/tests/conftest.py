@@ -28,6 +28,7 @@ from tests.services import POSTGRES_HOST, POSTGRES_PORT, REDIS_HOST, REDIS_PORT,
 
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "correct horse battery staple"
+TEST_SECRET_KEY = "test-secret-key-that-is-long-and-not-a-placeholder"
 BIN = Path(sys.executable).parent
 
 
@@ -35,6 +36,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for a test, never read from the developer's .env."""
     values: dict[str, object] = {
         "environment": "test",
+        "secret_key": SecretStr(TEST_SECRET_KEY),
         "data_dir": data_dir,
         "first_admin_email": ADMIN_EMAIL,
         "first_admin_password": SecretStr(ADMIN_PASSWORD),
@@ -51,6 +53,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     env.update(
         ENVIRONMENT=settings.environment,
+        SECRET_KEY=settings.secret_key.get_secret_value(),
         DATA_DIR=str(settings.data_dir),
         LOG_LEVEL="INFO",
         FIRST_ADMIN_EMAIL=settings.first_admin_email,

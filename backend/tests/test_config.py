@@ -28,6 +28,16 @@ def test_every_setting_is_in_env_example_and_nothing_more() -> None:
     assert documented - setting_names == set(), ".env.example names settings the code does not have"
 
 
+def test_placeholder_admin_password_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="FIRST_ADMIN_PASSWORD is a placeholder"):
+        Settings(
+            _env_file=None,
+            environment="production",
+            secret_key=SecretStr("x" * 48),
+            first_admin_password=SecretStr("changethis"),
+        )
+
+
 def test_env_example_works_as_a_dot_env(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text((ROOT / ".env.example").read_text())
@@ -36,10 +46,11 @@ def test_env_example_works_as_a_dot_env(tmp_path: Path) -> None:
     assert settings.host == "127.0.0.1"
 
 
+@pytest.mark.parametrize("environment", ["production", "test"])
 @pytest.mark.parametrize("secret", ["changethis", ""])
-def test_placeholder_secret_key_is_refused_in_production(secret: str) -> None:
+def test_placeholder_secret_key_is_refused_outside_development(secret: str, environment: str) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY is a placeholder"):
-        Settings(_env_file=None, environment="production", secret_key=SecretStr(secret))
+        Settings(_env_file=None, environment=environment, secret_key=SecretStr(secret))
 
 
 def test_placeholder_secret_key_is_allowed_in_development() -> None:

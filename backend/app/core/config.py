@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "secret", "dev-secret-key"})
@@ -54,14 +54,18 @@ class Settings(BaseSettings):
 
     config_dir: Path = Path("config")
 
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
+        if self.environment == "development":
+            return self
+        if self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
             raise ValueError(
                 "SECRET_KEY is a placeholder; set a long random value (python -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))') before running with ENVIRONMENT=production"
+                f"print(secrets.token_urlsafe(48))') before running with ENVIRONMENT={self.environment}"
             )
-        if self.environment == "production" and self.first_admin_password is not None:
+        if self.first_admin_password is not None:
             if self.first_admin_password.get_secret_value() in PLACEHOLDER_SECRETS:
                 raise ValueError("FIRST_ADMIN_PASSWORD is a placeholder; choose a real password")
         return self

@@ -67,6 +67,20 @@ class Conflict(AppError):
     error = "conflict"
 
 
+class PayloadTooLarge(AppError):
+    """The request body or uploaded file is larger than the configured limit."""
+
+    status_code = 413
+    error = "payload_too_large"
+
+
+class UnprocessableContent(AppError):
+    """The request is well-formed but its content breaks the rules (a record that is not a valid chat)."""
+
+    status_code = 422
+    error = "invalid_content"
+
+
 class ServiceUnavailable(AppError):
     """A dependency (database, broker) is down."""
 

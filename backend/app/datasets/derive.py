@@ -1,0 +1,126 @@
+"""New datasets made from existing ones: merge, sample and split. Sources are read in batches."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import BadRequest, NotFound
+from app.datasets import repository, service
+from app.datasets.schemas import DatasetCreate, MergeRequest, SampleRequest, SplitRequest
+from app.models import Dataset, Example, User
+from distillation.export import assign_split, validate_splits
+
+BATCH = 500
+
+
+class _Copier:
+    """Appends copies of examples to a new dataset, inserting a batch at a time."""
+
+    def __init__(self, session: AsyncSession, dataset: Dataset, *, keep_keys: bool) -> None:
+        self.session, self.dataset, self.keep_keys = session, dataset, keep_keys
+        self.count = 0
+        self.pending: list[dict[str, Any]] = []
+
+    async def add(self, example: Example) -> None:
+        key = example.item_key if self.keep_keys else f"row-{self.count:09d}"
+        self.pending.append(service.copy_row(example, self.dataset.id, self.count, key))
+        self.count += 1
+        if len(self.pending) >= BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        await repository.add_examples(self.session, self.pending)
+        self.pending = []
+
+    async def finish(self) -> Dataset:
+        await self.flush()
+        self.dataset.example_count = self.count
+        version = await repository.get_version(self.session, self.dataset.id, 1)
+        if version is not None:
+            version.example_count = self.count
+        return self.dataset
+
+
+def _like(source: Dataset, name: str, description: str) -> DatasetCreate:
+    return DatasetCreate(
+        name=name[:200],
+        description=description,
+        data_type=source.data_type,
+        domain=source.domain,
+        subdomain=source.subdomain,
+    )
+
+
+async def merge(session: AsyncSession, user: User, body: MergeRequest) -> Dataset:
+    """One new dataset holding the current examples of every source, in the order given."""
+    ids = list(dict.fromkeys(body.ids))
+    found = {d.id: d for d in await repository.get_datasets(session, ids)}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"no dataset {', '.join(missing)}")
+    sources = [found[i] for i in ids]
+    if len({d.data_type for d in sources}) > 1:
+        raise BadRequest("only datasets of one data type can be merged")
+    lineage = {"merged_from": [str(i) for i in ids]}
+    target = await service.create(
+        session, user, _like(sources[0], body.name, body.description), reason="merge", extra=lineage
+    )
+    copier = _Copier(session, target, keep_keys=False)
+    for source in sources:
+        async for batch in repository.iter_examples(session, source.id, source.version):
+            for example in batch:
+                await copier.add(example)
+    return await copier.finish()
+
+
+async def sample(session: AsyncSession, user: User, dataset_id: uuid.UUID, body: SampleRequest) -> Dataset:
+    """A new dataset with ``n`` examples picked at random (the same ``seed`` picks the same ones)."""
+    source = await service.get(session, dataset_id)
+    available = await repository.count_live(session, source.id)
+    if body.n > available:
+        raise BadRequest(f"n={body.n} is more than the {available} examples of the dataset")
+    # Indexes into the dataset order: memory grows with n, not with the dataset.
+    picked = set(random.Random(body.seed).sample(range(available), body.n))
+    name = body.name or f"{source.name} (sample {body.n}, seed {body.seed})"
+    lineage = {"sampled_from": str(source.id), "version": source.version, "seed": body.seed}
+    target = await service.create(
+        session, user, _like(source, name, source.description), reason="sample", extra=lineage
+    )
+    copier = _Copier(session, target, keep_keys=True)
+    index = 0
+    async for batch in repository.iter_examples(session, source.id, source.version):
+        for example in batch:
+            if index in picked:
+                await copier.add(example)
+            index += 1
+    return await copier.finish()
+
+
+async def split(
+    session: AsyncSession, user: User, dataset_id: uuid.UUID, body: SplitRequest
+) -> dict[str, Dataset]:
+    """One new dataset per split; an example's split depends only on its messages and the seed."""
+    source = await service.get(session, dataset_id)
+    try:
+        ratios = validate_splits(body.ratios)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    copiers: dict[str, _Copier] = {}
+    for name in ratios:
+        lineage = {"split_from": str(source.id), "version": source.version, "split": name, "seed": body.seed}
+        target = await service.create(
+            session,
+            user,
+            _like(source, f"{source.name} ({name})", source.description),
+            "split",
+            extra=lineage,
+        )
+        copiers[name] = _Copier(session, target, keep_keys=True)
+    async for batch in repository.iter_examples(session, source.id, source.version):
+        for example in batch:
+            await copiers[assign_split({"messages": example.messages}, ratios, seed=body.seed)].add(example)
+    return {name: await copier.finish() for name, copier in copiers.items()}

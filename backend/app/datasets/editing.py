@@ -1,0 +1,100 @@
+"""Changing examples: every edit or removal is a new dataset version, and old versions stay readable.
+
+An edit closes the old row (``removed_in`` = the new version) and adds a new row with the same item key
+and position (``added_in`` = the new version); a removal only closes the row.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Conflict, NotFound, UnprocessableContent
+from app.datasets import repository, service
+from app.datasets.schemas import BulkAction, ExampleUpdate, VersionChange
+from app.models import Example, User
+from app.models.base import utcnow
+from distillation.formats import RecordError, validate_chat
+
+
+async def get_example(session: AsyncSession, dataset_id: uuid.UUID, example_id: uuid.UUID) -> Example:
+    """An example row of a dataset (of any version), or 404."""
+    await service.get(session, dataset_id)
+    example = await repository.get_example(session, dataset_id, example_id)
+    if example is None:
+        raise NotFound(f"no example {example_id} in dataset {dataset_id}")
+    return example
+
+
+async def _current(session: AsyncSession, dataset_id: uuid.UUID, example_id: uuid.UUID) -> Example:
+    example = await get_example(session, dataset_id, example_id)
+    if example.removed_in is not None:
+        raise Conflict(f"example {example_id} was replaced or removed in version {example.removed_in}")
+    return example
+
+
+async def edit(
+    session: AsyncSession, user: User, dataset_id: uuid.UUID, example_id: uuid.UUID, body: ExampleUpdate
+) -> Example:
+    """Replace an example's messages in a new version; returns the new row."""
+    dataset = await service.get_writable(session, user, dataset_id)
+    old = await _current(session, dataset_id, example_id)
+    metadata = (old.record or {}).get("metadata")
+    candidate = {"messages": [m.model_dump(exclude_none=True) for m in body.messages]}
+    try:
+        chat = validate_chat(candidate | ({"metadata": metadata} if isinstance(metadata, dict) else {}))
+    except RecordError as exc:
+        raise UnprocessableContent(str(exc)) from exc
+    number = await repository.bump_version(session, dataset.id)
+    if await repository.close_examples(session, dataset.id, [old.id], number) != 1:
+        raise Conflict(f"example {example_id} was changed by someone else; reload it")
+    messages = [dict(m) for m in chat["messages"]]
+    new = Example(
+        dataset_id=dataset.id,
+        item_key=old.item_key,
+        position=old.position,
+        added_in=number,
+        status=old.status,
+        stage=old.stage,
+        messages=messages,
+        record=old.record,
+        # The scores judged the old text; they do not describe the edited one.
+        score=None,
+        scores=None,
+        provenance={**old.provenance, "edited_from": str(old.id), "edited_by": str(user.id)},
+        cluster=old.cluster,
+        search_text=service.search_text(messages),
+        created_at=utcnow(),
+    )
+    session.add(new)
+    await session.flush()
+    await service.finish_version(session, dataset, number, f"edit example {old.item_key}")
+    return new
+
+
+async def remove(
+    session: AsyncSession, user: User, dataset_id: uuid.UUID, ids: list[uuid.UUID], reason: str
+) -> VersionChange:
+    """Remove current examples in one new version."""
+    dataset = await service.get_writable(session, user, dataset_id)
+    number = await repository.bump_version(session, dataset.id)
+    removed = await repository.close_examples(session, dataset.id, ids, number)
+    if removed == 0:
+        # Raising rolls the version bump back with everything else.
+        raise Conflict("none of the given examples is in the current version")
+    count = await service.finish_version(session, dataset, number, reason)
+    return VersionChange(version=number, affected=removed, example_count=count)
+
+
+async def delete(session: AsyncSession, user: User, dataset_id: uuid.UUID, example_id: uuid.UUID) -> None:
+    """Remove one example in a new version."""
+    await service.get_writable(session, user, dataset_id)
+    example = await _current(session, dataset_id, example_id)
+    await remove(session, user, dataset_id, [example.id], f"remove example {example.item_key}")
+
+
+async def bulk(session: AsyncSession, user: User, dataset_id: uuid.UUID, body: BulkAction) -> VersionChange:
+    """Apply a bulk action as one new version."""
+    ids = list(dict.fromkeys(body.ids))
+    return await remove(session, user, dataset_id, ids, f"bulk remove {len(ids)} example(s)")

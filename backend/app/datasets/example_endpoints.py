@@ -1,0 +1,78 @@
+"""Examples of a dataset: browse and search a version, read one, edit and remove (as new versions)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.auth.deps import CurrentUser, require_role
+from app.core.deps import SessionDep
+from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, UnprocessableContent, error_responses
+from app.datasets import editing, repository, service
+from app.datasets.schemas import BulkAction, ExampleDetail, ExampleRead, ExampleUpdate, VersionChange
+from app.kit.pagination import PaginationDep
+from app.kit.schemas import Page
+from app.models import ExampleStatus, Role, User
+
+router = APIRouter(prefix="/datasets/{dataset_id}/examples", tags=["examples"])
+Editor = Annotated[User, require_role(Role.admin, Role.editor)]
+WRITE_ERRORS = error_responses(Unauthorized, Forbidden, NotFound, Conflict)
+
+
+@router.get("", responses=error_responses(Unauthorized, NotFound))
+async def list_examples(
+    dataset_id: uuid.UUID,
+    _: CurrentUser,
+    session: SessionDep,
+    pagination: PaginationDep,
+    version: Annotated[int | None, Query(ge=1, description="default: the current version")] = None,
+    score_min: Annotated[float | None, Query(ge=0, le=10)] = None,
+    score_max: Annotated[float | None, Query(ge=0, le=10)] = None,
+    stage: Annotated[str | None, Query(max_length=32)] = None,
+    status: ExampleStatus | None = None,
+    cluster: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text search in the messages")] = None,
+) -> Page[ExampleRead]:
+    """Examples of a version in dataset order, filtered and searched."""
+    dataset = await service.get(session, dataset_id)
+    number = await service.check_version(session, dataset, version)
+    where = repository.ExampleFilter(score_min, score_max, stage, status, cluster, q)
+    rows, total = await repository.list_examples(
+        session, dataset.id, number, where, pagination.offset, pagination.page_size
+    )
+    items = [ExampleRead.model_validate(r) for r in rows]
+    return Page(items=items, total=total, page=pagination.page, page_size=pagination.page_size)
+
+
+@router.post("/bulk", responses=WRITE_ERRORS)
+async def bulk_action(
+    dataset_id: uuid.UUID, body: BulkAction, user: Editor, session: SessionDep
+) -> VersionChange:
+    """Remove many examples as one new version."""
+    return await editing.bulk(session, user, dataset_id, body)
+
+
+@router.get("/{example_id}", responses=error_responses(Unauthorized, NotFound))
+async def get_example(
+    dataset_id: uuid.UUID, example_id: uuid.UUID, _: CurrentUser, session: SessionDep
+) -> ExampleDetail:
+    """One example (of any version) with its record, scores and provenance."""
+    return ExampleDetail.model_validate(await editing.get_example(session, dataset_id, example_id))
+
+
+@router.patch("/{example_id}", responses=WRITE_ERRORS | error_responses(UnprocessableContent))
+async def edit_example(
+    dataset_id: uuid.UUID, example_id: uuid.UUID, body: ExampleUpdate, user: Editor, session: SessionDep
+) -> ExampleDetail:
+    """Replace the messages; the dataset gets a new version and the new example row is returned."""
+    return ExampleDetail.model_validate(await editing.edit(session, user, dataset_id, example_id, body))
+
+
+@router.delete("/{example_id}", status_code=204, responses=WRITE_ERRORS)
+async def delete_example(
+    dataset_id: uuid.UUID, example_id: uuid.UUID, user: Editor, session: SessionDep
+) -> None:
+    """Remove the example from the dataset in a new version (older versions keep it)."""
+    await editing.delete(session, user, dataset_id, example_id)

@@ -1,0 +1,114 @@
+"""Exports: byte-identical to the library's ``export`` for every format, stable, safe for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.config import Settings
+from distillation.export import export
+from tests.conftest import migrate
+from tests.datasets.factories import chat, client_as, example, seed_dataset
+
+API = "/api/v1/datasets"
+FORMATS = ("jsonl", "json", "csv", "parquet", "openai", "alpaca", "sharegpt")
+MULTI_TURN = [*chat("first", "one", system="Be kind"), *chat("second", "two")]
+WEIGHTED = [{"role": "user", "content": "w"}, {"role": "assistant", "content": "kept", "weight": 0}]
+
+
+def rows() -> list[dict[str, Any]]:
+    """Examples that exercise metadata, conversions, weights and records the formats must skip."""
+    return [
+        example(0, messages=chat("=1+1", "-5 is negative", system="@sys"), record={"metadata": {"k": [1]}}),
+        example(1, messages=MULTI_TURN),
+        example(2, messages=WEIGHTED),
+        example(3, messages=[{"role": "user", "content": "no answer"}]),
+        example(4, messages=chat("héllo \u2028 ünïcode", 'quote " and, comma\nnewline')),
+    ]
+
+
+def library_bytes(tmp_path: Path, fmt: str, records: list[dict[str, Any]]) -> bytes:
+    out = tmp_path / f"library-{fmt}"
+    result = export(records, fmt, out)
+    return result.paths["all"].read_bytes()
+
+
+def as_records(seeded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    records = []
+    for row in seeded:
+        record: dict[str, Any] = {"messages": row["messages"]}
+        if row.get("record"):
+            record["metadata"] = row["record"]["metadata"]
+        records.append(record)
+    return records
+
+
+async def test_every_format_matches_the_library_byte_for_byte(any_settings: Settings, tmp_path: Path) -> None:
+    await migrate(any_settings)
+    seeded = rows()
+    dataset_id = await seed_dataset(any_settings, seeded, name="My data/set ünï")
+    async with client_as(any_settings) as client:
+        for fmt in FORMATS:
+            first = await client.get(f"{API}/{dataset_id}/export", params={"format": fmt})
+            second = await client.get(f"{API}/{dataset_id}/export", params={"format": fmt})
+            assert first.status_code == 200, (fmt, first.text)
+            assert first.content == second.content, fmt
+            assert first.content == library_bytes(tmp_path, fmt, as_records(seeded)), fmt
+            disposition = first.headers["content-disposition"]
+            assert disposition.startswith('attachment; filename="My_data_set_'), disposition
+            assert "filename*=UTF-8''My%20data_set%20" in disposition
+    assert not any(p.name.startswith("export-") for p in any_settings.data_dir.iterdir())
+
+
+async def test_csv_is_formula_safe_by_default(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    dataset_id = await seed_dataset(sqlite_settings, rows()[:1])
+    async with client_as(sqlite_settings) as client:
+        safe = await client.get(f"{API}/{dataset_id}/export", params={"format": "csv"})
+        raw = await client.get(
+            f"{API}/{dataset_id}/export", params={"format": "csv", "spreadsheet_safe": False}
+        )
+    table = list(csv.DictReader(io.StringIO(safe.text)))
+    assert safe.headers["content-type"].startswith("text/csv")
+    assert (table[0]["system"], table[0]["user"], table[0]["assistant"]) == (
+        "'@sys",
+        "'=1+1",
+        "'-5 is negative",
+    )
+    assert next(csv.DictReader(io.StringIO(raw.text)))["user"] == "=1+1"
+
+
+async def test_export_of_an_older_version(any_settings: Settings, tmp_path: Path) -> None:
+    await migrate(any_settings)
+    dataset_id = await seed_dataset(any_settings, 3)
+    async with client_as(any_settings) as client:
+        base = f"{API}/{dataset_id}/examples"
+        first_id = (await client.get(base)).json()["items"][0]["id"]
+        await client.patch(f"{base}/{first_id}", json={"messages": chat("edited", "e")})
+        v1 = await client.get(f"{API}/{dataset_id}/export", params={"version": 1})
+        v2 = await client.get(f"{API}/{dataset_id}/export")
+        missing = await client.get(f"{API}/{dataset_id}/export", params={"version": 3})
+        unknown = await client.get(f"{API}/{dataset_id}/export", params={"format": "exe"})
+    original = [{"messages": chat(f"question {i}", f"answer {i}")} for i in range(3)]
+    assert v1.content == library_bytes(tmp_path, "jsonl", original)
+    assert v2.content.splitlines()[0] == b'{"messages":[{"content":"edited","role":"user"},' + (
+        b'{"content":"e","role":"assistant"}]}'
+    )
+    assert missing.status_code == 404
+    assert unknown.status_code == 422
+
+
+@pytest.mark.parametrize("count", [0, 1234])
+async def test_export_streams_every_row_in_order(
+    sqlite_settings: Settings, tmp_path: Path, count: int
+) -> None:
+    await migrate(sqlite_settings)
+    dataset_id = await seed_dataset(sqlite_settings, count)
+    async with client_as(sqlite_settings) as client:
+        response = await client.get(f"{API}/{dataset_id}/export", params={"format": "json"})
+    records = [{"messages": chat(f"question {i}", f"answer {i}")} for i in range(count)]
+    assert response.content == library_bytes(tmp_path, "json", records)

@@ -1,0 +1,147 @@
+"""Uploads: formats detected and converted, bad rows reported by line, size limits, nothing half-stored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+
+from app.core.config import Settings
+from tests.conftest import make_settings, migrate
+from tests.datasets.factories import chat, client_as, jsonl
+
+API = "/api/v1/datasets"
+FORM = {"name": "uploaded", "data_type": "qa"}
+
+
+async def post(client: httpx.AsyncClient, name: str, content: bytes, **params: str) -> httpx.Response:
+    return await client.post(f"{API}/upload", files={"file": (name, content)}, data=FORM, params=params)
+
+
+async def test_upload_jsonl_in_any_view(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    content = jsonl(
+        {"messages": chat("hi", "hello"), "metadata": {"src": "a"}},
+        {"instruction": "Add", "input": "1+1", "output": "2"},
+        {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},
+        {"prompt": "p", "completion": "c"},
+    )
+    async with client_as(any_settings) as client:
+        response = await post(client, "data.jsonl", content)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        dataset_id = body["dataset"]["id"]
+        examples = (await client.get(f"{API}/{dataset_id}/examples")).json()
+        versions = (await client.get(f"{API}/{dataset_id}/versions")).json()
+        first = (await client.get(f"{API}/{dataset_id}/examples/{examples['items'][0]['id']}")).json()
+    assert (body["file_format"], body["stored"], body["skipped"]) == ("jsonl", 4, 0)
+    assert body["dataset"]["example_count"] == 4
+    assert [e["messages"][0]["content"] for e in examples["items"]] == ["hi", "Add\n1+1", "q", "p"]
+    assert [(v["number"], v["reason"], v["example_count"]) for v in versions["items"]] == [(1, "upload", 4)]
+    assert first["record"] == {"metadata": {"src": "a"}}
+    assert first["provenance"] == {"source": "upload", "file": "data.jsonl", "line": 1}
+
+
+async def test_upload_csv_and_json_array(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    csv_bytes = b'system,user,assistant\r\n,What is 2+2?,4\r\nBe brief,"Hi, there",Hello\r\n'
+    array = json.dumps([{"messages": chat("a", "b")}, {"prompt": "c", "completion": "d"}]).encode()
+    async with client_as(sqlite_settings) as client:
+        from_csv = await post(client, "sheet.csv", csv_bytes)
+        from_json = await post(client, "rows.json", array)
+    assert from_csv.status_code == 201, from_csv.text
+    assert (from_csv.json()["file_format"], from_csv.json()["stored"]) == ("csv", 2)
+    assert (from_json.json()["file_format"], from_json.json()["stored"]) == ("json", 2)
+
+
+async def test_bad_rows_are_reported_by_line_and_nothing_is_stored(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    content = jsonl(
+        {"messages": chat("ok", "fine")},
+        "not json",
+        {"messages": [{"role": "robot", "content": "x"}]},
+        {"messages": chat("ok again", "fine")},
+        '{"a": 1, "a": 2}',
+    )
+    async with client_as(any_settings) as client:
+        response = await post(client, "data.jsonl", content)
+        datasets = (await client.get(API)).json()
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid_rows"
+    assert [row["line"] for row in body["detail"]] == [2, 3, 5]
+    assert "invalid JSON" in body["detail"][0]["reason"]
+    assert "duplicate key" in body["detail"][2]["reason"]
+    assert datasets["total"] == 0
+
+
+async def test_skip_stores_the_good_rows_and_reports_the_bad(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    content = jsonl({"messages": chat("a", "b")}, "[1]", {"messages": chat("c", "d")})
+    async with client_as(any_settings) as client:
+        response = await post(client, "data.jsonl", content, on_error="skip")
+        dataset_id = response.json()["dataset"]["id"]
+        examples = (await client.get(f"{API}/{dataset_id}/examples")).json()["items"]
+        last = (await client.get(f"{API}/{dataset_id}/examples/{examples[1]['id']}")).json()
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["stored"], body["skipped"]) == (2, 1)
+    assert body["skipped_rows"] == [{"line": 2, "reason": "expected a JSON object, got list"}]
+    assert [e["item_key"] for e in examples] == ["row-000000000", "row-000000001"]
+    assert last["provenance"]["line"] == 3
+
+
+async def test_only_the_first_100_bad_rows_are_listed(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    async with client_as(sqlite_settings) as client:
+        response = await post(client, "data.jsonl", b"x\n" * 150)
+    assert response.status_code == 422
+    assert len(response.json()["detail"]) == 100
+
+
+async def test_unusable_files_are_4xx_with_the_reason(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    async with client_as(sqlite_settings) as client:
+        empty = await post(client, "data.jsonl", b"\n\n")
+        bad_header = await post(client, "data.csv", b"user,user\nx,y\n")
+        bad_form = await client.post(f"{API}/upload", files={"file": ("a.jsonl", b"{}")}, data={"name": "x"})
+    assert (empty.status_code, empty.json()["detail"]) == (400, "the file holds no records")
+    assert bad_header.status_code == 400
+    assert "header" in bad_header.json()["detail"]
+    assert bad_form.status_code == 422
+
+
+async def test_too_large_uploads_are_413(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", upload_max_bytes=1000)
+    await migrate(settings)
+    row = {"messages": chat("x" * 100, "y")}
+    async with client_as(settings) as client:
+        # Past the file limit but within the request's multipart allowance: the reader stops it.
+        by_reader = await post(client, "data.jsonl", jsonl(*[row] * 20))
+        # Past the whole request limit: refused from Content-Length before the body is read.
+        by_length = await post(client, "data.jsonl", jsonl(*[row] * 20_000))
+        datasets = (await client.get(API)).json()
+    assert by_reader.status_code == 413
+    assert by_reader.json() == {"error": "payload_too_large", "detail": "file is larger than 1000 bytes"}
+    assert by_length.status_code == 413
+    assert by_length.json()["error"] == "payload_too_large"
+    assert datasets["total"] == 0
+
+
+async def test_streamed_bodies_without_a_length_are_counted(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", upload_max_bytes=10)
+    await migrate(settings)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n'
+        for _ in range(3000):
+            yield b"x" * 1024
+
+    async with client_as(settings) as client:
+        response = await client.post(
+            f"{API}/upload", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"}
+        )
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
