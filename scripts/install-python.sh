@@ -17,5 +17,5 @@ fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 echo "installing Python packages into .venv (the first run compiles llama-cpp-python: several minutes)"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -c requirements/constraints.txt -e ./distillation -e "./backend$extras"
+.venv/bin/python -m pip install -q -c requirements/constraints.txt -e "./distillation$extras" -e "./backend$extras"
 echo "$want" > "$stamp"
