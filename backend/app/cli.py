@@ -6,12 +6,18 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app import __version__
 from app.core.config import Settings, get_settings
+from distillation.cli import register
+
+if TYPE_CHECKING:
+    from distillation.providers import Credentials
+
+GROQ_BASE_URL = "https://api.groq.com/openai/v1"
 
 cli = typer.Typer(
     name="distillery",
@@ -118,6 +124,34 @@ def openapi(
         sys.stdout.write(text)
     else:
         output.write_text(text)
+
+
+def provider_credentials(provider: str) -> Credentials | None:
+    """Keys and endpoints from the settings, by provider name (read when an engine command runs)."""
+    from distillation.providers import Credentials
+
+    settings = get_settings()
+    keys = {
+        "openai": settings.openai_api_key,
+        "anthropic": settings.anthropic_api_key,
+        "google": settings.google_api_key,
+        "groq": settings.groq_api_key,
+        # Ollama, vLLM, llama.cpp server, LM Studio...: OPENAI_BASE_URL names the server.
+        "openai-compatible": settings.openai_api_key,
+    }
+    if provider not in keys:
+        return None
+    key = keys[provider]
+    base_url = {
+        "openai": settings.openai_base_url,
+        "openai-compatible": settings.openai_base_url,
+        "groq": GROQ_BASE_URL,
+    }.get(provider)
+    return Credentials(api_key=key.get_secret_value() if key else None, base_url=base_url)
+
+
+# generate, estimate, validate, export: the engine's commands (settings are read only when they run).
+register(cli, credentials=provider_credentials, config_dir=lambda: get_settings().config_dir)
 
 
 def main() -> None:

@@ -86,3 +86,22 @@ def test_nothing_but_the_settings_reads_the_environment() -> None:
             for line in _reads_environment(ast.parse(path.read_text(), str(path))):
                 offenders.append(f"{path.relative_to(ROOT)}:{line}")
     assert offenders == [], "read settings through app.core.config.Settings instead"
+
+
+def test_engine_commands_get_provider_keys_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import cli
+    from app.core.config import get_settings
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-settings")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")
+    get_settings.cache_clear()
+    try:
+        openai = cli.provider_credentials("openai")
+        local_server = cli.provider_credentials("openai-compatible")
+        assert cli.provider_credentials("local") is None
+    finally:
+        get_settings.cache_clear()
+    assert openai is not None
+    assert openai.api_key == "sk-from-settings"
+    assert local_server is not None
+    assert local_server.base_url == "http://127.0.0.1:11434/v1"

@@ -37,6 +37,9 @@ _PLACEHOLDER = re.compile(
 )
 
 
+_SCHEMAS: dict[tuple[type[BaseModel], bool], dict[str, Any]] = {}
+
+
 class Record(BaseModel):
     """Base of every record schema: unknown keys are refused so the JSON schema is closed."""
 
@@ -129,8 +132,11 @@ class DataType(ABC, Generic[R]):
             strict: Make every property required and drop defaults, as strict structured-output
                 modes expect; optional fields stay nullable.
         """
-        schema = self.record_model.model_json_schema()
-        return _strictify(copy.deepcopy(schema)) if strict else schema
+        key = (self.record_model, strict)
+        if key not in _SCHEMAS:  # generating it costs more than the rest of a pipeline request
+            schema = self.record_model.model_json_schema()
+            _SCHEMAS[key] = _strictify(copy.deepcopy(schema)) if strict else schema
+        return copy.deepcopy(_SCHEMAS[key])  # callers may change theirs
 
     def parse(self, data: R | Mapping[str, Any] | str) -> R:
         """Build a record from a model instance, a mapping or JSON text (fences and prose tolerated).

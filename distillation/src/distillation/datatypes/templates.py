@@ -72,6 +72,9 @@ class PromptRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["to_json"] = to_json
+        # name -> (hash, up-to-date checks of every file hashed): rendering must not re-read and
+        # re-parse the templates for every request (it was most of the pipeline's CPU per row).
+        self._hashes: dict[str, tuple[str, list[Callable[[], bool]]]] = {}
 
     def render(self, name: str, **context: Any) -> RenderedPrompt:
         """Render a template into chat messages.
@@ -97,12 +100,14 @@ class PromptRenderer:
 
     def source(self, name: str) -> str:
         """Return a template's source text (after user overrides)."""
-        name = template_name(name)
+        return self._source(template_name(name))[0]
+
+    def _source(self, name: str) -> tuple[str, Callable[[], bool]]:
         try:
-            text, _, _ = self._loader.get_source(self.env, name)
+            text, _, uptodate = self._loader.get_source(self.env, name)
         except jinja2.TemplateNotFound:
             raise PromptTemplateError(f"unknown prompt template {name!r}") from None
-        return text
+        return text, uptodate or _always_current
 
     def template_hash(self, name: str) -> str:
         """Return the sha256 of a template and of the templates it imports or includes.
@@ -115,25 +120,31 @@ class PromptRenderer:
                 could cover.
         """
         root = template_name(name)
-        sources = self._closure(root)
+        cached = self._hashes.get(root)
+        if cached is not None and all(uptodate() for uptodate in cached[1]):
+            return cached[0]
+        sources, checks = self._closure(root)
         digest = hashlib.sha256(sources.pop(root).encode())
         for dependency in sorted(sources):
             digest.update(b"\0" + dependency.encode() + b"\0" + sources[dependency].encode())
-        return digest.hexdigest()
+        self._hashes[root] = (digest.hexdigest(), checks)
+        return self._hashes[root][0]
 
-    def _closure(self, root: str) -> dict[str, str]:
+    def _closure(self, root: str) -> tuple[dict[str, str], list[Callable[[], bool]]]:
         sources: dict[str, str] = {}
+        checks: list[Callable[[], bool]] = []
         pending = [root]
         while pending:
             current = pending.pop()
             if current in sources:
                 continue
-            sources[current] = self.source(current)
+            sources[current], uptodate = self._source(current)
+            checks.append(uptodate)
             for reference in meta.find_referenced_templates(self.env.parse(sources[current])):
                 if reference is None:
                     raise PromptTemplateError(f"{current}: imports a template by a computed name")
                 pending.append(reference)
-        return sources
+        return sources, checks
 
     def _template(self, name: str) -> jinja2.Template:
         try:
@@ -166,6 +177,10 @@ def builtin_templates() -> list[str]:
 def default_renderer() -> PromptRenderer:
     """Return a shared renderer over the built-in templates."""
     return PromptRenderer()
+
+
+def _always_current() -> bool:
+    return True
 
 
 def _load_builtin(name: str) -> tuple[str, str, Callable[[], bool]] | None:

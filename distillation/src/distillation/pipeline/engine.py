@@ -9,6 +9,7 @@ when it can and reports every attempt for cost accounting.
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,6 +66,7 @@ class Engine:
     renderer: PromptRenderer
     on_attempt: AttemptHook | None = None
     context: ValidationContext = field(init=False)
+    _seed_groups: tuple[int, int, _SeedGroups] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         labels = tuple(self.config.labels) if self.config.labels else None
@@ -119,20 +121,47 @@ class Engine:
         return answer, _record(stage, answer, prompt.template_hash, total, cached=False)
 
     def exemplars_for(self, index: int, scenario: Scenario, seeds: Sequence[Row]) -> list[Row]:
-        """Few-shot exemplars for a bulk item: seeds of the same subdomain first, then the same domain."""
+        """Few-shot exemplars for a bulk item: seeds of the same subdomain first, then the same domain.
 
-        def rank(row: Row) -> tuple[int, str]:
-            s = row.provenance.scenario
-            closeness = (
-                0
-                if s.get("subdomain") == scenario.subdomain
-                else 1
-                if s.get("domain") == scenario.domain
-                else 2
-            )
-            return closeness, hashlib.sha256(f"{index}:{row.key}".encode()).hexdigest()
+        Within a group the choice is a sample seeded by the item index (the same on resume). The seeds
+        are grouped once per seed list: ranking every seed for every bulk item cost O(seeds × rows).
+        """
+        if self._seed_groups is None or self._seed_groups[:2] != (id(seeds), len(seeds)):
+            self._seed_groups = (id(seeds), len(seeds), _SeedGroups.of(seeds))
+        groups = self._seed_groups[2]
+        wanted, rng = self.config.exemplars, random.Random(index)
+        chosen: list[Row] = []
+        for group in (
+            groups.by_subdomain.get((scenario.domain, scenario.subdomain), []),
+            groups.by_domain.get(scenario.domain, []),
+            groups.everyone,
+        ):
+            if len(chosen) >= wanted:
+                break
+            taken = {row.key for row in chosen}
+            pool = [row for row in group if row.key not in taken] if taken else group
+            chosen += rng.sample(pool, min(wanted - len(chosen), len(pool)))
+        return chosen
 
-        return sorted(seeds, key=rank)[: self.config.exemplars]
+
+@dataclass(frozen=True)
+class _SeedGroups:
+    """Seed rows by subdomain and by domain, for exemplar choice."""
+
+    by_subdomain: dict[tuple[str | None, str | None], list[Row]]
+    by_domain: dict[str | None, list[Row]]
+    everyone: list[Row]
+
+    @classmethod
+    def of(cls, seeds: Sequence[Row]) -> _SeedGroups:
+        by_subdomain: dict[tuple[str | None, str | None], list[Row]] = {}
+        by_domain: dict[str | None, list[Row]] = {}
+        for row in seeds:
+            scenario = row.provenance.scenario
+            domain, subdomain = scenario.get("domain"), scenario.get("subdomain")
+            by_subdomain.setdefault((domain, subdomain), []).append(row)
+            by_domain.setdefault(domain, []).append(row)
+        return cls(by_subdomain, by_domain, list(seeds))
 
 
 def _item_seed(run_seed: int, key: str) -> int:

@@ -178,7 +178,9 @@ class Runner:
                         kept.append(outcome)
         if stop is not None:
             raise stop
-        return kept
+        # In item order, not completion order: the policy prompt lists the seeds, and a resumed run
+        # (answers from the cache arrive in another order) must send the same prompt to reuse its answer.
+        return sorted(kept, key=lambda row: row.index)
 
     async def _settle(self, stage: str, task: asyncio.Task[ItemResult]) -> Row | _Stopped | None:
         stats = self.stats[stage]

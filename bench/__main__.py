@@ -1,0 +1,111 @@
+"""``python -m bench``: throughput and CPU against a raw ``AsyncOpenAI`` loop, then memory over 20,000 rows.
+
+(a) 0 ms latency: requests/s (target: ours ≥ 90% of the baseline) and client CPU seconds per 1,000
+    requests (target: ours ≤ 1.5× the baseline). The baseline is the faster of two raw loops: the SDK
+    on its default httpx transport and on its aiohttp transport.
+(b) 200 ms latency: requests/s against the ideal ``concurrency / latency`` = 320 (target: ≥ 95%).
+(c) A 20,000-row run through the Runner into a JSONL file: resident memory at 2k, 10k and 20k rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import time
+
+from bench.memory import CHECKPOINTS, memory_run
+from bench.servers import cores, pin_client, server_process
+from bench.throughput import CONCURRENCY, REQUESTS, Measurement, baseline, ours
+
+LATENCY = 0.2
+IDEAL = CONCURRENCY / LATENCY
+
+
+def main() -> None:
+    started = time.monotonic()
+    print(f"Python {platform.python_version()}, {cores()} cores; {pin_client()}")
+    print(f"{REQUESTS:,} requests at concurrency {CONCURRENCY} per load run\n")
+    with server_process("distillation.testing", "--latency", "0") as url:
+        fast = [asyncio.run(run(url)) for run in (ours, baseline, _baseline_aiohttp)]
+    with server_process("distillation.testing", "--latency", str(LATENCY)) as url:
+        slow = [asyncio.run(run(url)) for run in (ours, _baseline_aiohttp)]
+    _loads(fast, "0 ms")
+    _loads(slow, f"{LATENCY * 1000:g} ms")
+    rows = _targets(fast, slow)
+    with server_process("bench.varied_server") as url:
+        memory = asyncio.run(memory_run(url))
+    per_row_cpu = memory.cpu_seconds / max(1, memory.rows) * 1000
+    print(
+        f"\n(c) {memory.rows:,} rows ({memory.status}) in {memory.seconds:.0f} s, {per_row_cpu:.2f} ms CPU "
+        f"a row (judge off); RSS before the run {memory.start_rss:.0f} MiB"
+    )
+    for count in CHECKPOINTS:
+        rss, peak = memory.samples.get(count, (float("nan"), float("nan")))
+        print(f"    at {count:>6,} rows: RSS {rss:6.1f} MiB   peak {peak:6.1f} MiB")
+    first, last = memory.samples.get(CHECKPOINTS[0]), memory.samples.get(CHECKPOINTS[-1])
+    if first and last:
+        per_row = (last[1] - first[1]) * 1024 / (CHECKPOINTS[-1] - CHECKPOINTS[0])
+        rows.append(("(c) peak RSS growth per row, 2k→20k", f"{per_row:.1f} KiB", "", "(no target)", None))
+    _table(rows)
+    print(f"\nbench took {time.monotonic() - started:.0f} s")
+
+
+async def _baseline_aiohttp(url: str) -> Measurement:
+    return await baseline(url, aiohttp=True)
+
+
+def _loads(runs: list[Measurement], label: str) -> None:
+    print(f"latency {label}:")
+    for m in runs:
+        print(
+            f"    {m.name:<24} {m.requests_per_second:7.1f} req/s   "
+            f"{m.cpu_per_1000:5.2f} CPU s / 1,000 requests   {m.errors} errors"
+        )
+
+
+Row = tuple[str, str, str, str, bool | None]
+
+
+def _targets(fast: list[Measurement], slow: list[Measurement]) -> list[Row]:
+    mine, reference = fast[0], max(fast[1:], key=lambda m: m.requests_per_second)
+    rps = mine.requests_per_second / reference.requests_per_second
+    cpu = mine.cpu_per_1000 / reference.cpu_per_1000
+    ideal = slow[0].requests_per_second / IDEAL
+    return [
+        (
+            "(a) 0 ms: requests/s",
+            f"{mine.requests_per_second:.0f}",
+            f"{reference.requests_per_second:.0f} ({reference.name})",
+            f"≥ 90% ({rps:.0%})",
+            rps >= 0.9,
+        ),
+        (
+            "(a) 0 ms: CPU s / 1,000 requests",
+            f"{mine.cpu_per_1000:.2f}",
+            f"{reference.cpu_per_1000:.2f}",
+            f"≤ 1.5× ({cpu:.2f}×)",
+            cpu <= 1.5,
+        ),
+        (
+            f"(b) {LATENCY * 1000:g} ms: requests/s",
+            f"{slow[0].requests_per_second:.0f}",
+            f"ideal {IDEAL:.0f}",
+            f"≥ 95% ({ideal:.0%})",
+            ideal >= 0.95,
+        ),
+    ]
+
+
+def _table(rows: list[Row]) -> None:
+    header = ("benchmark", "ours", "baseline", "target (actual)", "result")
+    widths = [max(len(str(row[i])) for row in [*rows, header]) for i in range(4)]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(header, [*widths, 6], strict=True)))
+    print("  ".join("-" * w for w in [*widths, 6]))
+    for *cells, ok in rows:
+        result = "info" if ok is None else "PASS" if ok else "FAIL"
+        print("  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""What the command-line commands do, kept apart from their Typer wiring in :mod:`distillation.cli`."""

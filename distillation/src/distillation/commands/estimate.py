@@ -1,0 +1,253 @@
+"""``distillery estimate``: a pilot of a few items per stage through the real engine, then a projection.
+
+The pilot uses the run's own answer cache (``<stem>.cache.jsonl``) and the run's own item keys, so the
+seed rows it pays for are reused by ``generate``; the policy and bulk prompts list all the seed rows,
+so they are reused only when the run has no more seeds than the pilot. Token counts come from every
+call of every pilot item, rejected ones and cached answers included, so ``rows × tokens per row`` also
+pays for the rejects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from rich.console import Console
+
+from distillation.commands.generate import FAILURES
+from distillation.commands.options import Environment, RunOptions, RunPaths, rate_limits
+from distillation.commands.providers import register_compatible_providers
+from distillation.commands.render import fail, money, plain, print_estimate
+from distillation.cost import RunEstimate, StagePilot, StagePlan, estimate_run
+from distillation.pipeline import (
+    CallRecord,
+    Engine,
+    GenerationConfig,
+    ItemResult,
+    JsonlCache,
+    Provenance,
+    Row,
+    build_engine,
+    close_engine,
+    extract_policy,
+    item_key,
+    validate_row,
+    write_bulk,
+    write_seed,
+)
+from distillation.pipeline.cache import Answer
+
+PILOT_ROWS = 2
+PILOT_EXTRA = 4  # replacement items per stage when pilot rows are rejected
+ItemStage = Literal["seed", "bulk"]
+
+
+class PilotFailed(Exception):
+    """The pilot accepted no row of a stage, so nothing can be projected."""
+
+
+@dataclass
+class _Tally:
+    """Calls and tokens per stage, from every call record the pilot saw."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    input_tokens: Counter[str] = field(default_factory=Counter)
+    output_tokens: Counter[str] = field(default_factory=Counter)
+    attempted: Counter[str] = field(default_factory=Counter)
+    accepted: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, calls: Sequence[CallRecord]) -> None:
+        for call in calls:
+            self.calls[call.stage] += 1
+            self.input_tokens[call.stage] += call.input_tokens
+            self.output_tokens[call.stage] += call.output_tokens
+
+    def per_row(self, stage: str) -> StagePilot:
+        try:
+            return StagePilot.from_counts(
+                attempted=self.attempted[stage],
+                accepted=self.accepted[stage],
+                input_tokens=self.input_tokens[stage],
+                output_tokens=self.output_tokens[stage],
+            )
+        except ValueError:
+            reasons = "; ".join(self.reasons) or "no reason recorded"
+            raise PilotFailed(f"the pilot accepted no {stage} row ({reasons})") from None
+
+    def per_call(self, stage: str) -> StagePilot:
+        calls = max(1, self.calls[stage])
+        return StagePilot(
+            Decimal(self.input_tokens[stage]) / calls, Decimal(self.output_tokens[stage]) / calls
+        )
+
+
+@dataclass(frozen=True)
+class EstimateOutcome:
+    """The projection, and what the pilot itself cost."""
+
+    estimate: RunEstimate
+    pilot_cost: Decimal
+    pilot_requests: int
+    pilot_rows: int
+
+
+def estimate_command(options: RunOptions, env: Environment) -> int:
+    """Run ``distillery estimate``: the pilot, then the projection. Returns the exit code."""
+    console, errors = Console(), Console(stderr=True)
+    paths = RunPaths.beside(options.output, options.format)
+    try:
+        register_compatible_providers()
+        config, notes = options.config()
+        for note in notes:
+            plain(errors, f"note: {note}")
+        outcome = asyncio.run(estimate_file(config, paths, env))
+    except (*FAILURES, PilotFailed) as exc:
+        return fail(errors, exc)
+    plain(
+        console,
+        f"pilot: {outcome.pilot_rows} rows, {outcome.pilot_requests} new requests, "
+        f"{money(outcome.pilot_cost)} (answers kept in {paths.cache.name})",
+    )
+    print_estimate(console, outcome.estimate)
+    total = outcome.estimate.total
+    if config.budget_usd is not None and total is not None and total > config.budget_usd:
+        plain(console, f"the estimate exceeds the --budget of {money(config.budget_usd)}")
+    return 0
+
+
+def pilot_config(config: GenerationConfig) -> GenerationConfig:
+    """The same run, shrunk to a couple of items per stage and without a budget."""
+    seeds = min(PILOT_ROWS, config.seed_count)
+    bulk = min(PILOT_ROWS, config.bulk_count)
+    values = config.model_dump()
+    values.update(
+        count=seeds + bulk, teacher_ratio=seeds / (seeds + bulk), budget_usd=None, max_extra_items=PILOT_EXTRA
+    )
+    return GenerationConfig.model_validate(values)
+
+
+async def estimate_file(config: GenerationConfig, paths: RunPaths, env: Environment) -> EstimateOutcome:
+    """Run the pilot against the run's cache and project the cost of ``config``.
+
+    Raises:
+        PilotFailed: A stage accepted no pilot row.
+        ProviderError: A client could not be built or a fatal provider error occurred.
+    """
+    pilot = pilot_config(config)
+    cache = JsonlCache(paths.cache)
+    requests: Counter[str] = Counter()
+
+    async def count(stage: str, key: str, attempt: object, cost: object) -> None:
+        requests[stage] += 1
+
+    try:
+        engine = build_engine(
+            pilot,
+            cache=cache,
+            credentials=env.credentials_for(config.teacher, config.student, config.judge_model),
+            prices=env.prices(),
+            domains_file=env.config_file("domains.yaml"),
+            rate_limits=rate_limits(pilot),
+            on_attempt=count,
+        )
+        try:
+            tally = await _run_pilot(engine)
+        finally:
+            await close_engine(engine)
+    finally:
+        cache.close()
+    estimate = estimate_run(
+        _plan(config, tally), _pilots(tally), engine.accountant.prices, teacher_model_id=config.teacher
+    )
+    rows = tally.accepted["seed"] + tally.accepted["bulk"]
+    return EstimateOutcome(estimate, engine.accountant.spent, sum(requests.values()), rows)
+
+
+async def _run_pilot(engine: Engine) -> _Tally:
+    tally = _Tally()
+    config = engine.config
+
+    async def seed(index: int, key: str) -> tuple[ItemResult, Provenance]:
+        answer, provenance = await write_seed(engine, index, key)
+        return await _validated(engine, key, index, "seed", answer, provenance)
+
+    seeds = await _produce(tally, "seed", config.seed_count, seed)
+    if not seeds:
+        tally.per_row("seed")  # raises PilotFailed with the reasons
+    if config.bulk_count:
+        policy, call = await extract_policy(engine, seeds)
+        tally.add([call])
+        tally.accepted["policy"] = tally.attempted["policy"] = 1
+
+        async def bulk(index: int, key: str) -> tuple[ItemResult, Provenance]:
+            answer, provenance = await write_bulk(engine, index, key, policy, seeds)
+            return await _validated(engine, key, index, "bulk", answer, provenance)
+
+        await _produce(tally, "bulk", config.bulk_count, bulk)
+    return tally
+
+
+async def _validated(
+    engine: Engine, key: str, index: int, stage: ItemStage, answer: Answer, provenance: Provenance
+) -> tuple[ItemResult, Provenance]:
+    result = await validate_row(engine, key, index, stage, answer, provenance)
+    return result, provenance  # the provenance holds every call, also when the row was rejected
+
+
+async def _produce(
+    tally: _Tally,
+    stage: ItemStage,
+    target: int,
+    make: Callable[[int, str], Awaitable[tuple[ItemResult, Provenance]]],
+) -> list[Row]:
+    """Items in small batches until ``target`` rows are accepted or the replacements run out."""
+    rows: list[Row] = []
+    index = 0
+    while len(rows) < target and index < target + PILOT_EXTRA:
+        batch = range(index, min(index + target - len(rows), target + PILOT_EXTRA))
+        index = batch.stop
+        for result, provenance in await asyncio.gather(*(make(i, item_key(stage, i)) for i in batch)):
+            tally.attempted[stage] += 1
+            tally.add(provenance.calls)
+            if result.row is not None:
+                rows.append(result.row)
+                tally.accepted[stage] += 1
+            elif result.rejection is not None:
+                tally.reasons[result.rejection.reason[:120]] += 1
+    return rows[:target]
+
+
+def _plan(config: GenerationConfig, tally: _Tally) -> list[StagePlan]:
+    """Stages of the full run; judge and fix calls scale with the items the run will try."""
+    items = Decimal(config.seed_count) / _rate(tally, "seed")
+    if config.bulk_count:
+        items += Decimal(config.bulk_count) / _rate(tally, "bulk")
+    pilot_items = max(1, tally.attempted["seed"] + tally.attempted["bulk"])
+    plan = [StagePlan("seed", config.teacher, config.seed_count)]
+    if config.bulk_count:
+        plan += [StagePlan("policy", config.teacher, 1), StagePlan("bulk", config.student, config.bulk_count)]
+    for stage, model in (("judge", config.judge_model), ("fix", config.teacher)):
+        if tally.calls[stage]:
+            calls = round(items * tally.calls[stage] / pilot_items)
+            plan.append(StagePlan(stage, model, max(1, calls)))
+    return plan
+
+
+def _rate(tally: _Tally, stage: str) -> Decimal:
+    return Decimal(max(1, tally.accepted[stage])) / max(1, tally.attempted[stage])
+
+
+def _pilots(tally: _Tally) -> dict[str, StagePilot]:
+    pilots = {"seed": tally.per_row("seed")}
+    if tally.attempted["bulk"]:
+        pilots["bulk"] = tally.per_row("bulk")
+        pilots["policy"] = tally.per_call("policy")
+    for stage in ("judge", "fix"):
+        if tally.calls[stage]:
+            pilots[stage] = tally.per_call(stage)
+    return pilots

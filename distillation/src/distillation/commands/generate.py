@@ -1,0 +1,221 @@
+"""``distillery generate``: one resumable run of the pipeline into a file.
+
+Resume design: every answer is appended to ``<stem>.cache.jsonl`` by request fingerprint as it arrives.
+Each run, first or resumed, rebuilds the output from scratch: it writes accepted rows to
+``<output>.partial`` and replaces the output with it when the runner returns. Answers already in the
+cache cost nothing, so a rerun pays only for requests that never got an answer, and a row is never
+written twice (the old output is replaced, not appended to). An interrupted run (Ctrl-C, a crash)
+leaves the previous output untouched; its answers are in the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from distillation.commands.options import (
+    Environment,
+    OptionsError,
+    OutputFormat,
+    RunOptions,
+    RunPaths,
+    rate_limits,
+)
+from distillation.commands.providers import register_compatible_providers
+from distillation.commands.render import bullet_lines, fail, plain, print_run_report
+from distillation.datatypes import UnknownDataTypeError
+from distillation.export import export
+from distillation.formats import read_records
+from distillation.pipeline import (
+    GenerationConfig,
+    JsonlCache,
+    JsonlSink,
+    Runner,
+    RunReport,
+    build_engine,
+    close_engine,
+)
+from distillation.pipeline import Progress as RunProgress
+from distillation.providers import Attempt, ProviderError
+from distillation.scenarios import DomainConfigError
+
+EXIT_INCOMPLETE = 2
+EXIT_INTERRUPTED = 130
+# Errors that mean the run cannot start (or go on): printed as one line, exit code 1.
+FAILURES = (OptionsError, ProviderError, DomainConfigError, UnknownDataTypeError)
+
+
+def generate_command(options: RunOptions, env: Environment) -> int:
+    """Run ``distillery generate``; prints progress, the report and how to resume. Returns the exit code."""
+    console, errors = Console(), Console(stderr=True)
+    paths = RunPaths.beside(options.output, options.format)
+    try:
+        register_compatible_providers()
+        config, notes = options.config()
+        for note in notes:
+            plain(errors, f"note: {note}")
+        outcome = asyncio.run(generate_file(config, paths, options.format, env, errors))
+    except FAILURES as exc:
+        return fail(errors, exc)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        plain(errors, f"interrupted; answers so far are in {paths.cache}: rerun the command to resume")
+        return EXIT_INTERRUPTED
+    report = outcome.report
+    print_run_report(
+        console,
+        report,
+        outcome.requests,
+        teacher=config.teacher,
+        reused_answers=outcome.reused_answers,
+        cache_name=paths.cache.name,
+    )
+    bullet_lines(errors, outcome.export_warnings)
+    plain(console, f"wrote {report.accepted} rows to {paths.output}; rejected rows in {paths.rejected}")
+    if report.status == "completed":
+        return 0
+    plain(errors, f"stopped early ({report.status}): {report.message}")
+    hint = " with a higher --budget" if report.status == "budget_exhausted" else ""
+    plain(
+        errors,
+        f"to resume, rerun the same command{hint}: answers already paid for are reused from "
+        f"{paths.cache} (the budget limits each run's new spending)",
+    )
+    return EXIT_INCOMPLETE
+
+
+@dataclass
+class AttemptCounter:
+    """Requests sent per stage (every attempt, retries included)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    async def __call__(self, stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
+        self.counts[stage] += 1
+
+
+@dataclass(frozen=True)
+class GenerateOutcome:
+    """A finished (or stopped) run: the report, the requests it sent and what it reused."""
+
+    report: RunReport
+    requests: Counter[str]
+    reused_answers: int
+    paths: RunPaths
+    export_warnings: tuple[str, ...] = ()
+
+
+class StageBars:
+    """Rich progress bars for the seed and bulk stages, fed by the runner's progress reports."""
+
+    def __init__(self, config: GenerationConfig, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rejected {task.fields[rejected]}  spent ${task.fields[cost]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        for stage, label, total in (
+            ("seed", "teacher seeds", config.seed_count),
+            ("bulk", "student bulk", config.bulk_count),
+        ):
+            if total:
+                self.tasks[stage] = self.progress.add_task(label, total=total, rejected=0, cost="0")
+
+    def update(self, report: RunProgress) -> None:
+        """Move the stage's bar."""
+        task = self.tasks.get(report.stage)
+        if task is not None:
+            cost = f"{report.cost_usd:.4f}".rstrip("0").rstrip(".")
+            self.progress.update(task, completed=report.accepted, rejected=report.rejected, cost=cost)
+
+
+async def generate_file(
+    config: GenerationConfig, paths: RunPaths, fmt: OutputFormat, env: Environment, console: Console
+) -> GenerateOutcome:
+    """Run the pipeline into ``paths`` (see the module docstring for how resuming works).
+
+    Raises:
+        ProviderError: A client could not be built (missing key, unknown provider, missing SDK).
+        KeyboardInterrupt: A second Ctrl-C; the previous output is left as it was.
+    """
+    cache = JsonlCache(paths.cache)
+    reused = len(cache)
+    counter = AttemptCounter()
+    try:
+        engine = build_engine(
+            config,
+            cache=cache,
+            credentials=env.credentials_for(config.teacher, config.student, config.judge_model),
+            prices=env.prices(),
+            domains_file=env.config_file("domains.yaml"),
+            rate_limits=rate_limits(config),
+            on_attempt=counter,
+        )
+    except BaseException:
+        cache.close()
+        raise
+    rows_tmp, rejects_tmp = _partial(paths.rows), _partial(paths.rejected)
+    sink = JsonlSink(rows_tmp, rejects_tmp)
+    bars = StageBars(config, console)
+    runner = Runner(engine, sink, on_progress=bars.update)
+    try:
+        with bars.progress, _stop_on_ctrl_c(runner.cancel, console):
+            report = await runner.run()
+    finally:
+        sink.close()
+        cache.close()
+        await close_engine(engine)
+    os.replace(rows_tmp, paths.rows)
+    os.replace(rejects_tmp, paths.rejected)
+    warnings = _convert(paths, fmt) if fmt is not OutputFormat.JSONL else ()
+    return GenerateOutcome(report, counter.counts, reused, paths, warnings)
+
+
+def _partial(path: Path) -> Path:
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)  # left by an interrupted run: this run rebuilds it from the cache
+    return partial
+
+
+def _convert(paths: RunPaths, fmt: OutputFormat) -> tuple[str, ...]:
+    """Write the output in ``fmt`` from the rows file (which keeps the provenance)."""
+    records = (row.record for row in read_records(paths.rows) if row.record is not None)
+    return export(records, fmt.value, paths.output).warnings
+
+
+@contextlib.contextmanager
+def _stop_on_ctrl_c(cancel: asyncio.Event, console: Console) -> Iterator[None]:
+    """First Ctrl-C: stop cleanly (rows so far are kept); second: stop at once."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_signal() -> None:
+        if cancel.is_set():
+            if task is not None:
+                task.cancel()
+            return
+        cancel.set()
+        console.print("stopping: rows accepted so far are kept (Ctrl-C again to stop at once)")
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_signal)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)

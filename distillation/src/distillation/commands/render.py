@@ -1,0 +1,149 @@
+"""What the commands print: per-stage tables, cost, the savings line and rejection reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from distillation.cost import RunEstimate
+from distillation.pipeline import RunReport
+
+STAGES = ("seed", "policy", "bulk", "judge", "fix")
+
+
+def money(value: Decimal | None) -> str:
+    """Dollars with cents, or more places for amounts below a cent."""
+    if value is None:
+        return "unknown"
+    if value == 0:
+        return "$0.00"
+    places = 2 if abs(value) >= 1 else 6
+    text = f"{abs(value):,.{places}f}"
+    if places > 2:
+        text = text.rstrip("0")
+    return f"{'-' if value < 0 else ''}${text}"
+
+
+def savings_line(
+    savings: Decimal | None,
+    percent: Decimal | None,
+    teacher_only: Decimal | None,
+    unknown: Sequence[str],
+    teacher: str,
+) -> str:
+    """``saved $X (Y%) vs teacher-only $Z``, or why the savings are unknown."""
+    if savings is None or teacher_only is None:
+        return f"savings unknown: no price for {', '.join(unknown or [teacher])}"
+    if percent is None:
+        return f"saved {money(savings)} vs teacher-only {money(teacher_only)} (the teacher costs nothing)"
+    return f"saved {money(savings)} ({percent}%) vs teacher-only {money(teacher_only)}"
+
+
+def print_run_report(
+    console: Console,
+    report: RunReport,
+    requests: Mapping[str, int],
+    *,
+    teacher: str,
+    reused_answers: int,
+    cache_name: str,
+) -> None:
+    """The per-stage table, cost, savings and rejection reasons of a run."""
+    title = f"{report.accepted} of {report.requested} rows ({report.status})"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("stage", "rows", "rejected", "requests", "cached", "tokens in/out", "cost"):
+        table.add_column(name, justify="left" if name == "stage" else "right", no_wrap=True)
+    for stage in STAGES:
+        stats = report.stages.get(stage)
+        if stats is None:
+            continue
+        rows = stage in ("seed", "bulk")
+        table.add_row(
+            stage,
+            str(stats.accepted) if rows else "",
+            str(stats.rejected) if rows else "",
+            str(requests.get(stage, 0)),
+            str(stats.cached_calls),
+            f"{stats.input_tokens:,}/{stats.output_tokens:,}",
+            money(stats.cost_usd),
+        )
+    console.print(table)
+    reused = f"; {reused_answers} answers already in {cache_name} were reused free" if reused_answers else ""
+    plain(console, f"cost: {money(report.cost_usd)} for new requests{reused}")
+    unknown = report.unknown_prices
+    if unknown:
+        plain(console, f"cost excludes calls to models without a price: {', '.join(unknown)}")
+    plain(
+        console,
+        savings_line(
+            report.savings_usd, report.savings_percent, report.teacher_only_cost_usd, unknown, teacher
+        ),
+    )
+    fixed = sum(stats.fixed for stats in report.stages.values())
+    duplicates = sum(stats.duplicates for stats in report.stages.values())
+    if fixed or duplicates:
+        plain(console, f"rewritten after a low score: {fixed}; near-duplicates removed: {duplicates}")
+    print_reasons(console, report.rejection_reasons)
+
+
+def print_reasons(console: Console, reasons: Mapping[str, int]) -> None:
+    """Rejection reasons, most frequent first."""
+    if not reasons:
+        return
+    parts = [f"{reason} ×{count}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])]
+    plain(console, "rejections: " + ", ".join(parts))
+
+
+def print_estimate(console: Console, estimate: RunEstimate) -> None:
+    """Per-stage projected rows, tokens and cost; total, teacher-only and savings."""
+    table = Table(title="estimate", title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("stage", "model", "rows", "requests", "tokens in/out", "cost"):
+        table.add_column(name, justify="left" if name in ("stage", "model") else "right", no_wrap=True)
+    for stage in estimate.stages:
+        table.add_row(
+            stage.stage,
+            stage.model_id,
+            str(stage.rows),
+            str(stage.attempts),
+            f"{stage.usage.input_tokens:,}/{stage.usage.output_tokens:,}",
+            money(stage.cost),
+        )
+    console.print(table)
+    known = f"{money(estimate.known_total)} + unknown"
+    total = money(estimate.total) if estimate.total is not None else known
+    plain(console, f"estimated total: {total}")
+    plain(console, f"teacher-only: {money(estimate.teacher_only)}")
+    plain(
+        console,
+        savings_line(
+            estimate.savings,
+            estimate.savings_percent,
+            estimate.teacher_only,
+            estimate.unknown_models,
+            estimate.teacher_model_id,
+        ),
+    )
+
+
+def plain(console: Console, text: str) -> None:
+    """One line, never wrapped or reinterpreted as markup."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def bullet_lines(console: Console, lines: Iterable[str], *, limit: int = 20) -> None:
+    """Up to ``limit`` lines, then how many were left out."""
+    items = list(lines)
+    for line in items[:limit]:
+        plain(console, f"  {line}")
+    if len(items) > limit:
+        plain(console, f"  ... and {len(items) - limit} more")
+
+
+def fail(console: Console, exc: BaseException) -> int:
+    """Print ``error: ...`` and return exit code 1."""
+    plain(console, f"error: {exc}")
+    return 1

@@ -1,0 +1,32 @@
+"""One real offline run: ``distillery generate`` with the bundled SmolLM2 as teacher and judge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_fakes import cli_app, invoke, read_jsonl
+
+from distillation.commands.options import LOCAL_JUDGE_NOTE, LOCAL_MODEL
+
+pytestmark = pytest.mark.local_model
+
+
+def test_generate_runs_offline_on_the_bundled_model(tmp_path: Path) -> None:
+    output = tmp_path / "qa.jsonl"
+    # Teacher rows only: the task policy alone takes the 135M model about a minute on two cores.
+    args = ["generate", "--data-type", "qa", "--domain", "Customer Support", "--count", "2"]
+    result = invoke(cli_app(None), *args, "--teacher-ratio", "1", "--max-tokens", "160", "--output", output)
+
+    assert LOCAL_JUDGE_NOTE in " ".join(result.stderr.split())
+    assert result.exit_code in (0, 2), result.output  # a 135M model may fail to fill every row
+    rows = read_jsonl(output)
+    assert rows, result.output
+    for row in rows:
+        provenance = row["metadata"]["provenance"]
+        assert provenance["model"] == LOCAL_MODEL
+        assert row["messages"][0]["content"]
+        assert row["messages"][1]["content"]
+        assert provenance["judge_scores"] is not None or provenance["judge_feedback"]
+    assert "cost: $0.00 for new requests" in result.stdout
+    assert "vs teacher-only $0.00" in result.stdout
