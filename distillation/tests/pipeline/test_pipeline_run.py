@@ -80,3 +80,24 @@ async def test_a_near_duplicate_is_rejected_and_replaced() -> None:
     duplicates = [r for r in sink.rejections if r.reason.startswith("near-duplicate of")]
     assert duplicates, "the repeated answer was never caught"
     assert report.stages["seed"].duplicates + report.stages["bulk"].duplicates == len(duplicates)
+
+
+def test_in_process_models_take_one_request_at_a_time() -> None:
+    from distillation.pipeline.build import default_rate_limit
+
+    local = default_rate_limit("local:smollm2-135m")
+    assert local is not None
+    assert local.max_concurrency == 1
+    assert default_rate_limit("openai:gpt-4o") is None
+
+
+async def test_a_local_model_client_queues_outside_the_timeout(fake: FakeProviderServer) -> None:
+    from distillation.pipeline import GenerationConfig, MemoryCache, build_engine
+
+    engine = build_engine(
+        GenerationConfig(data_type="qa", count=2, teacher="local:smollm2-135m", student="local:smollm2-135m"),
+        cache=MemoryCache(),
+    )
+    assert engine.teacher.rate_limit.max_concurrency == 1
+    assert engine.teacher is engine.student is engine.judge
+    await close_engine(engine)

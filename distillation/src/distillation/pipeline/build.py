@@ -84,7 +84,7 @@ def build_engine(
             model_id,
             credentials=(credentials or {}).get(provider),
             options=(model_options or {}).get(model_id),
-            rate_limit=(rate_limits or {}).get(model_id),
+            rate_limit=(rate_limits or {}).get(model_id) or default_rate_limit(model_id),
             limiter=limiter,
             timeout=timeout,
             retry=retry,
@@ -102,6 +102,17 @@ def build_engine(
         renderer=renderer or default_renderer(),
         on_attempt=on_attempt,
     )
+
+
+def default_rate_limit(model_id: str) -> RateLimit | None:
+    """In-process models answer one request at a time: queue the rest before their timeout starts.
+
+    Without this cap, requests wait for the model's lock inside the per-attempt timeout, time out,
+    and the abandoned generations keep the CPU busy.
+    """
+    if model_id.startswith("local:"):
+        return RateLimit(max_concurrency=1, adaptive=False)
+    return None
 
 
 async def close_engine(engine: Engine) -> None:
