@@ -148,3 +148,24 @@ def test_aggregate_is_a_weighted_mean() -> None:
         aggregate_score(scores, {"vibes": 1})
     with pytest.raises(ValueError, match="invalid criterion weights"):
         aggregate_score(scores, {"formatting": 0})
+
+
+def test_long_feedback_is_bounded_not_rejected() -> None:
+    import json
+
+    from distillation.quality import judge_schema, parse_judge_output
+
+    reply = {
+        "content_quality": 7,
+        "instruction_alignment": 7,
+        "factual_correctness": 7,
+        "formatting": 7,
+        "training_utility": 7,
+        "feedback": [f"problem {i} " + "x" * 400 for i in range(9)],
+    }
+    result = parse_judge_output(json.dumps(reply))
+    assert result.scores is not None
+    assert len(result.scores.feedback) == 5
+    assert all(len(item) <= 300 for item in result.scores.feedback)
+    assert any("cut" in warning for warning in result.warnings)
+    assert judge_schema()["properties"]["feedback"]["maxItems"] == 5

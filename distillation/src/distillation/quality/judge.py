@@ -15,6 +15,10 @@ from distillation.datatypes.jsonish import extract_json_object
 Score = Annotated[float, Field(ge=0, le=10)]
 
 
+MAX_FEEDBACK_ITEMS = 5
+MAX_FEEDBACK_CHARS = 300
+
+
 @dataclass(frozen=True)
 class Criterion:
     """One rubric criterion, scored 0–10."""
@@ -67,7 +71,10 @@ class JudgeScores(BaseModel):
     factual_correctness: Score = Field(description="Claims, numbers, code and labels are correct (0-10).")
     formatting: Score = Field(description="Structure and formatting fit the request and format (0-10).")
     training_utility: Score = Field(description="Value of this example for training a model (0-10).")
-    feedback: list[str] = Field(description="Concrete problems a rewrite must fix; empty when none.")
+    # Bounded so a schema-constrained judge cannot ramble until its token cap (small local models do).
+    feedback: list[Annotated[str, Field(max_length=MAX_FEEDBACK_CHARS)]] = Field(
+        max_length=MAX_FEEDBACK_ITEMS, description="Concrete problems a rewrite must fix; empty when none."
+    )
 
     def criteria(self) -> dict[str, float]:
         """Return criterion name → score."""
@@ -128,7 +135,10 @@ def parse_judge_output(text: str) -> JudgeResult:
         if value is None:
             return JudgeResult(None, f"{name}: {problem}", warnings, text)
         scores[name] = value
-    return JudgeResult(JudgeScores(**scores, feedback=feedback), None, warnings, text)
+    if len(feedback) > MAX_FEEDBACK_ITEMS or any(len(item) > MAX_FEEDBACK_CHARS for item in feedback):
+        warnings.append(f"feedback cut to {MAX_FEEDBACK_ITEMS} items of {MAX_FEEDBACK_CHARS} characters")
+    bounded = [item[:MAX_FEEDBACK_CHARS] for item in feedback[:MAX_FEEDBACK_ITEMS]]
+    return JudgeResult(JudgeScores(**scores, feedback=bounded), None, warnings, text)
 
 
 def aggregate_score(scores: JudgeScores, weights: Mapping[str, float] | None = None) -> float:
