@@ -1,7 +1,7 @@
 # Distillery — one entry point for development tasks. `make test` installs what it needs and runs
 # every check: lint, types, the browser tests and the Python tests (SQLite, PostgreSQL, Redis, workers).
-.PHONY: dev install install-dev frontend services chromium lint typecheck test test-python test-e2e \
-        bench gen-client migrate revision clean
+.PHONY: dev install install-dev frontend services chromium promtool lint typecheck test test-python test-e2e \
+        bench bench-service gen-client migrate revision clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -26,6 +26,10 @@ services:
 chromium:
 	scripts/ensure-chromium.sh
 
+# promtool (Debian's prometheus package) checks the Prometheus files and the services' /metrics.
+promtool:
+	scripts/ensure-promtool.sh
+
 lint: install-dev frontend
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -39,7 +43,7 @@ typecheck: install-dev frontend
 test-e2e: install-dev frontend chromium
 	cd frontend && npm run --silent test:e2e
 
-test-python: install-dev services
+test-python: install-dev services promtool
 	$(VENV)/bin/pytest
 
 # The Python suite runs last so its summary line closes the output.
@@ -49,6 +53,11 @@ test: lint typecheck test-e2e test-python
 # 20,000 rows, all against the fake provider on 127.0.0.1 (a few minutes).
 bench: install-dev services
 	$(PY) -m bench
+
+# The API on PostgreSQL: 200 clients browsing a 1,000,000-example dataset for 60 s (p95 < 100 ms, no
+# errors), then its JSONL export streamed with the API under 300 MB RSS (about 15 minutes).
+bench-service: install-dev services
+	$(PY) -m bench service
 
 gen-client: install-dev
 	cd frontend && npm run gen:api

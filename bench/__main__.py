@@ -1,16 +1,28 @@
 """``python -m bench``: throughput and CPU against a raw ``AsyncOpenAI`` loop, then memory over 20,000 rows.
 
+``python -m bench finetune`` runs only the fine-tune benchmark instead (see ``bench/finetune.py``).
+
 (a) 0 ms latency: requests/s (target: ours ≥ 90% of the baseline) and client CPU seconds per 1,000
     requests (target: ours ≤ 1.5× the baseline). The baseline is the faster of two raw loops: the SDK
     on its default httpx transport and on its aiohttp transport.
 (b) 200 ms latency: requests/s against the ideal ``concurrency / latency`` = 320 (target: ≥ 95%).
-(c) A 20,000-row run through the Runner into a JSONL file: resident memory at 2k, 10k and 20k rows.
+
+Each load runs three times, alternating ours and the baselines, and the best run of each counts: on a
+shared machine other processes only ever slow a run down, so the best run is the closest to the
+code's own speed (every run is printed).
+(c) A 20,000-row run through the Runner into a JSONL file: resident memory at 2k, 10k and 20k rows
+    (target: peak RSS grows less than 15 MiB from 2k to 20k rows).
+
+The fake server runs in its own process, pinned to its own core, for every load run.
+
+``python -m bench service`` benchmarks the API instead (see ``bench/service``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import platform
+import sys
 import time
 
 from bench.memory import CHECKPOINTS, memory_run
@@ -19,6 +31,8 @@ from bench.throughput import CONCURRENCY, REQUESTS, Measurement, baseline, ours
 
 LATENCY = 0.2
 IDEAL = CONCURRENCY / LATENCY
+RUNS = 3  # of each loop, alternating; the best of each counts
+MEMORY_GROWTH_MIB = 15.0
 
 
 def main() -> None:
@@ -26,11 +40,14 @@ def main() -> None:
     print(f"Python {platform.python_version()}, {cores()} cores; {pin_client()}")
     print(f"{REQUESTS:,} requests at concurrency {CONCURRENCY} per load run\n")
     with server_process("distillation.testing", "--latency", "0") as url:
-        fast = [asyncio.run(run(url)) for run in (ours, baseline, _baseline_aiohttp)]
+        loops = (ours, baseline, _baseline_aiohttp)
+        fast_runs = [asyncio.run(run(url)) for _ in range(RUNS) for run in loops]
     with server_process("distillation.testing", "--latency", str(LATENCY)) as url:
-        slow = [asyncio.run(run(url)) for run in (ours, _baseline_aiohttp)]
-    _loads(fast, "0 ms")
-    _loads(slow, f"{LATENCY * 1000:g} ms")
+        runs = [asyncio.run(run(url)) for _ in range(RUNS) for run in (ours, _baseline_aiohttp)]
+    _loads(fast_runs, "0 ms")
+    fast = [_best(fast_runs[i :: len(loops)]) for i in range(len(loops))]
+    _loads(runs, f"{LATENCY * 1000:g} ms")
+    slow = [_best(runs[0::2]), _best(runs[1::2])]
     rows = _targets(fast, slow)
     with server_process("bench.varied_server") as url:
         memory = asyncio.run(memory_run(url))
@@ -44,14 +61,27 @@ def main() -> None:
         print(f"    at {count:>6,} rows: RSS {rss:6.1f} MiB   peak {peak:6.1f} MiB")
     first, last = memory.samples.get(CHECKPOINTS[0]), memory.samples.get(CHECKPOINTS[-1])
     if first and last:
-        per_row = (last[1] - first[1]) * 1024 / (CHECKPOINTS[-1] - CHECKPOINTS[0])
-        rows.append(("(c) peak RSS growth per row, 2k→20k", f"{per_row:.1f} KiB", "", "(no target)", None))
+        growth = last[1] - first[1]
+        per_row = growth * 1024 / (CHECKPOINTS[-1] - CHECKPOINTS[0])
+        rows.append(
+            (
+                "(c) peak RSS growth, 2k→20k rows",
+                f"{growth:.1f} MiB",
+                f"{per_row:.2f} KiB a row",
+                f"< {MEMORY_GROWTH_MIB:g} MiB",
+                growth < MEMORY_GROWTH_MIB,
+            )
+        )
     _table(rows)
     print(f"\nbench took {time.monotonic() - started:.0f} s")
 
 
 async def _baseline_aiohttp(url: str) -> Measurement:
     return await baseline(url, aiohttp=True)
+
+
+def _best(runs: list[Measurement]) -> Measurement:
+    return max(runs, key=lambda m: m.requests_per_second)
 
 
 def _loads(runs: list[Measurement], label: str) -> None:
@@ -89,7 +119,7 @@ def _targets(fast: list[Measurement], slow: list[Measurement]) -> list[Row]:
         (
             f"(b) {LATENCY * 1000:g} ms: requests/s",
             f"{slow[0].requests_per_second:.0f}",
-            f"ideal {IDEAL:.0f}",
+            f"ideal {IDEAL:.0f}; {slow[1].name} {slow[1].requests_per_second:.0f}",
             f"≥ 95% ({ideal:.0%})",
             ideal >= 0.95,
         ),
@@ -108,4 +138,15 @@ def _table(rows: list[Row]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["service"]:
+        # The service under load: 1M examples in PostgreSQL, 200 clients, a streamed export.
+        from bench.service import main as service_main
+
+        service_main(sys.argv[2:])
+    elif sys.argv[1:] == ["finetune"]:
+        # LoRA training tokens/s against a plain transformers + peft loop (see bench/finetune.py).
+        from bench.finetune import main as finetune_main
+
+        finetune_main()
+    else:
+        main()

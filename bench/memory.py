@@ -1,8 +1,8 @@
 """Memory of a long run: 20,000 rows through the Runner into a JSONL file stay within a flat footprint.
 
-Rows stream to a ``JsonlSink`` and answers to a ``JsonlCache`` (only byte offsets stay in memory);
-what grows is the deduplicator (hashes and MinHash signatures, about 1 KB a row) and the scenario
-list kept for the distribution report.
+Rows stream to a ``JsonlSink`` and answers to a ``JsonlCache`` (an index of 16 bytes an answer stays in
+memory); the deduplicator keeps fixed-size integers per row (about 340 bytes: b-bit MinHash
+signature, LSH band hashes, exact hash, key) and the distribution report only counts.
 """
 
 from __future__ import annotations

@@ -84,11 +84,18 @@ def worker(
     queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = "default,llm,gpu",
     concurrency: Annotated[int | None, typer.Option(help="Worker processes (WORKER_CONCURRENCY).")] = None,
     beat: Annotated[bool, typer.Option(help="Also run the periodic scheduler in this worker.")] = False,
+    include: Annotated[
+        str | None, typer.Option(help="Comma-separated modules with more tasks to load (plugins).")
+    ] = None,
 ) -> None:
-    """Run a Celery worker (prefork pool, fair scheduling)."""
-    from app.worker.app import celery_app
+    """Run a Celery worker (prefork pool, fair scheduling), with its metrics on WORKER_METRICS_PORT."""
+    from app.observability.worker import start_worker_metrics
 
     settings = get_settings()
+    # Before the task modules load: their metrics must be created in multiprocess mode.
+    start_worker_metrics(settings)
+    from app.worker.app import celery_app
+
     argv = [
         "worker",
         "--pool=prefork",
@@ -97,9 +104,14 @@ def worker(
         f"--queues={queues}",
         f"--concurrency={concurrency or settings.worker_concurrency}",
         f"--loglevel={settings.log_level}",
+        # Mingle (syncing revoked ids with other workers at start) can leave a worker that lost Redis
+        # reconnected but consuming nothing (celery/celery#8030); our state lives in the database.
+        "--without-mingle",
     ]
+    if include:
+        argv.append(f"--include={include}")
     if beat:
-        argv += ["--beat", f"--schedule={(settings.data_dir / 'celerybeat-schedule').resolve()}"]
+        argv.append("--beat")
     celery_app.worker_main(argv)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -19,10 +21,21 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().sqlalchemy_url
 
 
+def _for_dialect(dialect: str) -> Callable[..., bool]:
+    """Leave out of comparisons what is declared for other databases only (``info["dialects"]``)."""
+
+    def include(obj: Any, _name: str | None, _type: str, _reflected: bool, _compare_to: Any) -> bool:
+        dialects = getattr(obj, "info", {}).get("dialects")
+        return dialects is None or dialect in dialects
+
+    return include
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_for_dialect(connection.dialect.name),
         # SQLite cannot ALTER most things; batch mode recreates tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

@@ -60,10 +60,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
         FIRST_ADMIN_PASSWORD=ADMIN_PASSWORD,
         PYTHONUNBUFFERED="1",
     )
-    if settings.database_url:
-        env["DATABASE_URL"] = settings.database_url
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
+    # Every other setting the test chose explicitly (job tuning, provider keys and endpoints...).
+    for name in settings.model_fields_set - {"log_level", "first_admin_password"}:
+        value = getattr(settings, name)
+        if value is not None and name.upper() not in env:
+            env[name.upper()] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
     return env
 
 

@@ -68,8 +68,17 @@ def test_database_urls_get_the_async_drivers(tmp_path: Path) -> None:
 
 
 def _reads_environment(tree: ast.AST) -> list[int]:
+    # `os.environ[NAME] = value` hands a setting to a library that only reads the environment
+    # (prometheus_client's PROMETHEUS_MULTIPROC_DIR): a write, not a read.
+    writes = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+    }
     lines = []
     for node in ast.walk(tree):
+        if id(node) in writes:
+            continue
         if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
             if isinstance(node.value, ast.Name) and node.value.id == "os":
                 lines.append(node.lineno)

@@ -84,3 +84,38 @@ def test_grafana_provisioning_points_at_existing_dashboards() -> None:
     assert dashboards
     for path in dashboards:
         assert json.loads(path.read_text())["panels"]
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> checkout path of a service's bind mounts."""
+    pairs = (v.split(":")[:2] for v in service.get("volumes", []) if v.startswith("./"))
+    return {target: source for source, target in pairs}
+
+
+def test_monitoring_profile_scrapes_what_the_services_serve() -> None:
+    services = load("docker-compose.yml")["services"]
+    prometheus = services["prometheus"]
+    config_file = next(a.split("=", 1)[1] for a in prometheus["command"] if a.startswith("--config.file="))
+    config_dir, name = config_file.rsplit("/", 1)
+    assert (ROOT / _mounts(prometheus)[config_dir] / name).is_file()
+    scrape = yaml.safe_load((ROOT / _mounts(prometheus)[config_dir] / name).read_text())
+    jobs = {job["job_name"]: job for job in scrape["scrape_configs"]}
+    workers = jobs["distillery-worker"]["dns_sd_configs"][0]
+    for worker in workers["names"]:
+        env = services[worker]["environment"]
+        assert int(env["WORKER_METRICS_PORT"]) == workers["port"], worker
+        assert env["HOST"] == "0.0.0.0", f"{worker} must listen beyond loopback for Prometheus"
+        # The metric files live in the container's own tmpfs: fresh at each start, never shared.
+        assert env["PROMETHEUS_MULTIPROC_DIR"] in services[worker]["tmpfs"], worker
+
+
+def test_grafana_mounts_its_provisioning_and_the_dashboards_it_names() -> None:
+    grafana = load("docker-compose.yml")["services"]["grafana"]
+    mounts = _mounts(grafana)
+    provisioning = ROOT / mounts["/etc/grafana/provisioning"]
+    provider = yaml.safe_load((provisioning / "dashboards" / "distillery.yml").read_text())
+    dashboards = ROOT / mounts[provider["providers"][0]["options"]["path"]]
+    expected = {"cost.json", "quality.json", "jobs-and-workers.json"}
+    assert {p.name for p in dashboards.glob("*.json")} >= expected
+    datasources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
+    assert datasources["datasources"][0]["url"] == "http://prometheus:9090"

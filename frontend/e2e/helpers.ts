@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 /** The first admin that e2e/serve.sh creates. */
 export const ADMIN = {
@@ -20,4 +20,13 @@ export async function signIn(page: Page, path = "/"): Promise<void> {
 export async function expectLiveWorker(page: Page): Promise<void> {
   const workers = page.getByRole("region", { name: "Workers" });
   await expect(workers.getByText("alive", { exact: true }).first()).toBeVisible({ timeout: 60_000 });
+}
+
+/** Clicks `button` and returns the file the browser downloaded: its suggested name and bytes. */
+export async function downloadFrom(page: Page, button: Locator): Promise<{ name: string; body: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent("download"), button.click()]);
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return { name: download.suggestedFilename(), body: Buffer.concat(chunks) };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a throw-away Distillery for the browser tests: a fresh DATA_DIR (SQLite + embedded broker),
-# the first admin with a known password, one real Celery worker, and the API serving the built
-# dashboard (frontend/out) on 127.0.0.1:$E2E_PORT. Everything it started is stopped, and the data
+# the first admin with a known password, one real Celery worker with two processes (a job on the
+# bundled model keeps one busy for minutes; the other answers everything else), and the API serving
+# the built dashboard (frontend/out) on 127.0.0.1:$E2E_PORT. Everything it started is stopped, and the data
 # removed, when Playwright stops it (SIGTERM) or it exits.
 set -euo pipefail
 
@@ -38,7 +39,7 @@ trap cleanup EXIT INT TERM
 
 cd "$DATA_DIR"
 "$bin" migrate
-"$bin" worker --concurrency 1 &
+"$bin" worker --concurrency 2 &
 worker=$!
 # Not `exec`: this shell stays to run the trap that stops the worker and removes the data.
 "$bin" serve --port "$port" &

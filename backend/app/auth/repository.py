@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Role, User, UserSession
@@ -18,7 +18,9 @@ async def count_users(session: AsyncSession) -> int:
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
     """A user by e-mail (case-insensitive)."""
-    return await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    # SQLite's lower() folds ASCII only: the exact match finds non-ASCII addresses there too.
+    same = or_(User.email == email, func.lower(User.email) == email.lower())
+    return await session.scalar(select(User).where(same))
 
 
 async def add_user(session: AsyncSession, email: str, password_hash: str, role: Role) -> User:

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     first_admin_email: str = "admin@distillery.local"
     first_admin_password: SecretStr | None = None
     session_ttl_hours: int = 24 * 7
+    encryption_key: SecretStr | None = None
+    allow_private_provider_urls: bool | None = None
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -55,6 +57,18 @@ class Settings(BaseSettings):
     config_dir: Path = Path("config")
 
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+
+    job_chunk_size: int = Field(default=20, ge=1, le=10_000)
+    job_item_concurrency: int = Field(default=8, ge=1, le=256)
+    job_lease_seconds: float = Field(default=120.0, gt=0)
+    job_max_item_attempts: int = Field(default=5, ge=1)
+    job_max_variants: int = Field(default=3, ge=0)
+    job_task_slice_seconds: float = Field(default=60.0, gt=0, le=800)
+    job_reconcile_seconds: float = Field(default=15.0, gt=0)
+    job_call_timeout_seconds: float = Field(default=120.0, gt=0)
+
+    prometheus_multiproc_dir: Path | None = None
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -68,6 +82,8 @@ class Settings(BaseSettings):
         if self.first_admin_password is not None:
             if self.first_admin_password.get_secret_value() in PLACEHOLDER_SECRETS:
                 raise ValueError("FIRST_ADMIN_PASSWORD is a placeholder; choose a real password")
+        if self.encryption_key is not None and self.encryption_key.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ValueError("ENCRYPTION_KEY is a placeholder; set a long random value or leave it unset")
         return self
 
     @property
@@ -96,6 +112,23 @@ class Settings(BaseSettings):
         if self.redis_url:
             return self.redis_url
         return f"sqla+sqlite:///{(self.data_dir / EMBEDDED_BROKER_FILE).resolve()}"
+
+    @property
+    def private_provider_urls_allowed(self) -> bool:
+        """Whether provider base URLs may point at private or loopback addresses (local model servers)."""
+        if self.allow_private_provider_urls is not None:
+            return self.allow_private_provider_urls
+        return self.environment == "development"
+
+    @property
+    def credentials_key(self) -> SecretStr:
+        """The secret that provider API keys stored in the database are encrypted with."""
+        return self.encryption_key or self.secret_key
+
+    @property
+    def metrics_multiproc_dir(self) -> Path:
+        """Where workers keep their processes' metric files (one sub-folder per running worker)."""
+        return self.prometheus_multiproc_dir or self.data_dir / "prometheus"
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -110,10 +112,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI answers a JSON body that is not UTF-8 with a bare 400, but other broken JSON with a
+            # 422 `json_invalid`: one documented answer for every unreadable body.
+            detail = [{"loc": ["body"], "msg": "the body is not valid JSON text", "type": "json_invalid"}]
+            return JSONResponse(ErrorBody(error="validation_error", detail=detail).model_dump(), 422)
         name = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
             ErrorBody(error=name, detail=exc.detail).model_dump(), exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(ConnectionError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        logger.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        body = ErrorBody(error="service_unavailable", detail="the database is unavailable; try again shortly")
+        return JSONResponse(body.model_dump(), 503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,64 +1,8 @@
-"""Prometheus metrics of the API: request counts and latency by route template (bounded labels)."""
+"""The API's HTTP metrics and ``/metrics`` endpoint, which now live in :mod:`app.observability`."""
 
 from __future__ import annotations
 
-import time
+from app.observability.endpoints import metrics_response
+from app.observability.http import HTTP_LATENCY, HTTP_REQUESTS, MetricsMiddleware
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-HTTP_REQUESTS = Counter(
-    "distillery_http_requests_total", "HTTP requests answered by the API.", ["method", "route", "status"]
-)
-HTTP_LATENCY = Histogram(
-    "distillery_http_request_duration_seconds",
-    "Time to answer an HTTP request.",
-    ["method", "route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-
-
-class MetricsMiddleware:
-    """Counts and times every request, labelled by the route's template, never the raw path."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = {"code": 500}
-
-        async def _send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = int(message["status"])
-            await send(message)
-
-        start = time.perf_counter()
-        try:
-            await self.app(scope, receive, _send)
-        finally:
-            route = _route_template(scope)
-            method = scope["method"]
-            HTTP_REQUESTS.labels(method, route, str(status["code"])).inc()
-            HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - start)
-
-
-def _route_template(scope: Scope) -> str:
-    """The matched route with its parameters put back as ``{name}``: a bounded label."""
-    if "app_root_path" in scope:  # served by the dashboard's static mount: one label for every file
-        return "dashboard"
-    if scope.get("route") is None:
-        # Plain Starlette routes (/metrics) have fixed paths; anything else matched nothing.
-        return str(scope["path"]) if scope.get("endpoint") is not None else "unmatched"
-    values = {str(v): k for k, v in scope.get("path_params", {}).items()}
-    path: str = scope["path"]
-    return "/".join(f"{{{values[seg]}}}" if seg in values else seg for seg in path.split("/"))
-
-
-def metrics_response(_: Request) -> Response:
-    """The registry in Prometheus text format."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+__all__ = ["HTTP_LATENCY", "HTTP_REQUESTS", "MetricsMiddleware", "metrics_response"]

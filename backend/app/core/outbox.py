@@ -27,11 +27,12 @@ class PendingTask:
     name: str
     record_id: uuid.UUID
     queue: str
+    args: tuple[str, ...] = ()
 
 
-def enqueue(session: AsyncSession, name: str, record_id: uuid.UUID, queue: str) -> None:
-    """Remember a task to send after ``session`` commits."""
-    session.info.setdefault(_OUTBOX_KEY, []).append(PendingTask(name, record_id, queue))
+def enqueue(session: AsyncSession, name: str, record_id: uuid.UUID, queue: str, *args: str) -> None:
+    """Remember a task to send after ``session`` commits (the record id, then ``args``)."""
+    session.info.setdefault(_OUTBOX_KEY, []).append(PendingTask(name, record_id, queue, args))
 
 
 async def flush(session: AsyncSession, celery: Celery) -> None:
@@ -39,7 +40,9 @@ async def flush(session: AsyncSession, celery: Celery) -> None:
     pending: list[PendingTask] = session.info.pop(_OUTBOX_KEY, [])
     for task in pending:
         try:
-            await asyncio.to_thread(celery.send_task, task.name, args=[str(task.record_id)], queue=task.queue)
+            await asyncio.to_thread(
+                celery.send_task, task.name, args=[str(task.record_id), *task.args], queue=task.queue
+            )
         except Exception:  # the reconciler re-sends queued records, so a failed send is only a delay
             logger.warning("could not send %s for %s; the reconciler will retry", task.name, task.record_id)
 

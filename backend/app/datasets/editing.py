@@ -39,6 +39,7 @@ async def edit(
 ) -> Example:
     """Replace an example's messages in a new version; returns the new row."""
     dataset = await service.get_writable(session, user, dataset_id)
+    service.ensure_idle(dataset)
     old = await _current(session, dataset_id, example_id)
     metadata = (old.record or {}).get("metadata")
     candidate = {"messages": [m.model_dump(exclude_none=True) for m in body.messages]}
@@ -78,6 +79,7 @@ async def remove(
 ) -> VersionChange:
     """Remove current examples in one new version."""
     dataset = await service.get_writable(session, user, dataset_id)
+    service.ensure_idle(dataset)
     number = await repository.bump_version(session, dataset.id)
     removed = await repository.close_examples(session, dataset.id, ids, number)
     if removed == 0:

@@ -96,10 +96,14 @@ async def upload_dataset(
     name: Annotated[str, Form(min_length=1, max_length=200)],
     data_type: Annotated[str, Form(pattern=DATA_TYPE_PATTERN)],
     description: Annotated[str, Form(max_length=10_000)] = "",
+    domain: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
+    subdomain: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
     on_error: Annotated[OnError, Query(description="skip: store the good rows, report the bad")] = "fail",
 ) -> UploadResult:
     """Create a dataset from a file; bad rows are reported with their line numbers."""
-    body = DatasetCreate(name=name, description=description, data_type=data_type)
+    body = DatasetCreate(
+        name=name, description=description, data_type=data_type, domain=domain, subdomain=subdomain
+    )
     return await upload.upload(
         session,
         user,
@@ -164,7 +168,11 @@ async def compare_versions(
     "/{dataset_id}/export",
     response_class=StreamingResponse,
     response_model=None,
-    responses={200: {"content": {t: {} for t in sorted(set(exporting.MEDIA_TYPES.values()))}}, **READ_ERRORS},
+    responses={
+        200: {"content": {t: {} for t in sorted(set(exporting.MEDIA_TYPES.values()))}},
+        **READ_ERRORS,
+        **error_responses(BadRequest),
+    },
 )
 async def export_dataset(
     dataset_id: uuid.UUID,
@@ -175,12 +183,18 @@ async def export_dataset(
     format: ExportFormat = "jsonl",
     version: Annotated[int | None, Query(ge=1)] = None,
     spreadsheet_safe: Annotated[bool, Query(description="CSV: prefix formula-like cells with '")] = True,
+    split: Annotated[str | None, Query(max_length=64, description="only the rows of this split")] = None,
+    splits: Annotated[
+        str | None, Query(max_length=500, description="ratios: train=0.8,validation=0.1,test=0.1 (default)")
+    ] = None,
+    seed: Annotated[int, Query(description="the split seed")] = 0,
 ) -> StreamingResponse | FileResponse:
-    """Download a version (the current one by default) as a file in a training format."""
+    """Download a version (the current one by default) as a file in a training format, or one split of it."""
     dataset = await service.get(session, dataset_id)
     number = await service.check_version(session, dataset, version)
-    plan = exporting.ExportPlan.of(format, spreadsheet_safe=spreadsheet_safe)
-    headers = {"Content-Disposition": exporting.filename(dataset, number, format)}
+    choice = exporting.SplitChoice.of(split, splits, seed)
+    plan = exporting.ExportPlan.of(format, spreadsheet_safe=spreadsheet_safe, split=choice)
+    headers = {"Content-Disposition": exporting.filename(dataset, number, format, split)}
     if format == "parquet":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         folder = tempfile.mkdtemp(prefix="export-", dir=settings.data_dir)

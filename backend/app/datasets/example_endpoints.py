@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, UnprocessableContent, error_responses
-from app.datasets import editing, repository, service
+from app.datasets import browse, editing, service
+from app.datasets.example_repository import ExampleFilter
 from app.datasets.schemas import BulkAction, ExampleDetail, ExampleRead, ExampleUpdate, VersionChange
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
@@ -34,16 +35,27 @@ async def list_examples(
     status: ExampleStatus | None = None,
     cluster: Annotated[str | None, Query(max_length=64)] = None,
     q: Annotated[str | None, Query(max_length=200, description="text search in the messages")] = None,
+    after: Annotated[
+        uuid.UUID | None,
+        Query(description="start after this example (keyset paging: as fast deep in the list as at its top)"),
+    ] = None,
 ) -> Page[ExampleRead]:
-    """Examples of a version in dataset order, filtered and searched."""
+    """Examples of a version in dataset order, filtered and searched.
+
+    Without a filter, ``total`` is the version's size; with one, matches are not counted to the end on
+    big versions: ``total_exact`` is then False and ``total`` only says that more follow this page.
+    """
     dataset = await service.get(session, dataset_id)
     number = await service.check_version(session, dataset, version)
-    where = repository.ExampleFilter(score_min, score_max, stage, status, cluster, q)
-    rows, total = await repository.list_examples(
-        session, dataset.id, number, where, pagination.offset, pagination.page_size
+    where = ExampleFilter(score_min, score_max, stage, status, cluster, q)
+    found = await browse.list_examples(session, dataset, number, where, pagination, after)
+    return Page(
+        items=[ExampleRead.model_validate(r) for r in found.rows],
+        total=found.total,
+        total_exact=found.exact,
+        page=pagination.page,
+        page_size=pagination.page_size,
     )
-    items = [ExampleRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, page=pagination.page, page_size=pagination.page_size)
 
 
 @router.post("/bulk", responses=WRITE_ERRORS)

@@ -1,16 +1,14 @@
 """Exporting a dataset version in a training format, streamed from the database in batches.
 
 The bytes are those ``distillation.export.export`` writes for the same records in the same order (a
-test compares them): the records go through the library's format registry, conversions and validators,
-and each row is serialized as the library's writers do. Text formats are encoded row by row while the
-response streams; Parquet needs its footer at the end, so it is written to a temporary file first.
+test compares them): text formats go through the library's streaming encoder
+(``distillation.export.ExportStream``) row by row while the response streams; Parquet needs its footer
+at the end, so its rows (prepared by the library's ``prepare_record``) go to a temporary file first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -20,11 +18,23 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core.errors import BadRequest
 from app.datasets import repository
 from app.models import Dataset, Example
-from distillation.export import ExportOptions, FormatSpec, Sink, get_format, spreadsheet_safe
-from distillation.export.writers import CSV_COLUMNS, dumps
-from distillation.formats import RecordError, RecordFormat, from_chat, to_chat
+from distillation.commands.convert import parse_splits
+from distillation.export import (
+    DEFAULT_SPLITS,
+    ExportOptions,
+    ExportReport,
+    ExportStream,
+    FormatSpec,
+    Sink,
+    assign_split,
+    get_format,
+    prepare_record,
+    validate_splits,
+)
+from distillation.formats import RecordFormat
 
 MEDIA_TYPES = {
     "jsonl": "application/x-ndjson",
@@ -35,7 +45,38 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "parquet": "application/vnd.apache.parquet",
 }
-_LAYOUTS = {"jsonl": "lines", "openai": "lines", "json": "array", "alpaca": "array", "sharegpt": "array"}
+
+
+@dataclass(frozen=True, slots=True)
+class SplitChoice:
+    """One split of a deterministic train/validation/test split: the rows the library puts there."""
+
+    name: str
+    ratios: dict[str, float]
+    seed: int
+
+    @classmethod
+    def of(cls, split: str | None, splits: str | None, seed: int) -> SplitChoice | None:
+        """The split to export, from the query; None for the whole version.
+
+        Raises:
+            BadRequest: The ratios do not parse or sum to 1, or ``split`` is not one of them.
+        """
+        if split is None:
+            if splits is not None:
+                raise BadRequest("name the split to download with split=, e.g. split=train")
+            return None
+        try:
+            ratios = validate_splits(parse_splits(splits) or DEFAULT_SPLITS)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
+        if split not in ratios:
+            raise BadRequest(f"split {split!r} is not one of {', '.join(ratios)}")
+        return cls(split, ratios, seed)
+
+    def holds(self, chat: dict[str, Any]) -> bool:
+        """Whether a chat record is assigned to this split (the same rule as the library's)."""
+        return assign_split(chat, self.ratios, seed=self.seed) == self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,27 +87,34 @@ class ExportPlan:
     view: RecordFormat
     include_metadata: bool
     spreadsheet_safe: bool
+    split: SplitChoice | None = None
 
     @classmethod
-    def of(cls, fmt: str, *, spreadsheet_safe: bool = True) -> ExportPlan:
+    def of(cls, fmt: str, *, spreadsheet_safe: bool = True, split: SplitChoice | None = None) -> ExportPlan:
         """The plan of a registered format with its default style."""
         spec = get_format(fmt)
-        return cls(spec, spec.view(None), spec.keeps_metadata, spreadsheet_safe)
+        return cls(spec, spec.view(None), spec.keeps_metadata, spreadsheet_safe, split)
+
+    def stream(self) -> ExportStream:
+        """The library's streaming encoder of this export (text formats)."""
+        split = self.split
+        if split is None:
+            return ExportStream(self.spec.name, spreadsheet_safe=self.spreadsheet_safe)
+        return ExportStream(
+            self.spec.name,
+            spreadsheet_safe=self.spreadsheet_safe,
+            splits=split.ratios,
+            split=split.name,
+            seed=split.seed,
+        )
 
     def prepare(self, record: dict[str, Any]) -> dict[str, Any] | None:
-        """The row the library writes for ``record``; None where the library skips it."""
-        try:
-            row = from_chat(to_chat(record).record, self.view).record
-        except RecordError:
+        """The row the library writes for ``record``; None where the library skips it (or another split)."""
+        options = ExportOptions(self.include_metadata, self.spreadsheet_safe)
+        prepared = prepare_record(record, 0, self.spec, self.view, options, ExportReport())
+        if prepared is None or (self.split is not None and not self.split.holds(prepared[0])):
             return None
-        if not self.include_metadata:
-            row.pop("metadata", None)
-        if self.view is RecordFormat.CHAT and not self.spec.keeps_weight:
-            row["messages"] = [{k: v for k, v in m.items() if k != "weight"} for m in row["messages"]]
-        if self.spec.validate is not None:
-            if any(issue.severity == "error" for issue in self.spec.validate(row)):
-                return None
-        return row
+        return prepared[1]
 
 
 def export_record(example: Example) -> dict[str, Any]:
@@ -78,10 +126,11 @@ def export_record(example: Example) -> dict[str, Any]:
     return record
 
 
-def filename(dataset: Dataset, version: int, fmt: str) -> str:
+def filename(dataset: Dataset, version: int, fmt: str, split: str | None = None) -> str:
     """A Content-Disposition value: an ASCII fallback name and the UTF-8 one (RFC 6266)."""
     extension = get_format(fmt).extension
     base = f"{dataset.name}-v{version}{'-' + fmt if fmt in ('openai', 'alpaca', 'sharegpt') else ''}"
+    base += f"-{split}" if split else ""
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[:120] or "dataset"
     utf8_name = quote(base.replace("/", "_")[:200] + extension, safe="")
     return f"attachment; filename=\"{ascii_name}{extension}\"; filename*=UTF-8''{utf8_name}"
@@ -91,15 +140,16 @@ async def stream_text(
     maker: async_sessionmaker[AsyncSession], dataset_id: Any, version: int, plan: ExportPlan
 ) -> AsyncIterator[bytes]:
     """The export file, a batch of rows at a time, read in its own session (the request's is closed)."""
-    encoder, head = _encoder(plan)
+    stream = plan.stream()
+    head = stream.head()
     if head:
         yield head
     async with maker() as session:
         async for batch in repository.iter_examples(session, dataset_id, version):
-            chunk = b"".join(encoder.send(row) for row in _rows(plan, batch))
+            chunk = b"".join(stream.encode(export_record(example)) for example in batch)
             if chunk:
                 yield chunk
-    yield encoder.send(None)
+    yield stream.tail()
 
 
 def _rows(plan: ExportPlan, batch: list[Example]) -> Iterator[dict[str, Any]]:
@@ -107,55 +157,6 @@ def _rows(plan: ExportPlan, batch: list[Example]) -> Iterator[dict[str, Any]]:
         row = plan.prepare(export_record(example))
         if row is not None:
             yield row
-
-
-def _encoder(plan: ExportPlan) -> tuple[Any, bytes]:
-    """A generator that takes rows by ``send`` and gives their bytes (None ends the file); and the head."""
-    layout = _LAYOUTS.get(plan.spec.name, "csv")
-    encoder = {"lines": _lines, "array": _array, "csv": _csv}[layout](plan)
-    head: bytes = next(encoder)
-    return encoder, head
-
-
-def _lines(plan: ExportPlan) -> Any:
-    """JsonlWriter's bytes: one ``dumps`` line per row."""
-    out = b""
-    while (row := (yield out)) is not None:
-        out = dumps(row).encode() + b"\n"
-    yield b""
-
-
-def _array(plan: ExportPlan) -> Any:
-    """JsonArrayWriter's bytes: ``[`` then rows joined by ``,\\n``, then ``]``."""
-    out, count = b"", 0
-    while (row := (yield out)) is not None:
-        out = (b",\n" if count else b"[\n") + dumps(row).encode()
-        count += 1
-    yield b"\n]\n" if count else b"[]\n"
-
-
-def _csv(plan: ExportPlan) -> Any:
-    """CsvWriter's bytes: a fixed header per view, nested values as JSON, formula-safe cells."""
-    columns = CSV_COLUMNS[plan.view] + (("metadata",) if plan.include_metadata else ())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-
-    def encode(cells: Any) -> bytes:
-        writer.writerow(cells)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text.encode("utf-8")
-
-    out = encode(columns)
-    while (row := (yield out)) is not None:
-        out = encode([_cell(row.get(c), plan.spreadsheet_safe) for c in columns])
-    yield b""
-
-
-def _cell(value: Any, safe: bool) -> str:
-    text = "" if value is None else value if isinstance(value, str) else dumps(value)
-    return spreadsheet_safe(text) if safe else text
 
 
 def _write_rows(sink: Sink, rows: list[dict[str, Any]]) -> None:

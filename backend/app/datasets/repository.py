@@ -1,4 +1,4 @@
-"""SQL for datasets, their versions and examples.
+"""SQL for datasets, their versions and examples (pages of a version's examples: ``example_repository``).
 
 An example row is live in version N when ``added_in <= N`` and it was not removed by N; the current
 version's rows are simply those with ``removed_in`` null.
@@ -7,14 +7,16 @@ version's rows are simply those with ``removed_in`` null.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, case, cast, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, case, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+# Reading a version's examples in order lives with its own indexes; these names are used from here too.
+from app.datasets.example_repository import iter_examples as iter_examples
+from app.datasets.example_repository import like_pattern as like_pattern
 from app.models import Dataset, DatasetVersion, Example
 from app.models.base import utcnow
 
@@ -25,30 +27,12 @@ SORT_COLUMNS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleFilter:
-    """Filters of the example list."""
-
-    score_min: float | None = None
-    score_max: float | None = None
-    stage: str | None = None
-    status: str | None = None
-    cluster: str | None = None
-    q: str | None = None
-
-
 def live_at(version: int, row: Any = Example) -> ColumnElement[bool]:
     """Rows (of ``Example`` or an alias of it) that are part of ``version``."""
     condition: ColumnElement[bool] = (row.added_in <= version) & or_(
         row.removed_in.is_(None), row.removed_in > version
     )
     return condition
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` literally anywhere (``\\`` is the escape character)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 async def list_datasets(
@@ -167,33 +151,6 @@ async def add_examples(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
         await session.flush()
 
 
-def _filtered(dataset_id: uuid.UUID, version: int, where: ExampleFilter) -> Select[Example]:
-    query = select(Example).where(Example.dataset_id == dataset_id, live_at(version))
-    if where.score_min is not None:
-        query = query.where(Example.score >= where.score_min)
-    if where.score_max is not None:
-        query = query.where(Example.score <= where.score_max)
-    for column, value in ((Example.stage, where.stage), (Example.status, where.status)):
-        if value is not None:
-            query = query.where(column == value)
-    if where.cluster is not None:
-        query = query.where(Example.cluster == where.cluster)
-    if where.q:
-        # ILIKE is LIKE over lower() on SQLite; a Postgres trigram/tsvector index can replace it later.
-        query = query.where(Example.search_text.ilike(like_pattern(where.q), escape="\\"))
-    return query
-
-
-async def list_examples(
-    session: AsyncSession, dataset_id: uuid.UUID, version: int, where: ExampleFilter, offset: int, limit: int
-) -> tuple[list[Example], int]:
-    """One page of a version's examples in dataset order, with the total."""
-    query = _filtered(dataset_id, version, where)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(query.order_by(Example.position, Example.id).offset(offset).limit(limit))
-    return list(rows), int(total or 0)
-
-
 async def get_example(session: AsyncSession, dataset_id: uuid.UUID, example_id: uuid.UUID) -> Example | None:
     """One example row of a dataset (any version)."""
     return await session.scalar(
@@ -212,28 +169,6 @@ async def close_examples(
         .returning(Example.id)
     )
     return len(result.all())
-
-
-async def iter_examples(
-    session: AsyncSession, dataset_id: uuid.UUID, version: int, batch: int = 500
-) -> AsyncIterator[list[Example]]:
-    """A version's examples in dataset order, in batches (keyset pagination, memory stays flat)."""
-    after: tuple[int, uuid.UUID] | None = None
-    while True:
-        query = select(Example).where(Example.dataset_id == dataset_id, live_at(version))
-        if after is not None:
-            position, last_id = after
-            query = query.where(
-                or_(Example.position > position, (Example.position == position) & (Example.id > last_id))
-            )
-        rows = list(await session.scalars(query.order_by(Example.position, Example.id).limit(batch)))
-        if not rows:
-            return
-        # Batches are read once; dropping them from the session keeps memory flat on big datasets.
-        for row in rows:
-            session.expunge(row)
-        yield rows
-        after = (rows[-1].position, rows[-1].id)
 
 
 async def score_histogram(session: AsyncSession, dataset_id: uuid.UUID) -> tuple[dict[int, int], int]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import BadRequest, Forbidden, NotFound
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.datasets import repository
 from app.datasets.schemas import (
     DatasetCreate,
@@ -19,7 +19,7 @@ from app.datasets.schemas import (
     VersionCompare,
     VersionRead,
 )
-from app.models import Dataset, Example, Role, User
+from app.models import Dataset, DatasetStatus, Example, Role, User
 
 COMPARE_KEY_LIMIT = 1000
 
@@ -41,6 +41,12 @@ def ensure_can_write(user: User, dataset: Dataset) -> None:
     """Editors change their own datasets; admins change any."""
     if user.role is not Role.admin and dataset.owner_id != user.id:
         raise Forbidden("only the dataset's owner or an admin can change it")
+
+
+def ensure_idle(dataset: Dataset) -> None:
+    """Rows of a dataset that a job is writing cannot be edited until the job stops."""
+    if dataset.status is DatasetStatus.generating:
+        raise Conflict("a job is writing this dataset; edit it when the job has finished or been cancelled")
 
 
 async def get_writable(session: AsyncSession, user: User, dataset_id: uuid.UUID) -> Dataset:

@@ -2,7 +2,8 @@
 
 The file is streamed through the library's safe reader (size, line and nesting limits, per-row errors
 with line numbers). Without ``on_error=skip`` one bad row stores nothing: the error aborts the request's
-transaction, so the rows already inserted are rolled back with the dataset.
+transaction, so the rows already inserted are rolled back with the dataset. Rows that
+``distillery generate`` wrote keep their stage, judge score and provenance from their ``metadata``.
 """
 
 from __future__ import annotations
@@ -111,10 +112,44 @@ def _next_batch(rows: Iterator[ReadRow]) -> list[ReadRow]:
 def _example(dataset_id: Any, position: int, row: ReadRow, filename: str | None) -> dict[str, Any]:
     assert row.record is not None
     metadata = row.record.get("metadata")
-    return service.example_row(
+    metadata = metadata if isinstance(metadata, dict) else None
+    generated = _generated(metadata or {})
+    values = service.example_row(
         dataset_id,
         position,
         [dict(m) for m in row.record["messages"]],
-        metadata=metadata if isinstance(metadata, dict) else None,
-        provenance={"source": "upload", "file": (filename or "")[:255], "line": row.line},
+        metadata=metadata,
+        stage=generated.stage or "imported",
+        provenance={
+            **generated.provenance,
+            "source": "upload",
+            "file": (filename or "")[:255],
+            "line": row.line,
+        },
+    )
+    return values | {"score": generated.score, "scores": generated.scores}
+
+
+@dataclass(frozen=True, slots=True)
+class _Generated:
+    stage: str | None
+    score: float | None
+    scores: dict[str, Any] | None
+    provenance: dict[str, Any]
+
+
+def _generated(metadata: dict[str, Any]) -> _Generated:
+    """Stage, judge score and provenance of a row written by ``distillery generate`` (none for others)."""
+    provenance = metadata.get("provenance")
+    provenance = provenance if isinstance(provenance, dict) else {}
+    stage = provenance.get("stage")
+    score = metadata.get("score")
+    scores = provenance.get("judge_scores")
+    if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 10:
+        score = None
+    return _Generated(
+        stage=stage[:32] if isinstance(stage, str) and stage else None,
+        score=None if score is None else float(score),
+        scores=scores if isinstance(scores, dict) else None,
+        provenance=provenance,
     )

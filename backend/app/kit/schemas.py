@@ -22,3 +22,8 @@ class Page(Schema, Generic[T]):
     total: int = Field(ge=0)
     page: int = Field(ge=1)
     page_size: int = Field(ge=1)
+    total_exact: bool = Field(
+        default=True,
+        description="False when total is a lower bound: counting every match of a filter on a big list is "
+        "too slow, so it says only that more items follow this page",
+    )

@@ -1,21 +1,52 @@
 """Every table, imported here so Alembic's autogenerate sees them all."""
 
+from app.models.api_token import ApiToken
 from app.models.base import Base
 from app.models.dataset import Dataset, DatasetStatus, DatasetVersion, Example, ExampleStatus
+from app.models.domain import UserDomain
+from app.models.finetune import FinetuneRun, RunStatus
+from app.models.job import (
+    CachedResponse,
+    CallStatus,
+    ExampleBand,
+    GlobalBudget,
+    ItemStatus,
+    Job,
+    JobItem,
+    JobKind,
+    JobStatus,
+    LlmCall,
+)
+from app.models.provider import ProviderCredential
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
 from app.models.user import Role, User, UserSession
 
 __all__ = [
+    "ApiToken",
     "Base",
+    "CachedResponse",
+    "CallStatus",
     "Dataset",
     "DatasetStatus",
     "DatasetVersion",
     "Example",
+    "ExampleBand",
     "ExampleStatus",
+    "FinetuneRun",
+    "GlobalBudget",
+    "ItemStatus",
+    "Job",
+    "JobItem",
+    "JobKind",
+    "JobStatus",
+    "LlmCall",
+    "ProviderCredential",
     "Role",
+    "RunStatus",
     "TaskRecord",
     "TaskStatus",
     "User",
+    "UserDomain",
     "UserSession",
     "WorkerHeartbeat",
 ]

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, IdMixin, TimestampMixin, utcnow
@@ -76,6 +76,38 @@ class Example(IdMixin, Base):
         # One row per planned item per version range: a job can never write more examples than it planned.
         UniqueConstraint("dataset_id", "item_key", "added_in", name="uq_examples_item_version"),
         Index("ix_examples_dataset_live", "dataset_id", "removed_in", "position"),
+        # The rows never removed, in dataset order, with what a page filters on: a page of the current
+        # version (at any depth) is a walk of this index alone.
+        Index(
+            "ix_examples_dataset_order",
+            "dataset_id",
+            "position",
+            "id",
+            "added_in",
+            "score",
+            postgresql_where=text("removed_in IS NULL"),
+            sqlite_where=text("removed_in IS NULL"),
+        ),
+        # The rows removed at some version, in dataset order: what an older version adds to the above.
+        Index(
+            "ix_examples_dataset_removed",
+            "dataset_id",
+            "position",
+            "id",
+            "removed_in",
+            "added_in",
+            postgresql_where=text("removed_in IS NOT NULL"),
+            sqlite_where=text("removed_in IS NOT NULL"),
+        ),
+        # Substring search (ILIKE) on PostgreSQL; SQLite has no such index and scans.
+        Index(
+            "ix_examples_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            info={"dialects": ("postgresql",)},
+        ).ddl_if(dialect="postgresql"),
+        Index("ix_examples_dataset_hash", "dataset_id", "content_hash"),
     )
 
     dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
@@ -94,4 +126,6 @@ class Example(IdMixin, Base):
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     cluster: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Hash of the normalised text (exact-duplicate checks of generation jobs across workers).
+    content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

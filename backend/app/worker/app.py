@@ -12,7 +12,7 @@ from kombu import Queue
 from app.core.config import Settings, get_settings
 
 QUEUES = ("default", "llm", "gpu")
-TASK_MODULES = ["app.system.tasks"]
+TASK_MODULES = ["app.system.tasks", "app.jobs.tasks", "app.datasets.tasks", "app.finetune.tasks"]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -37,8 +37,16 @@ def create_celery(settings: Settings) -> Celery:
         broker_transport_options=_transport_options(settings.broker_url),
         beat_schedule={
             "reconcile": {"task": "system.reconcile", "schedule": 30.0, "options": {"queue": "default"}},
+            "reconcile-jobs": {
+                "task": "jobs.reconcile",
+                "schedule": settings.job_reconcile_seconds,
+                # A reconcile that waited behind a busy pool for a few rounds is dropped, not piled up.
+                "options": {"queue": "default", "expires": 5 * settings.job_reconcile_seconds + 30},
+            },
         },
-        beat_schedule_filename=str((settings.data_dir / "celerybeat-schedule").resolve()),
+        # Every schedule is a plain interval: nothing to persist, so beat keeps it in memory. The shelve
+        # file of the default scheduler is left corrupt by a killed process and then stops beat.
+        beat_scheduler="celery.beat:Scheduler",
     )
     return app
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 
 class _Runtime:
+    closers: ClassVar[list[Callable[[], Coroutine[Any, Any, None]]]] = []
     loop: asyncio.AbstractEventLoop | None = None
     engine: AsyncEngine | None = None
     sessionmaker: async_sessionmaker[AsyncSession] | None = None
@@ -44,10 +45,28 @@ def shutdown_process() -> None:
     """Dispose of this process's engine and close its loop."""
     if _runtime.loop is None:
         return
+    for close in _runtime.closers:
+        try:
+            _runtime.loop.run_until_complete(close())
+        except Exception:  # shutting down: log and go on closing the rest
+            logger.warning("a shutdown hook failed", exc_info=True)
     if _runtime.engine is not None:
         _runtime.loop.run_until_complete(_runtime.engine.dispose())
     _runtime.loop.close()
     _runtime.loop = _runtime.engine = _runtime.sessionmaker = None
+
+
+def on_shutdown(close: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``close`` on this process's loop when the process shuts down (before the engine goes)."""
+    _runtime.closers.append(close)
+
+
+def sessionmaker() -> async_sessionmaker[AsyncSession]:
+    """This process's session factory (for work that commits in several short transactions)."""
+    if _runtime.sessionmaker is None:
+        init_process()
+    assert _runtime.sessionmaker is not None
+    return _runtime.sessionmaker
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

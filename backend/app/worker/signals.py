@@ -1,4 +1,4 @@
-"""Worker life-cycle hooks: per-process runtime and a heartbeat the API reads for system health."""
+"""Worker life-cycle hooks: per-process runtime, task metrics and a heartbeat the API reads for health."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from celery.signals import worker_process_init, worker_process_shutdown, worker_ready, worker_shutdown
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 
 from app.core.config import get_settings
 from app.core.db import create_engine, create_sessionmaker
 from app.models.base import utcnow
+from app.observability import worker as worker_metrics
 from app.worker import runtime
 
 logger = logging.getLogger(__name__)
@@ -30,6 +38,11 @@ def _init_process(**_: Any) -> None:
 @worker_process_shutdown.connect
 def _shutdown_process(**_: Any) -> None:
     runtime.shutdown_process()
+    worker_metrics.process_exited()
+
+
+task_prerun.connect(worker_metrics.task_started)
+task_postrun.connect(worker_metrics.task_finished)
 
 
 @worker_ready.connect

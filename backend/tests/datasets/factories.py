@@ -77,10 +77,12 @@ async def seed_dataset(
     async with create_sessionmaker(engine)() as session:
         owner_id = await session.scalar(select(User.id).where(User.email == owner))
         values = {"name": "seeded", "data_type": "qa", "description": ""} | fields
-        dataset = Dataset(**values, owner_id=owner_id, version=1, example_count=len(rows))
+        # The count the app keeps: the examples of version 1 (rows removed in it are not).
+        live = sum(1 for r in rows if r.get("added_in", 1) <= 1 and (r.get("removed_in") or 2) > 1)
+        dataset = Dataset(**values, owner_id=owner_id, version=1, example_count=live)
         session.add(dataset)
         await session.flush()
-        session.add(DatasetVersion(dataset_id=dataset.id, number=1, reason="seed", example_count=len(rows)))
+        session.add(DatasetVersion(dataset_id=dataset.id, number=1, reason="seed", example_count=live))
         session.add_all([Example(dataset_id=dataset.id, **row) for row in rows])
         await session.commit()
         dataset_id = dataset.id

@@ -112,3 +112,43 @@ async def test_export_streams_every_row_in_order(
         response = await client.get(f"{API}/{dataset_id}/export", params={"format": "json"})
     records = [{"messages": chat(f"question {i}", f"answer {i}")} for i in range(count)]
     assert response.content == library_bytes(tmp_path, "json", records)
+
+
+async def test_each_split_downloads_the_rows_the_library_puts_there(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    await migrate(sqlite_settings)
+    dataset_id = await seed_dataset(sqlite_settings, 40, name="qa")
+    records = [{"messages": chat(f"question {i}", f"answer {i}")} for i in range(40)]
+    ratios = {"train": 0.5, "validation": 0.25, "test": 0.25}
+    expected = export(records, "jsonl", tmp_path / "lib", splits=ratios, seed=7).paths
+    query: dict[str, str | int] = {"splits": "train=0.5,validation=0.25,test=0.25", "seed": 7}
+    async with client_as(sqlite_settings) as client:
+        url = f"{API}/{dataset_id}/export"
+        parts = {name: await client.get(url, params={**query, "split": name}) for name in ratios}
+        default = await client.get(url, params={"split": "test"})
+    for name, response in parts.items():
+        assert response.status_code == 200, response.text
+        assert response.content == expected[name].read_bytes(), name
+        assert f'filename="qa-v1-{name}.jsonl"' in response.headers["content-disposition"]
+    lines = [line for r in parts.values() for line in r.content.splitlines()]
+    assert len(lines) == len(set(lines)) == 40
+    assert 0 < len(default.content.splitlines()) < 40
+
+
+async def test_a_split_that_cannot_be_made_is_400_with_the_reason(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    dataset_id = await seed_dataset(sqlite_settings, 3)
+    url = f"{API}/{dataset_id}/export"
+    async with client_as(sqlite_settings) as client:
+        unknown = await client.get(url, params={"split": "holdout"})
+        unnamed = await client.get(url, params={"splits": "0.9,0.1"})
+        bad_sum = await client.get(url, params={"split": "train", "splits": "train=0.9,test=0.3"})
+    assert (unknown.status_code, unknown.json()["detail"]) == (
+        400,
+        "split 'holdout' is not one of test, train, validation",
+    )
+    assert unnamed.status_code == 400
+    assert "split=" in unnamed.json()["detail"]
+    assert bad_sum.status_code == 400
+    assert "sum to 1" in bad_sum.json()["detail"]

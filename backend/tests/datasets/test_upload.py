@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from app.core.config import Settings
+from distillation.pipeline.types import Provenance, Row
 from tests.conftest import make_settings, migrate
 from tests.datasets.factories import chat, client_as, jsonl
 
@@ -145,3 +146,49 @@ async def test_streamed_bodies_without_a_length_are_counted(tmp_path: Path) -> N
         )
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
+
+
+async def test_rows_from_distillery_generate_keep_stage_score_and_provenance(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    provenance = Provenance(
+        stage="seed",
+        model="local:smollm2",
+        template_hash="abc",
+        scenario={"tone": "calm"},
+        judge_scores={"x": 8.0},
+    )
+    generated = Row(
+        key="r1", index=0, stage="seed", record={}, messages=chat("q", "a"), score=8.5, provenance=provenance
+    )
+    out_of_range = {"messages": chat("q2", "a2"), "metadata": {"score": 42, "provenance": "not a dict"}}
+    async with client_as(any_settings) as client:
+        response = await post(client, "gen.jsonl", jsonl(generated.to_json(), out_of_range))
+        dataset_id = response.json()["dataset"]["id"]
+        items = (await client.get(f"{API}/{dataset_id}/examples")).json()["items"]
+        first = (await client.get(f"{API}/{dataset_id}/examples/{items[0]['id']}")).json()
+        stats = (await client.get(f"{API}/{dataset_id}")).json()["stats"]
+    assert [(e["stage"], e["score"]) for e in items] == [("seed", 8.5), ("imported", None)]
+    assert first["scores"] == {"x": 8.0}
+    assert first["provenance"]["model"] == "local:smollm2"
+    assert first["provenance"]["scenario"] == {"tone": "calm"}
+    assert (first["provenance"]["source"], first["provenance"]["line"]) == ("upload", 1)
+    assert stats["by_stage"] == {"seed": 1, "imported": 1}
+    assert [b["count"] for b in stats["score_histogram"]][8] == 1
+    assert stats["unscored"] == 1
+
+
+async def test_an_upload_can_name_its_domain_and_the_list_filters_by_it(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    form = FORM | {"domain": "customer_support", "subdomain": "billing"}
+    async with client_as(sqlite_settings) as client:
+        created = await client.post(
+            f"{API}/upload", files={"file": ("a.jsonl", jsonl({"messages": chat("q", "a")}))}, data=form
+        )
+        await post(client, "b.jsonl", jsonl({"messages": chat("q", "a")}))
+        found = (await client.get(API, params={"domain": "customer_support"})).json()
+    assert created.status_code == 201, created.text
+    assert (created.json()["dataset"]["domain"], created.json()["dataset"]["subdomain"]) == (
+        "customer_support",
+        "billing",
+    )
+    assert [d["id"] for d in found["items"]] == [created.json()["dataset"]["id"]]

@@ -1,4 +1,6 @@
-"""The engine's commands (``generate``, ``estimate``, ``validate``, ``export``), added to a host's Typer app.
+"""The engine's commands (``generate``, ``estimate``, ``validate``, ``export``, ``finetune``, ``evaluate``).
+
+They are added to a host's Typer app.
 
 The library reads no environment: the host (``distillery``, in the backend) passes a ``credentials``
 function that maps a provider name ("openai", "anthropic", "google", "groq", ...) to its key and
@@ -10,7 +12,7 @@ Example:
     >>> app = typer.Typer()
     >>> register(app, credentials=lambda provider: None, config_dir=None)
     >>> sorted(command.name or "" for command in app.registered_commands)
-    ['estimate', 'export', 'generate', 'validate']
+    ['estimate', 'evaluate', 'export', 'finetune', 'generate', 'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
@@ -18,6 +20,8 @@ Example:
         distillery estimate --data-type qa --count 1000 --teacher openai:gpt-4o --student openai:gpt-4o-mini
         distillery validate qa.jsonl --data-type qa
         distillery export qa.jsonl --format openai --output out/ --splits 0.8,0.1,0.1
+        distillery finetune qa.jsonl --output runs/qa --max-steps 60
+        distillery evaluate qa.jsonl --run runs/qa
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ if TYPE_CHECKING:
 def register(
     app: typer.Typer, *, credentials: Callable[[str], Credentials | None], config_dir: ConfigDir
 ) -> None:
-    """Add ``generate``, ``estimate``, ``validate`` and ``export`` to ``app``.
+    """Add ``generate``, ``estimate``, ``validate``, ``export``, ``finetune`` and ``evaluate`` to ``app``.
 
     Nothing heavy is imported until a command runs, so the host's other commands start fast.
 
@@ -54,6 +58,8 @@ def register(
         ("estimate", with_run_options(_estimate(env))),
         ("validate", _validate),
         ("export", _export),
+        ("finetune", _finetune),
+        ("evaluate", _evaluate(env)),
     ):
         app.command(name, help=_help(command.__doc__))(command)
 
@@ -122,6 +128,115 @@ def _export(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--splits") from None
     _exit(export_command(file, format, output, splits=ratios, style=style, seed=seed))
+
+
+def _finetune(
+    dataset: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, JSON or CSV file.")],
+    output: Annotated[Path | None, typer.Option(help="Run folder (default: runs/<dataset name>).")] = None,
+    base_model: Annotated[
+        str, typer.Option(help="local:smollm2-135m, a .gguf file or a Hugging Face model folder.")
+    ] = "local:smollm2-135m",
+    lora_r: Annotated[int, typer.Option(min=1, help="LoRA rank.")] = 16,
+    lora_alpha: Annotated[int, typer.Option(min=1, help="LoRA alpha (scale alpha/r).")] = 32,
+    lora_dropout: Annotated[float, typer.Option(min=0.0, max=0.99, help="LoRA dropout.")] = 0.05,
+    target_modules: Annotated[
+        str, typer.Option(help="Modules that get adapters, comma-separated.")
+    ] = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+    epochs: Annotated[float, typer.Option(min=0.01, help="Passes over the training rows.")] = 3.0,
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="Optimizer steps (overrides --epochs).")
+    ] = None,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 2e-4,
+    lr_scheduler: Annotated[
+        str, typer.Option(help="linear, cosine, constant or constant_with_warmup.")
+    ] = "cosine",
+    warmup_ratio: Annotated[float, typer.Option(min=0.0, max=0.99, help="Share of steps warming up.")] = 0.05,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per forward pass.")] = 4,
+    gradient_accumulation: Annotated[int, typer.Option(min=1, help="Forward passes per step.")] = 1,
+    max_seq_length: Annotated[int, typer.Option(min=8, help="Longest row, in tokens.")] = 1024,
+    seed: Annotated[int, typer.Option(help="Seed of the split, order, initialisation and dropout.")] = 0,
+    heldout_fraction: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="Share of rows held out for evaluation.")
+    ] = 0.1,
+    drop_long_rows: Annotated[bool, typer.Option(help="Drop rows over --max-seq-length.")] = False,
+    eval_every: Annotated[int | None, typer.Option(min=1, help="Held-out loss every N steps.")] = None,
+    save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 50,
+    merge: Annotated[bool, typer.Option(help="Also write the merged model.")] = False,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    check: Annotated[bool, typer.Option(help="Only run the pre-flight check.")] = False,
+    restart: Annotated[bool, typer.Option(help="Ignore checkpoints and start over.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace a run folder that holds another run.")] = False,
+) -> None:
+    """LoRA-fine-tune a small model on a dataset; the loss covers the assistant turns only.
+
+    A pre-flight check first shows a few rows as the model sees them (trained tokens highlighted)
+    and the token-length histogram, and refuses rows with nothing to learn or longer than
+    --max-seq-length. Ctrl-C stops after the current step with a checkpoint; rerunning the same
+    command resumes from the newest checkpoint. Exit code 2 when stopped early.
+    """
+    values = dict(locals())
+    for name in ("dataset", "output", "check", "restart", "overwrite"):
+        del values[name]
+    from pydantic import ValidationError
+
+    from distillation.commands.finetune import finetune_command
+    from distillation.finetune import FinetuneConfig
+
+    values["target_modules"] = tuple(m.strip() for m in target_modules.split(",") if m.strip())
+    try:
+        config = FinetuneConfig(**values)
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None
+    run_dir = output or Path("runs") / dataset.stem
+    _exit(finetune_command(dataset, run_dir, config, check_only=check, restart=restart, overwrite=overwrite))
+
+
+def _evaluate(env: Environment) -> Callable[..., None]:
+    def evaluate(
+        dataset: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The dataset trained on.")],
+        run: Annotated[
+            Path | None, typer.Option(exists=True, file_okay=False, help="Fine-tune run folder.")
+        ] = None,
+        data_type: Annotated[
+            str | None, typer.Option(help="Rows' data type (inferred when omitted).")
+        ] = None,
+        base_model: Annotated[
+            str, typer.Option(help="Base student when no --run is given.")
+        ] = "local:smollm2-135m",
+        teacher: Annotated[
+            str | None, typer.Option(help="Also evaluate this model (its answers cost money).")
+        ] = None,
+        judge: Annotated[str | None, typer.Option(help="Judge model for the win rate.")] = None,
+        max_rows: Annotated[int | None, typer.Option(min=1, help="Evaluate at most N held-out rows.")] = None,
+        max_new_tokens: Annotated[int, typer.Option(min=1, help="Answer length cap.")] = 256,
+        heldout_fraction: Annotated[
+            float, typer.Option(min=0.01, max=0.9, help="Held-out share when no --run is given.")
+        ] = 0.1,
+        seed: Annotated[int, typer.Option(help="Seed of that split.")] = 0,
+        device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+        report: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+    ) -> None:
+        """Compare the base and the tuned student (and the teacher) on held-out rows.
+
+        Held-out loss and perplexity, format validity of unconstrained answers, exact match, field
+        accuracy and ROUGE-L as fit the data type, the judge's win rate and the cost of 1,000 answers.
+        The held-out rows are the run's own: never used as exemplars, never trained on.
+        """
+        values = {
+            name: value for name, value in locals().items() if name not in {"dataset", "run", "report", "env"}
+        }
+        from pydantic import ValidationError
+
+        from distillation.commands.evaluate import evaluate_command
+        from distillation.evaluate import EvaluationConfig
+
+        try:
+            config = EvaluationConfig(**values)
+        except ValidationError as exc:
+            raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None
+        _exit(evaluate_command(dataset, run, config, env, report))
+
+    return evaluate
 
 
 def _help(doc: str | None) -> str:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from cli_fakes import cli_app, generate_args, invoke, read_jsonl, varied_answer
 
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, hang
@@ -66,13 +67,16 @@ def test_a_killed_run_resumes_without_sending_an_answered_request_again(tmp_path
     assert not (tmp_path / "qa.jsonl.partial").exists()
 
 
-def test_ctrl_c_stops_cleanly_keeps_the_rows_and_a_rerun_completes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_cleanly_keeps_the_rows_and_a_rerun_completes(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     output, cache = tmp_path / "qa.jsonl", tmp_path / "qa.cache.jsonl"
     slow = lambda request: varied_answer(request).with_(latency=0.05)  # noqa: E731
     with FakeProviderServer(slow) as server:
         child = start_child(server, output, 40)
         wait_for(lambda: cached_answers(cache) >= 20)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(stop)
         printed, _ = child.communicate(timeout=30)
         partial = read_jsonl(output)
         first_run = server.requests
@@ -82,6 +86,9 @@ def test_ctrl_c_stops_cleanly_keeps_the_rows_and_a_rerun_completes(tmp_path: Pat
 
         second_run = server.requests
     assert child.returncode == 2, printed.decode()
+    assert b"rows (cancelled)" in printed  # the summary: per-stage table, cost and savings
+    assert b"cost: $" in printed
+    assert b"vs teacher-only" in printed
     assert b"stopped early (cancelled)" in printed
     assert b"rerun the same command" in printed
     assert 0 < len(partial) < 40

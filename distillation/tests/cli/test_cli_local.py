@@ -14,9 +14,10 @@ pytestmark = pytest.mark.local_model
 
 def test_generate_runs_offline_on_the_bundled_model(tmp_path: Path) -> None:
     output = tmp_path / "qa.jsonl"
-    # Teacher rows only: the task policy alone takes the 135M model about a minute on two cores.
-    args = ["generate", "--data-type", "qa", "--domain", "Customer Support", "--count", "2"]
-    result = invoke(cli_app(None), *args, "--teacher-ratio", "1", "--max-tokens", "160", "--output", output)
+    # Two teacher rows and one student row: with an in-process teacher the task policy comes from
+    # the seed rows (no model call), so the student's path costs one more row.
+    args = ["generate", "--data-type", "qa", "--domain", "Customer Support", "--count", "3"]
+    result = invoke(cli_app(None), *args, "--teacher-ratio", "0.5", "--max-tokens", "160", "--output", output)
 
     assert LOCAL_JUDGE_NOTE in " ".join(result.stderr.split())
     assert result.exit_code in (0, 2), result.output  # a 135M model may fail to fill every row
@@ -28,5 +29,8 @@ def test_generate_runs_offline_on_the_bundled_model(tmp_path: Path) -> None:
         assert row["messages"][0]["content"]
         assert row["messages"][1]["content"]
         assert provenance["judge_scores"] is not None or provenance["judge_feedback"]
+    rejected = read_jsonl(tmp_path / "qa.rejected.jsonl")
+    stages = {row["metadata"]["provenance"]["stage"] for row in rows} | {r["stage"] for r in rejected}
+    assert stages == {"seed", "bulk"}, result.output
     assert "cost: $0.00 for new requests" in result.stdout
     assert "vs teacher-only $0.00" in result.stdout

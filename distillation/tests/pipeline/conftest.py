@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pipeline_fakes import varied_answer
 
 from distillation.testing import FakeProviderServer
+from distillation.testing.answers import varied_answer
 
 
 @pytest.fixture

@@ -2,59 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import random
-from collections.abc import Callable
 from typing import Any
 
 from distillation.pipeline import Engine, GenerationConfig, ResponseCache, build_engine
 from distillation.providers import RetryPolicy
-from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
-
-WORDS = (
-    "invoice refund parcel courier warranty router firmware password subscription upgrade billing "
-    "address delivery tracking replacement charger battery screen login account statement transfer "
-    "deposit balance contract renewal discount voucher shipment customs insurance claim appointment "
-    "prescription dosage allergy symptom schedule meeting agenda budget forecast revenue margin audit "
-    "compliance policy license patent lease tenant mortgage tutor lesson exam syllabus workshop essay"
-).split()
+from distillation.testing import FakeProviderServer
 
 TEACHER, STUDENT = "openai:gpt-4o", "openai:gpt-4o-mini"
-Scores = dict[str, Any]
-GOOD_SCORES: Scores = {
-    "content_quality": 9,
-    "instruction_alignment": 9,
-    "factual_correctness": 9,
-    "formatting": 9,
-    "training_utility": 9,
-    "feedback": [],
-}
-
-
-def schema_name(request: RecordedRequest) -> str | None:
-    fmt = request.body.get("response_format") or {}
-    return (fmt.get("json_schema") or {}).get("name")
-
-
-def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
-
-
-def varied_answer(
-    request: RecordedRequest, judge: Callable[[RecordedRequest], Scores] = lambda _: GOOD_SCORES
-) -> Behavior:
-    """A distinct QA record per distinct request; judge scores for judge requests."""
-    name = schema_name(request)
-    rng = random.Random(request.key)
-    if name == "judge_scores":
-        return ok(text=json.dumps(judge(request)), usage=(300, 60))
-    if name == "example":
-        record = {
-            "question": sentence(rng, 14).capitalize() + "?",
-            "answer": sentence(rng, 30).capitalize() + ".",
-        }
-        return ok(text=json.dumps(record), usage=(400, 80))
-    return ok(usage=(500, 120))  # the task policy: the server's schema-valid default
 
 
 def make_engine(

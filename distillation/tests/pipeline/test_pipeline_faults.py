@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from pipeline_fakes import GOOD_SCORES, answered_keys, make_engine, schema_name, varied_answer
+from pipeline_fakes import answered_keys, make_engine
 
 from distillation.pipeline import (
     JsonlCache,
@@ -29,6 +29,7 @@ from distillation.testing import (
     rate_limited,
     server_error,
 )
+from distillation.testing.answers import GOOD_SCORES, schema_name, varied_answer
 
 
 async def run(

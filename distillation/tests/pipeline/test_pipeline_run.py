@@ -6,10 +6,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from pipeline_fakes import STUDENT, TEACHER, make_engine, schema_name, varied_answer
+from pipeline_fakes import STUDENT, TEACHER, make_engine
 
 from distillation.pipeline import MemoryCache, MemorySink, Runner, close_engine
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
+from distillation.testing.answers import schema_name, varied_answer
 
 
 async def run(server: FakeProviderServer, **config: Any) -> tuple[MemorySink, Any]:
@@ -101,3 +102,10 @@ async def test_a_local_model_client_queues_outside_the_timeout(fake: FakeProvide
     assert engine.teacher.rate_limit.max_concurrency == 1
     assert engine.teacher is engine.student is engine.judge
     await close_engine(engine)
+
+
+def test_in_process_models_are_not_timed_out_while_they_compute(fake: FakeProviderServer) -> None:
+    # A local generation cannot be interrupted: a timeout would only queue a retry behind it.
+    engine = make_engine(fake, MemoryCache(), teacher="local:smollm2-135m", timeout=30.0)
+    assert engine.teacher.timeout >= 1800
+    assert engine.student.timeout == 30.0

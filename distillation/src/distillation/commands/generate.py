@@ -70,6 +70,9 @@ def generate_command(options: RunOptions, env: Environment) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         plain(errors, f"interrupted; answers so far are in {paths.cache}: rerun the command to resume")
         return EXIT_INTERRUPTED
+    except Exception:  # a bug or a failing disk: say where the paid answers are, then the traceback
+        plain(errors, f"the run failed; answers so far are in {paths.cache}: rerun the command to resume")
+        raise
     report = outcome.report
     print_run_report(
         console,
@@ -149,7 +152,7 @@ async def generate_file(
 
     Raises:
         ProviderError: A client could not be built (missing key, unknown provider, missing SDK).
-        KeyboardInterrupt: A second Ctrl-C; the previous output is left as it was.
+        asyncio.CancelledError: A second Ctrl-C or SIGTERM; the previous output is left as it was.
     """
     cache = JsonlCache(paths.cache)
     reused = len(cache)
@@ -172,7 +175,7 @@ async def generate_file(
     bars = StageBars(config, console)
     runner = Runner(engine, sink, on_progress=bars.update)
     try:
-        with bars.progress, _stop_on_ctrl_c(runner.cancel, console):
+        with bars.progress, _stop_on_signals(runner.cancel, console):
             report = await runner.run()
     finally:
         sink.close()
@@ -196,26 +199,38 @@ def _convert(paths: RunPaths, fmt: OutputFormat) -> tuple[str, ...]:
     return export(records, fmt.value, paths.output).warnings
 
 
+STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+
+
 @contextlib.contextmanager
-def _stop_on_ctrl_c(cancel: asyncio.Event, console: Console) -> Iterator[None]:
-    """First Ctrl-C: stop cleanly (rows so far are kept); second: stop at once."""
+def _stop_on_signals(cancel: asyncio.Event, console: Console) -> Iterator[None]:
+    """First Ctrl-C or SIGTERM: stop cleanly (rows so far are kept, the summary is printed); second: at once.
+
+    A process manager's SIGTERM (``kill``, ``docker stop``, systemd) gets the same clean stop as Ctrl-C.
+    """
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
 
-    def on_signal() -> None:
+    def on_signal(name: str) -> None:
         if cancel.is_set():
             if task is not None:
                 task.cancel()
             return
         cancel.set()
-        console.print("stopping: rows accepted so far are kept (Ctrl-C again to stop at once)")
+        console.print(
+            f"stopping ({name}): rows accepted so far are kept; calls in flight finish so their answers "
+            f"are kept ({name} again to stop at once)"
+        )
 
+    installed = []
     try:
-        loop.add_signal_handler(signal.SIGINT, on_signal)
+        for number, name in STOP_SIGNALS.items():
+            loop.add_signal_handler(number, on_signal, name)
+            installed.append(number)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
-        yield
-        return
+        pass
     try:
         yield
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
+        for number in installed:
+            loop.remove_signal_handler(number)

@@ -54,17 +54,44 @@ def student_bulk_prompt(
     labels: Sequence[str] | None = None,
     renderer: PromptRenderer | None = None,
     show_example: bool = True,
+    outline: bool = False,
 ) -> RenderedPrompt:
-    """Prompt the student for one new example from the task policy and few-shot exemplars."""
+    """Prompt the student for one new example from the task policy and few-shot exemplars.
+
+    Args:
+        datatype: The data type to produce.
+        scenario: The drawn scenario of the new example.
+        policy: The task policy extracted from the seed rows.
+        exemplars: The seed records shown as references.
+        instruction: What the dataset trains for, in the user's words.
+        labels: Allowed labels (classification, NER).
+        renderer: Renderer with user template overrides; the built-in one by default.
+        show_example: Include the schema and an illustrative record (see :func:`teacher_seed_prompt`).
+        outline: Show the exemplars by their shape only (each field's length), not their text: small
+            models copy an exemplar they can read instead of writing for the scenario.
+    """
+    records = [_plain(exemplar) for exemplar in exemplars]
     return (renderer or default_renderer()).render(
         "student_bulk",
         datatype=datatype_info(datatype, show_example),
         scenario=scenario.model_dump(),
         policy=policy.model_dump(),
-        exemplars=[_plain(exemplar) for exemplar in exemplars],
+        exemplars=[] if outline else records,
+        exemplar_outlines=[exemplar_outline(record) for record in records] if outline else [],
         instruction=instruction,
         labels=list(labels) if labels else None,
     )
+
+
+def exemplar_outline(record: Mapping[str, Any]) -> str:
+    """The shape of a record without its text, e.g. ``question: 14 words; answer: 52 words``."""
+    parts = []
+    for name, value in record.items():
+        if isinstance(value, str):
+            parts.append(f"{name}: {len(value.split())} words")
+        elif isinstance(value, list):
+            parts.append(f"{name}: {len(value)} items")
+    return "; ".join(parts) or "a record"
 
 
 def policy_extraction_prompt(

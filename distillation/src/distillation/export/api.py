@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from distillation.export.card import DatasetCardInfo
 from distillation.export.hf import HubTarget, push_to_hub
-from distillation.export.registry import ExportOptions, FormatSpec, get_format
+from distillation.export.prepare import ExportReport, prepare_record
+from distillation.export.registry import ExportOptions, get_format
 from distillation.export.splits import assign_split, validate_splits
-from distillation.formats.convert import LossyConversion, RecordFormat, from_chat, to_chat
 from distillation.formats.openai import MIN_EXAMPLES
-from distillation.formats.records import RecordError
 
 __all__ = ["ExportResult", "export"]
-
-_LISTED_SKIPS: Final = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +103,11 @@ def export(
         raise ValueError("pushing to the Hub needs the 'hf' format")
     options = ExportOptions(include_metadata and spec.keeps_metadata, spreadsheet_safe, card)
     sink = spec.open_sink(Path(out), list(ratios) if ratios else None, view, options)
-    report = _Report()
+    report = ExportReport()
     counts: Counter[str] = Counter(dict.fromkeys(ratios, 0) if ratios else {sink.default_split: 0})
     try:
         for index, record in enumerate(records, start=1):
-            prepared = _prepare(record, index, spec, view, options, report)
+            prepared = prepare_record(record, index, spec, view, options, report)
             if prepared is None:
                 continue
             chat, row = prepared
@@ -129,67 +126,3 @@ def export(
     return ExportResult(
         spec.name, style or spec.styles[0], paths, dict(counts), report.skipped, report.lines(), hub_url
     )
-
-
-def _prepare(
-    record: Mapping[str, Any],
-    index: int,
-    spec: FormatSpec,
-    view: RecordFormat,
-    options: ExportOptions,
-    report: _Report,
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """Convert one record to the target view; ``None`` (and a warning) when it cannot be written."""
-    try:
-        chat = to_chat(record)
-        converted = from_chat(chat.record, view)
-    except RecordError as exc:
-        report.skip(index, str(exc))
-        return None
-    row = converted.record
-    notes = chat.notes + converted.notes
-    if not options.include_metadata:
-        row.pop("metadata", None)
-    if view is RecordFormat.CHAT and not spec.keeps_weight and any("weight" in m for m in row["messages"]):
-        row["messages"] = [{k: v for k, v in m.items() if k != "weight"} for m in row["messages"]]
-        notes += (LossyConversion("weight_dropped", "per-message 'weight' has no place in this format"),)
-    if spec.validate is not None:
-        issues = spec.validate(row)
-        errors = [issue.message for issue in issues if issue.severity == "error"]
-        if errors:
-            report.skip(index, "; ".join(errors))
-            return None
-        notes += tuple(LossyConversion(i.code, i.message) for i in issues)
-    for note in notes:
-        report.note(index, note)
-    return chat.record, row
-
-
-@dataclass
-class _Report:
-    """Collects warnings without flooding: skips listed up to a cap, notes grouped by kind."""
-
-    skipped: int = 0
-    _skips: list[str] = field(default_factory=list)
-    _notes: dict[str, tuple[int, int, str]] = field(default_factory=dict)
-    _other: list[str] = field(default_factory=list)
-
-    def skip(self, index: int, reason: str) -> None:
-        self.skipped += 1
-        if len(self._skips) < _LISTED_SKIPS:
-            self._skips.append(f"record {index} skipped: {reason}")
-
-    def note(self, index: int, note: LossyConversion) -> None:
-        count, first, detail = self._notes.get(note.kind, (0, index, note.detail))
-        self._notes[note.kind] = (count + 1, first, detail)
-
-    def warn(self, message: str) -> None:
-        self._other.append(message)
-
-    def lines(self) -> tuple[str, ...]:
-        lines = list(self._skips)
-        if self.skipped > len(self._skips):
-            lines.append(f"... and {self.skipped - len(self._skips)} more skipped record(s)")
-        for kind, (count, first, detail) in sorted(self._notes.items()):
-            lines.append(f"{kind}: {count} record(s), e.g. record {first}: {detail}")
-        return (*lines, *self._other)

@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any, Final
 
 from distillation.export.card import DatasetCardInfo
-from distillation.export.writers import CsvWriter, FileSink, JsonArrayWriter, JsonlWriter, RecordWriter, Sink
+from distillation.export.writers import (
+    CsvEncoder,
+    EncodedWriter,
+    Encoder,
+    FileSink,
+    JsonArrayEncoder,
+    JsonlEncoder,
+    RecordWriter,
+    Sink,
+)
 from distillation.formats.convert import RecordFormat
 from distillation.formats.openai import OpenAIIssue, validate_openai_example
 
@@ -30,6 +39,7 @@ class ExportOptions:
 
 
 SinkFactory = Callable[[Path, Sequence[str] | None, RecordFormat, ExportOptions], Sink]
+EncoderFactory = Callable[[RecordFormat, ExportOptions], Encoder]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,8 @@ class FormatSpec:
         keeps_weight: Whether per-message ``weight`` survives.
         validate: Per-record rule check; records with errors are skipped.
         chat_view: The view the ``chat`` style is written as (CSV has no nested columns, so ``flat``).
+        encoder: Makes the encoder of a text format, whose files are written front to back and can
+            be streamed (``ExportStream``); None for formats that are not (Parquet, ``hf``).
     """
 
     name: str
@@ -59,6 +71,7 @@ class FormatSpec:
     keeps_weight: bool = False
     validate: Callable[[Mapping[str, Any]], list[OpenAIIssue]] | None = None
     chat_view: RecordFormat = RecordFormat.CHAT
+    encoder: EncoderFactory | None = None
 
     def view(self, style: str | None) -> RecordFormat:
         """The record view written for a requested style.
@@ -81,6 +94,11 @@ def _files(extension: str, make: Callable[[Path, RecordFormat, ExportOptions], R
     return open_sink
 
 
+def _encoded(extension: str, encoder: EncoderFactory) -> SinkFactory:
+    """Files written by the format's encoder: the same bytes as ``ExportStream`` gives."""
+    return _files(extension, lambda path, view, options: EncodedWriter(path, encoder(view, options)))
+
+
 def _parquet(path: Path, view: RecordFormat, options: ExportOptions) -> RecordWriter:
     from distillation.export.parquet import ParquetWriter
 
@@ -93,8 +111,16 @@ def _hf(out: Path, splits: Sequence[str] | None, view: RecordFormat, options: Ex
     return HfDatasetSink(out, splits, view, include_metadata=options.include_metadata, card=options.card)
 
 
-def _csv(path: Path, view: RecordFormat, options: ExportOptions) -> RecordWriter:
-    return CsvWriter(path, view, include_metadata=options.include_metadata, safe=options.spreadsheet_safe)
+def _jsonl(view: RecordFormat, options: ExportOptions) -> Encoder:
+    return JsonlEncoder()
+
+
+def _json_array(view: RecordFormat, options: ExportOptions) -> Encoder:
+    return JsonArrayEncoder()
+
+
+def _csv(view: RecordFormat, options: ExportOptions) -> Encoder:
+    return CsvEncoder(view, include_metadata=options.include_metadata, safe=options.spreadsheet_safe)
 
 
 def _validate_openai(record: Mapping[str, Any]) -> list[OpenAIIssue]:
@@ -139,24 +165,27 @@ for _spec in (
         "JSON Lines, one record per line",
         ".jsonl",
         _ALL_STYLES,
-        _files(".jsonl", lambda p, v, o: JsonlWriter(p)),
+        _encoded(".jsonl", _jsonl),
         keeps_weight=True,
+        encoder=_jsonl,
     ),
     FormatSpec(
         "json",
         "one JSON array",
         ".json",
         _ALL_STYLES,
-        _files(".json", lambda p, v, o: JsonArrayWriter(p)),
+        _encoded(".json", _json_array),
         keeps_weight=True,
+        encoder=_json_array,
     ),
     FormatSpec(
         "csv",
         "CSV for spreadsheets (formula-safe; multi-turn chats flattened)",
         ".csv",
         ("chat", "instruction", "prompt_completion"),
-        _files(".csv", _csv),
+        _encoded(".csv", _csv),
         chat_view=RecordFormat.FLAT,
+        encoder=_csv,
     ),
     FormatSpec(
         "parquet",
@@ -173,24 +202,27 @@ for _spec in (
         "OpenAI chat fine-tuning JSONL, validated",
         ".jsonl",
         ("chat",),
-        _files(".jsonl", lambda p, v, o: JsonlWriter(p)),
+        _encoded(".jsonl", _jsonl),
         keeps_metadata=False,
         keeps_weight=True,
         validate=_validate_openai,
+        encoder=_jsonl,
     ),
     FormatSpec(
         "alpaca",
         "Alpaca instruction JSON array",
         ".json",
         ("instruction",),
-        _files(".json", lambda p, v, o: JsonArrayWriter(p)),
+        _encoded(".json", _json_array),
+        encoder=_json_array,
     ),
     FormatSpec(
         "sharegpt",
         "ShareGPT conversations JSON array",
         ".json",
         ("sharegpt",),
-        _files(".json", lambda p, v, o: JsonArrayWriter(p)),
+        _encoded(".json", _json_array),
+        encoder=_json_array,
     ),
 ):
     register_format(_spec)

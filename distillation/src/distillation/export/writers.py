@@ -1,9 +1,12 @@
 """Streaming file writers: JSONL, JSON array and CSV, plus the sink that routes records to split files.
 
-Every writer takes one record at a time, so memory stays flat however large the export. Output is
-deterministic: keys sorted, fixed separators, ``\\n`` line ends and no timestamps, so the same records in
-the same order give byte-identical files. A file appears under its final name only once it is complete
-(written to a hidden ``.partial`` file, then renamed), so a failed export never leaves half a file.
+The bytes come from encoders (``JsonlEncoder``, ``JsonArrayEncoder``, ``CsvEncoder``) that turn one
+record at a time into bytes; the writers put them in a file and ``ExportStream`` hands them to a caller
+(an HTTP response), so both give identical bytes. Every writer takes one record at a time, so memory
+stays flat however large the export. Output is deterministic: keys sorted, fixed separators, ``\\n``
+line ends and no timestamps, so the same records in the same order give byte-identical files. A file
+appears under its final name only once it is complete (written to a hidden ``.partial`` file, then
+renamed), so a failed export never leaves half a file.
 """
 
 from __future__ import annotations
@@ -22,9 +25,14 @@ from distillation.formats.convert import RecordFormat
 
 __all__ = [
     "CSV_COLUMNS",
+    "CsvEncoder",
     "CsvWriter",
+    "EncodedWriter",
+    "Encoder",
     "FileSink",
+    "JsonArrayEncoder",
     "JsonArrayWriter",
+    "JsonlEncoder",
     "JsonlWriter",
     "RecordWriter",
     "Sink",
@@ -101,68 +109,127 @@ class RecordWriter(ABC):
             self.abort()
 
 
-class JsonlWriter(RecordWriter):
+class Encoder(ABC):
+    """Turns records into the bytes of one file, one record at a time: ``head``, ``encode``..., ``tail``."""
+
+    def head(self) -> bytes:
+        """What the file starts with (e.g. a CSV header)."""
+        return b""
+
+    @abstractmethod
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        """The bytes of one record (records must come in file order)."""
+
+    def tail(self) -> bytes:
+        """What the file ends with (e.g. a JSON array's ``]``)."""
+        return b""
+
+
+class JsonlEncoder(Encoder):
     """One JSON object per line."""
 
-    def write(self, record: Mapping[str, Any]) -> None:
-        """Append one record as a line."""
-        self._file.write(dumps(record).encode() + b"\n")
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        """One line."""
+        return dumps(record).encode() + b"\n"
+
+
+class JsonArrayEncoder(Encoder):
+    """A JSON array with one record per line."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        """The record, after ``[`` or a comma."""
+        out = (b",\n" if self.count else b"[\n") + dumps(record).encode()
         self.count += 1
+        return out
+
+    def tail(self) -> bytes:
+        """``]`` (an empty array when no record came)."""
+        return b"\n]\n" if self.count else b"[]\n"
 
 
-class JsonArrayWriter(RecordWriter):
-    """A JSON array with one record per line, streamed."""
-
-    def write(self, record: Mapping[str, Any]) -> None:
-        """Append one record to the array."""
-        self._file.write((b",\n" if self.count else b"[\n") + dumps(record).encode())
-        self.count += 1
-
-    def _finish(self) -> None:
-        self._file.write(b"\n]\n" if self.count else b"[]\n")
-
-
-class CsvWriter(RecordWriter):
+class CsvEncoder(Encoder):
     """CSV with a fixed header per view; nested values become JSON text.
 
     Args:
-        path: Output file.
         style: ``flat``, ``instruction`` or ``prompt_completion``.
         include_metadata: Add a ``metadata`` column with the metadata as JSON.
         safe: Prefix formula-like cells with ``'`` (default on: the file is meant for spreadsheets;
             turn it off when a program reads the CSV and needs the exact text).
+
+    Raises:
+        ValueError: The view has nested columns CSV cannot hold.
     """
 
-    def __init__(self, path: Path, style: RecordFormat, *, include_metadata: bool, safe: bool = True) -> None:
+    def __init__(self, style: RecordFormat, *, include_metadata: bool, safe: bool = True) -> None:
         if style not in CSV_COLUMNS:
             raise ValueError(
                 f"CSV cannot hold the {style.value!r} view; use one of {[s.value for s in CSV_COLUMNS]}"
             )
-        super().__init__(path)
         self._columns = CSV_COLUMNS[style] + (("metadata",) if include_metadata else ())
         self._safe = safe
-        self._text = io.TextIOWrapper(self._file, encoding="utf-8", newline="", write_through=True)
-        self._csv = csv.writer(self._text, lineterminator="\n")
-        self._csv.writerow(self._columns)
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer, lineterminator="\n")
 
-    def write(self, record: Mapping[str, Any]) -> None:
-        """Append one record as a row."""
-        self._csv.writerow([self._cell(record.get(column)) for column in self._columns])
-        self.count += 1
+    def head(self) -> bytes:
+        """The header row."""
+        return self._row(list(self._columns))
+
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        """One row."""
+        return self._row([self._cell(record.get(column)) for column in self._columns])
+
+    def _row(self, cells: list[str]) -> bytes:
+        self._csv.writerow(cells)
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text.encode("utf-8")
 
     def _cell(self, value: Any) -> str:
         text = "" if value is None else value if isinstance(value, str) else dumps(value)
         return spreadsheet_safe(text) if self._safe else text
 
-    def close(self) -> None:
-        """Finish the file and move it to its final name."""
-        self._text.detach()
-        super().close()
 
-    def abort(self) -> None:
-        """Drop the unfinished file."""
-        self._text.detach()
-        super().abort()
+class EncodedWriter(RecordWriter):
+    """A file written by an :class:`Encoder`."""
+
+    def __init__(self, path: Path, encoder: Encoder) -> None:
+        self.encoder = encoder
+        head = encoder.head()  # before the file opens: a bad view raises without leaving a file
+        super().__init__(path)
+        self._file.write(head)
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        """Append one record."""
+        self._file.write(self.encoder.encode(record))
+        self.count += 1
+
+    def _finish(self) -> None:
+        self._file.write(self.encoder.tail())
+
+
+class JsonlWriter(EncodedWriter):
+    """One JSON object per line."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, JsonlEncoder())
+
+
+class JsonArrayWriter(EncodedWriter):
+    """A JSON array with one record per line, streamed."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, JsonArrayEncoder())
+
+
+class CsvWriter(EncodedWriter):
+    """CSV with a fixed header per view (see :class:`CsvEncoder` for the arguments)."""
+
+    def __init__(self, path: Path, style: RecordFormat, *, include_metadata: bool, safe: bool = True) -> None:
+        super().__init__(path, CsvEncoder(style, include_metadata=include_metadata, safe=safe))
 
 
 class Sink(ABC):

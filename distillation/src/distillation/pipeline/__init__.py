@@ -12,7 +12,7 @@ Every request has a fingerprint; answers are cached by it, so a rerun of an inte
 budget-stopped run sends only the requests that have no answer yet.
 """
 
-from distillation.pipeline.accounting import Accountant, BudgetExceeded
+from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped
 from distillation.pipeline.build import build_engine, close_engine, resolve_domains
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
 from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, item_key
@@ -20,7 +20,7 @@ from distillation.pipeline.engine import Engine, ItemResult, extract_policy, wri
 from distillation.pipeline.runner import Progress, RowSink, Runner
 from distillation.pipeline.sinks import JsonlSink, MemorySink
 from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row, RunReport, StageStats
-from distillation.pipeline.validate import validate_row
+from distillation.pipeline.validate import judge_row, validate_row
 
 __all__ = [
     "LOCAL_MODEL",
@@ -43,11 +43,13 @@ __all__ = [
     "RowSink",
     "RunReport",
     "Runner",
+    "SpendingStopped",
     "StageStats",
     "build_engine",
     "close_engine",
     "extract_policy",
     "item_key",
+    "judge_row",
     "resolve_domains",
     "validate_row",
     "write_bulk",

@@ -22,6 +22,13 @@ class BudgetExceeded(ProviderError):
         super().__init__(message)
 
 
+class SpendingStopped(ProviderError):
+    """The run was asked to stop: calls already sent finish, no new one starts."""
+
+    def __init__(self) -> None:
+        super().__init__("the run is stopping: no new call is sent")
+
+
 @dataclass
 class _ModelSpend:
     usage: TokenUsage = field(default_factory=TokenUsage)
@@ -40,6 +47,7 @@ class Accountant:
         self._held: dict[tuple[str, int], Decimal] = {}
         self._spend: dict[tuple[str, str], _ModelSpend] = defaultdict(_ModelSpend)
         self.unknown_models: set[str] = set()
+        self.stopped = False
 
     def worst_case(self, model_id: str, tokens: int) -> Decimal:
         """An upper bound of a call's cost: every estimated token at the output rate."""
@@ -48,8 +56,19 @@ class Accountant:
             return Decimal(0)
         return price.cost(TokenUsage(output_tokens=tokens))
 
+    def stop(self) -> None:
+        """Refuse every attempt from now on (:class:`SpendingStopped`); those already sent go on."""
+        self.stopped = True
+
     def reserve(self, start: AttemptStart) -> None:
-        """Hold the worst case of an attempt about to start, or raise :class:`BudgetExceeded`."""
+        """Hold the worst case of an attempt about to start, or raise :class:`BudgetExceeded`.
+
+        Raises:
+            SpendingStopped: :meth:`stop` was called.
+            BudgetExceeded: The attempt could take spending past the budget.
+        """
+        if self.stopped:
+            raise SpendingStopped()
         amount = self.worst_case(start.model_id, start.estimated_tokens)
         if self.budget.would_exceed(self.spent, self.reserved, amount):
             raise BudgetExceeded(
@@ -58,6 +77,10 @@ class Accountant:
             )
         self._held[(start.fingerprint, start.number)] = amount
         self.reserved += amount
+
+    def release(self, start: AttemptStart) -> None:
+        """Give back the reservation of an attempt that was not sent after all."""
+        self.reserved -= self._held.pop((start.fingerprint, start.number), Decimal(0))
 
     def settle(self, stage: str, attempt: Attempt) -> Decimal | None:
         """Release the attempt's reservation and book its cost; None when it cannot be known."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,16 @@ from distillation.pipeline.accounting import Accountant
 from distillation.pipeline.cache import ResponseCache
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.engine import AttemptHook, Engine
-from distillation.providers import Credentials, Limiter, LLMClient, RateLimit, RetryPolicy, get_model
+from distillation.providers import (
+    AttemptStart,
+    Credentials,
+    Limiter,
+    LLMClient,
+    RateLimit,
+    RetryPolicy,
+    get_model,
+)
+from distillation.providers.client import StartCallback
 from distillation.scenarios import DomainsConfig, ScenarioSampler, load_domains_config
 
 
@@ -47,6 +57,7 @@ def build_engine(
     limiter: Limiter | None = None,
     model_options: Mapping[str, Mapping[str, Any]] | None = None,
     on_attempt: AttemptHook | None = None,
+    before_attempt: StartCallback | None = None,
     timeout: float = 120.0,
     retry: RetryPolicy | None = None,
 ) -> Engine:
@@ -64,7 +75,9 @@ def build_engine(
         limiter: Shared rate-limit storage (Redis across processes).
         model_options: Adapter options per model id (e.g. ``n_ctx`` for local models).
         on_attempt: Called for every attempt with its stage, item key and cost (the service's ledger).
-        timeout: Per-attempt timeout in seconds.
+        before_attempt: Called before every attempt, after the in-process budget check (the service
+            reserves the attempt's worst case in its shared ledger; raising stops the call).
+        timeout: Per-attempt timeout in seconds (in-process models: see ``attempt_timeout``).
         retry: Attempt caps and backoff of every client.
     """
     prices = prices or PriceTable.load(None)
@@ -86,9 +99,9 @@ def build_engine(
             options=(model_options or {}).get(model_id),
             rate_limit=(rate_limits or {}).get(model_id) or default_rate_limit(model_id),
             limiter=limiter,
-            timeout=timeout,
+            timeout=attempt_timeout(model_id, timeout),
             retry=retry,
-            before_attempt=accountant.reserve,
+            before_attempt=_chain(accountant, before_attempt),
         )
     return Engine(
         config=config,
@@ -102,6 +115,38 @@ def build_engine(
         renderer=renderer or default_renderer(),
         on_attempt=on_attempt,
     )
+
+
+def _chain(accountant: Accountant, then: StartCallback | None) -> StartCallback:
+    if then is None:
+        return accountant.reserve
+
+    async def both(start: AttemptStart) -> None:
+        accountant.reserve(start)
+        try:
+            result = then(start)
+            if inspect.isawaitable(result):
+                await result
+        except BaseException:
+            # The attempt is not sent: give back what the in-process accountant held for it.
+            accountant.release(start)
+            raise
+
+    return both
+
+
+LOCAL_TIMEOUT = 1800.0
+
+
+def attempt_timeout(model_id: str, timeout: float) -> float:
+    """The per-attempt timeout of a model: at least 30 minutes for in-process models.
+
+    A local generation cannot be interrupted (llama.cpp runs it to ``max_tokens`` at most), so timing
+    it out stops nothing: the retry queues behind the generation it abandoned, and on a busy CPU
+    every retry times out the same way. Its length is bounded by ``max_tokens``; the long timeout is
+    only a safety net.
+    """
+    return max(timeout, LOCAL_TIMEOUT) if model_id.startswith("local:") else timeout
 
 
 def default_rate_limit(model_id: str) -> RateLimit | None:

@@ -8,11 +8,15 @@ the CLI uses an append-only JSONL file next to the output.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+import numpy as np
+
+from distillation.pipeline.hashindex import HashIndex
 from distillation.providers import ChatResult, OutputError
 
 
@@ -94,50 +98,69 @@ class MemoryCache:
 
 
 class JsonlCache:
-    """An append-only JSONL file; only an index of byte offsets stays in memory."""
+    """An append-only JSONL file; only an index of byte offsets stays in memory.
+
+    The index holds a 64-bit hash of each fingerprint and the offset of its line (16 bytes an
+    answer); a hash match is confirmed against the fingerprint stored in the line.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._offsets: dict[str, int] = {}
+        self._offsets = HashIndex(np.uint64, np.int64)
+        self._count = 0
         self._lock = asyncio.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            self._index()
-        self._file = path.open("ab")
+        self._file = path.open("ab+")  # appends go to the end wherever the last read left the position
+        self._index()
 
     def _index(self) -> None:
-        offset = 0
-        with self.path.open("rb") as handle:
-            for line in handle:
+        offset, line = 0, b""
+        with self.path.open("rb") as lines:
+            for line in lines:
                 try:
-                    self._offsets[json.loads(line)["fingerprint"]] = offset
-                except (ValueError, KeyError):  # a line cut short by a crash: ignore it
-                    pass
+                    fingerprint = json.loads(line)["fingerprint"]
+                except (ValueError, KeyError, TypeError):  # a line cut short by a crash: ignore it
+                    fingerprint = None
+                if isinstance(fingerprint, str) and self._find(fingerprint) is None:
+                    self._offsets.add(_hash(fingerprint), offset)
+                    self._count += 1
                 offset += len(line)
+        if offset and not line.endswith(b"\n"):  # end a cut line, or the next answer would join it
+            self._file.write(b"\n")
+            self._file.flush()
+
+    def _find(self, fingerprint: str) -> dict[str, Any] | None:
+        for offset in self._offsets.find(_hash(fingerprint)):
+            self._file.seek(offset)
+            stored = json.loads(self._file.readline())
+            if stored.get("fingerprint") == fingerprint:
+                return cast(dict[str, Any], stored)
+        return None
 
     async def get(self, fingerprint: str) -> Answer | None:
         """The stored answer, if any."""
-        offset = self._offsets.get(fingerprint)
-        if offset is None:
-            return None
-        with self.path.open("rb") as handle:
-            handle.seek(offset)
-            return Answer(**json.loads(handle.readline()))
+        stored = self._find(fingerprint)
+        return None if stored is None else Answer(**stored)
 
     async def put(self, answer: Answer) -> None:
         """Append an answer and flush it, so a crash right after keeps it."""
         async with self._lock:
-            if answer.fingerprint in self._offsets:
+            if self._find(answer.fingerprint) is not None:
                 return
             line = json.dumps(answer.to_json(), ensure_ascii=False, sort_keys=True).encode() + b"\n"
-            self._file.seek(0, 2)
-            self._offsets[answer.fingerprint] = self._file.tell()
+            offset = self._file.seek(0, 2)
             self._file.write(line)
             self._file.flush()
+            self._offsets.add(_hash(answer.fingerprint), offset)
+            self._count += 1
 
     def close(self) -> None:
         """Close the file."""
         self._file.close()
 
     def __len__(self) -> int:
-        return len(self._offsets)
+        return self._count
+
+
+def _hash(fingerprint: str) -> int:
+    return int.from_bytes(hashlib.blake2b(fingerprint.encode(), digest_size=8).digest(), "big")

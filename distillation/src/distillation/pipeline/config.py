@@ -34,6 +34,14 @@ class GenerationConfig(BaseModel):
         thresholds: Scores below which rows are fixed or removed.
         near_duplicate_threshold: Jaccard similarity above which a row is a near-duplicate.
         exemplars: Few-shot exemplars shown to the student per prompt.
+        exemplar_style: How the student sees them: ``records`` (their text, few-shot), ``outline``
+            (only their shape, each field's length: a small model copies an exemplar it can read
+            instead of writing for its scenario), or ``auto``: ``outline`` for in-process (local)
+            students, which are small, ``records`` for the others.
+        policy_source: Where the task policy comes from: ``teacher`` (the teacher summarises its seed
+            rows), ``seeds`` (derived from the seed rows without a model: their lengths, the data
+            type's task), or ``auto``: ``seeds`` for in-process (local) teachers, whose summaries
+            copy the extraction prompt's own wording, ``teacher`` for the others.
         max_tokens: Output cap per generation request.
         temperature: Sampling temperature of generation requests.
         concurrency: Requests in flight at once.
@@ -59,6 +67,8 @@ class GenerationConfig(BaseModel):
     thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
     near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
     exemplars: int = Field(default=3, ge=0, le=20)
+    exemplar_style: Literal["auto", "records", "outline"] = "auto"
+    policy_source: Literal["auto", "teacher", "seeds"] = "auto"
     max_tokens: int = Field(default=512, ge=16, le=32_000)
     temperature: float = Field(default=0.8, ge=0, le=2)
     concurrency: int = Field(default=8, ge=1, le=1024)

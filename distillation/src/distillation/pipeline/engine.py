@@ -8,6 +8,7 @@ when it can and reports every attempt for cost accounting.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,6 +31,7 @@ from distillation.datatypes import (
 from distillation.pipeline.accounting import Accountant
 from distillation.pipeline.cache import Answer, ResponseCache
 from distillation.pipeline.config import GenerationConfig
+from distillation.pipeline.policy import fit_lengths, seed_policy
 from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row
 from distillation.providers import Attempt, ChatRequest, LLMClient, Message, OutputError
 from distillation.scenarios import Scenario, ScenarioSampler
@@ -72,6 +74,18 @@ class Engine:
         labels = tuple(self.config.labels) if self.config.labels else None
         self.context = ValidationContext(labels=labels) if labels else ValidationContext()
 
+    @property
+    def outline_exemplars(self) -> bool:
+        """Whether the student sees exemplars by their shape only (``GenerationConfig.exemplar_style``)."""
+        style = self.config.exemplar_style
+        return style == "outline" or (style == "auto" and self.student.adapter.provider == "local")
+
+    @property
+    def policy_from_seeds(self) -> bool:
+        """Whether the policy comes from the seeds, not a model (``GenerationConfig.policy_source``)."""
+        source = self.config.policy_source
+        return source == "seeds" or (source == "auto" and self.teacher.adapter.provider == "local")
+
     def scenario(self, index: int) -> Scenario:
         """The scenario of item ``index`` (depends only on the seed, the config and the index)."""
         return self.sampler.draw(index)
@@ -111,10 +125,12 @@ class Engine:
                 await self.on_attempt(stage, key, attempt, cost)
 
         try:
-            answer = Answer.from_result(await client.chat(request, on_attempt=settle))
+            answer = Answer.from_result(
+                await client.chat(request, on_attempt=settle, fingerprint=fingerprint)
+            )
         except OutputError as exc:  # paid for but unusable: cached so a resume does not pay again
             answer = Answer.from_output_error(client.model_id, fingerprint, exc)
-        await self.cache.put(answer)
+        await _store(self.cache, answer)
         total = (
             None if any(c is None for c in costs) else sum((c for c in costs if c is not None), Decimal(0))
         )
@@ -162,6 +178,16 @@ class _SeedGroups:
             by_subdomain.setdefault((domain, subdomain), []).append(row)
             by_domain.setdefault(domain, []).append(row)
         return cls(by_subdomain, by_domain, list(seeds))
+
+
+async def _store(cache: ResponseCache, answer: Answer) -> None:
+    """Put a paid answer in the cache; a cancellation waits until it is stored, then goes on."""
+    put = asyncio.ensure_future(cache.put(answer))
+    try:
+        await asyncio.shield(put)
+    except asyncio.CancelledError:
+        await put
+        raise
 
 
 def _item_seed(run_seed: int, key: str) -> int:
@@ -223,6 +249,7 @@ async def write_bulk(
         labels=engine.config.labels,
         renderer=engine.renderer,
         show_example=not engine.student.adapter.native_schema,
+        outline=engine.outline_exemplars,
     )
     answer, call = await engine.call(
         engine.student,
@@ -236,7 +263,16 @@ async def write_bulk(
 
 
 async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPolicy, CallRecord]:
-    """The teacher summarises its seed rows into the task policy the student follows."""
+    """The teacher summarises its seed rows into the task policy the student follows.
+
+    With ``policy_source`` ``seeds`` (in-process teachers by default), no request is sent: the
+    policy is derived from the seed rows, and the call record says so (no attempt, no tokens).
+    """
+    if engine.policy_from_seeds:
+        record = CallRecord(
+            stage="policy", model=engine.teacher.model_id, fingerprint="", template_hash="", attempts=0
+        )
+        return default_policy(engine, seeds), record
     prompt = policy_extraction_prompt(
         engine.datatype,
         [row.record for row in seeds],
@@ -254,7 +290,8 @@ async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPoli
     )
     if answer.error is None:
         try:
-            return TaskPolicy.model_validate(answer.data), call
+            # Length ranges the seeds contradict are replaced by what the seeds measure.
+            return fit_lengths(TaskPolicy.model_validate(answer.data), seeds), call
         except ValueError:
             pass
     return default_policy(engine, seeds), call
@@ -262,20 +299,9 @@ async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPoli
 
 def default_policy(engine: Engine, seeds: Sequence[Row]) -> TaskPolicy:
     """A policy derived from the seeds without a model, when the teacher's policy is unusable."""
-    words = [len(" ".join(m["content"] for m in row.messages).split()) for row in seeds] or [20]
-    length = {"min_words": min(words), "max_words": max(words)}
     info = engine.datatype.prompt_info()
-    return TaskPolicy.model_validate(
-        {
-            "task": engine.config.instruction or str(info.get("description", engine.datatype.name)),
-            "input_format": "as in the examples",
-            "output_format": "as in the examples",
-            "reasoning_style": "direct",
-            "constraints": [],
-            "input_length": length,
-            "output_length": length,
-        }
-    )
+    task = engine.config.instruction or str(info.get("description", engine.datatype.name))
+    return seed_policy(seeds, task=task)
 
 
 def _provenance(

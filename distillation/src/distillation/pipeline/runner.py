@@ -4,8 +4,12 @@ Rows stream to the sink as they are accepted. A rejected row is replaced by a ne
 ``max_extra_items``); no more items are in flight than rows still missing, so no paid call is wasted
 on rows that would be thrown away. A budget stop or a cancellation ends the run cleanly: answers
 already paid for are in the cache, and a rerun resumes without paying for them again. A cancellation
-stops new items but lets the ones in flight finish: cutting a call whose answer the provider has
-already billed would lose that answer and pay for it again on resume.
+starts no new item and no new call (items waiting for a call slot, or for their judge, end there), but
+lets calls already sent finish: cutting a call whose answer the provider has already billed would
+lose that answer and pay for it again on resume. An unexpected error (a bug,
+a failing hook or sink) cancels the items in flight and waits for them before it propagates, so no
+task outlives the run: answers that already arrived are in the cache (storing one is finished even
+when its task is cancelled), and the caller can close its sinks and clients safely.
 """
 
 from __future__ import annotations
@@ -20,10 +24,17 @@ from typing import Any, Literal, Protocol
 
 from distillation.cost import savings_report
 from distillation.datatypes import TaskPolicy
-from distillation.pipeline.accounting import BudgetExceeded
+from distillation.pipeline.accounting import BudgetExceeded, SpendingStopped
 from distillation.pipeline.config import item_key
 from distillation.pipeline.dedup import StreamingDeduplicator
-from distillation.pipeline.engine import Engine, ItemResult, extract_policy, write_bulk, write_seed
+from distillation.pipeline.engine import (
+    Engine,
+    ItemResult,
+    default_policy,
+    extract_policy,
+    write_bulk,
+    write_seed,
+)
 from distillation.pipeline.types import Rejection, Row, RunReport, RunStatus, StageStats
 from distillation.pipeline.validate import validate_row
 from distillation.providers import ProviderError
@@ -34,7 +45,7 @@ from distillation.providers.errors import (
     UnknownProviderError,
 )
 from distillation.quality import NearDuplicateConfig
-from distillation.scenarios import distribution_report
+from distillation.scenarios import ScenarioTally
 
 # Failures that would repeat for every item: stop the run and say why instead of rejecting every row.
 FATAL = (AuthenticationError, ConfigurationError, MissingDependencyError, UnknownProviderError)
@@ -91,7 +102,7 @@ class Runner:
             s: StageStats() for s in ("seed", "policy", "bulk", "judge", "fix")
         }
         self.reasons: Counter[str] = Counter()
-        self.scenarios: list[dict[str, str]] = []
+        self.scenarios = ScenarioTally()  # counts only: a long run keeps no list of scenarios
         self.dedup = StreamingDeduplicator(
             NearDuplicateConfig(threshold=engine.config.near_duplicate_threshold)
         )
@@ -103,6 +114,7 @@ class Runner:
         config = self.engine.config
         status: RunStatus = "completed"
         message = ""
+        watcher = asyncio.create_task(self._stop_spending_on_cancel())
         try:
             seeds = await self._produce("seed", config.seed_count, self._seed_item, keep=True)
             if config.bulk_count:
@@ -114,10 +126,17 @@ class Runner:
                 await self._produce("bulk", config.bulk_count, self._bulk_item(policy, seeds), keep=False)
         except _Stopped as stop:
             status, message = stop.status, stop.message
+        finally:
+            watcher.cancel()
+            await asyncio.wait([watcher])  # ended before run() returns: no task outlives the run
         if status == "completed" and self.accepted < config.count:
             status = "incomplete"
             message = f"{self.accepted} of {config.count} rows accepted; the rest were rejected"
         return self._report(status, message, time.monotonic() - started)
+
+    async def _stop_spending_on_cancel(self) -> None:
+        await self.cancel.wait()
+        self.engine.accountant.stop()
 
     async def _seed_item(self, index: int, key: str) -> ItemResult:
         answer, provenance = await write_seed(self.engine, index, key)
@@ -135,8 +154,17 @@ class Runner:
     async def _policy(self, seeds: list[Row]) -> TaskPolicy:
         try:
             policy, call = await extract_policy(self.engine, seeds)
+        except SpendingStopped as exc:
+            raise _Stopped("cancelled", "cancelled") from exc
         except BudgetExceeded as exc:
             raise _Stopped("budget_exhausted", str(exc)) from exc
+        except FATAL as exc:
+            raise _Stopped("incomplete", f"{type(exc).__name__}: {exc}") from exc
+        except ProviderError as exc:  # retries exhausted: the seeds alone still give a usable policy
+            self.stats["policy"].attempted += 1
+            self.stats["policy"].rejected += 1
+            self.reasons[f"policy: {_reason_kind(type(exc).__name__)}"] += 1
+            return default_policy(self.engine, seeds)
         self.stats["policy"].attempted += 1
         self.stats["policy"].cached_calls += int(call.cached)
         return policy
@@ -153,29 +181,37 @@ class Runner:
         stats, limit = self.stats[stage], target + self.engine.config.extra_items
         accepted, next_index = 0, 0
         running: set[asyncio.Task[ItemResult]] = set()
+        done: set[asyncio.Task[ItemResult]] = set()
         stop: _Stopped | None = None
-        while True:
-            while stop is None and next_index < limit and accepted + len(running) < target:
-                if len(running) >= self.engine.config.concurrency:
+        try:
+            while True:
+                while stop is None and next_index < limit and accepted + len(running) < target:
+                    if len(running) >= self.engine.config.concurrency:
+                        break
+                    if self.cancel.is_set():
+                        stop = _Stopped("cancelled", "cancelled")
+                        break
+                    key = item_key(stage, next_index)
+                    running.add(asyncio.create_task(make(next_index, key), name=key))
+                    next_index += 1
+                    stats.attempted += 1
+                if not running:
                     break
-                if self.cancel.is_set():
-                    stop = _Stopped("cancelled", "cancelled")
-                    break
-                running.add(asyncio.create_task(make(next_index, item_key(stage, next_index))))
-                next_index += 1
-                stats.attempted += 1
-            if not running:
-                break
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                outcome = await self._settle(stage, task)
-                if isinstance(outcome, _Stopped):
-                    stop = stop or outcome
-                elif outcome is not None and accepted < target:
-                    accepted += 1
-                    self.accepted += 1
-                    if keep:
-                        kept.append(outcome)
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    outcome = await self._settle(stage, task)
+                    if isinstance(outcome, _Stopped):
+                        stop = stop or outcome
+                    elif outcome is not None and accepted < target:
+                        accepted += 1
+                        self.accepted += 1
+                        if keep:
+                            kept.append(outcome)
+        except BaseException:
+            await _cancel(running | done)  # done but not yet settled ones too: their errors are read
+            raise
+        if stop is None and accepted < target and self.cancel.is_set():
+            stop = _Stopped("cancelled", "cancelled")  # its last items ended at the stop
         if stop is not None:
             raise stop
         # In item order, not completion order: the policy prompt lists the seeds, and a resumed run
@@ -186,7 +222,7 @@ class Runner:
         stats = self.stats[stage]
         try:
             result = task.result()
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, SpendingStopped):  # stopped before its next call: not a rejection
             return None
         except BudgetExceeded as exc:
             return _Stopped("budget_exhausted", str(exc))
@@ -194,7 +230,7 @@ class Runner:
             return _Stopped("incomplete", f"{type(exc).__name__}: {exc}")
         except ProviderError as exc:  # retries exhausted for this item: a rejection, the run goes on
             result = ItemResult(
-                rejection=Rejection(key="?", stage=stage, reason=f"{type(exc).__name__}: {exc}")
+                rejection=Rejection(key=task.get_name(), stage=stage, reason=f"{type(exc).__name__}: {exc}")
             )
         row = result.row
         if row is not None:
@@ -205,7 +241,7 @@ class Runner:
                 self._count_calls(row)
                 stats.accepted += 1
                 stats.fixed += int(bool(row.provenance.fixes))
-                self.scenarios.append(row.provenance.scenario)
+                self.scenarios.add(row.provenance.scenario)
                 await self.sink.write(row)
                 await self._progress(stage)
                 return row
@@ -250,7 +286,7 @@ class Runner:
             stats.output_tokens += usage.usage.output_tokens
             stats.cost_usd += usage.cost or Decimal(0)
         savings = savings_report(accountant.stage_usage(), accountant.prices, teacher_model_id=config.teacher)
-        distribution = distribution_report(self.scenarios, self.engine.sampler.target_shares())
+        distribution = self.scenarios.report(self.engine.sampler.target_shares())
         return RunReport(
             status=status,
             requested=config.count,
@@ -266,6 +302,13 @@ class Runner:
             elapsed_s=round(elapsed, 3),
             message=message,
         )
+
+
+async def _cancel(tasks: set[asyncio.Task[ItemResult]]) -> None:
+    """Cancel ``tasks`` and wait until every one has ended (their outcomes, errors included, are dropped)."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _reason_kind(reason: str) -> str:

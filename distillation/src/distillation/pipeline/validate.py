@@ -81,6 +81,16 @@ async def validate_row(
         data = fixed
 
 
+async def judge_row(
+    engine: Engine, key: str, record: Any, provenance: Provenance
+) -> tuple[JudgeScores | None, str | None]:
+    """Score one record with the engine's judge: (scores, feedback), or (None, why) when unparsable.
+
+    The call is appended to ``provenance.calls``; it goes through the cache like every other call.
+    """
+    return await _judge(engine, key, record, provenance)
+
+
 async def _judge(
     engine: Engine, key: str, record: Any, provenance: Provenance
 ) -> tuple[JudgeScores | None, str | None]:

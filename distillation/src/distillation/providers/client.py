@@ -140,6 +140,7 @@ class LLMClient:
         output_type: type[BaseModel] | None = None,
         attempt_timeout: float | None = None,
         on_attempt: AttemptCallback | None = None,
+        fingerprint: str | None = None,
     ) -> ChatResult:
         """Sends `request` with retries and returns the accepted answer.
 
@@ -149,6 +150,8 @@ class LLMClient:
                 when the request has none.
             attempt_timeout: Per-attempt timeout for this call (defaults to the client's `timeout`).
             on_attempt: Per-call attempt callback, called in addition to the client's.
+            fingerprint: `self.fingerprint(request)` when the caller already has it (its cache key);
+                computed here otherwise.
 
         Returns:
             The accepted answer, with every attempt and the summed usage.
@@ -157,10 +160,13 @@ class LLMClient:
             OutputError: Truncated (`length`), filtered, or still invalid after repair and re-asks.
             ProviderError: Retries exhausted or a non-retryable failure; `.attempts` lists them all.
         """
-        request = resolve_schema(request, output_type)
+        resolved = resolve_schema(request, output_type)
+        if fingerprint is None or resolved is not request:
+            fingerprint = self.fingerprint(resolved)
+        request = resolved
         run = _Run(
             self.model_id,
-            self.fingerprint(request),
+            fingerprint,
             attempt_timeout or self.timeout,
             _both(self._on_attempt, on_attempt),
             self._before_attempt,
@@ -230,9 +236,12 @@ class LLMClient:
     ) -> tuple[tuple[float, float], Completion | ProviderError]:
         tokens = _estimate_tokens(prompt)
         number = len(run.attempts) + 1
-        await _call_hook(run.before_attempt, AttemptStart(run.model_id, run.fingerprint, number, tokens))
         epoch = await self.concurrency.acquire()
         try:
+            # `before_attempt` (the budget reservation, a stopped run's refusal) runs once a slot is
+            # free: a call queued behind others holds no budget, and one queued when the run stops
+            # is never sent.
+            await _call_hook(run.before_attempt, AttemptStart(run.model_id, run.fingerprint, number, tokens))
             # The window slot is taken last, right before sending, so the provider sees the same
             # spacing the limiter granted (not a burst of slots that waited for concurrency).
             await acquire(self._limiter, self.rate_limit.key or self.model_id, self.rate_limit, tokens)

@@ -24,7 +24,12 @@ from distillation.scenarios.models import (
     SubdomainSpec,
     UnknownDomainError,
 )
-from distillation.scenarios.report import DistributionReport, ParameterDistribution, distribution_report
+from distillation.scenarios.report import (
+    DistributionReport,
+    ParameterDistribution,
+    ScenarioTally,
+    distribution_report,
+)
 from distillation.scenarios.sampler import Scenario, ScenarioSampler
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "ParameterSpec",
     "Scenario",
     "ScenarioSampler",
+    "ScenarioTally",
     "SubdomainSpec",
     "UnknownDomainError",
     "builtin_domains_text",

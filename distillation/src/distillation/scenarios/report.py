@@ -43,6 +43,41 @@ class DistributionReport(BaseModel):
     max_total_variation: float
 
 
+class ScenarioTally:
+    """Counts scenarios as they come, so a long run can report its distribution without keeping them.
+
+    Memory depends on the number of distinct values (bounded by the configuration), not on the
+    number of scenarios counted.
+
+    Example:
+        >>> tally = ScenarioTally()
+        >>> tally.add({"domain": "customer_support", "subdomain": "billing", "tone": "calm"})
+        >>> tally.report({"tone": {"calm": 1.0}}).parameters["tone"].counts
+        {'calm': 1}
+    """
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._counts: dict[str, Counter[str]] = {}
+
+    def add(self, scenario: Scenario | Mapping[str, str]) -> None:
+        """Count one scenario (a :class:`Scenario` or the flat dict stored in provenance)."""
+        self.total += 1
+        for key, value in _flat(scenario).items():
+            counter = self._counts.get(key)
+            if counter is None:
+                counter = self._counts[key] = Counter()
+            counter[value] += 1
+
+    def report(self, targets: Mapping[str, Mapping[str, float]]) -> DistributionReport:
+        """The achieved distribution so far against ``targets`` (see :func:`distribution_report`)."""
+        parameters = {
+            key: _distribution(self._counts.get(key, Counter()), dict(targets[key])) for key in targets
+        }
+        worst = max((p.total_variation for p in parameters.values()), default=0.0)
+        return DistributionReport(scenarios=self.total, parameters=parameters, max_total_variation=worst)
+
+
 def distribution_report(
     scenarios: Iterable[Scenario | Mapping[str, str]],
     targets: Mapping[str, Mapping[str, float]],
@@ -50,24 +85,18 @@ def distribution_report(
     """Compare drawn scenarios with target shares.
 
     Args:
-        scenarios: Scenarios, or flat scenario dicts as stored in provenance.
+        scenarios: Scenarios, or flat scenario dicts as stored in provenance (streamed: only counts
+            are kept).
         targets: Key → value → target share, e.g. from ``ScenarioSampler.target_shares()``.
             ``subdomain`` targets are keyed ``"domain/subdomain"``.
 
     Returns:
         Counts, shares, target shares and the total variation distance for every key in ``targets``.
     """
-    counters: dict[str, Counter[str]] = {key: Counter() for key in targets}
-    total = 0
+    tally = ScenarioTally()
     for scenario in scenarios:
-        total += 1
-        flat = _flat(scenario)
-        for key, value in flat.items():
-            if key in counters:
-                counters[key][value] += 1
-    parameters = {key: _distribution(counters[key], dict(targets[key])) for key in targets}
-    worst = max((p.total_variation for p in parameters.values()), default=0.0)
-    return DistributionReport(scenarios=total, parameters=parameters, max_total_variation=worst)
+        tally.add(scenario)
+    return tally.report(targets)
 
 
 def _flat(scenario: Scenario | Mapping[str, str]) -> dict[str, str]:

@@ -205,6 +205,7 @@ class FakeProviderServer:
                 received_at=time.monotonic(),
                 text=request_text(api, body),
                 headers=dict(request.headers),
+                peer=_peer(request),
             )
             self._log.append(record)
         return record
@@ -224,6 +225,11 @@ class FakeProviderServer:
         elif behavior.body == "truncated":
             payload = payload[: len(payload) // 2]
         return web.Response(body=payload, status=200, content_type=_JSON)
+
+
+def _peer(request: web.BaseRequest) -> str:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return f"{peer[0]}:{peer[1]}" if peer else ""
 
 
 def _route(method: str, path: str) -> tuple[str, str] | None:

@@ -71,6 +71,8 @@ class RecordedRequest:
         behavior: The behaviour applied.
         status: The status answered (None while pending or hanging).
         answered_at: `time.monotonic()` when answered.
+        headers: The request headers.
+        peer: The client's "host:port" (one per TCP connection: shows connection reuse).
     """
 
     index: int
@@ -86,6 +88,7 @@ class RecordedRequest:
     status: int | None = None
     answered_at: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    peer: str = ""
 
 
 Script = Callable[[RecordedRequest], Behavior | None]

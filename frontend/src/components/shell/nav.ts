@@ -1,4 +1,15 @@
-import { DocsIcon, OverviewIcon, TasksIcon, type IconComponent } from "@/components/ui/icons";
+import {
+  AnalyticsIcon,
+  DatasetsIcon,
+  DocsIcon,
+  FinetuneIcon,
+  GenerateIcon,
+  JobsIcon,
+  OverviewIcon,
+  SettingsIcon,
+  TasksIcon,
+  type IconComponent,
+} from "@/components/ui/icons";
 import { API_BASE_URL } from "@/lib/api/client";
 
 export type NavItem = {
@@ -15,7 +26,13 @@ export type NavItem = {
  */
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: "Overview", href: "/", icon: OverviewIcon },
+  { label: "Generate", href: "/generate/", icon: GenerateIcon },
+  { label: "Jobs", href: "/jobs/", icon: JobsIcon },
+  { label: "Datasets", href: "/datasets/", icon: DatasetsIcon },
+  { label: "Fine-tune", href: "/finetune/", icon: FinetuneIcon },
+  { label: "Analytics", href: "/analytics/", icon: AnalyticsIcon },
   { label: "Tasks", href: "/tasks/", icon: TasksIcon },
+  { label: "Settings", href: "/settings/", icon: SettingsIcon },
   { label: "API docs", href: `${API_BASE_URL}/docs`, icon: DocsIcon, external: true },
 ];
 

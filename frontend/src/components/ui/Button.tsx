@@ -1,11 +1,12 @@
 import type { ButtonHTMLAttributes } from "react";
 
-type Variant = "primary" | "secondary" | "ghost";
+type Variant = "primary" | "secondary" | "ghost" | "danger";
 
 const VARIANTS: Record<Variant, string> = {
   primary: "bg-accent text-accent-fg hover:opacity-90 shadow-sm",
   secondary: "border border-border bg-surface text-fg hover:bg-surface-muted shadow-sm",
   ghost: "text-muted hover:bg-surface-muted hover:text-fg",
+  danger: "bg-danger text-accent-fg hover:opacity-90 shadow-sm",
 };
 
 type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant };

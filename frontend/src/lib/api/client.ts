@@ -30,6 +30,11 @@ type Result<T> = { data?: T; error?: unknown; response: Response };
 
 /** Awaits an openapi-fetch call and returns its data, or throws a typed ApiError. */
 export async function unwrap<T>(request: Promise<Result<T>>): Promise<T> {
+  return (await unwrapWithResponse(request)).data;
+}
+
+/** As `unwrap`, keeping the response for its headers (a download's file name). */
+export async function unwrapWithResponse<T>(request: Promise<Result<T>>): Promise<{ data: T; response: Response }> {
   let result: Result<T>;
   try {
     result = await request;
@@ -38,5 +43,5 @@ export async function unwrap<T>(request: Promise<Result<T>>): Promise<T> {
     throw new ApiError(0, "network_error", cause instanceof Error ? cause.message : String(cause));
   }
   if (!result.response.ok) throw toApiError(result.response.status, result.error);
-  return result.data as T;
+  return { data: result.data as T, response: result.response };
 }

@@ -18,18 +18,33 @@ from distillation.providers.errors import (
 from distillation.providers.retry import parse_retry_after
 
 HTTP_CLIENTS = ("aiohttp", "httpx")
+POOL_SIZE = 1000  # connections per client when the SDK sets no cap (its default is 1,000 too)
 
 
 def sdk_http_client(sdk: ModuleType, kind: str) -> Any:
-    """The SDK's aiohttp transport (faster under concurrency) or None for its default httpx one."""
+    """The SDK's HTTP client: its aiohttp transport (faster under concurrency) or its httpx one.
+
+    Both get a pool that keeps every connection alive (the SDKs keep 100 of their 1,000): a window
+    of more than 100 requests would otherwise open a new connection for most of them.
+    """
     if kind not in HTTP_CLIENTS:
         raise ValueError(f"http_client must be one of {HTTP_CLIENTS}, not {kind!r}")
-    if kind == "httpx":
-        return None
-    try:
-        return sdk.DefaultAioHttpClient()
-    except (AttributeError, RuntimeError):  # SDK without the aiohttp extra: fall back to httpx
-        return None
+    limits = _pool_limits(sdk)
+    if kind == "aiohttp":
+        try:
+            return sdk.DefaultAioHttpClient(limits=limits)
+        except (AttributeError, RuntimeError):  # SDK without the aiohttp extra: fall back to httpx
+            pass
+    return sdk.DefaultAsyncHttpxClient(limits=limits)
+
+
+def _pool_limits(sdk: ModuleType) -> Any:
+    """The SDK's default pool limits with keep-alive for every connection (its own httpx ``Limits``)."""
+    default = sdk.DEFAULT_CONNECTION_LIMITS
+    size = default.max_connections or POOL_SIZE
+    return type(default)(
+        max_connections=size, max_keepalive_connections=size, keepalive_expiry=default.keepalive_expiry
+    )
 
 
 def map_sdk_error(sdk: ModuleType, exc: Exception) -> ProviderError:

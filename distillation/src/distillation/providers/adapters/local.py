@@ -7,9 +7,10 @@ offline with no key. Weights come only from local files, never from a hub.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,22 +52,54 @@ def _load(llama_cpp: Any, path: str, n_ctx: int, n_threads: int | None) -> _Load
     key = (path, n_ctx, n_threads)
     with _CACHE_LOCK:
         if key not in _CACHE:
-            llama = llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            with _no_weight_repacking(llama_cpp):
+                llama = llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
             _CACHE[key] = _Loaded(llama, threading.Lock())
         return _CACHE[key]
 
 
-def _generate(loaded: _Loaded, params: dict[str, Any]) -> Any:
+@contextlib.contextmanager
+def _no_weight_repacking(llama_cpp: Any) -> Iterator[None]:
+    """Load without llama.cpp's "extra buffer types" (runtime weight repacking).
+
+    On CPUs with AMX, the repacked path crashes the process (SIGSEGV in ``ggml_backend_amx_mul_mat``,
+    llama-cpp-python 0.3.36, Q4_1 weights); ``Llama`` has no argument for it, so the default model
+    params it reads are replaced while it loads (loads are serialised by ``_CACHE_LOCK``).
+    """
+    module = llama_cpp.llama_cpp
+    defaults = module.llama_model_default_params
+
+    def without_extra_buffers() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    module.llama_model_default_params = without_extra_buffers
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = defaults
+
+
+class _Abandoned(Exception):
+    """The caller gave up (timed out or cancelled) before the generation could start."""
+
+
+def _generate(loaded: _Loaded, params: dict[str, Any], abandoned: threading.Event) -> Any:
     # A llama.cpp context is not thread-safe: one generation at a time per loaded model.
     with loaded.lock:
+        if abandoned.is_set():
+            raise _Abandoned()
         return loaded.llama.create_chat_completion(**params)
 
 
 class LocalAdapter:
     """Chat completions from a GGUF model run in a worker thread.
 
-    A timeout abandons the wait but cannot stop the running generation; the next request on the
-    same model waits for it to finish. JSON schemas are enforced by llama.cpp's grammar sampling.
+    A timeout abandons the wait but cannot stop a running generation (llama.cpp swallows exceptions
+    raised in its sampling callbacks); the next request on the same model waits for it to finish. A
+    call abandoned before its generation started never starts it. JSON schemas are enforced by
+    llama.cpp's grammar sampling.
 
     Args:
         model: "smollm2-135m" for the bundled model, or any name when `model_path` is given.
@@ -96,12 +129,16 @@ class LocalAdapter:
         """Generates one answer in a worker thread (see `ProviderAdapter.complete`)."""
         # Queue here, not inside executor threads: waiting callers must not use up the thread pool.
         self._queue = self._queue or asyncio.Lock()
+        abandoned = threading.Event()
         try:
             async with self._queue:
                 if self._loaded is None:
                     args = (self._llama_cpp, self._path, self._n_ctx, self._n_threads)
                     self._loaded = await asyncio.to_thread(_load, *args)
-                body = await asyncio.to_thread(_generate, self._loaded, local_params(request))
+                body = await asyncio.to_thread(_generate, self._loaded, local_params(request), abandoned)
+        except asyncio.CancelledError:  # the per-attempt timeout, or the caller cancelled
+            abandoned.set()
+            raise
         except (ValueError, RuntimeError) as exc:  # llama.cpp reports context overflow and load errors so
             raise ProviderError(f"local model failed: {exc}") from exc
         return parse_chat(body)

@@ -1,0 +1,1 @@
+"""Cost and quality analytics over the ledger, the jobs and the examples."""

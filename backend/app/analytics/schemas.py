@@ -1,0 +1,73 @@
+"""Analytics as the API shows them: cost by a dimension, cost per day, savings, quality."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from app.jobs.schemas import Money
+from app.kit.schemas import Schema
+
+CostDimension = Literal["provider", "model", "stage", "dataset", "day"]
+SeriesDimension = Literal["provider", "model", "stage"]
+
+
+class CostRow(Schema):
+    """Spend and tokens of one group of ledger rows."""
+
+    key: str
+    calls: int
+    failed_calls: int
+    unknown_cost_calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Money
+
+
+class CostReport(Schema):
+    """Spend grouped by one dimension, with the total."""
+
+    group_by: CostDimension
+    since: date | None
+    until: date | None
+    rows: list[CostRow]
+    total_usd: Money
+
+
+class DailyPoint(Schema):
+    """Spend of one series on one day."""
+
+    day: str
+    key: str
+    cost_usd: Money
+    calls: int
+
+
+class SavingsReportRead(Schema):
+    """What the jobs cost against the same tokens written by each job's teacher."""
+
+    actual_usd: Money
+    teacher_only_usd: Money | None
+    savings_usd: Money | None
+    savings_percent: Money | None
+    jobs: int
+    unknown_models: list[str]
+
+
+class StageQuality(Schema):
+    """Items of one stage by outcome."""
+
+    stage: str
+    accepted: int
+    rejected: int
+    failed: int
+    pass_rate: float | None
+
+
+class QualityReport(Schema):
+    """Judge scores and outcomes over the examples and items in range."""
+
+    score_histogram: dict[str, int]
+    average_score: float | None
+    stages: list[StageQuality]
+    rejection_reasons: dict[str, int]

@@ -1,0 +1,136 @@
+"""Analytics: shaping the ledger's aggregates into reports (savings through the library's pricing)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.analytics import repository
+from app.analytics.schemas import (
+    CostDimension,
+    CostReport,
+    CostRow,
+    DailyPoint,
+    QualityReport,
+    SavingsReportRead,
+    SeriesDimension,
+    StageQuality,
+)
+from app.models import ItemStatus, Job
+from distillation.cost import PriceTable, StageUsage, TokenUsage, savings_report
+
+
+async def cost(
+    session: AsyncSession,
+    group_by: CostDimension,
+    since: date | None,
+    until: date | None,
+    dataset: uuid.UUID | None,
+) -> CostReport:
+    """Spend and tokens grouped by provider, model, stage, dataset or day."""
+    rows = [
+        CostRow(
+            key=str(row.key),
+            calls=row.calls,
+            failed_calls=row.failed,
+            unknown_cost_calls=row.unknown,
+            input_tokens=int(row.input_tokens),
+            output_tokens=int(row.output_tokens),
+            cost_usd=Decimal(str(row.cost)),
+        )
+        for row in await repository.cost_by(session, group_by, since, until, dataset)
+    ]
+    total = sum((row.cost_usd for row in rows), Decimal(0))
+    return CostReport(group_by=group_by, since=since, until=until, rows=rows, total_usd=total)
+
+
+async def daily(
+    session: AsyncSession,
+    split: SeriesDimension,
+    since: date | None,
+    until: date | None,
+    dataset: uuid.UUID | None,
+) -> list[DailyPoint]:
+    """Spend per day, one series per provider, model or stage."""
+    return [
+        DailyPoint(day=str(row.day), key=str(row.key), cost_usd=Decimal(str(row.cost)), calls=row.calls)
+        for row in await repository.daily(session, split, since, until, dataset)
+    ]
+
+
+async def savings(
+    session: AsyncSession, prices: PriceTable, since: date | None, until: date | None
+) -> SavingsReportRead:
+    """Actual spend against each job's teacher writing the same tokens."""
+    usages: dict[uuid.UUID, list[StageUsage]] = defaultdict(list)
+    for row in await repository.usage_by_job(session, since, until):
+        usage = TokenUsage(int(row.input_tokens), int(row.output_tokens))
+        usages[row.job_id].append(StageUsage(row.stage, row.model, usage, Decimal(str(row.cost))))
+    actual, teacher, unknown = Decimal(0), Decimal(0), set[str]()
+    teacher_known = True
+    for job_id, stage_usages in usages.items():
+        job = await session.get(Job, job_id)
+        if job is None:
+            continue
+        report = savings_report(stage_usages, prices, teacher_model_id=str(job.config.get("teacher")))
+        actual += sum((u.cost or Decimal(0) for u in stage_usages), Decimal(0))
+        unknown.update(report.unknown_models)
+        if report.teacher_cost is None:
+            teacher_known = False
+        else:
+            teacher += report.teacher_cost
+    teacher_only = teacher if teacher_known else None
+    saved = None if teacher_only is None else teacher_only - actual
+    percent = (
+        None if saved is None or not teacher_only else (saved / teacher_only * 100).quantize(Decimal("0.01"))
+    )
+    return SavingsReportRead(
+        actual_usd=actual,
+        teacher_only_usd=teacher_only,
+        savings_usd=saved,
+        savings_percent=percent,
+        jobs=len(usages),
+        unknown_models=sorted(unknown),
+    )
+
+
+async def quality(session: AsyncSession, since: date | None, until: date | None) -> QualityReport:
+    """Score histogram, pass rate per stage and rejection reasons."""
+    histogram, average = await repository.score_histogram(session, since, until)
+    by_stage: dict[str, Counter[str]] = defaultdict(Counter)
+    for stage, status, count in await repository.item_outcomes(session, since, until):
+        by_stage[stage][ItemStatus(status).value] += int(count)
+    stages = []
+    for stage in ("seed", "bulk"):
+        counts = by_stage.get(stage, Counter())
+        decided = counts["done"] + counts["rejected"] + counts["failed"]
+        stages.append(
+            StageQuality(
+                stage=stage,
+                accepted=counts["done"],
+                rejected=counts["rejected"],
+                failed=counts["failed"],
+                pass_rate=round(counts["done"] / decided, 4) if decided else None,
+            )
+        )
+    reasons = Counter(
+        reason_kind(error) for error in await repository.rejection_errors(session, since, until)
+    )
+    return QualityReport(
+        score_histogram={str(score): histogram.get(score, 0) for score in range(11)},
+        average_score=average,
+        stages=stages,
+        rejection_reasons=dict(reasons.most_common(20)),
+    )
+
+
+def reason_kind(reason: str) -> str:
+    """A short, bounded label for a rejection reason ("near-duplicate of seed-0000003" → "near-duplicate")."""
+    head = reason.split(":", 1)[0].strip().lower()
+    if head.startswith("near-duplicate"):
+        return "near-duplicate"
+    return head[:60] or "unknown"

@@ -1,0 +1,122 @@
+"""Near-duplicate clusters of a dataset: found by a worker, kept on the rows, listed and removed.
+
+A worker groups the current rows with the library's exact and MinHash-LSH near-duplicate detection
+(pairs confirmed on the exact shingle sets) and labels every member of a group with the group's
+cluster id; the best-scored row of each group is the one to keep. Labels are annotations, not edits:
+removing the other members makes a new version like any bulk removal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import outbox
+from app.datasets import repository, service
+from app.kit.schemas import Schema
+from app.models import Dataset, Example, TaskRecord, User
+from app.models.base import utcnow
+from app.system import repository as tasks
+from distillation.quality import NearDuplicateConfig, deduplicate
+
+FIND_TASK = "datasets.find_duplicates"
+
+
+class DuplicateClusterRead(Schema):
+    """One group of duplicate rows: the row to keep and the others."""
+
+    cluster: str
+    size: int
+    keep_id: uuid.UUID
+    drop_ids: list[uuid.UUID]
+
+
+class DuplicatesRead(Schema):
+    """The clusters of the dataset's current version (empty until a search has run)."""
+
+    version: int | None
+    computed_at: str | None
+    threshold: float | None
+    clusters: list[DuplicateClusterRead]
+    drop_ids: list[uuid.UUID]
+
+
+async def start(session: AsyncSession, user: User, dataset_id: uuid.UUID, threshold: float) -> TaskRecord:
+    """Queue the search; the task record tells when it is done."""
+    dataset = await service.get_writable(session, user, dataset_id)
+    record = await tasks.add_task(session, FIND_TASK, "default")
+    # The record keeps its input until the worker replaces it with the outcome (a re-sent message
+    # carries only the record id).
+    record.result = {"dataset_id": str(dataset.id), "threshold": threshold}
+    outbox.enqueue(session, FIND_TASK, record.id, record.queue)
+    return record
+
+
+async def find(session: AsyncSession, dataset_id: uuid.UUID, threshold: float) -> dict[str, Any]:
+    """Label the current rows of the dataset with their duplicate cluster; returns the summary."""
+    dataset = await session.get(Dataset, dataset_id)
+    if dataset is None:
+        return {"dataset_id": str(dataset_id), "error": "the dataset was deleted"}
+    rows = (
+        await session.execute(
+            select(Example.id, Example.search_text, Example.score, Example.position)
+            .where(Example.dataset_id == dataset_id, repository.live_at(dataset.version))
+            .order_by(Example.position)
+        )
+    ).all()
+    report = deduplicate(
+        [r.search_text for r in rows], [r.score for r in rows], NearDuplicateConfig(threshold=threshold)
+    )
+    await session.execute(update(Example).where(Example.dataset_id == dataset_id).values(cluster=None))
+    clusters = 0
+    for result in (report.exact, report.near):
+        for group in result.clusters:
+            label = f"dup-{rows[group.keep].position:07d}"
+            ids = [rows[i].id for i in group.members]
+            await session.execute(update(Example).where(Example.id.in_(ids)).values(cluster=label))
+            clusters += 1
+    summary = {
+        "dataset_id": str(dataset_id),
+        "version": dataset.version,
+        "threshold": threshold,
+        "clusters": clusters,
+        "drop": len(report.drop),
+        "computed_at": utcnow().isoformat(),
+    }
+    dataset.extra = {**(dataset.extra or {}), "duplicates": summary}
+    return summary
+
+
+async def read(session: AsyncSession, dataset_id: uuid.UUID) -> DuplicatesRead:
+    """The clusters found by the last search, as they stand in the current version."""
+    dataset = await service.get(session, dataset_id)
+    summary = (dataset.extra or {}).get("duplicates") or {}
+    rows = (
+        await session.execute(
+            select(Example.cluster, Example.id, Example.score, Example.position)
+            .where(
+                Example.dataset_id == dataset_id,
+                Example.cluster.is_not(None),
+                repository.live_at(dataset.version),
+            )
+            .order_by(Example.cluster, Example.score.desc().nulls_last(), Example.position)
+        )
+    ).all()
+    groups: dict[str, list[uuid.UUID]] = {}
+    for row in rows:
+        groups.setdefault(str(row.cluster), []).append(row.id)
+    clusters = [
+        DuplicateClusterRead(cluster=key, size=len(ids), keep_id=ids[0], drop_ids=ids[1:])
+        for key, ids in groups.items()
+        if len(ids) > 1
+    ]
+    return DuplicatesRead(
+        version=summary.get("version"),
+        computed_at=summary.get("computed_at"),
+        threshold=summary.get("threshold"),
+        clusters=clusters,
+        drop_ids=[i for c in clusters for i in c.drop_ids],
+    )

@@ -1,0 +1,152 @@
+"""Fine-tune runs: start, stop, resume, and the reconciler's share (runs whose worker or message was lost)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import outbox
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.datasets import service as datasets
+from app.datasets.repository import live_at
+from app.finetune import repository
+from app.finetune.schemas import FinetuneRequest
+from app.models import Example, FinetuneRun, Role, RunStatus, User
+from app.models.base import utcnow
+from distillation.evaluate import EvaluationConfig
+from distillation.finetune import FinetuneConfig
+
+RUN_TASK = "finetune.run"
+QUEUE = "gpu"
+LOST_AFTER = timedelta(minutes=5)
+CONFIG_FIELDS = (
+    "max_steps",
+    "epochs",
+    "learning_rate",
+    "lora_r",
+    "lora_alpha",
+    "lora_dropout",
+    "batch_size",
+    "gradient_accumulation",
+    "max_seq_length",
+    "heldout_fraction",
+    "seed",
+    "merge",
+)
+
+
+async def create(session: AsyncSession, user: User, body: FinetuneRequest) -> FinetuneRun:
+    """A queued run on the dataset's current version; the worker message is sent after the commit."""
+    if user.role is Role.viewer:
+        raise Forbidden("viewers cannot start fine-tune runs")
+    dataset = await datasets.get(session, body.dataset_id)
+    rows = await session.scalar(
+        select(func.count())
+        .select_from(Example)
+        .where(Example.dataset_id == dataset.id, live_at(dataset.version))
+    )
+    if int(rows or 0) < 2:
+        raise BadRequest("the dataset needs at least 2 rows: some to train on and some held out")
+    try:
+        config = FinetuneConfig(**body.model_dump(include=set(CONFIG_FIELDS)))
+        evaluation = (
+            EvaluationConfig(
+                heldout_fraction=body.heldout_fraction,
+                seed=body.seed,
+                max_rows=body.eval_max_rows,
+                max_new_tokens=body.eval_max_new_tokens,
+                teacher=body.teacher,
+            )
+            if body.evaluate
+            else None
+        )
+    except (ValidationError, ValueError) as exc:
+        raise BadRequest(str(exc)) from exc
+    run = FinetuneRun(
+        dataset_id=dataset.id,
+        dataset_version=dataset.version,
+        owner_id=user.id,
+        name=body.name or f"{dataset.name} v{dataset.version}",
+        status=RunStatus.queued,
+        config=config.model_dump(mode="json"),
+        evaluation_config=None if evaluation is None else evaluation.model_dump(mode="json"),
+        curve=[],
+    )
+    session.add(run)
+    await session.flush()
+    outbox.enqueue(session, RUN_TASK, run.id, QUEUE)
+    return run
+
+
+async def get(session: AsyncSession, run_id: uuid.UUID) -> FinetuneRun:
+    """A run, or 404."""
+    run = await repository.get(session, run_id)
+    if run is None:
+        raise NotFound(f"no fine-tune run {run_id}")
+    return run
+
+
+def _ensure_owner(user: User, run: FinetuneRun) -> None:
+    if user.role is Role.viewer or (user.role is not Role.admin and run.owner_id != user.id):
+        raise Forbidden("only the run's owner or an admin can control it")
+
+
+async def cancel(session: AsyncSession, user: User, run_id: uuid.UUID) -> FinetuneRun:
+    """Stop a run: a queued one at once, a training one at its next step (it saves a checkpoint)."""
+    run = await get(session, run_id)
+    _ensure_owner(user, run)
+    if run.status is RunStatus.queued:
+        await repository.move(session, run_id, RunStatus.cancelled, [RunStatus.queued], finished_at=utcnow())
+    elif run.status in (RunStatus.running, RunStatus.evaluating):
+        run.stop_requested = True
+        await session.flush()  # before the read below refreshes the run from the database
+    else:
+        raise Conflict(f"a {run.status.value} run cannot be cancelled")
+    return await get(session, run_id)
+
+
+async def resume(session: AsyncSession, user: User, run_id: uuid.UUID) -> FinetuneRun:
+    """Queue a cancelled or failed run again; it continues from its last checkpoint."""
+    run = await get(session, run_id)
+    _ensure_owner(user, run)
+    moved = await repository.move(
+        session,
+        run_id,
+        RunStatus.queued,
+        [RunStatus.cancelled, RunStatus.failed],
+        stop_requested=False,
+        finished_at=None,
+        error=None,
+    )
+    if not moved:
+        raise Conflict(f"a {run.status.value} run cannot be resumed")
+    outbox.enqueue(session, RUN_TASK, run_id, QUEUE)
+    return await get(session, run_id)
+
+
+async def reconcile(session: AsyncSession) -> int:
+    """Queue again runs whose worker stopped (no heartbeat) or whose message was lost; returns how many."""
+    cutoff = utcnow() - LOST_AFTER
+    lost = list(
+        await session.scalars(
+            select(FinetuneRun).where(
+                (
+                    FinetuneRun.status.in_([RunStatus.running, RunStatus.evaluating])
+                    & (FinetuneRun.heartbeat_at < cutoff)
+                )
+                | (
+                    (FinetuneRun.status == RunStatus.queued)
+                    & (FinetuneRun.created_at < cutoff)
+                    & (FinetuneRun.started_at.is_(None))
+                )
+            )
+        )
+    )
+    for run in lost:
+        run.status, run.heartbeat_at, run.created_at = RunStatus.queued, None, utcnow()
+        outbox.enqueue(session, RUN_TASK, run.id, QUEUE)
+    return len(lost)

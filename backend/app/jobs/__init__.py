@@ -1,0 +1,1 @@
+"""Generation and quality jobs: planned into items, leased by workers, booked in a cost ledger."""

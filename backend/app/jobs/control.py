@@ -1,0 +1,97 @@
+"""Job control: pause, resume, cancel, retry and budget changes, each checked against the job's state."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Conflict
+from app.jobs import repository
+from app.jobs.service import ACTIVE, dispatch, ensure_can_control, finish_dataset, get
+from app.models import Dataset, DatasetStatus, Job, JobKind, JobStatus, User
+
+
+async def pause(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
+    """Stop claiming items; items in flight finish and are kept."""
+    job = await get(session, job_id)
+    ensure_can_control(user, job)
+    if not await repository.set_status(
+        session, job_id, JobStatus.paused, only_from=[JobStatus.running], reason="paused by a user"
+    ):
+        raise Conflict(f"a {job.status.value} job cannot be paused")
+    return await get(session, job_id)
+
+
+async def cancel(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
+    """Stop the job; answers already paid for stay cached, so a resume never pays for them again."""
+    job = await get(session, job_id)
+    ensure_can_control(user, job)
+    if not await repository.set_status(
+        session, job_id, JobStatus.cancelled, only_from=list(ACTIVE), reason="cancelled by a user"
+    ):
+        raise Conflict(f"a {job.status.value} job cannot be cancelled")
+    await finish_dataset(session, job, DatasetStatus.ready)
+    return await get(session, job_id)
+
+
+async def resume(session: AsyncSession, user: User, job_id: uuid.UUID, budget: Decimal | None) -> Job:
+    """Run a paused or cancelled job again (with a new budget when given)."""
+    job = await get(session, job_id)
+    ensure_can_control(user, job)
+    if budget is not None:
+        job.budget_usd = budget
+        await session.flush()  # before the reads below refresh the job from the database
+    if not await repository.set_status(
+        session, job_id, JobStatus.running, only_from=[JobStatus.paused, JobStatus.cancelled]
+    ):
+        raise Conflict(f"a {job.status.value} job cannot be resumed")
+    await session.execute(
+        update(Dataset).where(Dataset.id == job.dataset_id).values(status=DatasetStatus.generating)
+    )
+    await repository.mark_progress(session, job_id)
+    await dispatch(session, job_id, job.stage)
+    return await get(session, job_id)
+
+
+async def retry_failed(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
+    """Give failed and rejected items another try (new requests), and run the job."""
+    job = await get(session, job_id)
+    ensure_can_control(user, job)
+    if job.status in (JobStatus.pending, JobStatus.running):
+        raise Conflict("the job is still running; retry its failed items when it has stopped")
+    if job.kind is JobKind.quality:
+        raise Conflict("a quality job's version is final; start a new quality job instead")
+    if not await repository.reopen_failed(session, job_id):
+        raise Conflict("the job has no failed or rejected items")
+    stage = job.stage
+    first_open = await _first_open_stage(session, job_id)
+    if first_open is not None and first_open != stage:
+        await session.execute(update(Job).where(Job.id == job_id).values(stage=first_open))
+        stage = first_open
+    await repository.set_status(
+        session,
+        job_id,
+        JobStatus.running,
+        only_from=[JobStatus.paused, JobStatus.cancelled, JobStatus.completed, JobStatus.failed],
+    )
+    await repository.mark_progress(session, job_id)
+    await dispatch(session, job_id, stage)
+    return await get(session, job_id)
+
+
+async def _first_open_stage(session: AsyncSession, job_id: uuid.UUID) -> str | None:
+    for stage in ("seed", "policy", "bulk", "judge"):
+        if await repository.open_items(session, job_id, stage):
+            return stage
+    return None
+
+
+async def update_budget(session: AsyncSession, user: User, job_id: uuid.UUID, budget: Decimal | None) -> Job:
+    """Change a job's budget (it applies to the next attempt of every worker)."""
+    job = await get(session, job_id)
+    ensure_can_control(user, job)
+    job.budget_usd = budget
+    return job

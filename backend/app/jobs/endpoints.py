@@ -1,0 +1,235 @@
+"""Jobs: start a generation, watch it (polling or Server-Sent Events), control it, read its ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth.deps import CurrentUser, require_role
+from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from app.jobs import control, ledger_repository, repository, service
+from app.jobs.estimate import EstimateRead, estimate
+from app.jobs.schemas import (
+    BudgetRead,
+    BudgetUpdate,
+    CallRead,
+    GenerationRequest,
+    ItemRead,
+    JobRead,
+    JobUpdate,
+    QualityRequest,
+    ResumeRequest,
+)
+from app.kit.pagination import PaginationDep
+from app.kit.schemas import Page
+from app.models import JobStatus, LlmCall, Role, User
+from distillation.cost import PriceTable
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+budget_router = APIRouter(prefix="/budget", tags=["jobs"])
+Editor = Annotated[User, require_role(Role.admin, Role.editor)]
+Admin = Annotated[User, require_role(Role.admin)]
+READ_ERRORS = error_responses(Unauthorized, NotFound)
+CONTROL_ERRORS = error_responses(Unauthorized, Forbidden, NotFound, Conflict)
+TERMINAL = (JobStatus.completed, JobStatus.failed, JobStatus.cancelled)
+
+
+@router.post("/generate", status_code=201, responses=error_responses(Unauthorized, Forbidden, BadRequest))
+async def start_generation(
+    user: Editor, session: SessionDep, settings: SettingsDep, body: GenerationRequest
+) -> JobRead:
+    """Create a dataset and start the job that generates it."""
+    job = await service.create_generation(session, user, body, settings)
+    return (await service.read(session, [job]))[0]
+
+
+@router.post(
+    "/quality",
+    status_code=201,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, Conflict),
+)
+async def start_quality(
+    user: Editor, session: SessionDep, settings: SettingsDep, body: QualityRequest
+) -> JobRead:
+    """Judge every row of a dataset, fix low scorers and remove the worst, as the dataset's next version."""
+    job = await service.create_quality(session, user, body, settings)
+    return (await service.read(session, [job]))[0]
+
+
+@router.post("/estimate", responses=error_responses(Unauthorized, BadRequest))
+async def estimate_generation(
+    _: CurrentUser, session: SessionDep, settings: SettingsDep, body: GenerationRequest
+) -> EstimateRead:
+    """What the job would cost per stage and in total, and what the teacher alone would cost."""
+    config = await service.generation_config(session, body, settings)
+    overrides = settings.config_dir / "prices.yaml"
+    return await estimate(session, config, PriceTable.load(overrides if overrides.is_file() else None))
+
+
+@router.get("", responses=error_responses(Unauthorized))
+async def list_jobs(
+    _: CurrentUser,
+    session: SessionDep,
+    pagination: PaginationDep,
+    status: JobStatus | None = None,
+    dataset_id: uuid.UUID | None = None,
+) -> Page[JobRead]:
+    """Jobs, newest first."""
+    jobs, total = await repository.list_jobs(
+        session, status=status, dataset_id=dataset_id, limit=pagination.page_size, offset=pagination.offset
+    )
+    return Page(
+        items=await service.read(session, jobs),
+        total=total,
+        page=pagination.page,
+        page_size=pagination.page_size,
+    )
+
+
+@router.get("/{job_id}", responses=READ_ERRORS)
+async def get_job(_: CurrentUser, session: SessionDep, job_id: uuid.UUID) -> JobRead:
+    """A job with its progress per stage, cost so far and ETA."""
+    return (await service.read(session, [await service.get(session, job_id)]))[0]
+
+
+@router.patch("/{job_id}", responses=CONTROL_ERRORS)
+async def update_job(user: Editor, session: SessionDep, job_id: uuid.UUID, body: JobUpdate) -> JobRead:
+    """Change the job's budget."""
+    job = await control.update_budget(session, user, job_id, body.budget_usd)
+    return (await service.read(session, [job]))[0]
+
+
+@router.post("/{job_id}/pause", responses=CONTROL_ERRORS)
+async def pause_job(user: Editor, session: SessionDep, job_id: uuid.UUID) -> JobRead:
+    """Stop claiming items; those in flight finish."""
+    return (await service.read(session, [await control.pause(session, user, job_id)]))[0]
+
+
+@router.post("/{job_id}/resume", responses=CONTROL_ERRORS)
+async def resume_job(
+    user: Editor, session: SessionDep, job_id: uuid.UUID, body: ResumeRequest | None = None
+) -> JobRead:
+    """Run a paused or cancelled job again, optionally with a new budget."""
+    budget = body.budget_usd if body is not None else None
+    return (await service.read(session, [await control.resume(session, user, job_id, budget)]))[0]
+
+
+@router.post("/{job_id}/cancel", responses=CONTROL_ERRORS)
+async def cancel_job(user: Editor, session: SessionDep, job_id: uuid.UUID) -> JobRead:
+    """Stop the job; answers already paid for are kept for a later resume."""
+    return (await service.read(session, [await control.cancel(session, user, job_id)]))[0]
+
+
+@router.post("/{job_id}/retry", responses=CONTROL_ERRORS)
+async def retry_job(user: Editor, session: SessionDep, job_id: uuid.UUID) -> JobRead:
+    """Try the failed and rejected items again."""
+    return (await service.read(session, [await control.retry_failed(session, user, job_id)]))[0]
+
+
+@router.get("/{job_id}/items", responses=READ_ERRORS)
+async def rejected_items(
+    _: CurrentUser, session: SessionDep, job_id: uuid.UUID, pagination: PaginationDep
+) -> Page[ItemRead]:
+    """The job's rejected and failed items with their reasons."""
+    await service.get(session, job_id)
+    items, total = await repository.failed_items(
+        session, job_id, limit=pagination.page_size, offset=pagination.offset
+    )
+    return Page(
+        items=[ItemRead.model_validate(item) for item in items],
+        total=total,
+        page=pagination.page,
+        page_size=pagination.page_size,
+    )
+
+
+@router.get("/{job_id}/calls", responses=READ_ERRORS)
+async def ledger(
+    _: CurrentUser, session: SessionDep, job_id: uuid.UUID, pagination: PaginationDep
+) -> Page[CallRead]:
+    """The job's ledger: one row per provider attempt."""
+    await service.get(session, job_id)
+    where = LlmCall.job_id == job_id
+    total = await session.scalar(select(func.count()).select_from(LlmCall).where(where))
+    rows = await session.scalars(
+        select(LlmCall)
+        .where(where)
+        .order_by(LlmCall.created_at)
+        .limit(pagination.page_size)
+        .offset(pagination.offset)
+    )
+    return Page(
+        items=[CallRead.model_validate(row) for row in rows],
+        total=int(total or 0),
+        page=pagination.page,
+        page_size=pagination.page_size,
+    )
+
+
+@router.get(
+    "/{job_id}/events",
+    responses=READ_ERRORS | {200: {"content": {"text/event-stream": {}}, "description": "Job snapshots"}},
+    response_class=StreamingResponse,
+)
+async def job_events(
+    _: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    job_id: uuid.UUID,
+    interval: Annotated[float, Query(ge=0.2, le=30)] = 1.0,
+) -> StreamingResponse:
+    """Server-Sent Events: a ``progress`` event whenever the job changes, ``end`` when it stops."""
+    await service.get(session, job_id)
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return StreamingResponse(
+        _snapshots(maker, request, job_id, interval),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _snapshots(
+    maker: async_sessionmaker[AsyncSession], request: Request, job_id: uuid.UUID, interval: float
+) -> AsyncIterator[str]:
+    last, quiet = "", 0.0
+    while not await request.is_disconnected():
+        async with maker() as session:
+            job = await repository.get_job(session, job_id)
+            if job is None:
+                yield "event: end\ndata: {}\n\n"
+                return
+            body = (await service.read(session, [job]))[0].model_dump_json()
+        if body != last:
+            last, quiet = body, 0.0
+            yield f"event: progress\ndata: {body}\n\n"
+        elif quiet >= 15:
+            quiet = 0.0
+            yield ": keep-alive\n\n"
+        if job.status in TERMINAL:
+            yield f"event: end\ndata: {json.dumps({'status': job.status.value})}\n\n"
+            return
+        await asyncio.sleep(interval)
+        quiet += interval
+
+
+@budget_router.get("", responses=error_responses(Unauthorized))
+async def get_budget(_: CurrentUser, session: SessionDep) -> BudgetRead:
+    """The global budget over every job, with its spend and reservations."""
+    return BudgetRead.model_validate(await ledger_repository.get_global_budget(session))
+
+
+@budget_router.put("", responses=error_responses(Unauthorized, Forbidden))
+async def set_budget(_: Admin, session: SessionDep, body: BudgetUpdate) -> BudgetRead:
+    """Set or clear the global spending limit (admins)."""
+    row = await ledger_repository.get_global_budget(session)
+    row.limit_usd = body.limit_usd
+    return BudgetRead.model_validate(row)

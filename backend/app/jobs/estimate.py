@@ -1,0 +1,136 @@
+"""Cost estimates before a job starts: the library's projection, fed by what past jobs really used.
+
+Tokens per accepted row and acceptance rates come from the ledger of finished jobs of the same data
+type when there are any ("history"); otherwise from conservative defaults sized by the request's own
+``max_tokens`` ("defaults"). Prices come from the same table the ledger uses.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.jobs.schemas import Money
+from app.kit.schemas import Schema
+from app.models import CallStatus, ItemStatus, Job, JobItem, JobStatus, LlmCall
+from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_run
+from distillation.pipeline import GenerationConfig
+
+Basis = Literal["history", "defaults"]
+
+
+class StageEstimateRead(Schema):
+    """The projection of one stage."""
+
+    stage: str
+    model: str
+    rows: int
+    attempts: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Money | None
+    teacher_cost_usd: Money | None
+
+
+class EstimateRead(Schema):
+    """What a job would cost, and what the teacher alone would cost for the same rows."""
+
+    basis: Basis
+    stages: list[StageEstimateRead]
+    total_usd: Money | None
+    teacher_only_usd: Money | None
+    savings_usd: Money | None
+    savings_percent: Money | None
+    unknown_models: list[str]
+
+
+def _plan(config: GenerationConfig) -> list[StagePlan]:
+    plan = [StagePlan("seed", config.teacher, config.seed_count)]
+    if config.bulk_count:
+        plan += [StagePlan("policy", config.teacher, 1), StagePlan("bulk", config.student, config.bulk_count)]
+    judged = round(config.count * config.judge_sample_rate)
+    if judged:
+        plan.append(StagePlan("judge", config.judge_model, judged))
+    return plan
+
+
+def _defaults(config: GenerationConfig) -> dict[str, StagePilot]:
+    write = StagePilot(Decimal(700), Decimal(config.max_tokens) / 2, Decimal("0.9"))
+    return {
+        "seed": write,
+        "bulk": StagePilot(Decimal(1100), Decimal(config.max_tokens) / 2, Decimal("0.85")),
+        "policy": StagePilot(Decimal(2500), Decimal(600)),
+        "judge": StagePilot(Decimal(800), Decimal(150)),
+    }
+
+
+async def _history(session: AsyncSession, data_type: str) -> dict[str, StagePilot]:
+    """Per stage: tokens per accepted row and acceptance over the last finished jobs of ``data_type``."""
+    jobs = (
+        select(Job.id)
+        .where(Job.status == JobStatus.completed, Job.config["data_type"].as_string() == data_type)
+        .order_by(Job.finished_at.desc())
+        .limit(20)
+        .subquery()
+    )
+    usage = await session.execute(
+        select(LlmCall.stage, func.sum(LlmCall.input_tokens), func.sum(LlmCall.output_tokens))
+        .where(LlmCall.job_id.in_(select(jobs.c.id)), LlmCall.status == CallStatus.settled)
+        .group_by(LlmCall.stage)
+    )
+    items = await session.execute(
+        select(JobItem.stage, JobItem.status, func.count())
+        .where(JobItem.job_id.in_(select(jobs.c.id)))
+        .group_by(JobItem.stage, JobItem.status)
+    )
+    done: dict[str, int] = {}
+    tried: dict[str, int] = {}
+    for stage, status, count in items:
+        tried[stage] = tried.get(stage, 0) + int(count)
+        if ItemStatus(status) is ItemStatus.done:
+            done[stage] = done.get(stage, 0) + int(count)
+    accepted_rows = done.get("seed", 0) + done.get("bulk", 0)
+    pilots: dict[str, StagePilot] = {}
+    for stage, input_tokens, output_tokens in usage:
+        rows = accepted_rows if stage in ("judge", "fix") else done.get(stage, 0)
+        if rows and stage in ("seed", "bulk", "policy", "judge"):
+            pilots[stage] = StagePilot.from_counts(
+                attempted=max(tried.get(stage, rows), rows) if stage != "judge" else rows,
+                accepted=rows,
+                input_tokens=int(input_tokens or 0),
+                output_tokens=int(output_tokens or 0),
+            )
+    return pilots
+
+
+async def estimate(session: AsyncSession, config: GenerationConfig, prices: PriceTable) -> EstimateRead:
+    """Project the job's cost per stage, total and against the teacher alone."""
+    pilots = await _history(session, config.data_type)
+    basis: Basis = "history" if all(stage.stage in pilots for stage in _plan(config)) else "defaults"
+    if basis == "defaults":
+        pilots = {**_defaults(config), **pilots}
+    run = estimate_run(_plan(config), pilots, prices, teacher_model_id=config.teacher)
+    return EstimateRead(
+        basis=basis,
+        stages=[
+            StageEstimateRead(
+                stage=s.stage,
+                model=s.model_id,
+                rows=s.rows,
+                attempts=s.attempts,
+                input_tokens=s.usage.input_tokens,
+                output_tokens=s.usage.output_tokens,
+                cost_usd=s.cost,
+                teacher_cost_usd=s.teacher_cost,
+            )
+            for s in run.stages
+        ],
+        total_usd=run.total,
+        teacher_only_usd=run.teacher_only,
+        savings_usd=run.savings,
+        savings_percent=run.savings_percent,
+        unknown_models=list(run.unknown_models),
+    )

@@ -1,0 +1,207 @@
+"""SQL of the cost ledger, the budgets and the response cache.
+
+A reservation succeeds only ``WHERE spent + reserved + unknown + amount <= budget``, on the job's row
+and on the global budget's row in the same transaction, so workers cannot pass a budget together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import CachedResponse, CallStatus, GlobalBudget, Job, LlmCall
+from app.models.base import utcnow
+
+GLOBAL = "global"
+
+
+async def reserve_budget(session: AsyncSession, job_id: uuid.UUID, amount: Decimal) -> str | None:
+    """Hold ``amount`` against the job's and the global budget; the reason when either would pass."""
+    within = or_(
+        Job.budget_usd.is_(None),
+        Job.spent_usd + Job.reserved_usd + Job.unknown_usd + amount <= Job.budget_usd,
+    )
+    held = await session.execute(
+        update(Job).where(Job.id == job_id, within).values(reserved_usd=Job.reserved_usd + amount)
+    )
+    if not held.rowcount:  # type: ignore[attr-defined]
+        job = await session.get(Job, job_id, populate_existing=True)
+        if job is None:
+            return "the job was deleted"
+        return (
+            f"the next call could cost up to ${amount:.6f}; spent ${job.spent_usd:.6f} + reserved "
+            f"${job.reserved_usd + job.unknown_usd:.6f} of the job's ${job.budget_usd} budget"
+        )
+    budget = GlobalBudget
+    within_global = or_(
+        budget.limit_usd.is_(None),
+        budget.spent_usd + budget.reserved_usd + budget.unknown_usd + amount <= budget.limit_usd,
+    )
+    held = await session.execute(
+        update(budget)
+        .where(budget.id == GLOBAL, within_global)
+        .values(reserved_usd=budget.reserved_usd + amount)
+    )
+    if not held.rowcount:  # type: ignore[attr-defined]
+        row = await session.get(budget, GLOBAL, populate_existing=True)
+        if row is not None:  # the caller raises, which rolls back the job's reservation too
+            return f"the global budget of ${row.limit_usd} would be passed (spent ${row.spent_usd:.6f})"
+    return None
+
+
+async def insert_call(
+    session: AsyncSession,
+    *,
+    job_id: uuid.UUID,
+    dataset_id: uuid.UUID,
+    item_id: uuid.UUID | None,
+    item_key: str,
+    model_id: str,
+    fingerprint: str,
+    attempt: int,
+    reserved: Decimal,
+) -> uuid.UUID:
+    """A ledger row in state ``reserved``."""
+    provider, _, model = model_id.partition(":")
+    call = LlmCall(
+        job_id=job_id,
+        dataset_id=dataset_id,
+        item_id=item_id,
+        item_key=item_key,
+        stage="pending",
+        provider=provider,
+        model=model,
+        fingerprint=fingerprint,
+        attempt=attempt,
+        status=CallStatus.reserved,
+        reserved_usd=reserved,
+    )
+    session.add(call)
+    await session.flush()
+    return call.id
+
+
+async def settle_call(
+    session: AsyncSession,
+    call_id: uuid.UUID,
+    *,
+    job_id: uuid.UUID,
+    stage: str,
+    status: CallStatus,
+    outcome: str,
+    reserved: Decimal,
+    cost: Decimal | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    cached_tokens: int | None,
+    latency_ms: int,
+    error: str | None,
+) -> None:
+    """Close a reserved row with its outcome and move its money from reserved to spent (or unknown)."""
+    closed = await session.execute(
+        update(LlmCall)
+        .where(LlmCall.id == call_id, LlmCall.status == CallStatus.reserved)
+        .values(
+            stage=stage,
+            status=status,
+            outcome=outcome,
+            cost_usd=cost,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_tokens=cached_tokens,
+            latency_ms=latency_ms,
+            error=None if error is None else error[:2000],
+            settled_at=utcnow(),
+        )
+    )
+    if not closed.rowcount:  # type: ignore[attr-defined]  # the reconciler closed it already
+        return
+    await _move_money(
+        session, job_id, reserved, spent=cost or Decimal(0), unknown=status is CallStatus.unknown
+    )
+
+
+async def _move_money(
+    session: AsyncSession, job_id: uuid.UUID | None, reserved: Decimal, *, spent: Decimal, unknown: bool
+) -> None:
+    lost = reserved if unknown else Decimal(0)
+    for table, where in ((Job, Job.id == job_id), (GlobalBudget, GlobalBudget.id == GLOBAL)):
+        if table is Job and job_id is None:
+            continue
+        await session.execute(
+            update(table)
+            .where(where)
+            .values(
+                reserved_usd=table.reserved_usd - reserved,
+                spent_usd=table.spent_usd + spent,
+                unknown_usd=table.unknown_usd + lost,
+            )
+        )
+
+
+async def close_abandoned_calls(session: AsyncSession, older_than: datetime) -> int:
+    """Reserved rows whose worker died mid-call become "unknown"; their worst case stays counted."""
+    rows = (
+        await session.execute(
+            select(LlmCall.id, LlmCall.job_id, LlmCall.reserved_usd).where(
+                LlmCall.status == CallStatus.reserved, LlmCall.created_at < older_than
+            )
+        )
+    ).all()
+    for call_id, job_id, reserved in rows:
+        closed = await session.execute(
+            update(LlmCall)
+            .where(LlmCall.id == call_id, LlmCall.status == CallStatus.reserved)
+            .values(
+                status=CallStatus.unknown,
+                outcome="abandoned",
+                settled_at=utcnow(),
+                error="the worker stopped mid-call",
+            )
+        )
+        if closed.rowcount:  # type: ignore[attr-defined]
+            await _move_money(session, job_id, reserved, spent=Decimal(0), unknown=True)
+    return len(rows)
+
+
+async def settled_cost(session: AsyncSession, job_id: uuid.UUID) -> Decimal:
+    """Sum of the job's settled ledger rows."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
+            LlmCall.job_id == job_id, LlmCall.status == CallStatus.settled
+        )
+    )
+    return Decimal(str(total or 0))
+
+
+async def get_global_budget(session: AsyncSession) -> GlobalBudget:
+    """The global budget row (created on first use)."""
+    row = await session.get(GlobalBudget, GLOBAL, populate_existing=True)
+    if row is None:
+        row = GlobalBudget(id=GLOBAL)
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def cached_response(session: AsyncSession, fingerprint: str) -> dict[str, Any] | None:
+    """The stored answer of a fingerprint."""
+    return await session.scalar(
+        select(CachedResponse.response).where(CachedResponse.fingerprint == fingerprint)
+    )
+
+
+async def cache_response(
+    session: AsyncSession, fingerprint: str, model_id: str, response: dict[str, Any]
+) -> None:
+    """Store an answer unless one is stored already (two workers may store the same one at once)."""
+    values = {"fingerprint": fingerprint, "model_id": model_id, "response": response, "created_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert_(CachedResponse).values(**values).on_conflict_do_nothing())

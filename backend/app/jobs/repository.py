@@ -1,0 +1,327 @@
+"""SQL of the jobs domain: planning, leasing and finishing items, the ledger, the response cache.
+
+Writes that must hold across worker processes are single conditional statements: a lease is taken by
+one ``UPDATE ... WHERE status = 'pending'``, an item is finished only ``WHERE fence = <the fence its
+lease got>``, and a reservation succeeds only ``WHERE spent + reserved + unknown + amount <= budget``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import (
+    ItemStatus,
+    Job,
+    JobItem,
+    JobStatus,
+)
+from app.models.base import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """An item this worker holds: only its fence lets the worker finish it."""
+
+    job_id: uuid.UUID
+    id: uuid.UUID
+    item_key: str
+    stage: str
+    position: int
+    chunk: int
+    fence: int
+    attempts: int
+    variant: int
+
+
+# ---- jobs -------------------------------------------------------------------------------------------
+
+
+async def get_job(session: AsyncSession, job_id: uuid.UUID) -> Job | None:
+    """A job by id."""
+    return await session.get(Job, job_id, populate_existing=True)
+
+
+async def list_jobs(
+    session: AsyncSession, *, status: JobStatus | None, dataset_id: uuid.UUID | None, limit: int, offset: int
+) -> tuple[list[Job], int]:
+    """Jobs, newest first, with the total count."""
+    query = select(Job)
+    if status is not None:
+        query = query.where(Job.status == status)
+    if dataset_id is not None:
+        query = query.where(Job.dataset_id == dataset_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(Job.created_at.desc()).limit(limit).offset(offset))
+    return list(rows), int(total or 0)
+
+
+async def insert_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Plan items in batches (a job of N examples plans exactly N item keys)."""
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(JobItem), list(rows[start : start + 5000]))
+
+
+async def set_status(
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    status: JobStatus,
+    *,
+    only_from: Sequence[JobStatus],
+    reason: str | None = None,
+    error: str | None = None,
+) -> bool:
+    """Move a job to ``status`` if it is in one of ``only_from`` (a compare-and-set)."""
+    values: dict[str, Any] = {"status": status, "pause_reason": reason}
+    if error is not None:
+        values["error"] = error
+    if status in (JobStatus.completed, JobStatus.failed):
+        values["finished_at"] = utcnow()
+    if status is JobStatus.running:
+        values["started_at"] = func.coalesce(Job.started_at, utcnow())
+    result = await session.execute(
+        update(Job).where(Job.id == job_id, Job.status.in_(list(only_from))).values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def advance_stage(session: AsyncSession, job_id: uuid.UUID, current: str, following: str) -> bool:
+    """Move a job from one stage to the next; True only for the one caller that did it."""
+    result = await session.execute(
+        update(Job).where(Job.id == job_id, Job.stage == current).values(stage=following)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_progress(session: AsyncSession, job_id: uuid.UUID) -> None:
+    """Note that an item of the job finished just now (stuck-job detection)."""
+    await session.execute(update(Job).where(Job.id == job_id).values(progressed_at=utcnow()))
+
+
+async def item_counts(
+    session: AsyncSession, job_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, dict[str, int]]]:
+    """Per job, per stage, per item status: how many items."""
+    rows = await session.execute(
+        select(JobItem.job_id, JobItem.stage, JobItem.status, func.count())
+        .where(JobItem.job_id.in_(list(job_ids)))
+        .group_by(JobItem.job_id, JobItem.stage, JobItem.status)
+    )
+    counts: dict[uuid.UUID, dict[str, dict[str, int]]] = {job_id: {} for job_id in job_ids}
+    for job_id, stage, status, count in rows:
+        counts[job_id].setdefault(stage, {})[ItemStatus(status).value] = int(count)
+    return counts
+
+
+async def open_items(session: AsyncSession, job_id: uuid.UUID, stage: str) -> int:
+    """Items of a stage that are not finished yet (pending or leased)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(JobItem)
+        .where(
+            JobItem.job_id == job_id,
+            JobItem.stage == stage,
+            JobItem.status.in_([ItemStatus.pending, ItemStatus.leased]),
+        )
+    )
+    return int(count or 0)
+
+
+async def pending_chunks(session: AsyncSession, job_id: uuid.UUID, stage: str) -> list[int]:
+    """Chunks of a stage that still have pending items."""
+    rows = await session.scalars(
+        select(JobItem.chunk)
+        .where(JobItem.job_id == job_id, JobItem.stage == stage, JobItem.status == ItemStatus.pending)
+        .distinct()
+        .order_by(JobItem.chunk)
+    )
+    return list(rows)
+
+
+async def failed_items(
+    session: AsyncSession, job_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[list[JobItem], int]:
+    """Rejected and failed items of a job, with their reasons."""
+    where = and_(JobItem.job_id == job_id, JobItem.status.in_([ItemStatus.rejected, ItemStatus.failed]))
+    total = await session.scalar(select(func.count()).select_from(JobItem).where(where))
+    rows = await session.scalars(
+        select(JobItem).where(where).order_by(JobItem.position).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def reopen_failed(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """Give failed and rejected items a fresh start (retry); returns how many."""
+    result = await session.execute(
+        update(JobItem)
+        .where(JobItem.job_id == job_id, JobItem.status.in_([ItemStatus.rejected, ItemStatus.failed]))
+        .values(status=ItemStatus.pending, attempts=0, error=None, variant=JobItem.variant + 1)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# ---- leases -----------------------------------------------------------------------------------------
+
+
+async def claim(
+    session: AsyncSession, job_id: uuid.UUID, stage: str, chunk: int, owner: str, lease: timedelta
+) -> Lease | None:
+    """Lease the next pending item of a stage, preferring ``chunk`` (then any chunk: work stealing)."""
+    pick = (
+        select(JobItem.id)
+        .where(JobItem.job_id == job_id, JobItem.stage == stage, JobItem.status == ItemStatus.pending)
+        .order_by(case((JobItem.chunk == chunk, 0), else_=1), JobItem.position)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            update(JobItem)
+            .where(JobItem.id == pick, JobItem.status == ItemStatus.pending)
+            .values(
+                status=ItemStatus.leased,
+                lease_owner=owner,
+                lease_expires_at=utcnow() + lease,
+                fence=JobItem.fence + 1,
+                attempts=JobItem.attempts + 1,
+            )
+            .returning(
+                JobItem.job_id,
+                JobItem.id,
+                JobItem.item_key,
+                JobItem.stage,
+                JobItem.position,
+                JobItem.chunk,
+                JobItem.fence,
+                JobItem.attempts,
+                JobItem.variant,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    return None if row is None else Lease(*row)
+
+
+async def renew(session: AsyncSession, leases: Sequence[Lease], owner: str, lease: timedelta) -> None:
+    """Extend the leases this worker still holds."""
+    for held in leases:
+        await session.execute(
+            update(JobItem)
+            .where(JobItem.id == held.id, JobItem.fence == held.fence, JobItem.lease_owner == owner)
+            .values(lease_expires_at=utcnow() + lease)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def finish(
+    session: AsyncSession,
+    held: Lease,
+    status: ItemStatus,
+    *,
+    error: str | None = None,
+    result: dict[str, Any] | None = None,
+    variant: int | None = None,
+    uncount_attempt: bool = False,
+) -> bool:
+    """Set a held item's outcome; False when the lease was lost (another worker owns it now)."""
+    values: dict[str, Any] = {"status": status, "error": error, "lease_owner": None, "lease_expires_at": None}
+    if result is not None:
+        values["result"] = result
+    if variant is not None:
+        values["variant"] = variant
+    if uncount_attempt:
+        values["attempts"] = JobItem.attempts - 1
+    done = await session.execute(
+        update(JobItem)
+        .where(JobItem.id == held.id, JobItem.fence == held.fence, JobItem.status == ItemStatus.leased)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def save_variant(session: AsyncSession, held: Lease, variant: int) -> bool:
+    """Remember that the item moved on to another variant (a rejected row is written again)."""
+    done = await session.execute(
+        update(JobItem)
+        .where(JobItem.id == held.id, JobItem.fence == held.fence, JobItem.status == ItemStatus.leased)
+        .values(variant=variant)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def expire_leases(session: AsyncSession, max_attempts: int) -> list[tuple[uuid.UUID, int]]:
+    """Free items whose lease ran out (their worker died); poison items fail. Returns (job, chunk)s."""
+    now = utcnow()
+    expired = and_(JobItem.status == ItemStatus.leased, JobItem.lease_expires_at < now)
+    chunks = (await session.execute(select(JobItem.job_id, JobItem.chunk).where(expired).distinct())).all()
+    await session.execute(
+        update(JobItem)
+        .where(expired)
+        .values(
+            status=case((JobItem.attempts >= max_attempts, ItemStatus.failed), else_=ItemStatus.pending),
+            error=case(
+                (
+                    JobItem.attempts >= max_attempts,
+                    f"gave up after {max_attempts} attempts whose worker stopped",
+                ),
+                else_=JobItem.error,
+            ),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return [(job_id, chunk) for job_id, chunk in chunks]
+
+
+async def release_owner(session: AsyncSession, owner: str) -> None:
+    """Put back every item a stopping worker still leases (without counting the attempt)."""
+    await session.execute(
+        update(JobItem)
+        .where(JobItem.lease_owner == owner, JobItem.status == ItemStatus.leased)
+        .values(
+            status=ItemStatus.pending, lease_owner=None, lease_expires_at=None, attempts=JobItem.attempts - 1
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def jobs_in(session: AsyncSession, statuses: Sequence[JobStatus]) -> list[Job]:
+    """Jobs in one of the given states."""
+    return list(await session.scalars(select(Job).where(Job.status.in_(list(statuses)))))
+
+
+async def live_leases(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """Items of the job currently leased."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(JobItem)
+        .where(JobItem.job_id == job_id, JobItem.status == ItemStatus.leased)
+    )
+    return int(count or 0)
+
+
+async def delete_job_items(session: AsyncSession, job_id: uuid.UUID) -> None:
+    """Remove a job's items (with the job)."""
+    await session.execute(delete(JobItem).where(JobItem.job_id == job_id))
+
+
+async def verdicts(session: AsyncSession, job_id: uuid.UUID) -> dict[str, int]:
+    """How many rows a quality job kept, fixed and removed."""
+    rows = await session.scalars(
+        select(JobItem.result).where(JobItem.job_id == job_id, JobItem.status == ItemStatus.done)
+    )
+    counts: dict[str, int] = {}
+    for result in rows:
+        verdict = str((result or {}).get("verdict", "keep"))
+        counts[verdict] = counts.get(verdict, 0) + 1
+    return counts

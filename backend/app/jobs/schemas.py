@@ -1,0 +1,158 @@
+"""Jobs as the API shows them: what to generate, control actions, live progress and the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, PlainSerializer
+
+from app.kit.schemas import Schema
+from app.models import JobKind, JobStatus
+from distillation.pipeline import LOCAL_MODEL
+from distillation.quality import QualityThresholds
+
+# Money travels as a string, so no client rounds it through a float.
+Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str, when_used="json")]
+
+
+class GenerationRequest(Schema):
+    """A generation job: what to write, with which models, under which budget."""
+
+    name: str = Field(min_length=1, max_length=200, description="Name of the dataset the job creates.")
+    description: str = Field(default="", max_length=10_000)
+    data_type: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    count: int = Field(ge=1, le=1_000_000)
+    domains: list[str] = Field(default_factory=list, max_length=50)
+    subdomain: str | None = Field(default=None, max_length=100)
+    instruction: str | None = Field(default=None, max_length=20_000)
+    labels: list[str] | None = Field(default=None, max_length=500)
+    language: str | None = Field(default=None, max_length=50)
+    teacher: str = Field(default=LOCAL_MODEL, max_length=264)
+    student: str = Field(default=LOCAL_MODEL, max_length=264)
+    judge: str | None = Field(default=None, max_length=264)
+    teacher_ratio: float = Field(default=0.1, gt=0, le=1)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    judge_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
+    near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
+    exemplars: int = Field(default=3, ge=0, le=20)
+    max_tokens: int = Field(default=512, ge=16, le=32_000)
+    temperature: float = Field(default=0.8, ge=0, le=2)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+
+class StageProgress(Schema):
+    """Items of one stage by state."""
+
+    stage: str
+    total: int
+    pending: int
+    leased: int
+    done: int
+    rejected: int
+    failed: int
+
+
+class JobRead(Schema):
+    """A job with its live progress and cost."""
+
+    id: uuid.UUID
+    kind: JobKind
+    status: JobStatus
+    pause_reason: str | None
+    error: str | None
+    dataset_id: uuid.UUID
+    owner_id: uuid.UUID | None
+    stage: str
+    requested: int
+    accepted: int
+    stages: list[StageProgress]
+    budget_usd: Money | None
+    spent_usd: Money
+    reserved_usd: Money
+    unknown_usd: Money
+    eta_seconds: float | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    config: dict[str, object]
+
+
+class JobUpdate(Schema):
+    """Change a job's budget (raise it, then resume a job the budget paused)."""
+
+    budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+
+class ResumeRequest(Schema):
+    """Resume a paused or cancelled job, optionally with a new budget."""
+
+    budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+
+class ItemRead(Schema):
+    """A rejected or failed item with its reason."""
+
+    item_key: str
+    stage: str
+    status: str
+    attempts: int
+    variant: int
+    error: str | None
+
+
+class CallRead(Schema):
+    """One ledger row: one provider attempt."""
+
+    id: uuid.UUID
+    item_key: str | None
+    stage: str
+    provider: str
+    model: str
+    attempt: int
+    status: str
+    outcome: str | None
+    reserved_usd: Money
+    cost_usd: Money | None
+    input_tokens: int | None
+    output_tokens: int | None
+    latency_ms: int | None
+    created_at: datetime
+
+
+class BudgetRead(Schema):
+    """The global budget over every job."""
+
+    limit_usd: Money | None
+    spent_usd: Money
+    reserved_usd: Money
+    unknown_usd: Money
+
+
+class BudgetUpdate(Schema):
+    """Set (or clear, with null) the global spending limit."""
+
+    limit_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+
+class QualityRequest(Schema):
+    """A quality job: judge every row of a dataset, fix low scorers, remove the worst, as a new version."""
+
+    dataset_id: uuid.UUID
+    example_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="Judge only these rows (a bulk re-judge); all when unset.",
+    )
+    judge: str = Field(default=LOCAL_MODEL, max_length=264)
+    fixer: str | None = Field(
+        default=None, max_length=264, description="Rewrites low scorers; the judge when unset."
+    )
+    thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
+    judge_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)

@@ -1,0 +1,166 @@
+"""Committing an accepted row: duplicate checks across workers, the example, its item, one transaction.
+
+Exact duplicates are found by the hash of the normalised text; near-duplicates by MinHash-LSH bands
+kept in ``example_bands`` and confirmed with the exact Jaccard similarity of the shingle sets. The
+check and the insert run under a per-dataset lock (a Postgres advisory lock; SQLite has one writer at a
+time already, taken by the transaction's first write), so two workers cannot both accept a pair of
+near-duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.datasets.service import search_text
+from app.jobs import repository
+from app.jobs.repository import Lease
+from app.models import Dataset, Example, ExampleBand, ItemStatus
+from distillation.pipeline import Row
+from distillation.quality import NearDuplicateConfig, shingles, text_hash
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the duplicate checks need of a text."""
+
+    text: str
+    hash: str
+    bands: tuple[int, ...]
+
+
+@lru_cache(maxsize=8)
+def _layout(threshold: float, num_perm: int, seed: int) -> tuple[list[tuple[int, int]], MinHash]:
+    lsh = MinHashLSH(threshold=max(0.05, threshold - 0.1), num_perm=num_perm)
+    return [(int(a), int(b)) for a, b in lsh.hashranges], MinHash(num_perm=num_perm, seed=seed)
+
+
+def fingerprint(messages: list[dict[str, Any]], config: NearDuplicateConfig) -> Fingerprint:
+    """The exact hash and the LSH band keys of an example's text."""
+    text_ = " ".join(str(m.get("content", "")) for m in messages)
+    items = shingles(text_, config)
+    if not items:
+        return Fingerprint(text_, text_hash(text_), ())
+    ranges, template = _layout(config.threshold, config.num_perm, config.seed)
+    minhash = MinHash(
+        num_perm=config.num_perm,
+        seed=config.seed,
+        permutations=template.permutations,
+        scheme=template.scheme,
+    )
+    minhash.update_batch([item.encode() for item in sorted(items)])
+    values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+    bands = tuple(
+        int.from_bytes(hashlib.blake2b(values[a:b].tobytes(), digest_size=8).digest(), "big", signed=True)
+        for a, b in ranges
+    )
+    return Fingerprint(text_, text_hash(text_), bands)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+async def _lock_dataset(session: AsyncSession, dataset_id: uuid.UUID) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(dataset_id.bytes[:8], "big", signed=True)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+async def duplicate_of(
+    session: AsyncSession, dataset_id: uuid.UUID, print_: Fingerprint, config: NearDuplicateConfig
+) -> str | None:
+    """Why ``print_`` repeats a live example ("exact duplicate of <key>", "near-duplicate of <key>")."""
+    exact = await session.scalar(
+        select(Example.item_key)
+        .where(
+            Example.dataset_id == dataset_id,
+            Example.content_hash == print_.hash,
+            Example.removed_in.is_(None),
+        )
+        .limit(1)
+    )
+    if exact is not None:
+        return f"exact duplicate of {exact}"
+    if not print_.bands:
+        return None
+    near = (
+        select(ExampleBand.example_id)
+        .where(ExampleBand.dataset_id == dataset_id, ExampleBand.band.in_(print_.bands))
+        .distinct()
+        .limit(50)
+    )
+    candidates = await session.execute(
+        select(Example.item_key, Example.messages).where(Example.id.in_(near), Example.removed_in.is_(None))
+    )
+    mine = shingles(print_.text, config)
+    for key, messages in candidates:
+        theirs = shingles(" ".join(str(m.get("content", "")) for m in messages), config)
+        if _jaccard(mine, theirs) >= config.threshold:
+            return f"near-duplicate of {key}"
+    return None
+
+
+async def accept(
+    session: AsyncSession,
+    held: Lease,
+    dataset_id: uuid.UUID,
+    row: Row,
+    config: NearDuplicateConfig,
+) -> tuple[bool, str | None]:
+    """Finish the item with its example. Returns (lease still held, why it duplicates a kept row)."""
+    if not await repository.finish(session, held, ItemStatus.done, result={"score": row.score}):
+        return False, None
+    await _lock_dataset(session, dataset_id)
+    print_ = fingerprint(row.messages, config)
+    duplicate = await duplicate_of(session, dataset_id, print_, config)
+    if duplicate is not None:
+        return True, duplicate
+    version = await session.scalar(select(Dataset.version).where(Dataset.id == dataset_id))
+    example = Example(
+        dataset_id=dataset_id,
+        item_key=held.item_key,
+        position=held.position,
+        added_in=int(version or 1),
+        stage=row.stage,
+        messages=row.messages,
+        record=row.record,
+        score=row.score,
+        scores=row.provenance.judge_scores,
+        provenance=row.provenance.model_dump(mode="json"),
+        search_text=search_text(row.messages),
+        content_hash=print_.hash,
+    )
+    session.add(example)
+    await session.flush()
+    if print_.bands:
+        await session.execute(
+            insert(ExampleBand),
+            [
+                {"example_id": example.id, "position": i, "dataset_id": dataset_id, "band": band}
+                for i, band in enumerate(print_.bands)
+            ],
+        )
+    await session.execute(
+        update(Dataset).where(Dataset.id == dataset_id).values(example_count=Dataset.example_count + 1)
+    )
+    await repository.mark_progress(session, held.job_id)
+    return True, None
+
+
+async def live_count(session: AsyncSession, dataset_id: uuid.UUID) -> int:
+    """Live examples of a dataset."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Example)
+        .where(Example.dataset_id == dataset_id, Example.removed_in.is_(None))
+    )
+    return int(count or 0)

@@ -1,0 +1,30 @@
+"""Provider credentials: API keys encrypted at rest, and the base URL of each provider or server."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, IdMixin, TimestampMixin
+
+
+class ProviderCredential(IdMixin, TimestampMixin, Base):
+    """The key and endpoint of one provider account, or of one named OpenAI-compatible server.
+
+    ``name`` is the provider part of the model ids that use it (``openai`` for ``openai:gpt-4o-mini``,
+    ``ollama`` for ``ollama:llama3.1``); ``provider`` is the kind of API it speaks.
+    """
+
+    __tablename__ = "provider_credentials"
+
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    base_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # Fernet token of the key; None for servers that need no key (Ollama, llama.cpp server).
+    encrypted_key: Mapped[str | None] = mapped_column(Text, default=None)
+    key_last4: Mapped[str | None] = mapped_column(String(4), default=None)
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )

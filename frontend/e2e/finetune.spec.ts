@@ -1,0 +1,115 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+
+import { createDataset, generatedJsonl, uniqueName } from "./data";
+import { startRun, stopRun } from "./finetune-data";
+import { signIn } from "./helpers";
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, `${what}: accessibility violations`).toEqual([]);
+}
+
+test("a run started from the form shows its progress live", async ({ page }) => {
+  test.setTimeout(300_000);
+  await signIn(page, "/finetune/");
+  const name = uniqueName("Tune data");
+  const dataset = await createDataset(page.request, name, generatedJsonl(12));
+  await page.reload();
+
+  const form = page.getByRole("form", { name: "Start a fine-tune" });
+  // Nothing chosen: the form says what is missing instead of sending.
+  await form.getByRole("button", { name: "Start fine-tune" }).click();
+  await expect(form.getByText("Pick a dataset.")).toBeVisible();
+  await form.getByLabel("Dataset").selectOption({ label: `${dataset.name} (12 rows)` });
+  await form.getByLabel("Run name").fill(`${name} run`);
+  await form.getByLabel("Max steps").fill("2");
+  await form.getByLabel("Batch size").fill("2");
+  await form.getByLabel("Max sequence length").fill("128");
+  await expect(form.getByLabel("Evaluation rows")).toBeHidden();
+  await form.getByText("Advanced settings").click();
+  await form.getByLabel("Evaluation rows").fill("1");
+  await form.getByLabel("Evaluation answer tokens").fill("8");
+  await form.getByRole("button", { name: "Start fine-tune" }).click();
+
+  await expect(page).toHaveURL(/\/finetune\/detail\/\?id=/);
+  await expect(page.getByRole("heading", { name: `Run: ${name} run` })).toBeVisible();
+  const id = new URL(page.url()).searchParams.get("id") ?? "";
+  try {
+    const sent = (await (await page.request.get(`/api/v1/finetune/${id}`)).json()) as { config: Record<string, unknown> };
+    expect(sent.config).toMatchObject({ max_steps: 2, batch_size: 2, max_seq_length: 128 });
+
+    // The page follows the run by itself: it leaves the queue without a reload. (With an evaluation the
+    // base model is scored first, which takes minutes here; step-by-step progress is in the screenshot run.)
+    await expect(page.getByTestId("run-status")).toHaveText(/running|evaluating|completed/, { timeout: 180_000 });
+    const cancel = page.getByRole("button", { name: "Cancel" });
+    await expect(cancel).toBeEnabled();
+    await expect(page.getByRole("button", { name: "Resume" })).toBeDisabled();
+  } finally {
+    await stopRun(page.request, id);
+  }
+});
+
+test("a completed run answers in the playground, base and tuned side by side", async ({ page }) => {
+  test.setTimeout(360_000);
+  await signIn(page, "/finetune/");
+  const dataset = await createDataset(page.request, uniqueName("Play data"), generatedJsonl(12));
+  const run = await startRun(page.request, dataset.id, uniqueName("Played run"), { evaluate: false });
+  await page.goto(`/finetune/detail/?id=${run.id}`);
+  await expect(page.getByTestId("run-status")).toHaveText("completed", { timeout: 240_000 });
+  await expect(page.getByRole("button", { name: "Cancel" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Resume" })).toBeDisabled();
+  await expect(page.getByText("This run was not evaluated.")).toBeVisible();
+  await expectAccessible(page, "completed run");
+
+  await page.getByLabel("Prompt").fill("How do I reset my password?");
+  await page.getByLabel("Answer tokens").fill("8");
+  await page.getByRole("button", { name: "Ask the models" }).click();
+  const answers = page.getByTestId("playground-answers");
+  await expect(answers.getByRole("region", { name: "Base student answer" })).toBeVisible({ timeout: 120_000 });
+  await expect(answers.getByRole("region", { name: "Tuned student answer" })).toBeVisible();
+  await expect(answers.getByRole("region", { name: "Teacher answer" })).toHaveCount(0);
+});
+
+test("a queued run can be cancelled and resumed from its page", async ({ page }) => {
+  test.setTimeout(180_000);
+  await signIn(page, "/finetune/");
+  const dataset = await createDataset(page.request, uniqueName("Cancel data"), generatedJsonl(12));
+  // The first run keeps the single worker busy, so the second stays queued until it is cancelled.
+  const busy = await startRun(page.request, dataset.id, uniqueName("Busy run"));
+  const run = await startRun(page.request, dataset.id, uniqueName("Cancelled run"));
+  try {
+    await page.goto(`/finetune/detail/?id=${run.id}`);
+    const cancel = page.getByRole("button", { name: "Cancel" });
+    const resume = page.getByRole("button", { name: "Resume" });
+    await expect(cancel).toBeEnabled();
+    await expect(resume).toBeDisabled();
+    await cancel.click();
+    await expect(page.getByTestId("run-status")).toHaveText("cancelled");
+    await expect(cancel).toBeDisabled();
+    await expect(resume).toBeEnabled();
+    await expect(page.getByText("The playground opens when the run has completed.")).toBeVisible();
+
+    await resume.click();
+    await expect(page.getByTestId("run-status")).toHaveText(/queued|running/);
+    await expect(cancel).toBeEnabled();
+
+    await page.goto("/finetune/");
+    const runs = page.getByRole("table", { name: "Fine-tune runs" });
+    await expect(runs.getByRole("link", { name: /Cancelled run/ })).toBeVisible();
+    await expectAccessible(page, "fine-tune list");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expectAccessible(page, "fine-tune list, dark");
+    await page.goto(`/finetune/detail/?id=${busy.id}`);
+    await expect(page.getByTestId("run-status")).toBeVisible();
+    await expectAccessible(page, "running run, dark");
+  } finally {
+    await stopRun(page.request, run.id);
+    await stopRun(page.request, busy.id);
+  }
+});

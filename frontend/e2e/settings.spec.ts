@@ -1,0 +1,116 @@
+import { expect, test } from "@playwright/test";
+
+import { uniqueName } from "./data";
+import { signIn } from "./helpers";
+import { startJob, stopJob } from "./jobs-data";
+
+test("a provider key is write-only: only its last 4 characters come back, and it can be tested and deleted", async ({ page }) => {
+  await signIn(page, "/settings/");
+  const providers = page.getByRole("region", { name: "Providers and keys" });
+  await expect(providers.getByText("bundled, needs no key")).toBeVisible();
+
+  await providers.getByRole("button", { name: "Set the key of openai" }).click();
+  const dialog = page.getByRole("dialog", { name: "Key for openai" });
+  await dialog.getByLabel("API key").fill("sk-e2e-secret-9f3a");
+  // Nothing listens there: the test must fail quickly, with a reason.
+  await dialog.getByLabel("Base URL (optional)").fill("http://127.0.0.1:9/v1");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(providers.getByTestId("key-openai")).toHaveText(" · key …9f3a");
+  await page.reload();
+  await expect(providers.getByTestId("key-openai")).toHaveText(" · key …9f3a");
+  await expect(page.getByText("sk-e2e-secret")).toHaveCount(0);
+
+  await providers.getByRole("button", { name: "Test" }).first().click();
+  await expect(providers.getByRole("status").filter({ hasText: "Failed:" })).toBeVisible({ timeout: 30_000 });
+
+  await providers.getByRole("button", { name: "Delete the key of openai" }).click();
+  await expect(providers.getByTestId("key-openai")).toHaveCount(0);
+});
+
+test("the global budget can be set and cleared", async ({ page }) => {
+  await signIn(page, "/settings/");
+  const budget = page.getByRole("region", { name: "Global budget" });
+  await budget.getByLabel("Limit (US$)").fill("25");
+  await budget.getByRole("button", { name: "Save limit" }).click();
+  await expect(budget.getByRole("meter", { name: "Spent of the limit" })).toHaveAttribute("aria-valuetext", /of \$25\.00/);
+  await page.reload();
+  await expect(budget.getByLabel("Limit (US$)")).toHaveValue("25");
+
+  await budget.getByLabel("Limit (US$)").fill("");
+  await budget.getByRole("button", { name: "Save limit" }).click();
+  await expect(budget.getByText(/^No limit\. Spent so far/)).toBeVisible();
+});
+
+test("an API token's secret is shown once, works, and stops working when revoked", async ({ page, playwright }) => {
+  await signIn(page, "/settings/");
+  const tokens = page.getByRole("region", { name: "API tokens" });
+  const name = uniqueName("ci");
+  await tokens.getByLabel("Token name").fill(name);
+  await tokens.getByRole("button", { name: "Create token" }).click();
+  const secret = (await tokens.getByTestId("new-token").textContent()) ?? "";
+  expect(secret.length).toBeGreaterThan(20);
+  const list = tokens.getByRole("list", { name: "Your API tokens" });
+  await expect(list.getByText(name)).toBeVisible();
+
+  // A context of its own: no session cookie, only the token.
+  const script = await playwright.request.newContext({ baseURL: new URL(page.url()).origin });
+  const bearer = { headers: { Authorization: `Bearer ${secret}` } };
+  expect((await script.get("/api/v1/auth/me", bearer)).status()).toBe(200);
+
+  await page.reload();
+  await expect(tokens.getByTestId("new-token")).toHaveCount(0);
+  await list.getByRole("button", { name: `Revoke ${name}` }).click();
+  await expect(list.getByRole("button", { name: `Revoke ${name}` })).toHaveCount(0);
+  expect((await script.get("/api/v1/auth/me", bearer)).status()).toBe(401);
+  await script.dispose();
+});
+
+test("an admin adds a user and changes their role", async ({ page }) => {
+  await signIn(page, "/settings/");
+  const users = page.getByRole("region", { name: "Users" });
+  const email = `${uniqueName("user").replace(/\s+/g, "-")}@example.com`;
+  await users.getByLabel("E-mail").fill(email);
+  await users.getByLabel("Password").fill("another-Horse-77");
+  await users.getByRole("button", { name: "Add user" }).click();
+  const list = users.getByRole("list", { name: "Users" });
+  await expect(list.getByText(email, { exact: true })).toBeVisible();
+  await list.getByLabel(`Role of ${email}`).selectOption("editor");
+  await page.reload();
+  await expect(list.getByLabel(`Role of ${email}`)).toHaveValue("editor");
+  await list.getByRole("button", { name: `Deactivate ${email}` }).click();
+  await expect(list.getByRole("button", { name: `Activate ${email}` })).toBeVisible();
+});
+
+test("a viewer sees no users, cannot change keys or the budget, and cannot control jobs", async ({ page, browser }) => {
+  await signIn(page);
+  const email = `${uniqueName("viewer").replace(/\s+/g, "-")}@example.com`;
+  const password = "viewer-Horse-42";
+  const created = await page.request.post("/api/v1/users", { data: { email, password, role: "viewer" } });
+  expect(created.status()).toBe(201);
+  const job = await startJob(page.request, uniqueName("Watched"), 40);
+
+  const context = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const viewer = await context.newPage();
+  try {
+    await viewer.goto("/settings/");
+    await viewer.getByLabel("E-mail").fill(email);
+    await viewer.getByLabel("Password").fill(password);
+    await viewer.getByRole("button", { name: "Sign in" }).click();
+    await expect(viewer.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
+    await expect(viewer.getByText("Only admins can change keys.")).toBeVisible();
+    await expect(viewer.getByRole("button", { name: /Set the key of/ })).toHaveCount(0);
+    await expect(viewer.getByText("Only admins can change the limit.")).toBeVisible();
+    await expect(viewer.getByRole("region", { name: "API tokens" })).toBeVisible();
+    await expect(viewer.getByRole("region", { name: "Users", exact: true })).toHaveCount(0);
+
+    await viewer.goto(`/jobs/detail/?id=${job.id}`);
+    await expect(viewer.getByText("Viewers can watch jobs but not control them.")).toBeVisible();
+    for (const name of ["Pause", "Resume", "Retry failed", "Cancel"]) {
+      await expect(viewer.getByRole("group", { name: "Job controls" }).getByRole("button", { name })).toBeDisabled();
+    }
+  } finally {
+    await context.close();
+    await stopJob(page.request, job.id);
+  }
+});

@@ -1,0 +1,78 @@
+"use client";
+
+import { useState } from "react";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+import { AXIS_TICK, TOOLTIP_STYLE } from "@/components/charts/chartStyle";
+import { Card } from "@/components/ui/Card";
+import { CONTROL } from "@/components/ui/Field";
+import { Skeleton } from "@/components/ui/Skeleton";
+import { EmptyState, ErrorState } from "@/components/ui/StateViews";
+import { useDailyCost, type DateRange, type SeriesDimension } from "@/hooks/queries/analytics";
+import { formatUsd } from "@/lib/money";
+
+import { pivotDaily, SERIES_COLOURS } from "./series";
+
+const SPLITS: readonly SeriesDimension[] = ["provider", "model", "stage"];
+
+function SplitSelect({ value, onChange }: { value: SeriesDimension; onChange: (v: SeriesDimension) => void }) {
+  return (
+    <div className="flex items-center gap-2">
+      <label htmlFor="cost-split" className="text-sm text-muted">
+        By
+      </label>
+      <select
+        id="cost-split"
+        className={`${CONTROL} w-auto`}
+        value={value}
+        onChange={(e) => onChange(SPLITS.find((s) => s === e.target.value) ?? "provider")}
+      >
+        {SPLITS.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** Spend per day, stacked by provider, model or stage. */
+export function DailyCostChart({ range }: { range: DateRange }) {
+  const [split, setSplit] = useState<SeriesDimension>("provider");
+  const daily = useDailyCost(split, range);
+  const { rows, keys } = pivotDaily(daily.data ?? []);
+  const total = rows.reduce((sum, row) => sum + keys.reduce((s, k) => s + Number(row[k]), 0), 0);
+  return (
+    <Card title="Spend over time" labelledBy="daily-cost-title" aside={<SplitSelect value={split} onChange={setSplit} />}>
+      {daily.isPending ? (
+        <Skeleton className="h-64 w-full" />
+      ) : daily.isError && !daily.data ? (
+        <ErrorState title="Could not load the spend per day" error={daily.error} onRetry={() => void daily.refetch()} />
+      ) : total === 0 ? (
+        <EmptyState title="No spend in this range">
+          {rows.length === 0 ? "Calls to paid models appear here, one bar per day." : "Only free models were called."}
+        </EmptyState>
+      ) : (
+        <figure
+          role="img"
+          aria-label={`Spend per day by ${split}: ${formatUsd(total)} over ${rows.length} days across ${keys.join(", ")}`}
+          className="h-72 w-full"
+        >
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+              <CartesianGrid vertical={false} stroke="var(--border)" />
+              <XAxis dataKey="day" tickLine={false} axisLine={false} tick={AXIS_TICK} />
+              <YAxis tickLine={false} axisLine={false} tick={AXIS_TICK} tickFormatter={(v: number) => formatUsd(v)} width={64} />
+              <Tooltip {...TOOLTIP_STYLE} formatter={(v) => formatUsd(Number(v))} />
+              <Legend wrapperStyle={{ fontSize: 12, color: "var(--muted)" }} />
+              {keys.map((key, i) => (
+                <Bar key={key} dataKey={key} stackId="cost" fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} isAnimationActive={false} />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        </figure>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,62 @@
+"use client";
+
+import { useState, type DragEvent } from "react";
+
+import { UploadIcon } from "@/components/ui/icons";
+import { formatBytes } from "@/lib/format";
+
+export const ACCEPTED = ".jsonl,.ndjson,.json,.csv,application/json,application/x-ndjson,text/csv";
+
+type DropZoneProps = { file: File | null; onFile: (file: File | null) => void; disabled?: boolean };
+
+/** Drop a file here, or choose one with the picker (the picker is the keyboard's way in). */
+export function DropZone({ file, onFile, disabled = false }: DropZoneProps) {
+  const [over, setOver] = useState(false);
+  const onDrag = (event: DragEvent, entering: boolean) => {
+    event.preventDefault();
+    if (!disabled) setOver(entering);
+  };
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setOver(false);
+    const dropped = event.dataTransfer.files[0];
+    if (dropped && !disabled) onFile(dropped);
+  };
+  return (
+    <div
+      data-testid="drop-zone"
+      onDragEnter={(e) => onDrag(e, true)}
+      onDragOver={(e) => onDrag(e, true)}
+      onDragLeave={(e) => onDrag(e, false)}
+      onDrop={onDrop}
+      className={`flex flex-col items-center gap-2 rounded-lg border-2 border-dashed px-4 py-6 text-center transition-colors ${
+        over ? "border-accent bg-accent-soft" : "border-border"
+      }`}
+    >
+      <UploadIcon width={24} height={24} className="text-muted" />
+      {file ? (
+        <p className="break-all text-sm text-fg">
+          <span className="font-medium">{file.name}</span>{" "}
+          <span className="text-muted">· {formatBytes(file.size)}</span>
+        </p>
+      ) : (
+        <p className="text-sm text-muted">Drop a JSONL, JSON or CSV file here, or</p>
+      )}
+      <input
+        id="upload-file"
+        type="file"
+        accept={ACCEPTED}
+        disabled={disabled}
+        onChange={(event) => onFile(event.target.files?.[0] ?? null)}
+        className="peer sr-only"
+      />
+      <label
+        htmlFor="upload-file"
+        className="cursor-pointer rounded-md border border-border bg-surface px-3 py-1.5 text-sm font-medium text-fg shadow-sm hover:bg-surface-muted peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent"
+      >
+        {file ? "Choose another file" : "Choose a file"}
+      </label>
+      <p className="text-xs text-muted">Chat messages, instruction / output, ShareGPT or prompt / completion rows.</p>
+    </div>
+  );
+}

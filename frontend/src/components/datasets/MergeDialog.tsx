@@ -1,0 +1,88 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { Dialog } from "@/components/ui/Dialog";
+import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { useMergeDatasets, type Dataset } from "@/hooks/queries/datasets";
+import { errorMessage } from "@/lib/api/client";
+
+import { CreatedDatasets } from "./CreatedDatasets";
+
+type MergeDialogProps = { datasets: readonly Dataset[]; onClose: () => void; onMerged?: () => void };
+
+/** One new dataset holding the current examples of the chosen ones, in the order listed. */
+export function MergeDialog({ datasets, onClose, onMerged }: MergeDialogProps) {
+  const merge = useMergeDatasets();
+  const [name, setName] = useState(() =>
+    datasets
+      .map((d) => d.name)
+      .join(" + ")
+      .slice(0, 200),
+  );
+  const types = new Set(datasets.map((d) => d.data_type));
+  const problem =
+    datasets.length < 2
+      ? "Select at least two datasets to merge."
+      : types.size > 1
+        ? `Only datasets of one data type can be merged; these are ${[...types].join(", ")}.`
+        : null;
+  const nameError = name.trim() ? null : "Give the merged dataset a name.";
+  const total = datasets.reduce((sum, d) => sum + d.example_count, 0);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (problem || nameError) return;
+    merge.mutate({ ids: datasets.map((d) => d.id), name: name.trim(), description: "" }, { onSuccess: onMerged });
+  };
+
+  return (
+    <Dialog
+      title="Merge datasets"
+      description="Copies the current examples of each dataset, in this order, into a new one. The originals stay."
+      onClose={onClose}
+      footer={
+        merge.isSuccess ? (
+          <Button onClick={onClose}>Done</Button>
+        ) : (
+          <>
+            <Button onClick={onClose}>Cancel</Button>
+            <Button variant="primary" type="submit" form="merge-form" disabled={merge.isPending || problem !== null}>
+              {merge.isPending ? "Merging…" : `Merge ${total.toLocaleString()} examples`}
+            </Button>
+          </>
+        )
+      }
+    >
+      {merge.isSuccess ? (
+        <CreatedDatasets title="Merged dataset created" datasets={[merge.data]} />
+      ) : (
+        <form id="merge-form" onSubmit={submit} noValidate className="space-y-4">
+          <ol className="list-decimal space-y-1 pl-5 text-sm">
+            {datasets.map((d) => (
+              <li key={d.id}>
+                <span className="font-medium text-fg">{d.name}</span>{" "}
+                <span className="text-muted">
+                  · {d.data_type} · {d.example_count.toLocaleString()} examples
+                </span>
+              </li>
+            ))}
+          </ol>
+          {problem && <FormError>{problem}</FormError>}
+          <Field label="Name" htmlFor="merge-name" error={nameError}>
+            <input
+              id="merge-name"
+              value={name}
+              maxLength={200}
+              onChange={(e) => setName(e.target.value)}
+              aria-invalid={nameError ? true : undefined}
+              className={CONTROL}
+            />
+          </Field>
+          {merge.isError && <FormError>{errorMessage(merge.error)}</FormError>}
+        </form>
+      )}
+    </Dialog>
+  );
+}

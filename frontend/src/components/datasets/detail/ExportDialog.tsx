@@ -1,0 +1,196 @@
+"use client";
+
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { Dialog } from "@/components/ui/Dialog";
+import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { DownloadIcon } from "@/components/ui/icons";
+import { useExportDataset, type Dataset, type ExportFormat, type ExportRequest } from "@/hooks/queries/datasets";
+import { errorMessage } from "@/lib/api/client";
+import { fileNameFrom, saveBlob } from "@/lib/download";
+import { formatBytes } from "@/lib/format";
+
+import { EXPORT_FORMATS } from "../constants";
+import { SPLIT_NAMES, SplitRatioFields, useSplitRatios, type SplitName } from "../SplitRatios";
+
+function FormatChoice({ value, onChange }: { value: ExportFormat; onChange: (f: ExportFormat) => void }) {
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium text-fg">Format</legend>
+      <div className="mt-1 grid gap-2 sm:grid-cols-2">
+        {EXPORT_FORMATS.map((format) => (
+          <label
+            key={format.id}
+            className={`flex cursor-pointer gap-2 rounded-lg border px-3 py-2 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-accent ${
+              value === format.id ? "border-accent bg-accent-soft" : "border-border hover:bg-surface-muted"
+            }`}
+          >
+            <input
+              type="radio"
+              name="export-format"
+              value={format.id}
+              checked={value === format.id}
+              onChange={() => onChange(format.id)}
+              className="mt-0.5 accent-[var(--accent)]"
+            />
+            <span>
+              <span className="block font-medium text-fg">{format.label}</span>
+              <span className="block text-xs text-muted">{format.hint}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+type ExportDialogProps = { dataset: Dataset; version?: number; onClose: () => void };
+
+/** Download the dataset (or one version, or one split of it) in any format the API writes. */
+export function ExportDialog({ dataset, version: initialVersion, onClose }: ExportDialogProps) {
+  const download = useExportDataset(dataset.id);
+  const [format, setFormat] = useState<ExportFormat>("jsonl");
+  const [version, setVersion] = useState(initialVersion ?? dataset.version);
+  const [safe, setSafe] = useState(true);
+  const [splitting, setSplitting] = useState(false);
+  const [seed, setSeed] = useState("0");
+  const shares = useSplitRatios();
+  const [saved, setSaved] = useState<string | null>(null);
+  const seedError = /^-?\d+$/.test(seed.trim()) ? null : "The seed is a whole number.";
+
+  const start = (split?: SplitName) => {
+    const query: ExportRequest = { format, version, spreadsheet_safe: safe };
+    if (split) Object.assign(query, { split, splits: shares.query, seed: Number(seed) });
+    setSaved(null);
+    download.mutate(query, {
+      onSuccess: ({ blob, disposition }) => {
+        const name = fileNameFrom(disposition, `${dataset.name}-v${version}`);
+        saveBlob(blob, name);
+        setSaved(`${name} (${formatBytes(blob.size)})`);
+      },
+    });
+  };
+  const blocked = download.isPending || (splitting && (shares.error !== null || seedError !== null));
+
+  return (
+    <Dialog
+      title={`Export “${dataset.name}”`}
+      description="The file is written from the database as it streams; edits are always in it."
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>Done</Button>
+          {!splitting && (
+            <Button variant="primary" onClick={() => start()} disabled={blocked}>
+              <DownloadIcon />
+              {download.isPending ? "Preparing…" : "Download"}
+            </Button>
+          )}
+        </>
+      }
+    >
+      <div className="space-y-4">
+        <FormatChoice value={format} onChange={setFormat} />
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field label="Version" htmlFor="export-version">
+            <select
+              id="export-version"
+              value={version}
+              onChange={(e) => setVersion(Number(e.target.value))}
+              className={CONTROL}
+            >
+              {Array.from({ length: dataset.version }, (_, i) => dataset.version - i).map((n) => (
+                <option key={n} value={n}>
+                  v{n}
+                  {n === dataset.version ? " (current)" : ""}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <fieldset>
+            <legend className="text-sm font-medium text-fg">Files</legend>
+            <div className="mt-1 flex flex-col gap-1 text-sm">
+              <label className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="export-splits"
+                  checked={!splitting}
+                  onChange={() => setSplitting(false)}
+                  className="accent-[var(--accent)]"
+                />
+                The whole version, one file
+              </label>
+              <label className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="export-splits"
+                  checked={splitting}
+                  onChange={() => setSplitting(true)}
+                  className="accent-[var(--accent)]"
+                />
+                Train / validation / test, a file each
+              </label>
+            </div>
+          </fieldset>
+        </div>
+        {format === "csv" && (
+          <label className="flex items-start gap-2 text-sm text-fg">
+            <input
+              type="checkbox"
+              checked={safe}
+              onChange={(e) => setSafe(e.target.checked)}
+              className="mt-0.5 size-4 accent-[var(--accent)]"
+            />
+            <span>
+              Spreadsheet-safe
+              <span className="block text-xs text-muted">
+                Cells that start like a formula (=, +, -, @) get a leading apostrophe.
+              </span>
+            </span>
+          </label>
+        )}
+        {splitting && (
+          <div className="space-y-3 rounded-lg border border-border p-3">
+            <SplitRatioFields state={shares} idPrefix="export-split" />
+            <Field
+              label="Seed"
+              htmlFor="export-seed"
+              error={seedError}
+              hint="The same seed and shares always put an example in the same split."
+              className="max-w-xs"
+            >
+              <input
+                id="export-seed"
+                inputMode="numeric"
+                value={seed}
+                onChange={(e) => setSeed(e.target.value)}
+                aria-invalid={seedError ? true : undefined}
+                className={CONTROL}
+              />
+            </Field>
+            <div className="flex flex-wrap gap-2">
+              {SPLIT_NAMES.map((name) => (
+                <Button
+                  key={name}
+                  variant="primary"
+                  onClick={() => start(name)}
+                  disabled={blocked || shares.ratios[name] === 0}
+                >
+                  <DownloadIcon />
+                  Download {name}
+                </Button>
+              ))}
+            </div>
+          </div>
+        )}
+        <div aria-live="polite">
+          {saved && (
+            <p className="rounded-md border border-ok/30 bg-ok-soft px-3 py-2 text-sm text-fg">Downloaded {saved}.</p>
+          )}
+        </div>
+        {download.isError && <FormError>{errorMessage(download.error)}</FormError>}
+      </div>
+    </Dialog>
+  );
+}

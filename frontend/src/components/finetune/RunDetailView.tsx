@@ -1,0 +1,125 @@
+"use client";
+
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
+
+import { datasetHref } from "@/components/datasets/links";
+import { Card } from "@/components/ui/Card";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { LoadingRegion, Skeleton } from "@/components/ui/Skeleton";
+import { EmptyState, ErrorState } from "@/components/ui/StateViews";
+import { useMe } from "@/hooks/queries/auth";
+import { isActive, useRun, type Run } from "@/hooks/queries/finetune";
+import { ApiError } from "@/lib/api/client";
+
+import { parseEvaluation } from "./evaluation";
+import { EvaluationTable } from "./EvaluationTable";
+import { LossChart } from "./LossChart";
+import { Playground } from "./Playground";
+import { RunControls, RunProgress } from "./RunProgress";
+import { RunStatusBadge } from "./RunStatusBadge";
+import { SampleAnswers } from "./SampleAnswers";
+
+const BACK = (
+  <Link href="/finetune/" className="text-sm font-medium text-accent hover:underline">
+    Back to the runs
+  </Link>
+);
+
+function Header({ run }: { run: Run }) {
+  return (
+    <PageHeader
+      title={`Run: ${run.name}`}
+      description={
+        <span className="flex flex-wrap items-center gap-2">
+          <span data-testid="run-status">
+            <RunStatusBadge status={run.status} />
+          </span>
+          <span data-testid="live-mode">Updates: {isActive(run.status) ? "every 2 s" : "finished"}</span>
+          <span>· dataset version {run.dataset_version}</span>
+        </span>
+      }
+      actions={
+        <Link href={datasetHref(run.dataset_id)} className="text-sm font-medium text-accent hover:underline">
+          Open the dataset
+        </Link>
+      }
+    />
+  );
+}
+
+function EvaluationCards({ run }: { run: Run }) {
+  const evaluation = parseEvaluation(run.evaluation);
+  if (!evaluation) {
+    const why =
+      run.status === "evaluating"
+        ? "The held-out rows are being answered…"
+        : run.status === "completed"
+          ? "This run was not evaluated."
+          : "The evaluation appears when training has finished.";
+    return (
+      <Card title="Evaluation" labelledBy="run-eval-title">
+        <p className="text-sm text-muted">{why}</p>
+      </Card>
+    );
+  }
+  return (
+    <>
+      <Card title="Evaluation: base vs tuned" labelledBy="run-eval-title">
+        <EvaluationTable evaluation={evaluation} />
+      </Card>
+      <Card title="Sample answers" labelledBy="run-samples-title">
+        <SampleAnswers evaluation={evaluation} />
+      </Card>
+    </>
+  );
+}
+
+function RunBody({ run, canControl }: { run: Run; canControl: boolean }) {
+  return (
+    <>
+      <Header run={run} />
+      <div className="space-y-4">
+        {run.error && (
+          <div role="status" className="rounded-lg border border-warn/40 bg-warn-soft px-4 py-3 text-sm text-fg">
+            {run.error}
+          </div>
+        )}
+        <Card title="Progress" labelledBy="run-progress-title" aside={<RunControls run={run} canControl={canControl} />}>
+          <RunProgress run={run} />
+        </Card>
+        <Card title="Loss" labelledBy="run-loss-title">
+          <LossChart curve={run.curve} />
+        </Card>
+        <EvaluationCards run={run} />
+        <Card title="Playground" labelledBy="run-playground-title">
+          <Playground run={run} canUse={canControl} />
+        </Card>
+      </div>
+    </>
+  );
+}
+
+export function RunDetailView() {
+  const id = useSearchParams().get("id");
+  const run = useRun(id);
+  const me = useMe();
+  const canControl = me.data?.role === "admin" || me.data?.role === "editor";
+
+  if (!id) return <EmptyState title="No run chosen" action={BACK}>Pick a run from the list.</EmptyState>;
+  if (run.isPending) {
+    return (
+      <LoadingRegion label="Loading the run…">
+        <Skeleton className="mb-6 h-12 w-2/3" />
+        <Skeleton className="h-64 w-full" />
+      </LoadingRegion>
+    );
+  }
+  if (run.isError && !run.data) {
+    if (run.error instanceof ApiError && (run.error.status === 404 || run.error.status === 422)) {
+      return <EmptyState title="There is no such run" action={BACK}>The link may be incomplete.</EmptyState>;
+    }
+    return <ErrorState title="Could not load the run" error={run.error} onRetry={() => void run.refetch()} />;
+  }
+  return <RunBody run={run.data} canControl={canControl} />;
+}

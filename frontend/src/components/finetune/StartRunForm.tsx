@@ -1,0 +1,138 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Skeleton } from "@/components/ui/Skeleton";
+import { ErrorState } from "@/components/ui/StateViews";
+import { useDatasets } from "@/hooks/queries/datasets";
+import { useStartRun } from "@/hooks/queries/finetune";
+import { errorMessage } from "@/lib/api/client";
+
+import { DEFAULTS, KNOBS, knobError, toRequest, type FormState, type NumberKnob, type NumericKey } from "./knobs";
+import { runHref } from "./links";
+
+const DATASET_FILTERS = {
+  page: 1,
+  pageSize: 100,
+  dataType: null,
+  domain: null,
+  search: "",
+  sort: "created_at",
+  order: "desc",
+} as const;
+
+type KnobInputProps = { knob: NumberKnob; value: string; error: string | null; onChange: (v: string) => void };
+
+function KnobInput({ knob, value, error, onChange }: KnobInputProps) {
+  const id = `ft-${knob.key}`;
+  return (
+    <Field label={knob.label} htmlFor={id} hint={knob.hint} error={error}>
+      <input
+        id={id}
+        type="number"
+        inputMode={knob.integer ? "numeric" : "decimal"}
+        min={knob.min}
+        max={knob.max}
+        step={knob.step}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : `${id}-hint`}
+        className={CONTROL}
+      />
+    </Field>
+  );
+}
+
+function Checkbox({ id, label, checked, onChange }: { id: string; label: string; checked: boolean; onChange: (v: boolean) => void }) {
+  return (
+    <label htmlFor={id} className="flex items-center gap-2 text-sm text-fg">
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} className="size-4" />
+      {label}
+    </label>
+  );
+}
+
+/** Picks a dataset and the main training settings (advanced ones collapsed), then queues the run. */
+export function StartRunForm({ canStart }: { canStart: boolean }) {
+  const router = useRouter();
+  const datasets = useDatasets(DATASET_FILTERS);
+  const start = useStartRun();
+  const [form, setForm] = useState<FormState>({
+    datasetId: "",
+    name: "",
+    values: DEFAULTS,
+    evaluate: true,
+    merge: false,
+    teacher: "",
+  });
+  const [submitted, setSubmitted] = useState(false);
+  const errors = Object.fromEntries(KNOBS.map((k) => [k.key, knobError(k, form.values[k.key])])) as Record<NumericKey, string | null>;
+  const datasetError = form.datasetId ? null : "Pick a dataset.";
+  const invalid = datasetError !== null || Object.values(errors).some((e) => e !== null);
+  const setValue = (key: NumericKey, value: string) => setForm((f) => ({ ...f, values: { ...f.values, [key]: value } }));
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (invalid || !canStart) return;
+    start.mutate(toRequest(form), { onSuccess: (run) => router.push(runHref(run.id)) });
+  };
+
+  if (datasets.isPending) return <Skeleton className="h-64 w-full" />;
+  if (datasets.isError && !datasets.data) {
+    return <ErrorState title="Could not load the datasets" error={datasets.error} onRetry={() => void datasets.refetch()} />;
+  }
+  const knob = (k: NumberKnob) => (
+    <KnobInput key={k.key} knob={k} value={form.values[k.key]} error={submitted ? errors[k.key] : null} onChange={(v) => setValue(k.key, v)} />
+  );
+  return (
+    <form onSubmit={onSubmit} noValidate aria-label="Start a fine-tune" className="space-y-4">
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Dataset" htmlFor="ft-dataset" hint="Its current version is trained on." error={submitted ? datasetError : null}>
+          <select
+            id="ft-dataset"
+            value={form.datasetId}
+            onChange={(e) => setForm((f) => ({ ...f, datasetId: e.target.value }))}
+            aria-invalid={submitted && datasetError ? true : undefined}
+            aria-describedby={submitted && datasetError ? "ft-dataset-error" : "ft-dataset-hint"}
+            className={CONTROL}
+          >
+            <option value="">{datasets.data.total === 0 ? "No datasets yet" : "Choose a dataset…"}</option>
+            {datasets.data.items.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} ({d.example_count} rows)
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Run name" htmlFor="ft-name" hint="Optional; named after the dataset otherwise.">
+          <input id="ft-name" value={form.name} maxLength={200} onChange={(e) => setForm((f) => ({ ...f, name: e.target.value }))} aria-describedby="ft-name-hint" className={CONTROL} />
+        </Field>
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">{KNOBS.filter((k) => !k.advanced).map(knob)}</div>
+      <Checkbox id="ft-evaluate" label="Evaluate against the base model when training ends" checked={form.evaluate} onChange={(v) => setForm((f) => ({ ...f, evaluate: v }))} />
+      <details className="rounded-lg border border-border p-3">
+        <summary className="cursor-pointer text-sm font-medium text-fg">Advanced settings</summary>
+        <div className="mt-3 space-y-4">
+          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">{KNOBS.filter((k) => k.advanced).map(knob)}</div>
+          <Field label="Teacher to compare" htmlFor="ft-teacher" hint="Optional, e.g. openai:gpt-4o-mini; its answers cost money.">
+            <input id="ft-teacher" value={form.teacher} maxLength={264} onChange={(e) => setForm((f) => ({ ...f, teacher: e.target.value }))} aria-describedby="ft-teacher-hint" className={CONTROL} />
+          </Field>
+          <Checkbox id="ft-merge" label="Also save a merged model (adapter folded into the weights)" checked={form.merge} onChange={(v) => setForm((f) => ({ ...f, merge: v }))} />
+        </div>
+      </details>
+      {start.isError && <FormError>{errorMessage(start.error)}</FormError>}
+      {submitted && invalid && <FormError>Some settings need fixing; see the messages above.</FormError>}
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" variant="primary" disabled={!canStart || start.isPending}>
+          {start.isPending ? "Starting…" : "Start fine-tune"}
+        </Button>
+        {!canStart && <p className="text-xs text-muted">Viewers can watch runs but not start them.</p>}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,97 @@
+import type { GenerationRequest } from "@/hooks/queries/jobs";
+import { LOCAL_MODEL } from "@/hooks/queries/providers";
+
+/** What the wizard has collected so far, as the form holds it (numbers still as typed). */
+export type Draft = {
+  dataType: string;
+  domain: string;
+  subdomain: string;
+  instruction: string;
+  teacher: string;
+  student: string;
+  judge: string;
+  name: string;
+  count: string;
+  teacherRatio: string;
+  language: string;
+  fixBelow: string;
+  removeBelow: string;
+  budget: string;
+};
+
+export const STEPS = ["Data type", "Domain", "Models", "Size & quality", "Review"] as const;
+export type Step = 0 | 1 | 2 | 3 | 4;
+
+export const DEFAULT_DRAFT: Draft = {
+  dataType: "",
+  domain: "",
+  subdomain: "",
+  instruction: "",
+  teacher: LOCAL_MODEL,
+  student: LOCAL_MODEL,
+  judge: "",
+  name: "",
+  count: "100",
+  teacherRatio: "10",
+  language: "",
+  fixBelow: "7",
+  removeBelow: "4",
+  budget: "",
+};
+
+function inRange(raw: string, min: number, max: number): boolean {
+  const value = Number(raw);
+  return raw.trim() !== "" && Number.isFinite(value) && value >= min && value <= max;
+}
+
+/** Field → message for what is wrong with the draft, for the fields of the steps up to `step`. */
+export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, string>> {
+  const found: Partial<Record<keyof Draft, string>> = {};
+  if (!draft.dataType) found.dataType = "Choose a data type.";
+  if (step < 3) return found;
+  if (!draft.name.trim()) found.name = "Give the dataset a name.";
+  if (!inRange(draft.count, 1, 1_000_000) || !Number.isInteger(Number(draft.count)))
+    found.count = "A whole number from 1 to 1,000,000.";
+  if (!inRange(draft.teacherRatio, 1, 100)) found.teacherRatio = "A percentage from 1 to 100.";
+  if (!inRange(draft.fixBelow, 0, 10)) found.fixBelow = "A score from 0 to 10.";
+  if (!inRange(draft.removeBelow, 0, 10)) found.removeBelow = "A score from 0 to 10.";
+  else if (Number(draft.removeBelow) > Number(draft.fixBelow)) found.removeBelow = "Must not be above the fix threshold.";
+  if (draft.budget.trim() && !inRange(draft.budget, 0, 1e12)) found.budget = "An amount in US dollars, or empty.";
+  return found;
+}
+
+/** The API request of a draft; null while it is not complete enough to price or start. */
+export function toRequest(draft: Draft): GenerationRequest | null {
+  if (Object.keys(problems(draft, 3)).length > 0) return null;
+  return {
+    name: draft.name.trim(),
+    description: draft.instruction.trim(),
+    data_type: draft.dataType,
+    count: Number(draft.count),
+    domains: draft.domain ? [draft.domain] : [],
+    subdomain: draft.domain && draft.subdomain ? draft.subdomain : null,
+    instruction: draft.instruction.trim() || null,
+    language: draft.language.trim() || null,
+    teacher: draft.teacher,
+    student: draft.student,
+    judge: draft.judge || null,
+    teacher_ratio: Number(draft.teacherRatio) / 100,
+    budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
+    thresholds: {
+      fix_below: Number(draft.fixBelow),
+      remove_below: Number(draft.removeBelow),
+      auto_fix: true,
+      auto_remove: true,
+      max_fix_attempts: 1,
+      on_judge_failure: "keep",
+    },
+    // The API's defaults, spelled out because the generated type lists every field.
+    seed: 0,
+    judge_sample_rate: 1,
+    near_duplicate_threshold: 0.7,
+    exemplars: 3,
+    max_tokens: 512,
+    temperature: 0.8,
+    concurrency: 8,
+  };
+}

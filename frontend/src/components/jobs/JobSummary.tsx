@@ -1,0 +1,56 @@
+import { Meter } from "@/components/ui/Meter";
+import { isTerminal, type Job } from "@/hooks/queries/jobs";
+import { formatDuration } from "@/lib/format";
+import { formatSeconds, formatUsd } from "@/lib/money";
+
+import { ProgressBar } from "./ProgressBar";
+
+function Stat({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="min-w-0 rounded-lg border border-border p-3">
+      <dt className="text-xs font-medium uppercase tracking-wide text-muted">{label}</dt>
+      <dd className="mt-1 text-lg font-semibold tabular-nums text-fg">{children}</dd>
+    </div>
+  );
+}
+
+function eta(job: Job): string {
+  if (isTerminal(job.status)) return job.started_at && job.finished_at ? `took ${formatDuration(job.started_at, job.finished_at)}` : "—";
+  if (job.status === "paused") return "paused";
+  return job.eta_seconds === null ? "estimating…" : `~${formatSeconds(job.eta_seconds)}`;
+}
+
+/** Rows accepted, money spent against the budget, and the time left. */
+export function JobSummary({ job }: { job: Job }) {
+  const spent = Number(job.spent_usd);
+  const budget = job.budget_usd === null ? null : Number(job.budget_usd);
+  return (
+    <div className="space-y-4">
+      <div>
+        <div className="mb-1.5 flex items-baseline justify-between text-sm">
+          <span className="font-medium text-fg">Accepted rows</span>
+          <span className="tabular-nums text-fg" data-testid="job-accepted">
+            {job.accepted} / {job.requested}
+          </span>
+        </div>
+        <ProgressBar label="Accepted rows" value={job.accepted} max={job.requested} />
+      </div>
+      <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+        <Stat label="Spent">{formatUsd(job.spent_usd)}</Stat>
+        <Stat label="Reserved">{formatUsd(job.reserved_usd)}</Stat>
+        <Stat label="Budget">{budget === null ? "none" : formatUsd(job.budget_usd)}</Stat>
+        <Stat label={isTerminal(job.status) ? "Duration" : "Time left"}>{eta(job)}</Stat>
+      </dl>
+      {budget !== null && budget > 0 && (
+        <Meter
+          label="Budget used"
+          percent={(spent / budget) * 100}
+          valueText={`${formatUsd(spent)} of ${formatUsd(budget)}`}
+        />
+      )}
+      {Number(job.unknown_usd) > 0 && (
+        <p className="text-xs text-muted">Some calls have no known price; their cost is not included.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { Card } from "@/components/ui/Card";
+import { CONTROL } from "@/components/ui/Field";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { Pagination } from "@/components/ui/Pagination";
+import { LoadingRegion, Skeleton } from "@/components/ui/Skeleton";
+import { EmptyState, ErrorState } from "@/components/ui/StateViews";
+import { JOB_STATUSES, useJobs, type JobStatus } from "@/hooks/queries/jobs";
+
+import { JobsTable } from "./JobsTable";
+
+const PAGE_SIZE = 20;
+const NEW_JOB = "rounded-md bg-accent px-3 py-2 text-sm font-medium text-accent-fg shadow-sm hover:opacity-90";
+
+function StatusSelect({ value, onChange }: { value: JobStatus | null; onChange: (s: JobStatus | null) => void }) {
+  return (
+    <div className="flex items-center gap-2">
+      <label htmlFor="job-status" className="text-sm text-muted">
+        Status
+      </label>
+      <select
+        id="job-status"
+        value={value ?? ""}
+        onChange={(e) => onChange(JOB_STATUSES.find((s) => s === e.target.value) ?? null)}
+        className={`${CONTROL} w-auto pr-8`}
+      >
+        <option value="">All statuses</option>
+        {JOB_STATUSES.map((status) => (
+          <option key={status} value={status}>
+            {status}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function JobsView() {
+  const [page, setPage] = useState(1);
+  const [status, setStatus] = useState<JobStatus | null>(null);
+  const jobs = useJobs({ page, pageSize: PAGE_SIZE, status });
+
+  const body = () => {
+    if (jobs.isPending) {
+      return (
+        <LoadingRegion label="Loading jobs…">
+          <div className="space-y-3">
+            {Array.from({ length: 5 }, (_, i) => (
+              <Skeleton key={i} className="h-12 w-full" />
+            ))}
+          </div>
+        </LoadingRegion>
+      );
+    }
+    if (jobs.isError && !jobs.data) {
+      return <ErrorState title="Could not load the jobs" error={jobs.error} onRetry={() => void jobs.refetch()} />;
+    }
+    if (jobs.data.total === 0) {
+      return status ? (
+        <EmptyState title={`No ${status} jobs`} action={<Button onClick={() => setStatus(null)}>Show all statuses</Button>} />
+      ) : (
+        <EmptyState title="No jobs yet" action={<Link href="/generate/" className={NEW_JOB}>Generate a dataset</Link>}>
+          A job appears here when you generate a dataset.
+        </EmptyState>
+      );
+    }
+    return (
+      <div className="space-y-4">
+        <JobsTable jobs={jobs.data.items} />
+        <Pagination page={page} pageSize={PAGE_SIZE} total={jobs.data.total} onPage={setPage} label="Job pages" />
+      </div>
+    );
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Jobs"
+        description="Generation runs, newest first, with their progress and spend."
+        actions={
+          <Link href="/generate/" className={NEW_JOB}>
+            New generation
+          </Link>
+        }
+      />
+      <Card
+        title="All jobs"
+        labelledBy="job-list-title"
+        aside={
+          <StatusSelect
+            value={status}
+            onChange={(next) => {
+              setStatus(next);
+              setPage(1);
+            }}
+          />
+        }
+      >
+        {body()}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,78 @@
+"use client";
+
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { Card } from "@/components/ui/Card";
+import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Meter } from "@/components/ui/Meter";
+import { Skeleton } from "@/components/ui/Skeleton";
+import { ErrorState } from "@/components/ui/StateViews";
+import { useBudget, useSetBudget, type Budget } from "@/hooks/queries/jobs";
+import { errorMessage } from "@/lib/api/client";
+import { formatUsd } from "@/lib/money";
+
+function BudgetForm({ budget }: { budget: Budget }) {
+  const setBudget = useSetBudget();
+  // "25.00000000" from the API reads as "25" in the field.
+  const [limit, setLimit] = useState(budget.limit_usd === null ? "" : String(Number(budget.limit_usd)));
+  const invalid = limit.trim() !== "" && !(Number(limit) >= 0);
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!invalid) setBudget.mutate(limit.trim() || null);
+      }}
+    >
+      <Field label="Limit (US$)" htmlFor="budget-limit" hint="Empty: no limit." error={invalid ? "An amount of at least 0." : null}>
+        <input
+          id="budget-limit"
+          type="number"
+          min="0"
+          step="0.01"
+          inputMode="decimal"
+          className={`${CONTROL} w-40`}
+          value={limit}
+          aria-invalid={invalid || undefined}
+          onChange={(e) => setLimit(e.target.value)}
+        />
+      </Field>
+      <Button type="submit" variant="primary" disabled={invalid || setBudget.isPending}>
+        {setBudget.isPending ? "Saving…" : "Save limit"}
+      </Button>
+      {setBudget.isSuccess && <span role="status" className="pb-2 text-xs text-ok">Saved</span>}
+      {setBudget.isError && <FormError>{errorMessage(setBudget.error)}</FormError>}
+    </form>
+  );
+}
+
+/** The global limit over every job, its spend and reservations; admins change the limit. */
+export function BudgetCard({ isAdmin }: { isAdmin: boolean }) {
+  const budget = useBudget();
+  return (
+    <Card title="Global budget" labelledBy="budget-title">
+      {budget.isPending ? (
+        <Skeleton className="h-24 w-full" />
+      ) : budget.isError ? (
+        <ErrorState title="Could not load the budget" error={budget.error} onRetry={() => void budget.refetch()} />
+      ) : (
+        <div className="space-y-4">
+          {budget.data.limit_usd !== null && Number(budget.data.limit_usd) > 0 ? (
+            <Meter
+              label="Spent of the limit"
+              percent={(Number(budget.data.spent_usd) / Number(budget.data.limit_usd)) * 100}
+              valueText={`${formatUsd(budget.data.spent_usd)} of ${formatUsd(budget.data.limit_usd)}`}
+              caption={`${formatUsd(budget.data.reserved_usd)} reserved by running jobs`}
+            />
+          ) : (
+            <p className="text-sm text-fg">
+              No limit. Spent so far: <span className="tabular-nums">{formatUsd(budget.data.spent_usd)}</span>
+            </p>
+          )}
+          {isAdmin ? <BudgetForm budget={budget.data} /> : <p className="text-xs text-muted">Only admins can change the limit.</p>}
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,114 @@
+"use client";
+
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { Card } from "@/components/ui/Card";
+import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { RelativeTime } from "@/components/ui/RelativeTime";
+import { Skeleton } from "@/components/ui/Skeleton";
+import { EmptyState, ErrorState } from "@/components/ui/StateViews";
+import { useCreateToken, useRevokeToken, useTokens, type ApiToken } from "@/hooks/queries/tokens";
+import { errorMessage } from "@/lib/api/client";
+
+function NewTokenForm() {
+  const create = useCreateToken();
+  const [name, setName] = useState("");
+  const [days, setDays] = useState("");
+  return (
+    <div className="space-y-3">
+      <form
+        className="flex flex-wrap items-end gap-2"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!name.trim()) return;
+          create.mutate(
+            { name: name.trim(), expires_in_days: days ? Number(days) : null },
+            { onSuccess: () => setName("") },
+          );
+        }}
+      >
+        <Field label="Token name" htmlFor="token-name" className="min-w-48 flex-1">
+          <input id="token-name" className={CONTROL} value={name} required maxLength={100} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="Expires after (days)" htmlFor="token-days" className="w-40">
+          <input id="token-days" type="number" min="1" max="3650" className={CONTROL} value={days} placeholder="never" onChange={(e) => setDays(e.target.value)} />
+        </Field>
+        <Button type="submit" variant="primary" disabled={!name.trim() || create.isPending}>
+          {create.isPending ? "Creating…" : "Create token"}
+        </Button>
+      </form>
+      {create.isError && <FormError>{errorMessage(create.error)}</FormError>}
+      {create.data && (
+        <div role="status" className="rounded-lg border border-ok/40 bg-ok-soft p-3 text-sm">
+          <p className="font-medium text-fg">Copy the token “{create.data.name}” now: it is shown only this once.</p>
+          <code data-testid="new-token" className="mt-2 block break-all rounded bg-surface px-2 py-1 font-mono text-xs text-fg">
+            {create.data.token}
+          </code>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function TokenRow({ token }: { token: ApiToken }) {
+  const revoke = useRevokeToken();
+  return (
+    <li className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between">
+      <div className="min-w-0 text-sm">
+        <p className="font-medium text-fg">
+          {token.name} <span className="font-mono text-xs text-muted">{token.prefix}…</span>
+        </p>
+        <p className="text-xs text-muted">
+          created <RelativeTime value={token.created_at} />
+          {" · "}
+          {token.last_used_at ? (
+            <>
+              last used <RelativeTime value={token.last_used_at} />
+            </>
+          ) : (
+            "never used"
+          )}
+          {token.expires_at && (
+            <>
+              {" · expires "}
+              <RelativeTime value={token.expires_at} />
+            </>
+          )}
+        </p>
+      </div>
+      {token.revoked_at ? (
+        <span className="text-xs text-muted">revoked</span>
+      ) : (
+        <Button variant="danger" onClick={() => revoke.mutate(token.id)} disabled={revoke.isPending} aria-label={`Revoke ${token.name}`}>
+          Revoke
+        </Button>
+      )}
+    </li>
+  );
+}
+
+/** The signed-in user's API tokens: create one (its secret shown once) or revoke one. */
+export function TokensCard() {
+  const tokens = useTokens();
+  return (
+    <Card title="API tokens" labelledBy="tokens-title">
+      <div className="space-y-4">
+        <NewTokenForm />
+        {tokens.isPending ? (
+          <Skeleton className="h-20 w-full" />
+        ) : tokens.isError ? (
+          <ErrorState title="Could not load the tokens" error={tokens.error} onRetry={() => void tokens.refetch()} />
+        ) : tokens.data.length === 0 ? (
+          <EmptyState title="No API tokens yet">Scripts and the CLI sign in with a token: “Authorization: Bearer …”.</EmptyState>
+        ) : (
+          <ul aria-label="Your API tokens" className="divide-y divide-border">
+            {tokens.data.map((t) => (
+              <TokenRow key={t.id} token={t} />
+            ))}
+          </ul>
+        )}
+      </div>
+    </Card>
+  );
+}

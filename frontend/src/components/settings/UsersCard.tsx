@@ -1,0 +1,124 @@
+"use client";
+
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { Card } from "@/components/ui/Card";
+import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Skeleton } from "@/components/ui/Skeleton";
+import { EmptyState, ErrorState } from "@/components/ui/StateViews";
+import { ROLES, useCreateUser, useUpdateUser, useUsers, type ManagedUser, type Role } from "@/hooks/queries/users";
+import { errorMessage } from "@/lib/api/client";
+
+function NewUserForm() {
+  const create = useCreateUser();
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Role>("viewer");
+  const [password, setPassword] = useState("");
+  return (
+    <form
+      className="space-y-3"
+      onSubmit={(event) => {
+        event.preventDefault();
+        create.mutate({ email: email.trim(), role, password }, { onSuccess: () => (setEmail(""), setPassword("")) });
+      }}
+    >
+      <div className="grid gap-3 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,2fr)_auto] sm:items-end">
+        <Field label="E-mail" htmlFor="user-email">
+          <input id="user-email" type="email" required className={CONTROL} value={email} onChange={(e) => setEmail(e.target.value)} />
+        </Field>
+        <Field label="Role" htmlFor="user-role">
+          <select id="user-role" className={CONTROL} value={role} onChange={(e) => setRole(ROLES.find((r) => r === e.target.value) ?? "viewer")}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Password" htmlFor="user-password">
+          <input
+            id="user-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            className={CONTROL}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <Button type="submit" variant="primary" disabled={create.isPending || !email.trim() || password.length < 8}>
+          Add user
+        </Button>
+      </div>
+      {create.isError && <FormError>{errorMessage(create.error)}</FormError>}
+    </form>
+  );
+}
+
+function UserRow({ user, isSelf }: { user: ManagedUser; isSelf: boolean }) {
+  const update = useUpdateUser();
+  const roleId = `role-${user.id}`;
+  return (
+    <li className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between">
+      <div className="min-w-0 text-sm">
+        <p className="break-all font-medium text-fg">
+          {user.email} {isSelf && <span className="text-xs text-muted">(you)</span>}
+        </p>
+        {!user.is_active && <p className="text-xs text-muted">deactivated</p>}
+        {update.isError && <p className="text-xs text-danger">{errorMessage(update.error)}</p>}
+      </div>
+      <div className="flex flex-wrap items-center gap-2">
+        <label htmlFor={roleId} className="sr-only">
+          Role of {user.email}
+        </label>
+        <select
+          id={roleId}
+          className={`${CONTROL} w-auto`}
+          value={user.role}
+          disabled={isSelf || update.isPending}
+          onChange={(e) => update.mutate({ id: user.id, body: { role: ROLES.find((r) => r === e.target.value) ?? user.role } })}
+        >
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+        <Button
+          disabled={isSelf || update.isPending}
+          onClick={() => update.mutate({ id: user.id, body: { is_active: !user.is_active } })}
+          aria-label={`${user.is_active ? "Deactivate" : "Activate"} ${user.email}`}
+        >
+          {user.is_active ? "Deactivate" : "Activate"}
+        </Button>
+      </div>
+    </li>
+  );
+}
+
+/** Everyone who can sign in, their roles, and a form to add someone (admins only). */
+export function UsersCard({ selfId }: { selfId: string }) {
+  const users = useUsers(1, true);
+  return (
+    <Card title="Users" labelledBy="users-title">
+      <div className="space-y-4">
+        <NewUserForm />
+        {users.isPending ? (
+          <Skeleton className="h-20 w-full" />
+        ) : users.isError ? (
+          <ErrorState title="Could not load the users" error={users.error} onRetry={() => void users.refetch()} />
+        ) : users.data.items.length === 0 ? (
+          <EmptyState title="No users" />
+        ) : (
+          <ul aria-label="Users" className="divide-y divide-border">
+            {users.data.items.map((u) => (
+              <UserRow key={u.id} user={u} isSelf={u.id === selfId} />
+            ))}
+          </ul>
+        )}
+      </div>
+    </Card>
+  );
+}

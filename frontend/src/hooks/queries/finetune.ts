@@ -1,0 +1,98 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { api, unwrap, type Schemas } from "@/lib/api/client";
+
+export type Run = Schemas["FinetuneRunRead"];
+export type RunStatus = Schemas["RunStatus"];
+export type FinetuneRequest = Schemas["FinetuneRequest"];
+export type RunAction = "cancel" | "resume";
+
+export const RUNS_POLL_MS = 5_000;
+/** How often a run that is still moving is asked for. */
+export const RUN_POLL_MS = 2_000;
+
+export const finetuneKeys = {
+  all: ["finetune"] as const,
+  lists: () => [...finetuneKeys.all, "list"] as const,
+  list: (page: number, pageSize: number) => [...finetuneKeys.lists(), page, pageSize] as const,
+  detail: (id: string) => [...finetuneKeys.all, "detail", id] as const,
+};
+
+/** A run that is waiting, training or evaluating: more progress will come. */
+export function isActive(status: RunStatus): boolean {
+  return status === "queued" || status === "running" || status === "evaluating";
+}
+
+/** Which controls the API accepts for a run in `status` (see the backend's finetune service). */
+export function allowedRunActions(run: Pick<Run, "status" | "stop_requested">): Record<RunAction, boolean> {
+  return {
+    cancel: isActive(run.status) && !run.stop_requested,
+    resume: run.status === "cancelled" || run.status === "failed",
+  };
+}
+
+/** One page of runs, newest first, refreshed while on screen. */
+export function useRuns(page: number, pageSize: number) {
+  return useQuery({
+    queryKey: finetuneKeys.list(page, pageSize),
+    queryFn: () => unwrap(api.GET("/api/v1/finetune", { params: { query: { page, page_size: pageSize } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: RUNS_POLL_MS,
+  });
+}
+
+/** One run, polled every two seconds while it is queued, training or evaluating. */
+export function useRun(id: string | null) {
+  return useQuery({
+    queryKey: finetuneKeys.detail(id ?? ""),
+    queryFn: () => unwrap(api.GET("/api/v1/finetune/{run_id}", { params: { path: { run_id: id ?? "" } } })),
+    enabled: id !== null,
+    refetchInterval: (query) => {
+      const run = query.state.data;
+      return !run || isActive(run.status) ? RUN_POLL_MS : false;
+    },
+  });
+}
+
+/** Queues a fine-tune of a dataset; the answer is the new run. */
+export function useStartRun() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: FinetuneRequest) => unwrap(api.POST("/api/v1/finetune", { body })),
+    onSuccess: (run) => {
+      queryClient.setQueryData(finetuneKeys.detail(run.id), run);
+      void queryClient.invalidateQueries({ queryKey: finetuneKeys.lists() });
+    },
+  });
+}
+
+/** Cancels or resumes a run; the answer is the run as it is now. */
+export function useRunAction(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (action: RunAction) => {
+      const params = { params: { path: { run_id: id } } };
+      if (action === "cancel") return unwrap(api.POST("/api/v1/finetune/{run_id}/cancel", params));
+      return unwrap(api.POST("/api/v1/finetune/{run_id}/resume", params));
+    },
+    onSuccess: (run) => {
+      queryClient.setQueryData(finetuneKeys.detail(id), run);
+      void queryClient.invalidateQueries({ queryKey: finetuneKeys.lists() });
+    },
+  });
+}
+
+export type PlaygroundInput = { prompt: string; maxNewTokens: number; teacher: string | null };
+
+/** Asks the run's models for answers; the answer is the task to follow (see useTask). */
+export function usePlayground(id: string) {
+  return useMutation({
+    mutationFn: (input: PlaygroundInput) =>
+      unwrap(
+        api.POST("/api/v1/finetune/{run_id}/playground", {
+          params: { path: { run_id: id } },
+          body: { prompt: input.prompt, max_new_tokens: input.maxNewTokens, teacher: input.teacher },
+        }),
+      ),
+  });
+}

@@ -1,0 +1,34 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { api, unwrap, type Schemas } from "@/lib/api/client";
+
+export type ApiToken = Schemas["TokenRead"];
+export type CreatedToken = Schemas["TokenCreated"];
+export type TokenCreate = Schemas["TokenCreate"];
+
+export const tokenKeys = {
+  all: ["tokens"] as const,
+  list: () => [...tokenKeys.all, "list"] as const,
+};
+
+/** The signed-in user's API tokens, without their secrets. */
+export function useTokens() {
+  return useQuery({ queryKey: tokenKeys.list(), queryFn: () => unwrap(api.GET("/api/v1/tokens")) });
+}
+
+/** Creates a token; the answer carries its secret, which is never shown again. */
+export function useCreateToken() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: TokenCreate) => unwrap(api.POST("/api/v1/tokens", { body })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: tokenKeys.list() }),
+  });
+}
+
+export function useRevokeToken() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/tokens/{token_id}", { params: { path: { token_id: id } } })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: tokenKeys.list() }),
+  });
+}

@@ -1,0 +1,41 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { api, unwrap, type Schemas } from "@/lib/api/client";
+
+export type ManagedUser = Schemas["UserRead"];
+export type Role = Schemas["Role"];
+export type UserCreate = Schemas["UserCreate"];
+export type UserUpdate = Schemas["UserUpdate"];
+
+export const ROLES: readonly Role[] = ["viewer", "editor", "admin"];
+
+export const userKeys = {
+  all: ["users"] as const,
+  list: (page: number) => [...userKeys.all, "list", page] as const,
+};
+
+/** One page of users (admins only). */
+export function useUsers(page: number, enabled: boolean) {
+  return useQuery({
+    queryKey: userKeys.list(page),
+    queryFn: () => unwrap(api.GET("/api/v1/users", { params: { query: { page, page_size: 50 } } })),
+    enabled,
+  });
+}
+
+export function useCreateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: UserCreate) => unwrap(api.POST("/api/v1/users", { body })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.all }),
+  });
+}
+
+export function useUpdateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, body }: { id: string; body: UserUpdate }) =>
+      unwrap(api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.all }),
+  });
+}
