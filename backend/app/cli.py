@@ -84,6 +84,9 @@ def worker(
     queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = "default,llm,gpu",
     concurrency: Annotated[int | None, typer.Option(help="Worker processes (WORKER_CONCURRENCY).")] = None,
     beat: Annotated[bool, typer.Option(help="Also run the periodic scheduler in this worker.")] = False,
+    name: Annotated[
+        str | None, typer.Option(help="Node name before the @host part (two workers on one host need two).")
+    ] = None,
     include: Annotated[
         str | None, typer.Option(help="Comma-separated modules with more tasks to load (plugins).")
     ] = None,
@@ -110,6 +113,8 @@ def worker(
     ]
     if include:
         argv.append(f"--include={include}")
+    if name:
+        argv.append(f"--hostname={name}@%h")
     if beat:
         argv.append("--beat")
     celery_app.worker_main(argv)

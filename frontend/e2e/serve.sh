@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a throw-away Distillery for the browser tests: a fresh DATA_DIR (SQLite + embedded broker),
-# the first admin with a known password, one real Celery worker with two processes (a job on the
-# bundled model keeps one busy for minutes; the other answers everything else), and the API serving
+# the first admin with a known password, two real Celery workers (one for the default queue, one for
+# the llm and gpu queues: a job on the bundled model or a fine-tune keeps a process busy for minutes,
+# and the diagnostic and duplicate scans must not wait behind them), and the API serving
 # the built dashboard (frontend/out) on 127.0.0.1:$E2E_PORT. Everything it started is stopped, and the data
 # removed, when Playwright stops it (SIGTERM) or it exits.
 set -euo pipefail
@@ -23,11 +24,12 @@ export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 port=${E2E_PORT:-8765}
 
 worker=""
+jobs_worker=""
 server=""
 cleanup() {
   trap - EXIT INT TERM
   cd /
-  for pid in $server $worker; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $server $worker $jobs_worker; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   # A worker's pool process can still be closing its database as the folder goes: try a few times.
   for _ in 1 2 3 4 5; do
@@ -39,9 +41,11 @@ trap cleanup EXIT INT TERM
 
 cd "$DATA_DIR"
 "$bin" migrate
-"$bin" worker --concurrency 2 &
+"$bin" worker --queues default --concurrency 1 &
 worker=$!
+"$bin" worker --queues llm,gpu --concurrency 2 --name jobs &
+jobs_worker=$!
 # Not `exec`: this shell stays to run the trap that stops the worker and removes the data.
 "$bin" serve --port "$port" &
 server=$!
-wait -n "$server" "$worker"
+wait -n "$server" "$worker" "$jobs_worker"
