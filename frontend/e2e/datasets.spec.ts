@@ -178,3 +178,29 @@ test("deleting asks first: cancel keeps the dataset, confirming removes it", asy
   await expect(page.getByText("No dataset matches these filters")).toBeVisible();
   expect((await page.request.get(`/api/v1/datasets/${dataset.id}`)).status()).toBe(404);
 });
+
+test("convert reshapes a multi-turn dataset into one turn per row and says what it changed", async ({ page }) => {
+  const name = uniqueName("Convert");
+  const turns = (i: number) =>
+    JSON.stringify({
+      messages: [
+        { role: "user", content: `Hello ${i}` },
+        { role: "assistant", content: "Hi, how can I help?" },
+        { role: "user", content: `Where is order ${i}?` },
+        { role: "assistant", content: "It ships tomorrow." },
+      ],
+    });
+  await signIn(page);
+  const dataset = await createDataset(page.request, name, `${turns(1)}\n${turns(2)}\n${generatedJsonl(1)}`);
+  await page.goto(`/datasets/detail/?id=${dataset.id}`);
+  await page.getByRole("button", { name: `More actions for ${name}` }).click();
+  await page.getByRole("button", { name: "Convert…" }).click();
+  const dialog = page.getByRole("dialog", { name: `Convert “${name}”` });
+  await dialog.getByLabel("Record view").selectOption("flat");
+  await dialog.getByRole("button", { name: "Convert", exact: true }).click();
+  await expect(dialog.getByRole("status")).toContainText(`${name} (flat)`);
+  await expect(dialog.getByTestId("convert-summary")).toHaveText("3 rows converted, 2 changed, 0 left out.");
+  await expect(dialog.getByRole("list", { name: "What the conversion changed" })).toContainText("2 rows");
+  await dialog.getByRole("link", { name: `${name} (flat)` }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `${name} (flat)` })).toBeVisible();
+});

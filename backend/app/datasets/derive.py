@@ -1,4 +1,4 @@
-"""New datasets made from existing ones: merge, sample and split. Sources are read in batches."""
+"""New datasets made from existing ones: merge, sample, split and convert. Sources are read in batches."""
 
 from __future__ import annotations
 
@@ -10,9 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import BadRequest, NotFound
 from app.datasets import repository, service
-from app.datasets.schemas import DatasetCreate, MergeRequest, SampleRequest, SplitRequest
+from app.datasets.exporting import export_record
+from app.datasets.schemas import (
+    ConversionLoss,
+    ConvertRequest,
+    ConvertResult,
+    DatasetCreate,
+    DatasetRead,
+    MergeRequest,
+    SampleRequest,
+    SkippedRow,
+    SplitRequest,
+)
 from app.models import Dataset, Example, User
 from distillation.export import assign_split, validate_splits
+from distillation.formats import ConversionError, RecordError, from_chat, to_chat
 
 BATCH = 500
 
@@ -25,9 +37,12 @@ class _Copier:
         self.count = 0
         self.pending: list[dict[str, Any]] = []
 
-    async def add(self, example: Example) -> None:
+    async def add(self, example: Example, messages: list[dict[str, Any]] | None = None) -> None:
         key = example.item_key if self.keep_keys else f"row-{self.count:09d}"
-        self.pending.append(service.copy_row(example, self.dataset.id, self.count, key))
+        row = service.copy_row(example, self.dataset.id, self.count, key)
+        if messages is not None:
+            row |= {"messages": messages, "search_text": service.search_text(messages)}
+        self.pending.append(row)
         self.count += 1
         if len(self.pending) >= BATCH:
             await self.flush()
@@ -124,3 +139,87 @@ async def split(
         for example in batch:
             await copiers[assign_split({"messages": example.messages}, ratios, seed=body.seed)].add(example)
     return {name: await copier.finish() for name, copier in copiers.items()}
+
+
+LISTED = 20
+
+
+class _Losses:
+    """What a conversion changed, grouped by kind, with the first rows of each."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, ConversionLoss] = {}
+        self.lossy = 0
+        self.skipped: list[SkippedRow] = []
+        self.skipped_count = 0
+
+    def note(self, key: str, notes: list[tuple[str, str]]) -> None:
+        if notes:
+            self.lossy += 1
+        for kind in dict.fromkeys(kind for kind, _ in notes):
+            detail = next(d for k, d in notes if k == kind)
+            loss = self.by_kind.setdefault(
+                kind, ConversionLoss(kind=kind, detail=detail, rows=0, item_keys=[])
+            )
+            loss.rows += 1
+            if len(loss.item_keys) < LISTED:
+                loss.item_keys.append(key)
+
+    def skip(self, key: str, reason: str) -> None:
+        self.skipped_count += 1
+        if len(self.skipped) < LISTED:
+            self.skipped.append(SkippedRow(item_key=key, reason=reason))
+
+
+def _reshape(example: Example, view: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The row as the view holds it, back in chat form, and what the round trip changed."""
+    there = from_chat(export_record(example), view)
+    back = to_chat(there.record, view)
+    notes = [(n.kind, n.detail) for n in (*there.notes, *back.notes)]
+    return list(back.record["messages"]), notes
+
+
+async def convert(
+    session: AsyncSession, user: User, dataset_id: uuid.UUID, body: ConvertRequest
+) -> ConvertResult:
+    """A new dataset whose rows are what ``body.format`` can hold; every change is counted, none is silent.
+
+    Raises:
+        BadRequest: A row cannot be expressed in the view (with ``on_error="fail"``), naming the row.
+    """
+    source = await service.get(session, dataset_id)
+    name = body.name or f"{source.name} ({body.format})"
+    lineage = {"converted_from": str(source.id), "version": source.version, "format": body.format}
+    target = await service.create(
+        session,
+        user,
+        _like(source, name, source.description),
+        reason=f"convert to {body.format}",
+        extra=lineage,
+    )
+    copier = _Copier(session, target, keep_keys=True)
+    losses = _Losses()
+    async for batch in repository.iter_examples(session, source.id, source.version):
+        for example in batch:
+            try:
+                messages, notes = _reshape(example, body.format)
+            except (ConversionError, RecordError) as exc:
+                if body.on_error == "fail":
+                    raise BadRequest(
+                        f"row {example.item_key} cannot be expressed as {body.format}: {exc}; "
+                        "send on_error=skip to leave such rows out"
+                    ) from exc
+                losses.skip(example.item_key, str(exc))
+                continue
+            losses.note(example.item_key, notes)
+            await copier.add(example, messages)
+    dataset = await copier.finish()
+    return ConvertResult(
+        dataset=DatasetRead.model_validate(dataset),
+        format=body.format,
+        converted=dataset.example_count,
+        lossy=losses.lossy,
+        skipped=losses.skipped_count,
+        losses=list(losses.by_kind.values()),
+        skipped_rows=losses.skipped,
+    )

@@ -25,6 +25,8 @@ from app.core.errors import (
 from app.datasets import derive, exporting, repository, service, upload
 from app.datasets.schemas import (
     DATA_TYPE_PATTERN,
+    ConvertRequest,
+    ConvertResult,
     DatasetCreate,
     DatasetDetail,
     DatasetRead,
@@ -218,6 +220,14 @@ async def sample_dataset(
 ) -> DatasetRead:
     """A new dataset with n examples picked at random; the same seed picks the same examples."""
     return DatasetRead.model_validate(await derive.sample(session, user, dataset_id, body))
+
+
+@router.post("/{dataset_id}/convert", status_code=201, responses=WRITE_ERRORS | error_responses(BadRequest))
+async def convert_dataset(
+    dataset_id: uuid.UUID, body: ConvertRequest, user: Editor, session: SessionDep
+) -> ConvertResult:
+    """A new dataset reshaped into another record view; what the view could not keep is reported per kind."""
+    return await derive.convert(session, user, dataset_id, body)
 
 
 @router.post("/{dataset_id}/split", status_code=201, responses=WRITE_ERRORS | error_responses(BadRequest))

@@ -191,6 +191,51 @@ class SampleRequest(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
+ConvertFormat = Literal["instruction", "sharegpt", "prompt_completion", "flat"]
+
+
+class ConvertRequest(Schema):
+    """Reshape every current row into what another record view can hold, as a new dataset."""
+
+    format: ConvertFormat = Field(
+        description="instruction (Alpaca, earlier turns as history), sharegpt, prompt_completion or flat "
+        "(one system/user/assistant row: earlier turns are folded into the prompt)."
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    on_error: OnError = Field(
+        default="fail",
+        description="A row the view cannot express: refuse the conversion, or leave the row out.",
+    )
+
+
+class ConversionLoss(Schema):
+    """One kind of change the conversion made, with how many rows it touched."""
+
+    kind: str
+    detail: str = Field(description="What happened, as said of the first row it touched.")
+    rows: int
+    item_keys: list[str] = Field(description="The first rows it touched (at most 20).")
+
+
+class SkippedRow(Schema):
+    """A row left out because the target view cannot express it."""
+
+    item_key: str
+    reason: str
+
+
+class ConvertResult(Schema):
+    """The converted dataset and what the conversion changed or left out."""
+
+    dataset: DatasetRead
+    format: ConvertFormat
+    converted: int
+    lossy: int = Field(description="Rows the conversion changed or warns about (see losses).")
+    skipped: int
+    losses: list[ConversionLoss]
+    skipped_rows: list[SkippedRow] = Field(description="The first rows left out (at most 20).")
+
+
 class SplitRequest(Schema):
     """Split the current version into one new dataset per split, by a stable hash of each example."""
 

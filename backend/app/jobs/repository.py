@@ -315,13 +315,15 @@ async def delete_job_items(session: AsyncSession, job_id: uuid.UUID) -> None:
     await session.execute(delete(JobItem).where(JobItem.job_id == job_id))
 
 
-async def verdicts(session: AsyncSession, job_id: uuid.UUID) -> dict[str, int]:
-    """How many rows a quality job kept, fixed and removed."""
-    rows = await session.scalars(
-        select(JobItem.result).where(JobItem.job_id == job_id, JobItem.status == ItemStatus.done)
+async def verdicts(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Per quality job, how many rows it kept, fixed and removed (counted in the database)."""
+    verdict = func.coalesce(JobItem.result["verdict"].as_string(), "keep")
+    rows = await session.execute(
+        select(JobItem.job_id, verdict, func.count())
+        .where(JobItem.job_id.in_(list(job_ids)), JobItem.status == ItemStatus.done)
+        .group_by(JobItem.job_id, verdict)
     )
-    counts: dict[str, int] = {}
-    for result in rows:
-        verdict = str((result or {}).get("verdict", "keep"))
-        counts[verdict] = counts.get(verdict, 0) + 1
+    counts: dict[uuid.UUID, dict[str, int]] = {job_id: {} for job_id in job_ids}
+    for job_id, name, count in rows:
+        counts[job_id][str(name)] = int(count)
     return counts

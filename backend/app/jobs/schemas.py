@@ -57,6 +57,14 @@ class StageProgress(Schema):
     failed: int
 
 
+class Verdicts(Schema):
+    """What a quality job decided so far: rows kept as they were, rewritten, and removed."""
+
+    keep: int
+    fix: int
+    remove: int
+
+
 class JobRead(Schema):
     """A job with its live progress and cost."""
 
@@ -76,6 +84,7 @@ class JobRead(Schema):
     reserved_usd: Money
     unknown_usd: Money
     eta_seconds: float | None
+    verdicts: Verdicts | None = Field(description="Kept, fixed and removed rows; quality jobs only.")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

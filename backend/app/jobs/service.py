@@ -22,7 +22,7 @@ from app.datasets import service as datasets
 from app.datasets.schemas import DatasetCreate
 from app.domains.service import domains_config
 from app.jobs import ledger_repository, repository
-from app.jobs.schemas import GenerationRequest, JobRead, QualityRequest, StageProgress
+from app.jobs.schemas import GenerationRequest, JobRead, QualityRequest, StageProgress, Verdicts
 from app.models import Dataset, DatasetStatus, DatasetVersion, Example, Job, JobKind, JobStatus, Role, User
 from app.models.base import utcnow
 from distillation.datatypes import get_datatype
@@ -199,10 +199,12 @@ def ensure_can_control(user: User, job: Job) -> None:
 async def read(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
     """Jobs with their progress per stage, accepted count and ETA."""
     counts = await repository.item_counts(session, [job.id for job in jobs])
-    return [_read(job, counts[job.id]) for job in jobs]
+    quality = [job.id for job in jobs if job.kind is JobKind.quality]
+    verdicts = await repository.verdicts(session, quality) if quality else {}
+    return [_read(job, counts[job.id], verdicts.get(job.id)) for job in jobs]
 
 
-def _read(job: Job, counts: dict[str, dict[str, int]]) -> JobRead:
+def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] | None) -> JobRead:
     stages = []
     for stage in ("seed", "policy", "bulk", "judge"):
         by = counts.get(stage)
@@ -233,6 +235,9 @@ def _read(job: Job, counts: dict[str, dict[str, int]]) -> JobRead:
         reserved_usd=job.reserved_usd,
         unknown_usd=job.unknown_usd,
         eta_seconds=_eta(job, stages),
+        verdicts=None
+        if verdicts is None
+        else Verdicts(**{v: verdicts.get(v, 0) for v in ("keep", "fix", "remove")}),
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
@@ -296,7 +301,7 @@ async def finish_quality(session: AsyncSession, job: Job, reason: str) -> None:
     dataset = await session.get(Dataset, job.dataset_id, populate_existing=True)
     if dataset is None:
         return
-    verdicts = await repository.verdicts(session, job.id)
+    verdicts = (await repository.verdicts(session, [job.id]))[job.id]
     summary = ", ".join(
         f"{verdicts.get(v, 0)} {word}"
         for v, word in (("keep", "kept"), ("fix", "fixed"), ("remove", "removed"))

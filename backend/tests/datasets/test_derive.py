@@ -75,3 +75,49 @@ async def test_split_follows_assign_split(any_settings: Settings) -> None:
     assert created["train"]["name"] == "src (train)"
     assert bad.status_code == 400
     assert sorted(default.json()["datasets"]) == ["test", "train", "validation"]
+
+
+async def test_convert_reshapes_rows_and_counts_what_the_view_could_not_keep(any_settings: Settings) -> None:
+    await migrate(any_settings)
+    turns = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello."},
+        {"role": "user", "content": "Refund?"},
+        {"role": "assistant", "content": "Within 30 days."},
+    ]
+    unanswered = [{"role": "user", "content": "Anyone there?"}]
+    rows = [
+        example(0, messages=chat("question 0", "answer 0", system="Be brief.")),
+        example(1, messages=turns),
+        example(2, messages=unanswered),
+    ]
+    source = await seed_dataset(any_settings, rows, name="support")
+    async with client_as(any_settings) as client:
+        refused = await client.post(f"{API}/{source}/convert", json={"format": "flat"})
+        response = await client.post(f"{API}/{source}/convert", json={"format": "flat", "on_error": "skip"})
+        assert response.status_code == 201, response.text
+        result = response.json()
+        created = result["dataset"]["id"]
+        flat = (await client.get(f"{API}/{created}/examples", params={"page_size": 10})).json()
+        instruction = await client.post(
+            f"{API}/{source}/convert", json={"format": "instruction", "on_error": "skip", "name": "alpaca"}
+        )
+        listed = (await client.get(API, params={"search": "support (flat)"})).json()
+        unknown = await client.post(f"{API}/{source}/convert", json={"format": "yaml"})
+    assert refused.status_code == 400
+    assert "k0002" in refused.json()["detail"]
+    assert (result["converted"], result["skipped"], result["lossy"]) == (2, 1, 1)
+    assert result["skipped_rows"][0]["item_key"] == "k0002"
+    assert result["dataset"]["name"] == "support (flat)"
+    assert [loss["item_keys"] for loss in result["losses"]] == [["k0001"]]
+    by_key = {e["item_key"]: e["messages"] for e in flat["items"]}
+    assert by_key["k0000"] == chat("question 0", "answer 0", system="Be brief.")  # single turns round-trip
+    assert len(by_key["k0001"]) == 2  # earlier turns folded into one prompt
+    assert "Hi" in by_key["k0001"][0]["content"]
+    assert by_key["k0001"][1]["content"] == "Within 30 days."
+    # Alpaca keeps earlier turns as history, and says that plain Alpaca readers ignore it.
+    assert instruction.status_code == 201, instruction.text
+    assert instruction.json()["dataset"]["name"] == "alpaca"
+    assert [(x["kind"], x["item_keys"]) for x in instruction.json()["losses"]] == [("history", ["k0001"])]
+    assert [d["name"] for d in listed["items"]] == ["support (flat)"]
+    assert unknown.status_code == 422

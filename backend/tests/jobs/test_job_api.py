@@ -224,6 +224,8 @@ async def test_a_quality_job_keeps_fixes_and_removes_rows_as_a_new_version(finis
     assert removed > 0
     assert kept > 0
     assert after["example_count"] == kept + fixed
+    assert job["verdicts"] == {"keep": kept, "fix": fixed, "remove": removed}
+    assert finished.job["verdicts"] is None  # a generation job has none
     assert items["total"] == 0  # verdicts are outcomes, not failures
     assert again.status_code == 409
 
@@ -247,4 +249,5 @@ async def test_a_bulk_re_judge_reviews_only_the_chosen_rows(finished: FinishedJo
     assert job["status"] == "completed"
     assert job["requested"] == 3
     assert job["stages"][0]["done"] == 3
+    assert sum(job["verdicts"].values()) == 3
     assert nothing.status_code == 400

@@ -2,6 +2,7 @@
 
 import type { Dataset } from "@/hooks/queries/datasets";
 
+import { ConvertDialog } from "./ConvertDialog";
 import { DeleteDatasetDialog } from "./DeleteDatasetDialog";
 import { MergeDialog } from "./MergeDialog";
 import { SampleDialog } from "./SampleDialog";
@@ -12,7 +13,7 @@ import { UploadDialog } from "./UploadDialog";
 export type OpenDialog =
   | { kind: "upload" }
   | { kind: "merge"; datasets: Dataset[] }
-  | { kind: "sample" | "split" | "delete"; dataset: Dataset };
+  | { kind: "sample" | "split" | "convert" | "delete"; dataset: Dataset };
 
 type DatasetDialogsProps = {
   dialog: OpenDialog | null;
@@ -33,6 +34,8 @@ export function DatasetDialogs({ dialog, onClose, onDeleted, onMerged }: Dataset
       return <SampleDialog dataset={dialog.dataset} onClose={onClose} />;
     case "split":
       return <SplitDialog dataset={dialog.dataset} onClose={onClose} />;
+    case "convert":
+      return <ConvertDialog dataset={dialog.dataset} onClose={onClose} />;
     case "delete":
       return (
         <DeleteDatasetDialog

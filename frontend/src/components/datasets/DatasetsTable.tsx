@@ -17,7 +17,7 @@ const TD = "px-3 py-3 align-top";
 /** Columns a phone can do without: the row stays readable at 390 px. */
 const WIDE = "hidden md:table-cell";
 
-export type DatasetAction = { kind: "sample" | "split" | "delete"; dataset: Dataset };
+export type DatasetAction = { kind: "sample" | "split" | "convert" | "delete"; dataset: Dataset };
 
 type DatasetsTableProps = {
   datasets: Dataset[];
@@ -70,6 +70,7 @@ function DatasetRow({ dataset, selected, onSelect, user, onAction }: RowProps) {
           actions={[
             { label: "Sample…", onSelect: act("sample"), disabled: !canCreate(user) },
             { label: "Split…", onSelect: act("split"), disabled: !canCreate(user) },
+            { label: "Convert…", onSelect: act("convert"), disabled: !canCreate(user) },
             { label: "Delete…", onSelect: act("delete"), danger: true, disabled: !canChange(user, dataset) },
           ]}
         />

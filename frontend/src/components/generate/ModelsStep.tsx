@@ -1,54 +1,11 @@
 "use client";
 
-import { CONTROL, Field } from "@/components/ui/Field";
+import { ModelSelect, usableProviders } from "@/components/models/ModelSelect";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
-import { LOCAL_MODEL, useProviderModels, useProviders, type Provider } from "@/hooks/queries/providers";
+import { useProviders } from "@/hooks/queries/providers";
 
-import type { Draft } from "./draft";
 import type { StepProps } from "./steps";
-
-/** One provider's models as an option group; rendered inside the <select>, it asks for its own list. */
-function ProviderGroup({ provider }: { provider: Provider }) {
-  const models = useProviderModels(provider.name);
-  const ids = (models.data?.models ?? []).map((m) => m.id).filter((id) => id !== LOCAL_MODEL);
-  if (ids.length === 0) return null;
-  return (
-    <optgroup label={provider.name}>
-      {ids.map((id) => (
-        <option key={id} value={id}>
-          {id}
-        </option>
-      ))}
-    </optgroup>
-  );
-}
-
-type ModelSelectProps = {
-  id: keyof Draft & ("teacher" | "student" | "judge");
-  label: string;
-  hint: string;
-  providers: Provider[];
-  value: string;
-  onChange: (value: string) => void;
-  allowDefault?: string;
-};
-
-function ModelSelect({ id, label, hint, providers, value, onChange, allowDefault }: ModelSelectProps) {
-  return (
-    <Field label={label} htmlFor={id} hint={hint}>
-      <select id={id} className={CONTROL} value={value} onChange={(e) => onChange(e.target.value)}>
-        {allowDefault !== undefined && <option value="">{allowDefault}</option>}
-        <optgroup label="Bundled">
-          <option value={LOCAL_MODEL}>{LOCAL_MODEL} (runs here, free)</option>
-        </optgroup>
-        {providers.map((p) => (
-          <ProviderGroup key={p.name} provider={p} />
-        ))}
-      </select>
-    </Field>
-  );
-}
 
 export function ModelsStep({ draft, change }: StepProps) {
   const providers = useProviders();
@@ -56,7 +13,7 @@ export function ModelsStep({ draft, change }: StepProps) {
   if (providers.isError) {
     return <ErrorState title="Could not load the providers" error={providers.error} onRetry={() => void providers.refetch()} />;
   }
-  const usable = providers.data.filter((p) => p.configured && p.source !== "bundled");
+  const usable = usableProviders(providers.data);
   return (
     <div className="space-y-4">
       <ModelSelect

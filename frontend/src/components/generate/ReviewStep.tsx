@@ -13,6 +13,7 @@ export function ReviewStep({ draft }: StepProps) {
     ["Teacher share", `${draft.teacherRatio}%`],
     ["Language", draft.language || "any"],
     ["Quality", `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`],
+    ["Judged", Number(draft.judgeShare) > 0 ? `${draft.judgeShare}% of the rows` : "no row (structure checks only)"],
     ["Budget", draft.budget ? `$${draft.budget}` : "no limit"],
   ];
   return (

@@ -62,6 +62,14 @@ export function SettingsStep(props: StepProps) {
       />
       <TextField
         {...props}
+        field="judgeShare"
+        label="Judged share (%)"
+        hint="Share of the rows the judge scores; at 0 only the structure checks run."
+        inputMode="decimal"
+        step="1"
+      />
+      <TextField
+        {...props}
         field="budget"
         label="Budget (US$, optional)"
         hint="The job pauses before spending more; you can raise it and resume."

@@ -16,6 +16,7 @@ export type Draft = {
   language: string;
   fixBelow: string;
   removeBelow: string;
+  judgeShare: string;
   budget: string;
 };
 
@@ -36,6 +37,7 @@ export const DEFAULT_DRAFT: Draft = {
   language: "",
   fixBelow: "7",
   removeBelow: "4",
+  judgeShare: "100",
   budget: "",
 };
 
@@ -56,6 +58,7 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
   if (!inRange(draft.fixBelow, 0, 10)) found.fixBelow = "A score from 0 to 10.";
   if (!inRange(draft.removeBelow, 0, 10)) found.removeBelow = "A score from 0 to 10.";
   else if (Number(draft.removeBelow) > Number(draft.fixBelow)) found.removeBelow = "Must not be above the fix threshold.";
+  if (!inRange(draft.judgeShare, 0, 100)) found.judgeShare = "A percentage from 0 to 100.";
   if (draft.budget.trim() && !inRange(draft.budget, 0, 1e12)) found.budget = "An amount in US dollars, or empty.";
   return found;
 }
@@ -87,7 +90,7 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     },
     // The API's defaults, spelled out because the generated type lists every field.
     seed: 0,
-    judge_sample_rate: 1,
+    judge_sample_rate: Number(draft.judgeShare) / 100,
     near_duplicate_threshold: 0.7,
     exemplars: 3,
     max_tokens: 512,

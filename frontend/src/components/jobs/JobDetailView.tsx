@@ -33,7 +33,10 @@ const MODE_TEXT: Record<LiveMode, string> = {
 };
 
 function Header({ job, mode }: { job: Job; mode: LiveMode }) {
-  const models = [job.config.teacher, job.config.student].filter((m) => typeof m === "string").join(" → ");
+  const models =
+    job.kind === "quality"
+      ? typeof job.config.judge === "string" ? `judge ${job.config.judge}` : ""
+      : [job.config.teacher, job.config.student].filter((m) => typeof m === "string").join(" → ");
   return (
     <PageHeader
       title={`Job: ${jobSummary(job)}`}

@@ -20,21 +20,34 @@ function eta(job: Job): string {
   return job.eta_seconds === null ? "estimating…" : `~${formatSeconds(job.eta_seconds)}`;
 }
 
-/** Rows accepted, money spent against the budget, and the time left. */
+/** What a quality job decided so far: rows kept, rewritten and removed. */
+function Verdicts({ verdicts }: { verdicts: NonNullable<Job["verdicts"]> }) {
+  return (
+    <dl className="grid grid-cols-3 gap-3" aria-label="Verdicts" data-testid="job-verdicts">
+      <Stat label="Kept">{verdicts.keep}</Stat>
+      <Stat label="Fixed">{verdicts.fix}</Stat>
+      <Stat label="Removed">{verdicts.remove}</Stat>
+    </dl>
+  );
+}
+
+/** Rows accepted (or, for a quality job, reviewed), money spent against the budget, and the time left. */
 export function JobSummary({ job }: { job: Job }) {
   const spent = Number(job.spent_usd);
   const budget = job.budget_usd === null ? null : Number(job.budget_usd);
+  const rowsLabel = job.kind === "quality" ? "Reviewed rows" : "Accepted rows";
   return (
     <div className="space-y-4">
       <div>
         <div className="mb-1.5 flex items-baseline justify-between text-sm">
-          <span className="font-medium text-fg">Accepted rows</span>
+          <span className="font-medium text-fg">{rowsLabel}</span>
           <span className="tabular-nums text-fg" data-testid="job-accepted">
             {job.accepted} / {job.requested}
           </span>
         </div>
-        <ProgressBar label="Accepted rows" value={job.accepted} max={job.requested} />
+        <ProgressBar label={rowsLabel} value={job.accepted} max={job.requested} />
       </div>
+      {job.verdicts && <Verdicts verdicts={job.verdicts} />}
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Spent">{formatUsd(job.spent_usd)}</Stat>
         <Stat label="Reserved">{formatUsd(job.reserved_usd)}</Stat>

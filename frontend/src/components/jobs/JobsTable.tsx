@@ -11,7 +11,8 @@ import { jobHref } from "./links";
 /** What a job writes, in a few words: "qa · 3 rows". */
 export function jobSummary(job: Job): string {
   const dataType = typeof job.config.data_type === "string" ? job.config.data_type : job.kind;
-  return `${dataType} · ${job.requested} row${job.requested === 1 ? "" : "s"}`;
+  const kind = job.kind === "quality" ? "quality check · " : "";
+  return `${kind}${dataType} · ${job.requested} row${job.requested === 1 ? "" : "s"}`;
 }
 
 export function JobsTable({ jobs }: { jobs: Job[] }) {

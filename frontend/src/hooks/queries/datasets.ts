@@ -165,6 +165,16 @@ export function useSampleDataset(id: string) {
   });
 }
 
+/** A new dataset reshaped into another record view; the answer lists what the view could not keep. */
+export function useConvertDataset(id: string) {
+  const invalidate = useInvalidateDatasets();
+  return useMutation({
+    mutationFn: (body: Schemas["ConvertRequest"]) =>
+      unwrap(api.POST("/api/v1/datasets/{dataset_id}/convert", { params: { path: { dataset_id: id } }, body })),
+    onSuccess: () => invalidate(),
+  });
+}
+
 export function useSplitDataset(id: string) {
   const invalidate = useInvalidateDatasets();
   return useMutation({

@@ -8,6 +8,7 @@ export type JobStatus = Schemas["JobStatus"];
 export type JobPage = Schemas["Page_JobRead_"];
 export type JobItem = Schemas["ItemRead"];
 export type GenerationRequest = Schemas["GenerationRequest"];
+export type QualityRequest = Schemas["QualityRequest"];
 export type Estimate = Schemas["EstimateRead"];
 export type Budget = Schemas["BudgetRead"];
 export type JobAction = "pause" | "resume" | "cancel" | "retry";
@@ -168,6 +169,18 @@ export function useStartGeneration() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: GenerationRequest) => unwrap(api.POST("/api/v1/jobs/generate", { body })),
+    onSuccess: (job) => {
+      queryClient.setQueryData(jobKeys.detail(job.id), job);
+      void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
+    },
+  });
+}
+
+/** Starts a quality job: the judge reviews the dataset's rows (or the chosen ones) into a new version. */
+export function useStartQuality() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: QualityRequest) => unwrap(api.POST("/api/v1/jobs/quality", { body })),
     onSuccess: (job) => {
       queryClient.setQueryData(jobKeys.detail(job.id), job);
       void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });

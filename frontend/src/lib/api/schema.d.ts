@@ -300,6 +300,26 @@ export interface paths {
         patch: operations["update_dataset_api_v1_datasets__dataset_id__patch"];
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Convert Dataset
+         * @description A new dataset reshaped into another record view; what the view could not keep is reported per kind.
+         */
+        post: operations["convert_dataset_api_v1_datasets__dataset_id__convert_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{dataset_id}/duplicates": {
         parameters: {
             query?: never;
@@ -1346,6 +1366,75 @@ export interface components {
             model?: string | null;
         };
         /**
+         * ConversionLoss
+         * @description One kind of change the conversion made, with how many rows it touched.
+         */
+        ConversionLoss: {
+            /**
+             * Detail
+             * @description What happened, as said of the first row it touched.
+             */
+            detail: string;
+            /**
+             * Item Keys
+             * @description The first rows it touched (at most 20).
+             */
+            item_keys: string[];
+            /** Kind */
+            kind: string;
+            /** Rows */
+            rows: number;
+        };
+        /**
+         * ConvertRequest
+         * @description Reshape every current row into what another record view can hold, as a new dataset.
+         */
+        ConvertRequest: {
+            /**
+             * Format
+             * @description instruction (Alpaca, earlier turns as history), sharegpt, prompt_completion or flat (one system/user/assistant row: earlier turns are folded into the prompt).
+             * @enum {string}
+             */
+            format: "instruction" | "sharegpt" | "prompt_completion" | "flat";
+            /** Name */
+            name?: string | null;
+            /**
+             * On Error
+             * @description A row the view cannot express: refuse the conversion, or leave the row out.
+             * @default fail
+             * @enum {string}
+             */
+            on_error: "fail" | "skip";
+        };
+        /**
+         * ConvertResult
+         * @description The converted dataset and what the conversion changed or left out.
+         */
+        ConvertResult: {
+            /** Converted */
+            converted: number;
+            dataset: components["schemas"]["DatasetRead"];
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "instruction" | "sharegpt" | "prompt_completion" | "flat";
+            /** Losses */
+            losses: components["schemas"]["ConversionLoss"][];
+            /**
+             * Lossy
+             * @description Rows the conversion changed or warns about (see losses).
+             */
+            lossy: number;
+            /** Skipped */
+            skipped: number;
+            /**
+             * Skipped Rows
+             * @description The first rows left out (at most 20).
+             */
+            skipped_rows: components["schemas"]["SkippedRow"][];
+        };
+        /**
          * CostReport
          * @description Spend grouped by one dimension, with the total.
          */
@@ -2209,6 +2298,8 @@ export interface components {
             status: components["schemas"]["JobStatus"];
             /** Unknown Usd */
             unknown_usd: string;
+            /** @description Kept, fixed and removed rows; quality jobs only. */
+            verdicts: components["schemas"]["Verdicts"] | null;
         };
         /**
          * JobStatus
@@ -2733,6 +2824,16 @@ export interface components {
             upper: number;
         };
         /**
+         * SkippedRow
+         * @description A row left out because the target view cannot express it.
+         */
+        SkippedRow: {
+            /** Item Key */
+            item_key: string;
+            /** Reason */
+            reason: string;
+        };
+        /**
          * SplitRequest
          * @description Split the current version into one new dataset per split, by a stable hash of each example.
          */
@@ -3049,6 +3150,18 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * Verdicts
+         * @description What a quality job decided so far: rows kept as they were, rewritten, and removed.
+         */
+        Verdicts: {
+            /** Fix */
+            fix: number;
+            /** Keep */
+            keep: number;
+            /** Remove */
+            remove: number;
         };
         /**
          * VersionChange
@@ -3954,6 +4067,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    convert_dataset_api_v1_datasets__dataset_id__convert_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConvertRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConvertResult"];
                 };
             };
             /** @description The request is well-formed but cannot be carried out as asked. */

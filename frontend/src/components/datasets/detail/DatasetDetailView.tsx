@@ -22,6 +22,7 @@ import { DatasetDialogs, type OpenDialog } from "../DatasetDialogs";
 import { ExamplesPanel } from "./ExamplesPanel";
 import { ExportDialog } from "./ExportDialog";
 import { OverviewPanel } from "./OverviewPanel";
+import { QualityDialog } from "./QualityDialog";
 import { VersionsPanel } from "./VersionsPanel";
 
 const TABS = [
@@ -69,6 +70,7 @@ export function DatasetDetailView() {
   const me = useMe();
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const [exporting, setExporting] = useState<{ version?: number } | null>(null);
+  const [checking, setChecking] = useState(false);
 
   if (!id)
     return (
@@ -113,6 +115,11 @@ export function DatasetDetailView() {
               text="More"
               actions={[
                 {
+                  label: "Quality check…",
+                  onSelect: () => setChecking(true),
+                  disabled: !canChange(me.data, data) || data.status !== "ready" || data.example_count === 0,
+                },
+                {
                   label: "Sample…",
                   onSelect: () => setDialog({ kind: "sample", dataset: data }),
                   disabled: !canCreate(me.data),
@@ -120,6 +127,11 @@ export function DatasetDetailView() {
                 {
                   label: "Split…",
                   onSelect: () => setDialog({ kind: "split", dataset: data }),
+                  disabled: !canCreate(me.data),
+                },
+                {
+                  label: "Convert…",
+                  onSelect: () => setDialog({ kind: "convert", dataset: data }),
                   disabled: !canCreate(me.data),
                 },
                 {
@@ -145,8 +157,10 @@ export function DatasetDetailView() {
         {tab === "examples" && <ExamplesPanel dataset={data} canEdit={canChange(me.data, data)} />}
         {tab === "versions" && <VersionsPanel dataset={data} onExport={(version) => setExporting({ version })} />}
       </TabPanel>
+      {checking && <QualityDialog dataset={data} onClose={() => setChecking(false)} />}
       {exporting && <ExportDialog dataset={data} version={exporting.version} onClose={() => setExporting(null)} />}
-      <DatasetDialogs dialog={dialog} onClose={() => setDialog(null)} onDeleted={() => router.push("/datasets/")} />
+      {/* A link in a dialog's result opens another dataset on this same page: the dialog belongs to the old one. */}
+      <DatasetDialogs dialog={dialog && "dataset" in dialog && dialog.dataset.id === data.id ? dialog : null} onClose={() => setDialog(null)} onDeleted={() => router.push("/datasets/")} />
     </>
   );
 }

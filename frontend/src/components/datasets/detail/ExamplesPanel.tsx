@@ -14,6 +14,7 @@ import { useExamples, type ExamplePage } from "@/hooks/queries/examples";
 import { ExampleFilters } from "./ExampleFilters";
 import { ExamplesTable } from "./ExamplesTable";
 import { ProvenanceDrawer } from "./ProvenanceDrawer";
+import { QualityDialog } from "./QualityDialog";
 import { RemoveExamplesDialog } from "./RemoveExamplesDialog";
 import { useExampleParams, type ExampleParams } from "./useExampleParams";
 
@@ -66,6 +67,7 @@ export function ExamplesPanel({ dataset, canEdit }: { dataset: DatasetDetail; ca
   const [editing, setEditing] = useState<string | null>(null);
   const [details, setDetails] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
+  const [rejudging, setRejudging] = useState(false);
 
   const select = (ids: string[], on: boolean) =>
     setSelected((current) => {
@@ -85,6 +87,9 @@ export function ExamplesPanel({ dataset, canEdit }: { dataset: DatasetDetail; ca
         selected.size > 0 && (
           <div className="flex items-center gap-2">
             <span className="text-sm text-muted">{selected.size} selected</span>
+            <Button onClick={() => setRejudging(true)} disabled={!canEdit || dataset.status !== "ready"}>
+              Re-judge selected
+            </Button>
             <Button variant="danger" onClick={() => setConfirming(true)}>
               <TrashIcon />
               Remove selected
@@ -122,6 +127,7 @@ export function ExamplesPanel({ dataset, canEdit }: { dataset: DatasetDetail; ca
         </div>
       )}
       {details && <ProvenanceDrawer datasetId={dataset.id} exampleId={details} onClose={() => setDetails(null)} />}
+      {rejudging && <QualityDialog dataset={dataset} exampleIds={[...selected]} onClose={() => setRejudging(false)} />}
       {confirming && (
         <RemoveExamplesDialog
           datasetId={dataset.id}

@@ -1,0 +1,224 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+
+import { jobHref } from "@/components/jobs/links";
+import { ModelSelect, usableProviders } from "@/components/models/ModelSelect";
+import { Button } from "@/components/ui/Button";
+import { Dialog } from "@/components/ui/Dialog";
+import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import type { DatasetDetail } from "@/hooks/queries/datasets";
+import { useStartQuality, type QualityRequest } from "@/hooks/queries/jobs";
+import { LOCAL_MODEL, useProviders } from "@/hooks/queries/providers";
+import { errorMessage } from "@/lib/api/client";
+
+type Form = {
+  judge: string;
+  fixer: string;
+  fixBelow: string;
+  removeBelow: string;
+  autoFix: boolean;
+  autoRemove: boolean;
+  judgeShare: string;
+  concurrency: string;
+  budget: string;
+};
+type Problems = Partial<Record<keyof Form, string>>;
+
+const DEFAULTS: Form = {
+  judge: LOCAL_MODEL,
+  fixer: "",
+  fixBelow: "7",
+  removeBelow: "4",
+  autoFix: true,
+  autoRemove: true,
+  judgeShare: "100",
+  concurrency: "8",
+  budget: "",
+};
+
+function inRange(raw: string, min: number, max: number): boolean {
+  const value = Number(raw);
+  return raw.trim() !== "" && Number.isFinite(value) && value >= min && value <= max;
+}
+
+function check(form: Form): Problems {
+  const found: Problems = {};
+  if (!inRange(form.fixBelow, 0, 10)) found.fixBelow = "A score from 0 to 10.";
+  if (!inRange(form.removeBelow, 0, 10)) found.removeBelow = "A score from 0 to 10.";
+  else if (Number(form.removeBelow) > Number(form.fixBelow)) found.removeBelow = "Must not be above the fix threshold.";
+  if (!inRange(form.judgeShare, 0, 100)) found.judgeShare = "A percentage from 0 to 100.";
+  if (!inRange(form.concurrency, 1, 256) || !Number.isInteger(Number(form.concurrency)))
+    found.concurrency = "A whole number from 1 to 256.";
+  if (form.budget.trim() && !inRange(form.budget, 0, 1e12)) found.budget = "An amount in US dollars, or empty.";
+  return found;
+}
+
+function toRequest(form: Form, datasetId: string, exampleIds: string[] | undefined): QualityRequest {
+  return {
+    dataset_id: datasetId,
+    example_ids: exampleIds ?? null,
+    judge: form.judge,
+    fixer: form.fixer || null,
+    thresholds: {
+      fix_below: Number(form.fixBelow),
+      remove_below: Number(form.removeBelow),
+      auto_fix: form.autoFix,
+      auto_remove: form.autoRemove,
+      max_fix_attempts: 1,
+      on_judge_failure: "keep",
+    },
+    judge_sample_rate: Number(form.judgeShare) / 100,
+    concurrency: Number(form.concurrency),
+    budget_usd: form.budget.trim() || null,
+  };
+}
+
+type NumberInputProps = {
+  id: string;
+  label: string;
+  hint: string;
+  value: string;
+  error: string | undefined;
+  onChange: (value: string) => void;
+};
+
+function NumberInput({ id, label, hint, value, error, onChange }: NumberInputProps) {
+  return (
+    <Field label={label} htmlFor={id} hint={hint} error={error}>
+      <input
+        id={id}
+        inputMode="decimal"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : `${id}-hint`}
+        className={CONTROL}
+      />
+    </Field>
+  );
+}
+
+function Switch({ id, label, checked, onChange }: { id: string; label: string; checked: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <label htmlFor={id} className="flex items-center gap-2 text-sm text-fg">
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} className="size-4" />
+      {label}
+    </label>
+  );
+}
+
+type QualityDialogProps = {
+  dataset: DatasetDetail;
+  /** Judge only these rows (a bulk re-judge); every row of the current version when unset. */
+  exampleIds?: string[];
+  onClose: () => void;
+};
+
+/** Starts a quality job on a dataset (or on chosen rows) and opens its page to watch it. */
+export function QualityDialog({ dataset, exampleIds, onClose }: QualityDialogProps) {
+  const router = useRouter();
+  const providers = useProviders();
+  const start = useStartQuality();
+  const [form, setForm] = useState<Form>(DEFAULTS);
+  const [tried, setTried] = useState(false);
+  const problems = tried ? check(form) : {};
+  const change = (patch: Partial<Form>) => setForm((current) => ({ ...current, ...patch }));
+  const usable = usableProviders(providers.data ?? []);
+  const rows = exampleIds ? exampleIds.length : dataset.example_count;
+  const what = `${rows.toLocaleString()} ${exampleIds ? "selected " : ""}row${rows === 1 ? "" : "s"}`;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTried(true);
+    if (Object.keys(check(form)).length > 0) return;
+    start.mutate(toRequest(form, dataset.id, exampleIds), { onSuccess: (job) => router.push(jobHref(job.id)) });
+  };
+
+  return (
+    <Dialog
+      title={exampleIds ? "Re-judge the selected rows" : `Quality check of “${dataset.name}”`}
+      description={`The judge scores ${what} of v${dataset.version}; low scorers are rewritten or removed in a new version.`}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" type="submit" form="quality-form" disabled={start.isPending}>
+            {start.isPending ? "Starting…" : "Start quality job"}
+          </Button>
+        </>
+      }
+    >
+      <form id="quality-form" onSubmit={submit} noValidate className="space-y-4">
+        <div className="grid gap-3 sm:grid-cols-2">
+          <ModelSelect
+            id="quality-judge"
+            label="Judge"
+            hint="Scores each row from 0 to 10 on five criteria."
+            providers={usable}
+            value={form.judge}
+            onChange={(judge) => change({ judge })}
+          />
+          <ModelSelect
+            id="quality-fixer"
+            label="Fixer"
+            hint="Rewrites the rows that score below the fix threshold."
+            providers={usable}
+            value={form.fixer}
+            onChange={(fixer) => change({ fixer })}
+            allowDefault="Same as the judge"
+          />
+          <NumberInput
+            id="quality-fix-below"
+            label="Fix rows scoring below"
+            hint="Judge score, 0–10."
+            value={form.fixBelow}
+            error={problems.fixBelow}
+            onChange={(fixBelow) => change({ fixBelow })}
+          />
+          <NumberInput
+            id="quality-remove-below"
+            label="Remove rows scoring below"
+            hint="Judge score, 0–10."
+            value={form.removeBelow}
+            error={problems.removeBelow}
+            onChange={(removeBelow) => change({ removeBelow })}
+          />
+          <Switch id="quality-auto-fix" label="Rewrite low scorers (auto-fix)" checked={form.autoFix} onChange={(autoFix) => change({ autoFix })} />
+          <Switch
+            id="quality-auto-remove"
+            label="Remove the worst rows (auto-remove)"
+            checked={form.autoRemove}
+            onChange={(autoRemove) => change({ autoRemove })}
+          />
+          <NumberInput
+            id="quality-share"
+            label="Judged share (%)"
+            hint="Rows outside the sample are kept as they are."
+            value={form.judgeShare}
+            error={problems.judgeShare}
+            onChange={(judgeShare) => change({ judgeShare })}
+          />
+          <NumberInput
+            id="quality-concurrency"
+            label="Rows at a time"
+            hint="Judge calls in flight per worker."
+            value={form.concurrency}
+            error={problems.concurrency}
+            onChange={(concurrency) => change({ concurrency })}
+          />
+          <NumberInput
+            id="quality-budget"
+            label="Budget (US$, optional)"
+            hint="The job pauses before spending more."
+            value={form.budget}
+            error={problems.budget}
+            onChange={(budget) => change({ budget })}
+          />
+        </div>
+        {start.isError && <FormError>{errorMessage(start.error)}</FormError>}
+      </form>
+    </Dialog>
+  );
+}

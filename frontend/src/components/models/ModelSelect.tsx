@@ -1,0 +1,54 @@
+"use client";
+
+import { CONTROL, Field } from "@/components/ui/Field";
+import { LOCAL_MODEL, useProviderModels, type Provider } from "@/hooks/queries/providers";
+
+/** One provider's models as an option group; rendered inside the <select>, it asks for its own list. */
+function ProviderGroup({ provider }: { provider: Provider }) {
+  const models = useProviderModels(provider.name);
+  const ids = (models.data?.models ?? []).map((m) => m.id).filter((id) => id !== LOCAL_MODEL);
+  if (ids.length === 0) return null;
+  return (
+    <optgroup label={provider.name}>
+      {ids.map((id) => (
+        <option key={id} value={id}>
+          {id}
+        </option>
+      ))}
+    </optgroup>
+  );
+}
+
+type ModelSelectProps = {
+  id: string;
+  label: string;
+  hint: string;
+  /** Configured providers whose models are offered beside the bundled one. */
+  providers: Provider[];
+  value: string;
+  onChange: (value: string) => void;
+  /** The text of an empty first option ("Same as the teacher"); no such option when unset. */
+  allowDefault?: string;
+};
+
+/** A model picker: the bundled local model, then every configured provider's models. */
+export function ModelSelect({ id, label, hint, providers, value, onChange, allowDefault }: ModelSelectProps) {
+  return (
+    <Field label={label} htmlFor={id} hint={hint}>
+      <select id={id} className={CONTROL} value={value} onChange={(e) => onChange(e.target.value)}>
+        {allowDefault !== undefined && <option value="">{allowDefault}</option>}
+        <optgroup label="Bundled">
+          <option value={LOCAL_MODEL}>{LOCAL_MODEL} (runs here, free)</option>
+        </optgroup>
+        {providers.map((p) => (
+          <ProviderGroup key={p.name} provider={p} />
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+/** Providers that can answer: configured, and not the bundled model (which ModelSelect always offers). */
+export function usableProviders(providers: Provider[]): Provider[] {
+  return providers.filter((p) => p.configured && p.source !== "bundled");
+}
