@@ -15,6 +15,7 @@ from app.analytics.schemas import (
     QualityReport,
     SavingsReportRead,
     SeriesDimension,
+    Summary,
 )
 from app.auth.deps import CurrentUser
 from app.core.deps import SessionDep, SettingsDep
@@ -28,6 +29,12 @@ ERRORS = error_responses(Unauthorized, BadRequest)
 def _check(since: date | None, until: date | None) -> None:
     if since is not None and until is not None and since > until:
         raise BadRequest("since must not be after until")
+
+
+@router.get("/summary", responses=error_responses(Unauthorized))
+async def summary(_: CurrentUser, session: SessionDep) -> Summary:
+    """Datasets, rows, this month's spend, the global budget, average quality and running jobs."""
+    return await service.summary(session)
 
 
 @router.get("/cost", responses=ERRORS)

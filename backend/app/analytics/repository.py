@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import CallStatus, Example, JobItem, LlmCall
+from app.models import CallStatus, Dataset, Example, Job, JobItem, JobStatus, LlmCall
 
 OK_OUTCOME = "ok"
 
@@ -142,3 +142,16 @@ async def rejection_errors(
         select(JobItem.error).where(*where).order_by(JobItem.updated_at.desc()).limit(limit)
     )
     return [str(r) for r in rows]
+
+
+async def totals(session: AsyncSession) -> tuple[int, int, int]:
+    """Datasets, rows of their current versions, and running jobs."""
+    datasets, examples = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(Dataset.example_count), 0)).select_from(Dataset)
+        )
+    ).one()
+    running = await session.scalar(
+        select(func.count()).select_from(Job).where(Job.status == JobStatus.running)
+    )
+    return int(datasets), int(examples), int(running or 0)

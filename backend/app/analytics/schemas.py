@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from pydantic import Field
+
 from app.jobs.schemas import Money
 from app.kit.schemas import Schema
 
@@ -71,3 +73,16 @@ class QualityReport(Schema):
     average_score: float | None
     stages: list[StageQuality]
     rejection_reasons: dict[str, int]
+
+
+class Summary(Schema):
+    """The platform at a glance, for the overview page."""
+
+    datasets: int
+    examples: int = Field(description="Rows in the current versions of every dataset.")
+    month_start: date = Field(description="First day (UTC) of the month the spend counts from.")
+    spent_this_month_usd: Money
+    budget_limit_usd: Money | None = Field(description="The global budget; none when unset.")
+    budget_spent_usd: Money = Field(description="Spend counted against the global budget.")
+    average_score: float | None = Field(description="Mean judge score of every scored row.")
+    running_jobs: int

@@ -19,8 +19,11 @@ from app.analytics.schemas import (
     SavingsReportRead,
     SeriesDimension,
     StageQuality,
+    Summary,
 )
+from app.jobs import ledger_repository
 from app.models import ItemStatus, Job
+from app.models.base import utcnow
 from distillation.cost import PriceTable, StageUsage, TokenUsage, savings_report
 
 
@@ -134,3 +137,22 @@ def reason_kind(reason: str) -> str:
     if head.startswith("near-duplicate"):
         return "near-duplicate"
     return head[:60] or "unknown"
+
+
+async def summary(session: AsyncSession) -> Summary:
+    """Datasets, rows, this month's spend against the global budget, average quality, running jobs."""
+    month_start = utcnow().date().replace(day=1)
+    datasets, examples, running = await repository.totals(session)
+    spent = await cost(session, "provider", month_start, None, None)
+    _, average = await repository.score_histogram(session, None, None)
+    budget = await ledger_repository.get_global_budget(session)
+    return Summary(
+        datasets=datasets,
+        examples=examples,
+        month_start=month_start,
+        spent_this_month_usd=spent.total_usd,
+        budget_limit_usd=budget.limit_usd,
+        budget_spent_usd=budget.spent_usd,
+        average_score=average,
+        running_jobs=running,
+    )

@@ -91,6 +91,8 @@ async def test_analytics_and_savings_match_the_ledger(finished: FinishedJob) -> 
         daily = (await client.get("/api/v1/analytics/cost/daily", params={"split": "model"})).json()
         savings = (await client.get("/api/v1/analytics/savings")).json()
         quality = (await client.get("/api/v1/analytics/quality")).json()
+        summary = (await client.get("/api/v1/analytics/summary")).json()
+        month = (await client.get("/api/v1/analytics/cost", params={"since": summary["month_start"]})).json()
         backwards = await client.get(
             "/api/v1/analytics/cost", params={"since": "2026-02-02", "until": "2026-02-01"}
         )
@@ -103,6 +105,12 @@ async def test_analytics_and_savings_match_the_ledger(finished: FinishedJob) -> 
     assert Decimal(savings["teacher_only_usd"]) > spent
     assert Decimal(savings["savings_usd"]) > 0
     assert quality["stages"][1]["accepted"] == 18
+    # The overview's figures: this month's spend is the ledger's since the 1st (other tests may add jobs).
+    assert Decimal(summary["spent_this_month_usd"]) == Decimal(month["total_usd"]) >= spent
+    assert summary["datasets"] >= 1
+    assert summary["examples"] >= 1
+    assert summary["average_score"] == quality["average_score"]
+    assert summary["budget_limit_usd"] is None or Decimal(summary["budget_limit_usd"]) >= 0
     assert backwards.status_code == 400
 
 

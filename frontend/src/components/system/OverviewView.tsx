@@ -12,6 +12,7 @@ import { errorMessage } from "@/lib/api/client";
 import { HealthCards } from "./HealthCards";
 import { PlatformCard } from "./PlatformCard";
 import { ResourcesCard } from "./ResourcesCard";
+import { SummaryCards } from "./SummaryCards";
 import { TasksByStatusChart } from "./TasksByStatusChart";
 import { WorkersCard } from "./WorkersCard";
 
@@ -46,7 +47,7 @@ export function OverviewView() {
     <>
       <PageHeader
         title="Overview"
-        description="The platform's health: API, database, broker, workers and the host."
+        description="Your datasets, spend and running jobs, and the platform's health."
         actions={
           data && (
             <LiveIndicator
@@ -58,6 +59,9 @@ export function OverviewView() {
           )
         }
       />
+      <div className="mb-6">
+        <SummaryCards />
+      </div>
       {query.isPending ? (
         <OverviewSkeleton />
       ) : (

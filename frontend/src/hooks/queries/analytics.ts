@@ -6,6 +6,7 @@ export type CostReport = Schemas["CostReport"];
 export type DailyPoint = Schemas["DailyPoint"];
 export type Savings = Schemas["SavingsReportRead"];
 export type QualityReport = Schemas["QualityReport"];
+export type Summary = Schemas["Summary"];
 export type SeriesDimension = "provider" | "model" | "stage";
 
 /** UTC days, inclusive; null leaves that end open. */
@@ -17,7 +18,19 @@ export const analyticsKeys = {
   daily: (split: SeriesDimension, range: DateRange) => [...analyticsKeys.all, "daily", split, range] as const,
   savings: (range: DateRange) => [...analyticsKeys.all, "savings", range] as const,
   quality: (range: DateRange) => [...analyticsKeys.all, "quality", range] as const,
+  summary: () => [...analyticsKeys.all, "summary"] as const,
 };
+
+export const SUMMARY_POLL_MS = 10_000;
+
+/** Datasets, rows, this month's spend against the budget, average quality and running jobs. */
+export function useSummary() {
+  return useQuery({
+    queryKey: analyticsKeys.summary(),
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/summary")),
+    refetchInterval: SUMMARY_POLL_MS,
+  });
+}
 
 function rangeQuery(range: DateRange) {
   return { since: range.since ?? undefined, until: range.until ?? undefined };

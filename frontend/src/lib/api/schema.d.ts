@@ -84,6 +84,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description Datasets, rows, this month's spend, the global budget, average quality and running jobs.
+         */
+        get: operations["summary_api_v1_analytics_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -2940,6 +2960,44 @@ export interface components {
             weight: number;
         };
         /**
+         * Summary
+         * @description The platform at a glance, for the overview page.
+         */
+        Summary: {
+            /**
+             * Average Score
+             * @description Mean judge score of every scored row.
+             */
+            average_score: number | null;
+            /**
+             * Budget Limit Usd
+             * @description The global budget; none when unset.
+             */
+            budget_limit_usd: string | null;
+            /**
+             * Budget Spent Usd
+             * @description Spend counted against the global budget.
+             */
+            budget_spent_usd: string;
+            /** Datasets */
+            datasets: number;
+            /**
+             * Examples
+             * @description Rows in the current versions of every dataset.
+             */
+            examples: number;
+            /**
+             * Month Start
+             * Format: date
+             * @description First day (UTC) of the month the spend counts from.
+             */
+            month_start: string;
+            /** Running Jobs */
+            running_jobs: number;
+            /** Spent This Month Usd */
+            spent_this_month_usd: string;
+        };
+        /**
          * SystemStatus
          * @description Everything the overview page shows about the platform itself.
          */
@@ -3451,6 +3509,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    summary_api_v1_analytics_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
