@@ -34,6 +34,10 @@ test("a dataset generated from the wizard finishes, is edited, exported and chec
   // The dataset holds the row the teacher wrote; edit its answer into a new version.
   await page.getByRole("link", { name: "Open the dataset" }).click();
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  // Its scenario distribution: the row's drawn scenario against the job's targets.
+  const scenarios = page.getByRole("region", { name: "Scenario distribution" });
+  await expect(scenarios.getByTestId("scenario-distance")).toContainText("1 rows · off target by");
+  await expect(scenarios.getByRole("img")).toHaveAttribute("aria-label", /achieved against target/);
   await page.getByRole("tab", { name: "Examples" }).click();
   await page.getByRole("button", { name: "Edit example 1", exact: true }).click();
   const editor = page.getByRole("form", { name: "Edit example 1" });

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, error_responses
-from app.jobs import control, ledger_repository, repository, service
+from app.jobs import control, ledger_repository, repository, scenarios, service
 from app.jobs.estimate import EstimateRead, estimate
 from app.jobs.schemas import (
     BudgetRead,
@@ -33,6 +33,7 @@ from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
 from app.models import JobStatus, LlmCall, Role, User
 from distillation.cost import PriceTable
+from distillation.scenarios import DistributionReport
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 budget_router = APIRouter(prefix="/budget", tags=["jobs"])
@@ -93,6 +94,14 @@ async def list_jobs(
         page=pagination.page,
         page_size=pagination.page_size,
     )
+
+
+@router.get("/{job_id}/scenarios", responses=READ_ERRORS | error_responses(BadRequest))
+async def job_scenarios(
+    _: CurrentUser, session: SessionDep, settings: SettingsDep, job_id: uuid.UUID
+) -> DistributionReport:
+    """The scenario distribution the job aimed for against what its dataset's current version holds."""
+    return await scenarios.report(session, settings, await service.get(session, job_id))
 
 
 @router.get("/{job_id}", responses=READ_ERRORS)

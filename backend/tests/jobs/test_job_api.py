@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -259,3 +260,21 @@ async def test_a_bulk_re_judge_reviews_only_the_chosen_rows(finished: FinishedJo
     assert job["stages"][0]["done"] == 3
     assert sum(job["verdicts"].values()) == 3
     assert nothing.status_code == 400
+
+
+async def test_the_scenario_report_sets_the_dataset_against_the_job_s_targets(finished: FinishedJob) -> None:
+    async with api_client(finished.settings) as client:
+        await login(client)
+        response = await client.get(f"/api/v1/jobs/{finished.job['id']}/scenarios")
+        assert response.status_code == 200, response.text
+        report = response.json()
+        dataset = (await client.get(f"/api/v1/datasets/{finished.job['dataset_id']}")).json()
+        missing = await client.get(f"/api/v1/jobs/{uuid.uuid4()}/scenarios")
+    # Every generated row carries its scenario (a quality job elsewhere in this module may remove some).
+    assert report["scenarios"] == dataset["example_count"] > 0
+    domain = report["parameters"]["domain"]
+    assert sum(domain["counts"].values()) == report["scenarios"]
+    assert abs(sum(domain["target_shares"].values()) - 1) < 1e-9
+    assert 0 <= report["max_total_variation"] <= 1
+    assert "subdomain" in report["parameters"]
+    assert missing.status_code == 404

@@ -13,7 +13,7 @@ budget-stopped run sends only the requests that have no answer yet.
 """
 
 from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped
-from distillation.pipeline.build import build_engine, close_engine, resolve_domains
+from distillation.pipeline.build import build_engine, close_engine, resolve_domains, scenario_sampler
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
 from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, item_key
 from distillation.pipeline.engine import Engine, ItemResult, extract_policy, write_bulk, write_seed
@@ -51,6 +51,7 @@ __all__ = [
     "item_key",
     "judge_row",
     "resolve_domains",
+    "scenario_sampler",
     "validate_row",
     "write_bulk",
     "write_seed",

@@ -83,13 +83,7 @@ def build_engine(
     prices = prices or PriceTable.load(None)
     accountant = Accountant(prices, config.budget_usd)
     domains = domains or (load_domains_config(domains_file) if domains_file else load_domains_config())
-    sampler = ScenarioSampler(
-        domains,
-        seed=config.seed,
-        domains=resolve_domains(domains, config.domains),
-        subdomain=config.subdomain,
-        fixed={"language": config.language} if config.language else None,
-    )
+    sampler = scenario_sampler(config, domains)
     clients: dict[str, LLMClient] = {}
     for model_id in dict.fromkeys((config.teacher, config.student, config.judge_model)):
         provider = model_id.split(":", 1)[0]
@@ -114,6 +108,20 @@ def build_engine(
         accountant=accountant,
         renderer=renderer or default_renderer(),
         on_attempt=on_attempt,
+    )
+
+
+def scenario_sampler(config: GenerationConfig, domains: DomainsConfig) -> ScenarioSampler:
+    """The scenario sampler of a run: its domains, subdomain, fixed language and seed.
+
+    Its ``target_shares()`` are what a run's achieved distribution is compared with.
+    """
+    return ScenarioSampler(
+        domains,
+        seed=config.seed,
+        domains=resolve_domains(domains, config.domains),
+        subdomain=config.subdomain,
+        fixed={"language": config.language} if config.language else None,
     )
 
 

@@ -188,6 +188,29 @@ export function useStartQuality() {
   });
 }
 
+/** The generation job that made a dataset (the newest one), or null for an uploaded dataset. */
+export function useDatasetGenerationJob(datasetId: string) {
+  return useQuery({
+    queryKey: [...jobKeys.all, "of-dataset", datasetId] as const,
+    queryFn: async () => {
+      const page = await unwrap(
+        api.GET("/api/v1/jobs", { params: { query: { dataset_id: datasetId, page_size: 50 } } }),
+      );
+      return page.items.find((job) => job.kind === "generate") ?? null;
+    },
+  });
+}
+
+/** The scenario distribution a generation job aimed for against what its dataset holds now. */
+export function useScenarioReport(jobId: string | null) {
+  return useQuery({
+    queryKey: [...jobKeys.all, "scenarios", jobId ?? ""] as const,
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/jobs/{job_id}/scenarios", { params: { path: { job_id: jobId ?? "" } } })),
+    enabled: jobId !== null,
+  });
+}
+
 /** The global budget over every job. */
 export function useBudget() {
   return useQuery({ queryKey: jobKeys.budget(), queryFn: () => unwrap(api.GET("/api/v1/budget")) });

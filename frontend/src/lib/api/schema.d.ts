@@ -955,6 +955,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job Scenarios
+         * @description The scenario distribution the job aimed for against what its dataset's current version holds.
+         */
+        get: operations["job_scenarios_api_v1_jobs__job_id__scenarios_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/providers": {
         parameters: {
             query?: never;
@@ -1680,6 +1700,25 @@ export interface components {
          * @enum {string}
          */
         Decision: "keep" | "fix" | "remove";
+        /**
+         * DistributionReport
+         * @description Per-key distribution report over a set of scenarios.
+         *
+         *     Attributes:
+         *         scenarios: Number of scenarios counted.
+         *         parameters: Key (``domain``, ``subdomain``, each parameter) → distribution.
+         *         max_total_variation: The worst key's total variation distance.
+         */
+        DistributionReport: {
+            /** Max Total Variation */
+            max_total_variation: number;
+            /** Parameters */
+            parameters: {
+                [key: string]: components["schemas"]["ParameterDistribution"];
+            };
+            /** Scenarios */
+            scenarios: number;
+        };
         /**
          * DomainCreate
          * @description A new domain: an id (used in job configs) and its spec, validated by the library.
@@ -2555,6 +2594,36 @@ export interface components {
              * @default true
              */
             total_exact: boolean;
+        };
+        /**
+         * ParameterDistribution
+         * @description Achieved vs target distribution of one scenario key.
+         *
+         *     Attributes:
+         *         total: Scenarios that carry this key.
+         *         counts: Value → number of scenarios with it.
+         *         shares: Value → achieved share (counts / total).
+         *         target_shares: Value → share the configuration aims for.
+         *         total_variation: Total variation distance between achieved and target shares: 0 is a perfect
+         *             match, 1 is disjoint. Half the sum of absolute share differences.
+         */
+        ParameterDistribution: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Shares */
+            shares: {
+                [key: string]: number;
+            };
+            /** Target Shares */
+            target_shares: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+            /** Total Variation */
+            total_variation: number;
         };
         /**
          * ParameterSpec
@@ -6453,6 +6522,64 @@ export interface operations {
             };
             /** @description The request conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    job_scenarios_api_v1_jobs__job_id__scenarios_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionReport"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

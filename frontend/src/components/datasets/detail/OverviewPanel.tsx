@@ -3,6 +3,7 @@ import type { DatasetDetail } from "@/hooks/queries/datasets";
 import { formatPercent } from "@/lib/format";
 
 import { CountsChart } from "./CountsChart";
+import { ScenarioChart } from "./ScenarioChart";
 import { ScoreHistogram } from "./ScoreHistogram";
 
 function Stat({ label, value, caption }: { label: string; value: string; caption?: string }) {
@@ -61,6 +62,7 @@ export function OverviewPanel({ dataset }: { dataset: DatasetDetail }) {
           />
         </div>
       </div>
+      <ScenarioChart datasetId={dataset.id} />
       {dataset.description && (
         <Card title="Description" labelledBy="dataset-description-title">
           <p className="whitespace-pre-wrap text-sm text-fg">{dataset.description}</p>
