@@ -193,7 +193,7 @@ test("convert reshapes a multi-turn dataset into one turn per row and says what 
   await signIn(page);
   const dataset = await createDataset(page.request, name, `${turns(1)}\n${turns(2)}\n${generatedJsonl(1)}`);
   await page.goto(`/datasets/detail/?id=${dataset.id}`);
-  await page.getByRole("button", { name: `More actions for ${name}` }).click();
+  await page.getByRole("button", { name: "More", exact: true }).click();
   await page.getByRole("button", { name: "Convert…" }).click();
   const dialog = page.getByRole("dialog", { name: `Convert “${name}”` });
   await dialog.getByLabel("Record view").selectOption("flat");

@@ -30,6 +30,7 @@ test("a dataset generated from the wizard finishes, is edited, exported and chec
   await expect(page.getByText("completed", { exact: true })).toBeVisible({ timeout: 240_000 });
   await expect(page.getByTestId("job-accepted")).toHaveText("1 / 1");
   await expect(page.getByTestId("live-mode")).toHaveText("Updates: finished");
+  await page.screenshot({ path: "test-results/screenshots/flow-job-completed-1280.png", fullPage: true });
 
   // The dataset holds the row the teacher wrote; edit its answer into a new version.
   await page.getByRole("link", { name: "Open the dataset" }).click();
@@ -37,7 +38,8 @@ test("a dataset generated from the wizard finishes, is edited, exported and chec
   // Its scenario distribution: the row's drawn scenario against the job's targets.
   const scenarios = page.getByRole("region", { name: "Scenario distribution" });
   await expect(scenarios.getByTestId("scenario-distance")).toContainText("1 rows · off target by");
-  await expect(scenarios.getByRole("img")).toHaveAttribute("aria-label", /achieved against target/);
+  await expect(scenarios.locator("figure")).toHaveAttribute("aria-label", /achieved against target/);
+  await page.screenshot({ path: "test-results/screenshots/flow-dataset-overview-1280.png", fullPage: true });
   await page.getByRole("tab", { name: "Examples" }).click();
   await page.getByRole("button", { name: "Edit example 1", exact: true }).click();
   const editor = page.getByRole("form", { name: "Edit example 1" });
@@ -58,12 +60,13 @@ test("a dataset generated from the wizard finishes, is edited, exported and chec
   await dialog.getByRole("button", { name: "Close" }).first().click();
 
   // A quality job judges the row; thresholds of 0 keep whatever the small judge scores.
-  await page.getByRole("button", { name: `More actions for ${name}` }).click();
+  await page.getByRole("button", { name: "More", exact: true }).click();
   await page.getByRole("button", { name: "Quality check…" }).click();
   const quality = page.getByRole("dialog", { name: `Quality check of “${name}”` });
-  await expect(quality.getByLabel("Judge")).toHaveValue("local:smollm2-135m");
+  await expect(quality.getByLabel("Judge", { exact: true })).toHaveValue("local:smollm2-135m");
   await quality.getByLabel("Remove rows scoring below").fill("0");
   await quality.getByLabel("Fix rows scoring below").fill("0");
+  await page.screenshot({ path: "test-results/screenshots/flow-quality-dialog-1280.png" });
   await quality.getByRole("button", { name: "Start quality job" }).click();
   await expect(page).toHaveURL(/\/jobs\/detail\/\?id=/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Job: quality check · qa · 1 row");
@@ -71,6 +74,7 @@ test("a dataset generated from the wizard finishes, is edited, exported and chec
   const verdicts = page.getByTestId("job-verdicts");
   await expect(verdicts.locator("div", { hasText: "Kept" }).locator("dd")).toHaveText("1");
   await expect(verdicts.locator("div", { hasText: "Removed" }).locator("dd")).toHaveText("0");
+  await page.screenshot({ path: "test-results/screenshots/flow-quality-job-1280.png", fullPage: true });
 
   await page.getByRole("link", { name: "Open the dataset" }).click();
   await page.getByRole("tab", { name: "Versions" }).click();
