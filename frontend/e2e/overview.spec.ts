@@ -18,7 +18,10 @@ test("the overview shows a healthy database, broker and a live worker", async ({
   const workers = page.getByRole("region", { name: "Workers" });
   await expect(workers).toContainText(/pid \d+ on /);
   await expect(workers).toContainText(/last seen/);
-  await expect(workers.getByRole("list", { name: "Queues" }).first()).toContainText("default");
+  // Two workers: one for the default queue, one for the llm and gpu queues (e2e/serve.sh).
+  const queues = workers.getByRole("list", { name: "Queues" });
+  await expect(queues.filter({ hasText: "default" })).toHaveCount(1);
+  await expect(queues.filter({ hasText: "gpu" })).toHaveCount(1);
 
   const platform = page.getByRole("region", { name: "Platform" });
   await expect(platform).toContainText("Embedded");
