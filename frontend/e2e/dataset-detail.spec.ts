@@ -170,3 +170,27 @@ test("the detail page works from the keyboard: tabs, the provenance panel and th
   await expect(page.getByRole("button", { name: "Sample…" })).toBeHidden();
   await expect(more).toBeFocused();
 });
+
+test("near-duplicates are found in a worker, shown as clusters and removed but for the best row", async ({ page }) => {
+  const rows = generatedJsonl(4).trim().split("\n");
+  // Rows 0 and 1 appear twice: two clusters of two.
+  const content = [...rows, rows[0], rows[1]].join("\n");
+  await signIn(page);
+  const dataset = await createDataset(page.request, uniqueName("Dupes"), content);
+  await page.goto(`/datasets/detail/?id=${dataset.id}&tab=duplicates`);
+  const panel = page.getByRole("region", { name: "Near-duplicates" });
+  await expect(panel.getByText("No search has run on v1 yet")).toBeVisible();
+  await panel.getByRole("button", { name: "Find duplicates" }).click();
+  const clusters = panel.getByRole("table", { name: "Near-duplicate clusters" });
+  await expect(clusters.getByRole("row")).toHaveCount(3, { timeout: 60_000 });
+  await page.screenshot({ path: "test-results/screenshots/dataset-duplicates-1280.png", fullPage: true });
+
+  await clusters.getByRole("button", { name: "Show rows" }).first().click();
+  await expect(page).toHaveURL(/tab=examples&cluster=/);
+  await expect(page.getByRole("table", { name: /Examples of the current version/ }).getByRole("row")).toHaveCount(3);
+
+  await page.getByRole("tab", { name: "Duplicates" }).click();
+  await panel.getByRole("button", { name: "Remove 2 duplicates (keep the best of each)" }).click();
+  await expect(page.getByRole("heading", { level: 1 }).locator("..")).toContainText("v2");
+  await expect(panel.getByText("No search has run on v2 yet")).toBeVisible();
+});

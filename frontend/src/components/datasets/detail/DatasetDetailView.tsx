@@ -19,6 +19,7 @@ import { ApiError } from "@/lib/api/client";
 
 import { canChange, canCreate, dataTypeLabel } from "../constants";
 import { DatasetDialogs, type OpenDialog } from "../DatasetDialogs";
+import { DuplicatesPanel } from "./DuplicatesPanel";
 import { ExamplesPanel } from "./ExamplesPanel";
 import { ExportDialog } from "./ExportDialog";
 import { OverviewPanel } from "./OverviewPanel";
@@ -29,6 +30,7 @@ const TABS = [
   { id: "overview", label: "Overview" },
   { id: "examples", label: "Examples" },
   { id: "versions", label: "Versions" },
+  { id: "duplicates", label: "Duplicates" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 const TAB_IDS: readonly TabId[] = TABS.map((t) => t.id);
@@ -156,6 +158,13 @@ export function DatasetDetailView() {
         {tab === "overview" && <OverviewPanel dataset={data} />}
         {tab === "examples" && <ExamplesPanel dataset={data} canEdit={canChange(me.data, data)} />}
         {tab === "versions" && <VersionsPanel dataset={data} onExport={(version) => setExporting({ version })} />}
+        {tab === "duplicates" && (
+          <DuplicatesPanel
+            dataset={data}
+            canEdit={canChange(me.data, data)}
+            onShowCluster={(cluster) => update({ tab: "examples", cluster, page: null })}
+          />
+        )}
       </TabPanel>
       {checking && <QualityDialog dataset={data} onClose={() => setChecking(false)} />}
       {exporting && <ExportDialog dataset={data} version={exporting.version} onClose={() => setExporting(null)} />}
