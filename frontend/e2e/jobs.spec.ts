@@ -39,6 +39,15 @@ test("pause, resume and cancel are enabled only when the job's state allows them
 
     await button("Pause").click();
     await expect(page.getByText("paused by a user")).toBeVisible();
+    // While paused the budget can change (a job the budget paused resumes after a raise).
+    await expect(page.getByLabel("Budget (US$)")).toHaveValue("");
+    await page.getByLabel("Budget (US$)").fill("-1");
+    await page.getByRole("button", { name: "Save budget" }).click();
+    await expect(page.getByText("An amount in US dollars, or empty for none.")).toBeVisible();
+    await page.getByLabel("Budget (US$)").fill("2.5");
+    await page.getByRole("button", { name: "Save budget" }).click();
+    await expect(page.locator("div", { hasText: /^Budget/ }).locator("dd").first()).toHaveText("$2.50");
+    await expect(page.getByLabel("Budget (US$)")).toHaveValue("2.5");
     await expect(button("Pause")).toBeDisabled();
     await expect(button("Resume")).toBeEnabled();
     await expect(button("Cancel")).toBeEnabled();

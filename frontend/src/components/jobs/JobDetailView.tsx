@@ -12,6 +12,7 @@ import { useMe } from "@/hooks/queries/auth";
 import { useLiveJob, type Job, type LiveMode } from "@/hooks/queries/jobs";
 import { ApiError } from "@/lib/api/client";
 
+import { JobBudget } from "./JobBudget";
 import { JobControls } from "./JobControls";
 import { JobStatusBadge } from "./JobStatusBadge";
 import { jobSummary } from "./JobsTable";
@@ -69,6 +70,9 @@ function JobBody({ job, mode, canControl }: { job: Job; mode: LiveMode; canContr
         )}
         <Card title="Progress" labelledBy="job-progress-title" aside={<JobControls job={job} canControl={canControl} />}>
           <JobSummary job={job} />
+          <div className="mt-4 border-t border-border pt-4">
+            <JobBudget key={job.budget_usd ?? "none"} job={job} canControl={canControl} />
+          </div>
         </Card>
         <Card title="Stages" labelledBy="job-stages-title">
           <StageList job={job} />

@@ -153,6 +153,19 @@ export function useJobAction(id: string) {
   });
 }
 
+/** Sets (or clears, with null) a job's budget; a job the budget paused can then be resumed. */
+export function useSetJobBudget(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (budget: string | null) =>
+      unwrap(api.PATCH("/api/v1/jobs/{job_id}", { params: { path: { job_id: id } }, body: { budget_usd: budget } })),
+    onSuccess: (job) => {
+      queryClient.setQueryData(jobKeys.detail(id), job);
+      void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
+    },
+  });
+}
+
 /** What `request` would cost; null asks for nothing (the form is not complete). */
 export function useEstimate(request: GenerationRequest | null) {
   return useQuery({
