@@ -165,6 +165,9 @@ test("the detail page works from the keyboard: tabs, the provenance panel and th
   const more = page.getByRole("button", { name: "More", exact: true });
   await more.focus();
   await page.keyboard.press("Enter");
+  // The menu opens on its first action.
+  await expect(page.getByRole("button", { name: "Quality check…" })).toBeFocused();
+  await page.keyboard.press("Tab");
   await expect(page.getByRole("button", { name: "Sample…" })).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(page.getByRole("button", { name: "Sample…" })).toBeHidden();

@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback } from "react";
+import { useCallback, useEffect, useRef } from "react";
 
 /** A change to the query string: a value sets a parameter, null or "" removes it. */
 export type SearchChanges = Record<string, string | number | null>;
@@ -9,24 +9,38 @@ export type SearchChanges = Record<string, string | number | null>;
 /**
  * A page's view state (filters, page, tab) kept in the URL's query string, so a view can be shared
  * and reloaded. Every change but a page change starts again on the first page.
+ *
+ * The router applies a replace in a transition, so the URL (and `params`) lag behind for a moment; a
+ * second change made before the first has landed starts from the queries still on their way, never
+ * from the stale URL, so no change is lost.
  */
 export function useSearchState() {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
+  const current = params.toString();
+  // Queries asked for that the URL does not show yet, oldest first.
+  const queued = useRef<string[]>([]);
+
+  useEffect(() => {
+    // The URL caught up with one of them (drop it and the older ones), or moved elsewhere (drop all).
+    const at = queued.current.indexOf(current);
+    queued.current = at === -1 ? [] : queued.current.slice(at + 1);
+  }, [current]);
 
   const update = useCallback(
     (changes: SearchChanges) => {
-      const query = new URLSearchParams(params.toString());
+      const query = new URLSearchParams(queued.current.at(-1) ?? current);
       if (!("page" in changes)) query.delete("page");
       for (const [key, value] of Object.entries(changes)) {
         if (value === null || value === "" || (key === "page" && value === 1)) query.delete(key);
         else query.set(key, String(value));
       }
       const search = query.toString();
+      if (search !== (queued.current.at(-1) ?? current)) queued.current.push(search);
       router.replace(search ? `${pathname}?${search}` : pathname, { scroll: false });
     },
-    [params, pathname, router],
+    [current, pathname, router],
   );
 
   return { params, update };
