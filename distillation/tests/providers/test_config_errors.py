@@ -21,6 +21,7 @@ from distillation.providers import (
     available_providers,
     get_model,
     register_provider,
+    registry,
 )
 from distillation.testing import FakeProviderServer
 
@@ -120,7 +121,10 @@ class EchoAdapter:
         return None
 
 
-async def test_registered_provider_gets_the_client_features() -> None:
+async def test_registered_provider_gets_the_client_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The registry is process-wide: a copy keeps "echo" from leaking into later tests (the service
+    # refuses to store credentials under the name of a provider the engine already has).
+    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
     register_provider("echo", lambda model, credentials, options: EchoAdapter(model))
     assert "echo" in available_providers()
     async with get_model("echo:v1") as client:
