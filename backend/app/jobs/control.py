@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import Decimal
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict
@@ -29,12 +31,36 @@ async def cancel(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
     """Stop the job; answers already paid for stay cached, so a resume never pays for them again."""
     job = await get(session, job_id)
     ensure_can_control(user, job)
-    if not await repository.set_status(
-        session, job_id, JobStatus.cancelled, only_from=list(ACTIVE), reason="cancelled by a user"
-    ):
+    if session.get_bind().dialect.name != "postgresql":
+        cancelled = await _cancel(session, job)
+    else:
+        # A worker accepting a row locks the job and the dataset rows too, not always in this order:
+        # PostgreSQL may pick this transaction as a deadlock victim. Each try runs in a savepoint,
+        # whose rollback releases what it locked, so the cancel tries again once the worker is done.
+        for attempt in range(DEADLOCK_TRIES):
+            try:
+                async with session.begin_nested():
+                    cancelled = await _cancel(session, job)
+                break
+            except DBAPIError as exc:
+                if "deadlock detected" not in str(exc) or attempt == DEADLOCK_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
+    if not cancelled:
         raise Conflict(f"a {job.status.value} job cannot be cancelled")
-    await finish_dataset(session, job, DatasetStatus.ready)
     return await get(session, job_id)
+
+
+DEADLOCK_TRIES = 5
+
+
+async def _cancel(session: AsyncSession, job: Job) -> bool:
+    if not await repository.set_status(
+        session, job.id, JobStatus.cancelled, only_from=list(ACTIVE), reason="cancelled by a user"
+    ):
+        return False
+    await finish_dataset(session, job, DatasetStatus.ready)
+    return True
 
 
 async def resume(session: AsyncSession, user: User, job_id: uuid.UUID, budget: Decimal | None) -> Job:
