@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
-from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from app.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    error_responses,
+)
+from app.datasets.schemas import RowError
 from app.jobs import control, ledger_repository, repository, scenarios, service
 from app.jobs.estimate import EstimateRead, estimate
 from app.jobs.schemas import (
@@ -28,11 +38,16 @@ from app.jobs.schemas import (
     JobUpdate,
     QualityRequest,
     ResumeRequest,
+    SeedExample,
+    SeedExamplesRead,
+    SeedExamplesText,
 )
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
 from app.models import JobStatus, LlmCall, Role, User
+from distillation.amplify import seeds
 from distillation.cost import PriceTable
+from distillation.formats import FileFormatError, InputLimitError
 from distillation.scenarios import DistributionReport
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -42,6 +57,7 @@ Admin = Annotated[User, require_role(Role.admin)]
 READ_ERRORS = error_responses(Unauthorized, NotFound)
 CONTROL_ERRORS = error_responses(Unauthorized, Forbidden, NotFound, Conflict)
 TERMINAL = (JobStatus.completed, JobStatus.failed, JobStatus.cancelled)
+SEED_EXAMPLES_MAX = 200
 
 
 @router.post("/generate", status_code=201, responses=error_responses(Unauthorized, Forbidden, BadRequest))
@@ -66,6 +82,23 @@ async def start_quality(
     return (await service.read(session, [job]))[0]
 
 
+@router.post(
+    "/seed-examples", responses=error_responses(Unauthorized, Forbidden, BadRequest, PayloadTooLarge)
+)
+async def read_seed_examples(_: Editor, body: SeedExamplesText) -> SeedExamplesRead:
+    """Read examples to amplify (JSONL, a JSON array, or CSV): the usable ones and every bad line."""
+    try:
+        pairs, bad = seeds.read_seed_examples(io.BytesIO(body.text.encode()), max_examples=SEED_EXAMPLES_MAX)
+    except InputLimitError as exc:
+        raise PayloadTooLarge(f"{exc} (at most {SEED_EXAMPLES_MAX} examples)") from exc
+    except FileFormatError as exc:
+        raise BadRequest(str(exc)) from exc
+    return SeedExamplesRead(
+        examples=[SeedExample(input=pair.input, output=pair.output) for pair in pairs],
+        errors=[RowError(line=line, reason=reason) for line, reason in bad],
+    )
+
+
 @router.post("/estimate", responses=error_responses(Unauthorized, BadRequest))
 async def estimate_generation(
     _: CurrentUser, session: SessionDep, settings: SettingsDep, body: GenerationRequest
@@ -73,7 +106,9 @@ async def estimate_generation(
     """What the job would cost per stage and in total, and what the teacher alone would cost."""
     config = await service.generation_config(session, body, settings)
     overrides = settings.config_dir / "prices.yaml"
-    return await estimate(session, config, PriceTable.load(overrides if overrides.is_file() else None))
+    prices = PriceTable.load(overrides if overrides.is_file() else None)
+    seeds = None if body.seed_examples is None else len(body.seed_examples)
+    return await estimate(session, config, prices, seeds)
 
 
 @router.get("", responses=error_responses(Unauthorized))

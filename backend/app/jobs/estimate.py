@@ -14,12 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.schemas import Money
+from app.jobs.service import stage_sizes
 from app.kit.schemas import Schema
-from app.models import CallStatus, ItemStatus, Job, JobItem, JobStatus, LlmCall
+from app.models import CallStatus, ItemStatus, Job, JobItem, JobKind, JobStatus, LlmCall
 from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_run
 from distillation.pipeline import GenerationConfig
 
 Basis = Literal["history", "defaults"]
+# The ledger's stage names of seed amplification, as the plan's stages.
+_PLAN_STAGE = {"trace": "seed", "amplify": "bulk"}
 
 
 class StageEstimateRead(Schema):
@@ -47,11 +50,10 @@ class EstimateRead(Schema):
     unknown_models: list[str]
 
 
-def _plan(config: GenerationConfig) -> list[StagePlan]:
-    plan = [StagePlan("seed", config.teacher, config.seed_count)]
-    if config.bulk_count:
-        plan += [StagePlan("policy", config.teacher, 1), StagePlan("bulk", config.student, config.bulk_count)]
-    judged = round(config.count * config.judge_sample_rate)
+def _plan(config: GenerationConfig, seeds: int | None) -> list[StagePlan]:
+    models = {"seed": config.teacher, "policy": config.teacher, "bulk": config.student}
+    plan = [StagePlan(stage, models[stage], rows) for stage, rows in stage_sizes(config, seeds)]
+    judged = round(config.count * config.judge_sample_rate)  # the user's examples are not judged
     if judged:
         plan.append(StagePlan("judge", config.judge_model, judged))
     return plan
@@ -67,11 +69,15 @@ def _defaults(config: GenerationConfig) -> dict[str, StagePilot]:
     }
 
 
-async def _history(session: AsyncSession, data_type: str) -> dict[str, StagePilot]:
+async def _history(session: AsyncSession, data_type: str, kind: JobKind) -> dict[str, StagePilot]:
     """Per stage: tokens per accepted row and acceptance over the last finished jobs of ``data_type``."""
     jobs = (
         select(Job.id)
-        .where(Job.status == JobStatus.completed, Job.config["data_type"].as_string() == data_type)
+        .where(
+            Job.status == JobStatus.completed,
+            Job.kind == kind,
+            Job.config["data_type"].as_string() == data_type,
+        )
         .order_by(Job.finished_at.desc())
         .limit(20)
         .subquery()
@@ -94,7 +100,8 @@ async def _history(session: AsyncSession, data_type: str) -> dict[str, StagePilo
             done[stage] = done.get(stage, 0) + int(count)
     accepted_rows = done.get("seed", 0) + done.get("bulk", 0)
     pilots: dict[str, StagePilot] = {}
-    for stage, input_tokens, output_tokens in usage:
+    for called, input_tokens, output_tokens in usage:
+        stage = _PLAN_STAGE.get(called, called)
         rows = accepted_rows if stage in ("judge", "fix") else done.get(stage, 0)
         if rows and stage in ("seed", "bulk", "policy", "judge"):
             pilots[stage] = StagePilot.from_counts(
@@ -106,13 +113,20 @@ async def _history(session: AsyncSession, data_type: str) -> dict[str, StagePilo
     return pilots
 
 
-async def estimate(session: AsyncSession, config: GenerationConfig, prices: PriceTable) -> EstimateRead:
-    """Project the job's cost per stage, total and against the teacher alone."""
-    pilots = await _history(session, config.data_type)
-    basis: Basis = "history" if all(stage.stage in pilots for stage in _plan(config)) else "defaults"
+async def estimate(
+    session: AsyncSession, config: GenerationConfig, prices: PriceTable, seeds: int | None = None
+) -> EstimateRead:
+    """Project the job's cost per stage, total and against the teacher alone.
+
+    ``seeds``: the number of the user's examples when the job amplifies them (their seed stage is a
+    trace per example).
+    """
+    plan = _plan(config, seeds)
+    pilots = await _history(session, config.data_type, JobKind.generate if seeds is None else JobKind.amplify)
+    basis: Basis = "history" if all(stage.stage in pilots for stage in plan) else "defaults"
     if basis == "defaults":
         pilots = {**_defaults(config), **pilots}
-    run = estimate_run(_plan(config), pilots, prices, teacher_model_id=config.teacher)
+    run = estimate_run(plan, pilots, prices, teacher_model_id=config.teacher)
     return EstimateRead(
         basis=basis,
         stages=[

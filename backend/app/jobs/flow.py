@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.jobs import observe, quality, repository, store
+from app.jobs import amplify, observe, quality, repository, store
 from app.jobs.engines import build_job_engine
 from app.jobs.ledger import ItemScope, Ledger, current_item
 from app.jobs.repository import Lease
@@ -64,6 +64,11 @@ class JobRuntime:
     extra: dict[str, Any] = field(default_factory=dict)
     seeds: list[Row] | None = None
     policy: TaskPolicy | None = None
+
+    @property
+    def amplifying(self) -> bool:
+        """Whether the job amplifies the user's examples (its seed rows are theirs, traced)."""
+        return self.extra.get("seed_examples") is not None
 
 
 @dataclass
@@ -194,15 +199,17 @@ class Worker:
         variant = lease.variant
         while True:
             key = lease.item_key if variant == 0 else f"{lease.item_key}~{variant}"
-            result = await self._calls(runtime, lease, self._write(runtime, lease, key))
+            result = await self._calls(runtime, lease, self._write(runtime, lease, key, variant))
             if result is None:
                 return
             reason = await self._commit(runtime, lease, result)
             if reason is None:
                 return
             variant += 1
+            # A user's example cannot be written again: a duplicate one is rejected at once.
+            most = 0 if runtime.amplifying and lease.stage == "seed" else self.settings.job_max_variants
             async with self.maker() as session, session.begin():
-                if variant > self.settings.job_max_variants:
+                if variant > most:
                     await repository.finish(
                         session, lease, ItemStatus.rejected, error=reason, variant=variant
                     )
@@ -211,8 +218,10 @@ class Worker:
                 if not await repository.save_variant(session, lease, variant):
                     return  # the lease was lost: another worker has the item now
 
-    async def _write(self, runtime: JobRuntime, lease: Lease, key: str) -> ItemResult:
+    async def _write(self, runtime: JobRuntime, lease: Lease, key: str, variant: int) -> ItemResult:
         engine, stage = runtime.engine, lease.stage
+        if runtime.amplifying:
+            return await self._amplify(runtime, lease, key, variant)
         if stage == "seed":
             answer, provenance = await write_seed(engine, lease.position, key)
             return await validate_row(engine, key, lease.position, "seed", answer, provenance)
@@ -220,6 +229,16 @@ class Worker:
         assert runtime.seeds is not None
         answer, provenance = await write_bulk(engine, lease.position, key, runtime.policy, runtime.seeds)
         return await validate_row(engine, key, lease.position, "bulk", answer, provenance)
+
+    async def _amplify(self, runtime: JobRuntime, lease: Lease, key: str, variant: int) -> ItemResult:
+        engine = runtime.engine
+        if lease.stage == "seed":
+            pair = amplify.seed_pairs(runtime.extra)[lease.position]
+            return ItemResult(row=await amplify.trace_seed(engine, pair, lease.position))
+        assert runtime.policy is not None
+        assert runtime.seeds is not None
+        variation = lease.position + variant * engine.config.count  # unique per item and variant
+        return await amplify.write_pair(engine, runtime.policy, runtime.seeds, lease.position, key, variation)
 
     async def _commit(self, runtime: JobRuntime, lease: Lease, result: ItemResult) -> str | None:
         """Commit an accepted row with its item; the rejection reason otherwise (None when done)."""
@@ -243,10 +262,13 @@ class Worker:
     async def _policy_item(self, runtime: JobRuntime, lease: Lease) -> None:
         """The teacher summarises the accepted seed rows into the policy the student follows."""
         seeds = await self._seeds(runtime)
-        extracted = await self._calls(runtime, lease, extract_policy(runtime.engine, seeds))
-        if extracted is None:
+        if runtime.amplifying:
+            policy = await self._calls(runtime, lease, amplify.extract_policy(runtime.engine, seeds))
+        else:
+            extracted = await self._calls(runtime, lease, extract_policy(runtime.engine, seeds))
+            policy = None if extracted is None else extracted[0]
+        if policy is None:
             return
-        policy = extracted[0]
         async with self.maker() as session, session.begin():
             if await repository.finish(session, lease, ItemStatus.done):
                 job = await session.get(Job, runtime.job_id)

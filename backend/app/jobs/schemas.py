@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer
 
+from app.datasets.schemas import RowError
 from app.kit.schemas import Schema
 from app.models import JobKind, JobStatus
 from distillation.pipeline import LOCAL_MODEL
@@ -18,8 +19,33 @@ from distillation.quality import QualityThresholds
 Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str, when_used="json")]
 
 
+class SeedExample(Schema):
+    """One of the user's input/output examples for seed amplification."""
+
+    input: str = Field(min_length=1, max_length=20_000, description="What the user sends.")
+    output: str = Field(min_length=1, max_length=20_000, description="The answer the task requires.")
+
+
+class SeedExamplesText(Schema):
+    """Seed examples as pasted or read from a file: JSONL, a JSON array, or CSV with input,output columns."""
+
+    text: str = Field(min_length=1, max_length=4_000_000)
+
+
+class SeedExamplesRead(Schema):
+    """The usable examples of a text, and every line that is not one."""
+
+    examples: list[SeedExample]
+    errors: list[RowError]
+
+
 class GenerationRequest(Schema):
-    """A generation job: what to write, with which models, under which budget."""
+    """A generation job: what to write, with which models, under which budget.
+
+    With ``seed_examples`` the job amplifies them instead of writing its own seeds: the teacher traces
+    each example, extracts the task policy, and the student writes ``count`` new pairs as single-turn
+    chats (data type ``generation``) with ``instruction`` as the system prompt.
+    """
 
     name: str = Field(min_length=1, max_length=200, description="Name of the dataset the job creates.")
     description: str = Field(default="", max_length=10_000)
@@ -43,6 +69,12 @@ class GenerationRequest(Schema):
     temperature: float = Field(default=0.8, ge=0, le=2)
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+    seed_examples: list[SeedExample] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Input/output examples to amplify (needs an instruction and data type generation).",
+    )
 
 
 class StageProgress(Schema):

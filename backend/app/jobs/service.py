@@ -21,7 +21,7 @@ from app.datasets import repository as dataset_repository
 from app.datasets import service as datasets
 from app.datasets.schemas import DatasetCreate
 from app.domains.service import domains_config
-from app.jobs import ledger_repository, repository
+from app.jobs import amplify, ledger_repository, repository
 from app.jobs.schemas import GenerationRequest, JobRead, QualityRequest, StageProgress, Verdicts
 from app.models import Dataset, DatasetStatus, DatasetVersion, Example, Job, JobKind, JobStatus, Role, User
 from app.models.base import utcnow
@@ -38,7 +38,14 @@ async def generation_config(
     session: AsyncSession, body: GenerationRequest, settings: Settings
 ) -> GenerationConfig:
     """The engine's config of a request; a config the engine refuses is a 400 with the reason."""
-    values = body.model_dump(exclude={"name", "description"})
+    values = body.model_dump(exclude={"name", "description", "seed_examples"})
+    if body.seed_examples is not None:
+        if not (body.instruction or "").strip():
+            raise BadRequest("seed amplification needs an instruction: the task the examples show")
+        if body.data_type != amplify.DATA_TYPE:
+            raise BadRequest(
+                f"seed examples are amplified into chat rows: data_type must be {amplify.DATA_TYPE!r}"
+            )
     try:
         config = GenerationConfig.model_validate(values)
         get_datatype(config.data_type)
@@ -48,12 +55,25 @@ async def generation_config(
     return config
 
 
-def plan(job: Job, config: GenerationConfig, chunk_size: int) -> list[dict[str, object]]:
-    """Exactly ``count`` example items plus the policy item, keyed ``seed-0000001`` and so on."""
-    rows: list[dict[str, object]] = []
+def stage_sizes(config: GenerationConfig, seeds: int | None = None) -> list[tuple[str, int]]:
+    """Items per stage: the teacher's seeds (or the user's ``seeds`` examples), the policy, the bulk.
+
+    A job amplifying ``seeds`` examples keeps them all and writes ``count`` new rows on top.
+    """
+    if seeds is not None:
+        return [("seed", seeds), ("policy", 1), ("bulk", config.count)]
     stages = [("seed", config.seed_count)]
     if config.bulk_count:
         stages += [("policy", 1), ("bulk", config.bulk_count)]
+    return stages
+
+
+def plan(
+    job: Job, config: GenerationConfig, chunk_size: int, seeds: int | None = None
+) -> list[dict[str, object]]:
+    """Exactly the rows asked for plus the policy item, keyed ``seed-0000001`` and so on."""
+    rows: list[dict[str, object]] = []
+    stages = stage_sizes(config, seeds)
     size = min(chunk_size, 2) if config.student.startswith("local:") else chunk_size
     for stage, count in stages:
         for index in range(count):
@@ -77,6 +97,7 @@ async def create_generation(
 ) -> Job:
     """A new dataset and the job that fills it; its first chunks are sent after the commit."""
     config = await generation_config(session, body, settings)
+    seeds = None if body.seed_examples is None else [e.model_dump() for e in body.seed_examples]
     dataset = await datasets.create(
         session,
         user,
@@ -91,20 +112,21 @@ async def create_generation(
         status=DatasetStatus.generating,
     )
     job = Job(
-        kind=JobKind.generate,
+        kind=JobKind.generate if seeds is None else JobKind.amplify,
         status=JobStatus.running,
         dataset_id=dataset.id,
         owner_id=user.id,
-        config=config.model_dump(mode="json"),
+        config=config.model_dump(mode="json") | ({} if seeds is None else {"seed_examples": seeds}),
         stage="seed",
-        requested=config.count,
+        requested=config.count + len(seeds or ()),
         budget_usd=body.budget_usd,
         started_at=utcnow(),
         progressed_at=utcnow(),
     )
     session.add(job)
     await session.flush()
-    await repository.insert_items(session, plan(job, config, settings.job_chunk_size))
+    seed_count = None if seeds is None else len(seeds)
+    await repository.insert_items(session, plan(job, config, settings.job_chunk_size, seed_count))
     await dispatch(session, job.id, "seed")
     return job
 

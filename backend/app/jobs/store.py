@@ -43,9 +43,14 @@ def _layout(threshold: float, num_perm: int, seed: int) -> tuple[list[tuple[int,
     return [(int(a), int(b)) for a, b in lsh.hashranges], MinHash(num_perm=num_perm, seed=seed)
 
 
+def compared_text(messages: list[dict[str, Any]]) -> str:
+    """The text duplicates are judged on: every turn but the system prompt (shared by many rows)."""
+    return " ".join(str(m.get("content", "")) for m in messages if m.get("role") != "system")
+
+
 def fingerprint(messages: list[dict[str, Any]], config: NearDuplicateConfig) -> Fingerprint:
     """The exact hash and the LSH band keys of an example's text."""
-    text_ = " ".join(str(m.get("content", "")) for m in messages)
+    text_ = compared_text(messages)
     items = shingles(text_, config)
     if not items:
         return Fingerprint(text_, text_hash(text_), ())
@@ -103,7 +108,7 @@ async def duplicate_of(
     )
     mine = shingles(print_.text, config)
     for key, messages in candidates:
-        theirs = shingles(" ".join(str(m.get("content", "")) for m in messages), config)
+        theirs = shingles(compared_text(messages), config)
         if _jaccard(mine, theirs) >= config.threshold:
             return f"near-duplicate of {key}"
     return None

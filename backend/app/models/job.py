@@ -37,6 +37,7 @@ class JobKind(enum.StrEnum):
     """What a job does."""
 
     generate = "generate"
+    amplify = "amplify"
     quality = "quality"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from distillation.datatypes import RenderedPrompt
 from distillation.pipeline import Accountant, Answer, ResponseCache
@@ -30,6 +30,25 @@ class Call:
             "cost_usd": None if self.cost is None else str(self.cost),
             "cached": self.cached,
         }
+
+
+class Calls(Protocol):
+    """What the amplification steps send their requests through: :class:`Caller` in the library, the
+    engine's ledger-booked calls in the service."""
+
+    async def call(
+        self,
+        client: LLMClient,
+        prompt: RenderedPrompt,
+        *,
+        stage: str,
+        key: str,
+        schema: dict[str, Any],
+        schema_name: str,
+        max_tokens: int,
+    ) -> Call:
+        """The answer to ``prompt`` (from a cache or the model), with its cost."""
+        ...
 
 
 @dataclass

@@ -6,11 +6,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
 
-from distillation.formats import read_records
+from distillation.formats import ReadLimits, read_records
 
 SeedSource = Sequence[Mapping[str, Any]] | str | Path
 
@@ -80,6 +80,46 @@ def load_seeds(source: SeedSource, response_model: type[BaseModel] | None = None
         Pair(f"seed-{index:04d}", *_pair(where, item, response_model))
         for index, (where, item) in enumerate(items)
     ]
+
+
+def read_seed_examples(
+    stream: IO[bytes], *, max_examples: int = 200, max_bytes: int = 4 << 20, max_chars: int = 20_000
+) -> tuple[list[Pair], list[tuple[int, str]]]:
+    """Read pasted or uploaded seed examples (JSONL, a JSON array or CSV with ``input,output`` columns).
+
+    Unlike :func:`load_seeds` it does not stop at the first bad example: every good one is returned, and
+    every bad one as (line, reason), so a person can fix them all at once.
+
+    Raises:
+        FileFormatError: The text cannot be read as any of the layouts.
+        InputLimitError: More than ``max_examples`` rows or ``max_bytes`` bytes.
+
+    An input or output longer than ``max_chars`` is a bad example.
+
+    Example:
+        >>> import io
+        >>> text = b'{"input": "2+2?", "output": "4"}\\n{"input": ""}\\n'
+        >>> pairs, bad = read_seed_examples(io.BytesIO(text))
+        >>> [p.input for p in pairs], bad
+        (['2+2?'], [(2, "'input' must be non-empty text")])
+    """
+    limits = ReadLimits(max_rows=max_examples, max_total_bytes=max_bytes)
+    pairs: list[Pair] = []
+    bad: list[tuple[int, str]] = []
+    for row in read_records(stream, limits=limits):
+        if row.record is None:
+            bad.append((row.line, row.error or "unreadable"))
+            continue
+        try:
+            text, output = _pair("", row.record, None)
+        except SeedError as exc:
+            bad.append((row.line, str(exc).removeprefix(": ")))
+            continue
+        if max(len(text), len(output)) > max_chars:
+            bad.append((row.line, f"an input or output is longer than {max_chars:,} characters"))
+            continue
+        pairs.append(Pair(f"seed-{len(pairs):04d}", text, output))
+    return pairs, bad
 
 
 def output_text(value: Any, response_model: type[BaseModel] | None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from distillation.amplify.caller import Call, Caller
+from distillation.amplify.caller import Call, Calls
 from distillation.amplify.seeds import Pair, output_text
 from distillation.datatypes import (
     PromptRenderer,
@@ -64,7 +64,7 @@ class Written:
 
 
 async def trace_seed(
-    caller: Caller, teacher: LLMClient, instruction: str, seed: Pair, renderer: PromptRenderer
+    caller: Calls, teacher: LLMClient, instruction: str, seed: Pair, renderer: PromptRenderer
 ) -> Traced:
     """The teacher explains how the seed's input leads to its output."""
     example = {"input": seed.input, "output": seed.output}
@@ -92,7 +92,7 @@ async def trace_seed(
 
 
 async def extract_policy(
-    caller: Caller, teacher: LLMClient, instruction: str, seeds: Sequence[Pair], renderer: PromptRenderer
+    caller: Calls, teacher: LLMClient, instruction: str, seeds: Sequence[Pair], renderer: PromptRenderer
 ) -> tuple[TaskPolicy, Call, bool]:
     """The task policy shared by the traced seeds (measured from the seeds when the answer is unusable).
 
@@ -142,7 +142,7 @@ def measured_policy(instruction: str, seeds: Sequence[Pair]) -> TaskPolicy:
 
 
 async def write_pair(
-    caller: Caller,
+    caller: Calls,
     writer: LLMClient,
     instruction: str,
     policy: TaskPolicy,

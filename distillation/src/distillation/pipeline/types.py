@@ -50,6 +50,8 @@ class Provenance(BaseModel):
     decision: str | None = None
     decision_reason: str | None = None
     fixes: list[FixStep] = Field(default_factory=list)
+    # The teacher's chain of thought for a user's seed example (seed amplification).
+    reasoning: str | None = None
 
     @property
     def input_tokens(self) -> int:

@@ -47,7 +47,7 @@ def sentence(rng: random.Random, n: int) -> str:
 def varied_answer(
     request: RecordedRequest, judge: Callable[[RecordedRequest], Scores] = lambda _: GOOD_SCORES
 ) -> Behavior:
-    """A distinct QA record per distinct request; judge scores for judge requests."""
+    """A distinct QA record (or amplified pair, or trace) per distinct request; scores for judge requests."""
     name = schema_name(request)
     rng = random.Random(request.key)
     if name == "judge_scores":
@@ -58,4 +58,9 @@ def varied_answer(
             "answer": sentence(rng, 30).capitalize() + ".",
         }
         return ok(text=json.dumps(record), usage=(400, 80))
+    if name == "reasoning_trace":  # seed amplification: the teacher's chain of thought for a seed
+        return ok(text=json.dumps({"reasoning": sentence(rng, 20).capitalize() + "."}), usage=(200, 40))
+    if name == "pair":  # seed amplification: a new input/output pair
+        pair = {"input": sentence(rng, 12).capitalize() + "?", "output": sentence(rng, 24).capitalize() + "."}
+        return ok(text=json.dumps(pair), usage=(600, 50))
     return ok(usage=(500, 120))  # the task policy: the server's schema-valid default

@@ -6,9 +6,37 @@ import { ErrorState } from "@/components/ui/StateViews";
 import { useDomains } from "@/hooks/queries/catalog";
 
 import { ChoiceCards } from "./ChoiceCards";
+import type { Source } from "./draft";
+import { SeedExamplesStep } from "./SeedExamplesStep";
 import type { StepProps } from "./steps";
 
-export function DomainStep({ draft, change }: StepProps) {
+const SOURCES: { value: Source; title: string; description: string }[] = [
+  { value: "domain", title: "A domain", description: "The teacher writes the first rows for scenarios drawn from a domain." },
+  {
+    value: "examples",
+    title: "Your examples",
+    description: "About ten input/output pairs and an instruction: the teacher traces them, the student writes many more like them.",
+  },
+];
+
+/** The second step: a domain (and subdomain) to draw scenarios from, or the user's own seed examples. */
+export function DomainStep(props: StepProps) {
+  const { draft, change } = props;
+  return (
+    <div className="space-y-5">
+      <ChoiceCards
+        legend="Where do the first rows come from?"
+        name="source"
+        value={draft.source}
+        onChange={(source) => change({ source: source as Source })}
+        choices={SOURCES}
+      />
+      {draft.source === "examples" ? <SeedExamplesStep {...props} /> : <DomainPicker {...props} />}
+    </div>
+  );
+}
+
+function DomainPicker({ draft, change }: StepProps) {
   const domains = useDomains();
   if (domains.isPending) return <Skeleton className="h-40 w-full" />;
   if (domains.isError) return <ErrorState title="Could not load the domains" error={domains.error} onRetry={() => void domains.refetch()} />;

@@ -1,9 +1,20 @@
 import type { GenerationRequest } from "@/hooks/queries/jobs";
 import { LOCAL_MODEL } from "@/hooks/queries/providers";
+import type { SeedExample } from "@/hooks/queries/seedExamples";
+
+/** Where the first rows come from: the teacher writing for a domain's scenarios, or the user's own examples. */
+export type Source = "domain" | "examples";
+
+/** Amplified examples become single-turn chats: the data type of every seed-amplification job. */
+export const AMPLIFIED_DATA_TYPE = "generation";
 
 /** What the wizard has collected so far, as the form holds it (numbers still as typed). */
 export type Draft = {
   dataType: string;
+  source: Source;
+  /** The examples as pasted or loaded; `examples` holds them once the server has read them without error. */
+  examplesText: string;
+  examples: SeedExample[];
   domain: string;
   subdomain: string;
   instruction: string;
@@ -20,11 +31,14 @@ export type Draft = {
   budget: string;
 };
 
-export const STEPS = ["Data type", "Domain", "Models", "Size & quality", "Review"] as const;
+export const STEPS = ["Data type", "Domain or examples", "Models", "Size & quality", "Review"] as const;
 export type Step = 0 | 1 | 2 | 3 | 4;
 
 export const DEFAULT_DRAFT: Draft = {
   dataType: "",
+  source: "domain",
+  examplesText: "",
+  examples: [],
   domain: "",
   subdomain: "",
   instruction: "",
@@ -50,11 +64,16 @@ function inRange(raw: string, min: number, max: number): boolean {
 export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, string>> {
   const found: Partial<Record<keyof Draft, string>> = {};
   if (!draft.dataType) found.dataType = "Choose a data type.";
+  if (step < 1) return found;
+  if (draft.source === "examples") {
+    if (draft.examples.length === 0) found.examplesText = "Paste or load your examples, then check them.";
+    if (!draft.instruction.trim()) found.instruction = "Say what task the examples show.";
+  }
   if (step < 3) return found;
   if (!draft.name.trim()) found.name = "Give the dataset a name.";
   if (!inRange(draft.count, 1, 1_000_000) || !Number.isInteger(Number(draft.count)))
     found.count = "A whole number from 1 to 1,000,000.";
-  if (!inRange(draft.teacherRatio, 1, 100)) found.teacherRatio = "A percentage from 1 to 100.";
+  if (draft.source === "domain" && !inRange(draft.teacherRatio, 1, 100)) found.teacherRatio = "A percentage from 1 to 100.";
   if (!inRange(draft.fixBelow, 0, 10)) found.fixBelow = "A score from 0 to 10.";
   if (!inRange(draft.removeBelow, 0, 10)) found.removeBelow = "A score from 0 to 10.";
   else if (Number(draft.removeBelow) > Number(draft.fixBelow)) found.removeBelow = "Must not be above the fix threshold.";
@@ -66,19 +85,22 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
 /** The API request of a draft; null while it is not complete enough to price or start. */
 export function toRequest(draft: Draft): GenerationRequest | null {
   if (Object.keys(problems(draft, 3)).length > 0) return null;
+  const amplify = draft.source === "examples";
+  const domain = amplify ? "" : draft.domain;
   return {
     name: draft.name.trim(),
     description: draft.instruction.trim(),
-    data_type: draft.dataType,
+    data_type: amplify ? AMPLIFIED_DATA_TYPE : draft.dataType,
     count: Number(draft.count),
-    domains: draft.domain ? [draft.domain] : [],
-    subdomain: draft.domain && draft.subdomain ? draft.subdomain : null,
+    domains: domain ? [domain] : [],
+    subdomain: domain && draft.subdomain ? draft.subdomain : null,
+    seed_examples: amplify ? draft.examples : null,
     instruction: draft.instruction.trim() || null,
     language: draft.language.trim() || null,
     teacher: draft.teacher,
     student: draft.student,
     judge: draft.judge || null,
-    teacher_ratio: Number(draft.teacherRatio) / 100,
+    teacher_ratio: amplify ? 0.1 : Number(draft.teacherRatio) / 100,
     budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
     thresholds: {
       fix_below: Number(draft.fixBelow),

@@ -791,6 +791,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/seed-examples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Seed Examples
+         * @description Read examples to amplify (JSONL, a JSON array, or CSV): the usable ones and every bad line.
+         */
+        post: operations["read_seed_examples_api_v1_jobs_seed_examples_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -2179,6 +2199,10 @@ export interface components {
         /**
          * GenerationRequest
          * @description A generation job: what to write, with which models, under which budget.
+         *
+         *     With ``seed_examples`` the job amplifies them instead of writing its own seeds: the teacher traces
+         *     each example, extracts the task policy, and the student writes ``count`` new pairs as single-turn
+         *     chats (data type ``generation``) with ``instruction`` as the system prompt.
          */
         GenerationRequest: {
             /** Budget Usd */
@@ -2237,6 +2261,11 @@ export interface components {
              * @default 0
              */
             seed: number;
+            /**
+             * Seed Examples
+             * @description Input/output examples to amplify (needs an instruction and data type generation).
+             */
+            seed_examples?: components["schemas"]["SeedExample"][] | null;
             /**
              * Student
              * @default local:smollm2-135m
@@ -2302,7 +2331,7 @@ export interface components {
          * @description What a job does.
          * @enum {string}
          */
-        JobKind: "generate" | "quality";
+        JobKind: "generate" | "amplify" | "quality";
         /**
          * JobRead
          * @description A job with its live progress and cost.
@@ -2911,6 +2940,40 @@ export interface components {
             lower: number;
             /** Upper */
             upper: number;
+        };
+        /**
+         * SeedExample
+         * @description One of the user's input/output examples for seed amplification.
+         */
+        SeedExample: {
+            /**
+             * Input
+             * @description What the user sends.
+             */
+            input: string;
+            /**
+             * Output
+             * @description The answer the task requires.
+             */
+            output: string;
+        };
+        /**
+         * SeedExamplesRead
+         * @description The usable examples of a text, and every line that is not one.
+         */
+        SeedExamplesRead: {
+            /** Errors */
+            errors: components["schemas"]["RowError"][];
+            /** Examples */
+            examples: components["schemas"]["SeedExample"][];
+        };
+        /**
+         * SeedExamplesText
+         * @description Seed examples as pasted or read from a file: JSONL, a JSON array, or CSV with input,output columns.
+         */
+        SeedExamplesText: {
+            /** Text */
+            text: string;
         };
         /**
          * SkippedRow
@@ -5975,6 +6038,75 @@ export interface operations {
             };
             /** @description The request conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_seed_examples_api_v1_jobs_seed_examples_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeedExamplesText"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeedExamplesRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body or uploaded file is larger than the configured limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

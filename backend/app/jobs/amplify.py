@@ -1,0 +1,183 @@
+"""Seed amplification as a job: the user's input/output examples become the seed rows (each traced by the
+teacher), the teacher summarises them into the task policy, and the student writes new pairs from it.
+
+The steps are the library's (``distillation.amplify.steps``); here they run on the job's engine, so every
+call is answered from the shared response cache or booked in the ledger, and every new pair is checked,
+judged and fixed like any generated row. Rows are single-turn chats of the ``generation`` data type with
+the instruction as system prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from distillation.amplify import steps
+from distillation.amplify.caller import Call
+from distillation.amplify.seeds import Pair
+from distillation.datatypes import RenderedPrompt, TaskPolicy
+from distillation.pipeline import (
+    Answer,
+    CallRecord,
+    Engine,
+    ItemResult,
+    Provenance,
+    Rejection,
+    Row,
+    validate_row,
+)
+from distillation.providers import LLMClient
+
+DATA_TYPE = "generation"
+
+
+@dataclass
+class EngineCalls:
+    """The amplification steps' requests, sent through the engine (cache, ledger) and recorded."""
+
+    engine: Engine
+    records: list[CallRecord] = field(default_factory=list)
+
+    async def call(
+        self,
+        client: LLMClient,
+        prompt: RenderedPrompt,
+        *,
+        stage: str,
+        key: str,
+        schema: dict[str, Any],
+        schema_name: str,
+        max_tokens: int,
+    ) -> Call:
+        """Answer one request through the engine and keep its record for the row's provenance."""
+        answer, record = await self.engine.call(
+            client,
+            prompt,
+            stage=stage,
+            key=key,
+            schema=schema,
+            schema_name=schema_name,
+            max_tokens=max_tokens,
+        )
+        self.records.append(record)
+        return Call(answer, record.cached, record.cost_usd)
+
+
+def seed_pairs(config: Mapping[str, Any]) -> list[Pair]:
+    """The user's examples of an amplification job, keyed ``seed-0000``, ``seed-0001``..."""
+    return [
+        Pair(f"seed-{index:04d}", str(example["input"]), str(example["output"]))
+        for index, example in enumerate(config.get("seed_examples") or [])
+    ]
+
+
+def instruction(engine: Engine) -> str:
+    """The task's instruction: the system prompt of every row."""
+    return (engine.config.instruction or "").strip()
+
+
+def chat_record(pair: Pair) -> dict[str, Any]:
+    """A pair as a ``generation`` record: one user turn, one assistant turn."""
+    return {"turns": [{"role": "user", "content": pair.input}, {"role": "assistant", "content": pair.output}]}
+
+
+def pair_of(row: Row) -> Pair:
+    """A seed row back as the pair the steps take (with its traced reasoning)."""
+    turns = row.record.get("turns") or []
+    text = {turn.get("role"): str(turn.get("content", "")) for turn in turns}
+    return Pair(row.key, text.get("user", ""), text.get("assistant", ""), row.provenance.reasoning)
+
+
+def _with_system(engine: Engine, messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    if messages and messages[0].get("role") == "system":
+        return messages
+    return [{"role": "system", "content": instruction(engine)}, *messages]
+
+
+async def trace_seed(engine: Engine, pair: Pair, index: int) -> Row:
+    """The user's example as a seed row, with the teacher's chain of thought in its provenance.
+
+    A trace the teacher could not write is noted; the example is kept all the same.
+    """
+    calls = EngineCalls(engine)
+    traced = await steps.trace_seed(calls, engine.teacher, instruction(engine), pair, engine.renderer)
+    note = "the user's example" if traced.error is None else f"the user's example (no trace: {traced.error})"
+    provenance = Provenance(
+        stage="seed",
+        model=engine.teacher.model_id,
+        template_hash=calls.records[-1].template_hash if calls.records else "",
+        scenario={},
+        calls=calls.records,
+        decision="keep",
+        decision_reason=note[:500],
+        reasoning=traced.pair.reasoning,
+    )
+    return Row(
+        key=pair.key,
+        index=index,
+        stage="seed",
+        record=chat_record(pair),
+        messages=pair.messages(instruction(engine)),
+        provenance=provenance,
+    )
+
+
+async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> TaskPolicy:
+    """The teacher's policy for the traced seeds (measured from them for an in-process teacher)."""
+    pairs = [pair_of(row) for row in seeds]
+    if engine.policy_from_seeds:
+        return steps.measured_policy(instruction(engine), pairs)
+    policy, _, _ = await steps.extract_policy(
+        EngineCalls(engine), engine.teacher, instruction(engine), pairs, engine.renderer
+    )
+    return policy
+
+
+async def write_pair(
+    engine: Engine, policy: TaskPolicy, seeds: Sequence[Row], index: int, key: str, variation: int
+) -> ItemResult:
+    """Write new pair ``variation`` from the policy and rotating seeds, then check and judge it."""
+    pairs = [pair_of(row) for row in seeds]
+    shown = max(1, engine.config.exemplars)
+    calls = EngineCalls(engine)
+    written = await steps.write_pair(
+        calls,
+        engine.student,
+        instruction(engine),
+        policy,
+        pairs,
+        variation,
+        exemplars=shown,
+        max_tokens=engine.config.max_tokens,
+        response_model=None,
+        renderer=engine.renderer,
+    )
+    record = calls.records[-1]
+    chosen = [pairs[(variation + offset) % len(pairs)].key for offset in range(min(shown, len(pairs)))]
+    provenance = Provenance(
+        stage="bulk",
+        model=engine.student.model_id,
+        template_hash=record.template_hash,
+        scenario={},
+        exemplar_ids=chosen,
+        calls=calls.records,
+    )
+    if written.pair is None:
+        reason = written.error or "the student wrote no pair"
+        rejection = Rejection(
+            key=key, stage="bulk", reason=reason, raw=written.call.answer.text, model=provenance.model
+        )
+        return ItemResult(rejection=rejection)
+    answer = Answer(
+        model_id=written.call.answer.model_id,
+        fingerprint=written.call.answer.fingerprint,
+        text=written.call.answer.text,
+        data=chat_record(written.pair),
+    )
+    result = await validate_row(engine, key, index, "bulk", answer, provenance)
+    if result.row is None:
+        return result
+    return ItemResult(
+        row=result.row.model_copy(update={"messages": _with_system(engine, result.row.messages)})
+    )
