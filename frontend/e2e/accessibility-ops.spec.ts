@@ -29,6 +29,14 @@ for (const scheme of SCHEMES) {
     if (scheme === "light") {
       await page.getByRole("button", { name: "Next" }).click();
       await expectAccessible(page, "generate: domain");
+      await page.locator("form").getByRole("radio", { name: /Your examples/ }).check();
+      await page.getByRole("textbox", { name: "Your examples" }).fill('{"input": "Hi"}');
+      await page.getByRole("button", { name: "Check examples" }).click();
+      await expect(page.getByRole("list", { name: "Lines that are not usable examples" })).toBeVisible();
+      await page.getByRole("button", { name: "Next" }).click();
+      await expect(page.getByText("Say what task the examples show.")).toBeVisible();
+      await expectAccessible(page, "generate: examples with errors");
+      await page.locator("form").getByRole("radio", { name: /A domain/ }).check();
       await page.getByRole("button", { name: "Next" }).click();
       await expect(page.getByLabel("Teacher")).toBeVisible();
       await expectAccessible(page, "generate: models");

@@ -10,7 +10,7 @@ async function fillWizard(page: Page, name: string, count: number): Promise<void
   await form().getByRole("radio", { name: /Question–answer/ }).check();
   await page.getByRole("button", { name: "Next" }).click();
 
-  await expect(page.getByRole("heading", { level: 2, name: "Domain" })).toBeFocused();
+  await expect(page.getByRole("heading", { level: 2, name: "Domain or examples" })).toBeFocused();
   await expect(form().getByRole("radio", { name: /Any domain/ })).toBeChecked();
   await page.getByRole("button", { name: "Next" }).click();
 

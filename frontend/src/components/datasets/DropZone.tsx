@@ -7,10 +7,24 @@ import { formatBytes } from "@/lib/format";
 
 export const ACCEPTED = ".jsonl,.ndjson,.json,.csv,application/json,application/x-ndjson,text/csv";
 
-type DropZoneProps = { file: File | null; onFile: (file: File | null) => void; disabled?: boolean };
+type DropZoneProps = {
+  file: File | null;
+  onFile: (file: File | null) => void;
+  disabled?: boolean;
+  /** The file input's id (unique on the page). */
+  id?: string;
+  /** What the file may hold. */
+  hint?: string;
+};
 
 /** Drop a file here, or choose one with the picker (the picker is the keyboard's way in). */
-export function DropZone({ file, onFile, disabled = false }: DropZoneProps) {
+export function DropZone({
+  file,
+  onFile,
+  disabled = false,
+  id = "upload-file",
+  hint = "Chat messages, instruction / output, ShareGPT or prompt / completion rows.",
+}: DropZoneProps) {
   const [over, setOver] = useState(false);
   const onDrag = (event: DragEvent, entering: boolean) => {
     event.preventDefault();
@@ -43,7 +57,7 @@ export function DropZone({ file, onFile, disabled = false }: DropZoneProps) {
         <p className="text-sm text-muted">Drop a JSONL, JSON or CSV file here, or</p>
       )}
       <input
-        id="upload-file"
+        id={id}
         type="file"
         accept={ACCEPTED}
         disabled={disabled}
@@ -51,12 +65,12 @@ export function DropZone({ file, onFile, disabled = false }: DropZoneProps) {
         className="peer sr-only"
       />
       <label
-        htmlFor="upload-file"
+        htmlFor={id}
         className="cursor-pointer rounded-md border border-border bg-surface px-3 py-1.5 text-sm font-medium text-fg shadow-sm hover:bg-surface-muted peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent"
       >
         {file ? "Choose another file" : "Choose a file"}
       </label>
-      <p className="text-xs text-muted">Chat messages, instruction / output, ShareGPT or prompt / completion rows.</p>
+      <p className="text-xs text-muted">{hint}</p>
     </div>
   );
 }

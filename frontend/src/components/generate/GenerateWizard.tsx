@@ -49,14 +49,22 @@ export function GenerateWizard() {
   };
   const submit = () => {
     const request = toRequest(draft);
-    if (!request) return setShown(3);
+    if (!request) {
+      // Back to the first step with a problem (the examples may have been edited since they were checked).
+      const first: Step = Object.keys(problems(draft, 1)).length > 0 ? 1 : 3;
+      go(first);
+      return setShown(first);
+    }
     start.mutate(request, { onSuccess: (job) => router.push(jobHref(job.id)) });
   };
   const reachable = (target: Step) => target <= step || Object.keys(problems(draft, Math.max(0, target - 1) as Step)).length === 0;
 
   return (
     <>
-      <PageHeader title="Generate a dataset" description="The teacher writes a few rows, the student the rest, the judge scores them all." />
+      <PageHeader
+        title="Generate a dataset"
+        description="The teacher writes a few rows (or traces your examples), the student the rest, the judge scores them all."
+      />
       <div className="grid items-start gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <Card>
           <StepList current={step} reachable={reachable} onGo={go} />

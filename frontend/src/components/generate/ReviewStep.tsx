@@ -1,16 +1,28 @@
+import { AMPLIFIED_DATA_TYPE } from "./draft";
 import type { StepProps } from "./steps";
 
 /** Everything the job will be started with, to read over before starting it. */
 export function ReviewStep({ draft }: StepProps) {
+  const amplify = draft.source === "examples";
+  const source: [string, string][] = amplify
+    ? [
+        ["Data type", `${AMPLIFIED_DATA_TYPE} (single-turn chats)`],
+        ["Source", `${draft.examples.length} example${draft.examples.length === 1 ? "" : "s"} of yours, traced by the teacher`],
+        ["Instruction", draft.instruction.trim()],
+        ["New rows", draft.count],
+      ]
+    : [
+        ["Data type", draft.dataType],
+        ["Domain", draft.domain ? `${draft.domain}${draft.subdomain ? ` / ${draft.subdomain}` : ""}` : "any"],
+        ["Number of rows", draft.count],
+        ["Teacher share", `${draft.teacherRatio}%`],
+      ];
   const rows: [string, string][] = [
-    ["Data type", draft.dataType],
-    ["Domain", draft.domain ? `${draft.domain}${draft.subdomain ? ` / ${draft.subdomain}` : ""}` : "any"],
+    ...source,
     ["Teacher", draft.teacher],
     ["Student", draft.student],
     ["Judge", draft.judge || `${draft.teacher} (the teacher)`],
     ["Dataset name", draft.name],
-    ["Number of rows", draft.count],
-    ["Teacher share", `${draft.teacherRatio}%`],
     ["Language", draft.language || "any"],
     ["Quality", `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`],
     ["Judged", Number(draft.judgeShare) > 0 ? `${draft.judgeShare}% of the rows` : "no row (structure checks only)"],

@@ -3,8 +3,11 @@ import { CONTROL, Field } from "@/components/ui/Field";
 import type { Draft } from "./draft";
 import type { StepProps } from "./steps";
 
+/** The draft's fields a text input edits. */
+type TextKey = { [K in keyof Draft]: Draft[K] extends string ? K : never }[keyof Draft];
+
 type NumberFieldProps = StepProps & {
-  field: keyof Draft;
+  field: TextKey;
   label: string;
   hint: string;
   step?: string;
@@ -31,18 +34,32 @@ function TextField({ draft, change, errors, field, label, hint, step, inputMode 
 }
 
 export function SettingsStep(props: StepProps) {
+  const examples = props.draft.source === "examples" ? props.draft.examples.length : null;
   return (
     <div className="grid gap-4 sm:grid-cols-2">
       <TextField {...props} field="name" label="Dataset name" hint="The dataset the job creates." />
-      <TextField {...props} field="count" label="Number of rows" hint="How many accepted rows to produce." inputMode="numeric" step="1" />
-      <TextField
-        {...props}
-        field="teacherRatio"
-        label="Teacher share (%)"
-        hint="Share of the rows the teacher writes; the student writes the rest."
-        inputMode="decimal"
-        step="1"
-      />
+      {examples === null ? (
+        <>
+          <TextField {...props} field="count" label="Number of rows" hint="How many accepted rows to produce." inputMode="numeric" step="1" />
+          <TextField
+            {...props}
+            field="teacherRatio"
+            label="Teacher share (%)"
+            hint="Share of the rows the teacher writes; the student writes the rest."
+            inputMode="decimal"
+            step="1"
+          />
+        </>
+      ) : (
+        <TextField
+          {...props}
+          field="count"
+          label="New rows"
+          hint={`The student writes them on top of your ${examples} example${examples === 1 ? "" : "s"}, which are kept.`}
+          inputMode="numeric"
+          step="1"
+        />
+      )}
       <TextField {...props} field="language" label="Language (optional)" hint="e.g. English, German." />
       <TextField
         {...props}

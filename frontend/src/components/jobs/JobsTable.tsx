@@ -11,7 +11,7 @@ import { jobHref } from "./links";
 /** What a job writes, in a few words: "qa · 3 rows". */
 export function jobSummary(job: Job): string {
   const dataType = typeof job.config.data_type === "string" ? job.config.data_type : job.kind;
-  const kind = job.kind === "quality" ? "quality check · " : "";
+  const kind = job.kind === "quality" ? "quality check · " : job.kind === "amplify" ? "seed amplification · " : "";
   return `${kind}${dataType} · ${job.requested} row${job.requested === 1 ? "" : "s"}`;
 }
 

@@ -76,7 +76,11 @@ export function ScenarioChart({ datasetId }: { datasetId: string }) {
     if (job.isPending || (job.data && report.isPending)) return <Skeleton className="h-64 w-full" />;
     if (job.isError) return <ErrorState title="Could not load the dataset's job" error={job.error} onRetry={() => void job.refetch()} />;
     if (!job.data) {
-      return <EmptyState title="No generation job made this dataset">Uploaded and derived datasets have no scenario targets.</EmptyState>;
+      return (
+        <EmptyState title="No scenario targets for this dataset">
+          Only a job that draws scenarios from domains has them; uploaded, derived and amplified datasets do not.
+        </EmptyState>
+      );
     }
     if (report.isError) {
       return <ErrorState title="Could not load the distribution" error={report.error} onRetry={() => void report.refetch()} />;
