@@ -58,6 +58,8 @@ test("the wizard amplifies the user's own examples: bad lines named, then a job 
   await expect(page).toHaveURL(/\/jobs\/detail\/\?id=/);
   await expect(page.getByText("completed", { exact: true })).toBeVisible({ timeout: 300_000 });
   await expect(page.getByTestId("job-accepted")).toHaveText(/^[12] \/ 2$/);
+  await expect(page.getByTestId("stage-seed")).toContainText("Your examples (traced by the teacher)");
+  await expect(page.getByTestId("stage-seed")).toContainText("1 / 1 finished");
   await page.getByRole("link", { name: "Open the dataset" }).click();
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
   await page.getByRole("tab", { name: "Examples" }).click();

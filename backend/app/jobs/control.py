@@ -88,8 +88,8 @@ async def retry_failed(session: AsyncSession, user: User, job_id: uuid.UUID) -> 
     ensure_can_control(user, job)
     if job.status in (JobStatus.pending, JobStatus.running):
         raise Conflict("the job is still running; retry its failed items when it has stopped")
-    if job.kind is JobKind.quality:
-        raise Conflict("a quality job's version is final; start a new quality job instead")
+    if job.kind in (JobKind.quality, JobKind.regenerate):
+        raise Conflict(f"a {job.kind.value} job's version is final; start a new one instead")
     if not await repository.reopen_failed(session, job_id):
         raise Conflict("the job has no failed or rejected items")
     stage = job.stage
@@ -109,7 +109,7 @@ async def retry_failed(session: AsyncSession, user: User, job_id: uuid.UUID) -> 
 
 
 async def _first_open_stage(session: AsyncSession, job_id: uuid.UUID) -> str | None:
-    for stage in ("seed", "policy", "bulk", "judge"):
+    for stage in ("seed", "policy", "bulk", "judge", "regenerate"):
         if await repository.open_items(session, job_id, stage):
             return stage
     return None

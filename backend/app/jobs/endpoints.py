@@ -26,7 +26,7 @@ from app.core.errors import (
     error_responses,
 )
 from app.datasets.schemas import RowError
-from app.jobs import control, ledger_repository, repository, scenarios, service
+from app.jobs import control, ledger_repository, regenerate, repository, scenarios, service
 from app.jobs.estimate import EstimateRead, estimate
 from app.jobs.schemas import (
     BudgetRead,
@@ -37,6 +37,7 @@ from app.jobs.schemas import (
     JobRead,
     JobUpdate,
     QualityRequest,
+    RegenerateRequest,
     ResumeRequest,
     SeedExample,
     SeedExamplesRead,
@@ -79,6 +80,19 @@ async def start_quality(
 ) -> JobRead:
     """Judge every row of a dataset, fix low scorers and remove the worst, as the dataset's next version."""
     job = await service.create_quality(session, user, body, settings)
+    return (await service.read(session, [job]))[0]
+
+
+@router.post(
+    "/regenerate",
+    status_code=201,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, Conflict),
+)
+async def start_regenerate(
+    user: Editor, session: SessionDep, settings: SettingsDep, body: RegenerateRequest
+) -> JobRead:
+    """Write the chosen rows anew with the models of the job that generated them, as the next version."""
+    job = await regenerate.create(session, user, body, settings)
     return (await service.read(session, [job]))[0]
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.jobs import amplify, observe, quality, repository, store
+from app.jobs import amplify, observe, quality, regenerate, repository, store
 from app.jobs.engines import build_job_engine
 from app.jobs.ledger import ItemScope, Ledger, current_item
 from app.jobs.repository import Lease
@@ -127,6 +127,8 @@ class Worker:
         stage = job.stage
         if stage == "bulk" and not await self._load_bulk_inputs(runtime, job):
             return "stopped"
+        if stage == "regenerate":  # the policy exists only when the source job had a bulk stage
+            await self._load_bulk_inputs(runtime, job)
         deadline = time.monotonic() + self.settings.job_task_slice_seconds
         held: dict[uuid.UUID, Lease] = {}
         width = _width(stage, runtime.engine.config, self.settings.job_item_concurrency)
@@ -161,6 +163,8 @@ class Worker:
                     await self._policy_item(runtime, lease)
                 elif stage == "judge":
                     await self._quality_item(runtime, lease)
+                elif stage == "regenerate":
+                    await self._regenerate_item(runtime, lease)
                 else:
                     await self._item(runtime, lease)
             except asyncio.CancelledError:
@@ -294,6 +298,56 @@ class Worker:
                 await quality.apply(session, example, outcome, target)
                 await repository.mark_progress(session, runtime.job_id)
         observe.reviewed(outcome.verdict, outcome.score)
+
+    async def _regenerate_item(self, runtime: JobRuntime, lease: Lease) -> None:
+        """Write one row anew until a new row is accepted in its place or the variants run out."""
+        source, target = quality.versions(runtime.extra)
+        async with self.maker() as session:
+            example = await quality.load_row(session, runtime.dataset_id, lease.item_key, source)
+        if example is None or regenerate.keeps_as_is(runtime.extra, example):
+            verdict = "gone" if example is None else "keep"
+            reason = None if example is None else "a user's own example is kept as it is"
+            async with self.maker() as session, session.begin():
+                if await repository.finish(
+                    session, lease, ItemStatus.done, result={"verdict": verdict, "reason": reason}
+                ):
+                    await repository.mark_progress(session, runtime.job_id)
+            return
+        variant, engine = lease.variant, runtime.engine
+        while True:
+            key = f"{lease.item_key}~regenerated-{regenerate.salt(runtime.job_id)}.{variant}"
+            variation = lease.position + engine.config.count * (1 + regenerate.salt(runtime.job_id) + variant)
+            written = regenerate.write(
+                engine, runtime.extra, example, key, variation, runtime.policy, runtime.seeds or []
+            )
+            result = await self._calls(runtime, lease, written)
+            if result is None:
+                return
+            reason = result.rejection.reason if result.rejection is not None else None
+            if result.row is not None:
+                row = result.row.model_copy(update={"key": lease.item_key})
+                try:
+                    async with self.maker() as session, session.begin():
+                        done = {"verdict": "fix", "score": row.score, "reason": "regenerated"}
+                        if not await repository.finish(session, lease, ItemStatus.done, result=done):
+                            return
+                        duplicate = await store.replace(session, example, row, target, runtime.dedup)
+                        if duplicate is not None:
+                            raise _Duplicate(duplicate)
+                        await repository.mark_progress(session, runtime.job_id)
+                    observe.accepted(row.stage, row)
+                    return
+                except _Duplicate as exc:
+                    reason = exc.reason
+            variant += 1
+            async with self.maker() as session, session.begin():
+                if variant > self.settings.job_max_variants:
+                    kept = {"verdict": "keep", "reason": f"no acceptable new row: {reason}"[:500]}
+                    if await repository.finish(session, lease, ItemStatus.done, result=kept, variant=variant):
+                        await repository.mark_progress(session, runtime.job_id)
+                    return
+                if not await repository.save_variant(session, lease, variant):
+                    return
 
     async def _give_back(
         self, lease: Lease, job_id: uuid.UUID, *, pause: str | None = None, fail: str | None = None

@@ -116,7 +116,9 @@ class JobRead(Schema):
     reserved_usd: Money
     unknown_usd: Money
     eta_seconds: float | None
-    verdicts: Verdicts | None = Field(description="Kept, fixed and removed rows; quality jobs only.")
+    verdicts: Verdicts | None = Field(
+        description="Kept, fixed (regenerated) and removed rows; quality and regenerate jobs only."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -196,4 +198,12 @@ class QualityRequest(Schema):
     thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
     judge_sample_rate: float = Field(default=1.0, ge=0, le=1)
     concurrency: int = Field(default=8, ge=1, le=256)
+    budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+
+class RegenerateRequest(Schema):
+    """Regenerate chosen rows with the models of the job that wrote them, as the dataset's next version."""
+
+    dataset_id: uuid.UUID
+    example_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)

@@ -8,10 +8,13 @@ carries only the job id and the chunk number. Everything else is read from the d
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import outbox
@@ -30,7 +33,7 @@ from distillation.pipeline import GenerationConfig, resolve_domains
 
 RUN_CHUNK = "jobs.run_chunk"
 QUEUE = "llm"
-NEXT_STAGE = {"seed": "policy", "policy": "bulk", "bulk": None, "judge": None}
+NEXT_STAGE = {"seed": "policy", "policy": "bulk", "bulk": None, "judge": None, "regenerate": None}
 ACTIVE = (JobStatus.pending, JobStatus.running, JobStatus.paused)
 
 
@@ -157,25 +160,59 @@ async def create_quality(session: AsyncSession, user: User, body: QualityRequest
         )
     except (ValidationError, ValueError, KeyError) as exc:
         raise BadRequest(str(exc)) from exc
-    job = Job(
+    config_json = {
+        **config.model_dump(mode="json"),
+        "source_version": dataset.version,
+        "target_version": dataset.version + 1,
+    }
+    local = body.judge.startswith("local:")
+    return await start_row_job(
+        session,
+        user,
+        dataset,
+        rows,
         kind=JobKind.quality,
+        config=config_json,
+        budget=body.budget_usd,
+        local=local,
+        chunk_size=settings.job_chunk_size,
+    )
+
+
+ROW_JOB_STAGES = {JobKind.quality: "judge", JobKind.regenerate: "regenerate"}
+
+
+async def start_row_job(
+    session: AsyncSession,
+    user: User,
+    dataset: Dataset,
+    rows: Sequence[Row[str, int]],
+    *,
+    kind: JobKind,
+    config: dict[str, Any],
+    budget: Decimal | None,
+    local: bool,
+    chunk_size: int,
+    policy: dict[str, Any] | None = None,
+) -> Job:
+    """A job with one item per chosen row (by key and position) whose changes become the next version."""
+    stage = ROW_JOB_STAGES[kind]
+    job = Job(
+        kind=kind,
         status=JobStatus.running,
         dataset_id=dataset.id,
         owner_id=user.id,
-        config={
-            **config.model_dump(mode="json"),
-            "source_version": dataset.version,
-            "target_version": dataset.version + 1,
-        },
-        stage="judge",
+        config=config,
+        policy=policy,
+        stage=stage,
         requested=len(rows),
-        budget_usd=body.budget_usd,
+        budget_usd=budget,
         started_at=utcnow(),
         progressed_at=utcnow(),
     )
     session.add(job)
     await session.flush()
-    size = min(settings.job_chunk_size, 2) if body.judge.startswith("local:") else settings.job_chunk_size
+    size = min(chunk_size, 2) if local else chunk_size
     await repository.insert_items(
         session,
         [
@@ -183,7 +220,7 @@ async def create_quality(session: AsyncSession, user: User, body: QualityRequest
                 "id": uuid.uuid4(),
                 "job_id": job.id,
                 "item_key": key,
-                "stage": "judge",
+                "stage": stage,
                 "position": position,
                 "chunk": index // size,
                 "updated_at": utcnow(),
@@ -192,7 +229,7 @@ async def create_quality(session: AsyncSession, user: User, body: QualityRequest
         ],
     )
     dataset.status = DatasetStatus.generating
-    await dispatch(session, job.id, "judge")
+    await dispatch(session, job.id, stage)
     return job
 
 
@@ -221,14 +258,14 @@ def ensure_can_control(user: User, job: Job) -> None:
 async def read(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
     """Jobs with their progress per stage, accepted count and ETA."""
     counts = await repository.item_counts(session, [job.id for job in jobs])
-    quality = [job.id for job in jobs if job.kind is JobKind.quality]
+    quality = [job.id for job in jobs if job.kind in ROW_JOB_STAGES]
     verdicts = await repository.verdicts(session, quality) if quality else {}
     return [_read(job, counts[job.id], verdicts.get(job.id)) for job in jobs]
 
 
 def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] | None) -> JobRead:
     stages = []
-    for stage in ("seed", "policy", "bulk", "judge"):
+    for stage in ("seed", "policy", "bulk", "judge", "regenerate"):
         by = counts.get(stage)
         if by is None:
             continue
@@ -311,8 +348,8 @@ async def advance(session: AsyncSession, job_id: uuid.UUID) -> str | None:
 
 async def _complete(session: AsyncSession, job: Job) -> str:
     if await repository.set_status(session, job.id, JobStatus.completed, only_from=[JobStatus.running]):
-        if job.kind is JobKind.quality:
-            await finish_quality(session, job, "quality job")
+        if job.kind in ROW_JOB_STAGES:
+            await finish_quality(session, job, f"{job.kind.value} job")
         else:
             await finish_dataset(session, job, DatasetStatus.ready)
     return "completed"
@@ -324,10 +361,12 @@ async def finish_quality(session: AsyncSession, job: Job, reason: str) -> None:
     if dataset is None:
         return
     verdicts = (await repository.verdicts(session, [job.id]))[job.id]
-    summary = ", ".join(
-        f"{verdicts.get(v, 0)} {word}"
-        for v, word in (("keep", "kept"), ("fix", "fixed"), ("remove", "removed"))
+    words = (
+        (("fix", "regenerated"), ("keep", "kept"))
+        if job.kind is JobKind.regenerate
+        else (("keep", "kept"), ("fix", "fixed"), ("remove", "removed"))
     )
+    summary = ", ".join(f"{verdicts.get(v, 0)} {word}" for v, word in words)
     await datasets.finish_version(session, dataset, int(job.config["target_version"]), f"{reason}: {summary}")
     dataset.status = DatasetStatus.ready
 

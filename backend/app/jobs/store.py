@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.datasets.service import search_text
@@ -81,15 +81,25 @@ async def _lock_dataset(session: AsyncSession, dataset_id: uuid.UUID) -> None:
 
 
 async def duplicate_of(
-    session: AsyncSession, dataset_id: uuid.UUID, print_: Fingerprint, config: NearDuplicateConfig
+    session: AsyncSession,
+    dataset_id: uuid.UUID,
+    print_: Fingerprint,
+    config: NearDuplicateConfig,
+    *,
+    besides: str | None = None,
 ) -> str | None:
-    """Why ``print_`` repeats a live example ("exact duplicate of <key>", "near-duplicate of <key>")."""
+    """Why ``print_`` repeats a live example ("exact duplicate of <key>", "near-duplicate of <key>").
+
+    ``besides``: an item key whose row is not compared (the row being replaced).
+    """
+    others = Example.item_key != besides if besides is not None else true()
     exact = await session.scalar(
         select(Example.item_key)
         .where(
             Example.dataset_id == dataset_id,
             Example.content_hash == print_.hash,
             Example.removed_in.is_(None),
+            others,
         )
         .limit(1)
     )
@@ -104,7 +114,9 @@ async def duplicate_of(
         .limit(50)
     )
     candidates = await session.execute(
-        select(Example.item_key, Example.messages).where(Example.id.in_(near), Example.removed_in.is_(None))
+        select(Example.item_key, Example.messages).where(
+            Example.id.in_(near), Example.removed_in.is_(None), others
+        )
     )
     mine = shingles(print_.text, config)
     for key, messages in candidates:
@@ -130,17 +142,50 @@ async def accept(
     if duplicate is not None:
         return True, duplicate
     version = await session.scalar(select(Dataset.version).where(Dataset.id == dataset_id))
+    await _insert(session, dataset_id, held.item_key, held.position, int(version or 1), row, print_)
+    await session.execute(
+        update(Dataset).where(Dataset.id == dataset_id).values(example_count=Dataset.example_count + 1)
+    )
+    await repository.mark_progress(session, held.job_id)
+    return True, None
+
+
+async def replace(
+    session: AsyncSession, old: Example, row: Row, version: int, config: NearDuplicateConfig
+) -> str | None:
+    """Put ``row`` in place of ``old`` from ``version`` on; why it duplicates another row, if it does."""
+    await _lock_dataset(session, old.dataset_id)
+    print_ = fingerprint(row.messages, config)
+    duplicate = await duplicate_of(session, old.dataset_id, print_, config, besides=old.item_key)
+    if duplicate is not None:
+        return duplicate
+    await session.execute(update(Example).where(Example.id == old.id).values(removed_in=version))
+    extra = {"replaces": str(old.id)}
+    await _insert(session, old.dataset_id, old.item_key, old.position, version, row, print_, extra)
+    return None
+
+
+async def _insert(
+    session: AsyncSession,
+    dataset_id: uuid.UUID,
+    key: str,
+    position: int,
+    version: int,
+    row: Row,
+    print_: Fingerprint,
+    extra: dict[str, Any] | None = None,
+) -> None:
     example = Example(
         dataset_id=dataset_id,
-        item_key=held.item_key,
-        position=held.position,
-        added_in=int(version or 1),
+        item_key=key,
+        position=position,
+        added_in=version,
         stage=row.stage,
         messages=row.messages,
         record=row.record,
         score=row.score,
         scores=row.provenance.judge_scores,
-        provenance=row.provenance.model_dump(mode="json"),
+        provenance=row.provenance.model_dump(mode="json") | (extra or {}),
         search_text=search_text(row.messages),
         content_hash=print_.hash,
     )
@@ -154,11 +199,6 @@ async def accept(
                 for i, band in enumerate(print_.bands)
             ],
         )
-    await session.execute(
-        update(Dataset).where(Dataset.id == dataset_id).values(example_count=Dataset.example_count + 1)
-    )
-    await repository.mark_progress(session, held.job_id)
-    return True, None
 
 
 async def live_count(session: AsyncSession, dataset_id: uuid.UUID) -> int:

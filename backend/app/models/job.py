@@ -39,6 +39,7 @@ class JobKind(enum.StrEnum):
     generate = "generate"
     amplify = "amplify"
     quality = "quality"
+    regenerate = "regenerate"
 
 
 class JobStatus(enum.StrEnum):

@@ -7,6 +7,8 @@ const STAGE_LABELS: Record<string, string> = {
   policy: "Task policy (teacher)",
   bulk: "Bulk rows (student)",
 };
+/** A seed-amplification job's seed rows are the user's examples, each traced by the teacher. */
+const AMPLIFY_LABELS: Record<string, string> = { ...STAGE_LABELS, seed: "Your examples (traced by the teacher)" };
 
 /** Items of each stage by state: done of total as a bar, the rest as counts. */
 export function StageList({ job }: { job: Job }) {
@@ -14,7 +16,7 @@ export function StageList({ job }: { job: Job }) {
   return (
     <ul className="space-y-4">
       {job.stages.map((stage) => {
-        const label = STAGE_LABELS[stage.stage] ?? stage.stage;
+        const label = (job.kind === "amplify" ? AMPLIFY_LABELS : STAGE_LABELS)[stage.stage] ?? stage.stage;
         const finished = stage.done + stage.rejected + stage.failed;
         return (
           <li key={stage.stage} data-testid={`stage-${stage.stage}`}>

@@ -791,6 +791,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Regenerate
+         * @description Write the chosen rows anew with the models of the job that generated them, as the next version.
+         */
+        post: operations["start_regenerate_api_v1_jobs_regenerate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/seed-examples": {
         parameters: {
             query?: never;
@@ -2331,7 +2351,7 @@ export interface components {
          * @description What a job does.
          * @enum {string}
          */
-        JobKind: "generate" | "amplify" | "quality";
+        JobKind: "generate" | "amplify" | "quality" | "regenerate";
         /**
          * JobRead
          * @description A job with its live progress and cost.
@@ -2386,7 +2406,7 @@ export interface components {
             status: components["schemas"]["JobStatus"];
             /** Unknown Usd */
             unknown_usd: string;
-            /** @description Kept, fixed and removed rows; quality jobs only. */
+            /** @description Kept, fixed (regenerated) and removed rows; quality and regenerate jobs only. */
             verdicts: components["schemas"]["Verdicts"] | null;
         };
         /**
@@ -2847,6 +2867,21 @@ export interface components {
              * @default 4
              */
             remove_below: number;
+        };
+        /**
+         * RegenerateRequest
+         * @description Regenerate chosen rows with the models of the job that wrote them, as the dataset's next version.
+         */
+        RegenerateRequest: {
+            /** Budget Usd */
+            budget_usd?: number | string | null;
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /** Example Ids */
+            example_ids: string[];
         };
         /**
          * Resources
@@ -5988,6 +6023,84 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["QualityRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_regenerate_api_v1_jobs_regenerate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegenerateRequest"];
             };
         };
         responses: {
