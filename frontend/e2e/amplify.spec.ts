@@ -9,10 +9,10 @@ const INSTRUCTION = "You are a friendly support agent. Answer in one or two sent
 /**
  * Seed amplification from the wizard, on the bundled model: the examples come from a CSV file (its bad
  * row is named by line), are fixed in place, checked, and amplified by a job that keeps them and writes
- * one new pair.
+ * one new pair; then every row is regenerated into the next version.
  */
 test("the wizard amplifies the user's own examples: bad lines named, then a job keeps them and writes more", async ({ page }) => {
-  test.setTimeout(360_000);
+  test.setTimeout(540_000);
   const name = uniqueName("Amplified");
   await signIn(page, "/generate/");
   await page.locator("form").getByRole("radio", { name: /Question–answer/ }).check();
@@ -65,4 +65,21 @@ test("the wizard amplifies the user's own examples: bad lines named, then a job 
   await page.getByRole("tab", { name: "Examples" }).click();
   await expect(page.getByText(EXAMPLE.input).first()).toBeVisible();
   await page.screenshot({ path: "test-results/screenshots/amplified-dataset-examples-1280.png", fullPage: true });
+
+  // Regenerate every row: the user's example stays as it is, a written row is written anew (or kept
+  // when no new row is acceptable), and the outcome is the dataset's next version.
+  await page.getByRole("checkbox", { name: "Select every example on this page" }).check();
+  await page.getByRole("button", { name: "Regenerate selected" }).click();
+  const dialog = page.getByRole("dialog", { name: /^Regenerate [12] selected rows?$/ });
+  await expect(dialog).toContainText("replaces the old one in v2");
+  await dialog.getByRole("button", { name: "Regenerate", exact: true }).click();
+  await expect(page).toHaveURL(/\/jobs\/detail\/\?id=/);
+  await expect(page.getByText("completed", { exact: true })).toBeVisible({ timeout: 240_000 });
+  const verdicts = page.getByTestId("job-verdicts");
+  await expect(verdicts).toContainText("Regenerated");
+  await expect(verdicts).toContainText("Kept as they were");
+  await page.screenshot({ path: "test-results/screenshots/regenerate-job-1280.png", fullPage: true });
+  await page.getByRole("link", { name: "Open the dataset" }).click();
+  await page.getByRole("tab", { name: "Versions" }).click();
+  await expect(page.getByRole("table", { name: "Versions, newest first" })).toContainText(/regenerate job: \d regenerated, [12] kept/);
 });

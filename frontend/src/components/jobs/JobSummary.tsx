@@ -20,8 +20,16 @@ function eta(job: Job): string {
   return job.eta_seconds === null ? "estimating…" : `~${formatSeconds(job.eta_seconds)}`;
 }
 
-/** What a quality job decided so far: rows kept, rewritten and removed. */
-function Verdicts({ verdicts }: { verdicts: NonNullable<Job["verdicts"]> }) {
+/** What a quality job decided so far (rows kept, rewritten, removed); a regenerate job: rows replaced and kept. */
+function Verdicts({ job, verdicts }: { job: Job; verdicts: NonNullable<Job["verdicts"]> }) {
+  if (job.kind === "regenerate") {
+    return (
+      <dl className="grid grid-cols-2 gap-3" aria-label="Verdicts" data-testid="job-verdicts">
+        <Stat label="Regenerated">{verdicts.fix}</Stat>
+        <Stat label="Kept as they were">{verdicts.keep}</Stat>
+      </dl>
+    );
+  }
   return (
     <dl className="grid grid-cols-3 gap-3" aria-label="Verdicts" data-testid="job-verdicts">
       <Stat label="Kept">{verdicts.keep}</Stat>
@@ -31,11 +39,13 @@ function Verdicts({ verdicts }: { verdicts: NonNullable<Job["verdicts"]> }) {
   );
 }
 
+const ROWS_LABELS: Partial<Record<Job["kind"], string>> = { quality: "Reviewed rows", regenerate: "Rows done" };
+
 /** Rows accepted (or, for a quality job, reviewed), money spent against the budget, and the time left. */
 export function JobSummary({ job }: { job: Job }) {
   const spent = Number(job.spent_usd);
   const budget = job.budget_usd === null ? null : Number(job.budget_usd);
-  const rowsLabel = job.kind === "quality" ? "Reviewed rows" : "Accepted rows";
+  const rowsLabel = ROWS_LABELS[job.kind] ?? "Accepted rows";
   return (
     <div className="space-y-4">
       <div>
@@ -47,7 +57,7 @@ export function JobSummary({ job }: { job: Job }) {
         </div>
         <ProgressBar label={rowsLabel} value={job.accepted} max={job.requested} />
       </div>
-      {job.verdicts && <Verdicts verdicts={job.verdicts} />}
+      {job.verdicts && <Verdicts job={job} verdicts={job.verdicts} />}
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Spent">{formatUsd(job.spent_usd)}</Stat>
         <Stat label="Reserved">{formatUsd(job.reserved_usd)}</Stat>

@@ -8,10 +8,16 @@ import { JobStatusBadge } from "./JobStatusBadge";
 import { ProgressBar } from "./ProgressBar";
 import { jobHref } from "./links";
 
+const KIND_LABELS: Partial<Record<Job["kind"], string>> = {
+  quality: "quality check · ",
+  amplify: "seed amplification · ",
+  regenerate: "regeneration · ",
+};
+
 /** What a job writes, in a few words: "qa · 3 rows". */
 export function jobSummary(job: Job): string {
   const dataType = typeof job.config.data_type === "string" ? job.config.data_type : job.kind;
-  const kind = job.kind === "quality" ? "quality check · " : job.kind === "amplify" ? "seed amplification · " : "";
+  const kind = KIND_LABELS[job.kind] ?? "";
   return `${kind}${dataType} · ${job.requested} row${job.requested === 1 ? "" : "s"}`;
 }
 

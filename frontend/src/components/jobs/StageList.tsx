@@ -6,6 +6,8 @@ const STAGE_LABELS: Record<string, string> = {
   seed: "Seed rows (teacher)",
   policy: "Task policy (teacher)",
   bulk: "Bulk rows (student)",
+  judge: "Rows judged",
+  regenerate: "Rows written anew",
 };
 /** A seed-amplification job's seed rows are the user's examples, each traced by the teacher. */
 const AMPLIFY_LABELS: Record<string, string> = { ...STAGE_LABELS, seed: "Your examples (traced by the teacher)" };

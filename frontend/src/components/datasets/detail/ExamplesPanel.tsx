@@ -15,6 +15,7 @@ import { ExampleFilters } from "./ExampleFilters";
 import { ExamplesTable } from "./ExamplesTable";
 import { ProvenanceDrawer } from "./ProvenanceDrawer";
 import { QualityDialog } from "./QualityDialog";
+import { RegenerateDialog } from "./RegenerateDialog";
 import { RemoveExamplesDialog } from "./RemoveExamplesDialog";
 import { useExampleParams, type ExampleParams } from "./useExampleParams";
 
@@ -59,7 +60,7 @@ function ExampleList({ dataset, data, params, table }: ListProps) {
   );
 }
 
-/** The current version's examples: filter, search, page, edit inline, see provenance, remove in bulk. */
+/** The current version's examples: filter, search, page, edit inline, see provenance; re-judge, regenerate or remove in bulk. */
 export function ExamplesPanel({ dataset, canEdit }: { dataset: DatasetDetail; canEdit: boolean }) {
   const params = useExampleParams();
   const examples = useExamples(dataset.id, params.filters);
@@ -68,6 +69,7 @@ export function ExamplesPanel({ dataset, canEdit }: { dataset: DatasetDetail; ca
   const [details, setDetails] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [rejudging, setRejudging] = useState(false);
+  const [regenerating, setRegenerating] = useState(false);
 
   const select = (ids: string[], on: boolean) =>
     setSelected((current) => {
@@ -89,6 +91,9 @@ export function ExamplesPanel({ dataset, canEdit }: { dataset: DatasetDetail; ca
             <span className="text-sm text-muted">{selected.size} selected</span>
             <Button onClick={() => setRejudging(true)} disabled={!canEdit || dataset.status !== "ready"}>
               Re-judge selected
+            </Button>
+            <Button onClick={() => setRegenerating(true)} disabled={!canEdit || dataset.status !== "ready"}>
+              Regenerate selected
             </Button>
             <Button variant="danger" onClick={() => setConfirming(true)}>
               <TrashIcon />
@@ -128,6 +133,7 @@ export function ExamplesPanel({ dataset, canEdit }: { dataset: DatasetDetail; ca
       )}
       {details && <ProvenanceDrawer datasetId={dataset.id} exampleId={details} onClose={() => setDetails(null)} />}
       {rejudging && <QualityDialog dataset={dataset} exampleIds={[...selected]} onClose={() => setRejudging(false)} />}
+      {regenerating && <RegenerateDialog dataset={dataset} exampleIds={[...selected]} onClose={() => setRegenerating(false)} />}
       {confirming && (
         <RemoveExamplesDialog
           datasetId={dataset.id}
