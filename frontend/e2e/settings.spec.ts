@@ -37,7 +37,15 @@ test("the global budget can be set and cleared", async ({ page }) => {
   await page.reload();
   await expect(budget.getByLabel("Limit (US$)")).toHaveValue("25");
 
+  // A monthly limit: the meter counts this month's spend.
+  await budget.getByLabel("Period").selectOption("month");
+  await budget.getByRole("button", { name: "Save limit" }).click();
+  await expect(budget.getByRole("meter", { name: "Spent this month of the monthly limit" })).toBeVisible();
+  await page.reload();
+  await expect(budget.getByLabel("Period")).toHaveValue("month");
+
   await budget.getByLabel("Limit (US$)").fill("");
+  await budget.getByLabel("Period").selectOption("total");
   await budget.getByRole("button", { name: "Save limit" }).click();
   await expect(budget.getByText(/^No limit\. Spent so far/)).toBeVisible();
 });

@@ -287,7 +287,6 @@ async def get_budget(_: CurrentUser, session: SessionDep) -> BudgetRead:
 
 @budget_router.put("", responses=error_responses(Unauthorized, Forbidden))
 async def set_budget(_: Admin, session: SessionDep, body: BudgetUpdate) -> BudgetRead:
-    """Set or clear the global spending limit (admins)."""
-    row = await ledger_repository.get_global_budget(session)
-    row.limit_usd = body.limit_usd
+    """Set or clear the global spending limit, in total or per calendar month (admins)."""
+    row = await ledger_repository.set_global_budget(session, body.limit_usd, body.period)
     return BudgetRead.model_validate(row)

@@ -19,6 +19,27 @@ from app.models import CachedResponse, CallStatus, GlobalBudget, Job, LlmCall
 from app.models.base import utcnow
 
 GLOBAL = "global"
+PERIODS = ("total", "month")
+
+
+def month_start(now: datetime) -> datetime:
+    """The first instant of ``now``'s calendar month (UTC)."""
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def roll_period(session: AsyncSession, now: datetime | None = None) -> bool:
+    """Start a new month of a monthly global budget when the counted one has ended (one UPDATE, race-free)."""
+    start = month_start(now or utcnow())
+    rolled = await session.execute(
+        update(GlobalBudget)
+        .where(
+            GlobalBudget.id == GLOBAL,
+            GlobalBudget.period == "month",
+            or_(GlobalBudget.period_start.is_(None), GlobalBudget.period_start < start),
+        )
+        .values(spent_usd=0, unknown_usd=0, period_start=start)
+    )
+    return bool(rolled.rowcount)  # type: ignore[attr-defined]
 
 
 async def reserve_budget(session: AsyncSession, job_id: uuid.UUID, amount: Decimal) -> str | None:
@@ -39,6 +60,7 @@ async def reserve_budget(session: AsyncSession, job_id: uuid.UUID, amount: Decim
             f"${job.reserved_usd + job.unknown_usd:.6f} of the job's ${job.budget_usd} budget"
         )
     budget = GlobalBudget
+    await roll_period(session)
     within_global = or_(
         budget.limit_usd.is_(None),
         budget.spent_usd + budget.reserved_usd + budget.unknown_usd + amount <= budget.limit_usd,
@@ -187,7 +209,33 @@ async def get_global_budget(session: AsyncSession) -> GlobalBudget:
         row = GlobalBudget(id=GLOBAL)
         session.add(row)
         await session.flush()
+    elif await roll_period(session):  # a month passed without a call: show the new month's spend
+        await session.refresh(row)
     return row
+
+
+async def set_global_budget(session: AsyncSession, limit: Decimal | None, period: str) -> GlobalBudget:
+    """Set the global limit and its period; a new period counts the ledger's calls within it."""
+    row = await get_global_budget(session)
+    if period != row.period:
+        start = month_start(utcnow()) if period == "month" else None
+        row.spent_usd, row.unknown_usd = await _ledger_totals(session, start)
+        row.period_start = start
+    row.limit_usd, row.period = limit, period
+    await session.flush()
+    return row
+
+
+async def _ledger_totals(session: AsyncSession, since: datetime | None) -> tuple[Decimal, Decimal]:
+    """(settled cost, worst case of unknown calls) of the ledger, from ``since`` on when given."""
+    query = select(
+        func.coalesce(func.sum(LlmCall.cost_usd).filter(LlmCall.status == CallStatus.settled), 0),
+        func.coalesce(func.sum(LlmCall.reserved_usd).filter(LlmCall.status == CallStatus.unknown), 0),
+    )
+    if since is not None:
+        query = query.where(LlmCall.created_at >= since)
+    spent, unknown = (await session.execute(query)).one()
+    return Decimal(str(spent)), Decimal(str(unknown))
 
 
 async def cached_response(session: AsyncSession, fingerprint: str) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer
 
@@ -167,19 +167,25 @@ class CallRead(Schema):
     created_at: datetime
 
 
+BudgetPeriod = Literal["total", "month"]
+
+
 class BudgetRead(Schema):
-    """The global budget over every job."""
+    """The global budget over every job: spent, reserved and unknown count within its period."""
 
     limit_usd: Money | None
     spent_usd: Money
     reserved_usd: Money
     unknown_usd: Money
+    period: BudgetPeriod = Field(description="total: all spending; month: each calendar month (UTC) anew.")
+    period_start: datetime | None = Field(description="When the counted month began (monthly budgets).")
 
 
 class BudgetUpdate(Schema):
-    """Set (or clear, with null) the global spending limit."""
+    """Set (or clear, with null) the global spending limit and its period."""
 
     limit_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+    period: BudgetPeriod = "total"
 
 
 class QualityRequest(Schema):

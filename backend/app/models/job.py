@@ -94,6 +94,10 @@ class GlobalBudget(Base):
     spent_usd: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     reserved_usd: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     unknown_usd: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # "total": the limit covers all spending; "month": spent and unknown start again at each calendar
+    # month (UTC), from ``period_start`` on (money reserved by calls in flight carries over).
+    period: Mapped[str] = mapped_column(String(8), default="total", server_default="total")
+    period_start: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ItemStatus(enum.StrEnum):

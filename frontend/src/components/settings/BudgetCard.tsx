@@ -16,13 +16,14 @@ function BudgetForm({ budget }: { budget: Budget }) {
   const setBudget = useSetBudget();
   // "25.00000000" from the API reads as "25" in the field.
   const [limit, setLimit] = useState(budget.limit_usd === null ? "" : String(Number(budget.limit_usd)));
+  const [period, setPeriod] = useState<Budget["period"]>(budget.period);
   const invalid = limit.trim() !== "" && !(Number(limit) >= 0);
   return (
     <form
       className="flex flex-wrap items-end gap-2"
       onSubmit={(event) => {
         event.preventDefault();
-        if (!invalid) setBudget.mutate(limit.trim() || null);
+        if (!invalid) setBudget.mutate({ limit_usd: limit.trim() || null, period });
       }}
     >
       <Field label="Limit (US$)" htmlFor="budget-limit" hint="Empty: no limit." error={invalid ? "An amount of at least 0." : null}>
@@ -38,6 +39,17 @@ function BudgetForm({ budget }: { budget: Budget }) {
           onChange={(e) => setLimit(e.target.value)}
         />
       </Field>
+      <Field label="Period" htmlFor="budget-period" hint="A monthly limit starts again on the 1st (UTC).">
+        <select
+          id="budget-period"
+          className={`${CONTROL} w-44`}
+          value={period}
+          onChange={(e) => setPeriod(e.target.value === "month" ? "month" : "total")}
+        >
+          <option value="total">In total</option>
+          <option value="month">Per calendar month</option>
+        </select>
+      </Field>
       <Button type="submit" variant="primary" disabled={invalid || setBudget.isPending}>
         {setBudget.isPending ? "Saving…" : "Save limit"}
       </Button>
@@ -47,7 +59,7 @@ function BudgetForm({ budget }: { budget: Budget }) {
   );
 }
 
-/** The global limit over every job, its spend and reservations; admins change the limit. */
+/** The global limit over every job (in total or per month), its spend and reservations; admins change it. */
 export function BudgetCard({ isAdmin }: { isAdmin: boolean }) {
   const budget = useBudget();
   return (
@@ -60,14 +72,15 @@ export function BudgetCard({ isAdmin }: { isAdmin: boolean }) {
         <div className="space-y-4">
           {budget.data.limit_usd !== null && Number(budget.data.limit_usd) > 0 ? (
             <Meter
-              label="Spent of the limit"
+              label={budget.data.period === "month" ? "Spent this month of the monthly limit" : "Spent of the limit"}
               percent={(Number(budget.data.spent_usd) / Number(budget.data.limit_usd)) * 100}
               valueText={`${formatUsd(budget.data.spent_usd)} of ${formatUsd(budget.data.limit_usd)}`}
               caption={`${formatUsd(budget.data.reserved_usd)} reserved by running jobs`}
             />
           ) : (
             <p className="text-sm text-fg">
-              No limit. Spent so far: <span className="tabular-nums">{formatUsd(budget.data.spent_usd)}</span>
+              No limit. Spent {budget.data.period === "month" ? "this month" : "so far"}:{" "}
+              <span className="tabular-nums">{formatUsd(budget.data.spent_usd)}</span>
             </p>
           )}
           {isAdmin ? <BudgetForm budget={budget.data} /> : <p className="text-xs text-muted">Only admins can change the limit.</p>}

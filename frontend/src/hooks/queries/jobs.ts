@@ -229,11 +229,11 @@ export function useBudget() {
   return useQuery({ queryKey: jobKeys.budget(), queryFn: () => unwrap(api.GET("/api/v1/budget")) });
 }
 
-/** Sets (or clears, with null) the global spending limit; admins only. */
+/** Sets (or clears, with null) the global spending limit and its period; admins only. */
 export function useSetBudget() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (limit: string | null) => unwrap(api.PUT("/api/v1/budget", { body: { limit_usd: limit } })),
+    mutationFn: (body: Schemas["BudgetUpdate"]) => unwrap(api.PUT("/api/v1/budget", { body })),
     onSuccess: (budget) => queryClient.setQueryData(jobKeys.budget(), budget),
   });
 }

@@ -178,7 +178,7 @@ export interface paths {
         get: operations["get_budget_api_v1_budget_get"];
         /**
          * Set Budget
-         * @description Set or clear the global spending limit (admins).
+         * @description Set or clear the global spending limit, in total or per calendar month (admins).
          */
         put: operations["set_budget_api_v1_budget_put"];
         post?: never;
@@ -1322,11 +1322,22 @@ export interface components {
         };
         /**
          * BudgetRead
-         * @description The global budget over every job.
+         * @description The global budget over every job: spent, reserved and unknown count within its period.
          */
         BudgetRead: {
             /** Limit Usd */
             limit_usd: string | null;
+            /**
+             * Period
+             * @description total: all spending; month: each calendar month (UTC) anew.
+             * @enum {string}
+             */
+            period: "total" | "month";
+            /**
+             * Period Start
+             * @description When the counted month began (monthly budgets).
+             */
+            period_start: string | null;
             /** Reserved Usd */
             reserved_usd: string;
             /** Spent Usd */
@@ -1336,11 +1347,17 @@ export interface components {
         };
         /**
          * BudgetUpdate
-         * @description Set (or clear, with null) the global spending limit.
+         * @description Set (or clear, with null) the global spending limit and its period.
          */
         BudgetUpdate: {
             /** Limit Usd */
             limit_usd?: number | string | null;
+            /**
+             * Period
+             * @default total
+             * @enum {string}
+             */
+            period: "total" | "month";
         };
         /**
          * BulkAction
