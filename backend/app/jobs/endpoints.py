@@ -107,6 +107,8 @@ async def read_seed_examples(_: Editor, body: SeedExamplesText) -> SeedExamplesR
         raise PayloadTooLarge(f"{exc} (at most {SEED_EXAMPLES_MAX} examples)") from exc
     except FileFormatError as exc:
         raise BadRequest(str(exc)) from exc
+    if not pairs and not bad:
+        raise BadRequest("the text holds no examples: give JSONL, a JSON array or CSV with input and output")
     return SeedExamplesRead(
         examples=[SeedExample(input=pair.input, output=pair.output) for pair in pairs],
         errors=[RowError(line=line, reason=reason) for line, reason in bad],

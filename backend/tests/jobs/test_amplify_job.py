@@ -133,6 +133,7 @@ async def test_seed_examples_are_read_from_jsonl_json_or_csv_with_every_bad_line
         too_many = "\n".join(json.dumps(SEEDS[0]) for _ in range(201))
         over = await client.post("/api/v1/jobs/seed-examples", json={"text": too_many})
         bad_csv = await client.post("/api/v1/jobs/seed-examples", json={"text": "question,answer\nA,B\n"})
+        nothing = await client.post("/api/v1/jobs/seed-examples", json={"text": "null"})
 
     assert [e["input"] for e in read["jsonl"]["examples"]] == [SEEDS[0]["input"], SEEDS[1]["input"]]
     assert [e["line"] for e in read["jsonl"]["errors"]] == [2, 3, 4]
@@ -148,3 +149,5 @@ async def test_seed_examples_are_read_from_jsonl_json_or_csv_with_every_bad_line
         "examples": [],
         "errors": [{"line": 2, "reason": "'input' must be non-empty text"}],
     }
+    assert nothing.status_code == 400
+    assert "no examples" in nothing.json()["detail"]
