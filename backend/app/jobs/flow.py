@@ -65,6 +65,14 @@ class JobRuntime:
     seeds: list[Row] | None = None
     policy: TaskPolicy | None = None
 
+    def stage_offset(self, stage: str) -> int:
+        """Where a stage's rows start in the dataset: the bulk rows follow the seed rows."""
+        if stage != "bulk":
+            return 0
+        if self.amplifying:
+            return len(self.extra["seed_examples"])
+        return self.engine.config.seed_count
+
     @property
     def amplifying(self) -> bool:
         """Whether the job amplifies the user's examples (its seed rows are theirs, traced)."""
@@ -252,7 +260,10 @@ class Worker:
         row = result.row.model_copy(update={"key": lease.item_key})
         try:
             async with self.maker() as session, session.begin():
-                kept, duplicate = await store.accept(session, lease, runtime.dataset_id, row, runtime.dedup)
+                place = lease.position + runtime.stage_offset(lease.stage)
+                kept, duplicate = await store.accept(
+                    session, lease, runtime.dataset_id, row, runtime.dedup, position=place
+                )
                 if duplicate is not None:
                     raise _Duplicate(duplicate)  # rolls the item's finish back
         except _Duplicate as exc:
@@ -316,7 +327,8 @@ class Worker:
         variant, engine = lease.variant, runtime.engine
         while True:
             key = f"{lease.item_key}~regenerated-{regenerate.salt(runtime.job_id)}.{variant}"
-            variation = lease.position + engine.config.count * (1 + regenerate.salt(runtime.job_id) + variant)
+            index = regenerate.item_index(lease.item_key, lease.position)
+            variation = index + engine.config.count * (1 + regenerate.salt(runtime.job_id) + variant)
             written = regenerate.write(
                 engine, runtime.extra, example, key, variation, runtime.policy, runtime.seeds or []
             )

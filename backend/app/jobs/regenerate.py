@@ -92,7 +92,7 @@ async def write(
     seeds: Sequence[Row],
 ) -> ItemResult:
     """A new row for ``example``'s item (``key`` and ``variation`` make its request new)."""
-    index = example.position
+    index = item_index(example.item_key, example.position)
     if extra.get("seed_examples") is not None:
         assert policy is not None
         return await amplify.write_pair(engine, policy, seeds, index, key, variation)
@@ -101,6 +101,12 @@ async def write(
         return await validate_row(engine, key, index, "seed", answer, provenance)
     answer, provenance = await write_bulk(engine, index, key, policy, seeds)
     return await validate_row(engine, key, index, "bulk", answer, provenance)
+
+
+def item_index(key: str, position: int) -> int:
+    """The item's index within its stage (``bulk-0000005`` → 5): what the engine drew its scenario from."""
+    number = key.partition("-")[2]
+    return int(number) if number.isdigit() else position
 
 
 def keeps_as_is(extra: dict[str, Any], example: Example) -> bool:

@@ -132,8 +132,12 @@ async def accept(
     dataset_id: uuid.UUID,
     row: Row,
     config: NearDuplicateConfig,
+    position: int | None = None,
 ) -> tuple[bool, str | None]:
-    """Finish the item with its example. Returns (lease still held, why it duplicates a kept row)."""
+    """Finish the item with its example. Returns (lease still held, why it duplicates a kept row).
+
+    ``position``: the row's place in the dataset (the item's own position when None).
+    """
     if not await repository.finish(session, held, ItemStatus.done, result={"score": row.score}):
         return False, None
     await _lock_dataset(session, dataset_id)
@@ -142,7 +146,8 @@ async def accept(
     if duplicate is not None:
         return True, duplicate
     version = await session.scalar(select(Dataset.version).where(Dataset.id == dataset_id))
-    await _insert(session, dataset_id, held.item_key, held.position, int(version or 1), row, print_)
+    place = held.position if position is None else position
+    await _insert(session, dataset_id, held.item_key, place, int(version or 1), row, print_)
     await session.execute(
         update(Dataset).where(Dataset.id == dataset_id).values(example_count=Dataset.example_count + 1)
     )

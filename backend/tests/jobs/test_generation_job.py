@@ -27,11 +27,16 @@ async def test_generation_job_writes_exactly_the_requested_rows(
             assert job["status"] == "completed", job
             assert job["accepted"] == 30
             texts = await example_texts(client, job["dataset_id"])
+            examples = f"/api/v1/datasets/{job['dataset_id']}/examples"
+            listed = (await client.get(examples, params={"page_size": 100})).json()["items"]
             dataset = (await client.get(f"/api/v1/datasets/{job['dataset_id']}")).json()
             calls = (await client.get(f"/api/v1/jobs/{job['id']}/calls", params={"page_size": 500})).json()
 
     assert len(texts) == 30
     assert len(set(texts)) == 30
+    # Each row has its own place in the dataset: the teacher's seed rows first, then the student's.
+    assert [row["position"] for row in listed] == list(range(30))
+    assert [row["stage"] for row in listed] == ["seed"] * 3 + ["bulk"] * 27
     assert dataset["status"] == "ready"
     assert dataset["example_count"] == 30
     # One ledger row per provider attempt, every one settled, adding up to the job's spend.
