@@ -168,8 +168,11 @@ def run_schemathesis(base: str, cookie: str, folder: Path) -> subprocess.Complet
         *(arg for path in EXCLUDED for arg in ("--exclude-path", path)),
         "--max-examples",
         str(MAX_EXAMPLES),
+        # One worker: Schemathesis' workers are threads, and CPython 3.11's AST constructor keeps its
+        # recursion depth per interpreter, so two threads describing strategies at once can fail with
+        # "AST constructor recursion depth mismatch" (python/cpython#106905) inside Hypothesis.
         "--workers",
-        "2",
+        "1",
         "--request-timeout",
         "30",
         "--generation-database",

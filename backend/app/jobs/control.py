@@ -37,9 +37,11 @@ async def cancel(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
         # A worker accepting a row locks the job and the dataset rows too, not always in this order:
         # PostgreSQL may pick this transaction as a deadlock victim. Each try runs in a savepoint,
         # whose rollback releases what it locked, so the cancel tries again once the worker is done.
+        job_id = job.id  # a rolled-back savepoint expires the job: read it anew in each try
         for attempt in range(DEADLOCK_TRIES):
             try:
                 async with session.begin_nested():
+                    job = await get(session, job_id)
                     cancelled = await _cancel(session, job)
                 break
             except DBAPIError as exc:
