@@ -46,10 +46,8 @@ test-e2e: install-dev frontend chromium
 test-python: install-dev services promtool
 	$(VENV)/bin/pytest
 
-# The browser tests and the Python tests run side by side (scripts/run-tests.sh); the summary of both
-# closes the output.
-test: lint typecheck install-dev frontend chromium services promtool
-	scripts/run-tests.sh
+# The Python suite runs last so its summary line closes the output.
+test: lint typecheck test-e2e test-python
 
 # Throughput and CPU of the engine's request path against a raw AsyncOpenAI loop, and memory over
 # 20,000 rows, all against the fake provider on 127.0.0.1 (a few minutes).
