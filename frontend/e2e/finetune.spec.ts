@@ -80,8 +80,10 @@ test("a queued run can be cancelled and resumed from its page", async ({ page })
   test.setTimeout(180_000);
   await signIn(page, "/finetune/");
   const dataset = await createDataset(page.request, uniqueName("Cancel data"), generatedJsonl(12));
-  // The first run keeps the single worker busy, so the second stays queued until it is cancelled.
+  // Two runs keep both slots of the llm/gpu worker (e2e/serve.sh) busy, so the third stays queued
+  // until it is cancelled.
   const busy = await startRun(page.request, dataset.id, uniqueName("Busy run"));
+  const busier = await startRun(page.request, dataset.id, uniqueName("Busy run"));
   const run = await startRun(page.request, dataset.id, uniqueName("Cancelled run"));
   try {
     await page.goto(`/finetune/detail/?id=${run.id}`);
@@ -111,5 +113,6 @@ test("a queued run can be cancelled and resumed from its page", async ({ page })
   } finally {
     await stopRun(page.request, run.id);
     await stopRun(page.request, busy.id);
+    await stopRun(page.request, busier.id);
   }
 });

@@ -51,9 +51,9 @@ async def get_user(user_id: uuid.UUID, _: Admin, session: SessionDep) -> UserRea
 
 
 @router.patch("/{user_id}", responses=ADMIN_ERRORS | error_responses(NotFound, Conflict))
-async def update_user(user_id: uuid.UUID, body: UserUpdate, _: Admin, session: SessionDep) -> UserRead:
-    """Change a user's role, or deactivate (``is_active: false``) or reactivate them."""
-    return UserRead.model_validate(await service.update(session, user_id, body))
+async def update_user(user_id: uuid.UUID, body: UserUpdate, admin: Admin, session: SessionDep) -> UserRead:
+    """Change a user's role, or deactivate (``is_active: false``) or reactivate them (not yourself)."""
+    return UserRead.model_validate(await service.update(session, admin, user_id, body))
 
 
 @router.delete("/{user_id}", status_code=204, responses=ADMIN_ERRORS | error_responses(NotFound, Conflict))

@@ -35,11 +35,14 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
-async def update(session: AsyncSession, user_id: uuid.UUID, body: UserUpdate) -> User:
-    """Change a user's role or deactivate them; the last active admin cannot lose the role."""
+async def update(session: AsyncSession, admin: User, user_id: uuid.UUID, body: UserUpdate) -> User:
+    """Change a user's role or deactivate them; the last active admin cannot lose the role, and no
+    admin can take it from themselves (another admin can), so no one locks themselves out by mistake."""
     user = await get(session, user_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     demoted = changes.get("role", Role.admin) is not Role.admin or changes.get("is_active") is False
+    if demoted and user.id == admin.id:
+        raise Conflict("you cannot take away your own admin role or deactivate yourself; another admin can")
     if demoted and user.role is Role.admin and user.is_active:
         await _keep_an_admin(session)
     for field, value in changes.items():

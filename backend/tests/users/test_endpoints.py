@@ -100,11 +100,15 @@ async def test_the_last_active_admin_is_kept(sqlite_settings: Settings) -> None:
         assert (await admin.delete(f"{API}/{me}")).status_code == 409
         body = {"email": "second@test.local", "role": "admin", "password": "another password"}
         second = (await admin.post(API, json=body)).json()
-        assert (await admin.patch(f"{API}/{me}", json={"role": "editor"})).status_code == 200
-        assert (await admin.get(API)).status_code == 403  # no longer an admin
-    async with api_client(sqlite_settings) as other:
-        await login(other, "second@test.local", "another password")
-        assert (await other.patch(f"{API}/{second['id']}", json={"role": "viewer"})).status_code == 409
+        # With another admin there, still no admin takes the role from themselves: another admin does.
+        mine = await admin.patch(f"{API}/{me}", json={"role": "editor"})
+        assert mine.status_code == 409
+        assert "another admin" in mine.json()["detail"]
+        async with api_client(sqlite_settings) as other:
+            await login(other, "second@test.local", "another password")
+            assert (await other.patch(f"{API}/{me}", json={"role": "editor"})).status_code == 200
+            assert (await admin.get(API)).status_code == 403  # no longer an admin
+            assert (await other.patch(f"{API}/{second['id']}", json={"role": "viewer"})).status_code == 409
 
 
 async def test_bad_user_input_is_a_422(sqlite_settings: Settings) -> None:
