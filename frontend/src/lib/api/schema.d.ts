@@ -1290,7 +1290,7 @@ export interface paths {
         head?: never;
         /**
          * Update User
-         * @description Change a user's role, or deactivate (``is_active: false``) or reactivate them.
+         * @description Change a user's role, or deactivate (``is_active: false``) or reactivate them (not yourself).
          */
         patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
