@@ -18,16 +18,23 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
   expect(serious, `${what}: accessibility violations`).toEqual([]);
 }
 
+/** The estimate is re-priced (and faded while it is) after a change: check the page once it has settled. */
+async function settledEstimate(page: Page): Promise<void> {
+  await expect(page.getByTestId("estimate-body")).toHaveAttribute("aria-busy", "false");
+}
+
 for (const scheme of SCHEMES) {
   test(`generate, jobs, analytics and settings pass axe-core in ${scheme} mode`, async ({ page }) => {
     await page.emulateMedia({ colorScheme: scheme });
     await signIn(page, "/generate/");
     await page.locator("form").getByRole("radio", { name: /Question–answer/ }).check();
     await expect(page.getByTestId("estimate-total")).toBeVisible();
+    await settledEstimate(page);
     await expectAccessible(page, "generate: data type");
     // Structure does not change with the colour scheme: the remaining steps are checked once.
     if (scheme === "light") {
       await page.getByRole("button", { name: "Next" }).click();
+      await settledEstimate(page);
       await expectAccessible(page, "generate: domain");
       await page.locator("form").getByRole("radio", { name: /Your examples/ }).check();
       await page.getByRole("textbox", { name: "Your examples" }).fill('{"input": "Hi"}');
@@ -35,14 +42,17 @@ for (const scheme of SCHEMES) {
       await expect(page.getByRole("list", { name: "Lines that are not usable examples" })).toBeVisible();
       await page.getByRole("button", { name: "Next" }).click();
       await expect(page.getByText("Say what task the examples show.")).toBeVisible();
+      await settledEstimate(page);
       await expectAccessible(page, "generate: examples with errors");
       await page.locator("form").getByRole("radio", { name: /A domain/ }).check();
       await page.getByRole("button", { name: "Next" }).click();
       await expect(page.getByLabel("Teacher")).toBeVisible();
+      await settledEstimate(page);
       await expectAccessible(page, "generate: models");
       await page.getByRole("button", { name: "Next" }).click();
       await page.getByRole("button", { name: "Next" }).click();
       await expect(page.getByText("Give the dataset a name.")).toBeVisible();
+      await settledEstimate(page);
       await expectAccessible(page, "generate: size and quality with errors");
     }
 

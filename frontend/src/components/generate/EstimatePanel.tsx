@@ -61,7 +61,7 @@ export function EstimatePanel({ request }: { request: GenerationRequest | null }
   const stale = estimate.isFetching || settled !== request;
   return (
     <Card title="Cost estimate" labelledBy="estimate-title" aside={stale && settled ? <span className="text-xs text-muted">updating…</span> : null}>
-      <div aria-live="polite" className={stale ? "opacity-70 transition-opacity" : ""}>
+      <div aria-live="polite" aria-busy={stale} data-testid="estimate-body" className={stale ? "opacity-70 transition-opacity" : ""}>
         {settled === null ? (
           <EmptyState title="Nothing to price yet">Choose a data type, a name and a size to see the cost.</EmptyState>
         ) : estimate.isError ? (
