@@ -6,9 +6,9 @@ from the policy and rotating traced exemplars until there are ``len(seed) × aug
 outputs are validated (against ``response_model`` when given) and near-duplicates dropped. The seeds
 and the new pairs land in ``traces_amplified.jsonl`` as chat rows with ``instruction`` as system prompt.
 
-Fine-tuning the student on that file is not part of this release: ``distill()`` returns the data
-(``DistillResult.model_path`` is None) and training arrives with the fine-tune module. Until then, use
-``dataset_path`` with any trainer, or ``distillery export`` for its format.
+``distill()`` returns the data (``DistillResult.model_path`` is None): fine-tune the student on
+``dataset_path`` with ``distillery finetune`` (``distillation.finetune``), or with any trainer after
+``distillery export`` to its format.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class DistillResult:
         savings_usd: ``teacher_only_cost_usd - cost_usd`` (None when a price is unknown).
         savings_percent: Savings as a percentage of the teacher-only cost.
         unknown_prices: Models without a price.
-        model_path: The fine-tuned student; always None until fine-tuning is available.
+        model_path: The fine-tuned student; None (``distill()`` writes data; ``distillery finetune`` trains).
         message: Why the run stopped early, or what to do next.
     """
 
@@ -201,7 +201,7 @@ def distill(
         seed: ``[{"input": ..., "output": ...}, ...]`` or the path of a JSON, JSONL or CSV file of them.
         instruction: The task's system prompt; also the system message of every training row.
         teacher: "provider:model" writing the chain-of-thought traces and the task policy.
-        student: The model to fine-tune (recorded for the fine-tune step, which is not available yet).
+        student: The model to fine-tune on the result (named in the closing message).
         augment_factor: New pairs per seed: ``len(seed) × augment_factor`` are written.
         response_model: A pydantic model every output must satisfy (seeds included); outputs are stored
             as its JSON.
@@ -293,5 +293,5 @@ def _reused(name: str, files: RunFiles) -> DistillResult:
 def _message(status: str, why: str, files: RunFiles, student: str) -> str:
     if status == "budget_exhausted":
         return f"{why}; rerun with a higher budget to resume (answers already paid for are in {files.cache})"
-    training = f"fine-tuning {student} is not available yet: train on {files.dataset}"
+    training = f"fine-tune {student} on it: distillery finetune {files.dataset}"
     return f"{why}; {training}" if why else training

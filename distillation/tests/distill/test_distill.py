@@ -55,7 +55,7 @@ def test_writes_the_traces_and_seeds_plus_n_times_amplified_pairs(tmp_path: Path
     assert result.savings_percent is not None
     assert result.savings_percent > 0
     assert result.model_path is None
-    assert "fine-tuning" in result.message
+    assert f"distillery finetune {result.dataset_path}" in result.message
 
 
 def test_an_existing_dataset_is_reused_without_any_request(tmp_path: Path) -> None:
