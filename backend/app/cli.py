@@ -63,17 +63,29 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (HOST); loopback by default.")] = None,
     port: Annotated[int | None, typer.Option(help="Port (PORT).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="API processes (WEB_CONCURRENCY; 1 by default), one per core.")
+    ] = None,
 ) -> None:
     """Run the API and the dashboard."""
     import uvicorn
 
     settings = get_settings()
+    processes = workers or settings.web_concurrency
+    if processes > 1:
+        if reload:
+            raise typer.BadParameter("--reload runs one process; leave --workers out", param_hint="--workers")
+        from app.observability.worker import use_multiprocess_metrics
+
+        # Before the processes start: each writes its metrics to the folder, /metrics sums them.
+        use_multiprocess_metrics(settings)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
+        workers=processes,
         log_level=settings.log_level.lower(),
         access_log=False,
     )

@@ -50,12 +50,15 @@ def migrate(env: dict[str, str], cwd: Path) -> None:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], cwd: Path, log: Path) -> Iterator[tuple[str, psutil.Process]]:
-    """``distillery serve`` as users start it, in ``cwd``, output to ``log``; yields its URL and process."""
+def serve(
+    env: dict[str, str], cwd: Path, log: Path, workers: int = 1
+) -> Iterator[tuple[str, psutil.Process]]:
+    """``distillery serve --workers N`` as users start it, in ``cwd``, output to ``log``; yields its URL and
+    process (the supervisor of the API processes when N > 1)."""
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(BIN / "distillery"), "serve", "--port", str(port)],
+            [str(BIN / "distillery"), "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
             cwd=cwd,
             stdout=out,
@@ -96,21 +99,23 @@ def tree_cpu_seconds(process: psutil.Process) -> float:
     return total
 
 
-def tree_rss_mib(process: psutil.Process) -> float:
-    """Resident memory of a process and its children, in MiB."""
-    total = 0
+def tree_rss_mib(process: psutil.Process) -> tuple[float, float]:
+    """Resident memory of a process and its children, in MiB: (all together, the largest one)."""
+    sizes = [0]
     for member in [process, *process.children(recursive=True)]:
         with contextlib.suppress(psutil.NoSuchProcess):
-            total += member.memory_info().rss
-    return total / 2**20
+            sizes.append(member.memory_info().rss)
+    return sum(sizes) / 2**20, max(sizes) / 2**20
 
 
 class PeakRss:
-    """Samples a process tree's RSS every few milliseconds in a thread; ``peak`` is the largest seen."""
+    """Samples a process tree's RSS every few milliseconds in a thread: ``peak`` is the largest total
+    seen, ``peak_process`` the largest single process (with several API processes, the one serving)."""
 
     def __init__(self, process: psutil.Process, interval: float = 0.02) -> None:
         self.process, self.interval = process, interval
-        self.peak = self.start = tree_rss_mib(process)
+        self.peak, self.peak_process = tree_rss_mib(process)
+        self.start, self.start_process = self.peak, self.peak_process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -124,4 +129,5 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, tree_rss_mib(self.process))
+            total, largest = tree_rss_mib(self.process)
+            self.peak, self.peak_process = max(self.peak, total), max(self.peak_process, largest)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = 8000
+    # API processes of `distillery serve` (uvicorn workers; their metrics are summed).
+    web_concurrency: int = Field(default=1, ge=1, le=64)
     public_url: str | None = None
     frontend_dir: Path | None = None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -19,17 +20,24 @@ from app.core.config import Settings
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     """An async engine for the configured database (SQLite tuned for several processes)."""
     url = settings.sqlalchemy_url
+    # JSON columns (messages, records, provenance) through orjson: several times faster than the
+    # standard library both ways, which shows on every page of examples.
+    json_codec: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **json_codec)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, **json_codec}
     if pooled:
         kwargs.update(pool_size=settings.database_pool_size, max_overflow=settings.database_pool_size)
     else:
         kwargs["poolclass"] = NullPool
     return create_async_engine(url, **kwargs)
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -34,9 +34,10 @@ async def cancel(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
     if session.get_bind().dialect.name != "postgresql":
         cancelled = await _cancel(session, job)
     else:
-        # A worker accepting a row locks the job and the dataset rows too, not always in this order:
-        # PostgreSQL may pick this transaction as a deadlock victim. Each try runs in a savepoint,
-        # whose rollback releases what it locked, so the cancel tries again once the worker is done.
+        # Workers lock the job row before the dataset, as this does (see app.jobs.store), so they
+        # cannot deadlock with it; should PostgreSQL still pick this transaction as a deadlock victim
+        # (a lock taken outside that order), each try runs in a savepoint whose rollback releases what
+        # it locked, and the cancel tries again once the other transaction is done.
         job_id = job.id  # a rolled-back savepoint expires the job: read it anew in each try
         for attempt in range(DEADLOCK_TRIES):
             try:

@@ -306,8 +306,8 @@ class Worker:
         result = {"verdict": outcome.verdict, "score": outcome.score, "reason": outcome.reason}
         async with self.maker() as session, session.begin():
             if await repository.finish(session, lease, ItemStatus.done, result=result):
+                await repository.mark_progress(session, runtime.job_id)  # job row first (store)
                 await quality.apply(session, example, outcome, target)
-                await repository.mark_progress(session, runtime.job_id)
         observe.reviewed(outcome.verdict, outcome.score)
 
     async def _regenerate_item(self, runtime: JobRuntime, lease: Lease) -> None:
@@ -343,10 +343,10 @@ class Worker:
                         done = {"verdict": "fix", "score": row.score, "reason": "regenerated"}
                         if not await repository.finish(session, lease, ItemStatus.done, result=done):
                             return
+                        await repository.mark_progress(session, runtime.job_id)  # job row first (store)
                         duplicate = await store.replace(session, example, row, target, runtime.dedup)
                         if duplicate is not None:
                             raise _Duplicate(duplicate)
-                        await repository.mark_progress(session, runtime.job_id)
                     observe.accepted(row.stage, row)
                     return
                 except _Duplicate as exc:

@@ -5,6 +5,11 @@ kept in ``example_bands`` and confirmed with the exact Jaccard similarity of the
 check and the insert run under a per-dataset lock (a Postgres advisory lock; SQLite has one writer at a
 time already, taken by the transaction's first write), so two workers cannot both accept a pair of
 near-duplicates.
+
+Lock order: a transaction that writes a job and its dataset writes the job row
+first, then the dataset (its advisory lock, then its row). Workers accepting rows, the reconciler
+finishing a job and the control actions (cancel, resume) all follow it, so none of them waits on
+another in a cycle.
 """
 
 from __future__ import annotations
@@ -140,6 +145,7 @@ async def accept(
     """
     if not await repository.finish(session, held, ItemStatus.done, result={"score": row.score}):
         return False, None
+    await repository.mark_progress(session, held.job_id)  # the job row before the dataset (lock order)
     await _lock_dataset(session, dataset_id)
     print_ = fingerprint(row.messages, config)
     duplicate = await duplicate_of(session, dataset_id, print_, config)
@@ -151,7 +157,6 @@ async def accept(
     await session.execute(
         update(Dataset).where(Dataset.id == dataset_id).values(example_count=Dataset.example_count + 1)
     )
-    await repository.mark_progress(session, held.job_id)
     return True, None
 
 

@@ -21,7 +21,7 @@ class Pagination:
         return (self.page - 1) * self.page_size
 
 
-def _pagination(
+async def _pagination(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Pagination:

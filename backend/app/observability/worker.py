@@ -67,14 +67,23 @@ def start_worker_metrics(settings: Settings) -> Path | None:
     """
     if not settings.worker_metrics_port:
         return None
+    directory = use_multiprocess_metrics(settings)
+    _serve(directory, settings.host, settings.worker_metrics_port)
+    return directory
+
+
+def use_multiprocess_metrics(settings: Settings) -> Path:
+    """Give this process tree an empty metrics folder (removed at exit) and write metrics there.
+
+    A worker calls it before its task modules load, ``distillery serve --workers N`` before the API's
+    processes start: prometheus_client reads the folder from the environment, in this process and in
+    every child forked or spawned from it, so every metric created from now on writes there.
+    """
     directory = _fresh_directory(settings.metrics_multiproc_dir)
-    # prometheus_client reads the folder from the environment, in this process and in every child
-    # forked from it; metrics created from now on write there.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
     _state.directory, _state.owner = directory, os.getpid()
     atexit.register(_remove_directory)
-    _serve(directory, settings.host, settings.worker_metrics_port)
     return directory
 
 

@@ -1,4 +1,4 @@
-"""An API run as several processes (PROMETHEUS_MULTIPROC_DIR set) serves the sum over all of them."""
+"""``distillery serve --workers 2``: two API processes on one port, /metrics the sum over both."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from app.core.config import Settings
@@ -20,8 +21,8 @@ REQUESTS = 8
 
 
 def start_api(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """The API as two uvicorn worker processes sharing one port."""
-    command = [str(BIN / "uvicorn"), "app.main:create_app", "--factory", "--workers", "2"]
+    """The API as two processes sharing one port, started as users start it."""
+    command = [str(BIN / "distillery"), "serve", "--workers", "2"]
     with log.open("wb") as out:
         return subprocess.Popen(
             [*command, "--port", str(port)], env=settings_env(settings), stdout=out, stderr=subprocess.STDOUT
@@ -64,10 +65,14 @@ async def test_an_api_of_several_processes_counts_every_request_once(tmp_path: P
             for _ in range(REQUESTS):  # new connections, so both processes get some
                 assert (await client.get("/openapi.json", headers={"Connection": "close"})).status_code == 200
             text = (await client.get("/metrics")).text
+        serving = [child.pid for child in psutil.Process(proc.pid).children() if child.is_running()]
+        folders = [folder for folder in files.iterdir() if any(folder.glob("counter_*.db"))]
     finally:
         proc.terminate()
         proc.wait(30)
+    assert len(serving) >= 2, serving
     assert sample_value(text, "distillery_http_requests_total", route="/openapi.json") == REQUESTS
     assert sample_value(text, "distillery_metrics_source_up", source="database") == 1
     assert sample_value(text, "distillery_jobs", kind="generate", status="running") == 0
-    assert any(files.glob("counter_*.db"))
+    assert len(folders) == 1, folders  # the API's own folder of this run ...
+    assert not folders[0].exists()  # ... removed when it stopped

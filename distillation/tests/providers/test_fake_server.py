@@ -19,6 +19,7 @@ from distillation.testing import (
     every,
     fail_first,
     hang,
+    jittered,
     randomly,
     rate_limited,
     server_error,
@@ -62,6 +63,27 @@ async def test_random_script_is_deterministic_and_near_its_rate(server: FakeProv
     server.reset(randomly(0.5, rate_limited(retry_after=1), seed=3))
     assert await statuses(server, list(reversed(texts))) == list(reversed(first))  # order-independent
     assert 70 <= first.count(429) <= 130
+
+
+async def test_jittered_latency_spreads_around_its_mean_and_counts_from_arrival(
+    server: FakeProviderServer,
+) -> None:
+    server.reset(jittered(0.04, 0.02, seed=5))
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(post_openai(session, server, f"q{i}") for i in range(60)))
+    log = server.requests
+    waited = [r.answered_at - r.received_at for r in log if r.answered_at is not None]
+    assert len(waited) == 60
+    assert all(0.02 <= w < 0.5 for w in waited), waited  # never shorter than drawn; a busy machine adds
+    drawn = [r.behavior.latency for r in log if r.behavior is not None]
+    assert len(drawn) == 60
+    assert 0.02 <= min(drawn) <= max(drawn) <= 0.06
+    assert 0.034 < statistics.mean(drawn) < 0.046
+    server.reset(jittered(0.04, 0.02, seed=5))
+    again = [behavior.latency for r in log if (behavior := jittered(0.04, 0.02, seed=5)(r)) is not None]
+    assert again == drawn  # a request's latency depends on the request, not on arrival order
+    with pytest.raises(ValueError, match="spread"):
+        jittered(0.1, 0.2)
 
 
 async def test_error_answers_carry_retry_headers(server: FakeProviderServer) -> None:

@@ -36,6 +36,7 @@ from distillation.testing.scripts import (
     Script,
     chain,
     hang,
+    jittered,
     randomly,
     rate_limited,
     server_error,
@@ -211,8 +212,8 @@ class FakeProviderServer:
         return record
 
     async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
-        if behavior.latency:
-            await asyncio.sleep(behavior.latency)
+        if behavior.latency:  # counted from the request's arrival, as a client sees a provider's latency
+            await asyncio.sleep(behavior.latency - (time.monotonic() - record.received_at))
         if behavior.hang:
             assert self._stopping is not None
             await self._stopping.wait()
@@ -257,6 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake LLM provider on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--jitter", type=float, default=0.0, help="latency ± this many seconds, evenly")
     parser.add_argument("--p429", type=float, default=0.0, help="share of requests answered 429")
     parser.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of those 429s")
     parser.add_argument("--p5xx", type=float, default=0.0, help="share of requests answered 503")
@@ -266,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         randomly(args.p429, rate_limited(retry_after=args.retry_after), seed=1),
         randomly(args.p5xx, server_error(503), seed=2),
         randomly(args.hang, hang(), seed=3),
+        jittered(args.latency, args.jitter, seed=4),
     )
     server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port).start()
     sys.stdout.write(f"fake provider listening on {server.url}\n")

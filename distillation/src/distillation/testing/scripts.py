@@ -153,6 +153,23 @@ def randomly(p: float, behavior: Behavior, *, seed: int = 0) -> Script:
     return script
 
 
+def jittered(latency: float, spread: float, *, seed: int = 0) -> Script:
+    """Each arrival waits a latency drawn uniformly from ``latency ± spread`` (mean ``latency``).
+
+    Real providers' latency varies from call to call; a constant one keeps concurrent clients in
+    lockstep. Drawn like `randomly`: the same requests see the same latencies in any order.
+    """
+    if not 0 <= spread <= latency:
+        raise ValueError(f"spread must be between 0 and the latency ({latency}), not {spread}")
+
+    def script(request: RecordedRequest) -> Behavior:
+        digest = hashlib.sha256(f"{seed}:{request.key}:{request.attempt}".encode()).digest()
+        share = int.from_bytes(digest[:8], "big") / 2**64
+        return Behavior(latency=latency - spread + 2 * spread * share)
+
+    return script
+
+
 def when(predicate: Callable[[RecordedRequest], bool], behavior: Behavior) -> Script:
     """Requests matching `predicate` (e.g. by content) get `behavior`."""
     return lambda request: behavior if predicate(request) else None
