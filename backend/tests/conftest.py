@@ -171,10 +171,19 @@ class WorkerProcess:
         No test depends on the warm shutdown finishing: a task still in a model call (or a fine-tune
         mid-step) is killed as a crash would kill it, which the jobs are built to survive.
         """
+        self.begin_stop()
+        self.finish_stop(time.monotonic() + grace)
+
+    def begin_stop(self) -> None:
+        """Ask for a warm shutdown (an idle worker needs a few seconds: see ``stop``)."""
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
+
+    def finish_stop(self, deadline: float) -> None:
+        """Wait for the shutdown until ``deadline`` (monotonic), then kill what is left."""
+        if self.proc.poll() is None:
             try:
-                self.proc.wait(grace)
+                self.proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
@@ -193,5 +202,9 @@ def start_worker(tmp_path: Path) -> Iterator[object]:
         return worker
 
     yield _start
+    # All at once: each needs a few seconds even when idle, and they stop side by side.
     for worker in started:
-        worker.stop()
+        worker.begin_stop()
+    deadline = time.monotonic() + 8.0
+    for worker in started:
+        worker.finish_stop(deadline)
