@@ -24,12 +24,7 @@ from tests.jobs.jobkit import generation
 async def test_a_cancel_that_loses_a_deadlock_tries_again_and_cancels(
     server_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await migrate(server_settings)
-    async with api_client(server_settings) as client:
-        await login(client)
-        started = await client.post("/api/v1/jobs/generate", json=generation(5))  # no worker runs it
-        assert started.status_code == 201, started.text
-    job_id = uuid.UUID(started.json()["id"])
+    job_id = await _job_no_worker_runs(server_settings)
 
     real, tries = control._cancel, []
 
@@ -59,12 +54,7 @@ async def test_a_cancel_that_loses_a_deadlock_tries_again_and_cancels(
 
 async def test_accepting_a_row_and_cancelling_lock_the_job_first(server_settings: Settings) -> None:
     """One lock order (job row, then dataset) for workers and control actions: no deadlock cycle."""
-    await migrate(server_settings)
-    async with api_client(server_settings) as client:
-        await login(client)
-        started = await client.post("/api/v1/jobs/generate", json=generation(5))  # no worker runs it
-        assert started.status_code == 201, started.text
-    job_id = uuid.UUID(started.json()["id"])
+    job_id = await _job_no_worker_runs(server_settings)
     engine = create_engine(server_settings, pooled=False)
     statements: list[str] = []
 
@@ -120,3 +110,13 @@ def _row() -> Row:
         {"role": "assistant", "content": "It left the depot yesterday and arrives tomorrow."},
     ]
     return Row(key="seed-0", index=0, stage="seed", record={}, messages=messages, provenance=provenance)
+
+
+async def _job_no_worker_runs(settings: Settings) -> uuid.UUID:
+    """A five-row generation job that no worker picks up: its rows stay as the test sets them."""
+    await migrate(settings)
+    async with api_client(settings) as client:
+        await login(client)
+        started = await client.post("/api/v1/jobs/generate", json=generation(5))
+        assert started.status_code == 201, started.text
+    return uuid.UUID(started.json()["id"])
