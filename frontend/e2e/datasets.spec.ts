@@ -143,6 +143,10 @@ test("merge, sample and split each make new datasets of the right size", async (
   await split.getByLabel("Train %").fill("70");
   await expect(split.getByText("The shares add up to 90%, not 100%.")).toBeVisible();
   await split.getByLabel("Validation %").fill("20");
+  await split.getByLabel("Seed").fill("-1");
+  await split.getByRole("button", { name: "Create splits" }).click();
+  await expect(split.getByText("The seed is a whole number from 0 to 2,147,483,647.")).toBeVisible();
+  await split.getByLabel("Seed").fill("7");
   await split.getByRole("button", { name: "Create splits" }).click();
   const created = split.getByRole("status").getByRole("listitem");
   await expect(created).toHaveCount(3);

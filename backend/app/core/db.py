@@ -6,6 +6,8 @@ request dependency commits once, before the response is sent, and rolls back on 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,7 +24,7 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     url = settings.sqlalchemy_url
     # JSON columns (messages, records, provenance) through orjson: several times faster than the
     # standard library both ways, which shows on every page of examples.
-    json_codec: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    json_codec: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": _json_loads}
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **json_codec)
@@ -36,8 +38,23 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+# orjson handles integers of 64 bits; it refuses to write a longer one and reads one as a float. An
+# uploaded row's metadata may hold one (an id, a hash), so those go through the standard library, which
+# keeps any integer exactly. A run of 19 digits is the shortest that can leave the 64-bit range.
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
+def _json_loads(text: str) -> Any:
+    if _LONG_DIGITS.search(text):
+        return json.loads(text)
+    return orjson.loads(text)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

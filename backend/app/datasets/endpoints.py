@@ -44,7 +44,7 @@ from app.datasets.schemas import (
     VersionRead,
 )
 from app.kit.pagination import PaginationDep
-from app.kit.schemas import Page
+from app.kit.schemas import SEED_MAX, Page
 from app.models import Role, User
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -189,7 +189,7 @@ async def export_dataset(
     splits: Annotated[
         str | None, Query(max_length=500, description="ratios: train=0.8,validation=0.1,test=0.1 (default)")
     ] = None,
-    seed: Annotated[int, Query(description="the split seed")] = 0,
+    seed: Annotated[int, Query(ge=0, le=SEED_MAX, description="the split seed")] = 0,
 ) -> StreamingResponse | FileResponse:
     """Download a version (the current one by default) as a file in a training format, or one split of it."""
     dataset = await service.get(session, dataset_id)

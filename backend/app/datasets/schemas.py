@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from app.kit.schemas import Schema
+from app.kit.schemas import Schema, Seed
 from app.models import DatasetStatus, ExampleStatus
 
 # A slug, so the value is safe in file names, URLs and filters.
@@ -187,7 +187,7 @@ class SampleRequest(Schema):
     """A reproducible random sample of ``n`` examples as a new dataset."""
 
     n: int = Field(ge=1, le=10_000_000)
-    seed: int = 0
+    seed: Seed = 0
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
@@ -242,7 +242,7 @@ class SplitRequest(Schema):
     ratios: dict[str, float] = Field(
         default_factory=lambda: {"train": 0.8, "validation": 0.1, "test": 0.1}, min_length=1, max_length=10
     )
-    seed: int = 0
+    seed: Seed = 0
 
 
 class SplitResult(Schema):

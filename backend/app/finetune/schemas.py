@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.kit.schemas import Schema
+from app.kit.schemas import Schema, Seed
 from app.models import RunStatus
 
 
@@ -27,7 +27,7 @@ class FinetuneRequest(Schema):
     gradient_accumulation: int = Field(default=1, ge=1, le=1024)
     max_seq_length: int = Field(default=512, ge=16, le=32_768)
     heldout_fraction: float = Field(default=0.1, gt=0, lt=1)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    seed: Seed = 0
     merge: bool = False
     evaluate: bool = True
     eval_max_rows: int | None = Field(default=50, ge=1, le=100_000)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PlainSerializer
 
 from app.datasets.schemas import RowError
-from app.kit.schemas import Schema
+from app.kit.schemas import Schema, Seed
 from app.models import JobKind, JobStatus
 from distillation.pipeline import LOCAL_MODEL
 from distillation.quality import QualityThresholds
@@ -60,7 +60,7 @@ class GenerationRequest(Schema):
     student: str = Field(default=LOCAL_MODEL, max_length=264)
     judge: str | None = Field(default=None, max_length=264)
     teacher_ratio: float = Field(default=0.1, gt=0, le=1)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    seed: Seed = 0
     judge_sample_rate: float = Field(default=1.0, ge=0, le=1)
     thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
     near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)

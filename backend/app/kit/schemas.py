@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+SEED_MAX = 2**31 - 1
+"""One range for every seed: it suits every random generator a seed reaches (numpy, torch) and the JSON
+columns a seed is stored in (a dataset's lineage, a job's config)."""
+
+Seed = Annotated[int, Field(ge=0, le=SEED_MAX, description="the same seed gives the same result")]
 
 
 class Schema(BaseModel):

@@ -50,10 +50,12 @@ async def test_sample_is_reproducible(any_settings: Settings) -> None:
             assert response.json()["example_count"] == 5
             picks.append(await questions(client, response.json()["id"]))
         too_many = await client.post(f"{API}/{source}/sample", json={"n": 31})
+        huge_seed = await client.post(f"{API}/{source}/sample", json={"n": 5, "seed": 2**64})
     assert picks[0] == picks[1]
     assert picks[0] != picks[2]
     assert len(set(picks[0])) == 5
     assert too_many.status_code == 400
+    assert huge_seed.status_code == 422
 
 
 async def test_split_follows_assign_split(any_settings: Settings) -> None:
@@ -67,6 +69,9 @@ async def test_split_follows_assign_split(any_settings: Settings) -> None:
         got = {name: await questions(client, d["id"]) for name, d in created.items()}
         bad = await client.post(f"{API}/{source}/split", json={"ratios": {"train": 0.5, "../x": 0.5}})
         default = await client.post(f"{API}/{source}/split", json={})
+        # A seed is stored in the new datasets' lineage: one past the range is refused, not a 500.
+        huge_seed = await client.post(f"{API}/{source}/split", json={"seed": 2**64})
+        negative_seed = await client.post(f"{API}/{source}/split", json={"seed": -1})
     expected: dict[str, list[str]] = {"train": [], "test": []}
     for i in range(40):
         messages = chat(f"question {i}", f"answer {i}")
@@ -75,6 +80,8 @@ async def test_split_follows_assign_split(any_settings: Settings) -> None:
     assert created["train"]["name"] == "src (train)"
     assert bad.status_code == 400
     assert sorted(default.json()["datasets"]) == ["test", "train", "validation"]
+    assert (huge_seed.status_code, negative_seed.status_code) == (422, 422)
+    assert "seed" in huge_seed.text
 
 
 async def test_convert_reshapes_rows_and_counts_what_the_view_could_not_keep(any_settings: Settings) -> None:

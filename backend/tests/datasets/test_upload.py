@@ -15,6 +15,8 @@ from tests.datasets.factories import chat, client_as, jsonl
 
 API = "/api/v1/datasets"
 FORM = {"name": "uploaded", "data_type": "qa"}
+# Integers past 64 bits (ids, hashes in a row's metadata), which a fast JSON codec would refuse or round.
+LONG_INTEGERS = [2**64, -(2**63) - 1, 2**200]
 
 
 async def post(client: httpx.AsyncClient, name: str, content: bytes, **params: str) -> httpx.Response:
@@ -24,7 +26,7 @@ async def post(client: httpx.AsyncClient, name: str, content: bytes, **params: s
 async def test_upload_jsonl_in_any_view(any_settings: Settings) -> None:
     await migrate(any_settings)
     content = jsonl(
-        {"messages": chat("hi", "hello"), "metadata": {"src": "a"}},
+        {"messages": chat("hi", "hello"), "metadata": {"src": "a", "ids": LONG_INTEGERS}},
         {"instruction": "Add", "input": "1+1", "output": "2"},
         {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},
         {"prompt": "p", "completion": "c"},
@@ -41,7 +43,7 @@ async def test_upload_jsonl_in_any_view(any_settings: Settings) -> None:
     assert body["dataset"]["example_count"] == 4
     assert [e["messages"][0]["content"] for e in examples["items"]] == ["hi", "Add\n1+1", "q", "p"]
     assert [(v["number"], v["reason"], v["example_count"]) for v in versions["items"]] == [(1, "upload", 4)]
-    assert first["record"] == {"metadata": {"src": "a"}}
+    assert first["record"] == {"metadata": {"src": "a", "ids": LONG_INTEGERS}}  # every digit kept
     assert first["provenance"] == {"source": "upload", "file": "data.jsonl", "line": 1}
 
 

@@ -7,6 +7,7 @@ import { Dialog } from "@/components/ui/Dialog";
 import { CONTROL, Field, FormError } from "@/components/ui/Field";
 import { useSampleDataset, type Dataset } from "@/hooks/queries/datasets";
 import { errorMessage } from "@/lib/api/client";
+import { seedError } from "@/lib/seed";
 
 import { CreatedDatasets } from "./CreatedDatasets";
 
@@ -24,12 +25,12 @@ export function SampleDialog({ dataset, onClose }: { dataset: Dataset; onClose: 
   const [name, setName] = useState("");
   const [tried, setTried] = useState(false);
   const error = sizeError(size, dataset.example_count);
-  const seedError = /^-?\d+$/.test(seed.trim()) ? null : "The seed is a whole number.";
+  const seedProblem = seedError(seed);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setTried(true);
-    if (error || seedError) return;
+    if (error || seedProblem) return;
     sample.mutate({ n: Number(size), seed: Number(seed), name: name.trim() || null });
   };
 
@@ -72,13 +73,13 @@ export function SampleDialog({ dataset, onClose }: { dataset: Dataset; onClose: 
                 className={CONTROL}
               />
             </Field>
-            <Field label="Seed" htmlFor="sample-seed" error={tried ? seedError : null}>
+            <Field label="Seed" htmlFor="sample-seed" error={tried ? seedProblem : null}>
               <input
                 id="sample-seed"
                 inputMode="numeric"
                 value={seed}
                 onChange={(e) => setSeed(e.target.value)}
-                aria-invalid={tried && seedError ? true : undefined}
+                aria-invalid={tried && seedProblem ? true : undefined}
                 className={CONTROL}
               />
             </Field>

@@ -7,6 +7,7 @@ import { Dialog } from "@/components/ui/Dialog";
 import { CONTROL, Field, FormError } from "@/components/ui/Field";
 import { useSplitDataset, type Dataset } from "@/hooks/queries/datasets";
 import { errorMessage } from "@/lib/api/client";
+import { seedError } from "@/lib/seed";
 
 import { CreatedDatasets } from "./CreatedDatasets";
 import { SPLIT_NAMES, SplitRatioFields, useSplitRatios } from "./SplitRatios";
@@ -16,11 +17,11 @@ export function SplitDialog({ dataset, onClose }: { dataset: Dataset; onClose: (
   const split = useSplitDataset(dataset.id);
   const shares = useSplitRatios();
   const [seed, setSeed] = useState("0");
-  const seedError = /^-?\d+$/.test(seed.trim()) ? null : "The seed is a whole number.";
+  const seedProblem = seedError(seed);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (shares.error || seedError) return;
+    if (shares.error || seedProblem) return;
     split.mutate({ ratios: shares.ratios, seed: Number(seed) });
   };
   const created = split.data ? SPLIT_NAMES.flatMap((name) => split.data.datasets[name] ?? []) : [];
@@ -48,13 +49,13 @@ export function SplitDialog({ dataset, onClose }: { dataset: Dataset; onClose: (
       ) : (
         <form id="split-form" onSubmit={submit} noValidate className="space-y-4">
           <SplitRatioFields state={shares} idPrefix="split" />
-          <Field label="Seed" htmlFor="split-seed" error={seedError} className="max-w-40">
+          <Field label="Seed" htmlFor="split-seed" error={seedProblem} className="max-w-40">
             <input
               id="split-seed"
               inputMode="numeric"
               value={seed}
               onChange={(e) => setSeed(e.target.value)}
-              aria-invalid={seedError ? true : undefined}
+              aria-invalid={seedProblem ? true : undefined}
               className={CONTROL}
             />
           </Field>

@@ -1,4 +1,5 @@
 import type { FinetuneRequest } from "@/hooks/queries/finetune";
+import { SEED_MAX } from "@/lib/seed";
 
 /** The numeric settings of a run, as the form shows them: the main ones first, the rest under "Advanced". */
 export type NumberKnob = {
@@ -57,7 +58,7 @@ export const KNOBS: readonly NumberKnob[] = [
   { key: "lora_dropout", label: "LoRA dropout", hint: "From 0 to below 1.", min: 0, max: 0.99, step: "any", integer: false, advanced: true },
   { key: "gradient_accumulation", label: "Gradient accumulation", hint: "Batches per optimizer step.", min: 1, max: 1024, step: 1, integer: true, advanced: true },
   { key: "heldout_fraction", label: "Held-out fraction", hint: "Rows kept apart for evaluation.", min: 0.01, max: 0.99, step: "any", integer: false, advanced: true },
-  { key: "seed", label: "Seed", hint: "Same seed, same split and order.", min: 0, max: 2 ** 31 - 1, step: 1, integer: true, advanced: true },
+  { key: "seed", label: "Seed", hint: "Same seed, same split and order.", min: 0, max: SEED_MAX, step: 1, integer: true, advanced: true },
   { key: "eval_max_rows", label: "Evaluation rows", hint: "Held-out rows answered; empty: all.", min: 1, max: 100_000, step: 1, integer: true, optional: true, advanced: true },
   { key: "eval_max_new_tokens", label: "Evaluation answer tokens", hint: "Longest answer generated.", min: 1, max: 8192, step: 1, integer: true, advanced: true },
 ];

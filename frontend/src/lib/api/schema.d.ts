@@ -2164,6 +2164,7 @@ export interface components {
             name?: string | null;
             /**
              * Seed
+             * @description the same seed gives the same result
              * @default 0
              */
             seed: number;
@@ -2295,6 +2296,7 @@ export interface components {
             near_duplicate_threshold: number;
             /**
              * Seed
+             * @description the same seed gives the same result
              * @default 0
              */
             seed: number;
@@ -2959,6 +2961,7 @@ export interface components {
             name?: string | null;
             /**
              * Seed
+             * @description the same seed gives the same result
              * @default 0
              */
             seed: number;
@@ -3048,6 +3051,7 @@ export interface components {
             };
             /**
              * Seed
+             * @description the same seed gives the same result
              * @default 0
              */
             seed: number;

@@ -10,6 +10,7 @@ import { useExportDataset, type Dataset, type ExportFormat, type ExportRequest }
 import { errorMessage } from "@/lib/api/client";
 import { fileNameFrom, saveBlob } from "@/lib/download";
 import { formatBytes } from "@/lib/format";
+import { seedError } from "@/lib/seed";
 
 import { EXPORT_FORMATS } from "../constants";
 import { SPLIT_NAMES, SplitRatioFields, useSplitRatios, type SplitName } from "../SplitRatios";
@@ -57,7 +58,7 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
   const [seed, setSeed] = useState("0");
   const shares = useSplitRatios();
   const [saved, setSaved] = useState<string | null>(null);
-  const seedError = /^-?\d+$/.test(seed.trim()) ? null : "The seed is a whole number.";
+  const seedProblem = seedError(seed);
 
   const start = (split?: SplitName) => {
     const query: ExportRequest = { format, version, spreadsheet_safe: safe };
@@ -71,7 +72,7 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
       },
     });
   };
-  const blocked = download.isPending || (splitting && (shares.error !== null || seedError !== null));
+  const blocked = download.isPending || (splitting && (shares.error !== null || seedProblem !== null));
 
   return (
     <Dialog
@@ -156,7 +157,7 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
             <Field
               label="Seed"
               htmlFor="export-seed"
-              error={seedError}
+              error={seedProblem}
               hint="The same seed and shares always put an example in the same split."
               className="max-w-xs"
             >
@@ -165,7 +166,7 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
                 inputMode="numeric"
                 value={seed}
                 onChange={(e) => setSeed(e.target.value)}
-                aria-invalid={seedError ? true : undefined}
+                aria-invalid={seedProblem ? true : undefined}
                 className={CONTROL}
               />
             </Field>
