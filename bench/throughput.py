@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import openai
 
 from distillation.datatypes import RenderedPrompt, get_datatype
@@ -119,3 +120,25 @@ async def baseline(base_url: str, *, aiohttp: bool = False, requests: int = REQU
         return await measure(name, send, requests)
     finally:
         await client.close()
+
+
+async def floor(base_url: str, requests: int = REQUESTS) -> Measurement:
+    """The same request with aiohttp alone, no SDK and no parsing into types: what this machine and
+    the fake server allow any client (the loopback, the server's own time, timer wake-ups)."""
+    schema = get_datatype("qa").json_schema()
+    response_format = {"type": "json_schema", "json_schema": {"name": "example", "schema": schema}}
+    url = f"{base_url}/v1/chat/completions"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def send(index: int) -> None:
+            body = {
+                "model": MODEL.split(":", 1)[1],
+                "messages": _messages(index),
+                "max_completion_tokens": 512,
+                "response_format": response_format,
+            }
+            async with session.post(url, json=body) as response:
+                response.raise_for_status()
+                json.loads(await response.read())
+
+        return await measure("aiohttp alone (floor)", send, requests)
