@@ -144,7 +144,7 @@ def _targets(fast: list[Measurement], slow: list[Measurement]) -> list[Row]:
             f"{slow[0].requests_per_second:.0f}",
             f"ideal {IDEAL:.0f}; {slow[1].name} {slow[1].requests_per_second:.0f}; "
             f"{slow[2].name} {slow[2].requests_per_second:.0f}",
-            f"≥ 95% ({ideal:.0%})",
+            f"≥ 95% ({ideal:.1%})",
             ideal >= 0.95,
         ),
     ]
