@@ -7,7 +7,6 @@ request dependency commits once, before the response is sent, and rolls back on 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -40,8 +39,10 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
 
 # orjson handles integers of 64 bits; it refuses to write a longer one and reads one as a float. An
 # uploaded row's metadata may hold one (an id, a hash), so those go through the standard library, which
-# keeps any integer exactly. A run of 19 digits is the shortest that can leave the 64-bit range.
-_LONG_DIGITS = re.compile(r"\d{19}")
+# keeps any integer exactly. On read, a float at or past 2^63 is the sign of one (a real float that big
+# is rare, and the standard library reads it as the same float): walking the parsed value costs far less
+# than scanning the text for long runs of digits.
+_FLOAT_OF_A_LONG_INTEGER = 2.0**63
 
 
 def _json_dumps(value: Any) -> str:
@@ -52,9 +53,22 @@ def _json_dumps(value: Any) -> str:
 
 
 def _json_loads(text: str) -> Any:
-    if _LONG_DIGITS.search(text):
-        return json.loads(text)
-    return orjson.loads(text)
+    value = orjson.loads(text)
+    return json.loads(text) if _holds_a_long_integer(value) else value
+
+
+def _holds_a_long_integer(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return bool(abs(value) >= _FLOAT_OF_A_LONG_INTEGER)
+    if kind is dict:
+        value = value.values()
+    elif kind is not list:
+        return False
+    for item in value:  # a loop, not any(): this runs on every JSON value the database returns
+        if _holds_a_long_integer(item):
+            return True
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
