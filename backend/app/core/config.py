@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     frontend_dir: Path | None = None
 
     database_url: str | None = None
-    database_pool_size: int = 10
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
     redis_url: str | None = None
     celery_broker_url: str | None = None
     celery_result_backend: str | None = None

@@ -18,9 +18,18 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+# Requests that only read run without a transaction (each statement sees what is committed).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the endpoint returns, then its tasks are sent."""
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """One transaction per request: committed when the endpoint returns, then its tasks are sent.
+
+    A GET or HEAD request reads outside a transaction: no BEGIN and COMMIT round trips.
+    """
+    state = request.app.state
+    read = request.method in READ_METHODS
+    maker: async_sessionmaker[AsyncSession] = state.read_sessionmaker if read else state.sessionmaker
     async with maker() as session:
         try:
             yield session

@@ -14,16 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound
 from app.datasets import example_repository, repository
-from app.datasets.example_repository import ExampleFilter
+from app.datasets.example_repository import ExampleFilter, ListedExample
 from app.kit.pagination import Pagination
-from app.models import Dataset, Example
+from app.models import Dataset
 
 
 @dataclass(frozen=True, slots=True)
 class ExampleList:
     """One page of examples and the size of the list (a lower bound when ``exact`` is False)."""
 
-    rows: list[Example]
+    rows: list[ListedExample]
     total: int
     exact: bool
 
@@ -67,7 +67,7 @@ async def _page(
     anchor: tuple[int, uuid.UUID] | None,
     offset: int,
     limit: int,
-) -> list[Example]:
+) -> list[ListedExample]:
     return await example_repository.page_examples(
         session, dataset_id, version, where, after=anchor, offset=offset, limit=limit
     )
@@ -78,10 +78,10 @@ async def _anchor(
 ) -> tuple[int, uuid.UUID] | None:
     if after is None:
         return None
-    example = await repository.get_example(session, dataset_id, after)
-    if example is None:
+    anchor = await example_repository.example_key(session, dataset_id, after)
+    if anchor is None:
         raise NotFound(f"no example {after} in dataset {dataset_id}")
-    return example.position, example.id
+    return anchor
 
 
 async def _size(session: AsyncSession, dataset: Dataset, version: int) -> int:

@@ -20,9 +20,9 @@ from distillation.formats import RecordError, validate_chat
 
 async def get_example(session: AsyncSession, dataset_id: uuid.UUID, example_id: uuid.UUID) -> Example:
     """An example row of a dataset (of any version), or 404."""
-    await service.get(session, dataset_id)
     example = await repository.get_example(session, dataset_id, example_id)
     if example is None:
+        await service.get(session, dataset_id)  # 404 for the dataset when that is what is missing
         raise NotFound(f"no example {example_id} in dataset {dataset_id}")
     return example
 

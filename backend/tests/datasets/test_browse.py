@@ -6,8 +6,10 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from app.core.config import Settings
+from app.datasets import example_repository
 from app.models import Role
 from tests.conftest import migrate
 from tests.datasets.factories import chat, client_as, example, seed_dataset
@@ -81,3 +83,30 @@ async def test_a_version_holds_exactly_its_rows_while_a_later_one_is_written(any
     assert current["total"] == 3
     assert keys(searched) == ["k0000", "k0001", "k0002"]
     assert (fixed["items"], fixed["total"]) == ([], 0)
+
+
+async def test_a_search_past_the_rows_it_walks_first_asks_the_index(
+    any_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A search walks the first SEARCH_WINDOW rows in dataset order; with too few matches there it asks
+    # the index (the trigram index on PostgreSQL). Both ways give the same pages.
+    monkeypatch.setattr(example_repository, "SEARCH_WINDOW", 4)
+    await migrate(any_settings)
+    rare = (1, 2, 9, 11)
+    rows = [
+        example(i, messages=chat(f"question {i}", "Rare" if i in rare else f"answer {i}")) for i in range(12)
+    ]
+    dataset_id = await seed_dataset(any_settings, rows)
+    async with client_as(any_settings, Role.viewer) as client:
+        walked = await listing(client, dataset_id, q="rare", page_size=1)  # k1 and one more: in the window
+        asked = await listing(client, dataset_id, q="rare", page_size=2)  # a third match is past it
+        second = await listing(client, dataset_id, q="rare", page_size=2, page=2)
+        after = await listing(client, dataset_id, q="rare", page_size=5, after=asked["items"][-1]["id"])
+        scored = await listing(client, dataset_id, q="rare", score_min=0, page_size=5)
+        absent = await listing(client, dataset_id, q="nowhere")
+    assert (keys(walked), walked["total"], walked["total_exact"]) == (["k0001"], 2, False)
+    assert (keys(asked), asked["total"], asked["total_exact"]) == (["k0001", "k0002"], 3, False)
+    assert (keys(second), second["total"], second["total_exact"]) == (["k0009", "k0011"], 4, True)
+    assert keys(after) == ["k0009", "k0011"]
+    assert keys(scored) == []  # no row has a score: the other filters hold in both ways
+    assert (absent["items"], absent["total"], absent["total_exact"]) == ([], 0, True)
