@@ -165,28 +165,15 @@ class WorkerProcess:
             time.sleep(0.2)
         raise AssertionError(f"worker not ready after {timeout}s:\n{self.log.read_text()[-3000:]}")
 
-    def stop(self, grace: float = 8.0) -> None:
-        """Warm shutdown, then kill whatever is left of its process group after ``grace`` seconds.
+    def stop(self) -> None:
+        """Kill the worker's process group, as a crash would.
 
-        No test depends on the warm shutdown finishing: a task still in a model call (or a fine-tune
-        mid-step) is killed as a crash would kill it, which the jobs are built to survive.
+        No test needs a warm shutdown: one of an idle worker takes seconds (they added up to a minute of
+        the suite), and a task still in a model call or a fine-tune step is built to survive a kill.
         """
-        self.begin_stop()
-        self.finish_stop(time.monotonic() + grace)
-
-    def begin_stop(self) -> None:
-        """Ask for a warm shutdown (an idle worker needs a few seconds: see ``stop``)."""
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-
-    def finish_stop(self, deadline: float) -> None:
-        """Wait for the shutdown until ``deadline`` (monotonic), then kill what is left."""
-        if self.proc.poll() is None:
-            try:
-                self.proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
         self._file.close()
 
 
@@ -202,9 +189,5 @@ def start_worker(tmp_path: Path) -> Iterator[object]:
         return worker
 
     yield _start
-    # All at once: each needs a few seconds even when idle, and they stop side by side.
     for worker in started:
-        worker.begin_stop()
-    deadline = time.monotonic() + 8.0
-    for worker in started:
-        worker.finish_stop(deadline)
+        worker.stop()
