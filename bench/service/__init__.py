@@ -32,6 +32,7 @@ from bench.service.server import (
     ADMIN_PASSWORD,
     PeakRss,
     migrate,
+    postgres_cpu_seconds,
     serve,
     server_env,
     tree_cpu_seconds,
@@ -106,33 +107,42 @@ async def _exercise(
 
 
 class Usage:
-    """The API's CPU time and the machine's load average over a phase (other work on the machine
-    competes with the API and the database for its cores, and shows in every latency)."""
+    """CPU time over a phase: the API's, PostgreSQL's and this process's (the clients), with the
+    machine's load average (all of them share the cores, and each shows in every latency)."""
 
     def __init__(self, process: psutil.Process) -> None:
         self.process = process
-        self.cpu = self.seconds = 0.0
+        self.cpu = self.database = self.clients = self.seconds = 0.0
         self.load = (0.0, 0.0)
+        self._database: dict[int, float] = {}
 
     def __enter__(self) -> Usage:
-        self.cpu, self.seconds, self.load = (
+        self.cpu, self.clients, self.seconds = (
             tree_cpu_seconds(self.process),
+            time.process_time(),
             time.monotonic(),
-            os.getloadavg()[:2],
         )
+        self._database, self.load = postgres_cpu_seconds(), os.getloadavg()[:2]
         return self
 
     def __exit__(self, *_: object) -> None:
         self.cpu = tree_cpu_seconds(self.process) - self.cpu
+        self.clients = time.process_time() - self.clients
         self.seconds = time.monotonic() - self.seconds
+        # Backends that ended within the phase are missed (the API keeps its pooled connections).
+        after = postgres_cpu_seconds()
+        self.database = sum(seconds - self._database.get(pid, 0.0) for pid, seconds in after.items())
         self.load = (self.load[0], os.getloadavg()[0])
 
     def report(self, count: int, unit: str) -> None:
-        """Print the API's CPU per ``unit`` and its share of a core, and the load average."""
-        per = self.cpu * 1000 / max(1, count)
+        """Print each side's CPU per ``unit`` and its share of a core, and the load average."""
+        for name, seconds in (("API", self.cpu), ("PostgreSQL", self.database), ("clients", self.clients)):
+            per = seconds * 1000 / max(1, count)
+            print(
+                f"    {name} CPU {per:.2f} ms a {unit} ({seconds / max(self.seconds, 1e-9):.0%} of one core)"
+            )
         print(
-            f"    API CPU {per:.2f} ms a {unit} ({self.cpu / max(self.seconds, 1e-9):.0%} of one core); "
-            f"machine load average {self.load[0]:.1f} -> {self.load[1]:.1f} on {psutil.cpu_count()} cores"
+            f"    machine load average {self.load[0]:.1f} -> {self.load[1]:.1f} on {psutil.cpu_count()} cores"
         )
 
 

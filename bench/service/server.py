@@ -99,6 +99,16 @@ def tree_cpu_seconds(process: psutil.Process) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> dict[int, float]:
+    """CPU time (user + system) used so far by each PostgreSQL process on this machine, by pid."""
+    seconds: dict[int, float] = {}
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        times = process.info["cpu_times"]
+        if process.info["name"] == "postgres" and times is not None:
+            seconds[process.pid] = times.user + times.system
+    return seconds
+
+
 def tree_rss_mib(process: psutil.Process) -> tuple[float, float]:
     """Resident memory of a process and its children, in MiB: (all together, the largest one)."""
     sizes = [0]
