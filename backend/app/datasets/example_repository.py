@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Exists, Row, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Exists, Row, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.models import Example
 
@@ -68,6 +69,11 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def contains(column: ColumnElement[str] | InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """``column`` holds ``text`` anywhere, ignoring case."""
+    return column.ilike(like_pattern(text), escape="\\")
+
+
 def _matching(
     dataset_id: uuid.UUID, version: int, where: ExampleFilter, after: Key | None
 ) -> Select[int, uuid.UUID]:
@@ -85,7 +91,7 @@ def _matching(
         query = query.where(Example.cluster == where.cluster)
     if where.q:
         # A trigram index answers this on PostgreSQL; SQLite reads the rows (ILIKE is LIKE over lower()).
-        query = query.where(Example.search_text.ilike(like_pattern(where.q), escape="\\"))
+        query = query.where(contains(Example.search_text, where.q))
     if after is not None:
         query = query.where(tuple_(Example.position, Example.id) > tuple_(*after))
     return query
@@ -224,7 +230,7 @@ async def _searched_near_the_start(
     window = ordered.add_columns(Example.search_text).limit(SEARCH_WINDOW).subquery()
     found = (
         select(window.c.position, window.c.id)
-        .where(window.c.search_text.ilike(like_pattern(where.q), escape="\\"))
+        .where(contains(window.c.search_text, where.q))
         .order_by(window.c.position, window.c.id)
     )
     rows = await _listed_page(session, dataset_id, version, found, offset, limit)
