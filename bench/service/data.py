@@ -18,6 +18,8 @@ from typing import Any
 
 import asyncpg
 
+from app.datasets.service import search_text
+
 HOST, PORT, USER = "127.0.0.1", 5432, "postgres"
 BATCH = 50_000
 COLUMNS = (
@@ -148,7 +150,7 @@ def records(dataset_id: uuid.UUID, start: int, stop: int, seed: int = 7) -> Iter
             round(sum(scores.values()) / len(scores), 2),
             json.dumps(scores),
             json.dumps(provenance),
-            "\n".join(m["content"] for m in messages),
+            search_text(messages),
             now,
         )
 

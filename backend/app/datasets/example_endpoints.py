@@ -36,7 +36,7 @@ async def list_examples(
     stage: Annotated[str | None, Query(max_length=32)] = None,
     status: ExampleStatus | None = None,
     cluster: Annotated[str | None, Query(max_length=64)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="text search in the messages")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the messages, in any case")] = None,
     after: Annotated[
         uuid.UUID | None,
         Query(description="start after this example (keyset paging: as fast deep in the list as at its top)"),

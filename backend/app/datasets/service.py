@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from app.datasets import repository
+from app.datasets import example_repository, repository
 from app.datasets.schemas import (
     DatasetCreate,
     DatasetDetail,
@@ -25,8 +25,8 @@ COMPARE_KEY_LIMIT = 1000
 
 
 def search_text(messages: list[dict[str, Any]]) -> str:
-    """The text the example search matches: every message's content."""
-    return "\n".join(str(m.get("content", "")) for m in messages)
+    """The text the example search matches: every message's content, case-folded."""
+    return example_repository.searchable("\n".join(str(m.get("content", "")) for m in messages))
 
 
 async def get(session: AsyncSession, dataset_id: uuid.UUID) -> Dataset:

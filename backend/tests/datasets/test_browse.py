@@ -110,3 +110,29 @@ async def test_a_search_past_the_rows_it_walks_first_asks_the_index(
     assert keys(after) == ["k0009", "k0011"]
     assert keys(scored) == []  # no row has a score: the other filters hold in both ways
     assert (absent["items"], absent["total"], absent["total_exact"]) == ([], 0, True)
+
+
+@pytest.mark.parametrize("window", [100, 1], ids=["walked", "index"])
+async def test_a_search_ignores_case_in_every_script(
+    any_settings: Settings, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    # Text is case-folded when written and searched: the same matches on SQLite (whose ILIKE folds only
+    # ASCII letters) and PostgreSQL, through the first rows' walk and through the index.
+    monkeypatch.setattr(example_repository, "SEARCH_WINDOW", window)
+    await migrate(any_settings)
+    texts = ["Eine Straße in Köln", "ÉCOLE PRIMAIRE", "Ὀδυσσεύς", "plain 100% match_ here"]
+    rows = [example(i, messages=chat(f"question {i}", text)) for i, text in enumerate(texts)]
+    dataset_id = await seed_dataset(any_settings, rows)
+    async with client_as(any_settings, Role.viewer) as client:
+        found = {
+            q: keys(await listing(client, dataset_id, q=q))
+            for q in ("STRASSE IN KÖLN", "école", "ὈΔΥΣΣΕΎΣ", "100% MATCH_", "100%_match", "QUESTION 3")
+        }
+    assert found == {
+        "STRASSE IN KÖLN": ["k0000"],
+        "école": ["k0001"],
+        "ὈΔΥΣΣΕΎΣ": ["k0002"],
+        "100% MATCH_": ["k0003"],
+        "100%_match": [],  # % and _ are literal characters, not wildcards
+        "QUESTION 3": ["k0003"],
+    }

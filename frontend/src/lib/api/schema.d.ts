@@ -4582,7 +4582,7 @@ export interface operations {
                 stage?: string | null;
                 status?: components["schemas"]["ExampleStatus"] | null;
                 cluster?: string | null;
-                /** @description text search in the messages */
+                /** @description text in the messages, in any case */
                 q?: string | null;
                 /** @description start after this example (keyset paging: as fast deep in the list as at its top) */
                 after?: string | null;
