@@ -89,7 +89,10 @@ cleanup() {
   done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap cleanup INT TERM EXIT
+# A stop ends the script wherever it is (still waiting for the server included), with the signal's status.
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
 
 .venv/bin/distillery serve --port "$port" &
 pids+=($!)

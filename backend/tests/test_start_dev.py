@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.services import free_port, port_open
@@ -126,3 +127,44 @@ def test_start_stop_restart_keeps_data(tmp_path: Path) -> None:
         interrupt(second)
     assert kept.status_code == 200, "the first run's data is gone"
     assert seconds < 60, f"second start took {seconds:.0f}s"
+
+
+def serving(script: psutil.Process) -> bool:
+    """Whether the script has started the server (children come and go while it is polled)."""
+    for child in script.children():
+        try:
+            if "serve" in child.cmdline():
+                return True
+        except psutil.Error:
+            continue
+    return False
+
+
+@pytest.mark.slow
+def test_a_stop_while_it_is_still_starting_ends_the_script(tmp_path: Path) -> None:
+    # SIGTERM to the script alone (as a process manager sends it) while it waits for the server to
+    # answer: everything stops and the script ends, instead of polling a stopped server for a minute.
+    if not (ROOT / "frontend" / "out" / "index.html").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("frontend/out is missing: the test command builds the dashboard before the tests")
+        pytest.skip("!!! SKIPPED: build the dashboard first (make frontend)")
+    clone, port, log = tmp_path / "clone", free_port(), tmp_path / "start.log"
+    tracked_copy(clone)
+    proc = start(clone, port, log)
+    try:
+        deadline = time.monotonic() + 120
+        while not serving(psutil.Process(proc.pid)):
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "no server started within 120 s"
+            time.sleep(0.05)
+        assert not port_open("127.0.0.1", port), "the server answered before the stop: nothing was tested"
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(40) == 143, log.read_text()[-3000:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not group_alive(proc.pid), "a child of start-dev.sh outlived the stop"
+    assert not port_open("127.0.0.1", port)
