@@ -46,6 +46,14 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+def require_dashboard_build() -> None:
+    """Skip loudly without a built dashboard (the copy borrows it); in CI its absence is a failure."""
+    if not (ROOT / "frontend" / "out" / "index.html").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("frontend/out is missing: the test command builds the dashboard before the tests")
+        pytest.skip("!!! SKIPPED: build the dashboard first (make frontend)")
+
+
 def start(clone: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         ["./start-dev.sh", "--no-install", "--port", str(port)],
@@ -86,10 +94,7 @@ def group_alive(pgid: int) -> bool:
 
 @pytest.mark.slow
 def test_start_stop_restart_keeps_data(tmp_path: Path) -> None:
-    if not (ROOT / "frontend" / "out" / "index.html").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail("frontend/out is missing: the test command builds the dashboard before the tests")
-        pytest.skip("!!! SKIPPED: build the dashboard first (make frontend)")
+    require_dashboard_build()
     clone, port, log = tmp_path / "clone", free_port(), tmp_path / "start.log"
     tracked_copy(clone)
 
@@ -144,10 +149,7 @@ def serving(script: psutil.Process) -> bool:
 def test_a_stop_while_it_is_still_starting_ends_the_script(tmp_path: Path) -> None:
     # SIGTERM to the script alone (as a process manager sends it) while it waits for the server to
     # answer: everything stops and the script ends, instead of polling a stopped server for a minute.
-    if not (ROOT / "frontend" / "out" / "index.html").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail("frontend/out is missing: the test command builds the dashboard before the tests")
-        pytest.skip("!!! SKIPPED: build the dashboard first (make frontend)")
+    require_dashboard_build()
     clone, port, log = tmp_path / "clone", free_port(), tmp_path / "start.log"
     tracked_copy(clone)
     proc = start(clone, port, log)
