@@ -92,6 +92,15 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def assert_all_stopped(proc: subprocess.Popen[bytes], port: int) -> None:
+    """Within 30 s no process of the script's group is left and nothing listens on its port."""
+    deadline = time.monotonic() + 30
+    while group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not group_alive(proc.pid), "a child of start-dev.sh outlived the stop"
+    assert not port_open("127.0.0.1", port)
+
+
 @pytest.mark.slow
 def test_start_stop_restart_keeps_data(tmp_path: Path) -> None:
     require_dashboard_build()
@@ -115,11 +124,7 @@ def test_start_stop_restart_keeps_data(tmp_path: Path) -> None:
     finally:
         interrupt(first)
     assert first.returncode is not None
-    deadline = time.monotonic() + 30
-    while group_alive(first.pid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not group_alive(first.pid), "a child of start-dev.sh outlived Ctrl-C"
-    assert not port_open("127.0.0.1", port)
+    assert_all_stopped(first, port)
     assert "Log in as admin@distillery.local" in log.read_text()
 
     second = start(clone, port, log)
@@ -165,8 +170,4 @@ def test_a_stop_while_it_is_still_starting_ends_the_script(tmp_path: Path) -> No
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while group_alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not group_alive(proc.pid), "a child of start-dev.sh outlived the stop"
-    assert not port_open("127.0.0.1", port)
+    assert_all_stopped(proc, port)
