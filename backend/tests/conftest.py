@@ -92,9 +92,13 @@ async def postgres_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis database of its own (flushed before and after)."""
+    """A Redis database of its own (flushed before and after).
+
+    ``DISTILLERY_TEST_REDIS_DB`` picks another database number, so two checkouts can run their suites
+    side by side on one Redis.
+    """
     require("Redis", REDIS_HOST, REDIS_PORT)
-    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/13"
+    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{os.environ.get('DISTILLERY_TEST_REDIS_DB', '13')}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url

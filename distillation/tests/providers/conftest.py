@@ -75,7 +75,8 @@ async def make_model(server: FakeProviderServer) -> AsyncIterator[ModelFactory]:
 @pytest.fixture
 def redis_url() -> str:
     """Real Redis on 127.0.0.1:6379; skipped loudly when absent, a failure when CI=true."""
-    url = "redis://127.0.0.1:6379/15"
+    # The backend's suite uses DISTILLERY_TEST_REDIS_DB (13 by default); the limiter tests the next but one.
+    url = f"redis://127.0.0.1:6379/{int(os.environ.get('DISTILLERY_TEST_REDIS_DB', '13')) + 2}"
     try:
         import redis
 
