@@ -18,7 +18,8 @@ from app.core.db import create_engine, create_read_engine, create_sessionmaker
 from app.core.errors import NotFound, install_error_handlers
 from app.core.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
 from app.core.logging import configure_logging
-from app.core.metrics import MetricsMiddleware, metrics_response
+from app.observability.endpoints import metrics_response
+from app.observability.http import MetricsMiddleware
 from app.worker.app import create_celery
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
