@@ -31,6 +31,7 @@ promtool:
 	scripts/ensure-promtool.sh
 
 lint: install-dev frontend
+	$(VENV)/bin/pre-commit validate-config
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd frontend && npm run --silent lint
