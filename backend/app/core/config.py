@@ -8,10 +8,11 @@ two in step, and another checks that no other module reads ``os.environ``.
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "secret", "dev-secret-key"})
@@ -19,6 +20,16 @@ EMBEDDED_DB_FILE = "distillery.db"
 EMBEDDED_BROKER_FILE = "broker.db"
 
 Environment = Literal["development", "test", "production"]
+
+
+def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """``"10.0.0.0/8, 127.0.0.1"`` as networks (a bare address is a network of one).
+
+    Raises:
+        ValueError: An entry is neither an address nor a network.
+    """
+    entries = (part.strip() for part in value.split(","))
+    return tuple(ip_network(entry, strict=False) for entry in entries if entry)
 
 
 class Settings(BaseSettings):
@@ -71,6 +82,18 @@ class Settings(BaseSettings):
 
     prometheus_multiproc_dir: Path | None = None
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_token: SecretStr | None = None
+    metrics_allowed_networks: str | None = None
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_networks(value)
+            except ValueError as exc:
+                raise ValueError(f"METRICS_ALLOWED_NETWORKS: {exc}") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -86,6 +109,8 @@ class Settings(BaseSettings):
                 raise ValueError("FIRST_ADMIN_PASSWORD is a placeholder; choose a real password")
         if self.encryption_key is not None and self.encryption_key.get_secret_value() in PLACEHOLDER_SECRETS:
             raise ValueError("ENCRYPTION_KEY is a placeholder; set a long random value or leave it unset")
+        if self.metrics_token is not None and self.metrics_token.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ValueError("METRICS_TOKEN is a placeholder; set a long random value or leave it unset")
         return self
 
     @property
@@ -131,6 +156,11 @@ class Settings(BaseSettings):
     def metrics_multiproc_dir(self) -> Path:
         """Where workers keep their processes' metric files (one sub-folder per running worker)."""
         return self.prometheus_multiproc_dir or self.data_dir / "prometheus"
+
+    @property
+    def metrics_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The networks allowed to read ``/metrics``; empty when any client may."""
+        return parse_networks(self.metrics_allowed_networks or "")
 
     @property
     def is_sqlite(self) -> bool:

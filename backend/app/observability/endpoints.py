@@ -16,14 +16,20 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
+from app.observability.access import check_scrape
 from app.observability.collector import SnapshotCollector, take_snapshot
 
 
 async def metrics_response(request: Request) -> Response:
-    """The Prometheus text exposition of the API."""
+    """The Prometheus text exposition of the API (when ``check_scrape`` lets this client read it)."""
     state = request.app.state
+    client = request.client.host if request.client else None
+    refusal = check_scrape(state.settings, client, request.headers.get("authorization"))
+    if refusal is not None:
+        headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else None
+        return PlainTextResponse(refusal.reason + "\n", status_code=refusal.status, headers=headers)
     snapshot = await take_snapshot(
         state.sessionmaker,
         state.settings.broker_url,

@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server, values
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app, values
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from app.core.config import Settings
 from app.observability.labels import OTHER, one_of
+from app.observability.server import guarded_app, serve_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def start_worker_metrics(settings: Settings) -> Path | None:
     if not settings.worker_metrics_port:
         return None
     directory = use_multiprocess_metrics(settings)
-    _serve(directory, settings.host, settings.worker_metrics_port)
+    _serve(directory, settings)
     return directory
 
 
@@ -116,11 +117,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _serve(directory: Path, host: str, port: int) -> None:
+def _serve(directory: Path, settings: Settings) -> None:
+    host, port = settings.host, settings.worker_metrics_port
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
     try:
-        start_http_server(port, addr=host, registry=registry)
+        serve_metrics(guarded_app(settings, make_wsgi_app(registry)), host, port)
     except OSError as exc:
         # The worker still works; Prometheus sees the target down and the WorkerDown alert says so.
         logger.error("worker metrics: cannot listen on %s:%d (%s); set WORKER_METRICS_PORT", host, port, exc)
