@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.repository import Repository
 from app.models import CallStatus, Dataset, Example, Job, JobItem, JobStatus, LlmCall
 
 OK_OUTCOME = "ok"
@@ -53,105 +54,106 @@ def _totals(key: ColumnElement[Any]) -> Select[Any]:
     )
 
 
-async def cost_by(
-    session: AsyncSession, group_by: str, since: date | None, until: date | None, dataset_id: uuid.UUID | None
-) -> list[Any]:
-    """Ledger totals per value of one dimension."""
-    key = _key(session, group_by)
-    query = _totals(key).where(
-        *_range(LlmCall.created_at, since, until), LlmCall.status != CallStatus.reserved
-    )
-    if dataset_id is not None:
-        query = query.where(LlmCall.dataset_id == dataset_id)
-    return list(await session.execute(query.group_by(key).order_by(key)))
+class AnalyticsRepository(Repository[LlmCall]):
+    """Aggregates over the ledger (its model), job items and examples."""
 
+    model = LlmCall
 
-async def daily(
-    session: AsyncSession, split: str, since: date | None, until: date | None, dataset_id: uuid.UUID | None
-) -> list[Any]:
-    """Ledger totals per day and per value of ``split``."""
-    day, key = _day(session, LlmCall.created_at), _key(session, split)
-    query = select(
-        day.label("day"),
-        key.label("key"),
-        func.coalesce(func.sum(LlmCall.cost_usd).filter(LlmCall.status == CallStatus.settled), 0).label(
-            "cost"
-        ),
-        func.count().label("calls"),
-    ).where(*_range(LlmCall.created_at, since, until), LlmCall.status != CallStatus.reserved)
-    if dataset_id is not None:
-        query = query.where(LlmCall.dataset_id == dataset_id)
-    return list(await session.execute(query.group_by(day, key).order_by(day, key)))
-
-
-async def usage_by_job(session: AsyncSession, since: date | None, until: date | None) -> list[Any]:
-    """Tokens and settled cost per job, stage and model (for the savings against the teacher)."""
-    model = LlmCall.provider + ":" + LlmCall.model
-    query = (
-        select(
-            LlmCall.job_id,
-            LlmCall.stage,
-            model.label("model"),
-            func.coalesce(func.sum(LlmCall.input_tokens), 0).label("input_tokens"),
-            func.coalesce(func.sum(LlmCall.output_tokens), 0).label("output_tokens"),
-            func.coalesce(func.sum(LlmCall.cost_usd), 0).label("cost"),
+    async def cost_by(
+        self, group_by: str, since: date | None, until: date | None, dataset_id: uuid.UUID | None
+    ) -> list[Any]:
+        """Ledger totals per value of one dimension."""
+        key = _key(self.session, group_by)
+        query = _totals(key).where(
+            *_range(LlmCall.created_at, since, until), LlmCall.status != CallStatus.reserved
         )
-        .where(
-            LlmCall.status == CallStatus.settled,
-            LlmCall.job_id.is_not(None),
-            *_range(LlmCall.created_at, since, until),
+        if dataset_id is not None:
+            query = query.where(LlmCall.dataset_id == dataset_id)
+        return list(await self.session.execute(query.group_by(key).order_by(key)))
+
+    async def daily(
+        self, split: str, since: date | None, until: date | None, dataset_id: uuid.UUID | None
+    ) -> list[Any]:
+        """Ledger totals per day and per value of ``split``."""
+        day, key = _day(self.session, LlmCall.created_at), _key(self.session, split)
+        query = select(
+            day.label("day"),
+            key.label("key"),
+            func.coalesce(func.sum(LlmCall.cost_usd).filter(LlmCall.status == CallStatus.settled), 0).label(
+                "cost"
+            ),
+            func.count().label("calls"),
+        ).where(*_range(LlmCall.created_at, since, until), LlmCall.status != CallStatus.reserved)
+        if dataset_id is not None:
+            query = query.where(LlmCall.dataset_id == dataset_id)
+        return list(await self.session.execute(query.group_by(day, key).order_by(day, key)))
+
+    async def usage_by_job(self, since: date | None, until: date | None) -> list[Any]:
+        """Tokens and settled cost per job, stage and model (for the savings against the teacher)."""
+        model = LlmCall.provider + ":" + LlmCall.model
+        query = (
+            select(
+                LlmCall.job_id,
+                LlmCall.stage,
+                model.label("model"),
+                func.coalesce(func.sum(LlmCall.input_tokens), 0).label("input_tokens"),
+                func.coalesce(func.sum(LlmCall.output_tokens), 0).label("output_tokens"),
+                func.coalesce(func.sum(LlmCall.cost_usd), 0).label("cost"),
+            )
+            .where(
+                LlmCall.status == CallStatus.settled,
+                LlmCall.job_id.is_not(None),
+                *_range(LlmCall.created_at, since, until),
+            )
+            .group_by(LlmCall.job_id, LlmCall.stage, model)
         )
-        .group_by(LlmCall.job_id, LlmCall.stage, model)
-    )
-    return list(await session.execute(query))
+        return list(await self.session.execute(query))
 
+    async def job(self, job_id: uuid.UUID) -> Job | None:
+        """The job that spent a usage row's tokens."""
+        return await self.session.get(Job, job_id)
 
-async def score_histogram(
-    session: AsyncSession, since: date | None, until: date | None
-) -> tuple[dict[int, int], float | None]:
-    """Live examples per whole judge score, and the average score."""
-    live = [
-        Example.removed_in.is_(None),
-        Example.score.is_not(None),
-        *_range(Example.created_at, since, until),
-    ]
-    bucket = func.floor(Example.score)
-    rows = await session.execute(select(bucket, func.count()).where(*live).group_by(bucket))
-    average = await session.scalar(select(func.avg(Example.score)).where(*live))
-    return {int(b): int(n) for b, n in rows}, None if average is None else round(float(average), 3)
+    async def score_histogram(
+        self, since: date | None, until: date | None
+    ) -> tuple[dict[int, int], float | None]:
+        """Live examples per whole judge score, and the average score."""
+        live = [
+            Example.removed_in.is_(None),
+            Example.score.is_not(None),
+            *_range(Example.created_at, since, until),
+        ]
+        bucket = func.floor(Example.score)
+        rows = await self.session.execute(select(bucket, func.count()).where(*live).group_by(bucket))
+        average = await self.session.scalar(select(func.avg(Example.score)).where(*live))
+        return {int(b): int(n) for b, n in rows}, None if average is None else round(float(average), 3)
 
-
-async def item_outcomes(session: AsyncSession, since: date | None, until: date | None) -> list[Any]:
-    """Job items per stage and status."""
-    where = _range(JobItem.updated_at, since, until)
-    return list(
-        await session.execute(
-            select(JobItem.stage, JobItem.status, func.count())
-            .where(*where)
-            .group_by(JobItem.stage, JobItem.status)
+    async def item_outcomes(self, since: date | None, until: date | None) -> list[Any]:
+        """Job items per stage and status."""
+        where = _range(JobItem.updated_at, since, until)
+        return list(
+            await self.session.execute(
+                select(JobItem.stage, JobItem.status, func.count())
+                .where(*where)
+                .group_by(JobItem.stage, JobItem.status)
+            )
         )
-    )
 
-
-async def rejection_errors(
-    session: AsyncSession, since: date | None, until: date | None, limit: int = 5000
-) -> list[str]:
-    """Reasons of rejected and failed items (most recent first)."""
-    where = [JobItem.error.is_not(None), *_range(JobItem.updated_at, since, until)]
-    rows = await session.scalars(
-        select(JobItem.error).where(*where).order_by(JobItem.updated_at.desc()).limit(limit)
-    )
-    return [str(r) for r in rows]
-
-
-async def totals(session: AsyncSession) -> tuple[int, int, int]:
-    """Datasets, rows of their current versions, and running jobs."""
-    datasets, examples = (
-        await session.execute(
-            select(func.count(), func.coalesce(func.sum(Dataset.example_count), 0)).select_from(Dataset)
+    async def rejection_errors(self, since: date | None, until: date | None, limit: int = 5000) -> list[str]:
+        """Reasons of rejected and failed items (most recent first)."""
+        where = [JobItem.error.is_not(None), *_range(JobItem.updated_at, since, until)]
+        rows = await self.session.scalars(
+            select(JobItem.error).where(*where).order_by(JobItem.updated_at.desc()).limit(limit)
         )
-    ).one()
-    running = await session.scalar(
-        select(func.count()).select_from(Job).where(Job.status == JobStatus.running)
-    )
-    return int(datasets), int(examples), int(running or 0)
+        return [str(r) for r in rows]
+
+    async def totals(self) -> tuple[int, int, int]:
+        """Datasets, rows of their current versions, and running jobs."""
+        datasets, examples = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(Dataset.example_count), 0)).select_from(Dataset)
+            )
+        ).one()
+        running = await self.session.scalar(
+            select(func.count()).select_from(Job).where(Job.status == JobStatus.running)
+        )
+        return int(datasets), int(examples), int(running or 0)

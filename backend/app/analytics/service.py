@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.analytics import repository
+from app.analytics.repository import AnalyticsRepository
 from app.analytics.schemas import (
     CostDimension,
     CostReport,
@@ -22,7 +22,7 @@ from app.analytics.schemas import (
     Summary,
 )
 from app.jobs import ledger_repository
-from app.models import ItemStatus, Job
+from app.models import ItemStatus
 from app.models.base import utcnow
 from distillation.cost import PriceTable, StageUsage, TokenUsage, savings_report
 
@@ -45,7 +45,7 @@ async def cost(
             output_tokens=int(row.output_tokens),
             cost_usd=Decimal(str(row.cost)),
         )
-        for row in await repository.cost_by(session, group_by, since, until, dataset)
+        for row in await AnalyticsRepository(session).cost_by(group_by, since, until, dataset)
     ]
     total = sum((row.cost_usd for row in rows), Decimal(0))
     return CostReport(group_by=group_by, since=since, until=until, rows=rows, total_usd=total)
@@ -61,7 +61,7 @@ async def daily(
     """Spend per day, one series per provider, model or stage."""
     return [
         DailyPoint(day=str(row.day), key=str(row.key), cost_usd=Decimal(str(row.cost)), calls=row.calls)
-        for row in await repository.daily(session, split, since, until, dataset)
+        for row in await AnalyticsRepository(session).daily(split, since, until, dataset)
     ]
 
 
@@ -70,13 +70,13 @@ async def savings(
 ) -> SavingsReportRead:
     """Actual spend against each job's teacher writing the same tokens."""
     usages: dict[uuid.UUID, list[StageUsage]] = defaultdict(list)
-    for row in await repository.usage_by_job(session, since, until):
+    for row in await AnalyticsRepository(session).usage_by_job(since, until):
         usage = TokenUsage(int(row.input_tokens), int(row.output_tokens))
         usages[row.job_id].append(StageUsage(row.stage, row.model, usage, Decimal(str(row.cost))))
     actual, teacher, unknown = Decimal(0), Decimal(0), set[str]()
     teacher_known = True
     for job_id, stage_usages in usages.items():
-        job = await session.get(Job, job_id)
+        job = await AnalyticsRepository(session).job(job_id)
         if job is None:
             continue
         report = savings_report(stage_usages, prices, teacher_model_id=str(job.config.get("teacher")))
@@ -103,9 +103,9 @@ async def savings(
 
 async def quality(session: AsyncSession, since: date | None, until: date | None) -> QualityReport:
     """Score histogram, pass rate per stage and rejection reasons."""
-    histogram, average = await repository.score_histogram(session, since, until)
+    histogram, average = await AnalyticsRepository(session).score_histogram(since, until)
     by_stage: dict[str, Counter[str]] = defaultdict(Counter)
-    for stage, status, count in await repository.item_outcomes(session, since, until):
+    for stage, status, count in await AnalyticsRepository(session).item_outcomes(since, until):
         by_stage[stage][ItemStatus(status).value] += int(count)
     stages = []
     for stage in ("seed", "bulk"):
@@ -121,7 +121,7 @@ async def quality(session: AsyncSession, since: date | None, until: date | None)
             )
         )
     reasons = Counter(
-        reason_kind(error) for error in await repository.rejection_errors(session, since, until)
+        reason_kind(error) for error in await AnalyticsRepository(session).rejection_errors(since, until)
     )
     return QualityReport(
         score_histogram={str(score): histogram.get(score, 0) for score in range(11)},
@@ -142,9 +142,9 @@ def reason_kind(reason: str) -> str:
 async def summary(session: AsyncSession) -> Summary:
     """Datasets, rows, this month's spend against the global budget, average quality, running jobs."""
     month_start = utcnow().date().replace(day=1)
-    datasets, examples, running = await repository.totals(session)
+    datasets, examples, running = await AnalyticsRepository(session).totals()
     spent = await cost(session, "provider", month_start, None, None)
-    _, average = await repository.score_histogram(session, None, None)
+    _, average = await AnalyticsRepository(session).score_histogram(None, None)
     budget = await ledger_repository.get_global_budget(session)
     return Summary(
         datasets=datasets,

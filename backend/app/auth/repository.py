@@ -1,54 +1,45 @@
-"""SQL for users and login sessions."""
+"""SQL for dashboard login sessions (users themselves: ``app.users.repository``)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
-from app.models import Role, User, UserSession
-
-
-async def count_users(session: AsyncSession) -> int:
-    """How many users exist."""
-    return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+from app.kit.repository import Repository
+from app.models import User, UserSession
 
 
-async def get_by_email(session: AsyncSession, email: str) -> User | None:
-    """A user by e-mail (case-insensitive)."""
-    # SQLite's lower() folds ASCII only: the exact match finds non-ASCII addresses there too.
-    same = or_(User.email == email, func.lower(User.email) == email.lower())
-    return await session.scalar(select(User).where(same))
+class UserSessionRepository(Repository[UserSession]):
+    """Login sessions, found by the hash of their cookie token."""
 
+    model = UserSession
 
-async def add_user(session: AsyncSession, email: str, password_hash: str, role: Role) -> User:
-    """A new user (flushed)."""
-    user = User(email=email, password_hash=password_hash, role=role)
-    session.add(user)
-    await session.flush()
-    return user
+    async def add_session(
+        self, user_id: uuid.UUID, token_hash: str, created_at: datetime, expires_at: datetime
+    ) -> None:
+        """A new login session."""
+        row = UserSession(
+            user_id=user_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at
+        )
+        await self.create(row, flush=False)
 
+    async def user_for_session(self, token_hash: str, now: datetime) -> User | None:
+        """The active user of an unexpired session."""
+        return await self.one_or_none(
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(
+                UserSession.token_hash == token_hash, UserSession.expires_at > now, User.is_active.is_(True)
+            )
+        )
 
-async def add_session(
-    session: AsyncSession, user_id: uuid.UUID, token_hash: str, created_at: datetime, expires_at: datetime
-) -> None:
-    """A new login session."""
-    session.add(
-        UserSession(user_id=user_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at)
-    )
+    async def delete_session(self, token_hash: str) -> None:
+        """End a login session."""
+        await self.delete_where(UserSession.token_hash == token_hash)
 
-
-async def user_for_session(session: AsyncSession, token_hash: str, now: datetime) -> User | None:
-    """The active user of an unexpired session."""
-    return await session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_hash, UserSession.expires_at > now, User.is_active.is_(True))
-    )
-
-
-async def delete_session(session: AsyncSession, token_hash: str) -> None:
-    """End a login session."""
-    await session.execute(delete(UserSession).where(UserSession.token_hash == token_hash))
+    async def end_sessions(self, user_id: uuid.UUID, keep_hash: str | None = None) -> None:
+        """End a user's dashboard sessions, except the one whose token hash is ``keep_hash``."""
+        kept = () if keep_hash is None else (UserSession.token_hash != keep_hash,)
+        await self.delete_where(UserSession.user_id == user_id, *kept)

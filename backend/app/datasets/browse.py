@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound
-from app.datasets import example_repository, repository
-from app.datasets.example_repository import ExampleFilter, ListedExample
+from app.datasets.example_repository import ExampleFilter, ExampleRepository, ListedExample
+from app.datasets.repository import DatasetVersionRepository
 from app.kit.pagination import Pagination
 from app.models import Dataset
 
@@ -55,7 +55,7 @@ async def list_examples(
     if rows or offset == 0:
         return ExampleList(rows, offset + len(rows), True)
     # A page past the end: count, so the client can go back to the last page.
-    count = await example_repository.count_examples(session, dataset.id, version, where)
+    count = await ExampleRepository(session).count_examples(dataset.id, version, where)
     return ExampleList(rows, count, True)
 
 
@@ -68,8 +68,8 @@ async def _page(
     offset: int,
     limit: int,
 ) -> list[ListedExample]:
-    return await example_repository.page_examples(
-        session, dataset_id, version, where, after=anchor, offset=offset, limit=limit
+    return await ExampleRepository(session).page_examples(
+        dataset_id, version, where, after=anchor, offset=offset, limit=limit
     )
 
 
@@ -78,7 +78,7 @@ async def _anchor(
 ) -> tuple[int, uuid.UUID] | None:
     if after is None:
         return None
-    anchor = await example_repository.example_key(session, dataset_id, after)
+    anchor = await ExampleRepository(session).example_key(dataset_id, after)
     if anchor is None:
         raise NotFound(f"no example {after} in dataset {dataset_id}")
     return anchor
@@ -88,7 +88,7 @@ async def _size(session: AsyncSession, dataset: Dataset, version: int) -> int:
     """Examples in ``version``: the counts the dataset keeps, counted only where none was kept."""
     if version == dataset.version:
         return dataset.example_count
-    record = await repository.get_version(session, dataset.id, version)
+    record = await DatasetVersionRepository(session).get_version(dataset.id, version)
     if record is not None:
         return record.example_count
-    return await example_repository.count_examples(session, dataset.id, version, ExampleFilter())
+    return await ExampleRepository(session).count_examples(dataset.id, version, ExampleFilter())

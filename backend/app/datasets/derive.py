@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import BadRequest, NotFound
-from app.datasets import repository, service
+from app.datasets import service
+from app.datasets.example_repository import ExampleRepository
 from app.datasets.exporting import export_record
+from app.datasets.repository import DatasetRepository, DatasetVersionRepository
 from app.datasets.schemas import (
     ConversionLoss,
     ConvertRequest,
@@ -48,13 +50,13 @@ class _Copier:
             await self.flush()
 
     async def flush(self) -> None:
-        await repository.add_examples(self.session, self.pending)
+        await ExampleRepository(self.session).add_rows(self.pending)
         self.pending = []
 
     async def finish(self) -> Dataset:
         await self.flush()
         self.dataset.example_count = self.count
-        version = await repository.get_version(self.session, self.dataset.id, 1)
+        version = await DatasetVersionRepository(self.session).get_version(self.dataset.id, 1)
         if version is not None:
             version.example_count = self.count
         return self.dataset
@@ -73,7 +75,7 @@ def _like(source: Dataset, name: str, description: str) -> DatasetCreate:
 async def merge(session: AsyncSession, user: User, body: MergeRequest) -> Dataset:
     """One new dataset holding the current examples of every source, in the order given."""
     ids = list(dict.fromkeys(body.ids))
-    found = {d.id: d for d in await repository.get_datasets(session, ids)}
+    found = {d.id: d for d in await DatasetRepository(session).get_many(ids)}
     missing = [str(i) for i in ids if i not in found]
     if missing:
         raise NotFound(f"no dataset {', '.join(missing)}")
@@ -86,7 +88,7 @@ async def merge(session: AsyncSession, user: User, body: MergeRequest) -> Datase
     )
     copier = _Copier(session, target, keep_keys=False)
     for source in sources:
-        async for batch in repository.iter_examples(session, source.id, source.version):
+        async for batch in ExampleRepository(session).iter_examples(source.id, source.version):
             for example in batch:
                 await copier.add(example)
     return await copier.finish()
@@ -95,7 +97,7 @@ async def merge(session: AsyncSession, user: User, body: MergeRequest) -> Datase
 async def sample(session: AsyncSession, user: User, dataset_id: uuid.UUID, body: SampleRequest) -> Dataset:
     """A new dataset with ``n`` examples picked at random (the same ``seed`` picks the same ones)."""
     source = await service.get(session, dataset_id)
-    available = await repository.count_live(session, source.id)
+    available = await DatasetRepository(session).count_live(source.id)
     if body.n > available:
         raise BadRequest(f"n={body.n} is more than the {available} examples of the dataset")
     # Indexes into the dataset order: memory grows with n, not with the dataset.
@@ -107,7 +109,7 @@ async def sample(session: AsyncSession, user: User, dataset_id: uuid.UUID, body:
     )
     copier = _Copier(session, target, keep_keys=True)
     index = 0
-    async for batch in repository.iter_examples(session, source.id, source.version):
+    async for batch in ExampleRepository(session).iter_examples(source.id, source.version):
         for example in batch:
             if index in picked:
                 await copier.add(example)
@@ -135,7 +137,7 @@ async def split(
             extra=lineage,
         )
         copiers[name] = _Copier(session, target, keep_keys=True)
-    async for batch in repository.iter_examples(session, source.id, source.version):
+    async for batch in ExampleRepository(session).iter_examples(source.id, source.version):
         for example in batch:
             await copiers[assign_split({"messages": example.messages}, ratios, seed=body.seed)].add(example)
     return {name: await copier.finish() for name, copier in copiers.items()}
@@ -199,7 +201,7 @@ async def convert(
     )
     copier = _Copier(session, target, keep_keys=True)
     losses = _Losses()
-    async for batch in repository.iter_examples(session, source.id, source.version):
+    async for batch in ExampleRepository(session).iter_examples(source.id, source.version):
         for example in batch:
             try:
                 messages, notes = _reshape(example, body.format)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import outbox
-from app.datasets import repository, service
+from app.datasets import service
+from app.datasets.example_repository import ExampleRepository
+from app.datasets.repository import DatasetRepository
 from app.kit.schemas import Schema
-from app.models import Dataset, Example, TaskRecord, User
+from app.models import TaskRecord, User
 from app.models.base import utcnow
-from app.system import repository as tasks
+from app.system.repository import TaskRecordRepository
 from distillation.quality import NearDuplicateConfig, deduplicate
 
 FIND_TASK = "datasets.find_duplicates"
@@ -47,7 +48,7 @@ class DuplicatesRead(Schema):
 async def start(session: AsyncSession, user: User, dataset_id: uuid.UUID, threshold: float) -> TaskRecord:
     """Queue the search; the task record tells when it is done."""
     dataset = await service.get_writable(session, user, dataset_id)
-    record = await tasks.add_task(session, FIND_TASK, "default")
+    record = await TaskRecordRepository(session).add_task(FIND_TASK, "default")
     # The record keeps its input until the worker replaces it with the outcome (a re-sent message
     # carries only the record id).
     record.result = {"dataset_id": str(dataset.id), "threshold": threshold}
@@ -57,27 +58,21 @@ async def start(session: AsyncSession, user: User, dataset_id: uuid.UUID, thresh
 
 async def find(session: AsyncSession, dataset_id: uuid.UUID, threshold: float) -> dict[str, Any]:
     """Label the current rows of the dataset with their duplicate cluster; returns the summary."""
-    dataset = await session.get(Dataset, dataset_id)
+    dataset = await DatasetRepository(session).get(dataset_id)
     if dataset is None:
         return {"dataset_id": str(dataset_id), "error": "the dataset was deleted"}
-    rows = (
-        await session.execute(
-            select(Example.id, Example.search_text, Example.score, Example.position)
-            .where(Example.dataset_id == dataset_id, repository.live_at(dataset.version))
-            .order_by(Example.position)
-        )
-    ).all()
+    examples = ExampleRepository(session)
+    rows = await examples.dedup_candidates(dataset_id, dataset.version)
     report = deduplicate(
         [r.search_text for r in rows], [r.score for r in rows], NearDuplicateConfig(threshold=threshold)
     )
-    await session.execute(update(Example).where(Example.dataset_id == dataset_id).values(cluster=None))
-    clusters = 0
-    for result in (report.exact, report.near):
-        for group in result.clusters:
-            label = f"dup-{rows[group.keep].position:07d}"
-            ids = [rows[i].id for i in group.members]
-            await session.execute(update(Example).where(Example.id.in_(ids)).values(cluster=label))
-            clusters += 1
+    labels = [
+        (f"dup-{rows[group.keep].position:07d}", [rows[i].id for i in group.members])
+        for result in (report.exact, report.near)
+        for group in result.clusters
+    ]
+    await examples.label_clusters(dataset_id, labels)
+    clusters = len(labels)
     summary = {
         "dataset_id": str(dataset_id),
         "version": dataset.version,
@@ -94,17 +89,7 @@ async def read(session: AsyncSession, dataset_id: uuid.UUID) -> DuplicatesRead:
     """The clusters found by the last search, as they stand in the current version."""
     dataset = await service.get(session, dataset_id)
     summary = (dataset.extra or {}).get("duplicates") or {}
-    rows = (
-        await session.execute(
-            select(Example.cluster, Example.id, Example.score, Example.position)
-            .where(
-                Example.dataset_id == dataset_id,
-                Example.cluster.is_not(None),
-                repository.live_at(dataset.version),
-            )
-            .order_by(Example.cluster, Example.score.desc().nulls_last(), Example.position)
-        )
-    ).all()
+    rows = await ExampleRepository(session).clustered(dataset_id, dataset.version)
     groups: dict[str, list[uuid.UUID]] = {}
     for row in rows:
         groups.setdefault(str(row.cluster), []).append(row.id)

@@ -11,7 +11,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict, NotFound, UnprocessableContent
-from app.datasets import repository, service
+from app.datasets import service
+from app.datasets.example_repository import ExampleRepository
+from app.datasets.repository import DatasetRepository
 from app.datasets.schemas import BulkAction, ExampleUpdate, VersionChange
 from app.models import Example, User
 from app.models.base import utcnow
@@ -20,7 +22,7 @@ from distillation.formats import RecordError, validate_chat
 
 async def get_example(session: AsyncSession, dataset_id: uuid.UUID, example_id: uuid.UUID) -> Example:
     """An example row of a dataset (of any version), or 404."""
-    example = await repository.get_example(session, dataset_id, example_id)
+    example = await ExampleRepository(session).get_in_dataset(dataset_id, example_id)
     if example is None:
         await service.get(session, dataset_id)  # 404 for the dataset when that is what is missing
         raise NotFound(f"no example {example_id} in dataset {dataset_id}")
@@ -47,8 +49,8 @@ async def edit(
         chat = validate_chat(candidate | ({"metadata": metadata} if isinstance(metadata, dict) else {}))
     except RecordError as exc:
         raise UnprocessableContent(str(exc)) from exc
-    number = await repository.bump_version(session, dataset.id)
-    if await repository.close_examples(session, dataset.id, [old.id], number) != 1:
+    number = await DatasetRepository(session).bump_version(dataset.id)
+    if await ExampleRepository(session).close(dataset.id, [old.id], number) != 1:
         raise Conflict(f"example {example_id} was changed by someone else; reload it")
     messages = [dict(m) for m in chat["messages"]]
     new = Example(
@@ -68,8 +70,7 @@ async def edit(
         search_text=service.search_text(messages),
         created_at=utcnow(),
     )
-    session.add(new)
-    await session.flush()
+    await ExampleRepository(session).create(new)
     await service.finish_version(session, dataset, number, f"edit example {old.item_key}")
     return new
 
@@ -80,8 +81,8 @@ async def remove(
     """Remove current examples in one new version."""
     dataset = await service.get_writable(session, user, dataset_id)
     service.ensure_idle(dataset)
-    number = await repository.bump_version(session, dataset.id)
-    removed = await repository.close_examples(session, dataset.id, ids, number)
+    number = await DatasetRepository(session).bump_version(dataset.id)
+    removed = await ExampleRepository(session).close(dataset.id, ids, number)
     if removed == 0:
         # Raising rolls the version bump back with everything else.
         raise Conflict("none of the given examples is in the current version")

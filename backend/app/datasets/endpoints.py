@@ -22,7 +22,8 @@ from app.core.errors import (
     Unauthorized,
     error_responses,
 )
-from app.datasets import derive, exporting, repository, service, upload
+from app.datasets import derive, exporting, service, upload
+from app.datasets.repository import DatasetRepository, DatasetVersionRepository
 from app.datasets.schemas import (
     DATA_TYPE_PATTERN,
     ConvertRequest,
@@ -65,18 +66,15 @@ async def list_datasets(
     order: SortOrder = "desc",
 ) -> Page[DatasetRead]:
     """Datasets, filtered by data type and domain, searched in name and description."""
-    rows, total = await repository.list_datasets(
-        session,
+    rows, total = await DatasetRepository(session).page_filtered(
         data_type=data_type,
         domain=domain,
         search=search,
         sort=sort,
         descending=order == "desc",
-        offset=pagination.offset,
-        limit=pagination.page_size,
+        pagination=pagination,
     )
-    items = [DatasetRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, page=pagination.page, page_size=pagination.page_size)
+    return pagination.of([DatasetRead.model_validate(r) for r in rows], total)
 
 
 @router.post("", status_code=201, responses=error_responses(Unauthorized, Forbidden))
@@ -149,9 +147,8 @@ async def list_versions(
 ) -> Page[VersionRead]:
     """Versions, newest first."""
     await service.get(session, dataset_id)
-    rows, total = await repository.list_versions(session, dataset_id, pagination.offset, pagination.page_size)
-    items = [VersionRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, page=pagination.page, page_size=pagination.page_size)
+    rows, total = await DatasetVersionRepository(session).page_newest(dataset_id, pagination)
+    return pagination.of([VersionRead.model_validate(r) for r in rows], total)
 
 
 @router.get("/{dataset_id}/versions/compare", responses=READ_ERRORS)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.errors import BadRequest
-from app.datasets import repository
+from app.datasets.example_repository import ExampleRepository
 from app.models import Dataset, Example
 from distillation.commands.convert import parse_splits
 from distillation.export import (
@@ -145,7 +145,7 @@ async def stream_text(
     if head:
         yield head
     async with maker() as session:
-        async for batch in repository.iter_examples(session, dataset_id, version):
+        async for batch in ExampleRepository(session).iter_examples(dataset_id, version):
             chunk = b"".join(stream.encode(export_record(example)) for example in batch)
             if chunk:
                 yield chunk
@@ -171,7 +171,7 @@ async def write_file(
     options = ExportOptions(plan.include_metadata, plan.spreadsheet_safe)
     sink = plan.spec.open_sink(path, None, plan.view, options)
     try:
-        async for batch in repository.iter_examples(session, dataset_id, version):
+        async for batch in ExampleRepository(session).iter_examples(dataset_id, version):
             await asyncio.to_thread(_write_rows, sink, list(_rows(plan, batch)))
         await asyncio.to_thread(sink.close)
     except BaseException:

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from app.datasets import example_repository, repository
+from app.datasets import example_repository
+from app.datasets.repository import DatasetRepository, DatasetVersionRepository
 from app.datasets.schemas import (
     DatasetCreate,
     DatasetDetail,
@@ -31,7 +32,7 @@ def search_text(messages: list[dict[str, Any]]) -> str:
 
 async def get(session: AsyncSession, dataset_id: uuid.UUID) -> Dataset:
     """A dataset, or 404."""
-    dataset = await repository.get_dataset(session, dataset_id)
+    dataset = await DatasetRepository(session).get(dataset_id)
     if dataset is None:
         raise NotFound(f"no dataset {dataset_id}")
     return dataset
@@ -60,17 +61,18 @@ async def create(
     session: AsyncSession, user: User, body: DatasetCreate, reason: str = "created", **extra: Any
 ) -> Dataset:
     """A new dataset at version 1 (empty until rows are added)."""
-    dataset = await repository.add_dataset(
-        session, **body.model_dump(), owner_id=user.id, version=1, example_count=0, **extra
+    fields = body.model_dump() | extra
+    dataset = await DatasetRepository(session).create(
+        Dataset(**fields, owner_id=user.id, version=1, example_count=0)
     )
-    await repository.add_version(session, dataset.id, 1, reason, 0)
+    await DatasetVersionRepository(session).add_version(dataset.id, 1, reason, 0)
     return dataset
 
 
 async def finish_version(session: AsyncSession, dataset: Dataset, number: int, reason: str) -> int:
     """Recount the examples and record version ``number``; returns the example count."""
-    count = await repository.set_example_count(session, dataset.id)
-    await repository.add_version(session, dataset.id, number, reason, count)
+    count = await DatasetRepository(session).set_example_count(dataset.id)
+    await DatasetVersionRepository(session).add_version(dataset.id, number, reason, count)
     dataset.version, dataset.example_count = number, count
     return count
 
@@ -83,31 +85,28 @@ async def update(session: AsyncSession, user: User, dataset_id: uuid.UUID, body:
         raise BadRequest("name cannot be null")
     if changes.get("description", "") is None:
         changes["description"] = ""
-    for field, value in changes.items():
-        setattr(dataset, field, value)
-    await session.flush()
-    return dataset
+    return await DatasetRepository(session).update(dataset, changes)
 
 
 async def delete(session: AsyncSession, user: User, dataset_id: uuid.UUID) -> None:
     """Delete a dataset with all its versions and examples."""
     dataset = await get_writable(session, user, dataset_id)
-    await repository.delete_dataset(session, dataset.id)
+    await DatasetRepository(session).delete_with_rows(dataset.id)
 
 
 async def detail(session: AsyncSession, dataset_id: uuid.UUID) -> DatasetDetail:
     """A dataset with statistics of its current version."""
     dataset = await get(session, dataset_id)
-    buckets, unscored = await repository.score_histogram(session, dataset.id)
-    version = await repository.get_version(session, dataset.id, dataset.version)
+    buckets, unscored = await DatasetRepository(session).score_histogram(dataset.id)
+    version = await DatasetVersionRepository(session).get_version(dataset.id, dataset.version)
     stats = DatasetStats(
         example_count=dataset.example_count,
         score_histogram=[
             ScoreBucket(lower=float(i), upper=float(i + 1), count=buckets.get(i, 0)) for i in range(10)
         ],
         unscored=unscored,
-        by_stage=await repository.count_by(session, dataset.id, Example.stage),
-        by_status=await repository.count_by(session, dataset.id, Example.status),
+        by_stage=await DatasetRepository(session).count_by(dataset.id, Example.stage),
+        by_status=await DatasetRepository(session).count_by(dataset.id, Example.status),
         current_version=VersionRead.model_validate(version) if version else None,
     )
     return DatasetDetail(**DatasetRead.model_validate(dataset).model_dump(), stats=stats)
@@ -126,7 +125,7 @@ async def compare(session: AsyncSession, dataset_id: uuid.UUID, old: int, new: i
     """Item keys added, removed and changed between two versions."""
     dataset = await get(session, dataset_id)
     old, new = await check_version(session, dataset, old), await check_version(session, dataset, new)
-    diff = await repository.compare_versions(session, dataset.id, old, new, COMPARE_KEY_LIMIT)
+    diff = await DatasetRepository(session).compare_versions(dataset.id, old, new, COMPARE_KEY_LIMIT)
     return VersionCompare(
         from_version=old,
         to_version=new,

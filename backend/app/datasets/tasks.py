@@ -11,7 +11,7 @@ from celery import Task
 from app.datasets import duplicates
 from app.models import TaskStatus
 from app.models.base import utcnow
-from app.system import repository as tasks
+from app.system.repository import TaskRecordRepository
 from app.worker.app import celery_app
 from app.worker.runtime import run_async, task_session
 
@@ -24,7 +24,7 @@ def find_duplicates(self: Task[Any, Any], record_id: str) -> None:
 
 async def _find(record_id: uuid.UUID, worker: str) -> None:
     async with task_session() as session:
-        record = await tasks.claim_task(session, record_id, worker)
+        record = await TaskRecordRepository(session).claim(record_id, worker)
         if record is None or record.status is not TaskStatus.running:
             return
         given = record.result or {}

@@ -17,7 +17,9 @@ from typing import IO, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, BadRequest, PayloadTooLarge
-from app.datasets import repository, service
+from app.datasets import service
+from app.datasets.example_repository import ExampleRepository
+from app.datasets.repository import DatasetVersionRepository
 from app.datasets.schemas import DatasetCreate, DatasetRead, OnError, RowError, UploadResult
 from app.models import User
 from distillation.formats import (
@@ -80,14 +82,14 @@ async def upload(
             good.append(_example(dataset.id, tally.stored + len(good), row, filename))
         if on_error == "fail" and len(tally.errors) >= LISTED_ERRORS:
             break
-        await repository.add_examples(session, good)
+        await ExampleRepository(session).add_rows(good)
         tally.stored += len(good)
     if tally.skipped and (on_error == "fail" or tally.stored == 0):
         raise InvalidRows([e.model_dump() for e in tally.errors])
     if tally.stored == 0:
         raise BadRequest("the file holds no records")
     dataset.example_count = tally.stored
-    version = await repository.get_version(session, dataset.id, 1)
+    version = await DatasetVersionRepository(session).get_version(dataset.id, 1)
     if version is not None:
         version.example_count = tally.stored
     return UploadResult(

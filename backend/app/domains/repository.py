@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from app.kit.repository import Repository
 from app.models import UserDomain
 
 
-async def list_all(session: AsyncSession) -> list[UserDomain]:
-    """Every user-defined domain, by id."""
-    return list(await session.scalars(select(UserDomain).order_by(UserDomain.slug)))
+class DomainRepository(Repository[UserDomain]):
+    """User-defined domains, keyed by slug."""
 
+    model = UserDomain
 
-async def get(session: AsyncSession, slug: str) -> UserDomain | None:
-    """One user-defined domain by its id."""
-    return await session.scalar(select(UserDomain).where(UserDomain.slug == slug))
+    async def list_all(self) -> list[UserDomain]:
+        """Every user-defined domain, by id."""
+        return await self.list(order_by=[UserDomain.slug])
 
-
-async def add(session: AsyncSession, domain: UserDomain) -> UserDomain:
-    """Store a new domain (flushed)."""
-    session.add(domain)
-    await session.flush()
-    return domain
-
-
-async def delete(session: AsyncSession, domain: UserDomain) -> None:
-    """Remove a domain."""
-    await session.delete(domain)
-    await session.flush()
+    async def get_by_slug(self, slug: str) -> UserDomain | None:
+        """One user-defined domain by its id."""
+        return await self.one_or_none(self.statement().where(UserDomain.slug == slug))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.errors import Conflict, Forbidden, NotFound, UnprocessableContent
-from app.domains import repository
+from app.domains.repository import DomainRepository
 from app.domains.schemas import DomainCreate, DomainDetail, DomainRead
 from app.models import Role, User, UserDomain
 from distillation.scenarios import DomainConfigError, DomainsConfig, DomainSpec, load_domains_config
@@ -32,12 +32,12 @@ async def domains_config(session: AsyncSession, settings: Settings) -> DomainsCo
     Raises:
         UnprocessableContent: The configuration is invalid (each issue is listed).
     """
-    return _merged(settings, {d.slug: d.spec for d in await repository.list_all(session)})
+    return _merged(settings, {d.slug: d.spec for d in await DomainRepository(session).list_all()})
 
 
 async def list_domains(session: AsyncSession, settings: Settings) -> list[DomainRead]:
     """Built-in domains in the configuration's order, then user-defined ones by id."""
-    rows = {d.slug: d for d in await repository.list_all(session)}
+    rows = {d.slug: d for d in await DomainRepository(session).list_all()}
     config = _merged(settings, {slug: row.spec for slug, row in rows.items()})
     items = [_read(slug, spec, rows.get(slug)) for slug, spec in config.domains.items()]
     return sorted(items, key=lambda d: not d.builtin)  # stable: the configuration's order, then by id
@@ -45,7 +45,7 @@ async def list_domains(session: AsyncSession, settings: Settings) -> list[Domain
 
 async def get_domain(session: AsyncSession, settings: Settings, slug: str) -> DomainDetail:
     """One domain with the parameters drawn for it."""
-    rows = {d.slug: d for d in await repository.list_all(session)}
+    rows = {d.slug: d for d in await DomainRepository(session).list_all()}
     config = _merged(settings, {s: row.spec for s, row in rows.items()})
     if slug not in config.domains:
         raise NotFound(f"no domain {slug}")
@@ -57,11 +57,11 @@ async def create(session: AsyncSession, settings: Settings, user: User, body: Do
     """Add a domain; its id must not be taken by a built-in or another user-defined domain."""
     if body.id in builtin_config(settings).domains:
         raise Conflict(f"{body.id} is a built-in domain; choose another id")
-    if await repository.get(session, body.id) is not None:
+    if await DomainRepository(session).get_by_slug(body.id) is not None:
         raise Conflict(f"a domain {body.id} exists")
     spec = _spec(body)
     await domains_config_with(session, settings, body.id, spec)
-    row = await repository.add(session, UserDomain(slug=body.id, spec=spec, owner_id=user.id))
+    row = await DomainRepository(session).create(UserDomain(slug=body.id, spec=spec, owner_id=user.id))
     return _read(row.slug, DomainSpec.model_validate(spec), row)
 
 
@@ -72,26 +72,25 @@ async def replace(
     row = await _own(session, settings, user, slug)
     spec = _spec(body)
     await domains_config_with(session, settings, slug, spec)
-    row.spec = spec
-    await session.flush()
+    await DomainRepository(session).update(row, {"spec": spec})
     return _read(slug, DomainSpec.model_validate(spec), row)
 
 
 async def delete(session: AsyncSession, settings: Settings, user: User, slug: str) -> None:
     """Delete a user-defined domain (its owner or an admin); datasets that name it keep the name."""
-    await repository.delete(session, await _own(session, settings, user, slug))
+    await DomainRepository(session).delete(await _own(session, settings, user, slug))
 
 
 async def domains_config_with(
     session: AsyncSession, settings: Settings, slug: str, spec: dict[str, Any]
 ) -> DomainsConfig:
     """The whole configuration as it would be with ``spec`` stored under ``slug`` (validated)."""
-    stored = {d.slug: d.spec for d in await repository.list_all(session)}
+    stored = {d.slug: d.spec for d in await DomainRepository(session).list_all()}
     return _merged(settings, {**stored, slug: spec})
 
 
 async def _own(session: AsyncSession, settings: Settings, user: User, slug: str) -> UserDomain:
-    row = await repository.get(session, slug)
+    row = await DomainRepository(session).get_by_slug(slug)
     if row is None:
         if slug in builtin_config(settings).domains:
             raise Forbidden(f"{slug} is a built-in domain and read-only; add your own under another id")

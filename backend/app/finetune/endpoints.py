@@ -10,8 +10,9 @@ from fastapi import APIRouter
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, error_responses
-from app.finetune import playground, repository, service
+from app.finetune import playground, service
 from app.finetune.playground import PlaygroundRequest
+from app.finetune.repository import FinetuneRunRepository
 from app.finetune.schemas import FinetuneRequest, FinetuneRunRead
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
@@ -34,13 +35,8 @@ async def list_runs(
     _: CurrentUser, session: SessionDep, pagination: PaginationDep, dataset_id: uuid.UUID | None = None
 ) -> Page[FinetuneRunRead]:
     """Runs, newest first."""
-    runs, total = await repository.page(session, dataset_id, pagination.page_size, pagination.offset)
-    return Page(
-        items=[FinetuneRunRead.model_validate(r) for r in runs],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    runs, total = await FinetuneRunRepository(session).page_newest(dataset_id, pagination)
+    return pagination.of([FinetuneRunRead.model_validate(r) for r in runs], total)
 
 
 @router.get("/{run_id}", responses=error_responses(Unauthorized, NotFound))

@@ -20,7 +20,7 @@ from app.finetune import service
 from app.finetune.runner import run_folder
 from app.kit.schemas import Schema
 from app.models import RunStatus, TaskRecord, User
-from app.system import repository as tasks
+from app.system.repository import TaskRecordRepository
 from distillation.evaluate import local_answers, provider_answers
 from distillation.finetune import load_run_model
 from distillation.providers import Credentials
@@ -43,7 +43,7 @@ async def start(session: AsyncSession, user: User, run_id: uuid.UUID, body: Play
     run = await service.get(session, run_id)
     if run.status is not RunStatus.completed:
         raise Conflict(f"the run is {run.status.value}; the playground needs a completed run")
-    record = await tasks.add_task(session, PLAY_TASK, service.QUEUE)
+    record = await TaskRecordRepository(session).add_task(PLAY_TASK, service.QUEUE)
     record.result = {"run_id": str(run_id), **body.model_dump()}
     outbox.enqueue(session, PLAY_TASK, record.id, record.queue)
     return record

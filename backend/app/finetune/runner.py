@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.datasets.repository import live_at
-from app.finetune import repository
-from app.models import Example, FinetuneRun, RunStatus
+from app.datasets.example_repository import ExampleRepository
+from app.finetune.repository import FinetuneRunRepository
+from app.models import FinetuneRun, RunStatus
 from app.models.base import utcnow
 from app.providers.service import resolve_credentials
 from distillation.cost import PriceTable
@@ -69,11 +68,7 @@ async def _export(maker: async_sessionmaker[AsyncSession], run: FinetuneRun, pat
     partial = path.with_suffix(".partial")
     count = 0
     async with maker() as session:
-        rows = await session.stream(
-            select(Example.item_key, Example.messages, Example.record, Example.provenance)
-            .where(Example.dataset_id == run.dataset_id, live_at(run.dataset_version))
-            .order_by(Example.position)
-        )
+        rows = await ExampleRepository(session).stream_training_rows(run.dataset_id, run.dataset_version)
         with partial.open("w") as out:
             async for key, messages, record, provenance in rows:
                 # Provenance names each row's exemplars: the held-out split leaves those rows out.
@@ -90,8 +85,7 @@ async def _export(maker: async_sessionmaker[AsyncSession], run: FinetuneRun, pat
 async def run(maker: async_sessionmaker[AsyncSession], settings: Settings, run_id: uuid.UUID) -> None:
     """Train and evaluate one run (idempotent: a finished or running-elsewhere run is left alone)."""
     async with maker() as session, session.begin():
-        claimed = await repository.move(
-            session,
+        claimed = await FinetuneRunRepository(session).move(
             run_id,
             RunStatus.running,
             [RunStatus.queued],
@@ -99,7 +93,7 @@ async def run(maker: async_sessionmaker[AsyncSession], settings: Settings, run_i
             heartbeat_at=utcnow(),
             error=None,
         )
-        current = await repository.get(session, run_id)
+        current = await FinetuneRunRepository(session).get(run_id, fresh=True)
     if not claimed or current is None:
         return
     folder = run_folder(settings, run_id)
@@ -140,7 +134,9 @@ async def _train(
         await asyncio.wait({training}, timeout=1.0)
         snapshot = progress.snapshot()
         async with maker() as session, session.begin():
-            if await repository.save_progress(session, current.id, heartbeat_at=utcnow(), **snapshot):
+            if await FinetuneRunRepository(session).save_progress(
+                current.id, heartbeat_at=utcnow(), **snapshot
+            ):
                 progress.stop.set()
     result = training.result()
     return result.model_dump(mode="json")
@@ -161,15 +157,14 @@ async def _evaluate(
 
 async def _save(maker: async_sessionmaker[AsyncSession], run_id: uuid.UUID, **values: Any) -> None:
     async with maker() as session, session.begin():
-        await repository.save_progress(session, run_id, **values)
+        await FinetuneRunRepository(session).save_progress(run_id, **values)
 
 
 async def _finish(
     maker: async_sessionmaker[AsyncSession], run_id: uuid.UUID, status: RunStatus, **values: Any
 ) -> None:
     async with maker() as session, session.begin():
-        await repository.move(
-            session,
+        await FinetuneRunRepository(session).move(
             run_id,
             status,
             [RunStatus.running, RunStatus.evaluating],

@@ -6,16 +6,15 @@ import uuid
 from datetime import timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import outbox
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.datasets import service as datasets
-from app.datasets.repository import live_at
-from app.finetune import repository
+from app.datasets.example_repository import ExampleRepository
+from app.finetune.repository import FinetuneRunRepository
 from app.finetune.schemas import FinetuneRequest
-from app.models import Example, FinetuneRun, Role, RunStatus, User
+from app.models import FinetuneRun, Role, RunStatus, User
 from app.models.base import utcnow
 from distillation.evaluate import EvaluationConfig
 from distillation.finetune import FinetuneConfig
@@ -44,12 +43,7 @@ async def create(session: AsyncSession, user: User, body: FinetuneRequest) -> Fi
     if user.role is Role.viewer:
         raise Forbidden("viewers cannot start fine-tune runs")
     dataset = await datasets.get(session, body.dataset_id)
-    rows = await session.scalar(
-        select(func.count())
-        .select_from(Example)
-        .where(Example.dataset_id == dataset.id, live_at(dataset.version))
-    )
-    if int(rows or 0) < 2:
+    if await ExampleRepository(session).count_in_version(dataset.id, dataset.version) < 2:
         raise BadRequest("the dataset needs at least 2 rows: some to train on and some held out")
     try:
         config = FinetuneConfig(**body.model_dump(include=set(CONFIG_FIELDS)))
@@ -76,15 +70,14 @@ async def create(session: AsyncSession, user: User, body: FinetuneRequest) -> Fi
         evaluation_config=None if evaluation is None else evaluation.model_dump(mode="json"),
         curve=[],
     )
-    session.add(run)
-    await session.flush()
+    await FinetuneRunRepository(session).create(run)
     outbox.enqueue(session, RUN_TASK, run.id, QUEUE)
     return run
 
 
 async def get(session: AsyncSession, run_id: uuid.UUID) -> FinetuneRun:
     """A run, or 404."""
-    run = await repository.get(session, run_id)
+    run = await FinetuneRunRepository(session).get(run_id, fresh=True)
     if run is None:
         raise NotFound(f"no fine-tune run {run_id}")
     return run
@@ -100,10 +93,12 @@ async def cancel(session: AsyncSession, user: User, run_id: uuid.UUID) -> Finetu
     run = await get(session, run_id)
     _ensure_owner(user, run)
     if run.status is RunStatus.queued:
-        await repository.move(session, run_id, RunStatus.cancelled, [RunStatus.queued], finished_at=utcnow())
+        await FinetuneRunRepository(session).move(
+            run_id, RunStatus.cancelled, [RunStatus.queued], finished_at=utcnow()
+        )
     elif run.status in (RunStatus.running, RunStatus.evaluating):
-        run.stop_requested = True
-        await session.flush()  # before the read below refreshes the run from the database
+        # Flushed before the read below refreshes the run from the database.
+        await FinetuneRunRepository(session).update(run, {"stop_requested": True})
     else:
         raise Conflict(f"a {run.status.value} run cannot be cancelled")
     return await get(session, run_id)
@@ -113,8 +108,7 @@ async def resume(session: AsyncSession, user: User, run_id: uuid.UUID) -> Finetu
     """Queue a cancelled or failed run again; it continues from its last checkpoint."""
     run = await get(session, run_id)
     _ensure_owner(user, run)
-    moved = await repository.move(
-        session,
+    moved = await FinetuneRunRepository(session).move(
         run_id,
         RunStatus.queued,
         [RunStatus.cancelled, RunStatus.failed],
@@ -131,21 +125,7 @@ async def resume(session: AsyncSession, user: User, run_id: uuid.UUID) -> Finetu
 async def reconcile(session: AsyncSession) -> int:
     """Queue again runs whose worker stopped (no heartbeat) or whose message was lost; returns how many."""
     cutoff = utcnow() - LOST_AFTER
-    lost = list(
-        await session.scalars(
-            select(FinetuneRun).where(
-                (
-                    FinetuneRun.status.in_([RunStatus.running, RunStatus.evaluating])
-                    & (FinetuneRun.heartbeat_at < cutoff)
-                )
-                | (
-                    (FinetuneRun.status == RunStatus.queued)
-                    & (FinetuneRun.created_at < cutoff)
-                    & (FinetuneRun.started_at.is_(None))
-                )
-            )
-        )
-    )
+    lost = await FinetuneRunRepository(session).lost(cutoff)
     for run in lost:
         run.status, run.heartbeat_at, run.created_at = RunStatus.queued, None, utcnow()
         outbox.enqueue(session, RUN_TASK, run.id, QUEUE)

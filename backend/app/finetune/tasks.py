@@ -16,7 +16,7 @@ from app.finetune.service import RUN_TASK
 from app.models import TaskStatus
 from app.models.base import utcnow
 from app.providers.service import resolve_credentials
-from app.system import repository as tasks
+from app.system.repository import TaskRecordRepository
 from app.worker.app import celery_app
 from app.worker.runtime import run_async, sessionmaker, task_session
 
@@ -39,7 +39,7 @@ def playground(self: Task[Any, Any], record_id: str) -> None:
 async def _play(record_id: uuid.UUID, worker: str) -> None:
     settings = get_settings()
     async with task_session() as session:
-        record = await tasks.claim_task(session, record_id, worker)
+        record = await TaskRecordRepository(session).claim(record_id, worker)
         if record is None or record.status is not TaskStatus.running:
             return
         given = dict(record.result or {})
@@ -54,7 +54,7 @@ async def _play(record_id: uuid.UUID, worker: str) -> None:
     else:
         outcome = {"status": TaskStatus.succeeded, "result": answers, "error": None}
     async with task_session() as session:
-        done = await tasks.get_task(session, record_id)
+        done = await TaskRecordRepository(session).get(record_id)
         if done is not None:
             for key, value in outcome.items():
                 setattr(done, key, value)

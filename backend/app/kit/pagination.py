@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
+
+from app.kit.schemas import Page
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +23,10 @@ class Pagination:
     def offset(self) -> int:
         """Rows to skip."""
         return (self.page - 1) * self.page_size
+
+    def of(self, items: list[T], total: int) -> Page[T]:
+        """This page's response: ``items`` and the ``total`` of every page."""
+        return Page(items=items, total=total, page=self.page, page_size=self.page_size)
 
 
 async def _pagination(

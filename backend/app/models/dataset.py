@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, IdMixin, TimestampMixin, utcnow
@@ -61,6 +61,11 @@ class DatasetVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# The predicates of the partial indexes below (as column expressions: the model builds no SQL text).
+NEVER_REMOVED = column("removed_in").is_(None)
+REMOVED = column("removed_in").is_not(None)
+
+
 class ExampleStatus(enum.StrEnum):
     """Whether an example is part of its dataset."""
 
@@ -85,8 +90,8 @@ class Example(IdMixin, Base):
             "id",
             "added_in",
             "score",
-            postgresql_where=text("removed_in IS NULL"),
-            sqlite_where=text("removed_in IS NULL"),
+            postgresql_where=NEVER_REMOVED,
+            sqlite_where=NEVER_REMOVED,
         ),
         # The rows removed at some version, in dataset order: what an older version adds to the above.
         Index(
@@ -96,8 +101,8 @@ class Example(IdMixin, Base):
             "id",
             "removed_in",
             "added_in",
-            postgresql_where=text("removed_in IS NOT NULL"),
-            sqlite_where=text("removed_in IS NOT NULL"),
+            postgresql_where=REMOVED,
+            sqlite_where=REMOVED,
         ),
         # Substring search (ILIKE) on PostgreSQL; SQLite has no such index and scans.
         Index(

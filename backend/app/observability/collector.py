@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import JobKind, JobStatus
 from app.models.base import utcnow
-from app.observability import repository
 from app.observability.broker import queue_depths
 from app.observability.labels import STAGES, dataset_label, model_label, one_of, provider_label
+from app.observability.repository import BudgetRow, LedgerRow, MetricsRepository
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,8 +40,8 @@ class DatabaseFigures:
 
     jobs: dict[tuple[JobKind, JobStatus], int]
     stalled_jobs: int
-    budgets: list[repository.BudgetRow]
-    ledger: list[repository.LedgerRow]
+    budgets: list[BudgetRow]
+    ledger: list[LedgerRow]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +65,11 @@ async def take_snapshot(
 
 async def _read_database(maker: async_sessionmaker[AsyncSession]) -> DatabaseFigures:
     async with maker() as session:
-        jobs = await repository.count_jobs(session)
-        progress = await repository.running_jobs_last_progress(session)
-        budgets = await repository.budgets(session)
-        ledger = await repository.ledger_totals(session)
+        metrics = MetricsRepository(session)
+        jobs = await metrics.count_jobs()
+        progress = await metrics.running_jobs_last_progress()
+        budgets = await metrics.budgets()
+        ledger = await metrics.ledger_totals()
     cutoff = utcnow() - STALLED_AFTER
     stalled = sum(1 for moment in progress if _aware(moment) < cutoff)
     return DatabaseFigures(jobs=jobs, stalled_jobs=stalled, budgets=budgets, ledger=ledger)
@@ -148,7 +149,7 @@ def _database_metrics(figures: DatabaseFigures) -> Iterator[Metric]:
     yield from _ledger_metrics(figures.ledger)
 
 
-def _budget_metrics(rows: list[repository.BudgetRow]) -> Iterator[Metric]:
+def _budget_metrics(rows: list[BudgetRow]) -> Iterator[Metric]:
     help_texts = {
         "limit": "Budget limit in US dollars: the global budget, or the sum over a dataset's active jobs.",
         "spent": "Settled spend against the budget, in US dollars.",
@@ -166,7 +167,7 @@ def _budget_metrics(rows: list[repository.BudgetRow]) -> Iterator[Metric]:
     yield from families.values()
 
 
-def _ledger_metrics(rows: list[repository.LedgerRow]) -> Iterator[Metric]:
+def _ledger_metrics(rows: list[LedgerRow]) -> Iterator[Metric]:
     cost: defaultdict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
     unknown: defaultdict[tuple[str, str, str], int] = defaultdict(int)
     for row in rows:  # labels are bounded after cleaning, so distinct rows may share one series

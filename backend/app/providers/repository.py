@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from app.kit.repository import Repository
 from app.models import ProviderCredential
 
 
-async def list_credentials(session: AsyncSession) -> list[ProviderCredential]:
-    """Every stored credential, by name."""
-    return list(await session.scalars(select(ProviderCredential).order_by(ProviderCredential.name)))
+class ProviderCredentialRepository(Repository[ProviderCredential]):
+    """Stored provider credentials, one per provider name."""
 
+    model = ProviderCredential
 
-async def get(session: AsyncSession, name: str) -> ProviderCredential | None:
-    """The stored credential of one provider name."""
-    return await session.scalar(select(ProviderCredential).where(ProviderCredential.name == name))
+    async def list_all(self) -> list[ProviderCredential]:
+        """Every stored credential, by name."""
+        return await self.list(order_by=[ProviderCredential.name])
 
-
-async def add(session: AsyncSession, credential: ProviderCredential) -> ProviderCredential:
-    """Store a new credential (flushed)."""
-    session.add(credential)
-    await session.flush()
-    return credential
-
-
-async def delete(session: AsyncSession, credential: ProviderCredential) -> None:
-    """Remove a stored credential."""
-    await session.delete(credential)
-    await session.flush()
+    async def get_by_name(self, name: str) -> ProviderCredential | None:
+        """The stored credential of one provider name."""
+        return await self.one_or_none(self.statement().where(ProviderCredential.name == name))

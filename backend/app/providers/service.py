@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings, get_settings
 from app.core.errors import NotFound, UnprocessableContent
 from app.models import ProviderCredential, User
-from app.providers import crypto, repository
+from app.providers import crypto
+from app.providers.repository import ProviderCredentialRepository
 from app.providers.schemas import ProviderRead, ProviderWrite
 from app.providers.ssrf import check_base_url
 from distillation.commands.providers import register_compatible_providers
@@ -110,7 +111,7 @@ async def resolve_credentials(
     settings = settings or get_settings()
     register_compatible_providers()
     found = {name: p.credentials for name, p in environment_providers(settings).items()}
-    for row in await repository.list_credentials(session):
+    for row in await ProviderCredentialRepository(session).list_all():
         try:
             found[row.name] = stored_provider(row, settings).credentials
         except crypto.UnreadableSecret:
@@ -128,7 +129,7 @@ async def resolve_one(session: AsyncSession, settings: Settings, name: str) -> R
         NotFound: The provider has no credentials anywhere.
         crypto.UnreadableSecret: The stored key cannot be decrypted.
     """
-    row = await repository.get(session, name)
+    row = await ProviderCredentialRepository(session).get_by_name(name)
     if row is not None:
         return stored_provider(row, settings)
     from_env = environment_providers(settings).get(name)
@@ -155,7 +156,7 @@ def register_server(name: str) -> None:
 async def list_providers(session: AsyncSession, settings: Settings) -> list[ProviderRead]:
     """Every provider: the built-in ones, stored and environment servers, and the bundled model."""
     env = environment_providers(settings)
-    stored = {row.name: row for row in await repository.list_credentials(session)}
+    stored = {row.name: row for row in await ProviderCredentialRepository(session).list_all()}
     extra = sorted((set(stored) | set(env)) - set(KEYED_PROVIDERS))
     items = []
     for name in (*KEYED_PROVIDERS, *extra):
@@ -197,7 +198,7 @@ async def save(
     session: AsyncSession, settings: Settings, admin: User, name: str, body: ProviderWrite
 ) -> ProviderCredential:
     """Create or change the stored credential of ``name``; fields not sent stay as they are."""
-    row = await repository.get(session, name)
+    row = await ProviderCredentialRepository(session).get_by_name(name)
     kind = _kind_for(name, body.provider, row)
     changes = body.model_dump(exclude_unset=True)
     if row is None:
@@ -211,16 +212,16 @@ async def save(
         row.key_last4 = key_hint(key)
     _require_complete(row)
     row.updated_by_id = admin.id
-    await repository.add(session, row)
+    await ProviderCredentialRepository(session).create(row)
     return row
 
 
 async def delete(session: AsyncSession, name: str) -> None:
     """Remove the stored credential of ``name`` (the environment's applies again, if any)."""
-    row = await repository.get(session, name)
+    row = await ProviderCredentialRepository(session).get_by_name(name)
     if row is None:
         raise NotFound(f"no stored credentials for provider {name}")
-    await repository.delete(session, row)
+    await ProviderCredentialRepository(session).delete(row)
 
 
 def _kind_for(name: str, requested: str | None, row: ProviderCredential | None) -> str:

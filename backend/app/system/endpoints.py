@@ -13,7 +13,8 @@ from app.core.errors import ErrorBody, NotFound, Unauthorized, error_responses
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
 from app.models import Role, TaskStatus
-from app.system import repository, service
+from app.system import service
+from app.system.repository import TaskRecordRepository
 from app.system.schemas import Health, SystemStatus, TaskRecordRead
 
 router = APIRouter(tags=["system"])
@@ -54,15 +55,10 @@ async def list_tasks(
     name: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[TaskRecordRead]:
     """Background tasks, newest first."""
-    rows, total = await repository.list_tasks(
-        session, status=status, name=name, offset=pagination.offset, limit=pagination.page_size
+    rows, total = await TaskRecordRepository(session).page_newest(
+        status=status, name=name, pagination=pagination
     )
-    return Page(
-        items=[TaskRecordRead.model_validate(r) for r in rows],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return pagination.of([TaskRecordRead.model_validate(r) for r in rows], total)
 
 
 @router.get("/tasks/{task_id}", responses=error_responses(Unauthorized, NotFound))

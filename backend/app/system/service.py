@@ -18,7 +18,7 @@ from app.core.config import Settings
 from app.core.errors import NotFound
 from app.models import TaskRecord, TaskStatus
 from app.models.base import utcnow
-from app.system import repository
+from app.system.repository import TaskRecordRepository, WorkerHeartbeatRepository
 from app.system.schemas import Check, Health, Resources, SystemStatus, WorkerInfo
 
 CHECK_TIMEOUT_S = 3.0
@@ -30,7 +30,7 @@ async def check_database(session: AsyncSession) -> Check:
     """Whether the database answers a trivial query in time."""
     start = time.perf_counter()
     try:
-        await asyncio.wait_for(repository.ping(session), CHECK_TIMEOUT_S)
+        await asyncio.wait_for(TaskRecordRepository(session).ping(), CHECK_TIMEOUT_S)
     except Exception as exc:  # any failure means "down"; the reason goes to the caller
         return Check(status="down", detail=_reason(exc))
     return Check(status="ok", latency_ms=round((time.perf_counter() - start) * 1000, 2))
@@ -82,7 +82,7 @@ async def system_status(session: AsyncSession, settings: Settings) -> SystemStat
             last_seen=w.last_seen,
             alive=now - _aware(w.last_seen) < WORKER_STALE_AFTER,
         )
-        for w in await repository.list_heartbeats(session)
+        for w in await WorkerHeartbeatRepository(session).list_recent()
     ]
     return SystemStatus(
         version=__version__,
@@ -91,7 +91,7 @@ async def system_status(session: AsyncSession, settings: Settings) -> SystemStat
         broker_backend=settings.broker_url.split(":", 1)[0],
         health=current,
         workers=workers,
-        tasks_by_status=await repository.count_tasks_by_status(session),
+        tasks_by_status=await TaskRecordRepository(session).count_by_status(),
         resources=_resources(settings),
     )
 
@@ -117,14 +117,14 @@ def _resources(settings: Settings) -> Resources:
 
 async def start_diagnostic(session: AsyncSession) -> TaskRecord:
     """Queue a task that a worker answers with its own identity: proof that the queue works."""
-    record = await repository.add_task(session, DIAGNOSE_TASK, "default")
+    record = await TaskRecordRepository(session).add_task(DIAGNOSE_TASK, "default")
     outbox.enqueue(session, DIAGNOSE_TASK, record.id, record.queue)
     return record
 
 
 async def get_task(session: AsyncSession, task_id: uuid.UUID) -> TaskRecord:
     """One task record, or 404."""
-    record = await repository.get_task(session, task_id)
+    record = await TaskRecordRepository(session).get(task_id)
     if record is None:
         raise NotFound(f"no task {task_id}")
     return record
@@ -132,7 +132,7 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> TaskRecord:
 
 async def requeue_stale(session: AsyncSession, older_than: timedelta = timedelta(seconds=60)) -> int:
     """Send again the queued tasks whose message seems lost; returns how many."""
-    stale = await repository.stale_queued_tasks(session, older_than, limit=100)
+    stale = await TaskRecordRepository(session).stale_queued(older_than, limit=100)
     for record in stale:
         outbox.enqueue(session, record.name, record.id, record.queue)
     return len(stale)

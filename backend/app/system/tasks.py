@@ -15,7 +15,8 @@ from celery import Task
 from app import __version__
 from app.models import TaskStatus
 from app.models.base import utcnow
-from app.system import repository, service
+from app.system import service
+from app.system.repository import TaskRecordRepository
 from app.worker.app import celery_app
 from app.worker.runtime import run_async, task_session
 
@@ -30,7 +31,7 @@ def diagnose(self: Task[Any, Any], record_id: str) -> None:
 
 async def _diagnose(record_id: uuid.UUID, worker: str) -> None:
     async with task_session() as session:
-        record = await repository.claim_task(session, record_id, worker)
+        record = await TaskRecordRepository(session).claim(record_id, worker)
         if record is None or record.status is not TaskStatus.running:
             return
         record.result = {

@@ -11,7 +11,7 @@ from app.auth import security
 from app.core.errors import NotFound
 from app.models import ApiToken, User
 from app.models.base import utcnow
-from app.tokens import repository
+from app.tokens.repository import ApiTokenRepository
 from app.tokens.schemas import TokenCreate
 
 TOKEN_PREFIX = "dst_"  # noqa: S105  (marks the format, so leaked tokens are easy to scan for)
@@ -38,17 +38,17 @@ async def create(session: AsyncSession, user: User, body: TokenCreate) -> tuple[
         created_at=now,
         expires_at=expires_at,
     )
-    return await repository.add_token(session, token), secret
+    return await ApiTokenRepository(session).create(token), secret
 
 
 async def list_own(session: AsyncSession, user: User) -> list[ApiToken]:
     """The caller's tokens."""
-    return await repository.list_for_user(session, user.id)
+    return await ApiTokenRepository(session).list_for_user(user.id)
 
 
 async def revoke(session: AsyncSession, user: User, token_id: uuid.UUID) -> None:
     """Revoke one of the caller's tokens; another user's token is reported as missing."""
-    token = await repository.get_for_user(session, token_id, user.id)
+    token = await ApiTokenRepository(session).get_for_user(token_id, user.id)
     if token is None:
         raise NotFound(f"no token {token_id}")
     if token.revoked_at is None:
@@ -60,10 +60,10 @@ async def user_for_api_token(session: AsyncSession, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = utcnow()
-    found = await repository.find_usable(session, security.token_hash(secret), now)
+    found = await ApiTokenRepository(session).find_usable(security.token_hash(secret), now)
     if found is None:
         return None
     token, user = found
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        await repository.mark_used(session, token.id, now)
+        await ApiTokenRepository(session).mark_used(token.id, now)
     return user

@@ -14,7 +14,8 @@ from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_r
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
 from app.models import Role, User
-from app.users import repository, service
+from app.users import service
+from app.users.repository import UserRepository
 from app.users.schemas import PasswordChange, UserCreate, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -25,9 +26,8 @@ ADMIN_ERRORS = error_responses(Unauthorized, Forbidden)
 @router.get("", responses=ADMIN_ERRORS)
 async def list_users(_: Admin, session: SessionDep, pagination: PaginationDep) -> Page[UserRead]:
     """Every user, by e-mail."""
-    rows, total = await repository.list_users(session, pagination.offset, pagination.page_size)
-    items = [UserRead.model_validate(u) for u in rows]
-    return Page(items=items, total=total, page=pagination.page, page_size=pagination.page_size)
+    rows, total = await UserRepository(session).page_by_email(pagination)
+    return pagination.of([UserRead.model_validate(u) for u in rows], total)
 
 
 @router.post("", status_code=201, responses=ADMIN_ERRORS | error_responses(Conflict))

@@ -7,21 +7,21 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import repository as auth_repository
 from app.auth import security
+from app.auth.repository import UserSessionRepository
 from app.core.errors import Conflict, NotFound, Unauthorized
 from app.models import Role, User
-from app.users import repository
+from app.users.repository import UserRepository
 from app.users.schemas import PasswordChange, UserCreate, UserUpdate
 
 
 async def create(session: AsyncSession, body: UserCreate) -> User:
     """A new user; e-mails are unique regardless of case."""
-    if await auth_repository.get_by_email(session, body.email) is not None:
+    if await UserRepository(session).get_by_email(body.email) is not None:
         raise Conflict(f"a user with e-mail {body.email} exists")
     password_hash = security.hash_password(body.password)
     try:
-        return await auth_repository.add_user(session, body.email, password_hash, body.role)
+        return await UserRepository(session).add_user(body.email, password_hash, body.role)
     except IntegrityError as exc:
         # Another request created the same address between the check and the insert.
         raise Conflict(f"a user with e-mail {body.email} exists") from exc
@@ -29,7 +29,7 @@ async def create(session: AsyncSession, body: UserCreate) -> User:
 
 async def get(session: AsyncSession, user_id: uuid.UUID) -> User:
     """A user, or 404."""
-    user = await repository.get(session, user_id)
+    user = await UserRepository(session).get(user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
     return user
@@ -45,11 +45,9 @@ async def update(session: AsyncSession, admin: User, user_id: uuid.UUID, body: U
         raise Conflict("you cannot take away your own admin role or deactivate yourself; another admin can")
     if demoted and user.role is Role.admin and user.is_active:
         await _keep_an_admin(session)
-    for field, value in changes.items():
-        setattr(user, field, value)
+    await UserRepository(session).update(user, changes)
     if user.is_active is False:
-        await repository.end_sessions(session, user.id)
-    await session.flush()
+        await UserSessionRepository(session).end_sessions(user.id)
     return user
 
 
@@ -60,7 +58,7 @@ async def delete(session: AsyncSession, admin: User, user_id: uuid.UUID) -> None
         raise Conflict("you cannot delete your own account; another admin can")
     if user.role is Role.admin and user.is_active:
         await _keep_an_admin(session)
-    await repository.delete_user(session, user)
+    await UserRepository(session).delete(user)
 
 
 async def change_password(
@@ -71,9 +69,9 @@ async def change_password(
         raise Unauthorized("the current password is wrong")
     user.password_hash = security.hash_password(body.new_password)
     keep = security.token_hash(current_session_token) if current_session_token else None
-    await repository.end_sessions(session, user.id, keep_hash=keep)
+    await UserSessionRepository(session).end_sessions(user.id, keep_hash=keep)
 
 
 async def _keep_an_admin(session: AsyncSession) -> None:
-    if await repository.count_active_admins(session) <= 1:
+    if await UserRepository(session).count_active_admins() <= 1:
         raise Conflict("this is the last active admin; make another user admin first")

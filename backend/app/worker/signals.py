@@ -72,13 +72,12 @@ def _heartbeat_loop(node: str, queues: str) -> None:
 
 
 async def _beat(node: str, queues: str, started: datetime) -> None:
-    from app.system.repository import upsert_heartbeat
+    from app.system.repository import WorkerHeartbeatRepository
 
     engine = create_engine(get_settings(), pooled=False)
     try:
         async with create_sessionmaker(engine)() as session:
-            await upsert_heartbeat(
-                session,
+            await WorkerHeartbeatRepository(session).upsert(
                 worker=node,
                 hostname=socket.gethostname(),
                 pid=os.getpid(),
