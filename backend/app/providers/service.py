@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -205,7 +206,11 @@ async def save(
         row = ProviderCredential(name=name, provider=kind)
     if "base_url" in changes:
         allow = settings.private_provider_urls_allowed
-        row.base_url = await check_base_url(body.base_url, allow_private=allow) if body.base_url else None
+        base_url = await check_base_url(body.base_url, allow_private=allow) if body.base_url else None
+        if "api_key" not in changes and _origin(base_url) != _origin(row.base_url):
+            # A stored key is write-only: it must never be sent to a host it was not given for.
+            row.encrypted_key, row.key_last4 = None, None
+        row.base_url = base_url
     if "api_key" in changes:
         key = body.api_key.get_secret_value() if body.api_key else None
         row.encrypted_key = crypto.encrypt(settings.credentials_key, key) if key else None
@@ -241,8 +246,19 @@ def _kind_for(name: str, requested: str | None, row: ProviderCredential | None) 
     return COMPATIBLE
 
 
+def _origin(url: str | None) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port of ``url``: where a key sent with it would go."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
 def _require_complete(row: ProviderCredential) -> None:
     if row.provider == COMPATIBLE and not row.base_url:
         raise UnprocessableContent(f"{row.name} is an OpenAI-compatible server: base_url is required")
     if row.provider != COMPATIBLE and not row.encrypted_key:
-        raise UnprocessableContent(f"{row.name} needs an api_key")
+        raise UnprocessableContent(
+            f"{row.name} needs an api_key "
+            "(a new base_url on another host clears the stored key: send it again)"
+        )

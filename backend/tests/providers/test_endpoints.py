@@ -58,13 +58,39 @@ async def test_fields_not_sent_stay_and_the_key_is_only_replaced(sqlite_settings
         keyed = await admin.put(f"{API}/ollama", json={"api_key": KEY})
         assert keyed.json()["base_url"] == "http://127.0.0.1:11434/v1"
         assert keyed.json()["key_last4"] == "WXYZ"
+        same_host = await admin.put(f"{API}/ollama", json={"base_url": "http://127.0.0.1:11434/api/v1"})
+        assert same_host.json()["key_last4"] == "WXYZ"
         moved = await admin.put(f"{API}/ollama", json={"base_url": "http://127.0.0.1:8080/v1"})
-        assert moved.json()["key_last4"] == "WXYZ"
+        assert moved.json()["key_last4"] is None  # the key never goes to a host it was not given for
+        rekeyed = await admin.put(
+            f"{API}/ollama", json={"base_url": "http://127.0.0.1:9090/v1", "api_key": KEY}
+        )
+        assert rekeyed.json()["key_last4"] == "WXYZ"
         cleared = await admin.put(f"{API}/ollama", json={"api_key": None})
         assert cleared.json()["key_last4"] is None
         assert (await admin.delete(f"{API}/ollama")).status_code == 204
         assert (await admin.delete(f"{API}/ollama")).status_code == 404
         assert "ollama" not in [p["name"] for p in (await admin.get(API)).json()]
+
+
+async def test_a_stored_key_never_follows_a_new_host(sqlite_settings: Settings) -> None:
+    # An admin who may not read the key must not be able to send it elsewhere: a new base_url on
+    # another host clears the stored key, and a provider that needs a key then refuses the change.
+    settings = sqlite_settings.model_copy(update={"allow_private_provider_urls": True})
+    await migrate(settings)
+    async with client_as(settings) as admin:
+        saved = await admin.put(
+            f"{API}/openai", json={"api_key": KEY, "base_url": "http://127.0.0.1:11111/v1"}
+        )
+        assert saved.status_code == 200, saved.text
+        moved = await admin.put(f"{API}/openai", json={"base_url": "http://127.0.0.2:11111/v1"})
+        assert moved.status_code == 422
+        assert "send it again" in moved.json()["detail"]
+        unchanged = {p["name"]: p for p in (await admin.get(API)).json()}["openai"]
+    assert (unchanged["base_url"], unchanged["key_last4"]) == ("http://127.0.0.1:11111/v1", "WXYZ")
+    row = (await stored(settings))["openai"]
+    assert row.base_url == "http://127.0.0.1:11111/v1"
+    assert row.encrypted_key is not None
 
 
 async def test_what_each_provider_needs(sqlite_settings: Settings) -> None:
