@@ -25,6 +25,7 @@ from distillation.pipeline import (
     Provenance,
     Rejection,
     Row,
+    Stage,
     validate_row,
 )
 from distillation.providers import LLMClient
@@ -104,7 +105,7 @@ async def trace_seed(engine: Engine, pair: Pair, index: int) -> Row:
     traced = await steps.trace_seed(calls, engine.teacher, instruction(engine), pair, engine.renderer)
     note = "the user's example" if traced.error is None else f"the user's example (no trace: {traced.error})"
     provenance = Provenance(
-        stage="seed",
+        stage=Stage.seed,
         model=engine.teacher.model_id,
         template_hash=calls.records[-1].template_hash if calls.records else "",
         scenario={},
@@ -116,7 +117,7 @@ async def trace_seed(engine: Engine, pair: Pair, index: int) -> Row:
     return Row(
         key=pair.key,
         index=index,
-        stage="seed",
+        stage=Stage.seed,
         record=chat_record(pair),
         messages=pair.messages(instruction(engine)),
         provenance=provenance,
@@ -156,7 +157,7 @@ async def write_pair(
     record = calls.records[-1]
     chosen = [pairs[(variation + offset) % len(pairs)].key for offset in range(min(shown, len(pairs)))]
     provenance = Provenance(
-        stage="bulk",
+        stage=Stage.bulk,
         model=engine.student.model_id,
         template_hash=record.template_hash,
         scenario={},
@@ -166,7 +167,7 @@ async def write_pair(
     if written.pair is None:
         reason = written.error or "the student wrote no pair"
         rejection = Rejection(
-            key=key, stage="bulk", reason=reason, raw=written.call.answer.text, model=provenance.model
+            key=key, stage=Stage.bulk, reason=reason, raw=written.call.answer.text, model=provenance.model
         )
         return ItemResult(rejection=rejection)
     answer = Answer(
@@ -175,7 +176,7 @@ async def write_pair(
         text=written.call.answer.text,
         data=chat_record(written.pair),
     )
-    result = await validate_row(engine, key, index, "bulk", answer, provenance)
+    result = await validate_row(engine, key, index, Stage.bulk, answer, provenance)
     if result.row is None:
         return result
     return ItemResult(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import Conflict
 from app.jobs import repository
 from app.jobs.service import ACTIVE, dispatch, ensure_can_control, finish_dataset, get
-from app.models import Dataset, DatasetStatus, Job, JobKind, JobStatus, User
+from app.models import Dataset, DatasetStatus, Job, JobKind, JobStage, JobStatus, User
 
 
 async def pause(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
@@ -112,7 +112,7 @@ async def retry_failed(session: AsyncSession, user: User, job_id: uuid.UUID) -> 
 
 
 async def _first_open_stage(session: AsyncSession, job_id: uuid.UUID) -> str | None:
-    for stage in ("seed", "policy", "bulk", "judge", "regenerate"):
+    for stage in JobStage:
         if await repository.open_items(session, job_id, stage):
             return stage
     return None

@@ -25,7 +25,7 @@ from app.jobs import amplify, observe, quality, regenerate, repository, store
 from app.jobs.engines import build_job_engine
 from app.jobs.ledger import ItemScope, Ledger, current_item
 from app.jobs.repository import Lease
-from app.models import Example, ItemStatus, Job, JobStatus
+from app.models import Example, ItemStatus, Job, JobStage, JobStatus
 from distillation.datatypes import TaskPolicy
 from distillation.pipeline import (
     BudgetExceeded,
@@ -34,6 +34,7 @@ from distillation.pipeline import (
     ItemResult,
     Provenance,
     Row,
+    Stage,
     close_engine,
     extract_policy,
     validate_row,
@@ -46,7 +47,6 @@ from distillation.quality import NearDuplicateConfig
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("seed", "policy", "bulk")
 FATAL = (AuthenticationError, ConfigurationError)
 ChunkOutcome = Literal["finished", "more", "stopped"]
 T = TypeVar("T")
@@ -67,7 +67,7 @@ class JobRuntime:
 
     def stage_offset(self, stage: str) -> int:
         """Where a stage's rows start in the dataset: the bulk rows follow the seed rows."""
-        if stage != "bulk":
+        if stage != JobStage.bulk:
             return 0
         if self.amplifying:
             return len(self.extra["seed_examples"])
@@ -133,9 +133,9 @@ class Worker:
             return "stopped"
         runtime = await self.runtime(job)
         stage = job.stage
-        if stage == "bulk" and not await self._load_bulk_inputs(runtime, job):
+        if stage == JobStage.bulk and not await self._load_bulk_inputs(runtime, job):
             return "stopped"
-        if stage == "regenerate":  # the policy exists only when the source job had a bulk stage
+        if stage == JobStage.regenerate:  # the policy exists only when the source job had a bulk stage
             await self._load_bulk_inputs(runtime, job)
         deadline = time.monotonic() + self.settings.job_task_slice_seconds
         held: dict[uuid.UUID, Lease] = {}
@@ -167,11 +167,11 @@ class Worker:
             held[lease.id] = lease
             token = current_item.set(ItemScope(runtime.job_id, runtime.dataset_id, lease.id, lease.item_key))
             try:
-                if stage == "policy":
+                if stage == JobStage.policy:
                     await self._policy_item(runtime, lease)
-                elif stage == "judge":
+                elif stage == JobStage.judge:
                     await self._quality_item(runtime, lease)
-                elif stage == "regenerate":
+                elif stage == JobStage.regenerate:
                     await self._regenerate_item(runtime, lease)
                 else:
                     await self._item(runtime, lease)
@@ -219,7 +219,8 @@ class Worker:
                 return
             variant += 1
             # A user's example cannot be written again: a duplicate one is rejected at once.
-            most = 0 if runtime.amplifying and lease.stage == "seed" else self.settings.job_max_variants
+            amplified_seed = runtime.amplifying and lease.stage == JobStage.seed
+            most = 0 if amplified_seed else self.settings.job_max_variants
             async with self.maker() as session, session.begin():
                 if variant > most:
                     await repository.finish(
@@ -234,17 +235,17 @@ class Worker:
         engine, stage = runtime.engine, lease.stage
         if runtime.amplifying:
             return await self._amplify(runtime, lease, key, variant)
-        if stage == "seed":
+        if stage == JobStage.seed:
             answer, provenance = await write_seed(engine, lease.position, key)
-            return await validate_row(engine, key, lease.position, "seed", answer, provenance)
+            return await validate_row(engine, key, lease.position, Stage.seed, answer, provenance)
         assert runtime.policy is not None
         assert runtime.seeds is not None
         answer, provenance = await write_bulk(engine, lease.position, key, runtime.policy, runtime.seeds)
-        return await validate_row(engine, key, lease.position, "bulk", answer, provenance)
+        return await validate_row(engine, key, lease.position, Stage.bulk, answer, provenance)
 
     async def _amplify(self, runtime: JobRuntime, lease: Lease, key: str, variant: int) -> ItemResult:
         engine = runtime.engine
-        if lease.stage == "seed":
+        if lease.stage == JobStage.seed:
             pair = amplify.seed_pairs(runtime.extra)[lease.position]
             return ItemResult(row=await amplify.trace_seed(engine, pair, lease.position))
         assert runtime.policy is not None
@@ -403,7 +404,7 @@ class Worker:
             async with self.maker() as session:
                 rows = await session.scalars(
                     select(Example)
-                    .where(Example.dataset_id == runtime.dataset_id, Example.stage == "seed")
+                    .where(Example.dataset_id == runtime.dataset_id, Example.stage == Stage.seed)
                     .order_by(Example.position)
                 )
                 runtime.seeds = [_row(example) for example in rows]
@@ -422,12 +423,12 @@ def _width(stage: str, config: GenerationConfig, most: int) -> int:
     """Items one process works on at once: one for in-process models (they answer one at a time)."""
     model = (
         config.teacher
-        if stage in ("seed", "policy")
+        if stage in (JobStage.seed, JobStage.policy)
         else config.student
-        if stage == "bulk"
+        if stage == JobStage.bulk
         else config.judge_model
     )
-    if stage == "policy" or model.startswith("local:"):
+    if stage == JobStage.policy or model.startswith("local:"):
         return 1
     return min(most, config.concurrency)
 
@@ -442,7 +443,7 @@ def _row(example: Example) -> Row:
     return Row(
         key=example.item_key,
         index=example.position,
-        stage="seed",
+        stage=Stage.seed,
         record=example.record or {},
         messages=example.messages,
         score=example.score,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.datasets.service import search_text
 from app.models import Example
 from app.models.base import utcnow
-from distillation.pipeline import Answer, Engine, Provenance, Row, judge_row, validate_row
+from distillation.pipeline import Answer, Engine, Provenance, Row, RowStage, Stage, judge_row, validate_row
 from distillation.quality import Decision, aggregate_score, decide
 
 Verdict = Literal["keep", "fix", "remove"]
@@ -71,7 +71,7 @@ def _typed(engine: Engine, example: Example) -> dict[str, Any] | None:
 async def review(engine: Engine, example: Example) -> Review:
     """Judge one row (and rewrite it when it scores low and has a typed record)."""
     key, index, provenance = example.item_key, example.position, _provenance(example)
-    stage: Literal["seed", "bulk"] = "seed" if example.stage == "seed" else "bulk"
+    stage: RowStage = Stage.seed if example.stage == Stage.seed else Stage.bulk
     record = _typed(engine, example)
     if record is not None:
         answer = Answer(

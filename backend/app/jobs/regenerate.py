@@ -23,7 +23,7 @@ from app.jobs import amplify, service
 from app.jobs.schemas import RegenerateRequest
 from app.models import Example, Job, JobKind, User
 from distillation.datatypes import TaskPolicy
-from distillation.pipeline import Engine, ItemResult, Row, validate_row, write_bulk, write_seed
+from distillation.pipeline import Engine, ItemResult, Row, Stage, validate_row, write_bulk, write_seed
 
 WRITERS = (JobKind.generate, JobKind.amplify)
 
@@ -96,11 +96,11 @@ async def write(
     if extra.get("seed_examples") is not None:
         assert policy is not None
         return await amplify.write_pair(engine, policy, seeds, index, key, variation)
-    if example.stage == "seed" or policy is None:
+    if example.stage == Stage.seed or policy is None:
         answer, provenance = await write_seed(engine, index, key)
-        return await validate_row(engine, key, index, "seed", answer, provenance)
+        return await validate_row(engine, key, index, Stage.seed, answer, provenance)
     answer, provenance = await write_bulk(engine, index, key, policy, seeds)
-    return await validate_row(engine, key, index, "bulk", answer, provenance)
+    return await validate_row(engine, key, index, Stage.bulk, answer, provenance)
 
 
 def item_index(key: str, position: int) -> int:
@@ -111,4 +111,4 @@ def item_index(key: str, position: int) -> int:
 
 def keeps_as_is(extra: dict[str, Any], example: Example) -> bool:
     """Whether the row cannot be regenerated: a user's own example of a seed-amplification job."""
-    return extra.get("seed_examples") is not None and example.stage == "seed"
+    return extra.get("seed_examples") is not None and example.stage == Stage.seed

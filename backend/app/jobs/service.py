@@ -26,14 +26,31 @@ from app.datasets.schemas import DatasetCreate
 from app.domains.service import domains_config
 from app.jobs import amplify, ledger_repository, repository
 from app.jobs.schemas import GenerationRequest, JobRead, QualityRequest, StageProgress, Verdicts
-from app.models import Dataset, DatasetStatus, DatasetVersion, Example, Job, JobKind, JobStatus, Role, User
+from app.models import (
+    Dataset,
+    DatasetStatus,
+    DatasetVersion,
+    Example,
+    Job,
+    JobKind,
+    JobStage,
+    JobStatus,
+    Role,
+    User,
+)
 from app.models.base import utcnow
 from distillation.datatypes import get_datatype
 from distillation.pipeline import GenerationConfig, resolve_domains
 
 RUN_CHUNK = "jobs.run_chunk"
 QUEUE = "llm"
-NEXT_STAGE = {"seed": "policy", "policy": "bulk", "bulk": None, "judge": None, "regenerate": None}
+NEXT_STAGE: dict[str, JobStage | None] = {
+    JobStage.seed: JobStage.policy,
+    JobStage.policy: JobStage.bulk,
+    JobStage.bulk: None,
+    JobStage.judge: None,
+    JobStage.regenerate: None,
+}
 ACTIVE = (JobStatus.pending, JobStatus.running, JobStatus.paused)
 
 
@@ -58,16 +75,16 @@ async def generation_config(
     return config
 
 
-def stage_sizes(config: GenerationConfig, seeds: int | None = None) -> list[tuple[str, int]]:
+def stage_sizes(config: GenerationConfig, seeds: int | None = None) -> list[tuple[JobStage, int]]:
     """Items per stage: the teacher's seeds (or the user's ``seeds`` examples), the policy, the bulk.
 
     A job amplifying ``seeds`` examples keeps them all and writes ``count`` new rows on top.
     """
     if seeds is not None:
-        return [("seed", seeds), ("policy", 1), ("bulk", config.count)]
-    stages = [("seed", config.seed_count)]
+        return [(JobStage.seed, seeds), (JobStage.policy, 1), (JobStage.bulk, config.count)]
+    stages = [(JobStage.seed, config.seed_count)]
     if config.bulk_count:
-        stages += [("policy", 1), ("bulk", config.bulk_count)]
+        stages += [(JobStage.policy, 1), (JobStage.bulk, config.bulk_count)]
     return stages
 
 
@@ -80,7 +97,7 @@ def plan(
     size = min(chunk_size, 2) if config.student.startswith("local:") else chunk_size
     for stage, count in stages:
         for index in range(count):
-            key = "policy" if stage == "policy" else f"{stage}-{index:07d}"
+            key = JobStage.policy if stage == JobStage.policy else f"{stage}-{index:07d}"
             rows.append(
                 {
                     "id": uuid.uuid4(),
@@ -120,7 +137,7 @@ async def create_generation(
         dataset_id=dataset.id,
         owner_id=user.id,
         config=config.model_dump(mode="json") | ({} if seeds is None else {"seed_examples": seeds}),
-        stage="seed",
+        stage=JobStage.seed,
         requested=config.count + len(seeds or ()),
         budget_usd=body.budget_usd,
         started_at=utcnow(),
@@ -130,7 +147,7 @@ async def create_generation(
     await session.flush()
     seed_count = None if seeds is None else len(seeds)
     await repository.insert_items(session, plan(job, config, settings.job_chunk_size, seed_count))
-    await dispatch(session, job.id, "seed")
+    await dispatch(session, job.id, JobStage.seed)
     return job
 
 
@@ -179,7 +196,7 @@ async def create_quality(session: AsyncSession, user: User, body: QualityRequest
     )
 
 
-ROW_JOB_STAGES = {JobKind.quality: "judge", JobKind.regenerate: "regenerate"}
+ROW_JOB_STAGES = {JobKind.quality: JobStage.judge, JobKind.regenerate: JobStage.regenerate}
 
 
 async def start_row_job(
@@ -265,7 +282,7 @@ async def read(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
 
 def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] | None) -> JobRead:
     stages = []
-    for stage in ("seed", "policy", "bulk", "judge", "regenerate"):
+    for stage in JobStage:
         by = counts.get(stage)
         if by is None:
             continue
@@ -276,7 +293,7 @@ def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] 
                 **{s: by.get(s, 0) for s in ("pending", "leased", "done", "rejected", "failed")},
             )
         )
-    accepted = sum(s.done for s in stages if s.stage != "policy")
+    accepted = sum(s.done for s in stages if s.stage != JobStage.policy)
     return JobRead(
         id=job.id,
         kind=job.kind,
@@ -323,11 +340,11 @@ async def advance(session: AsyncSession, job_id: uuid.UUID) -> str | None:
     stage = job.stage
     if await repository.open_items(session, job_id, stage):
         return None
-    if stage == "seed":
+    if stage == JobStage.seed:
         counts = (await repository.item_counts(session, [job_id]))[job_id]
-        if "policy" not in counts:  # the teacher writes every row
+        if JobStage.policy not in counts:  # the teacher writes every row
             return await _complete(session, job)
-        if not counts["seed"].get("done"):
+        if not counts[JobStage.seed].get("done"):
             await repository.set_status(
                 session,
                 job_id,
