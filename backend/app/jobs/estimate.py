@@ -10,13 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.jobs import ledger_repository
+from app.jobs.kinds.generate import stage_sizes
 from app.jobs.schemas import Money
-from app.jobs.service import stage_sizes
 from app.kit.schemas import Schema
-from app.models import CallStatus, ItemStatus, Job, JobItem, JobKind, JobStatus, LlmCall
+from app.models import ItemStatus, JobKind
 from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_run
 from distillation.pipeline import GenerationConfig, Stage
 
@@ -75,27 +75,7 @@ def _defaults(config: GenerationConfig) -> dict[str, StagePilot]:
 
 async def _history(session: AsyncSession, data_type: str, kind: JobKind) -> dict[str, StagePilot]:
     """Per stage: tokens per accepted row and acceptance over the last finished jobs of ``data_type``."""
-    jobs = (
-        select(Job.id)
-        .where(
-            Job.status == JobStatus.completed,
-            Job.kind == kind,
-            Job.config["data_type"].as_string() == data_type,
-        )
-        .order_by(Job.finished_at.desc())
-        .limit(20)
-        .subquery()
-    )
-    usage = await session.execute(
-        select(LlmCall.stage, func.sum(LlmCall.input_tokens), func.sum(LlmCall.output_tokens))
-        .where(LlmCall.job_id.in_(select(jobs.c.id)), LlmCall.status == CallStatus.settled)
-        .group_by(LlmCall.stage)
-    )
-    items = await session.execute(
-        select(JobItem.stage, JobItem.status, func.count())
-        .where(JobItem.job_id.in_(select(jobs.c.id)))
-        .group_by(JobItem.stage, JobItem.status)
-    )
+    usage, items = await ledger_repository.recent_usage(session, data_type, kind, jobs=20)
     done: dict[str, int] = {}
     tried: dict[str, int] = {}
     for stage, status, count in items:
