@@ -25,6 +25,7 @@ from app.jobs import ledger_repository
 from app.models import ItemStatus
 from app.models.base import utcnow
 from distillation.cost import PriceTable, StageUsage, TokenUsage, savings_report
+from distillation.pipeline import Stage
 
 
 async def cost(
@@ -108,7 +109,7 @@ async def quality(session: AsyncSession, since: date | None, until: date | None)
     for stage, status, count in await AnalyticsRepository(session).item_outcomes(since, until):
         by_stage[stage][ItemStatus(status).value] += int(count)
     stages = []
-    for stage in ("seed", "bulk"):
+    for stage in (Stage.seed, Stage.bulk):
         counts = by_stage.get(stage, Counter())
         decided = counts["done"] + counts["rejected"] + counts["failed"]
         stages.append(

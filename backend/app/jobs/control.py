@@ -6,14 +6,16 @@ import asyncio
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict
 from app.jobs import repository
-from app.jobs.service import ACTIVE, dispatch, ensure_can_control, finish_dataset, get
-from app.models import Dataset, DatasetStatus, Job, JobKind, JobStatus, User
+from app.jobs.finish import finish_dataset
+from app.jobs.kinds.registry import kind_of
+from app.jobs.planning import dispatch
+from app.jobs.service import ACTIVE, ensure_can_control, get
+from app.models import DatasetStatus, Job, JobStage, JobStatus, User
 
 
 async def pause(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
@@ -77,11 +79,9 @@ async def resume(session: AsyncSession, user: User, job_id: uuid.UUID, budget: D
         session, job_id, JobStatus.running, only_from=[JobStatus.paused, JobStatus.cancelled]
     ):
         raise Conflict(f"a {job.status.value} job cannot be resumed")
-    await session.execute(
-        update(Dataset).where(Dataset.id == job.dataset_id).values(status=DatasetStatus.generating)
-    )
+    await repository.set_dataset_status(session, job.dataset_id, DatasetStatus.generating)
     await repository.mark_progress(session, job_id)
-    await dispatch(session, job_id, job.stage)
+    await dispatch(session, job_id, JobStage(job.stage))
     return await get(session, job_id)
 
 
@@ -91,14 +91,14 @@ async def retry_failed(session: AsyncSession, user: User, job_id: uuid.UUID) -> 
     ensure_can_control(user, job)
     if job.status in (JobStatus.pending, JobStatus.running):
         raise Conflict("the job is still running; retry its failed items when it has stopped")
-    if job.kind in (JobKind.quality, JobKind.regenerate):
+    if kind_of(job.kind).versioned:
         raise Conflict(f"a {job.kind.value} job's version is final; start a new one instead")
     if not await repository.reopen_failed(session, job_id):
         raise Conflict("the job has no failed or rejected items")
-    stage = job.stage
-    first_open = await _first_open_stage(session, job_id)
+    stage = JobStage(job.stage)
+    first_open = await _first_open_stage(session, job)
     if first_open is not None and first_open != stage:
-        await session.execute(update(Job).where(Job.id == job_id).values(stage=first_open))
+        await repository.set_stage(session, job_id, first_open)
         stage = first_open
     await repository.set_status(
         session,
@@ -111,9 +111,9 @@ async def retry_failed(session: AsyncSession, user: User, job_id: uuid.UUID) -> 
     return await get(session, job_id)
 
 
-async def _first_open_stage(session: AsyncSession, job_id: uuid.UUID) -> str | None:
-    for stage in ("seed", "policy", "bulk", "judge", "regenerate"):
-        if await repository.open_items(session, job_id, stage):
+async def _first_open_stage(session: AsyncSession, job: Job) -> JobStage | None:
+    for stage in kind_of(job.kind).stages:
+        if await repository.open_items(session, job.id, stage):
             return stage
     return None
 

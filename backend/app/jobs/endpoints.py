@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.deps import CurrentUser, require_role
@@ -26,8 +25,9 @@ from app.core.errors import (
     error_responses,
 )
 from app.datasets.schemas import RowError
-from app.jobs import control, ledger_repository, regenerate, repository, scenarios, service
+from app.jobs import control, ledger_repository, repository, scenarios, service
 from app.jobs.estimate import EstimateRead, estimate
+from app.jobs.kinds import quality, regenerate
 from app.jobs.schemas import (
     BudgetRead,
     BudgetUpdate,
@@ -45,7 +45,7 @@ from app.jobs.schemas import (
 )
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
-from app.models import JobStatus, LlmCall, Role, User
+from app.models import JobStatus, Role, User
 from distillation.amplify import seeds
 from distillation.cost import PriceTable
 from distillation.formats import FileFormatError, InputLimitError
@@ -79,7 +79,7 @@ async def start_quality(
     user: Editor, session: SessionDep, settings: SettingsDep, body: QualityRequest
 ) -> JobRead:
     """Judge every row of a dataset, fix low scorers and remove the worst, as the dataset's next version."""
-    job = await service.create_quality(session, user, body, settings)
+    job = await quality.create(session, user, body, settings)
     return (await service.read(session, [job]))[0]
 
 
@@ -218,18 +218,12 @@ async def ledger(
 ) -> Page[CallRead]:
     """The job's ledger: one row per provider attempt."""
     await service.get(session, job_id)
-    where = LlmCall.job_id == job_id
-    total = await session.scalar(select(func.count()).select_from(LlmCall).where(where))
-    rows = await session.scalars(
-        select(LlmCall)
-        .where(where)
-        .order_by(LlmCall.created_at)
-        .limit(pagination.page_size)
-        .offset(pagination.offset)
+    rows, total = await ledger_repository.job_calls(
+        session, job_id, limit=pagination.page_size, offset=pagination.offset
     )
     return Page(
         items=[CallRead.model_validate(row) for row in rows],
-        total=int(total or 0),
+        total=total,
         page=pagination.page,
         page_size=pagination.page_size,
     )

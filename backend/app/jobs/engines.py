@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.domains.service import domains_config
+from app.jobs.kinds.registry import kind_of
 from app.jobs.ledger import DbResponseCache, Ledger
 from app.jobs.observe import attempt_observer
 from app.models import Job
@@ -23,9 +24,8 @@ def _config_file(settings: Settings, name: str) -> Path | None:
 
 
 def job_config(job: Job) -> GenerationConfig:
-    """The job's generation config; its budget is enforced by the shared ledger, not in-process."""
-    fields = {k: v for k, v in job.config.items() if k in GenerationConfig.model_fields}
-    return GenerationConfig.model_validate({**fields, "budget_usd": None})
+    """The job's generation config, read through its kind's typed config (budget: the shared ledger's)."""
+    return kind_of(job.kind).config_of(job).engine_config()
 
 
 _limiters: dict[str, Limiter] = {}

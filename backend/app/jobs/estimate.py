@@ -10,19 +10,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.jobs import ledger_repository
+from app.jobs.kinds.generate import stage_sizes
 from app.jobs.schemas import Money
-from app.jobs.service import stage_sizes
 from app.kit.schemas import Schema
-from app.models import CallStatus, ItemStatus, Job, JobItem, JobKind, JobStatus, LlmCall
+from app.models import ItemStatus, JobKind
 from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_run
-from distillation.pipeline import GenerationConfig
+from distillation.pipeline import GenerationConfig, Stage
 
 Basis = Literal["history", "defaults"]
 # The ledger's stage names of seed amplification, as the plan's stages.
-_PLAN_STAGE = {"trace": "seed", "amplify": "bulk"}
+_PLAN_STAGE: dict[str, str] = {Stage.trace: Stage.seed, Stage.amplify: Stage.bulk}
 
 
 class StageEstimateRead(Schema):
@@ -51,61 +51,45 @@ class EstimateRead(Schema):
 
 
 def _plan(config: GenerationConfig, seeds: int | None) -> list[StagePlan]:
-    models = {"seed": config.teacher, "policy": config.teacher, "bulk": config.student}
+    models: dict[str, str] = {
+        Stage.seed: config.teacher,
+        Stage.policy: config.teacher,
+        Stage.bulk: config.student,
+    }
     plan = [StagePlan(stage, models[stage], rows) for stage, rows in stage_sizes(config, seeds)]
     judged = round(config.count * config.judge_sample_rate)  # the user's examples are not judged
     if judged:
-        plan.append(StagePlan("judge", config.judge_model, judged))
+        plan.append(StagePlan(Stage.judge, config.judge_model, judged))
     return plan
 
 
 def _defaults(config: GenerationConfig) -> dict[str, StagePilot]:
     write = StagePilot(Decimal(700), Decimal(config.max_tokens) / 2, Decimal("0.9"))
     return {
-        "seed": write,
-        "bulk": StagePilot(Decimal(1100), Decimal(config.max_tokens) / 2, Decimal("0.85")),
-        "policy": StagePilot(Decimal(2500), Decimal(600)),
-        "judge": StagePilot(Decimal(800), Decimal(150)),
+        Stage.seed: write,
+        Stage.bulk: StagePilot(Decimal(1100), Decimal(config.max_tokens) / 2, Decimal("0.85")),
+        Stage.policy: StagePilot(Decimal(2500), Decimal(600)),
+        Stage.judge: StagePilot(Decimal(800), Decimal(150)),
     }
 
 
 async def _history(session: AsyncSession, data_type: str, kind: JobKind) -> dict[str, StagePilot]:
     """Per stage: tokens per accepted row and acceptance over the last finished jobs of ``data_type``."""
-    jobs = (
-        select(Job.id)
-        .where(
-            Job.status == JobStatus.completed,
-            Job.kind == kind,
-            Job.config["data_type"].as_string() == data_type,
-        )
-        .order_by(Job.finished_at.desc())
-        .limit(20)
-        .subquery()
-    )
-    usage = await session.execute(
-        select(LlmCall.stage, func.sum(LlmCall.input_tokens), func.sum(LlmCall.output_tokens))
-        .where(LlmCall.job_id.in_(select(jobs.c.id)), LlmCall.status == CallStatus.settled)
-        .group_by(LlmCall.stage)
-    )
-    items = await session.execute(
-        select(JobItem.stage, JobItem.status, func.count())
-        .where(JobItem.job_id.in_(select(jobs.c.id)))
-        .group_by(JobItem.stage, JobItem.status)
-    )
+    usage, items = await ledger_repository.recent_usage(session, data_type, kind, jobs=20)
     done: dict[str, int] = {}
     tried: dict[str, int] = {}
     for stage, status, count in items:
         tried[stage] = tried.get(stage, 0) + int(count)
         if ItemStatus(status) is ItemStatus.done:
             done[stage] = done.get(stage, 0) + int(count)
-    accepted_rows = done.get("seed", 0) + done.get("bulk", 0)
+    accepted_rows = done.get(Stage.seed, 0) + done.get(Stage.bulk, 0)
     pilots: dict[str, StagePilot] = {}
     for called, input_tokens, output_tokens in usage:
         stage = _PLAN_STAGE.get(called, called)
-        rows = accepted_rows if stage in ("judge", "fix") else done.get(stage, 0)
-        if rows and stage in ("seed", "bulk", "policy", "judge"):
+        rows = accepted_rows if stage in (Stage.judge, Stage.fix) else done.get(stage, 0)
+        if rows and stage in (Stage.seed, Stage.bulk, Stage.policy, Stage.judge):
             pilots[stage] = StagePilot.from_counts(
-                attempted=max(tried.get(stage, rows), rows) if stage != "judge" else rows,
+                attempted=max(tried.get(stage, rows), rows) if stage != Stage.judge else rows,
                 accepted=rows,
                 input_tokens=int(input_tokens or 0),
                 output_tokens=int(output_tokens or 0),

@@ -15,7 +15,17 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import CachedResponse, CallStatus, GlobalBudget, Job, LlmCall
+from app.models import (
+    CachedResponse,
+    CallStatus,
+    GlobalBudget,
+    ItemStatus,
+    Job,
+    JobItem,
+    JobKind,
+    JobStatus,
+    LlmCall,
+)
 from app.models.base import utcnow
 
 GLOBAL = "global"
@@ -253,3 +263,47 @@ async def cache_response(
     dialect = session.get_bind().dialect.name
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(insert_(CachedResponse).values(**values).on_conflict_do_nothing())
+
+
+async def job_calls(
+    session: AsyncSession, job_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[list[LlmCall], int]:
+    """A page of the job's ledger (one row per provider attempt, oldest first) and the total."""
+    where = LlmCall.job_id == job_id
+    total = await session.scalar(select(func.count()).select_from(LlmCall).where(where))
+    rows = await session.scalars(
+        select(LlmCall).where(where).order_by(LlmCall.created_at).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def recent_usage(
+    session: AsyncSession, data_type: str, kind: JobKind, *, jobs: int
+) -> tuple[list[tuple[str, int, int]], list[tuple[str, ItemStatus, int]]]:
+    """Over the last ``jobs`` completed jobs of ``kind`` and ``data_type``: tokens settled per ledger
+    stage (stage, input, output) and items per stage and status (stage, status, count)."""
+    recent = (
+        select(Job.id)
+        .where(
+            Job.status == JobStatus.completed,
+            Job.kind == kind,
+            Job.config["data_type"].as_string() == data_type,
+        )
+        .order_by(Job.finished_at.desc())
+        .limit(jobs)
+        .subquery()
+    )
+    usage = await session.execute(
+        select(LlmCall.stage, func.sum(LlmCall.input_tokens), func.sum(LlmCall.output_tokens))
+        .where(LlmCall.job_id.in_(select(recent.c.id)), LlmCall.status == CallStatus.settled)
+        .group_by(LlmCall.stage)
+    )
+    items = await session.execute(
+        select(JobItem.stage, JobItem.status, func.count())
+        .where(JobItem.job_id.in_(select(recent.c.id)))
+        .group_by(JobItem.stage, JobItem.status)
+    )
+    return (
+        [(stage, int(i or 0), int(o or 0)) for stage, i, o in usage],
+        [(stage, ItemStatus(status), int(count)) for stage, status, count in items],
+    )

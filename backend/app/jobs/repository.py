@@ -17,6 +17,8 @@ from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
+    Dataset,
+    DatasetStatus,
     ItemStatus,
     Job,
     JobItem,
@@ -97,6 +99,21 @@ async def advance_stage(session: AsyncSession, job_id: uuid.UUID, current: str, 
         update(Job).where(Job.id == job_id, Job.stage == current).values(stage=following)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_stage(session: AsyncSession, job_id: uuid.UUID, stage: str) -> None:
+    """Put a job back in ``stage`` (a retry reopens an earlier stage's items)."""
+    await session.execute(update(Job).where(Job.id == job_id).values(stage=stage))
+
+
+async def set_policy(session: AsyncSession, job_id: uuid.UUID, policy: dict[str, Any]) -> None:
+    """Store the task policy the job's student follows."""
+    await session.execute(update(Job).where(Job.id == job_id).values(policy=policy))
+
+
+async def set_dataset_status(session: AsyncSession, dataset_id: uuid.UUID, status: DatasetStatus) -> None:
+    """Set the status of a job's dataset (generating while the job runs)."""
+    await session.execute(update(Dataset).where(Dataset.id == dataset_id).values(status=status))
 
 
 async def mark_progress(session: AsyncSession, job_id: uuid.UUID) -> None:

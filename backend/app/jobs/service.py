@@ -1,244 +1,49 @@
-"""Jobs: plan, start, watch, pause, resume, cancel, retry; stage changes and the reconciler.
+"""Jobs: create, watch, stage changes and the reconciler, for every kind through its ``Kind``.
 
-A job of N examples is planned into exactly N items (seed items for the teacher, one policy item,
-bulk items for the student) with unique keys, grouped in chunks; each chunk is one queue message that
-carries only the job id and the chunk number. Everything else is read from the database.
+A job is planned into items by its kind's ``create`` (``app.jobs.kinds``): exactly N items for N
+examples, grouped in chunks; each chunk is one queue message that carries only the job id and the chunk
+number (``planning.dispatch``). Everything else is read from the database.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
-from decimal import Decimal
-from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import outbox
 from app.core.config import Settings
-from app.core.errors import BadRequest, Forbidden, NotFound
-from app.datasets import repository as dataset_repository
-from app.datasets import service as datasets
-from app.datasets.schemas import DatasetCreate
-from app.domains.service import domains_config
-from app.jobs import amplify, ledger_repository, repository
-from app.jobs.schemas import GenerationRequest, JobRead, QualityRequest, StageProgress, Verdicts
-from app.models import Dataset, DatasetStatus, DatasetVersion, Example, Job, JobKind, JobStatus, Role, User
+from app.core.errors import Forbidden, NotFound
+from app.jobs import ledger_repository, repository
+from app.jobs.finish import finish_dataset
+from app.jobs.kinds import amplify, generate
+from app.jobs.kinds.base import Failed
+from app.jobs.kinds.registry import kind_of
+from app.jobs.planning import dispatch
+from app.jobs.schemas import GenerationRequest, JobRead, StageProgress, Verdicts
+from app.models import DatasetStatus, Job, JobStage, JobStatus, Role, User
 from app.models.base import utcnow
-from distillation.datatypes import get_datatype
-from distillation.pipeline import GenerationConfig, resolve_domains
+from distillation.pipeline import GenerationConfig
 
-RUN_CHUNK = "jobs.run_chunk"
-QUEUE = "llm"
-NEXT_STAGE = {"seed": "policy", "policy": "bulk", "bulk": None, "judge": None, "regenerate": None}
 ACTIVE = (JobStatus.pending, JobStatus.running, JobStatus.paused)
 
 
 async def generation_config(
     session: AsyncSession, body: GenerationRequest, settings: Settings
 ) -> GenerationConfig:
-    """The engine's config of a request; a config the engine refuses is a 400 with the reason."""
-    values = body.model_dump(exclude={"name", "description", "seed_examples"})
+    """The engine's config of a generation request (with seed examples: an amplification); 400 if refused."""
     if body.seed_examples is not None:
-        if not (body.instruction or "").strip():
-            raise BadRequest("seed amplification needs an instruction: the task the examples show")
-        if body.data_type != amplify.DATA_TYPE:
-            raise BadRequest(
-                f"seed examples are amplified into chat rows: data_type must be {amplify.DATA_TYPE!r}"
-            )
-    try:
-        config = GenerationConfig.model_validate(values)
-        get_datatype(config.data_type)
-        resolve_domains(await domains_config(session, settings), config.domains)
-    except (ValidationError, ValueError, KeyError) as exc:
-        raise BadRequest(str(exc)) from exc
-    return config
-
-
-def stage_sizes(config: GenerationConfig, seeds: int | None = None) -> list[tuple[str, int]]:
-    """Items per stage: the teacher's seeds (or the user's ``seeds`` examples), the policy, the bulk.
-
-    A job amplifying ``seeds`` examples keeps them all and writes ``count`` new rows on top.
-    """
-    if seeds is not None:
-        return [("seed", seeds), ("policy", 1), ("bulk", config.count)]
-    stages = [("seed", config.seed_count)]
-    if config.bulk_count:
-        stages += [("policy", 1), ("bulk", config.bulk_count)]
-    return stages
-
-
-def plan(
-    job: Job, config: GenerationConfig, chunk_size: int, seeds: int | None = None
-) -> list[dict[str, object]]:
-    """Exactly the rows asked for plus the policy item, keyed ``seed-0000001`` and so on."""
-    rows: list[dict[str, object]] = []
-    stages = stage_sizes(config, seeds)
-    size = min(chunk_size, 2) if config.student.startswith("local:") else chunk_size
-    for stage, count in stages:
-        for index in range(count):
-            key = "policy" if stage == "policy" else f"{stage}-{index:07d}"
-            rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "job_id": job.id,
-                    "item_key": key,
-                    "stage": stage,
-                    "position": index,
-                    "chunk": index // size,
-                    "updated_at": utcnow(),
-                }
-            )
-    return rows
+        amplify.check_request(body)
+    return await generate.request_config(session, body, settings)
 
 
 async def create_generation(
     session: AsyncSession, user: User, body: GenerationRequest, settings: Settings
 ) -> Job:
-    """A new dataset and the job that fills it; its first chunks are sent after the commit."""
-    config = await generation_config(session, body, settings)
-    seeds = None if body.seed_examples is None else [e.model_dump() for e in body.seed_examples]
-    dataset = await datasets.create(
-        session,
-        user,
-        DatasetCreate(
-            name=body.name,
-            description=body.description,
-            data_type=body.data_type,
-            domain=config.domains[0] if len(config.domains) == 1 else None,
-            subdomain=config.subdomain,
-        ),
-        reason="generated",
-        status=DatasetStatus.generating,
-    )
-    job = Job(
-        kind=JobKind.generate if seeds is None else JobKind.amplify,
-        status=JobStatus.running,
-        dataset_id=dataset.id,
-        owner_id=user.id,
-        config=config.model_dump(mode="json") | ({} if seeds is None else {"seed_examples": seeds}),
-        stage="seed",
-        requested=config.count + len(seeds or ()),
-        budget_usd=body.budget_usd,
-        started_at=utcnow(),
-        progressed_at=utcnow(),
-    )
-    session.add(job)
-    await session.flush()
-    seed_count = None if seeds is None else len(seeds)
-    await repository.insert_items(session, plan(job, config, settings.job_chunk_size, seed_count))
-    await dispatch(session, job.id, "seed")
-    return job
-
-
-async def create_quality(session: AsyncSession, user: User, body: QualityRequest, settings: Settings) -> Job:
-    """A job that judges every current row of a dataset; its verdicts become the next version."""
-    dataset = await datasets.get_writable(session, user, body.dataset_id)
-    datasets.ensure_idle(dataset)
-    query = select(Example.item_key, Example.position).where(
-        Example.dataset_id == dataset.id, dataset_repository.live_at(dataset.version)
-    )
-    if body.example_ids is not None:
-        query = query.where(Example.id.in_(body.example_ids))
-    rows = (await session.execute(query.order_by(Example.position))).all()
-    if not rows:
-        raise BadRequest("the dataset has no examples to judge")
-    try:
-        get_datatype(dataset.data_type)
-        config = GenerationConfig(
-            data_type=dataset.data_type,
-            count=len(rows),
-            teacher=body.fixer or body.judge,
-            student=body.judge,
-            judge=body.judge,
-            thresholds=body.thresholds,
-            judge_sample_rate=body.judge_sample_rate,
-            concurrency=body.concurrency,
-        )
-    except (ValidationError, ValueError, KeyError) as exc:
-        raise BadRequest(str(exc)) from exc
-    config_json = {
-        **config.model_dump(mode="json"),
-        "source_version": dataset.version,
-        "target_version": dataset.version + 1,
-    }
-    local = body.judge.startswith("local:")
-    return await start_row_job(
-        session,
-        user,
-        dataset,
-        rows,
-        kind=JobKind.quality,
-        config=config_json,
-        budget=body.budget_usd,
-        local=local,
-        chunk_size=settings.job_chunk_size,
-    )
-
-
-ROW_JOB_STAGES = {JobKind.quality: "judge", JobKind.regenerate: "regenerate"}
-
-
-async def start_row_job(
-    session: AsyncSession,
-    user: User,
-    dataset: Dataset,
-    rows: Sequence[Row[str, int]],
-    *,
-    kind: JobKind,
-    config: dict[str, Any],
-    budget: Decimal | None,
-    local: bool,
-    chunk_size: int,
-    policy: dict[str, Any] | None = None,
-) -> Job:
-    """A job with one item per chosen row (by key and position) whose changes become the next version."""
-    stage = ROW_JOB_STAGES[kind]
-    job = Job(
-        kind=kind,
-        status=JobStatus.running,
-        dataset_id=dataset.id,
-        owner_id=user.id,
-        config=config,
-        policy=policy,
-        stage=stage,
-        requested=len(rows),
-        budget_usd=budget,
-        started_at=utcnow(),
-        progressed_at=utcnow(),
-    )
-    session.add(job)
-    await session.flush()
-    size = min(chunk_size, 2) if local else chunk_size
-    await repository.insert_items(
-        session,
-        [
-            {
-                "id": uuid.uuid4(),
-                "job_id": job.id,
-                "item_key": key,
-                "stage": stage,
-                "position": position,
-                "chunk": index // size,
-                "updated_at": utcnow(),
-            }
-            for index, (key, position) in enumerate(rows)
-        ],
-    )
-    dataset.status = DatasetStatus.generating
-    await dispatch(session, job.id, stage)
-    return job
-
-
-async def dispatch(session: AsyncSession, job_id: uuid.UUID, stage: str) -> int:
-    """Send one message per chunk of the stage that has pending items (at least one message)."""
-    chunks = await repository.pending_chunks(session, job_id, stage) or [0]
-    for chunk in chunks:
-        outbox.enqueue(session, RUN_CHUNK, job_id, QUEUE, str(chunk))
-    return len(chunks)
+    """A new dataset and the job that fills it: a generation, or an amplification of the examples."""
+    if body.seed_examples is not None:
+        return await amplify.create(session, user, body, settings)
+    return await generate.create(session, user, body, settings)
 
 
 async def get(session: AsyncSession, job_id: uuid.UUID) -> Job:
@@ -258,14 +63,14 @@ def ensure_can_control(user: User, job: Job) -> None:
 async def read(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
     """Jobs with their progress per stage, accepted count and ETA."""
     counts = await repository.item_counts(session, [job.id for job in jobs])
-    quality = [job.id for job in jobs if job.kind in ROW_JOB_STAGES]
-    verdicts = await repository.verdicts(session, quality) if quality else {}
+    versioned = [job.id for job in jobs if kind_of(job.kind).versioned]
+    verdicts = await repository.verdicts(session, versioned) if versioned else {}
     return [_read(job, counts[job.id], verdicts.get(job.id)) for job in jobs]
 
 
 def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] | None) -> JobRead:
     stages = []
-    for stage in ("seed", "policy", "bulk", "judge", "regenerate"):
+    for stage in JobStage:
         by = counts.get(stage)
         if by is None:
             continue
@@ -276,7 +81,7 @@ def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] 
                 **{s: by.get(s, 0) for s in ("pending", "leased", "done", "rejected", "failed")},
             )
         )
-    accepted = sum(s.done for s in stages if s.stage != "policy")
+    accepted = sum(s.done for s in stages if s.stage != JobStage.policy)
     return JobRead(
         id=job.id,
         kind=job.kind,
@@ -316,71 +121,30 @@ def _eta(job: Job, stages: list[StageProgress]) -> float | None:
 
 
 async def advance(session: AsyncSession, job_id: uuid.UUID) -> str | None:
-    """When the job's stage has no open item left, move to the next stage or finish the job."""
+    """When the job's stage has no open item left, move to the stage its kind names or finish the job."""
     job = await repository.get_job(session, job_id)
     if job is None or job.status is not JobStatus.running:
         return None
-    stage = job.stage
+    stage = JobStage(job.stage)
     if await repository.open_items(session, job_id, stage):
         return None
-    if stage == "seed":
-        counts = (await repository.item_counts(session, [job_id]))[job_id]
-        if "policy" not in counts:  # the teacher writes every row
-            return await _complete(session, job)
-        if not counts["seed"].get("done"):
-            await repository.set_status(
-                session,
-                job_id,
-                JobStatus.failed,
-                only_from=[JobStatus.running],
-                error="no seed row was accepted, so the student has nothing to learn",
-            )
-            await finish_dataset(session, job, DatasetStatus.failed)
-            return "failed"
-    following = NEXT_STAGE[stage]
+    kind = kind_of(job.kind)
+    following = kind.after(stage, (await repository.item_counts(session, [job_id]))[job_id])
+    if isinstance(following, Failed):
+        failed = [JobStatus.running]
+        await repository.set_status(
+            session, job_id, JobStatus.failed, only_from=failed, error=following.reason
+        )
+        await finish_dataset(session, job, DatasetStatus.failed)
+        return "failed"
     if following is None:
-        return await _complete(session, job)
+        if await repository.set_status(session, job.id, JobStatus.completed, only_from=[JobStatus.running]):
+            await kind.finish(session, job)
+        return "completed"
     if await repository.advance_stage(session, job_id, stage, following):
         await dispatch(session, job_id, following)
         return following
     return None
-
-
-async def _complete(session: AsyncSession, job: Job) -> str:
-    if await repository.set_status(session, job.id, JobStatus.completed, only_from=[JobStatus.running]):
-        if job.kind in ROW_JOB_STAGES:
-            await finish_quality(session, job, f"{job.kind.value} job")
-        else:
-            await finish_dataset(session, job, DatasetStatus.ready)
-    return "completed"
-
-
-async def finish_quality(session: AsyncSession, job: Job, reason: str) -> None:
-    """Make the job's target version current, with what the judge kept, fixed and removed."""
-    dataset = await session.get(Dataset, job.dataset_id, populate_existing=True)
-    if dataset is None:
-        return
-    verdicts = (await repository.verdicts(session, [job.id]))[job.id]
-    words = (
-        (("fix", "regenerated"), ("keep", "kept"))
-        if job.kind is JobKind.regenerate
-        else (("keep", "kept"), ("fix", "fixed"), ("remove", "removed"))
-    )
-    summary = ", ".join(f"{verdicts.get(v, 0)} {word}" for v, word in words)
-    await datasets.finish_version(session, dataset, int(job.config["target_version"]), f"{reason}: {summary}")
-    dataset.status = DatasetStatus.ready
-
-
-async def finish_dataset(session: AsyncSession, job: Job, status: DatasetStatus) -> None:
-    """Recount the dataset's rows and set its status (a generation job stopped or finished)."""
-    dataset = await session.get(Dataset, job.dataset_id, populate_existing=True)
-    if dataset is None:
-        return
-    count = await dataset_repository.set_example_count(session, dataset.id)
-    dataset.status = status
-    version = await session.get(DatasetVersion, (dataset.id, dataset.version))
-    if version is not None:
-        version.example_count = count
 
 
 async def reconcile(session: AsyncSession, settings: Settings) -> dict[str, int]:
@@ -396,6 +160,6 @@ async def reconcile(session: AsyncSession, settings: Settings) -> dict[str, int]
             continue
         quiet = job.progressed_at is None or utcnow() - job.progressed_at > stalled_after
         if job.id in touched or (quiet and not await repository.live_leases(session, job.id)):
-            resent += await dispatch(session, job.id, job.stage)
+            resent += await dispatch(session, job.id, JobStage(job.stage))
             await repository.mark_progress(session, job.id)
     return {"expired": len(expired), "abandoned": abandoned, "resent": resent}

@@ -22,13 +22,12 @@ from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import func, insert, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.datasets.service import search_text
-from app.jobs import repository
+from app.jobs import example_repository, repository
 from app.jobs.repository import Lease
-from app.models import Dataset, Example, ExampleBand, ItemStatus
+from app.models import Example, ItemStatus
 from distillation.pipeline import Row
 from distillation.quality import NearDuplicateConfig, shingles, text_hash
 
@@ -79,12 +78,6 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-async def _lock_dataset(session: AsyncSession, dataset_id: uuid.UUID) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(dataset_id.bytes[:8], "big", signed=True)
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
 async def duplicate_of(
     session: AsyncSession,
     dataset_id: uuid.UUID,
@@ -97,31 +90,13 @@ async def duplicate_of(
 
     ``besides``: an item key whose row is not compared (the row being replaced).
     """
-    others = Example.item_key != besides if besides is not None else true()
-    exact = await session.scalar(
-        select(Example.item_key)
-        .where(
-            Example.dataset_id == dataset_id,
-            Example.content_hash == print_.hash,
-            Example.removed_in.is_(None),
-            others,
-        )
-        .limit(1)
-    )
+    exact = await example_repository.live_key_with_hash(session, dataset_id, print_.hash, besides=besides)
     if exact is not None:
         return f"exact duplicate of {exact}"
     if not print_.bands:
         return None
-    near = (
-        select(ExampleBand.example_id)
-        .where(ExampleBand.dataset_id == dataset_id, ExampleBand.band.in_(print_.bands))
-        .distinct()
-        .limit(50)
-    )
-    candidates = await session.execute(
-        select(Example.item_key, Example.messages).where(
-            Example.id.in_(near), Example.removed_in.is_(None), others
-        )
+    candidates = await example_repository.live_rows_in_bands(
+        session, dataset_id, print_.bands, besides=besides
     )
     mine = shingles(print_.text, config)
     for key, messages in candidates:
@@ -146,17 +121,15 @@ async def accept(
     if not await repository.finish(session, held, ItemStatus.done, result={"score": row.score}):
         return False, None
     await repository.mark_progress(session, held.job_id)  # the job row before the dataset (lock order)
-    await _lock_dataset(session, dataset_id)
+    await example_repository.lock_dataset(session, dataset_id)
     print_ = fingerprint(row.messages, config)
     duplicate = await duplicate_of(session, dataset_id, print_, config)
     if duplicate is not None:
         return True, duplicate
-    version = await session.scalar(select(Dataset.version).where(Dataset.id == dataset_id))
+    version = await example_repository.dataset_version(session, dataset_id)
     place = held.position if position is None else position
-    await _insert(session, dataset_id, held.item_key, place, int(version or 1), row, print_)
-    await session.execute(
-        update(Dataset).where(Dataset.id == dataset_id).values(example_count=Dataset.example_count + 1)
-    )
+    await _insert(session, dataset_id, held.item_key, place, version, row, print_)
+    await example_repository.count_one_more(session, dataset_id)
     return True, None
 
 
@@ -164,12 +137,12 @@ async def replace(
     session: AsyncSession, old: Example, row: Row, version: int, config: NearDuplicateConfig
 ) -> str | None:
     """Put ``row`` in place of ``old`` from ``version`` on; why it duplicates another row, if it does."""
-    await _lock_dataset(session, old.dataset_id)
+    await example_repository.lock_dataset(session, old.dataset_id)
     print_ = fingerprint(row.messages, config)
     duplicate = await duplicate_of(session, old.dataset_id, print_, config, besides=old.item_key)
     if duplicate is not None:
         return duplicate
-    await session.execute(update(Example).where(Example.id == old.id).values(removed_in=version))
+    await example_repository.retire(session, old.id, version)
     extra = {"replaces": str(old.id)}
     await _insert(session, old.dataset_id, old.item_key, old.position, version, row, print_, extra)
     return None
@@ -199,23 +172,4 @@ async def _insert(
         search_text=search_text(row.messages),
         content_hash=print_.hash,
     )
-    session.add(example)
-    await session.flush()
-    if print_.bands:
-        await session.execute(
-            insert(ExampleBand),
-            [
-                {"example_id": example.id, "position": i, "dataset_id": dataset_id, "band": band}
-                for i, band in enumerate(print_.bands)
-            ],
-        )
-
-
-async def live_count(session: AsyncSession, dataset_id: uuid.UUID) -> int:
-    """Live examples of a dataset."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Example)
-        .where(Example.dataset_id == dataset_id, Example.removed_in.is_(None))
-    )
-    return int(count or 0)
+    await example_repository.add(session, example, print_.bands)

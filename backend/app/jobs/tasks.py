@@ -17,8 +17,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.core.config import get_settings
 from app.finetune import service as finetune
-from app.jobs import service
+from app.jobs import planning, service
 from app.jobs.flow import Worker
+from app.models import JobStage
 from app.worker.app import celery_app
 from app.worker.runtime import on_shutdown, run_async, sessionmaker, task_session
 
@@ -57,7 +58,7 @@ async def _run_chunk(job_id: uuid.UUID, chunk: int) -> str:
         if outcome == "finished":
             await service.advance(session, job_id)
         elif outcome == "more":
-            await service.dispatch(session, job_id, (await service.get(session, job_id)).stage)
+            await planning.dispatch(session, job_id, JobStage((await service.get(session, job_id)).stage))
     return outcome
 
 

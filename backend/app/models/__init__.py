@@ -14,6 +14,7 @@ from app.models.job import (
     Job,
     JobItem,
     JobKind,
+    JobStage,
     JobStatus,
     LlmCall,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "Job",
     "JobItem",
     "JobKind",
+    "JobStage",
     "JobStatus",
     "LlmCall",
     "ProviderCredential",

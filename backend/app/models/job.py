@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, IdMixin, utcnow
+from distillation.pipeline import Stage
 
 Money = Numeric(18, 8)
 
@@ -39,6 +40,20 @@ class JobKind(enum.StrEnum):
     generate = "generate"
     amplify = "amplify"
     quality = "quality"
+    regenerate = "regenerate"
+
+
+class JobStage(enum.StrEnum):
+    """The stage a job is in and its items belong to (stored as these strings, shown as them in the API).
+
+    A generation job goes ``seed`` → ``policy`` → ``bulk`` (the library's stages); a quality job has one
+    ``judge`` stage, a regeneration one ``regenerate`` stage.
+    """
+
+    seed = Stage.seed
+    policy = Stage.policy
+    bulk = Stage.bulk
+    judge = Stage.judge
     regenerate = "regenerate"
 
 
@@ -68,7 +83,7 @@ class Job(IdMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
-    stage: Mapped[str] = mapped_column(String(32), default="seed")
+    stage: Mapped[str] = mapped_column(String(32), default=JobStage.seed)
     requested: Mapped[int] = mapped_column(Integer)
     budget_usd: Mapped[Decimal | None] = mapped_column(Money, default=None)
     spent_usd: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

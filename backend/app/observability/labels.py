@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import uuid
 
+from distillation.pipeline import Stage
 from distillation.providers import Outcome
 
 OTHER = "other"
 NO_DATASET = "none"
 
-STAGES = frozenset(
-    {"seed", "policy", "bulk", "judge", "fix", "trace", "amplify", "dedup", "quality", "finetune", "eval"}
-)
+STAGES = frozenset({*Stage, "dedup", "quality", "finetune", "eval"})
 # How one provider attempt ended: the library's outcomes, plus "output_error" for answers the engine
 # could not use after the provider returned them.
 PROVIDER_OUTCOMES = frozenset({o.value for o in Outcome} | {"output_error"})

@@ -11,6 +11,7 @@ from typing import Any
 
 from distillation.amplify.run import Amplification
 from distillation.amplify.steps import Written
+from distillation.pipeline.types import Stage
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
 def dataset_rows(result: Amplification, instruction: str) -> Iterable[dict[str, Any]]:
     """The seeds, then the kept pairs, as chat rows with their origin in ``metadata``."""
     for traced in result.traces:
-        metadata = {"id": traced.pair.key, "source": "seed", "reasoning": traced.pair.reasoning}
+        metadata = {"id": traced.pair.key, "source": Stage.seed, "reasoning": traced.pair.reasoning}
         yield {"messages": traced.pair.messages(instruction), "metadata": metadata}
     for written in result.pairs:
         assert written.pair is not None
@@ -85,8 +86,8 @@ def count_rows(path: Path) -> tuple[int, int]:
             if not line.strip():
                 continue
             source = (json.loads(line).get("metadata") or {}).get("source")
-            seeds += source == "seed"
-            amplified += source != "seed"
+            seeds += source == Stage.seed
+            amplified += source != Stage.seed
     return seeds, amplified
 
 

@@ -20,6 +20,7 @@ from distillation.datatypes import (
     extract_json_object,
     seed_pair_schema,
 )
+from distillation.pipeline.types import Stage
 from distillation.providers import LLMClient
 
 TRACE_MAX_TOKENS = 768
@@ -72,7 +73,7 @@ async def trace_seed(
     call = await caller.call(
         teacher,
         prompt,
-        stage="trace",
+        stage=Stage.trace,
         key=seed.key,
         schema=ReasoningTrace.model_json_schema(),
         schema_name="reasoning_trace",
@@ -109,8 +110,8 @@ async def extract_policy(
     call = await caller.call(
         teacher,
         prompt,
-        stage="policy",
-        key="policy",
+        stage=Stage.policy,
+        key=Stage.policy,
         schema=TaskPolicy.model_json_schema(),
         schema_name="task_policy",
         max_tokens=POLICY_MAX_TOKENS,
@@ -168,7 +169,7 @@ async def write_pair(
     call = await caller.call(
         writer,
         prompt,
-        stage="amplify",
+        stage=Stage.amplify,
         key=key,
         schema=seed_pair_schema(response_model),
         schema_name="pair",

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
 
 from rich.console import Console
 
@@ -31,6 +30,7 @@ from distillation.pipeline import (
     JsonlCache,
     Provenance,
     Row,
+    Stage,
     build_engine,
     close_engine,
     extract_policy,
@@ -40,10 +40,10 @@ from distillation.pipeline import (
     write_seed,
 )
 from distillation.pipeline.cache import Answer
+from distillation.pipeline.types import RowStage
 
 PILOT_ROWS = 2
 PILOT_EXTRA = 4  # replacement items per stage when pilot rows are rejected
-ItemStage = Literal["seed", "bulk"]
 
 
 class PilotFailed(Exception):
@@ -164,7 +164,7 @@ async def estimate_file(config: GenerationConfig, paths: RunPaths, env: Environm
     estimate = estimate_run(
         _plan(config, tally), _pilots(tally), engine.accountant.prices, teacher_model_id=config.teacher
     )
-    rows = tally.accepted["seed"] + tally.accepted["bulk"]
+    rows = tally.accepted[Stage.seed] + tally.accepted[Stage.bulk]
     return EstimateOutcome(estimate, engine.accountant.spent, sum(requests.values()), rows)
 
 
@@ -174,26 +174,26 @@ async def _run_pilot(engine: Engine) -> _Tally:
 
     async def seed(index: int, key: str) -> tuple[ItemResult, Provenance]:
         answer, provenance = await write_seed(engine, index, key)
-        return await _validated(engine, key, index, "seed", answer, provenance)
+        return await _validated(engine, key, index, Stage.seed, answer, provenance)
 
-    seeds = await _produce(tally, "seed", config.seed_count, seed)
+    seeds = await _produce(tally, Stage.seed, config.seed_count, seed)
     if not seeds:
-        tally.per_row("seed")  # raises PilotFailed with the reasons
+        tally.per_row(Stage.seed)  # raises PilotFailed with the reasons
     if config.bulk_count:
         policy, call = await extract_policy(engine, seeds)
         tally.add([call])
-        tally.accepted["policy"] = tally.attempted["policy"] = 1
+        tally.accepted[Stage.policy] = tally.attempted[Stage.policy] = 1
 
         async def bulk(index: int, key: str) -> tuple[ItemResult, Provenance]:
             answer, provenance = await write_bulk(engine, index, key, policy, seeds)
-            return await _validated(engine, key, index, "bulk", answer, provenance)
+            return await _validated(engine, key, index, Stage.bulk, answer, provenance)
 
-        await _produce(tally, "bulk", config.bulk_count, bulk)
+        await _produce(tally, Stage.bulk, config.bulk_count, bulk)
     return tally
 
 
 async def _validated(
-    engine: Engine, key: str, index: int, stage: ItemStage, answer: Answer, provenance: Provenance
+    engine: Engine, key: str, index: int, stage: RowStage, answer: Answer, provenance: Provenance
 ) -> tuple[ItemResult, Provenance]:
     result = await validate_row(engine, key, index, stage, answer, provenance)
     return result, provenance  # the provenance holds every call, also when the row was rejected
@@ -201,7 +201,7 @@ async def _validated(
 
 async def _produce(
     tally: _Tally,
-    stage: ItemStage,
+    stage: RowStage,
     target: int,
     make: Callable[[int, str], Awaitable[tuple[ItemResult, Provenance]]],
 ) -> list[Row]:
@@ -224,14 +224,17 @@ async def _produce(
 
 def _plan(config: GenerationConfig, tally: _Tally) -> list[StagePlan]:
     """Stages of the full run; judge and fix calls scale with the items the run will try."""
-    items = Decimal(config.seed_count) / _rate(tally, "seed")
+    items = Decimal(config.seed_count) / _rate(tally, Stage.seed)
     if config.bulk_count:
-        items += Decimal(config.bulk_count) / _rate(tally, "bulk")
-    pilot_items = max(1, tally.attempted["seed"] + tally.attempted["bulk"])
-    plan = [StagePlan("seed", config.teacher, config.seed_count)]
+        items += Decimal(config.bulk_count) / _rate(tally, Stage.bulk)
+    pilot_items = max(1, tally.attempted[Stage.seed] + tally.attempted[Stage.bulk])
+    plan = [StagePlan(Stage.seed, config.teacher, config.seed_count)]
     if config.bulk_count:
-        plan += [StagePlan("policy", config.teacher, 1), StagePlan("bulk", config.student, config.bulk_count)]
-    for stage, model in (("judge", config.judge_model), ("fix", config.teacher)):
+        plan += [
+            StagePlan(Stage.policy, config.teacher, 1),
+            StagePlan(Stage.bulk, config.student, config.bulk_count),
+        ]
+    for stage, model in ((Stage.judge, config.judge_model), (Stage.fix, config.teacher)):
         if tally.calls[stage]:
             calls = round(items * tally.calls[stage] / pilot_items)
             plan.append(StagePlan(stage, model, max(1, calls)))
@@ -243,11 +246,11 @@ def _rate(tally: _Tally, stage: str) -> Decimal:
 
 
 def _pilots(tally: _Tally) -> dict[str, StagePilot]:
-    pilots = {"seed": tally.per_row("seed")}
-    if tally.attempted["bulk"]:
-        pilots["bulk"] = tally.per_row("bulk")
-        pilots["policy"] = tally.per_call("policy")
-    for stage in ("judge", "fix"):
+    pilots: dict[str, StagePilot] = {Stage.seed: tally.per_row(Stage.seed)}
+    if tally.attempted[Stage.bulk]:
+        pilots[Stage.bulk] = tally.per_row(Stage.bulk)
+        pilots[Stage.policy] = tally.per_call(Stage.policy)
+    for stage in (Stage.judge, Stage.fix):
         if tally.calls[stage]:
             pilots[stage] = tally.per_call(stage)
     return pilots

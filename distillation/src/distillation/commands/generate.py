@@ -42,6 +42,7 @@ from distillation.pipeline import (
     JsonlSink,
     Runner,
     RunReport,
+    Stage,
     build_engine,
     close_engine,
 )
@@ -131,8 +132,8 @@ class StageBars:
         )
         self.tasks: dict[str, TaskID] = {}
         for stage, label, total in (
-            ("seed", "teacher seeds", config.seed_count),
-            ("bulk", "student bulk", config.bulk_count),
+            (Stage.seed, "teacher seeds", config.seed_count),
+            (Stage.bulk, "student bulk", config.bulk_count),
         ):
             if total:
                 self.tasks[stage] = self.progress.add_task(label, total=total, rejected=0, cost="0")

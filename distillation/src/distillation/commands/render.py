@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from distillation.cost import RunEstimate
-from distillation.pipeline import RunReport
+from distillation.pipeline import RunReport, Stage
 
-STAGES = ("seed", "policy", "bulk", "judge", "fix")
+STAGES = (Stage.seed, Stage.policy, Stage.bulk, Stage.judge, Stage.fix)
 
 
 def money(value: Decimal | None) -> str:
@@ -61,7 +61,7 @@ def print_run_report(
         stats = report.stages.get(stage)
         if stats is None:
             continue
-        rows = stage in ("seed", "bulk")
+        rows = stage in (Stage.seed, Stage.bulk)
         table.add_row(
             stage,
             str(stats.accepted) if rows else "",

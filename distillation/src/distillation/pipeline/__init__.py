@@ -19,7 +19,16 @@ from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, item_key
 from distillation.pipeline.engine import Engine, ItemResult, extract_policy, write_bulk, write_seed
 from distillation.pipeline.runner import Progress, RowSink, Runner
 from distillation.pipeline.sinks import JsonlSink, MemorySink
-from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row, RunReport, StageStats
+from distillation.pipeline.types import (
+    CallRecord,
+    Provenance,
+    Rejection,
+    Row,
+    RowStage,
+    RunReport,
+    Stage,
+    StageStats,
+)
 from distillation.pipeline.validate import judge_row, validate_row
 
 __all__ = [
@@ -41,9 +50,11 @@ __all__ = [
     "ResponseCache",
     "Row",
     "RowSink",
+    "RowStage",
     "RunReport",
     "Runner",
     "SpendingStopped",
+    "Stage",
     "StageStats",
     "build_engine",
     "close_engine",

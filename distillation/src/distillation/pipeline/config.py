@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from distillation.pipeline.types import Stage
 from distillation.quality import QualityThresholds
 
 LOCAL_MODEL = "local:smollm2-135m"
-Stage = Literal["seed", "policy", "bulk", "judge", "fix"]
 
 
 class GenerationConfig(BaseModel):

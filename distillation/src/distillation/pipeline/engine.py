@@ -32,7 +32,7 @@ from distillation.pipeline.accounting import Accountant
 from distillation.pipeline.cache import Answer, ResponseCache
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.policy import fit_lengths, seed_policy
-from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row
+from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row, Stage
 from distillation.providers import Attempt, ChatRequest, LLMClient, Message, OutputError
 from distillation.scenarios import Scenario, ScenarioSampler
 
@@ -226,12 +226,12 @@ async def write_seed(engine: Engine, index: int, key: str) -> tuple[Answer, Prov
     answer, call = await engine.call(
         engine.teacher,
         prompt,
-        stage="seed",
+        stage=Stage.seed,
         key=key,
         schema=engine.datatype.json_schema(),
         schema_name="example",
     )
-    return answer, _provenance("seed", answer, prompt, scenario, [], call)
+    return answer, _provenance(Stage.seed, answer, prompt, scenario, [], call)
 
 
 async def write_bulk(
@@ -254,12 +254,12 @@ async def write_bulk(
     answer, call = await engine.call(
         engine.student,
         prompt,
-        stage="bulk",
+        stage=Stage.bulk,
         key=key,
         schema=engine.datatype.json_schema(),
         schema_name="example",
     )
-    return answer, _provenance("bulk", answer, prompt, scenario, [row.key for row in exemplars], call)
+    return answer, _provenance(Stage.bulk, answer, prompt, scenario, [row.key for row in exemplars], call)
 
 
 async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPolicy, CallRecord]:
@@ -270,7 +270,7 @@ async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPoli
     """
     if engine.policy_from_seeds:
         record = CallRecord(
-            stage="policy", model=engine.teacher.model_id, fingerprint="", template_hash="", attempts=0
+            stage=Stage.policy, model=engine.teacher.model_id, fingerprint="", template_hash="", attempts=0
         )
         return default_policy(engine, seeds), record
     prompt = policy_extraction_prompt(
@@ -282,8 +282,8 @@ async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPoli
     answer, call = await engine.call(
         engine.teacher,
         prompt,
-        stage="policy",
-        key="policy",
+        stage=Stage.policy,
+        key=Stage.policy,
         schema=TaskPolicy.model_json_schema(),
         schema_name="task_policy",
         max_tokens=max(engine.config.max_tokens, 768),

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from distillation.cost import savings_report
 from distillation.datatypes import TaskPolicy
@@ -35,7 +35,7 @@ from distillation.pipeline.engine import (
     write_bulk,
     write_seed,
 )
-from distillation.pipeline.types import Rejection, Row, RunReport, RunStatus, StageStats
+from distillation.pipeline.types import Rejection, Row, RowStage, RunReport, RunStatus, Stage, StageStats
 from distillation.pipeline.validate import validate_row
 from distillation.providers import ProviderError
 from distillation.providers.errors import (
@@ -99,7 +99,7 @@ class Runner:
         self.on_progress = on_progress
         self.cancel = cancel or asyncio.Event()
         self.stats: dict[str, StageStats] = {
-            s: StageStats() for s in ("seed", "policy", "bulk", "judge", "fix")
+            s: StageStats() for s in (Stage.seed, Stage.policy, Stage.bulk, Stage.judge, Stage.fix)
         }
         self.reasons: Counter[str] = Counter()
         self.scenarios = ScenarioTally()  # counts only: a long run keeps no list of scenarios
@@ -116,14 +116,14 @@ class Runner:
         message = ""
         watcher = asyncio.create_task(self._stop_spending_on_cancel())
         try:
-            seeds = await self._produce("seed", config.seed_count, self._seed_item, keep=True)
+            seeds = await self._produce(Stage.seed, config.seed_count, self._seed_item, keep=True)
             if config.bulk_count:
                 if not seeds:
                     raise _Stopped(
                         "incomplete", "no seed row was accepted, so the student has nothing to learn"
                     )
                 policy = await self._policy(seeds)
-                await self._produce("bulk", config.bulk_count, self._bulk_item(policy, seeds), keep=False)
+                await self._produce(Stage.bulk, config.bulk_count, self._bulk_item(policy, seeds), keep=False)
         except _Stopped as stop:
             status, message = stop.status, stop.message
         finally:
@@ -140,14 +140,14 @@ class Runner:
 
     async def _seed_item(self, index: int, key: str) -> ItemResult:
         answer, provenance = await write_seed(self.engine, index, key)
-        return await validate_row(self.engine, key, index, "seed", answer, provenance)
+        return await validate_row(self.engine, key, index, Stage.seed, answer, provenance)
 
     def _bulk_item(
         self, policy: TaskPolicy, seeds: list[Row]
     ) -> Callable[[int, str], Coroutine[Any, Any, ItemResult]]:
         async def make(index: int, key: str) -> ItemResult:
             answer, provenance = await write_bulk(self.engine, index, key, policy, seeds)
-            return await validate_row(self.engine, key, index, "bulk", answer, provenance)
+            return await validate_row(self.engine, key, index, Stage.bulk, answer, provenance)
 
         return make
 
@@ -161,17 +161,17 @@ class Runner:
         except FATAL as exc:
             raise _Stopped("incomplete", f"{type(exc).__name__}: {exc}") from exc
         except ProviderError as exc:  # retries exhausted: the seeds alone still give a usable policy
-            self.stats["policy"].attempted += 1
-            self.stats["policy"].rejected += 1
+            self.stats[Stage.policy].attempted += 1
+            self.stats[Stage.policy].rejected += 1
             self.reasons[f"policy: {_reason_kind(type(exc).__name__)}"] += 1
             return default_policy(self.engine, seeds)
-        self.stats["policy"].attempted += 1
-        self.stats["policy"].cached_calls += int(call.cached)
+        self.stats[Stage.policy].attempted += 1
+        self.stats[Stage.policy].cached_calls += int(call.cached)
         return policy
 
     async def _produce(
         self,
-        stage: Literal["seed", "bulk"],
+        stage: RowStage,
         target: int,
         make: Callable[[int, str], Coroutine[Any, Any, ItemResult]],
         *,
@@ -271,7 +271,7 @@ class Runner:
         if self.on_progress is None:
             return
         stats = self.stats[stage]
-        target = self.engine.config.seed_count if stage == "seed" else self.engine.config.bulk_count
+        target = self.engine.config.seed_count if stage == Stage.seed else self.engine.config.bulk_count
         result = self.on_progress(
             Progress(stage, stats.accepted, target, stats.rejected, self.engine.accountant.spent)
         )

@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class Stage(StrEnum):
+    """The pipeline's stages: what item keys, provenance, call records and stage reports are labelled.
+
+    The values are the stored and wire-format strings; a member compares equal to its string.
+    """
+
+    seed = "seed"  # the teacher writes a row for a scenario
+    policy = "policy"  # the teacher summarises the seed rows into the task policy
+    bulk = "bulk"  # the student writes a row from the policy and exemplar seeds
+    judge = "judge"  # a judge scores a row
+    fix = "fix"  # a low-scoring row is rewritten
+    trace = "trace"  # seed amplification: the teacher's reasoning for a user's example
+    amplify = "amplify"  # seed amplification: the student writes a new pair
+
+
+# The stages that write a row (seed rows and bulk rows).
+RowStage = Literal[Stage.seed, Stage.bulk]
 
 
 class CallRecord(BaseModel):
@@ -75,7 +95,7 @@ class Row(BaseModel):
 
     key: str
     index: int
-    stage: Literal["seed", "bulk"]
+    stage: RowStage
     record: dict[str, Any]
     messages: list[dict[str, str]]
     score: float | None = None

@@ -7,11 +7,11 @@ the run; every rejected row keeps its raw output and the reason.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import Any
 
 from distillation.pipeline.cache import Answer
 from distillation.pipeline.engine import Engine, ItemResult, as_plain
-from distillation.pipeline.types import FixStep, Provenance, Rejection, Row
+from distillation.pipeline.types import FixStep, Provenance, Rejection, Row, RowStage, Stage
 from distillation.quality import (
     Decision,
     JudgeScores,
@@ -36,7 +36,7 @@ async def validate_row(
     engine: Engine,
     key: str,
     index: int,
-    stage: Literal["seed", "bulk"],
+    stage: RowStage,
     answer: Answer,
     provenance: Provenance,
 ) -> ItemResult:
@@ -100,7 +100,7 @@ async def _judge(
     answer, call = await engine.call(
         engine.judge,
         prompt,
-        stage="judge",
+        stage=Stage.judge,
         key=key,
         schema=judge_schema(),
         schema_name="judge_scores",
@@ -136,7 +136,7 @@ async def _fix(
     answer, call = await engine.call(
         engine.teacher,
         prompt,
-        stage="fix",
+        stage=Stage.fix,
         key=key,
         schema=engine.datatype.json_schema(),
         schema_name="example",

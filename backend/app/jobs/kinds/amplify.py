@@ -9,10 +9,21 @@ the instruction as system prompt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import BadRequest
+from app.jobs.items import Items, JobRuntime
+from app.jobs.kinds import generate
+from app.jobs.kinds.base import JobConfig
+from app.jobs.repository import Lease
+from app.jobs.schemas import GenerationRequest, SeedExample
+from app.models import Job, JobKind, JobStage, User
 from distillation.amplify import steps
 from distillation.amplify.caller import Call
 from distillation.amplify.seeds import Pair
@@ -25,6 +36,7 @@ from distillation.pipeline import (
     Provenance,
     Rejection,
     Row,
+    Stage,
     validate_row,
 )
 from distillation.providers import LLMClient
@@ -64,11 +76,10 @@ class EngineCalls:
         return Call(answer, record.cached, record.cost_usd)
 
 
-def seed_pairs(config: Mapping[str, Any]) -> list[Pair]:
+def seed_pairs(examples: Sequence[SeedExample]) -> list[Pair]:
     """The user's examples of an amplification job, keyed ``seed-0000``, ``seed-0001``..."""
     return [
-        Pair(f"seed-{index:04d}", str(example["input"]), str(example["output"]))
-        for index, example in enumerate(config.get("seed_examples") or [])
+        Pair(f"seed-{index:04d}", example.input, example.output) for index, example in enumerate(examples)
     ]
 
 
@@ -104,7 +115,7 @@ async def trace_seed(engine: Engine, pair: Pair, index: int) -> Row:
     traced = await steps.trace_seed(calls, engine.teacher, instruction(engine), pair, engine.renderer)
     note = "the user's example" if traced.error is None else f"the user's example (no trace: {traced.error})"
     provenance = Provenance(
-        stage="seed",
+        stage=Stage.seed,
         model=engine.teacher.model_id,
         template_hash=calls.records[-1].template_hash if calls.records else "",
         scenario={},
@@ -116,7 +127,7 @@ async def trace_seed(engine: Engine, pair: Pair, index: int) -> Row:
     return Row(
         key=pair.key,
         index=index,
-        stage="seed",
+        stage=Stage.seed,
         record=chat_record(pair),
         messages=pair.messages(instruction(engine)),
         provenance=provenance,
@@ -156,7 +167,7 @@ async def write_pair(
     record = calls.records[-1]
     chosen = [pairs[(variation + offset) % len(pairs)].key for offset in range(min(shown, len(pairs)))]
     provenance = Provenance(
-        stage="bulk",
+        stage=Stage.bulk,
         model=engine.student.model_id,
         template_hash=record.template_hash,
         scenario={},
@@ -166,7 +177,7 @@ async def write_pair(
     if written.pair is None:
         reason = written.error or "the student wrote no pair"
         rejection = Rejection(
-            key=key, stage="bulk", reason=reason, raw=written.call.answer.text, model=provenance.model
+            key=key, stage=Stage.bulk, reason=reason, raw=written.call.answer.text, model=provenance.model
         )
         return ItemResult(rejection=rejection)
     answer = Answer(
@@ -175,9 +186,68 @@ async def write_pair(
         text=written.call.answer.text,
         data=chat_record(written.pair),
     )
-    result = await validate_row(engine, key, index, "bulk", answer, provenance)
+    result = await validate_row(engine, key, index, Stage.bulk, answer, provenance)
     if result.row is None:
         return result
     return ItemResult(
         row=result.row.model_copy(update={"messages": _with_system(engine, result.row.messages)})
     )
+
+
+class AmplifyConfig(JobConfig):
+    """An amplification job's config: the engine's config and the user's examples."""
+
+    seed_examples: tuple[SeedExample, ...] = Field(min_length=1)
+
+
+def check_request(body: GenerationRequest) -> None:
+    """Refuse a request whose examples cannot be amplified (400 with the reason)."""
+    if not (body.instruction or "").strip():
+        raise BadRequest("seed amplification needs an instruction: the task the examples show")
+    if body.data_type != DATA_TYPE:
+        raise BadRequest(f"seed examples are amplified into chat rows: data_type must be {DATA_TYPE!r}")
+
+
+async def create(session: AsyncSession, user: User, body: GenerationRequest, settings: Settings) -> Job:
+    """A new dataset and the job that amplifies the request's examples into it."""
+    assert body.seed_examples is not None
+    check_request(body)
+    config = await generate.request_config(session, body, settings)
+    stored = AmplifyConfig.model_validate({**config.model_dump(), "seed_examples": body.seed_examples})
+    seeds = len(body.seed_examples)
+    return await generate.start(session, user, body, settings, JobKind.amplify, stored, seeds)
+
+
+class AmplifyKind(generate.GenerateKind):
+    """A generation job whose seed rows are the user's examples, traced by the teacher."""
+
+    kind: ClassVar[JobKind] = JobKind.amplify
+    config_model: ClassVar[type[JobConfig]] = AmplifyConfig
+
+    def offset(self, runtime: JobRuntime, stage: str) -> int:
+        """The new pairs follow the user's examples."""
+        return len(_examples(runtime)) if stage == JobStage.bulk else 0
+
+    def most_variants(self, items: Items, lease: Lease) -> int:
+        """A user's example cannot be written again: a duplicate one is rejected at once."""
+        return 0 if lease.stage == JobStage.seed else items.settings.job_max_variants
+
+    async def write(self, runtime: JobRuntime, lease: Lease, key: str, variant: int) -> ItemResult:
+        """Trace the user's example, or write new pair ``lease.position`` (its variant's own request)."""
+        engine = runtime.engine
+        if lease.stage == JobStage.seed:
+            pair = seed_pairs(_examples(runtime))[lease.position]
+            return ItemResult(row=await trace_seed(engine, pair, lease.position))
+        assert runtime.policy is not None
+        assert runtime.seeds is not None
+        variation = lease.position + variant * engine.config.count  # unique per item and variant
+        return await write_pair(engine, runtime.policy, runtime.seeds, lease.position, key, variation)
+
+    async def extract(self, engine: Engine, seeds: list[Row]) -> TaskPolicy:
+        """The teacher's policy for the traced examples."""
+        return await extract_policy(engine, seeds)
+
+
+def _examples(runtime: JobRuntime) -> tuple[SeedExample, ...]:
+    assert isinstance(runtime.config, AmplifyConfig)
+    return runtime.config.seed_examples

@@ -1,0 +1,37 @@
+"""What a finished or stopped job leaves in its dataset: the row count and status, or a new version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.datasets import repository as dataset_repository
+from app.datasets import service as datasets
+from app.jobs import repository
+from app.models import Dataset, DatasetStatus, DatasetVersion, Job
+
+
+async def finish_dataset(session: AsyncSession, job: Job, status: DatasetStatus) -> None:
+    """Recount the dataset's rows and set its status (a generation job stopped or finished)."""
+    dataset = await session.get(Dataset, job.dataset_id, populate_existing=True)
+    if dataset is None:
+        return
+    count = await dataset_repository.set_example_count(session, dataset.id)
+    dataset.status = status
+    version = await session.get(DatasetVersion, (dataset.id, dataset.version))
+    if version is not None:
+        version.example_count = count
+
+
+async def finish_version(
+    session: AsyncSession, job: Job, target: int, words: Sequence[tuple[str, str]]
+) -> None:
+    """Make the job's target version current, summarised by its verdicts (``words``: verdict, word)."""
+    dataset = await session.get(Dataset, job.dataset_id, populate_existing=True)
+    if dataset is None:
+        return
+    verdicts = (await repository.verdicts(session, [job.id]))[job.id]
+    summary = ", ".join(f"{verdicts.get(verdict, 0)} {word}" for verdict, word in words)
+    await datasets.finish_version(session, dataset, target, f"{job.kind.value} job: {summary}")
+    dataset.status = DatasetStatus.ready
