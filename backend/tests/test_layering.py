@@ -18,9 +18,6 @@ CONSTRUCTS = frozenset({"select", "insert", "update", "delete", "text"})
 # Session methods that run a query; called on ``session`` or ``self.session``, the names the code base
 # gives its sessions (``session.add`` and ``session.flush`` write rows a repository handed out: allowed).
 SESSION_QUERIES = frozenset({"execute", "scalar", "scalars", "stream", "stream_scalars", "get"})
-# The jobs package is being split into one module per job kind, whose change moves its queries into
-# jobs repositories; this exclusion is removed when that change is merged.
-EXCLUDED_FOLDERS = ("jobs",)
 
 
 def is_repository(path: Path) -> bool:
@@ -86,12 +83,12 @@ def sql_calls(source: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def violations(root: Path, excluded: tuple[str, ...] = ()) -> list[str]:
+def violations(root: Path) -> list[str]:
     """``file:line: call(...)`` for each statement built or run outside a repository module under ``root``."""
     found: list[str] = []
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
-        if is_repository(path) or relative.parts[0] in excluded:
+        if is_repository(path):
             continue
         for line, construct in sql_calls(path.read_text()):
             found.append(f"{root.name}/{relative.as_posix()}:{line}: {construct}(...)")
@@ -99,7 +96,7 @@ def violations(root: Path, excluded: tuple[str, ...] = ()) -> list[str]:
 
 
 def test_sql_statements_are_built_only_in_repositories() -> None:
-    found = violations(APP, EXCLUDED_FOLDERS)
+    found = violations(APP)
     assert not found, "SQL outside a repository module (move it into the domain's repository):\n" + "\n".join(
         found
     )
@@ -163,5 +160,4 @@ def test_a_statement_outside_a_repository_fails_with_its_file_and_line(tmp_path:
     statement = "from sqlalchemy import select\n\n\ndef query():\n    return select(1)\n"
     for name in ("things/service.py", "things/repository.py", "things/row_repository.py", "jobs/flow.py"):
         (root / name).write_text(statement)
-    assert violations(root, ("jobs",)) == ["app/things/service.py:5: select(...)"]
     assert violations(root) == ["app/jobs/flow.py:5: select(...)", "app/things/service.py:5: select(...)"]

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Integer, case, cast, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 # The live-rows filter is defined with the example queries; ``app.jobs`` reads it from here too.
@@ -21,7 +20,7 @@ from app.kit.repository import Repository
 from app.models import Dataset, DatasetVersion, Example
 from app.models.base import utcnow
 
-__all__ = ["DatasetRepository", "DatasetVersionRepository", "live_at", "set_example_count"]
+__all__ = ["DatasetRepository", "DatasetVersionRepository"]
 
 SORT_COLUMNS = {
     "created_at": Dataset.created_at,
@@ -169,8 +168,3 @@ class DatasetVersionRepository(Repository[DatasetVersion]):
         """Newest version first, with the total."""
         query = self.statement().where(DatasetVersion.dataset_id == dataset_id)
         return await self.paginate(query, pagination, order_by=[DatasetVersion.number.desc()])
-
-
-async def set_example_count(session: AsyncSession, dataset_id: uuid.UUID) -> int:
-    """:meth:`DatasetRepository.set_example_count`, under the name ``app.jobs`` calls."""
-    return await DatasetRepository(session).set_example_count(dataset_id)

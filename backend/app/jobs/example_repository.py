@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, insert, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.datasets.repository import live_at
+from app.datasets.example_repository import live_at
 from app.models import Dataset, Example, ExampleBand, Job, JobKind
 from distillation.pipeline import Provenance, Row, Stage
 

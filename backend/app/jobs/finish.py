@@ -6,20 +6,21 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.datasets import repository as dataset_repository
 from app.datasets import service as datasets
+from app.datasets.repository import DatasetRepository, DatasetVersionRepository
 from app.jobs import repository
-from app.models import Dataset, DatasetStatus, DatasetVersion, Job
+from app.models import DatasetStatus, Job
 
 
 async def finish_dataset(session: AsyncSession, job: Job, status: DatasetStatus) -> None:
     """Recount the dataset's rows and set its status (a generation job stopped or finished)."""
-    dataset = await session.get(Dataset, job.dataset_id, populate_existing=True)
+    datasets_repo = DatasetRepository(session)
+    dataset = await datasets_repo.get(job.dataset_id, fresh=True)
     if dataset is None:
         return
-    count = await dataset_repository.set_example_count(session, dataset.id)
+    count = await datasets_repo.set_example_count(dataset.id)
     dataset.status = status
-    version = await session.get(DatasetVersion, (dataset.id, dataset.version))
+    version = await DatasetVersionRepository(session).get_version(dataset.id, dataset.version)
     if version is not None:
         version.example_count = count
 
@@ -28,7 +29,7 @@ async def finish_version(
     session: AsyncSession, job: Job, target: int, words: Sequence[tuple[str, str]]
 ) -> None:
     """Make the job's target version current, summarised by its verdicts (``words``: verdict, word)."""
-    dataset = await session.get(Dataset, job.dataset_id, populate_existing=True)
+    dataset = await DatasetRepository(session).get(job.dataset_id, fresh=True)
     if dataset is None:
         return
     verdicts = (await repository.verdicts(session, [job.id]))[job.id]
