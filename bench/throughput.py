@@ -71,7 +71,7 @@ def _messages(index: int) -> list[dict[str, str]]:
 
 
 async def ours(base_url: str, requests: int = REQUESTS) -> Measurement:
-    """The pipeline's path: ``Engine.call`` (cache lookup, budget, pricing) over ``LLMClient``."""
+    """The paid-call path: ``PaidCalls.call`` (cache lookup, budget, pricing) over ``LLMClient``."""
     config = GenerationConfig(data_type="qa", count=1, teacher=MODEL, student=MODEL, concurrency=CONCURRENCY)
     engine = build_engine(
         config,
@@ -83,14 +83,14 @@ async def ours(base_url: str, requests: int = REQUESTS) -> Measurement:
 
     async def send(index: int) -> None:
         prompt = RenderedPrompt(template="bench", template_hash="0" * 64, messages=_messages(index))
-        answer, _ = await engine.call(
+        call = await engine.calls.call(
             engine.teacher, prompt, stage="seed", key=f"item-{index}", schema=schema, schema_name="example"
         )
-        if answer.error is not None:
-            raise RuntimeError(answer.error)
+        if call.answer.error is not None:
+            raise RuntimeError(call.answer.error)
 
     try:
-        return await measure("ours (Engine.call)", send, requests)
+        return await measure("ours (PaidCalls.call)", send, requests)
     finally:
         await close_engine(engine)
 

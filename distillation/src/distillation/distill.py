@@ -22,13 +22,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from distillation.amplify.caller import Caller
 from distillation.amplify.files import RunFiles, count_rows, dataset_rows, rejected_rows, write_jsonl
 from distillation.amplify.run import Amplifier, AmplifyStats
 from distillation.amplify.seeds import SeedError, SeedSource, load_seeds
 from distillation.cost import PriceTable, savings_report
 from distillation.datatypes import default_renderer
-from distillation.pipeline import LOCAL_MODEL, Accountant, JsonlCache
+from distillation.pipeline import LOCAL_MODEL, Accountant, JsonlCache, PaidCalls
 from distillation.providers import Credentials, RateLimit, get_model
 
 __all__ = ["DistillResult", "SeedError", "adistill", "distill"]
@@ -119,6 +118,7 @@ async def adistill(
     table = prices or PriceTable.load(None)
     accountant = Accountant(table, None if budget_usd is None else Decimal(str(budget_usd)))
     cache = JsonlCache(files.cache)
+    calls = PaidCalls(cache, accountant, seed=random_seed, temperature=temperature, max_tokens=max_tokens)
     limit = RateLimit(max_concurrency=concurrency)
     models = dict.fromkeys((teacher, writer or teacher))
     clients = {
@@ -127,13 +127,13 @@ async def adistill(
             credentials=(credentials or {}).get(model.partition(":")[0]),
             rate_limit=limit,
             timeout=request_timeout,
-            before_attempt=accountant.reserve,
+            before_attempt=calls.reserve_hook(),
         )
         for model in models
     }
     try:
         amplifier = Amplifier(
-            Caller(cache, accountant, seed=random_seed, temperature=temperature),
+            calls,
             clients[teacher],
             clients[writer or teacher],
             instruction.strip(),

@@ -1,16 +1,15 @@
 """Seed amplification as a job: the user's input/output examples become the seed rows (each traced by the
 teacher), the teacher summarises them into the task policy, and the student writes new pairs from it.
 
-The steps are the library's (``distillation.amplify.steps``); here they run on the job's engine, so every
-call is answered from the shared response cache or booked in the ledger, and every new pair is checked,
-judged and fixed like any generated row. Rows are single-turn chats of the ``generation`` data type with
-the instruction as system prompt.
+The steps are the library's (``distillation.amplify.steps``); here they send their requests through the
+job engine's paid-call path (``engine.calls``), so every call is answered from the shared response cache
+or booked in the ledger, and every new pair is checked, judged and fixed like any generated row. Rows
+are single-turn chats of the ``generation`` data type with the instruction as system prompt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -25,12 +24,10 @@ from app.jobs.repository import Lease
 from app.jobs.schemas import GenerationRequest, SeedExample
 from app.models import Job, JobKind, JobStage, User
 from distillation.amplify import steps
-from distillation.amplify.caller import Call
 from distillation.amplify.seeds import Pair
-from distillation.datatypes import RenderedPrompt, TaskPolicy
+from distillation.datatypes import TaskPolicy
 from distillation.pipeline import (
     Answer,
-    CallRecord,
     Engine,
     ItemResult,
     Provenance,
@@ -39,41 +36,8 @@ from distillation.pipeline import (
     Stage,
     validate_row,
 )
-from distillation.providers import LLMClient
 
 DATA_TYPE = "generation"
-
-
-@dataclass
-class EngineCalls:
-    """The amplification steps' requests, sent through the engine (cache, ledger) and recorded."""
-
-    engine: Engine
-    records: list[CallRecord] = field(default_factory=list)
-
-    async def call(
-        self,
-        client: LLMClient,
-        prompt: RenderedPrompt,
-        *,
-        stage: str,
-        key: str,
-        schema: dict[str, Any],
-        schema_name: str,
-        max_tokens: int,
-    ) -> Call:
-        """Answer one request through the engine and keep its record for the row's provenance."""
-        answer, record = await self.engine.call(
-            client,
-            prompt,
-            stage=stage,
-            key=key,
-            schema=schema,
-            schema_name=schema_name,
-            max_tokens=max_tokens,
-        )
-        self.records.append(record)
-        return Call(answer, record.cached, record.cost_usd)
 
 
 def seed_pairs(examples: Sequence[SeedExample]) -> list[Pair]:
@@ -111,15 +75,15 @@ async def trace_seed(engine: Engine, pair: Pair, index: int) -> Row:
 
     A trace the teacher could not write is noted; the example is kept all the same.
     """
-    calls = EngineCalls(engine)
-    traced = await steps.trace_seed(calls, engine.teacher, instruction(engine), pair, engine.renderer)
+    traced = await steps.trace_seed(engine.calls, engine.teacher, instruction(engine), pair, engine.renderer)
     note = "the user's example" if traced.error is None else f"the user's example (no trace: {traced.error})"
+    records = [] if traced.call is None else [traced.call.record]
     provenance = Provenance(
         stage=Stage.seed,
         model=engine.teacher.model_id,
-        template_hash=calls.records[-1].template_hash if calls.records else "",
+        template_hash=records[-1].template_hash if records else "",
         scenario={},
-        calls=calls.records,
+        calls=records,
         decision="keep",
         decision_reason=note[:500],
         reasoning=traced.pair.reasoning,
@@ -140,7 +104,7 @@ async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> TaskPolicy:
     if engine.policy_from_seeds:
         return steps.measured_policy(instruction(engine), pairs)
     policy, _, _ = await steps.extract_policy(
-        EngineCalls(engine), engine.teacher, instruction(engine), pairs, engine.renderer
+        engine.calls, engine.teacher, instruction(engine), pairs, engine.renderer
     )
     return policy
 
@@ -151,9 +115,8 @@ async def write_pair(
     """Write new pair ``variation`` from the policy and rotating seeds, then check and judge it."""
     pairs = [pair_of(row) for row in seeds]
     shown = max(1, engine.config.exemplars)
-    calls = EngineCalls(engine)
     written = await steps.write_pair(
-        calls,
+        engine.calls,
         engine.student,
         instruction(engine),
         policy,
@@ -164,7 +127,7 @@ async def write_pair(
         response_model=None,
         renderer=engine.renderer,
     )
-    record = calls.records[-1]
+    record = written.call.record
     chosen = [pairs[(variation + offset) % len(pairs)].key for offset in range(min(shown, len(pairs)))]
     provenance = Provenance(
         stage=Stage.bulk,
@@ -172,7 +135,7 @@ async def write_pair(
         template_hash=record.template_hash,
         scenario={},
         exemplar_ids=chosen,
-        calls=calls.records,
+        calls=[record],
     )
     if written.pair is None:
         reason = written.error or "the student wrote no pair"

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from distillation.amplify.caller import Caller
 from distillation.amplify.seeds import Pair
 from distillation.amplify.steps import (
     Traced,
@@ -27,6 +26,7 @@ from distillation.amplify.steps import (
 )
 from distillation.datatypes import PromptRenderer, TaskPolicy
 from distillation.pipeline import BudgetExceeded
+from distillation.pipeline.calls import PaidCalls
 from distillation.pipeline.dedup import StreamingDeduplicator
 from distillation.pipeline.runner import FATAL
 from distillation.providers import LLMClient, ProviderError
@@ -79,7 +79,7 @@ class Amplification:
 class Amplifier:
     """The models, settings and shared state of one amplification."""
 
-    caller: Caller
+    calls: PaidCalls
     teacher: LLMClient
     writer: LLMClient
     instruction: str
@@ -114,7 +114,7 @@ class Amplifier:
 
         async def make(variation: int) -> Written:
             return await write_pair(
-                self.caller,
+                self.calls,
                 self.writer,
                 self.instruction,
                 policy,
@@ -136,7 +136,7 @@ class Amplifier:
 
     async def _trace(self, seed: Pair) -> Traced:
         try:
-            return await trace_seed(self.caller, self.teacher, self.instruction, seed, self.renderer)
+            return await trace_seed(self.calls, self.teacher, self.instruction, seed, self.renderer)
         except (BudgetExceeded, *FATAL):
             raise
         except ProviderError as exc:  # retries exhausted: the seed is still used, without reasoning
@@ -145,7 +145,7 @@ class Amplifier:
     async def _policy(self, traced: list[Pair]) -> tuple[TaskPolicy, bool]:
         try:
             policy, _, from_model = await extract_policy(
-                self.caller, self.teacher, self.instruction, traced, self.renderer
+                self.calls, self.teacher, self.instruction, traced, self.renderer
             )
         except (BudgetExceeded, *FATAL):
             raise
@@ -211,5 +211,5 @@ class Amplifier:
 
     def _finish(self, result: Amplification, status: Status, message: str) -> Amplification:
         result.status, result.message = status, message
-        result.stats.requests, result.stats.cached_answers = self.caller.requests, self.caller.cached
+        result.stats.requests, result.stats.cached_answers = self.calls.requests, self.calls.cached
         return result

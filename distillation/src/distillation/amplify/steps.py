@@ -1,4 +1,8 @@
-"""The three steps of seed amplification: trace each seed, extract the policy, write one new pair."""
+"""The three steps of seed amplification: trace each seed, extract the policy, write one new pair.
+
+Each step sends its one request through the paid-call path (:mod:`distillation.pipeline.calls`): the
+library's ``distill()`` and the service's amplification jobs hand the steps their own ``PaidCalls``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from distillation.amplify.caller import Call, Calls
 from distillation.amplify.seeds import Pair, output_text
 from distillation.datatypes import (
     PromptRenderer,
@@ -20,6 +23,7 @@ from distillation.datatypes import (
     extract_json_object,
     seed_pair_schema,
 )
+from distillation.pipeline.calls import Call, PaidCalls
 from distillation.pipeline.types import Stage
 from distillation.providers import LLMClient
 
@@ -65,12 +69,12 @@ class Written:
 
 
 async def trace_seed(
-    caller: Calls, teacher: LLMClient, instruction: str, seed: Pair, renderer: PromptRenderer
+    calls: PaidCalls, teacher: LLMClient, instruction: str, seed: Pair, renderer: PromptRenderer
 ) -> Traced:
     """The teacher explains how the seed's input leads to its output."""
     example = {"input": seed.input, "output": seed.output}
     prompt = amplify_trace_prompt(instruction, example, renderer=renderer)
-    call = await caller.call(
+    call = await calls.call(
         teacher,
         prompt,
         stage=Stage.trace,
@@ -93,7 +97,7 @@ async def trace_seed(
 
 
 async def extract_policy(
-    caller: Calls, teacher: LLMClient, instruction: str, seeds: Sequence[Pair], renderer: PromptRenderer
+    calls: PaidCalls, teacher: LLMClient, instruction: str, seeds: Sequence[Pair], renderer: PromptRenderer
 ) -> tuple[TaskPolicy, Call, bool]:
     """The task policy shared by the traced seeds (measured from the seeds when the answer is unusable).
 
@@ -107,7 +111,7 @@ async def extract_policy(
         instruction=instruction,
         schema_json=json.dumps(TaskPolicy.model_json_schema(), ensure_ascii=False, indent=2),
     )
-    call = await caller.call(
+    call = await calls.call(
         teacher,
         prompt,
         stage=Stage.policy,
@@ -143,7 +147,7 @@ def measured_policy(instruction: str, seeds: Sequence[Pair]) -> TaskPolicy:
 
 
 async def write_pair(
-    caller: Calls,
+    calls: PaidCalls,
     writer: LLMClient,
     instruction: str,
     policy: TaskPolicy,
@@ -166,7 +170,7 @@ async def write_pair(
         response_model=response_model,
         renderer=renderer,
     )
-    call = await caller.call(
+    call = await calls.call(
         writer,
         prompt,
         stage=Stage.amplify,

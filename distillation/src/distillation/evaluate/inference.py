@@ -1,7 +1,8 @@
 """Answers from the models under evaluation: local ones in-process, the teacher and judge through providers.
 
 Local answers are greedy and unconstrained (no grammar, no schema): what the format validity of a
-small model means is whether it writes the format on its own.
+small model means is whether it writes the format on its own. Provider answers take the library's one
+paid-call path (:mod:`distillation.pipeline.calls`), with a cache that lasts one batch of prompts.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from distillation.cost import TokenUsage
+from distillation.cost import PriceTable, TokenUsage
 from distillation.finetune.model import require
+from distillation.pipeline import Accountant, MemoryCache, PaidCalls
+from distillation.pipeline.calls import attempts_usage
 from distillation.providers import ChatRequest, Credentials, LLMClient, Message, ProviderError, get_model
 
 Progress = Callable[[int, int], None]
@@ -104,14 +107,17 @@ async def _provider_answers(
     concurrency: int,
     progress: Progress | None,
 ) -> list[Answer]:
-    client = get_model(model_id, credentials=credentials.get(model_id.partition(":")[0]))
+    calls = PaidCalls(MemoryCache(), Accountant(PriceTable.load(None)))
+    client = get_model(
+        model_id, credentials=credentials.get(model_id.partition(":")[0]), before_attempt=calls.reserve_hook()
+    )
     gate = asyncio.Semaphore(concurrency)
     done = 0
 
     async def one(prompt: Sequence[Mapping[str, str]]) -> Answer:
         nonlocal done
         async with gate:
-            answer = await _ask(client, prompt, max_tokens, schema)
+            answer = await _ask(calls, client, prompt, max_tokens, schema)
         done += 1
         if progress is not None:
             progress(done, len(prompts))
@@ -124,8 +130,13 @@ async def _provider_answers(
 
 
 async def _ask(
-    client: LLMClient, prompt: Sequence[Mapping[str, str]], max_tokens: int, schema: dict[str, Any] | None
+    calls: PaidCalls,
+    client: LLMClient,
+    prompt: Sequence[Mapping[str, str]],
+    max_tokens: int,
+    schema: dict[str, Any] | None,
 ) -> Answer:
+    # Greedy and without a per-item seed: the answer a user of the model would get.
     request = ChatRequest(
         messages=tuple(Message(role=m["role"], content=m["content"]) for m in prompt),
         max_tokens=max_tokens,
@@ -134,14 +145,9 @@ async def _ask(
         schema_name="judge_scores" if schema else "response",
     )
     try:
-        result = await client.chat(request)
+        call = await calls.send(client, request, stage="evaluate")
     except ProviderError as exc:
-        usage = sum((_usage(a.usage) for a in exc.attempts if a.usage), TokenUsage())
-        return Answer("", usage, str(exc))
-    return Answer(result.text, _usage(result.usage))
-
-
-def _usage(usage: Any) -> TokenUsage:
-    return TokenUsage(
-        usage.input_tokens, usage.output_tokens, min(usage.cached_input_tokens, usage.input_tokens)
-    )
+        return Answer("", attempts_usage(exc.attempts), str(exc))
+    if call.answer.error is not None:  # truncated, filtered or invalid: kept as a failed answer
+        return Answer("", call.usage, call.answer.error)
+    return Answer(call.answer.text, call.usage)

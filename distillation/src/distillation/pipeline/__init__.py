@@ -9,12 +9,15 @@ Stages, each declared by what it takes and gives:
   near-duplicate checks against the rows already accepted.
 
 Every request has a fingerprint; answers are cached by it, so a rerun of an interrupted or
-budget-stopped run sends only the requests that have no answer yet.
+budget-stopped run sends only the requests that have no answer yet. Every request of the library and
+the service takes one path, :class:`PaidCalls` (:mod:`distillation.pipeline.calls`): fingerprint,
+cache get, reserve, call, settle, cache put.
 """
 
 from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped
 from distillation.pipeline.build import build_engine, close_engine, resolve_domains, scenario_sampler
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
+from distillation.pipeline.calls import Call, PaidCalls, item_seed
 from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, item_key
 from distillation.pipeline.engine import Engine, ItemResult, extract_policy, write_bulk, write_seed
 from distillation.pipeline.runner import Progress, RowSink, Runner
@@ -36,6 +39,7 @@ __all__ = [
     "Accountant",
     "Answer",
     "BudgetExceeded",
+    "Call",
     "CallRecord",
     "Engine",
     "GenerationConfig",
@@ -44,6 +48,7 @@ __all__ = [
     "JsonlSink",
     "MemoryCache",
     "MemorySink",
+    "PaidCalls",
     "Progress",
     "Provenance",
     "Rejection",
@@ -60,6 +65,7 @@ __all__ = [
     "close_engine",
     "extract_policy",
     "item_key",
+    "item_seed",
     "judge_row",
     "resolve_domains",
     "scenario_sampler",

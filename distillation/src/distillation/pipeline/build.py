@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,10 @@ from distillation.cost import PriceTable
 from distillation.datatypes import PromptRenderer, default_renderer, get_datatype
 from distillation.pipeline.accounting import Accountant
 from distillation.pipeline.cache import ResponseCache
+from distillation.pipeline.calls import AttemptHook, PaidCalls
 from distillation.pipeline.config import GenerationConfig
-from distillation.pipeline.engine import AttemptHook, Engine
+from distillation.pipeline.engine import Engine
 from distillation.providers import (
-    AttemptStart,
     Credentials,
     Limiter,
     LLMClient,
@@ -81,7 +80,16 @@ def build_engine(
         retry: Attempt caps and backoff of every client.
     """
     prices = prices or PriceTable.load(None)
-    accountant = Accountant(prices, config.budget_usd)
+    calls = PaidCalls(
+        cache,
+        Accountant(prices, config.budget_usd),
+        seed=config.seed,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+        on_attempt=on_attempt,
+        before_attempt=before_attempt,
+    )
+    reserve = calls.reserve_hook()
     domains = domains or (load_domains_config(domains_file) if domains_file else load_domains_config())
     sampler = scenario_sampler(config, domains)
     clients: dict[str, LLMClient] = {}
@@ -95,7 +103,7 @@ def build_engine(
             limiter=limiter,
             timeout=attempt_timeout(model_id, timeout),
             retry=retry,
-            before_attempt=_chain(accountant, before_attempt),
+            before_attempt=reserve,
         )
     return Engine(
         config=config,
@@ -104,10 +112,8 @@ def build_engine(
         teacher=clients[config.teacher],
         student=clients[config.student],
         judge=clients[config.judge_model],
-        cache=cache,
-        accountant=accountant,
+        calls=calls,
         renderer=renderer or default_renderer(),
-        on_attempt=on_attempt,
     )
 
 
@@ -123,24 +129,6 @@ def scenario_sampler(config: GenerationConfig, domains: DomainsConfig) -> Scenar
         subdomain=config.subdomain,
         fixed={"language": config.language} if config.language else None,
     )
-
-
-def _chain(accountant: Accountant, then: StartCallback | None) -> StartCallback:
-    if then is None:
-        return accountant.reserve
-
-    async def both(start: AttemptStart) -> None:
-        accountant.reserve(start)
-        try:
-            result = then(start)
-            if inspect.isawaitable(result):
-                await result
-        except BaseException:
-            # The attempt is not sent: give back what the in-process accountant held for it.
-            accountant.release(start)
-            raise
-
-    return both
 
 
 LOCAL_TIMEOUT = 1800.0

@@ -2,18 +2,15 @@
 
 Each step is self-contained (it needs only the item's index and, for bulk rows, the policy and the
 seed rows), so the same functions run in the CLI's in-process runner and in the service's distributed
-workers. Every model call goes through :meth:`Engine.call`, which answers from the fingerprint cache
-when it can and reports every attempt for cost accounting.
+workers. Every model call goes through ``Engine.calls`` (:mod:`distillation.pipeline.calls`), which
+answers from the fingerprint cache when it can and books every attempt against the budget.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,14 +26,14 @@ from distillation.datatypes import (
     teacher_seed_prompt,
 )
 from distillation.pipeline.accounting import Accountant
-from distillation.pipeline.cache import Answer, ResponseCache
+from distillation.pipeline.cache import Answer
+from distillation.pipeline.calls import PaidCalls
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.policy import fit_lengths, seed_policy
 from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row, Stage
-from distillation.providers import Attempt, ChatRequest, LLMClient, Message, OutputError
+from distillation.providers import LLMClient
 from distillation.scenarios import Scenario, ScenarioSampler
 
-AttemptHook = Callable[[str, str, Attempt, Decimal | None], Awaitable[None]]
 # Bulk items draw scenarios from their own index range, so they never repeat a seed's scenario.
 BULK_SCENARIO_OFFSET = 1 << 24
 
@@ -51,10 +48,10 @@ class ItemResult:
 
 @dataclass
 class Engine:
-    """Everything the steps need: the config, the data type, the models, the cache and the accountant.
+    """Everything the steps need: the config, the data type, the models and their paid-call path.
 
     Attributes:
-        on_attempt: Called with (stage, item key, attempt, cost) for every attempt (the service's ledger).
+        calls: Where every request goes: cache, budget, cost (:mod:`distillation.pipeline.calls`).
     """
 
     config: GenerationConfig
@@ -63,16 +60,19 @@ class Engine:
     teacher: LLMClient
     student: LLMClient
     judge: LLMClient
-    cache: ResponseCache
-    accountant: Accountant
+    calls: PaidCalls
     renderer: PromptRenderer
-    on_attempt: AttemptHook | None = None
     context: ValidationContext = field(init=False)
     _seed_groups: tuple[int, int, _SeedGroups] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         labels = tuple(self.config.labels) if self.config.labels else None
         self.context = ValidationContext(labels=labels) if labels else ValidationContext()
+
+    @property
+    def accountant(self) -> Accountant:
+        """The run's spend and budget."""
+        return self.calls.accountant
 
     @property
     def outline_exemplars(self) -> bool:
@@ -89,52 +89,6 @@ class Engine:
     def scenario(self, index: int) -> Scenario:
         """The scenario of item ``index`` (depends only on the seed, the config and the index)."""
         return self.sampler.draw(index)
-
-    async def call(
-        self,
-        client: LLMClient,
-        prompt: RenderedPrompt,
-        *,
-        stage: str,
-        key: str,
-        schema: dict[str, Any],
-        schema_name: str,
-        max_tokens: int | None = None,
-    ) -> tuple[Answer, CallRecord]:
-        """Send one request (or take its answer from the cache) and price it."""
-        request = ChatRequest(
-            messages=tuple(Message(role=m["role"], content=m["content"]) for m in prompt.messages),
-            max_tokens=max_tokens or self.config.max_tokens,
-            temperature=self.config.temperature,
-            seed=_item_seed(self.config.seed, key),
-            response_schema=schema,
-            schema_name=schema_name,
-            template_hash=prompt.template_hash,
-        )
-        fingerprint = client.fingerprint(request)
-        cached = await self.cache.get(fingerprint)
-        if cached is not None:
-            cost = self.accountant.cost_of(cached.model_id, cached.input_tokens, cached.output_tokens)
-            return cached, _record(stage, cached, prompt.template_hash, cost, cached=True)
-        costs: list[Decimal | None] = []
-
-        async def settle(attempt: Attempt) -> None:
-            cost = self.accountant.settle(stage, attempt)
-            costs.append(cost)
-            if self.on_attempt is not None:
-                await self.on_attempt(stage, key, attempt, cost)
-
-        try:
-            answer = Answer.from_result(
-                await client.chat(request, on_attempt=settle, fingerprint=fingerprint)
-            )
-        except OutputError as exc:  # paid for but unusable: cached so a resume does not pay again
-            answer = Answer.from_output_error(client.model_id, fingerprint, exc)
-        await _store(self.cache, answer)
-        total = (
-            None if any(c is None for c in costs) else sum((c for c in costs if c is not None), Decimal(0))
-        )
-        return answer, _record(stage, answer, prompt.template_hash, total, cached=False)
 
     def exemplars_for(self, index: int, scenario: Scenario, seeds: Sequence[Row]) -> list[Row]:
         """Few-shot exemplars for a bulk item: seeds of the same subdomain first, then the same domain.
@@ -180,38 +134,6 @@ class _SeedGroups:
         return cls(by_subdomain, by_domain, list(seeds))
 
 
-async def _store(cache: ResponseCache, answer: Answer) -> None:
-    """Put a paid answer in the cache; a cancellation waits until it is stored, then goes on."""
-    put = asyncio.ensure_future(cache.put(answer))
-    try:
-        await asyncio.shield(put)
-    except asyncio.CancelledError:
-        await put
-        raise
-
-
-def _item_seed(run_seed: int, key: str) -> int:
-    # Each item samples with its own seed: varied rows, yet the same request (and cache key) on resume.
-    return (run_seed * 1_000_003 + int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)) % (2**31)
-
-
-def _record(
-    stage: str, answer: Answer, template_hash: str, cost: Decimal | None, *, cached: bool
-) -> CallRecord:
-    return CallRecord(
-        stage=stage,
-        model=answer.model_id,
-        fingerprint=answer.fingerprint,
-        template_hash=template_hash,
-        input_tokens=answer.input_tokens,
-        output_tokens=answer.output_tokens,
-        cost_usd=cost,
-        attempts=answer.attempts,
-        cached=cached,
-        repaired=answer.repaired,
-    )
-
-
 async def write_seed(engine: Engine, index: int, key: str) -> tuple[Answer, Provenance]:
     """The teacher writes the seed row of item ``index``."""
     scenario = engine.scenario(index)
@@ -223,7 +145,7 @@ async def write_seed(engine: Engine, index: int, key: str) -> tuple[Answer, Prov
         renderer=engine.renderer,
         show_example=not engine.teacher.adapter.native_schema,
     )
-    answer, call = await engine.call(
+    call = await engine.calls.call(
         engine.teacher,
         prompt,
         stage=Stage.seed,
@@ -231,7 +153,7 @@ async def write_seed(engine: Engine, index: int, key: str) -> tuple[Answer, Prov
         schema=engine.datatype.json_schema(),
         schema_name="example",
     )
-    return answer, _provenance(Stage.seed, answer, prompt, scenario, [], call)
+    return call.answer, _provenance(Stage.seed, call.answer, prompt, scenario, [], call.record)
 
 
 async def write_bulk(
@@ -251,7 +173,7 @@ async def write_bulk(
         show_example=not engine.student.adapter.native_schema,
         outline=engine.outline_exemplars,
     )
-    answer, call = await engine.call(
+    call = await engine.calls.call(
         engine.student,
         prompt,
         stage=Stage.bulk,
@@ -259,7 +181,8 @@ async def write_bulk(
         schema=engine.datatype.json_schema(),
         schema_name="example",
     )
-    return answer, _provenance(Stage.bulk, answer, prompt, scenario, [row.key for row in exemplars], call)
+    exemplar_ids = [row.key for row in exemplars]
+    return call.answer, _provenance(Stage.bulk, call.answer, prompt, scenario, exemplar_ids, call.record)
 
 
 async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPolicy, CallRecord]:
@@ -279,7 +202,7 @@ async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPoli
         instruction=engine.config.instruction,
         renderer=engine.renderer,
     )
-    answer, call = await engine.call(
+    call = await engine.calls.call(
         engine.teacher,
         prompt,
         stage=Stage.policy,
@@ -288,13 +211,13 @@ async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPoli
         schema_name="task_policy",
         max_tokens=max(engine.config.max_tokens, 768),
     )
-    if answer.error is None:
+    if call.answer.error is None:
         try:
             # Length ranges the seeds contradict are replaced by what the seeds measure.
-            return fit_lengths(TaskPolicy.model_validate(answer.data), seeds), call
+            return fit_lengths(TaskPolicy.model_validate(call.answer.data), seeds), call.record
         except ValueError:
             pass
-    return default_policy(engine, seeds), call
+    return default_policy(engine, seeds), call.record
 
 
 def default_policy(engine: Engine, seeds: Sequence[Row]) -> TaskPolicy:

@@ -97,7 +97,7 @@ async def _judge(
     prompt = judge_prompt(
         engine.datatype, record, instruction=engine.config.instruction, renderer=engine.renderer
     )
-    answer, call = await engine.call(
+    call = await engine.calls.call(
         engine.judge,
         prompt,
         stage=Stage.judge,
@@ -106,7 +106,8 @@ async def _judge(
         schema_name="judge_scores",
         max_tokens=384,
     )
-    provenance.calls.append(call)
+    provenance.calls.append(call.record)
+    answer = call.answer
     parsed = parse_judge_output(answer.text if answer.data is None else _as_text(answer.data))
     if parsed.scores is None:
         return None, f"judge output could not be parsed: {parsed.error}"
@@ -133,7 +134,7 @@ async def _fix(
         labels=engine.config.labels,
         renderer=engine.renderer,
     )
-    answer, call = await engine.call(
+    call = await engine.calls.call(
         engine.teacher,
         prompt,
         stage=Stage.fix,
@@ -141,7 +142,8 @@ async def _fix(
         schema=engine.datatype.json_schema(),
         schema_name="example",
     )
-    provenance.calls.append(call)
+    provenance.calls.append(call.record)
+    answer = call.answer
     provenance.fixes.append(FixStep(reason=why, score_before=score, model=answer.model_id))
     if answer.error is not None:
         return None

@@ -1,0 +1,232 @@
+"""The one path of every paid model request: a request is never paid for twice, nor past the budget.
+
+Every request of the library and of the service — the pipeline's seed, bulk, policy, judge and fix
+calls, seed amplification's traces, policy and new pairs, evaluation's teacher answers and judge
+scores, and the service's jobs (which run the same steps on their engine) — goes through
+:class:`PaidCalls`, in this order:
+
+1. **fingerprint**: the request is built (an item's own sampling seed comes from :func:`item_seed`)
+   and fingerprinted by its client (model, sorted settings, template hash, messages, schema). The
+   fingerprint is the cache key and the ledger's key of each attempt.
+2. **cache get**: an answer already paid for is returned without any request, priced as it was.
+3. **reserve**: before each attempt the client calls :meth:`PaidCalls.reserve_hook`: the in-process
+   :class:`~distillation.pipeline.accounting.Accountant` holds the attempt's worst case against the
+   budget, then the owner's ``before_attempt`` runs (the service books a ledger row in its shared
+   database). Either may refuse (``BudgetExceeded``); nothing is sent then.
+4. **call**: the client sends the request, with retries and re-asks.
+5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
+   owner's ``on_attempt`` runs (the service settles its ledger row).
+6. **cache put**: the answer is stored, an unusable one (truncated, filtered, still invalid) too, since
+   it was paid for; a cancellation waits until it is stored.
+
+The result is a :class:`Call`: the answer and the :class:`~distillation.pipeline.types.CallRecord`
+kept in a row's provenance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from distillation.cost import TokenUsage
+from distillation.datatypes import RenderedPrompt
+from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.cache import Answer, ResponseCache
+from distillation.pipeline.types import CallRecord
+from distillation.providers import Attempt, AttemptStart, ChatRequest, LLMClient, Message, OutputError
+from distillation.providers.client import StartCallback
+
+# Called with (stage, item key, attempt, cost) after every settled attempt (the service's ledger).
+AttemptHook = Callable[[str, str, Attempt, Decimal | None], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One answered request: the answer, its record (cost, tokens, cached or not) and its attempts."""
+
+    answer: Answer
+    record: CallRecord
+    attempts: tuple[Attempt, ...] = ()
+
+    @property
+    def cached(self) -> bool:
+        """True when the answer came from the cache (no request was sent)."""
+        return self.record.cached
+
+    @property
+    def cost(self) -> Decimal | None:
+        """What the call cost; None when a price or an attempt's usage is unknown."""
+        return self.record.cost_usd
+
+    @property
+    def usage(self) -> TokenUsage:
+        """Tokens billed by this call's attempts (cached input tokens included); the answer's if cached."""
+        if self.cached:
+            return TokenUsage(self.answer.input_tokens, self.answer.output_tokens)
+        return attempts_usage(self.attempts)
+
+    def metadata(self) -> dict[str, Any]:
+        """Model, tokens and cost, as stored with an amplified row."""
+        return {
+            "model": self.answer.model_id,
+            "fingerprint": self.answer.fingerprint,
+            "input_tokens": self.answer.input_tokens,
+            "output_tokens": self.answer.output_tokens,
+            "cost_usd": None if self.cost is None else str(self.cost),
+            "cached": self.cached,
+        }
+
+
+@dataclass
+class PaidCalls:
+    """Sends requests through the cache, the budget and the cost books (see the module docstring).
+
+    Attributes:
+        cache: Answers already paid for, by fingerprint.
+        accountant: Prices attempts and guards the in-process budget.
+        seed: The run's seed; each item samples with :func:`item_seed` of it.
+        temperature: Sampling temperature of the requests built here.
+        max_tokens: Output cap when a call names none.
+        on_attempt: Called after every settled attempt (the service's ledger settle).
+        before_attempt: Called before every attempt, after the budget check (the service's reserve).
+        requests: Attempts sent (retries included).
+        cached: Answers taken from the cache instead of sent.
+    """
+
+    cache: ResponseCache
+    accountant: Accountant
+    seed: int = 0
+    temperature: float = 0.8
+    max_tokens: int = 512
+    on_attempt: AttemptHook | None = None
+    before_attempt: StartCallback | None = None
+    requests: int = field(default=0, init=False)
+    cached: int = field(default=0, init=False)
+
+    def reserve_hook(self) -> StartCallback:
+        """The ``before_attempt`` of every client whose requests go through here (step 3)."""
+        accountant, then = self.accountant, self.before_attempt
+        if then is None:
+            return accountant.reserve  # no wrapper: nothing added to each attempt
+
+        async def both(start: AttemptStart) -> None:
+            accountant.reserve(start)
+            try:
+                result = then(start)
+                if inspect.isawaitable(result):
+                    await result
+            except BaseException:
+                # The attempt is not sent: give back what the in-process accountant held for it.
+                accountant.release(start)
+                raise
+
+        return both
+
+    async def call(
+        self,
+        client: LLMClient,
+        prompt: RenderedPrompt,
+        *,
+        stage: str,
+        key: str,
+        schema: dict[str, Any] | None,
+        schema_name: str,
+        max_tokens: int | None = None,
+    ) -> Call:
+        """The answer to ``prompt`` for item ``key``, sampled with the item's own seed (see :meth:`send`)."""
+        request = ChatRequest(
+            messages=tuple(Message(role=m["role"], content=m["content"]) for m in prompt.messages),
+            max_tokens=max_tokens or self.max_tokens,
+            temperature=self.temperature,
+            seed=item_seed(self.seed, key),
+            response_schema=schema,
+            schema_name=schema_name,
+            template_hash=prompt.template_hash,
+        )
+        return await self.send(client, request, stage=stage, key=key)
+
+    async def send(self, client: LLMClient, request: ChatRequest, *, stage: str, key: str = "") -> Call:
+        """The answer to ``request``, from the cache or from ``client`` (then cached).
+
+        Raises:
+            BudgetExceeded: Sending the request could exceed the budget.
+            ProviderError: Retries exhausted or a fatal error (an unusable answer is returned instead).
+        """
+        fingerprint = client.fingerprint(request)
+        cached = await self.cache.get(fingerprint)
+        if cached is not None:
+            self.cached += 1
+            cost = self.accountant.cost_of(cached.model_id, cached.input_tokens, cached.output_tokens)
+            return Call(cached, _record(stage, cached, request.template_hash, cost, cached=True))
+        attempts: list[Attempt] = []
+        costs: list[Decimal | None] = []
+
+        async def settle(attempt: Attempt) -> None:
+            self.requests += 1
+            attempts.append(attempt)
+            cost = self.accountant.settle(stage, attempt)
+            costs.append(cost)
+            if self.on_attempt is not None:
+                await self.on_attempt(stage, key, attempt, cost)
+
+        try:
+            answer = Answer.from_result(
+                await client.chat(request, on_attempt=settle, fingerprint=fingerprint)
+            )
+        except OutputError as exc:  # paid for but unusable: cached so a rerun does not pay again
+            answer = Answer.from_output_error(client.model_id, fingerprint, exc)
+        await _store(self.cache, answer)
+        known = [c for c in costs if c is not None]
+        total = None if len(known) < len(costs) else sum(known, Decimal(0))
+        record = _record(stage, answer, request.template_hash, total, cached=False)
+        return Call(answer, record, tuple(attempts))
+
+
+def item_seed(run_seed: int, key: str) -> int:
+    """The sampling seed of item ``key``: varied answers, yet the same request (and cache key) on a rerun.
+
+    Part of every fingerprint: changing it would make every answer already paid for unreachable.
+    """
+    return (run_seed * 1_000_003 + int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)) % (2**31)
+
+
+def attempts_usage(attempts: Iterable[Attempt]) -> TokenUsage:
+    """Tokens billed by ``attempts`` (those whose usage came back), cached input tokens included."""
+    total = TokenUsage()
+    for attempt in attempts:
+        if (usage := attempt.usage) is not None:
+            cached = min(usage.cached_input_tokens, usage.input_tokens)
+            total = total + TokenUsage(usage.input_tokens, usage.output_tokens, cached)
+    return total
+
+
+async def _store(cache: ResponseCache, answer: Answer) -> None:
+    """Put a paid answer in the cache; a cancellation waits until it is stored, then goes on."""
+    put = asyncio.ensure_future(cache.put(answer))
+    try:
+        await asyncio.shield(put)
+    except asyncio.CancelledError:
+        await put
+        raise
+
+
+def _record(
+    stage: str, answer: Answer, template_hash: str, cost: Decimal | None, *, cached: bool
+) -> CallRecord:
+    return CallRecord(
+        stage=stage,
+        model=answer.model_id,
+        fingerprint=answer.fingerprint,
+        template_hash=template_hash,
+        input_tokens=answer.input_tokens,
+        output_tokens=answer.output_tokens,
+        cost_usd=cost,
+        attempts=answer.attempts,
+        cached=cached,
+        repaired=answer.repaired,
+    )

@@ -1,0 +1,142 @@
+"""The one paid-call path: the cache keys of before, never paid twice, reserved before and settled after."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+
+from distillation.cost import PriceTable
+from distillation.datatypes import RenderedPrompt, get_datatype
+from distillation.pipeline import Accountant, BudgetExceeded, Call, MemoryCache, PaidCalls, item_seed
+from distillation.pipeline.calls import AttemptHook
+from distillation.providers import Attempt, AttemptStart, LLMClient, get_model
+from distillation.providers.client import StartCallback
+from distillation.testing import FakeProviderServer, length, ok
+
+MODEL = "openai:gpt-4o-mini"
+PROMPT = RenderedPrompt(
+    template="seed",
+    template_hash="ab" * 32,
+    messages=[{"role": "system", "content": "Write one row."}, {"role": "user", "content": "A question."}],
+)
+SCHEMA = get_datatype("qa").json_schema()
+# What the pipeline's and amplification's own cached-call code gave before they shared this path.
+SEED, AMPLIFIED_SEED = 2_131_631_360, 445_497_150
+FINGERPRINT = "082957bfc65efcfb08401d4e4adda7a33559317eabacb7fa2c2692f502b4adc3"
+
+
+def paid_calls(
+    before_attempt: StartCallback | None = None, on_attempt: AttemptHook | None = None
+) -> PaidCalls:
+    accountant = Accountant(PriceTable.load(None))
+    return PaidCalls(MemoryCache(), accountant, seed=7, before_attempt=before_attempt, on_attempt=on_attempt)
+
+
+@pytest.fixture
+async def client(fake: FakeProviderServer) -> AsyncIterator[LLMClient]:
+    model = get_model(MODEL, credentials={"api_key": "sk-test", "base_url": fake.openai_base_url})
+    yield model
+    await model.aclose()
+
+
+async def ask(calls: PaidCalls, client: LLMClient, key: str = "seed-0003", stage: str = "seed") -> Call:
+    return await calls.call(client, PROMPT, stage=stage, key=key, schema=SCHEMA, schema_name="example")
+
+
+def with_reserve(calls: PaidCalls, server: FakeProviderServer) -> LLMClient:
+    credentials = {"api_key": "sk-test", "base_url": server.openai_base_url}
+    return get_model(MODEL, credentials=credentials, before_attempt=calls.reserve_hook())
+
+
+async def test_requests_keep_the_cache_keys_of_the_answers_already_paid_for(
+    fake: FakeProviderServer, client: LLMClient
+) -> None:
+    # Another seed or fingerprint would orphan every answer already in a cache: a resumed run would
+    # pay for all of them again.
+    assert item_seed(7, "seed-0003") == SEED
+    assert item_seed(0, "amplified-000012") == AMPLIFIED_SEED
+    calls = paid_calls()
+
+    call = await calls.call(
+        client, PROMPT, stage="seed", key="seed-0003", schema=SCHEMA, schema_name="example", max_tokens=512
+    )
+
+    assert call.record.fingerprint == FINGERPRINT
+    assert fake.requests[0].body["seed"] == SEED
+
+
+async def test_an_answer_paid_for_once_is_taken_from_the_cache_with_its_cost(
+    fake: FakeProviderServer, client: LLMClient
+) -> None:
+    fake.reset(default=ok(usage=(1000, 100)))
+    calls = paid_calls()
+
+    first = await ask(calls, client)
+    again = await ask(calls, client)
+
+    assert len(fake.requests) == 1
+    assert (calls.requests, calls.cached) == (1, 1)
+    assert not first.cached
+    assert again.cached
+    assert again.answer == first.answer
+    # gpt-4o-mini: $0.15 per million input tokens, $0.60 per million output tokens.
+    assert first.cost == again.cost == Decimal("0.00021")
+    assert calls.accountant.spent == Decimal("0.00021")  # the cached answer is not booked again
+
+
+async def test_every_attempt_is_reserved_before_it_is_sent_and_settled_from_its_usage(
+    fake: FakeProviderServer,
+) -> None:
+    fake.reset(default=ok(usage=(1000, 100)))
+    events: list[tuple[str, ...]] = []
+
+    def reserve(start: AttemptStart) -> None:
+        events.append(("reserve", start.fingerprint, str(len(fake.requests))))
+
+    async def settle(stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
+        events.append(("settle", stage, key, attempt.fingerprint, str(cost)))
+
+    calls = paid_calls(before_attempt=reserve, on_attempt=settle)
+    async with with_reserve(calls, fake) as model:
+        call = await ask(calls, model)
+
+    fingerprint = call.record.fingerprint
+    assert events == [
+        ("reserve", fingerprint, "0"),  # booked while nothing had been sent
+        ("settle", "seed", "seed-0003", fingerprint, "0.00021"),
+    ]
+    assert calls.accountant.reserved == 0
+
+
+async def test_a_refused_reservation_sends_nothing_and_gives_the_budget_back(
+    fake: FakeProviderServer,
+) -> None:
+    def refuse(start: AttemptStart) -> None:
+        raise BudgetExceeded("the job's budget is spent")
+
+    calls = paid_calls(before_attempt=refuse)
+    async with with_reserve(calls, fake) as model:
+        with pytest.raises(BudgetExceeded):
+            await ask(calls, model)
+
+    assert fake.requests == []
+    assert calls.accountant.reserved == 0
+    assert await calls.cache.get(FINGERPRINT) is None
+
+
+async def test_an_unusable_answer_is_kept_so_a_rerun_does_not_pay_for_it_again(
+    fake: FakeProviderServer, client: LLMClient
+) -> None:
+    fake.reset(default=length(usage=(1000, 100)))
+    calls = paid_calls()
+
+    first = await ask(calls, client, "bulk-0001", "bulk")
+    again = await ask(calls, client, "bulk-0001", "bulk")
+
+    assert "token limit" in (first.answer.error or "")
+    assert again.cached
+    assert again.answer == first.answer
+    assert len(fake.requests) == 1
+    assert first.usage.output_tokens == 100
