@@ -3329,7 +3329,7 @@ export interface components {
         };
         /**
          * UploadResult
-         * @description The dataset an upload created and the rows it skipped (with ``on_error=skip``).
+         * @description The dataset an upload created, the rows it skipped (with ``on_error=skip``) and what it ignored.
          */
         UploadResult: {
             dataset: components["schemas"]["DatasetRead"];
@@ -3341,6 +3341,11 @@ export interface components {
             skipped_rows: components["schemas"]["RowError"][];
             /** Stored */
             stored: number;
+            /**
+             * Warnings
+             * @description What stored rows left out (extra CSV columns, unknown keys), at its first line.
+             */
+            warnings?: components["schemas"]["RowError"][];
         };
         /**
          * UserCreate
