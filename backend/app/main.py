@@ -18,6 +18,7 @@ from app.core.db import create_engine, create_read_engine, create_sessionmaker
 from app.core.errors import NotFound, install_error_handlers
 from app.core.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
 from app.core.logging import configure_logging
+from app.core.security_headers import SecurityHeadersMiddleware
 from app.observability.endpoints import metrics_response
 from app.observability.http import MetricsMiddleware
 from app.worker.app import create_celery
@@ -67,6 +68,9 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
     upload_limit = settings.upload_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, limits={"/api/v1/datasets/upload": upload_limit})
     app.add_middleware(MetricsMiddleware)
+    # Added last, so it wraps the others: refusals of the body limit get the headers too.
+    hsts = (settings.public_url or "").lower().startswith("https://")
+    app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
     app.include_router(api_router)
     app.add_api_route(
         "/api/{path:path}",
