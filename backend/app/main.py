@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import api_router
+from app.auth.throttle import create_store
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_read_engine, create_sessionmaker
 from app.core.errors import NotFound, install_error_handlers
@@ -48,10 +49,12 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_sessionmaker(create_read_engine(engine))
+        app.state.login_throttle = create_store(settings, app.state.sessionmaker)
         if freeze_startup_heap:
             gc.collect()
             gc.freeze()
         yield
+        await app.state.login_throttle.close()
         await engine.dispose()
 
     app = FastAPI(

@@ -116,6 +116,9 @@ export interface paths {
         /**
          * Login
          * @description Log in with e-mail and password; sets the session cookie.
+         *
+         *     Failed logins lock the account and the client address for exponentially longer (429 with
+         *     ``Retry-After``).
          */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
@@ -3773,6 +3776,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
