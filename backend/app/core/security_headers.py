@@ -85,38 +85,50 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
-        start: Message | None = None
-        body: list[bytes] = []
+        await self.app(scope, receive, _Response(send, hsts=self.hsts, docs=docs).send)
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                self._common(headers)
-                if not headers.get("content-type", "").startswith("text/html") or message["status"] == 304:
-                    if message["status"] != 304:
-                        headers["Content-Security-Policy"] = content_security_policy(docs=docs)
-                    await send(message)
-                    return
-                start = message  # hold the headers until the page is read and its scripts hashed
-                return
-            if start is None or message["type"] != "http.response.body":
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            page = b"".join(body)
-            policy = content_security_policy(inline_script_hashes(page), docs=docs)
-            MutableHeaders(scope=start)["Content-Security-Policy"] = policy
-            await send(start)
-            await send({"type": "http.response.body", "body": page, "more_body": False})
 
-        await self.app(scope, receive, send_with_headers)
+class _Response:
+    """One response on its way out: headers added, an HTML page held back until its scripts are hashed."""
 
-    def _common(self, headers: MutableHeaders) -> None:
+    def __init__(self, send: Send, *, hsts: bool, docs: bool) -> None:
+        self._send = send
+        self._hsts = hsts
+        self._docs = docs
+        self._start: Message | None = None
+        self._body: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        """Pass one ASGI message on, with the headers added."""
+        if message["type"] == "http.response.start":
+            await self._headers(message)
+        elif self._start is not None and message["type"] == "http.response.body":
+            await self._page(message)
+        else:
+            await self._send(message)
+
+    async def _headers(self, message: Message) -> None:
+        headers = MutableHeaders(scope=message)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "same-origin"
-        if self.hsts:
+        if self._hsts:
             headers["Strict-Transport-Security"] = HSTS
+        if message["status"] == 304:  # the browser keeps the policy stored with the page
+            await self._send(message)
+        elif headers.get("content-type", "").startswith("text/html"):
+            self._start = message
+        else:
+            headers["Content-Security-Policy"] = content_security_policy(docs=self._docs)
+            await self._send(message)
+
+    async def _page(self, message: Message) -> None:
+        assert self._start is not None
+        self._body.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        page = b"".join(self._body)
+        policy = content_security_policy(inline_script_hashes(page), docs=self._docs)
+        MutableHeaders(scope=self._start)["Content-Security-Policy"] = policy
+        await self._send(self._start)
+        await self._send({"type": "http.response.body", "body": page, "more_body": False})
