@@ -13,11 +13,13 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import api_router
+from app.auth.throttle import create_store
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_read_engine, create_sessionmaker
 from app.core.errors import NotFound, install_error_handlers
 from app.core.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
 from app.core.logging import configure_logging
+from app.core.security_headers import SecurityHeadersMiddleware
 from app.observability.endpoints import metrics_response
 from app.observability.http import MetricsMiddleware
 from app.worker.app import create_celery
@@ -47,10 +49,12 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_sessionmaker(create_read_engine(engine))
+        app.state.login_throttle = create_store(settings, app.state.sessionmaker)
         if freeze_startup_heap:
             gc.collect()
             gc.freeze()
         yield
+        await app.state.login_throttle.close()
         await engine.dispose()
 
     app = FastAPI(
@@ -67,6 +71,9 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
     upload_limit = settings.upload_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, limits={"/api/v1/datasets/upload": upload_limit})
     app.add_middleware(MetricsMiddleware)
+    # Added last, so it wraps the others: refusals of the body limit get the headers too.
+    hsts = (settings.public_url or "").lower().startswith("https://")
+    app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
     app.include_router(api_router)
     app.add_api_route(
         "/api/{path:path}",

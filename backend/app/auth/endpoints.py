@@ -10,18 +10,24 @@ from app.auth import service
 from app.auth.deps import SESSION_COOKIE, CurrentUser
 from app.auth.schemas import LoginRequest, UserRead
 from app.core.deps import SessionDep, SettingsDep
-from app.core.errors import Unauthorized, error_responses
+from app.core.errors import TooManyRequests, Unauthorized, error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login", responses=error_responses(Unauthorized))
+@router.post("/login", responses=error_responses(Unauthorized, TooManyRequests))
 async def login(
-    body: LoginRequest, response: Response, session: SessionDep, settings: SettingsDep
+    body: LoginRequest, request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> UserRead:
-    """Log in with e-mail and password; sets the session cookie."""
+    """Log in with e-mail and password; sets the session cookie.
+
+    Failed logins lock the account and the client address for exponentially longer (429 with
+    ``Retry-After``).
+    """
     ttl = timedelta(hours=settings.session_ttl_hours)
-    user, token = await service.login(session, body.email, body.password, ttl)
+    address = request.client.host if request.client else "unknown"
+    attempt = service.LoginAttempt(email=body.email, password=body.password, address=address)
+    user, token = await service.login(session, request.app.state.login_throttle, attempt, ttl)
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from pwdlib import PasswordHash
 
@@ -18,6 +19,12 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, password_hash: str) -> bool:
     """Whether ``password`` matches the stored hash."""
     return _hasher.verify(password, password_hash)
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash of a random password, checked when no account matches so every login costs the same."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_token() -> str:

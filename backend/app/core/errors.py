@@ -32,6 +32,7 @@ class AppError(Exception):
     def __init__(self, detail: Any = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers: dict[str, str] = {}
 
 
 class BadRequest(AppError):
@@ -83,6 +84,17 @@ class UnprocessableContent(AppError):
     error = "invalid_content"
 
 
+class TooManyRequests(AppError):
+    """Too many attempts; ``Retry-After`` says when to try again."""
+
+    status_code = 429
+    error = "too_many_requests"
+
+    def __init__(self, detail: Any, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class ServiceUnavailable(AppError):
     """A dependency (database, broker) is down."""
 
@@ -100,7 +112,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(ErrorBody(error=exc.error, detail=exc.detail).model_dump(), exc.status_code)
+        body = ErrorBody(error=exc.error, detail=exc.detail).model_dump()
+        return JSONResponse(body, exc.status_code, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

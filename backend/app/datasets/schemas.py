@@ -98,13 +98,17 @@ class RowError(Schema):
 
 
 class UploadResult(Schema):
-    """The dataset an upload created and the rows it skipped (with ``on_error=skip``)."""
+    """The dataset an upload created, the rows it skipped (with ``on_error=skip``) and what it ignored."""
 
     dataset: DatasetRead
     file_format: str
     stored: int
     skipped: int
     skipped_rows: list[RowError]
+    warnings: list[RowError] = Field(
+        default_factory=list,
+        description="What stored rows left out (extra CSV columns, unknown keys), at its first line.",
+    )
 
 
 class ChatMessage(Schema):

@@ -48,10 +48,19 @@ class _Tally:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
 
+    warnings: dict[str, RowError] = field(default_factory=dict)
+
     def bad(self, row: ReadRow) -> None:
         self.skipped += 1
         if len(self.errors) < LISTED_ERRORS:
             self.errors.append(RowError(line=row.line, reason=row.error or "unreadable row"))
+
+    def lossy(self, row: ReadRow) -> None:
+        """Remember what a stored row left out, once per distinct message."""
+        # Every row of a CSV with an extra column carries the same note: list it once, at its first line.
+        for note in row.notes:
+            if note.detail not in self.warnings and len(self.warnings) < LISTED_ERRORS:
+                self.warnings[note.detail] = RowError(line=row.line, reason=note.detail)
 
 
 async def upload(
@@ -80,6 +89,7 @@ async def upload(
             if tally.skipped and on_error == "fail":
                 continue  # nothing will be stored; keep reading only to report more bad lines
             good.append(_example(dataset.id, tally.stored + len(good), row, filename))
+            tally.lossy(row)
         if on_error == "fail" and len(tally.errors) >= LISTED_ERRORS:
             break
         await ExampleRepository(session).add_rows(good)
@@ -98,6 +108,7 @@ async def upload(
         stored=tally.stored,
         skipped=tally.skipped,
         skipped_rows=tally.errors,
+        warnings=list(tally.warnings.values()),
     )
 
 

@@ -20,7 +20,7 @@ from app.models.job import (
 )
 from app.models.provider import ProviderCredential
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
-from app.models.user import Role, User, UserSession
+from app.models.user import LoginThrottle, Role, User, UserSession
 
 __all__ = [
     "ApiToken",
@@ -42,6 +42,7 @@ __all__ = [
     "JobStage",
     "JobStatus",
     "LlmCall",
+    "LoginThrottle",
     "ProviderCredential",
     "Role",
     "RunStatus",

@@ -179,7 +179,10 @@ async def remote_models(provider: ResolvedProvider) -> list[str]:
             timeout=LIST_TIMEOUT, headers=dict(provider.credentials.headers)
         ) as client:
             response = await client.get(url, headers=headers, params=params)
-    except httpx.HTTPError as exc:
+    except (
+        httpx.HTTPError,
+        httpx.InvalidURL,
+    ) as exc:  # InvalidURL is no HTTPError: a host httpx cannot parse
         host = urlsplit(url).hostname
         raise ProbeFailed(redact(f"cannot reach {host}: {type(exc).__name__} {exc}", secret)) from None
     if response.status_code != 200:

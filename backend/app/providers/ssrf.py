@@ -9,7 +9,11 @@ metadata service (instance credentials) or other internal services. Rules:
   fd00:ec2::254, ``metadata.google.internal`` ...), as are unspecified, multicast and reserved ones;
 * private, loopback and other non-public addresses only when ``ALLOW_PRIVATE_PROVIDER_URLS`` allows
   them (local Ollama or llama.cpp servers);
-* the hostname is resolved and every address it resolves to must pass.
+* the hostname is resolved and every address it resolves to must pass;
+* IPv4 addresses in the legacy forms the system resolver still reads (octal ``0177.0.0.1``, hexadecimal
+  ``0x7f.1``, short ``127.1``, one number ``2130706433``) are decoded as the resolver would decode them and
+  refused: what they point to is checked, and even an allowed one must be written in dotted decimal,
+  because HTTP clients disagree on what these forms mean.
 
 The check runs when a URL is saved and again before each request the API sends to it.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -47,6 +52,8 @@ ALWAYS_REFUSED = tuple(
 )
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# A host made only of numbers (decimal, octal with a leading 0, hexadecimal with 0x): inet_aton's forms.
+LEGACY_IPV4 = re.compile(r"(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}")
 
 
 class UnsafeProviderUrl(UnprocessableContent):
@@ -88,6 +95,8 @@ async def check_base_url(url: str, *, allow_private: bool) -> str:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise UnsafeProviderUrl("base_url has an invalid port") from None
+    if LEGACY_IPV4.fullmatch(host) and not _is_dotted_decimal(host):
+        _refuse_legacy_ipv4(host, allow_private=allow_private)
     for address in await _addresses(host, port):
         reason = refusal(address, allow_private=allow_private)
         if reason:
@@ -133,3 +142,22 @@ async def _addresses(host: str, port: int) -> list[IPAddress]:
         raise UnsafeProviderUrl(f"{host} resolves to no address")
     # Zone ids ("fe80::1%eth0") are not part of the address.
     return [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
+
+
+def _is_dotted_decimal(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_legacy_ipv4(host: str, *, allow_private: bool) -> None:
+    """Refuse a numeric host that is not dotted decimal, saying which address it stands for."""
+    try:
+        address = ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        raise UnsafeProviderUrl(f"{host} is not a valid IPv4 address") from None
+    shown = f"{host} means {address} (written in octal, hexadecimal or short form)"
+    reason = refusal(address, allow_private=allow_private)
+    raise UnsafeProviderUrl(f"{shown}, which is {reason}" if reason else f"{shown}: write it as {address}")

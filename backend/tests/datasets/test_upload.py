@@ -59,6 +59,23 @@ async def test_upload_csv_and_json_array(sqlite_settings: Settings) -> None:
     assert (from_json.json()["file_format"], from_json.json()["stored"]) == ("json", 2)
 
 
+async def test_csv_cells_keep_their_line_breaks_and_extra_columns_are_reported(
+    sqlite_settings: Settings,
+) -> None:
+    await migrate(sqlite_settings)
+    csv_bytes = b'user,assistant,notes\r\n"line one\r\nline two","a\rb",x\r\n"q","=1+1\nend",y\r\n'
+    async with client_as(sqlite_settings) as client:
+        response = await post(client, "sheet.csv", csv_bytes)
+        assert response.status_code == 201, response.text
+        dataset_id = response.json()["dataset"]["id"]
+        examples = (await client.get(f"{API}/{dataset_id}/examples")).json()["items"]
+    assert [[m["content"] for m in e["messages"]] for e in examples] == [
+        ["line one\r\nline two", "a\rb"],
+        ["q", "=1+1\nend"],
+    ]
+    assert response.json()["warnings"] == [{"line": 2, "reason": "ignored key(s) ['notes']"}]
+
+
 async def test_bad_rows_are_reported_by_line_and_nothing_is_stored(any_settings: Settings) -> None:
     await migrate(any_settings)
     content = jsonl(

@@ -9,6 +9,9 @@ from aiohttp import web
 
 from app.core.config import Settings
 from app.models import Role
+from app.providers.probe import ProbeFailed, remote_models
+from app.providers.service import ResolvedProvider
+from distillation.providers import Credentials
 from distillation.testing import Behavior, FakeProviderServer
 from tests.conftest import migrate
 from tests.datasets.factories import client_as
@@ -165,3 +168,27 @@ async def test_viewers_list_models_but_do_not_test(sqlite_settings: Settings) ->
             test = await viewer.post(f"{API}/lab/test", json={})
     assert [m["id"] for m in models.json()["models"]] == ["lab:gamma"]
     assert test.status_code == 403
+
+
+async def test_an_octal_ip_base_url_is_a_clear_422_not_a_500(sqlite_settings: Settings) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with FakeProviderServer() as server, client_as(settings) as admin:
+        octal = server.openai_base_url.replace("127.0.0.1", "0177.0.0.1")
+        saved = await admin.put(f"{API}/octal", json={"base_url": octal, "api_key": KEY})
+        listed = await admin.get(f"{API}/octal/models")
+    assert saved.status_code == 422, saved.text
+    assert "write it as 127.0.0.1" in saved.json()["detail"]
+    assert listed.status_code == 404  # nothing was stored
+
+
+async def test_a_url_the_http_client_cannot_parse_is_a_failed_probe() -> None:
+    # A stored URL that passes the SSRF check yet that httpx refuses (InvalidURL is no HTTPError).
+    provider = ResolvedProvider(
+        name="odd",
+        kind="openai-compatible",
+        source="stored",
+        credentials=Credentials(base_url="http://0177.0.0.1:9/v1"),
+    )
+    with pytest.raises(ProbeFailed, match=r"cannot reach 0177\.0\.0\.1"):
+        await remote_models(provider)

@@ -89,6 +89,28 @@ async def test_a_decimal_ip_is_resolved_and_refused() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "meaning"),
+    [
+        ("http://0177.0.0.1:11434/v1", "127.0.0.1"),
+        ("http://0x7f.1/v1", "127.0.0.1"),
+        ("http://127.1/v1", "127.0.0.1"),
+        ("http://2130706433/v1", "127.0.0.1"),
+        ("http://012.0.0.1/v1", "10.0.0.1"),
+    ],
+)
+async def test_legacy_ipv4_forms_are_refused_as_the_address_they_mean(url: str, meaning: str) -> None:
+    # The system resolver reads 0177.0.0.1 as 127.0.0.1; HTTP clients refuse or misread it.
+    assert f"means {meaning}" in await refused(url, allow_private=False)
+    assert f"write it as {meaning}" in await refused(url, allow_private=True)
+
+
+async def test_a_legacy_form_of_the_metadata_address_is_refused_as_such() -> None:
+    reason = await refused("http://0251.0376.0251.0376/", allow_private=True)
+    assert "169.254.169.254" in reason
+    assert "metadata" in reason
+
+
+@pytest.mark.parametrize(
     ("url", "expected"),
     [
         ("file:///etc/passwd", "http:// or https://"),

@@ -11,10 +11,9 @@ renamed), so a failed export never leaves half a file.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -36,6 +35,7 @@ __all__ = [
     "JsonlWriter",
     "RecordWriter",
     "Sink",
+    "csv_row",
     "dumps",
     "spreadsheet_safe",
 ]
@@ -47,6 +47,12 @@ CSV_COLUMNS: Final[Mapping[RecordFormat, tuple[str, ...]]] = {
 }
 # OWASP CSV-injection guidance: spreadsheets evaluate cells starting with these as formulas.
 _FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+# A trigger right after a line break inside a cell: a reader that splits lines before it parses
+# quotes (or a pasted cell) sees a new line that starts with a formula.
+_FORMULA_AFTER_BREAK: Final = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
+# RFC 4180: a cell holding any of these is quoted. The csv module quotes only the characters of its
+# own line terminator, so with "\n" it wrote a bare "\r" unquoted and readers split the row there.
+_NEEDS_QUOTES: Final = re.compile(r'[",\r\n]')
 
 
 def dumps(value: Any) -> str:
@@ -60,13 +66,25 @@ def dumps(value: Any) -> str:
 
 
 def spreadsheet_safe(cell: str) -> str:
-    """Prefix a cell with ``'`` when a spreadsheet would read it as a formula.
+    """Prefix a cell, and every line inside it, with ``'`` when a spreadsheet would read it as a formula.
 
     Example:
-        >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")"), spreadsheet_safe("plain")
-        ('\\'=HYPERLINK("http://x")', 'plain')
+        >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")"), spreadsheet_safe("plain\\n=1+1")
+        ('\\'=HYPERLINK("http://x")', "plain\\n'=1+1")
     """
+    cell = _FORMULA_AFTER_BREAK.sub(r"\1'", cell)
     return "'" + cell if cell.startswith(_FORMULA_PREFIXES) else cell
+
+
+def csv_row(cells: Sequence[str]) -> str:
+    """One CSV line: cells joined by commas, quoted (RFC 4180) when they hold ``"``, ``,``, CR or LF.
+
+    Example:
+        >>> print(csv_row(["a", "b,c", 'say "hi" now']), end="")
+        a,"b,c","say ""hi"" now"
+    """
+    quoted = ('"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES.search(c) else c for c in cells)
+    return ",".join(quoted) + "\n"
 
 
 class RecordWriter(ABC):
@@ -170,8 +188,6 @@ class CsvEncoder(Encoder):
             )
         self._columns = CSV_COLUMNS[style] + (("metadata",) if include_metadata else ())
         self._safe = safe
-        self._buffer = io.StringIO()
-        self._csv = csv.writer(self._buffer, lineterminator="\n")
 
     def head(self) -> bytes:
         """The header row."""
@@ -182,11 +198,7 @@ class CsvEncoder(Encoder):
         return self._row([self._cell(record.get(column)) for column in self._columns])
 
     def _row(self, cells: list[str]) -> bytes:
-        self._csv.writerow(cells)
-        text = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return text.encode("utf-8")
+        return csv_row(cells).encode("utf-8")
 
     def _cell(self, value: Any) -> str:
         text = "" if value is None else value if isinstance(value, str) else dumps(value)

@@ -223,8 +223,10 @@ class _ByteSource:
         return data
 
 
-def _lines(source: _ByteSource, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
-    """Yield (line number, line without its ending), or None for a line over ``max_bytes``."""
+def _lines(
+    source: _ByteSource, max_bytes: int, *, keep_ends: bool = False
+) -> Iterator[tuple[int, bytes | None]]:
+    """Yield (line number, line, with its ending if ``keep_ends``), or None for a line over ``max_bytes``."""
     number = 0
     while raw := source.readline(max_bytes + 1):
         number += 1
@@ -234,7 +236,7 @@ def _lines(source: _ByteSource, max_bytes: int) -> Iterator[tuple[int, bytes | N
                 pass
             yield number, None
             continue
-        yield number, raw.rstrip(b"\r\n")
+        yield number, raw if keep_ends else raw.rstrip(b"\r\n")
 
 
 def _jsonl_rows(source: _ByteSource, limits: ReadLimits) -> Iterator[ReadRow]:
@@ -292,16 +294,17 @@ def _csv_rows(source: _ByteSource, limits: ReadLimits) -> Iterator[ReadRow]:
 
 
 def _csv_text_lines(source: _ByteSource, max_bytes: int, bad_lines: dict[int, str]) -> Iterable[str]:
-    for number, raw in _lines(source, max_bytes):
+    # Lines keep their own ending: the csv module needs it to keep a quoted cell's "\r\n" intact.
+    for number, raw in _lines(source, max_bytes, keep_ends=True):
         if raw is None:
             bad_lines[number] = f"line longer than {max_bytes} bytes"
             yield "\n"
             continue
         try:
-            yield raw.decode("utf-8") + "\n"
+            yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             bad_lines[number] = f"invalid UTF-8 at byte {exc.start}"
-            yield raw.decode("utf-8", errors="replace") + "\n"
+            yield raw.decode("utf-8", errors="replace")
 
 
 def _parse_row(line: int, raw: bytes, max_depth: int) -> ReadRow:

@@ -116,6 +116,9 @@ export interface paths {
         /**
          * Login
          * @description Log in with e-mail and password; sets the session cookie.
+         *
+         *     Failed logins lock the account and the client address for exponentially longer (429 with
+         *     ``Retry-After``).
          */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
@@ -3329,7 +3332,7 @@ export interface components {
         };
         /**
          * UploadResult
-         * @description The dataset an upload created and the rows it skipped (with ``on_error=skip``).
+         * @description The dataset an upload created, the rows it skipped (with ``on_error=skip``) and what it ignored.
          */
         UploadResult: {
             dataset: components["schemas"]["DatasetRead"];
@@ -3341,6 +3344,11 @@ export interface components {
             skipped_rows: components["schemas"]["RowError"][];
             /** Stored */
             stored: number;
+            /**
+             * Warnings
+             * @description What stored rows left out (extra CSV columns, unknown keys), at its first line.
+             */
+            warnings?: components["schemas"]["RowError"][];
         };
         /**
          * UserCreate
@@ -3768,6 +3776,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
