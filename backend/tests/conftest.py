@@ -134,6 +134,25 @@ async def migrate(settings: Settings) -> None:
     await TEMPLATES.migrate(settings)
 
 
+# What a backend test starts its processes with: the fixtures, and the names its module imports.
+PROCESS_FIXTURES = frozenset({"start_worker", "live"})
+PROCESS_NAMES = ("subprocess", "WorkerProcess")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the backend tests that start processes (workers, servers, the dev script) ``processes``.
+
+    ``make test-fast`` leaves them out; the marks follow the code, so a new such test needs no mark.
+    """
+    here = Path(__file__).parent
+    for item in items:
+        if not item.path.is_relative_to(here) or not isinstance(item, pytest.Function):
+            continue
+        module = vars(item.module) if item.module is not None else {}
+        if PROCESS_FIXTURES & set(item.fixturenames) or any(name in module for name in PROCESS_NAMES):
+            item.add_marker(pytest.mark.processes)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Drop the template databases this process built."""
     asyncio.run(TEMPLATES.drop())
