@@ -1,7 +1,12 @@
-# Distillery — one entry point for development tasks. `make test` installs what it needs and runs
-# every check: lint, types, the browser tests and the Python tests (SQLite, PostgreSQL, Redis, workers).
-.PHONY: dev install install-dev frontend services chromium promtool lint typecheck test test-python test-e2e \
-        bench bench-service gen-client migrate revision clean
+# Distillery — one entry point for development tasks.
+#   make test       every check, as CI runs it (.ci/run): lint, types, the browser tests and the Python
+#                   tests (SQLite, PostgreSQL, Redis, real workers); installs what it needs and ends with
+#                   the time each stage took and the total.
+#   make test-fast  the quick loop (under 3 minutes on 2 cores): lint, types and the tests that start no
+#                   worker process, no browser and no bundled model.
+.PHONY: dev install install-dev frontend frontend-deps services chromium promtool lint typecheck test \
+        test-fast test-setup test-python test-library test-backend test-e2e bench bench-service \
+        gen-client migrate revision clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -30,13 +35,17 @@ chromium:
 promtool:
 	scripts/ensure-promtool.sh
 
-lint: install-dev frontend
+# The packages only: lint and the type check need no build of the dashboard.
+frontend-deps:
+	scripts/build-frontend.sh --deps-only
+
+lint: install-dev frontend-deps
 	$(VENV)/bin/pre-commit validate-config
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd frontend && npm run --silent lint
 
-typecheck: install-dev frontend
+typecheck: install-dev frontend-deps
 	$(VENV)/bin/mypy backend/app backend/tests distillation/src distillation/tests bench
 	cd frontend && npm run --silent typecheck
 	cd frontend && npm run --silent check:api
@@ -44,11 +53,28 @@ typecheck: install-dev frontend
 test-e2e: install-dev frontend chromium
 	cd frontend && npm run --silent test:e2e
 
-test-python: install-dev services promtool
-	$(VENV)/bin/pytest
+# The library's tests share nothing (each has its own fake provider server, folders and Redis database),
+# and most wait on the fake provider's scripted latency: two processes finish them in about half the time.
+test-library: install-dev services
+	$(VENV)/bin/pytest -n 2 distillation/tests
 
-# The Python suite runs last so its summary line closes the output.
-test: lint typecheck test-e2e test-python
+# The backend's tests stay in one process: they start real workers, servers and the dev script, whose
+# start-up and timing checks slow down past their limits when two run at once on 2 cores.
+test-backend: install-dev services promtool
+	$(VENV)/bin/pytest backend/tests
+
+test-python: test-library test-backend
+
+# Everything the tests need, installed or started first, so that each stage's time is its own.
+test-setup: install-dev frontend chromium services promtool
+
+# The Python suites run last; after the time of each stage, their summary lines close the output.
+test:
+	@scripts/timed-stages.sh test-setup lint typecheck test-e2e test-library test-backend
+
+FAST_TESTS := not slow and not local_model and not processes
+test-fast: lint typecheck
+	$(VENV)/bin/pytest -n 2 -m "$(FAST_TESTS)" distillation/tests backend/tests
 
 # Throughput and CPU of the engine's request path against a raw AsyncOpenAI loop, and memory over
 # 20,000 rows, all against the fake provider on 127.0.0.1 (a few minutes).

@@ -20,16 +20,16 @@ import redis
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
-from app.auth.bootstrap import bootstrap_admin
 from app.core.config import Settings
-from app.core.migrate import upgrade
 from app.main import create_app
+from tests.dbtemplate import Templates
 from tests.services import POSTGRES_HOST, POSTGRES_PORT, REDIS_HOST, REDIS_PORT, require
 
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "correct horse battery staple"
 TEST_SECRET_KEY = "test-secret-key-that-is-long-and-not-a-placeholder"
 BIN = Path(sys.executable).parent
+TEMPLATES = Templates()
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -90,15 +90,24 @@ async def postgres_url() -> AsyncIterator[str]:
         await admin.close()
 
 
+def redis_db() -> int:
+    """This process's Redis database: ``DISTILLERY_TEST_REDIS_DB`` (13 by default) + the xdist worker's index.
+
+    The library's limiter tests take the numbers above the workers' (distillation/tests/providers).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, ... under pytest-xdist
+    return (int(os.environ.get("DISTILLERY_TEST_REDIS_DB", "13")) + int(worker[2:])) % 16
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A Redis database of its own (flushed before and after).
 
     ``DISTILLERY_TEST_REDIS_DB`` picks another database number, so two checkouts can run their suites
-    side by side on one Redis.
+    side by side on one Redis; each pytest-xdist worker takes the next number up (see ``redis_db``).
     """
     require("Redis", REDIS_HOST, REDIS_PORT)
-    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{os.environ.get('DISTILLERY_TEST_REDIS_DB', '13')}"
+    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db()}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
@@ -121,9 +130,32 @@ def any_settings(request: pytest.FixtureRequest) -> Settings:
 
 
 async def migrate(settings: Settings) -> None:
-    """Apply every migration (Alembic runs its own loop, so in a thread) and create the first admin."""
-    await asyncio.to_thread(upgrade, settings)
-    await bootstrap_admin(settings)
+    """Bring the database to head and create the first admin (a new database is a copy of a migrated one)."""
+    await TEMPLATES.migrate(settings)
+
+
+# What a backend test starts its processes with: the fixtures, and the names its module imports.
+PROCESS_FIXTURES = frozenset({"start_worker", "live"})
+PROCESS_NAMES = ("subprocess", "WorkerProcess")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the backend tests that start processes (workers, servers, the dev script) ``processes``.
+
+    ``make test-fast`` leaves them out; the marks follow the code, so a new such test needs no mark.
+    """
+    here = Path(__file__).parent
+    for item in items:
+        if not item.path.is_relative_to(here) or not isinstance(item, pytest.Function):
+            continue
+        module = vars(item.module) if item.module is not None else {}
+        if PROCESS_FIXTURES & set(item.fixturenames) or any(name in module for name in PROCESS_NAMES):
+            item.add_marker(pytest.mark.processes)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the template databases this process built."""
+    asyncio.run(TEMPLATES.drop())
 
 
 @asynccontextmanager

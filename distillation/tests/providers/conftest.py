@@ -72,11 +72,22 @@ async def make_model(server: FakeProviderServer) -> AsyncIterator[ModelFactory]:
         await client.aclose()
 
 
+def limiter_redis_db() -> int:
+    """The Redis database of this process's limiter tests, clear of every other test process's.
+
+    The backend's suite takes ``DISTILLERY_TEST_REDIS_DB`` (13 by default) plus the pytest-xdist worker's
+    index; the limiter tests take the numbers above all the workers' (the next but one without xdist).
+    """
+    base = int(os.environ.get("DISTILLERY_TEST_REDIS_DB", "13"))
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+    return (base + max(workers, 2) + index) % 16
+
+
 @pytest.fixture
 def redis_url() -> str:
     """Real Redis on 127.0.0.1:6379; skipped loudly when absent, a failure when CI=true."""
-    # The backend's suite uses DISTILLERY_TEST_REDIS_DB (13 by default); the limiter tests the next but one.
-    url = f"redis://127.0.0.1:6379/{int(os.environ.get('DISTILLERY_TEST_REDIS_DB', '13')) + 2}"
+    url = f"redis://127.0.0.1:6379/{limiter_redis_db()}"
     try:
         import redis
 
