@@ -5,7 +5,8 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 
 import { AXIS_TICK, TOOLTIP_STYLE } from "@/components/charts/chartStyle";
 import { Card } from "@/components/ui/Card";
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { Select } from "@/components/ui/Select";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
 import { useDailyCost, type DateRange, type SeriesDimension } from "@/hooks/queries/analytics";
@@ -17,13 +18,9 @@ const SPLITS: readonly SeriesDimension[] = ["provider", "model", "stage"];
 
 function SplitSelect({ value, onChange }: { value: SeriesDimension; onChange: (v: SeriesDimension) => void }) {
   return (
-    <div className="flex items-center gap-2">
-      <label htmlFor="cost-split" className="text-sm text-muted">
-        By
-      </label>
-      <select
-        id="cost-split"
-        className={`${CONTROL} w-auto`}
+    <Field label="By" htmlFor="cost-split" orientation="horizontal" labelClassName="font-normal text-muted">
+      <Select
+        className="w-auto"
         value={value}
         onChange={(e) => onChange(SPLITS.find((s) => s === e.target.value) ?? "provider")}
       >
@@ -32,8 +29,8 @@ function SplitSelect({ value, onChange }: { value: SeriesDimension; onChange: (v
             {s}
           </option>
         ))}
-      </select>
-    </div>
+      </Select>
+    </Field>
   );
 }
 

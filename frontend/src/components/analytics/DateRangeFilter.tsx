@@ -1,6 +1,7 @@
 "use client";
 
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
 import type { DateRange } from "@/hooks/queries/analytics";
 
 const PRESETS = [
@@ -22,29 +23,25 @@ export function DateRangeFilter({ value, onChange }: DateRangeFilterProps) {
   return (
     <fieldset className="flex flex-wrap items-end gap-3">
       <legend className="sr-only">Date range (UTC days)</legend>
-      <div className="flex flex-col gap-1">
-        <label htmlFor="range-since" className="text-xs font-medium text-muted">From</label>
-        <input
-          id="range-since"
+      <Field label="From" htmlFor="range-since" labelClassName="text-xs text-muted">
+        <TextInput
           type="date"
-          className={`${CONTROL} w-auto`}
+          className="w-auto"
           value={value.since ?? ""}
           max={value.until ?? undefined}
           onChange={(e) => onChange({ ...value, since: e.target.value || null })}
         />
-      </div>
-      <div className="flex flex-col gap-1">
-        <label htmlFor="range-until" className="text-xs font-medium text-muted">To</label>
-        <input
-          id="range-until"
+      </Field>
+      <Field label="To" htmlFor="range-until" labelClassName="text-xs text-muted">
+        <TextInput
           type="date"
-          className={`${CONTROL} w-auto`}
+          className="w-auto"
           value={value.until ?? ""}
           min={value.since ?? undefined}
           aria-invalid={invalid || undefined}
           onChange={(e) => onChange({ ...value, until: e.target.value || null })}
         />
-      </div>
+      </Field>
       <div role="group" aria-label="Quick ranges" className="flex flex-wrap gap-1">
         {PRESETS.map((preset) => (
           <button

@@ -4,12 +4,16 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
+import { Field } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
 import { useLogin } from "@/hooks/queries/auth";
 import { ApiError, errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 import { safeNext } from "@/lib/navigation";
 
-const INPUT =
-  "mt-1.5 block w-full rounded-md border border-border bg-surface px-3 py-2 text-sm text-fg shadow-sm placeholder:text-muted/70 focus-visible:border-accent";
+/** The sign-in page's roomier controls, over the shared control look. */
+const INPUT = "px-3 py-2 placeholder:text-muted/70 focus-visible:border-accent";
+const LOGIN = LIMITS.LoginRequest;
 
 function loginError(error: unknown): string {
   if (error instanceof ApiError && error.status === 401) return "Wrong e-mail or password.";
@@ -30,38 +34,32 @@ export function LoginForm() {
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" aria-describedby={login.isError ? "login-error" : undefined}>
-      <div>
-        <label htmlFor="email" className="block text-sm font-medium text-fg">
-          E-mail
-        </label>
-        <input
-          id="email"
+      <Field label="E-mail" htmlFor="email" className="gap-1.5">
+        <TextInput
           name="email"
           type="email"
           autoComplete="username"
           required
+          limit={LOGIN.email}
           autoFocus
           value={email}
           onChange={(e) => setEmail(e.target.value)}
           className={INPUT}
           placeholder="admin@distillery.local"
         />
-      </div>
-      <div>
-        <label htmlFor="password" className="block text-sm font-medium text-fg">
-          Password
-        </label>
-        <input
-          id="password"
+      </Field>
+      <Field label="Password" htmlFor="password" className="gap-1.5">
+        <TextInput
           name="password"
           type="password"
           autoComplete="current-password"
           required
+          limit={LOGIN.password}
           value={password}
           onChange={(e) => setPassword(e.target.value)}
           className={INPUT}
         />
-      </div>
+      </Field>
       {login.isError && (
         <p id="login-error" role="alert" className="rounded-md bg-danger-soft px-3 py-2 text-sm text-danger">
           {loginError(login.error)}

@@ -3,10 +3,14 @@
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
+import { CheckboxField } from "@/components/ui/Checkbox";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
+import { Select } from "@/components/ui/Select";
 import { useConvertDataset, type Dataset } from "@/hooks/queries/datasets";
 import { errorMessage, type Schemas } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 import { CreatedDatasets } from "./CreatedDatasets";
 
@@ -87,34 +91,28 @@ export function ConvertDialog({ dataset, onClose }: { dataset: Dataset; onClose:
       ) : (
         <form id="convert-form" onSubmit={submit} noValidate className="space-y-4">
           <Field label="Record view" htmlFor="convert-format" hint={chosen?.hint}>
-            <select
-              id="convert-format"
-              value={format}
-              onChange={(e) => setFormat(e.target.value as ConvertFormat)}
-              aria-describedby="convert-format-hint"
-              className={CONTROL}
-            >
+            <Select value={format} onChange={(e) => setFormat(e.target.value as ConvertFormat)}>
               {FORMATS.map((f) => (
                 <option key={f.value} value={f.value}>
                   {f.label}
                 </option>
               ))}
-            </select>
+            </Select>
           </Field>
           <Field label="Name (optional)" htmlFor="convert-name">
-            <input
-              id="convert-name"
+            <TextInput
+              limit={LIMITS.ConvertRequest.name}
               value={name}
-              maxLength={200}
               placeholder={`${dataset.name} (${format})`}
               onChange={(e) => setName(e.target.value)}
-              className={CONTROL}
             />
           </Field>
-          <label htmlFor="convert-skip" className="flex items-center gap-2 text-sm text-fg">
-            <input id="convert-skip" type="checkbox" checked={skip} onChange={(e) => setSkip(e.target.checked)} className="size-4" />
-            Leave out rows the view cannot hold (otherwise the conversion stops at the first one)
-          </label>
+          <CheckboxField
+            id="convert-skip"
+            label="Leave out rows the view cannot hold (otherwise the conversion stops at the first one)"
+            checked={skip}
+            onCheckedChange={setSkip}
+          />
           {convert.isError && <FormError>{errorMessage(convert.error)}</FormError>}
         </form>
       )}

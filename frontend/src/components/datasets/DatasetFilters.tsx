@@ -1,7 +1,9 @@
 "use client";
 
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
 import { SearchBox } from "@/components/ui/SearchBox";
+import { Select } from "@/components/ui/Select";
+import { QUERY_LIMITS } from "@/lib/limits";
 
 import { DATA_TYPES } from "./constants";
 import { DomainSelect } from "./DomainSelect";
@@ -17,26 +19,19 @@ export function DatasetFilters({ list }: { list: DatasetListParams }) {
         label="Search"
         placeholder="Name or description"
         value={filters.search}
+        maxLength={QUERY_LIMITS.list_datasets_api_v1_datasets_get.search.maxLength}
         onChange={list.setSearch}
       />
-      <div className="flex min-w-0 flex-col gap-1">
-        <label htmlFor="dataset-type" className="text-sm font-medium text-fg">
-          Data type
-        </label>
-        <select
-          id="dataset-type"
-          value={filters.dataType ?? ""}
-          onChange={(event) => list.setDataType(event.target.value || null)}
-          className={CONTROL}
-        >
+      <Field label="Data type" htmlFor="dataset-type">
+        <Select value={filters.dataType ?? ""} onChange={(event) => list.setDataType(event.target.value || null)}>
           <option value="">All data types</option>
           {DATA_TYPES.map((type) => (
             <option key={type.id} value={type.id}>
               {type.label}
             </option>
           ))}
-        </select>
-      </div>
+        </Select>
+      </Field>
       <DomainSelect
         id="dataset-domain"
         label="Domain"

@@ -3,6 +3,7 @@
 import Link from "next/link";
 
 import { ActionMenu } from "@/components/ui/ActionMenu";
+import { Checkbox } from "@/components/ui/Checkbox";
 import { RelativeTime } from "@/components/ui/RelativeTime";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import type { User } from "@/hooks/queries/auth";
@@ -37,12 +38,10 @@ function DatasetRow({ dataset, selected, onSelect, user, onAction }: RowProps) {
   return (
     <tr className={selected ? "bg-accent-soft/60" : "hover:bg-surface-muted/60"}>
       <td className={`${TD} w-10`}>
-        <input
-          type="checkbox"
+        <Checkbox
           checked={selected}
           onChange={(event) => onSelect([dataset], event.target.checked)}
           aria-label={`Select ${dataset.name}`}
-          className="size-4 accent-[var(--accent)]"
         />
       </td>
       <td className={`${TD} min-w-0`}>
@@ -99,12 +98,10 @@ export function DatasetsTable({
         <thead className="border-y border-border bg-surface-muted/50">
           <tr>
             <th scope="col" className={`${TH} w-10`}>
-              <input
-                type="checkbox"
+              <Checkbox
                 checked={all}
                 onChange={(event) => onSelect(datasets, event.target.checked)}
                 aria-label="Select every dataset on this page"
-                className="size-4 accent-[var(--accent)]"
               />
             </th>
             <SortHeader column="name" label="Name" className={TH} {...sortProps} />

@@ -1,6 +1,7 @@
 "use client";
 
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { Select } from "@/components/ui/Select";
 import { useDomains } from "@/hooks/queries/catalog";
 
 type DomainSelectProps = {
@@ -18,24 +19,15 @@ export function DomainSelect({ id, label, value, onChange, emptyLabel }: DomainS
   const options = (domains.data ?? []).map((d) => ({ id: d.id, name: d.name }));
   if (value && !options.some((o) => o.id === value)) options.unshift({ id: value, name: value });
   return (
-    <div className="flex min-w-0 flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-fg">
-        {label}
-      </label>
-      <select
-        id={id}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        aria-busy={domains.isPending || undefined}
-        className={CONTROL}
-      >
+    <Field label={label} htmlFor={id}>
+      <Select value={value} onChange={(event) => onChange(event.target.value)} aria-busy={domains.isPending || undefined}>
         <option value="">{domains.isError ? `${emptyLabel} (the list of domains did not load)` : emptyLabel}</option>
         {options.map((domain) => (
           <option key={domain.id} value={domain.id}>
             {domain.name}
           </option>
         ))}
-      </select>
-    </div>
+      </Select>
+    </Field>
   );
 }

@@ -2,7 +2,9 @@
 
 import { useState, type DragEvent } from "react";
 
+import { buttonVariants } from "@/components/ui/Button";
 import { UploadIcon } from "@/components/ui/icons";
+import { cn } from "@/lib/cn";
 import { formatBytes } from "@/lib/format";
 
 export const ACCEPTED = ".jsonl,.ndjson,.json,.csv,application/json,application/x-ndjson,text/csv";
@@ -66,7 +68,10 @@ export function DropZone({
       />
       <label
         htmlFor={id}
-        className="cursor-pointer rounded-md border border-border bg-surface px-3 py-1.5 text-sm font-medium text-fg shadow-sm hover:bg-surface-muted peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent"
+        className={cn(
+          buttonVariants({ variant: "secondary" }),
+          "cursor-pointer py-1.5 peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent",
+        )}
       >
         {file ? "Choose another file" : "Choose a file"}
       </label>

@@ -4,11 +4,15 @@ import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
 import { useMergeDatasets, type Dataset } from "@/hooks/queries/datasets";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 import { CreatedDatasets } from "./CreatedDatasets";
+
+const MERGE = LIMITS.MergeRequest;
 
 type MergeDialogProps = { datasets: readonly Dataset[]; onClose: () => void; onMerged?: () => void };
 
@@ -19,13 +23,15 @@ export function MergeDialog({ datasets, onClose, onMerged }: MergeDialogProps) {
     datasets
       .map((d) => d.name)
       .join(" + ")
-      .slice(0, 200),
+      .slice(0, MERGE.name.maxLength),
   );
   const types = new Set(datasets.map((d) => d.data_type));
   const problem =
-    datasets.length < 2
-      ? "Select at least two datasets to merge."
-      : types.size > 1
+    datasets.length < MERGE.ids.minItems
+      ? `Select at least ${MERGE.ids.minItems} datasets to merge.`
+      : datasets.length > MERGE.ids.maxItems
+        ? `At most ${MERGE.ids.maxItems} datasets can be merged at a time.`
+        : types.size > 1
         ? `Only datasets of one data type can be merged; these are ${[...types].join(", ")}.`
         : null;
   const nameError = name.trim() ? null : "Give the merged dataset a name.";
@@ -71,14 +77,7 @@ export function MergeDialog({ datasets, onClose, onMerged }: MergeDialogProps) {
           </ol>
           {problem && <FormError>{problem}</FormError>}
           <Field label="Name" htmlFor="merge-name" error={nameError}>
-            <input
-              id="merge-name"
-              value={name}
-              maxLength={200}
-              onChange={(e) => setName(e.target.value)}
-              aria-invalid={nameError ? true : undefined}
-              className={CONTROL}
-            />
+            <TextInput limit={MERGE.name} value={name} onChange={(e) => setName(e.target.value)} />
           </Field>
           {merge.isError && <FormError>{errorMessage(merge.error)}</FormError>}
         </form>

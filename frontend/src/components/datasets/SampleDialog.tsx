@@ -4,17 +4,23 @@ import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
+import { NumberInput } from "@/components/ui/NumberInput";
 import { useSampleDataset, type Dataset } from "@/hooks/queries/datasets";
 import { errorMessage } from "@/lib/api/client";
-import { seedError } from "@/lib/seed";
+import { LIMITS } from "@/lib/limits";
+import { SEED_LIMIT, seedError } from "@/lib/seed";
 
 import { CreatedDatasets } from "./CreatedDatasets";
 
-function sizeError(raw: string, max: number): string | null {
+const LIMIT = LIMITS.SampleRequest;
+
+function sizeError(raw: string, count: number): string | null {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < 1) return "A whole number of examples, at least 1.";
-  return n > max ? `The dataset has ${max.toLocaleString()} examples; pick at most that many.` : null;
+  if (!/^\d+$/.test(raw.trim()) || n < LIMIT.n.minimum) return `A whole number of examples, at least ${LIMIT.n.minimum}.`;
+  if (n > count) return `The dataset has ${count.toLocaleString()} examples; pick at most that many.`;
+  return n > LIMIT.n.maximum ? `At most ${LIMIT.n.maximum.toLocaleString()} examples at a time.` : null;
 }
 
 /** A reproducible random sample of a dataset, as a new dataset. */
@@ -63,35 +69,24 @@ export function SampleDialog({ dataset, onClose }: { dataset: Dataset; onClose: 
               error={tried ? error : null}
               hint={`of ${dataset.example_count.toLocaleString()}`}
             >
-              <input
-                id="sample-n"
-                inputMode="numeric"
+              <NumberInput
+                integer
+                limit={LIMIT.n}
+                max={Math.min(LIMIT.n.maximum, Math.max(1, dataset.example_count))}
                 value={size}
                 onChange={(e) => setSize(e.target.value)}
-                aria-invalid={tried && error ? true : undefined}
-                aria-describedby={tried && error ? "sample-n-error" : "sample-n-hint"}
-                className={CONTROL}
               />
             </Field>
             <Field label="Seed" htmlFor="sample-seed" error={tried ? seedProblem : null}>
-              <input
-                id="sample-seed"
-                inputMode="numeric"
-                value={seed}
-                onChange={(e) => setSeed(e.target.value)}
-                aria-invalid={tried && seedProblem ? true : undefined}
-                className={CONTROL}
-              />
+              <NumberInput integer limit={SEED_LIMIT} value={seed} onChange={(e) => setSeed(e.target.value)} />
             </Field>
           </div>
           <Field label="Name (optional)" htmlFor="sample-name">
-            <input
-              id="sample-name"
+            <TextInput
+              limit={LIMIT.name}
               value={name}
-              maxLength={200}
               placeholder={`${dataset.name} (sample ${size || "n"}, seed ${seed || 0})`}
               onChange={(e) => setName(e.target.value)}
-              className={CONTROL}
             />
           </Field>
           {sample.isError && <FormError>{errorMessage(sample.error)}</FormError>}

@@ -4,10 +4,11 @@ import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { NumberInput } from "@/components/ui/NumberInput";
 import { useSplitDataset, type Dataset } from "@/hooks/queries/datasets";
 import { errorMessage } from "@/lib/api/client";
-import { seedError } from "@/lib/seed";
+import { SEED_LIMIT, seedError } from "@/lib/seed";
 
 import { CreatedDatasets } from "./CreatedDatasets";
 import { SPLIT_NAMES, SplitRatioFields, useSplitRatios } from "./SplitRatios";
@@ -50,14 +51,7 @@ export function SplitDialog({ dataset, onClose }: { dataset: Dataset; onClose: (
         <form id="split-form" onSubmit={submit} noValidate className="space-y-4">
           <SplitRatioFields state={shares} idPrefix="split" />
           <Field label="Seed" htmlFor="split-seed" error={seedProblem} className="max-w-40">
-            <input
-              id="split-seed"
-              inputMode="numeric"
-              value={seed}
-              onChange={(e) => setSeed(e.target.value)}
-              aria-invalid={seedProblem ? true : undefined}
-              className={CONTROL}
-            />
+            <NumberInput integer limit={SEED_LIMIT} value={seed} onChange={(e) => setSeed(e.target.value)} />
           </Field>
           {split.isError && <FormError>{errorMessage(split.error)}</FormError>}
         </form>

@@ -2,7 +2,8 @@
 
 import { useState } from "react";
 
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { NumberInput } from "@/components/ui/NumberInput";
 
 export const SPLIT_NAMES = ["train", "validation", "test"] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
@@ -42,19 +43,17 @@ export function SplitRatioFields({ state, idPrefix }: { state: SplitRatiosState;
       <legend className="text-sm font-medium text-fg">Shares</legend>
       <div className="mt-1 grid grid-cols-3 gap-2">
         {SPLIT_NAMES.map((name) => (
-          <div key={name} className="flex min-w-0 flex-col gap-1">
-            <label htmlFor={`${idPrefix}-${name}`} className="text-xs capitalize text-muted">
-              {name} %
-            </label>
-            <input
-              id={`${idPrefix}-${name}`}
-              inputMode="numeric"
+          <Field key={name} label={`${name} %`} htmlFor={`${idPrefix}-${name}`} labelClassName="text-xs font-normal capitalize text-muted">
+            <NumberInput
+              integer
+              min={0}
+              max={100}
               value={state.percents[name]}
               aria-invalid={state.error ? true : undefined}
               onChange={(event) => state.set(name, event.target.value)}
-              className={`${CONTROL} tabular-nums`}
+              className="tabular-nums"
             />
-          </div>
+          </Field>
         ))}
       </div>
       {state.error && (

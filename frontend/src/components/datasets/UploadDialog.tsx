@@ -3,11 +3,15 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 
-import { Button } from "@/components/ui/Button";
+import { Button, buttonVariants } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { CheckboxField } from "@/components/ui/Checkbox";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput, Textarea } from "@/components/ui/Input";
+import { Select } from "@/components/ui/Select";
 import { useUploadDataset, type UploadResult } from "@/hooks/queries/datasets";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 import { DATA_TYPES } from "./constants";
 import { DomainSelect } from "./DomainSelect";
@@ -15,8 +19,10 @@ import { DropZone } from "./DropZone";
 import { datasetHref } from "./links";
 import { RowErrorList, rowErrors } from "./RowErrors";
 
+const LIMIT = LIMITS.Body_upload_dataset_api_v1_datasets_upload_post;
+
 function baseName(file: File): string {
-  return file.name.replace(/\.(jsonl|ndjson|json|csv)$/i, "").slice(0, 200);
+  return file.name.replace(/\.(jsonl|ndjson|json|csv)$/i, "").slice(0, LIMIT.name.maxLength);
 }
 
 function UploadError({ error }: { error: unknown }) {
@@ -92,7 +98,7 @@ export function UploadDialog({ onClose }: { onClose: () => void }) {
             <Button onClick={onClose}>Done</Button>
             <Link
               href={datasetHref(result.dataset.id)}
-              className="inline-flex items-center rounded-md bg-accent px-3 py-2 text-sm font-medium text-accent-fg shadow-sm hover:opacity-90"
+              className={buttonVariants({ variant: "primary" })}
             >
               Open dataset
             </Link>
@@ -117,29 +123,16 @@ export function UploadDialog({ onClose }: { onClose: () => void }) {
           </div>
           <div className="grid gap-3 sm:grid-cols-2">
             <Field label="Name" htmlFor="upload-name" error={nameError}>
-              <input
-                id="upload-name"
-                value={name}
-                maxLength={200}
-                onChange={(e) => setName(e.target.value)}
-                aria-invalid={nameError ? true : undefined}
-                aria-describedby={nameError ? "upload-name-error" : undefined}
-                className={CONTROL}
-              />
+              <TextInput limit={LIMIT.name} value={name} onChange={(e) => setName(e.target.value)} />
             </Field>
             <Field label="Data type" htmlFor="upload-type">
-              <select
-                id="upload-type"
-                value={dataType}
-                onChange={(e) => setDataType(e.target.value)}
-                className={CONTROL}
-              >
+              <Select value={dataType} onChange={(e) => setDataType(e.target.value)}>
                 {DATA_TYPES.map((type) => (
                   <option key={type.id} value={type.id}>
                     {type.label}
                   </option>
                 ))}
-              </select>
+              </Select>
             </Field>
           </div>
           <DomainSelect
@@ -150,28 +143,15 @@ export function UploadDialog({ onClose }: { onClose: () => void }) {
             onChange={setDomain}
           />
           <Field label="Description (optional)" htmlFor="upload-description">
-            <textarea
-              id="upload-description"
-              rows={2}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              className={CONTROL}
-            />
+            <Textarea limit={LIMIT.description} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />
           </Field>
-          <label className="flex items-start gap-2 text-sm text-fg">
-            <input
-              type="checkbox"
-              checked={skipBadLines}
-              onChange={(e) => setSkipBadLines(e.target.checked)}
-              className="mt-0.5 size-4 accent-[var(--accent)]"
-            />
-            <span>
-              Skip bad lines
-              <span className="block text-xs text-muted">
-                Store the good rows and list the lines that were left out.
-              </span>
-            </span>
-          </label>
+          <CheckboxField
+            id="upload-skip-bad-lines"
+            label="Skip bad lines"
+            hint="Store the good rows and list the lines that were left out."
+            checked={skipBadLines}
+            onCheckedChange={setSkipBadLines}
+          />
           {upload.isError && <UploadError error={upload.error} />}
         </form>
       )}

@@ -3,15 +3,19 @@
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput, Textarea } from "@/components/ui/Input";
+import { NumberInput } from "@/components/ui/NumberInput";
 import { usePlayground, type Run } from "@/hooks/queries/finetune";
 import { useTask, type TaskRecord } from "@/hooks/queries/tasks";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS, accepts, rangeText } from "@/lib/limits";
 
 import { ROLE_LABELS } from "./EvaluationTable";
 import type { Role } from "./evaluation";
 
 const ROLES: readonly Role[] = ["base", "tuned", "teacher"];
+const LIMIT = LIMITS.PlaygroundRequest;
 
 /** The answers in a finished playground task, by role (a role that was not asked is left out). */
 export function playgroundAnswers(task: TaskRecord): [Role, string][] {
@@ -55,7 +59,7 @@ export function Playground({ run, canUse }: { run: Run; canUse: boolean }) {
   const [taskId, setTaskId] = useState<string | null>(null);
   const ready = run.status === "completed";
   const tokens = Number(maxTokens);
-  const tokensOk = Number.isInteger(tokens) && tokens >= 1 && tokens <= 2048;
+  const tokensOk = accepts(maxTokens, LIMIT.max_new_tokens, { integer: true });
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -71,24 +75,14 @@ export function Playground({ run, canUse }: { run: Run; canUse: boolean }) {
     <div className="space-y-4">
       <form onSubmit={onSubmit} aria-label="Playground" className="space-y-3">
         <Field label="Prompt" htmlFor="pg-prompt">
-          <textarea id="pg-prompt" rows={3} maxLength={8000} value={prompt} onChange={(e) => setPrompt(e.target.value)} className={CONTROL} />
+          <Textarea limit={LIMIT.prompt} rows={3} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
         </Field>
         <div className="grid gap-3 sm:grid-cols-2">
-          <Field label="Answer tokens" htmlFor="pg-tokens" error={tokensOk ? null : "Enter a whole number from 1 to 2048."}>
-            <input
-              id="pg-tokens"
-              type="number"
-              min={1}
-              max={2048}
-              value={maxTokens}
-              onChange={(e) => setMaxTokens(e.target.value)}
-              aria-invalid={tokensOk ? undefined : true}
-              aria-describedby={tokensOk ? undefined : "pg-tokens-error"}
-              className={CONTROL}
-            />
+          <Field label="Answer tokens" htmlFor="pg-tokens" error={tokensOk ? null : `Enter a whole number ${rangeText(LIMIT.max_new_tokens)}.`}>
+            <NumberInput integer limit={LIMIT.max_new_tokens} value={maxTokens} onChange={(e) => setMaxTokens(e.target.value)} />
           </Field>
           <Field label="Teacher (optional)" htmlFor="pg-teacher" hint="e.g. openai:gpt-4o-mini; costs money.">
-            <input id="pg-teacher" value={teacher} maxLength={264} onChange={(e) => setTeacher(e.target.value)} aria-describedby="pg-teacher-hint" className={CONTROL} />
+            <TextInput limit={LIMIT.teacher} value={teacher} onChange={(e) => setTeacher(e.target.value)} />
           </Field>
         </div>
         {play.isError && <FormError>{errorMessage(play.error)}</FormError>}

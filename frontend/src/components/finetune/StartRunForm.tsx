@@ -4,12 +4,17 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { CheckboxField } from "@/components/ui/Checkbox";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
+import { NumberInput } from "@/components/ui/NumberInput";
+import { Select } from "@/components/ui/Select";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
 import { useDatasets } from "@/hooks/queries/datasets";
 import { useStartRun } from "@/hooks/queries/finetune";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 import { DEFAULTS, KNOBS, knobError, toRequest, type FormState, type NumberKnob, type NumericKey } from "./knobs";
 import { runHref } from "./links";
@@ -30,29 +35,8 @@ function KnobInput({ knob, value, error, onChange }: KnobInputProps) {
   const id = `ft-${knob.key}`;
   return (
     <Field label={knob.label} htmlFor={id} hint={knob.hint} error={error}>
-      <input
-        id={id}
-        type="number"
-        inputMode={knob.integer ? "numeric" : "decimal"}
-        min={knob.min}
-        max={knob.max}
-        step={knob.step}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : `${id}-hint`}
-        className={CONTROL}
-      />
+      <NumberInput integer={knob.integer} limit={knob.limit} value={value} onChange={(e) => onChange(e.target.value)} />
     </Field>
-  );
-}
-
-function Checkbox({ id, label, checked, onChange }: { id: string; label: string; checked: boolean; onChange: (v: boolean) => void }) {
-  return (
-    <label htmlFor={id} className="flex items-center gap-2 text-sm text-fg">
-      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} className="size-4" />
-      {label}
-    </label>
   );
 }
 
@@ -93,36 +77,29 @@ export function StartRunForm({ canStart }: { canStart: boolean }) {
     <form onSubmit={onSubmit} noValidate aria-label="Start a fine-tune" className="space-y-4">
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Dataset" htmlFor="ft-dataset" hint="Its current version is trained on." error={submitted ? datasetError : null}>
-          <select
-            id="ft-dataset"
-            value={form.datasetId}
-            onChange={(e) => setForm((f) => ({ ...f, datasetId: e.target.value }))}
-            aria-invalid={submitted && datasetError ? true : undefined}
-            aria-describedby={submitted && datasetError ? "ft-dataset-error" : "ft-dataset-hint"}
-            className={CONTROL}
-          >
+          <Select value={form.datasetId} onChange={(e) => setForm((f) => ({ ...f, datasetId: e.target.value }))}>
             <option value="">{datasets.data.total === 0 ? "No datasets yet" : "Choose a dataset…"}</option>
             {datasets.data.items.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name} ({d.example_count} rows)
               </option>
             ))}
-          </select>
+          </Select>
         </Field>
         <Field label="Run name" htmlFor="ft-name" hint="Optional; named after the dataset otherwise.">
-          <input id="ft-name" value={form.name} maxLength={200} onChange={(e) => setForm((f) => ({ ...f, name: e.target.value }))} aria-describedby="ft-name-hint" className={CONTROL} />
+          <TextInput limit={LIMITS.FinetuneRequest.name} value={form.name} onChange={(e) => setForm((f) => ({ ...f, name: e.target.value }))} />
         </Field>
       </div>
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">{KNOBS.filter((k) => !k.advanced).map(knob)}</div>
-      <Checkbox id="ft-evaluate" label="Evaluate against the base model when training ends" checked={form.evaluate} onChange={(v) => setForm((f) => ({ ...f, evaluate: v }))} />
+      <CheckboxField id="ft-evaluate" label="Evaluate against the base model when training ends" checked={form.evaluate} onCheckedChange={(v) => setForm((f) => ({ ...f, evaluate: v }))} />
       <details className="rounded-lg border border-border p-3">
         <summary className="cursor-pointer text-sm font-medium text-fg">Advanced settings</summary>
         <div className="mt-3 space-y-4">
           <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">{KNOBS.filter((k) => k.advanced).map(knob)}</div>
           <Field label="Teacher to compare" htmlFor="ft-teacher" hint="Optional, e.g. openai:gpt-4o-mini; its answers cost money.">
-            <input id="ft-teacher" value={form.teacher} maxLength={264} onChange={(e) => setForm((f) => ({ ...f, teacher: e.target.value }))} aria-describedby="ft-teacher-hint" className={CONTROL} />
+            <TextInput limit={LIMITS.FinetuneRequest.teacher} value={form.teacher} onChange={(e) => setForm((f) => ({ ...f, teacher: e.target.value }))} />
           </Field>
-          <Checkbox id="ft-merge" label="Also save a merged model (adapter folded into the weights)" checked={form.merge} onChange={(v) => setForm((f) => ({ ...f, merge: v }))} />
+          <CheckboxField id="ft-merge" label="Also save a merged model (adapter folded into the weights)" checked={form.merge} onCheckedChange={(v) => setForm((f) => ({ ...f, merge: v }))} />
         </div>
       </details>
       {start.isError && <FormError>{errorMessage(start.error)}</FormError>}

@@ -1,14 +1,13 @@
 import type { FinetuneRequest } from "@/hooks/queries/finetune";
-import { SEED_MAX } from "@/lib/seed";
+import { LIMITS, accepts, rangeText, type NumberLimit } from "@/lib/limits";
 
 /** The numeric settings of a run, as the form shows them: the main ones first, the rest under "Advanced". */
 export type NumberKnob = {
   key: NumericKey;
   label: string;
   hint: string;
-  min: number;
-  max: number;
-  step: number | "any";
+  /** The API's range for the setting (FinetuneRequest in the OpenAPI schema). */
+  limit: NumberLimit;
   integer: boolean;
   /** Empty means "not set" (null), allowed only when `optional`. */
   optional?: boolean;
@@ -47,20 +46,22 @@ export const DEFAULTS: Record<NumericKey, string> = {
   eval_max_new_tokens: "256",
 };
 
+const L = LIMITS.FinetuneRequest;
+
 export const KNOBS: readonly NumberKnob[] = [
-  { key: "epochs", label: "Epochs", hint: "Passes over the training rows.", min: 0.01, max: 100, step: "any", integer: false },
-  { key: "max_steps", label: "Max steps", hint: "Empty: as many as the epochs need.", min: 1, max: 1_000_000, step: 1, integer: true, optional: true },
-  { key: "learning_rate", label: "Learning rate", hint: "2e-4 suits most LoRA runs.", min: 1e-8, max: 1, step: "any", integer: false },
-  { key: "batch_size", label: "Batch size", hint: "Rows per step.", min: 1, max: 1024, step: 1, integer: true },
-  { key: "lora_r", label: "LoRA rank", hint: "Higher learns more, trains slower.", min: 1, max: 1024, step: 1, integer: true },
-  { key: "max_seq_length", label: "Max sequence length", hint: "Tokens per row; longer rows are cut.", min: 16, max: 32_768, step: 1, integer: true },
-  { key: "lora_alpha", label: "LoRA alpha", hint: "Scale of the adapter; often twice the rank.", min: 1, max: 4096, step: 1, integer: true, advanced: true },
-  { key: "lora_dropout", label: "LoRA dropout", hint: "From 0 to below 1.", min: 0, max: 0.99, step: "any", integer: false, advanced: true },
-  { key: "gradient_accumulation", label: "Gradient accumulation", hint: "Batches per optimizer step.", min: 1, max: 1024, step: 1, integer: true, advanced: true },
-  { key: "heldout_fraction", label: "Held-out fraction", hint: "Rows kept apart for evaluation.", min: 0.01, max: 0.99, step: "any", integer: false, advanced: true },
-  { key: "seed", label: "Seed", hint: "Same seed, same split and order.", min: 0, max: SEED_MAX, step: 1, integer: true, advanced: true },
-  { key: "eval_max_rows", label: "Evaluation rows", hint: "Held-out rows answered; empty: all.", min: 1, max: 100_000, step: 1, integer: true, optional: true, advanced: true },
-  { key: "eval_max_new_tokens", label: "Evaluation answer tokens", hint: "Longest answer generated.", min: 1, max: 8192, step: 1, integer: true, advanced: true },
+  { key: "epochs", label: "Epochs", hint: "Passes over the training rows.", limit: L.epochs, integer: false },
+  { key: "max_steps", label: "Max steps", hint: "Empty: as many as the epochs need.", limit: L.max_steps, integer: true, optional: true },
+  { key: "learning_rate", label: "Learning rate", hint: "2e-4 suits most LoRA runs.", limit: L.learning_rate, integer: false },
+  { key: "batch_size", label: "Batch size", hint: "Rows per step.", limit: L.batch_size, integer: true },
+  { key: "lora_r", label: "LoRA rank", hint: "Higher learns more, trains slower.", limit: L.lora_r, integer: true },
+  { key: "max_seq_length", label: "Max sequence length", hint: "Tokens per row; longer rows are cut.", limit: L.max_seq_length, integer: true },
+  { key: "lora_alpha", label: "LoRA alpha", hint: "Scale of the adapter; often twice the rank.", limit: L.lora_alpha, integer: true, advanced: true },
+  { key: "lora_dropout", label: "LoRA dropout", hint: "From 0 to below 1.", limit: L.lora_dropout, integer: false, advanced: true },
+  { key: "gradient_accumulation", label: "Gradient accumulation", hint: "Batches per optimizer step.", limit: L.gradient_accumulation, integer: true, advanced: true },
+  { key: "heldout_fraction", label: "Held-out fraction", hint: "Rows kept apart for evaluation.", limit: L.heldout_fraction, integer: false, advanced: true },
+  { key: "seed", label: "Seed", hint: "Same seed, same split and order.", limit: L.seed, integer: true, advanced: true },
+  { key: "eval_max_rows", label: "Evaluation rows", hint: "Held-out rows answered; empty: all.", limit: L.eval_max_rows, integer: true, optional: true, advanced: true },
+  { key: "eval_max_new_tokens", label: "Evaluation answer tokens", hint: "Longest answer generated.", limit: L.eval_max_new_tokens, integer: true, advanced: true },
 ];
 
 /** Why `text` is not a valid value of `knob`, or null when it is. */
@@ -69,8 +70,7 @@ export function knobError(knob: NumberKnob, text: string): string | null {
   const value = Number(text);
   if (!Number.isFinite(value)) return "Enter a number.";
   if (knob.integer && !Number.isInteger(value)) return "Enter a whole number.";
-  if (value < knob.min || value > knob.max) return `Enter a value from ${knob.min} to ${knob.max}.`;
-  return null;
+  return accepts(text, knob.limit) ? null : `Enter a value ${rangeText(knob.limit)}.`;
 }
 
 export type FormState = {

@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 
+import { Radio } from "@/components/ui/Checkbox";
+
 export type Choice = { value: string; title: string; description?: ReactNode };
 
 type ChoiceCardsProps = {
@@ -22,14 +24,7 @@ export function ChoiceCards({ legend, name, choices, value, onChange }: ChoiceCa
             key={choice.value}
             className="flex cursor-pointer gap-3 rounded-lg border border-border bg-surface p-3 shadow-sm transition hover:bg-surface-muted has-[:checked]:border-accent has-[:checked]:ring-2 has-[:checked]:ring-accent/40 has-[:focus-visible]:outline has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-accent"
           >
-            <input
-              type="radio"
-              name={name}
-              value={choice.value}
-              checked={value === choice.value}
-              onChange={() => onChange(choice.value)}
-              className="mt-1 accent-[var(--accent)]"
-            />
+            <Radio name={name} value={choice.value} checked={value === choice.value} onChange={() => onChange(choice.value)} className="mt-1" />
             <span className="min-w-0">
               <span className="block text-sm font-medium text-fg">{choice.title}</span>
               {choice.description && <span className="mt-0.5 block text-xs text-muted">{choice.description}</span>}

@@ -1,12 +1,14 @@
 "use client";
 
-import { CONTROL, Field } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { Textarea } from "@/components/ui/Input";
+import { Select } from "@/components/ui/Select";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
 import { useDomains } from "@/hooks/queries/catalog";
 
 import { ChoiceCards } from "./ChoiceCards";
-import type { Source } from "./draft";
+import { DRAFT_LIMITS, type Source } from "./draft";
 import { SeedExamplesStep } from "./SeedExamplesStep";
 import type { StepProps } from "./steps";
 
@@ -56,24 +58,18 @@ function DomainPicker({ draft, change }: StepProps) {
       />
       {chosen && (
         <Field label="Subdomain" htmlFor="subdomain" hint="Leave on “All subdomains” to mix them by weight.">
-          <select id="subdomain" className={CONTROL} value={draft.subdomain} onChange={(e) => change({ subdomain: e.target.value })}>
+          <Select value={draft.subdomain} onChange={(e) => change({ subdomain: e.target.value })}>
             <option value="">All subdomains</option>
             {Object.entries(chosen.subdomains).map(([slug, sub]) => (
               <option key={slug} value={slug}>
                 {sub.name}
               </option>
             ))}
-          </select>
+          </Select>
         </Field>
       )}
       <Field label="Instruction (optional)" htmlFor="instruction" hint="What the dataset trains for, in your words.">
-        <textarea
-          id="instruction"
-          rows={3}
-          className={CONTROL}
-          value={draft.instruction}
-          onChange={(e) => change({ instruction: e.target.value })}
-        />
+        <Textarea limit={DRAFT_LIMITS.instruction} rows={3} value={draft.instruction} onChange={(e) => change({ instruction: e.target.value })} />
       </Field>
     </div>
   );

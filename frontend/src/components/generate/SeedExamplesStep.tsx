@@ -5,11 +5,13 @@ import { useState } from "react";
 import { DropZone } from "@/components/datasets/DropZone";
 import { RowErrorList } from "@/components/datasets/RowErrors";
 import { Button } from "@/components/ui/Button";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { Textarea } from "@/components/ui/Input";
 import { SEED_EXAMPLES_MAX, useReadSeedExamples, type SeedExamplesRead } from "@/hooks/queries/seedExamples";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
-import { AMPLIFIED_DATA_TYPE } from "./draft";
+import { AMPLIFIED_DATA_TYPE, DRAFT_LIMITS } from "./draft";
 import type { StepProps } from "./steps";
 
 const PLACEHOLDER = '{"input": "My parcel is late.", "output": "Sorry! Could you share the order number?"}';
@@ -51,14 +53,12 @@ export function SeedExamplesStep({ draft, change, errors }: StepProps) {
         hint={`One JSON object per line, a JSON array, or CSV with input and output columns; at most ${SEED_EXAMPLES_MAX}.`}
         error={examplesError}
       >
-        <textarea
-          id="examplesText"
+        <Textarea
+          limit={LIMITS.SeedExamplesText.text}
           rows={8}
-          className={`${CONTROL} font-mono`}
+          className="font-mono"
           placeholder={PLACEHOLDER}
           value={draft.examplesText}
-          aria-invalid={examplesError ? true : undefined}
-          aria-describedby={examplesError ? "examplesText-error" : "examplesText-hint"}
           onChange={(e) => edit(e.target.value)}
         />
       </Field>
@@ -95,15 +95,7 @@ export function SeedExamplesStep({ draft, change, errors }: StepProps) {
         hint="The task the examples show; it becomes the system prompt of every row."
         error={errors.instruction}
       >
-        <textarea
-          id="instruction"
-          rows={3}
-          className={CONTROL}
-          value={draft.instruction}
-          aria-invalid={errors.instruction ? true : undefined}
-          aria-describedby={errors.instruction ? "instruction-error" : "instruction-hint"}
-          onChange={(e) => change({ instruction: e.target.value })}
-        />
+        <Textarea limit={DRAFT_LIMITS.instruction} rows={3} value={draft.instruction} onChange={(e) => change({ instruction: e.target.value })} />
       </Field>
       {draft.dataType !== AMPLIFIED_DATA_TYPE && (
         <p className="text-sm text-muted">

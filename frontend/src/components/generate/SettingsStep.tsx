@@ -1,32 +1,42 @@
-import { CONTROL, Field } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
+import { NumberInput } from "@/components/ui/NumberInput";
 
-import type { Draft } from "./draft";
+import { DRAFT_LIMITS, type Draft } from "./draft";
 import type { StepProps } from "./steps";
 
-/** The draft's fields a text input edits. */
+/** The draft's fields a text or number input edits. */
 type TextKey = { [K in keyof Draft]: Draft[K] extends string ? K : never }[keyof Draft];
+type TextLimitKey = "name" | "language";
+type NumberLimitKey = Exclude<keyof typeof DRAFT_LIMITS, TextLimitKey | "instruction">;
 
-type NumberFieldProps = StepProps & {
-  field: TextKey;
-  label: string;
-  hint: string;
-  step?: string;
-  inputMode?: "numeric" | "decimal";
+type FieldProps = StepProps & { label: string; hint: string };
+
+function TextField({ draft, change, errors, field, label, hint }: FieldProps & { field: TextLimitKey }) {
+  return (
+    <Field label={label} htmlFor={field} hint={hint} error={errors[field]}>
+      <TextInput limit={DRAFT_LIMITS[field]} value={draft[field]} onChange={(e) => change({ [field]: e.target.value })} />
+    </Field>
+  );
+}
+
+type NumberFieldProps = FieldProps & {
+  field: NumberLimitKey & TextKey;
+  step: number;
+  integer?: boolean;
+  /** 100 for a percentage of a fraction the API takes from 0 to 1. */
+  scale?: number;
 };
 
-function TextField({ draft, change, errors, field, label, hint, step, inputMode }: NumberFieldProps) {
-  const error = errors[field];
+function NumberField({ draft, change, errors, field, label, hint, step, integer, scale }: NumberFieldProps) {
   return (
-    <Field label={label} htmlFor={field} hint={hint} error={error}>
-      <input
-        id={field}
-        type={inputMode ? "number" : "text"}
+    <Field label={label} htmlFor={field} hint={hint} error={errors[field]}>
+      <NumberInput
+        limit={DRAFT_LIMITS[field]}
+        scale={scale}
+        integer={integer}
         step={step}
-        inputMode={inputMode}
-        className={CONTROL}
         value={draft[field]}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${field}-error` : `${field}-hint`}
         onChange={(e) => change({ [field]: e.target.value })}
       />
     </Field>
@@ -40,58 +50,43 @@ export function SettingsStep(props: StepProps) {
       <TextField {...props} field="name" label="Dataset name" hint="The dataset the job creates." />
       {examples === null ? (
         <>
-          <TextField {...props} field="count" label="Number of rows" hint="How many accepted rows to produce." inputMode="numeric" step="1" />
-          <TextField
+          <NumberField {...props} field="count" label="Number of rows" hint="How many accepted rows to produce." integer step={1} />
+          <NumberField
             {...props}
             field="teacherRatio"
             label="Teacher share (%)"
             hint="Share of the rows the teacher writes; the student writes the rest."
-            inputMode="decimal"
-            step="1"
+            scale={100}
+            step={1}
           />
         </>
       ) : (
-        <TextField
+        <NumberField
           {...props}
           field="count"
           label="New rows"
           hint={`The student writes them on top of your ${examples} example${examples === 1 ? "" : "s"}, which are kept.`}
-          inputMode="numeric"
-          step="1"
+          integer
+          step={1}
         />
       )}
       <TextField {...props} field="language" label="Language (optional)" hint="e.g. English, German." />
-      <TextField
-        {...props}
-        field="fixBelow"
-        label="Fix rows scoring below"
-        hint="Judge score, 0–10: lower rows are rewritten."
-        inputMode="decimal"
-        step="0.5"
-      />
-      <TextField
-        {...props}
-        field="removeBelow"
-        label="Remove rows scoring below"
-        hint="Judge score, 0–10: lower rows are dropped."
-        inputMode="decimal"
-        step="0.5"
-      />
-      <TextField
+      <NumberField {...props} field="fixBelow" label="Fix rows scoring below" hint="Judge score, 0–10: lower rows are rewritten." step={0.5} />
+      <NumberField {...props} field="removeBelow" label="Remove rows scoring below" hint="Judge score, 0–10: lower rows are dropped." step={0.5} />
+      <NumberField
         {...props}
         field="judgeShare"
         label="Judged share (%)"
         hint="Share of the rows the judge scores; at 0 only the structure checks run."
-        inputMode="decimal"
-        step="1"
+        scale={100}
+        step={1}
       />
-      <TextField
+      <NumberField
         {...props}
         field="budget"
         label="Budget (US$, optional)"
         hint="The job pauses before spending more; you can raise it and resume."
-        inputMode="decimal"
-        step="0.01"
+        step={0.01}
       />
     </div>
   );

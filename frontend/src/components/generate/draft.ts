@@ -1,6 +1,7 @@
 import type { GenerationRequest } from "@/hooks/queries/jobs";
 import { LOCAL_MODEL } from "@/hooks/queries/providers";
 import type { SeedExample } from "@/hooks/queries/seedExamples";
+import { LIMITS, accepts, rangeText } from "@/lib/limits";
 
 /** Where the first rows come from: the teacher writing for a domain's scenarios, or the user's own examples. */
 export type Source = "domain" | "examples";
@@ -55,10 +56,19 @@ export const DEFAULT_DRAFT: Draft = {
   budget: "",
 };
 
-function inRange(raw: string, min: number, max: number): boolean {
-  const value = Number(raw);
-  return raw.trim() !== "" && Number.isFinite(value) && value >= min && value <= max;
-}
+/** The API's limits on the fields the wizard asks for; the shares are percentages of 0–1 fractions. */
+export const DRAFT_LIMITS = {
+  name: LIMITS.GenerationRequest.name,
+  language: LIMITS.GenerationRequest.language,
+  instruction: LIMITS.GenerationRequest.instruction,
+  count: LIMITS.GenerationRequest.count,
+  teacherRatio: LIMITS.GenerationRequest.teacher_ratio,
+  fixBelow: LIMITS.QualityThresholds.fix_below,
+  removeBelow: LIMITS.QualityThresholds.remove_below,
+  judgeShare: LIMITS.GenerationRequest.judge_sample_rate,
+  budget: LIMITS.GenerationRequest.budget_usd,
+} as const;
+const L = DRAFT_LIMITS;
 
 /** Field → message for what is wrong with the draft, for the fields of the steps up to `step`. */
 export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, string>> {
@@ -71,14 +81,14 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
   }
   if (step < 3) return found;
   if (!draft.name.trim()) found.name = "Give the dataset a name.";
-  if (!inRange(draft.count, 1, 1_000_000) || !Number.isInteger(Number(draft.count)))
-    found.count = "A whole number from 1 to 1,000,000.";
-  if (draft.source === "domain" && !inRange(draft.teacherRatio, 1, 100)) found.teacherRatio = "A percentage from 1 to 100.";
-  if (!inRange(draft.fixBelow, 0, 10)) found.fixBelow = "A score from 0 to 10.";
-  if (!inRange(draft.removeBelow, 0, 10)) found.removeBelow = "A score from 0 to 10.";
+  if (!accepts(draft.count, L.count, { integer: true })) found.count = `A whole number ${rangeText(L.count)}.`;
+  if (draft.source === "domain" && !accepts(draft.teacherRatio, L.teacherRatio, { scale: 100 }))
+    found.teacherRatio = `A percentage ${rangeText(L.teacherRatio, 100)}.`;
+  if (!accepts(draft.fixBelow, L.fixBelow)) found.fixBelow = `A score ${rangeText(L.fixBelow)}.`;
+  if (!accepts(draft.removeBelow, L.removeBelow)) found.removeBelow = `A score ${rangeText(L.removeBelow)}.`;
   else if (Number(draft.removeBelow) > Number(draft.fixBelow)) found.removeBelow = "Must not be above the fix threshold.";
-  if (!inRange(draft.judgeShare, 0, 100)) found.judgeShare = "A percentage from 0 to 100.";
-  if (draft.budget.trim() && !inRange(draft.budget, 0, 1e12)) found.budget = "An amount in US dollars, or empty.";
+  if (!accepts(draft.judgeShare, L.judgeShare, { scale: 100 })) found.judgeShare = `A percentage ${rangeText(L.judgeShare, 100)}.`;
+  if (draft.budget.trim() && !accepts(draft.budget, L.budget)) found.budget = "An amount in US dollars, or empty.";
   return found;
 }
 

@@ -3,14 +3,17 @@
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { NumberInput } from "@/components/ui/NumberInput";
 import { useSetJobBudget, type Job } from "@/hooks/queries/jobs";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS, accepts } from "@/lib/limits";
+
+const LIMIT = LIMITS.JobUpdate.budget_usd;
 
 function problem(raw: string): string | null {
   if (!raw.trim()) return null; // empty clears the budget
-  const value = Number(raw);
-  return Number.isFinite(value) && value >= 0 && value <= 1e12 ? null : "An amount in US dollars, or empty for none.";
+  return accepts(raw, LIMIT) ? null : "An amount in US dollars, or empty for none.";
 }
 
 /** Raise, lower or clear a job's budget while it can still run (then resume a job the budget paused). */
@@ -34,15 +37,13 @@ export function JobBudget({ job, canControl }: { job: Job; canControl: boolean }
         error={error}
         hint={job.status === "paused" ? "Raise it, then resume the job." : "Empty for no limit."}
       >
-        <input
-          id="job-budget"
-          inputMode="decimal"
+        <NumberInput
+          limit={LIMIT}
+          step={0.01}
           value={value}
           onChange={(e) => setValue(e.target.value)}
           disabled={!canControl || !open}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? "job-budget-error" : "job-budget-hint"}
-          className={`${CONTROL} w-40`}
+          className="w-40"
         />
       </Field>
       <Button type="submit" disabled={!canControl || !open || save.isPending}>

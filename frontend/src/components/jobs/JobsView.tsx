@@ -3,11 +3,12 @@
 import Link from "next/link";
 import { useState } from "react";
 
-import { Button } from "@/components/ui/Button";
+import { Button, buttonVariants } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { Pagination } from "@/components/ui/Pagination";
+import { Select } from "@/components/ui/Select";
 import { LoadingRegion, Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
 import { JOB_STATUSES, useJobs, type JobStatus } from "@/hooks/queries/jobs";
@@ -15,19 +16,15 @@ import { JOB_STATUSES, useJobs, type JobStatus } from "@/hooks/queries/jobs";
 import { JobsTable } from "./JobsTable";
 
 const PAGE_SIZE = 20;
-const NEW_JOB = "rounded-md bg-accent px-3 py-2 text-sm font-medium text-accent-fg shadow-sm hover:opacity-90";
+const NEW_JOB = buttonVariants({ variant: "primary" });
 
 function StatusSelect({ value, onChange }: { value: JobStatus | null; onChange: (s: JobStatus | null) => void }) {
   return (
-    <div className="flex items-center gap-2">
-      <label htmlFor="job-status" className="text-sm text-muted">
-        Status
-      </label>
-      <select
-        id="job-status"
+    <Field label="Status" htmlFor="job-status" orientation="horizontal" labelClassName="font-normal text-muted">
+      <Select
         value={value ?? ""}
         onChange={(e) => onChange(JOB_STATUSES.find((s) => s === e.target.value) ?? null)}
-        className={`${CONTROL} w-auto pr-8`}
+        className="w-auto pr-8"
       >
         <option value="">All statuses</option>
         {JOB_STATUSES.map((status) => (
@@ -35,8 +32,8 @@ function StatusSelect({ value, onChange }: { value: JobStatus | null; onChange: 
             {status}
           </option>
         ))}
-      </select>
-    </div>
+      </Select>
+    </Field>
   );
 }
 

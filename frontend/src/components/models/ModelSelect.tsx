@@ -1,6 +1,7 @@
 "use client";
 
-import { CONTROL, Field } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { Select } from "@/components/ui/Select";
 import { LOCAL_MODEL, useProviderModels, type Provider } from "@/hooks/queries/providers";
 
 /** One provider's models as an option group; rendered inside the <select>, it asks for its own list. */
@@ -35,7 +36,7 @@ type ModelSelectProps = {
 export function ModelSelect({ id, label, hint, providers, value, onChange, allowDefault }: ModelSelectProps) {
   return (
     <Field label={label} htmlFor={id} hint={hint}>
-      <select id={id} className={CONTROL} value={value} onChange={(e) => onChange(e.target.value)}>
+      <Select value={value} onChange={(e) => onChange(e.target.value)}>
         {allowDefault !== undefined && <option value="">{allowDefault}</option>}
         <optgroup label="Bundled">
           <option value={LOCAL_MODEL}>{LOCAL_MODEL} (runs here, free)</option>
@@ -43,7 +44,7 @@ export function ModelSelect({ id, label, hint, providers, value, onChange, allow
         {providers.map((p) => (
           <ProviderGroup key={p.name} provider={p} />
         ))}
-      </select>
+      </Select>
     </Field>
   );
 }

@@ -4,20 +4,25 @@ import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { NumberInput } from "@/components/ui/NumberInput";
+import { Select } from "@/components/ui/Select";
 import { Meter } from "@/components/ui/Meter";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
 import { useBudget, useSetBudget, type Budget } from "@/hooks/queries/jobs";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS, accepts, rangeText } from "@/lib/limits";
 import { formatUsd } from "@/lib/money";
+
+const LIMIT = LIMITS.BudgetUpdate.limit_usd;
 
 function BudgetForm({ budget }: { budget: Budget }) {
   const setBudget = useSetBudget();
   // "25.00000000" from the API reads as "25" in the field.
   const [limit, setLimit] = useState(budget.limit_usd === null ? "" : String(Number(budget.limit_usd)));
   const [period, setPeriod] = useState<Budget["period"]>(budget.period);
-  const invalid = limit.trim() !== "" && !(Number(limit) >= 0);
+  const invalid = limit.trim() !== "" && !accepts(limit, LIMIT);
   return (
     <form
       className="flex flex-wrap items-end gap-2"
@@ -26,29 +31,14 @@ function BudgetForm({ budget }: { budget: Budget }) {
         if (!invalid) setBudget.mutate({ limit_usd: limit.trim() || null, period });
       }}
     >
-      <Field label="Limit (US$)" htmlFor="budget-limit" hint="Empty: no limit." error={invalid ? "An amount of at least 0." : null}>
-        <input
-          id="budget-limit"
-          type="number"
-          min="0"
-          step="0.01"
-          inputMode="decimal"
-          className={`${CONTROL} w-40`}
-          value={limit}
-          aria-invalid={invalid || undefined}
-          onChange={(e) => setLimit(e.target.value)}
-        />
+      <Field label="Limit (US$)" htmlFor="budget-limit" hint="Empty: no limit." error={invalid ? `An amount ${rangeText(LIMIT)}.` : null}>
+        <NumberInput limit={LIMIT} step={0.01} className="w-40" value={limit} onChange={(e) => setLimit(e.target.value)} />
       </Field>
       <Field label="Period" htmlFor="budget-period" hint="A monthly limit starts again on the 1st (UTC).">
-        <select
-          id="budget-period"
-          className={`${CONTROL} w-44`}
-          value={period}
-          onChange={(e) => setPeriod(e.target.value === "month" ? "month" : "total")}
-        >
+        <Select className="w-44" value={period} onChange={(e) => setPeriod(e.target.value === "month" ? "month" : "total")}>
           <option value="total">In total</option>
           <option value="month">Per calendar month</option>
-        </select>
+        </Select>
       </Field>
       <Button type="submit" variant="primary" disabled={invalid || setBudget.isPending}>
         {setBudget.isPending ? "Saving…" : "Save limit"}

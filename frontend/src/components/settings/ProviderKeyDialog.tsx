@@ -4,9 +4,11 @@ import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
 import { useSaveProvider, type Provider } from "@/hooks/queries/providers";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 type ProviderKeyDialogProps = { provider: Provider; onClose: () => void };
 
@@ -40,17 +42,10 @@ export function ProviderKeyDialog({ provider, onClose }: ProviderKeyDialogProps)
         }}
       >
         <Field label="API key" htmlFor="provider-api-key" hint={provider.key_last4 ? `Now ends in …${provider.key_last4}; leave empty to keep it.` : undefined}>
-          <input
-            id="provider-api-key"
-            type="password"
-            autoComplete="off"
-            className={CONTROL}
-            value={key}
-            onChange={(e) => setKey(e.target.value)}
-          />
+          <TextInput type="password" autoComplete="off" limit={LIMITS.ProviderWrite.api_key} value={key} onChange={(e) => setKey(e.target.value)} />
         </Field>
         <Field label="Base URL (optional)" htmlFor="provider-base-url" hint="For OpenAI-compatible servers, e.g. http://host:11434/v1">
-          <input id="provider-base-url" type="url" className={CONTROL} value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
+          <TextInput type="url" limit={LIMITS.ProviderWrite.base_url} value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
         </Field>
         {save.isError && <FormError>{errorMessage(save.error)}</FormError>}
       </form>

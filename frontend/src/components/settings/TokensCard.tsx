@@ -4,12 +4,15 @@ import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
+import { NumberInput } from "@/components/ui/NumberInput";
 import { RelativeTime } from "@/components/ui/RelativeTime";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
 import { useCreateToken, useRevokeToken, useTokens, type ApiToken } from "@/hooks/queries/tokens";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 function NewTokenForm() {
   const create = useCreateToken();
@@ -29,10 +32,10 @@ function NewTokenForm() {
         }}
       >
         <Field label="Token name" htmlFor="token-name" className="min-w-48 flex-1">
-          <input id="token-name" className={CONTROL} value={name} required maxLength={100} onChange={(e) => setName(e.target.value)} />
+          <TextInput limit={LIMITS.TokenCreate.name} value={name} required onChange={(e) => setName(e.target.value)} />
         </Field>
         <Field label="Expires after (days)" htmlFor="token-days" className="w-40">
-          <input id="token-days" type="number" min="1" max="3650" className={CONTROL} value={days} placeholder="never" onChange={(e) => setDays(e.target.value)} />
+          <NumberInput integer limit={LIMITS.TokenCreate.expires_in_days} value={days} placeholder="never" onChange={(e) => setDays(e.target.value)} />
         </Field>
         <Button type="submit" variant="primary" disabled={!name.trim() || create.isPending}>
           {create.isPending ? "Creating…" : "Create token"}

@@ -4,11 +4,16 @@ import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { TextInput } from "@/components/ui/Input";
+import { Select } from "@/components/ui/Select";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
 import { ROLES, useCreateUser, useUpdateUser, useUsers, type ManagedUser, type Role } from "@/hooks/queries/users";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
+
+const NEW_USER = LIMITS.UserCreate;
 
 function NewUserForm() {
   const create = useCreateUser();
@@ -25,30 +30,29 @@ function NewUserForm() {
     >
       <div className="grid gap-3 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,2fr)_auto] sm:items-end">
         <Field label="E-mail" htmlFor="user-email">
-          <input id="user-email" type="email" required className={CONTROL} value={email} onChange={(e) => setEmail(e.target.value)} />
+          <TextInput type="email" required limit={NEW_USER.email} value={email} onChange={(e) => setEmail(e.target.value)} />
         </Field>
         <Field label="Role" htmlFor="user-role">
-          <select id="user-role" className={CONTROL} value={role} onChange={(e) => setRole(ROLES.find((r) => r === e.target.value) ?? "viewer")}>
+          <Select value={role} onChange={(e) => setRole(ROLES.find((r) => r === e.target.value) ?? "viewer")}>
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>
             ))}
-          </select>
+          </Select>
         </Field>
         <Field label="Password" htmlFor="user-password">
-          <input
-            id="user-password"
+          <TextInput
             type="password"
             autoComplete="new-password"
             required
-            minLength={8}
-            className={CONTROL}
+            minLength={NEW_USER.password.minLength}
+            limit={NEW_USER.password}
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
         </Field>
-        <Button type="submit" variant="primary" disabled={create.isPending || !email.trim() || password.length < 8}>
+        <Button type="submit" variant="primary" disabled={create.isPending || !email.trim() || password.length < NEW_USER.password.minLength}>
           Add user
         </Button>
       </div>
@@ -70,22 +74,20 @@ function UserRow({ user, isSelf }: { user: ManagedUser; isSelf: boolean }) {
         {update.isError && <p className="text-xs text-danger">{errorMessage(update.error)}</p>}
       </div>
       <div className="flex flex-wrap items-center gap-2">
-        <label htmlFor={roleId} className="sr-only">
-          Role of {user.email}
-        </label>
-        <select
-          id={roleId}
-          className={`${CONTROL} w-auto`}
-          value={user.role}
-          disabled={isSelf || update.isPending}
-          onChange={(e) => update.mutate({ id: user.id, body: { role: ROLES.find((r) => r === e.target.value) ?? user.role } })}
-        >
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
+        <Field label={`Role of ${user.email}`} htmlFor={roleId} labelClassName="sr-only">
+          <Select
+            className="w-auto"
+            value={user.role}
+            disabled={isSelf || update.isPending}
+            onChange={(e) => update.mutate({ id: user.id, body: { role: ROLES.find((r) => r === e.target.value) ?? user.role } })}
+          >
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </Select>
+        </Field>
         <Button
           disabled={isSelf || update.isPending}
           onClick={() => update.mutate({ id: user.id, body: { is_active: !user.is_active } })}

@@ -1,18 +1,16 @@
+import { Field } from "@/components/ui/Field";
+import { Select } from "@/components/ui/Select";
 import { TASK_STATUSES, type TaskStatus } from "@/hooks/queries/tasks";
 
 type StatusFilterProps = { value: TaskStatus | null; onChange: (status: TaskStatus | null) => void };
 
 export function StatusFilter({ value, onChange }: StatusFilterProps) {
   return (
-    <div className="flex items-center gap-2">
-      <label htmlFor="task-status" className="text-sm text-muted">
-        Status
-      </label>
-      <select
-        id="task-status"
+    <Field label="Status" htmlFor="task-status" orientation="horizontal" labelClassName="font-normal text-muted">
+      <Select
         value={value ?? ""}
         onChange={(e) => onChange(TASK_STATUSES.find((s) => s === e.target.value) ?? null)}
-        className="rounded-md border border-border bg-surface py-1.5 pl-2.5 pr-8 text-sm text-fg shadow-sm"
+        className="w-auto pr-8"
       >
         <option value="">All statuses</option>
         {TASK_STATUSES.map((status) => (
@@ -20,7 +18,7 @@ export function StatusFilter({ value, onChange }: StatusFilterProps) {
             {status}
           </option>
         ))}
-      </select>
-    </div>
+      </Select>
+    </Field>
   );
 }

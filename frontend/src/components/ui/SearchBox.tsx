@@ -2,7 +2,8 @@
 
 import { useEffect, useRef, useState } from "react";
 
-import { CONTROL } from "./Field";
+import { Field } from "./Field";
+import { TextInput } from "./Input";
 
 const PAUSE_MS = 300;
 
@@ -12,10 +13,12 @@ type SearchBoxProps = {
   value: string;
   onChange: (value: string) => void;
   placeholder?: string;
+  /** The API's longest search text (`QUERY_LIMITS`). */
+  maxLength?: number;
 };
 
 /** A search field that reports its text once typing pauses; follows `value` when it changes elsewhere. */
-export function SearchBox({ id, label, value, onChange, placeholder }: SearchBoxProps) {
+export function SearchBox({ id, label, value, onChange, placeholder, maxLength }: SearchBoxProps) {
   const [text, setText] = useState(value);
   const [seen, setSeen] = useState(value);
   const [sent, setSent] = useState(value);
@@ -38,18 +41,8 @@ export function SearchBox({ id, label, value, onChange, placeholder }: SearchBox
   };
 
   return (
-    <div className="flex min-w-0 flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-fg">
-        {label}
-      </label>
-      <input
-        id={id}
-        type="search"
-        value={text}
-        placeholder={placeholder}
-        onChange={(event) => type(event.target.value)}
-        className={CONTROL}
-      />
-    </div>
+    <Field label={label} htmlFor={id}>
+      <TextInput type="search" value={text} placeholder={placeholder} maxLength={maxLength} onChange={(event) => type(event.target.value)} />
+    </Field>
   );
 }

@@ -1,12 +1,13 @@
 import { useMutation } from "@tanstack/react-query";
 
 import { api, unwrap, type Schemas } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 export type SeedExample = Schemas["SeedExample"];
 export type SeedExamplesRead = Schemas["SeedExamplesRead"];
 
 /** Most examples one amplification job takes (the API refuses more). */
-export const SEED_EXAMPLES_MAX = 200;
+export const SEED_EXAMPLES_MAX = LIMITS.GenerationRequest.seed_examples.maxItems;
 
 /** Reads pasted or uploaded examples on the server (JSONL, a JSON array or CSV): the usable ones and every bad line. */
 export function useReadSeedExamples() {

@@ -5,7 +5,8 @@ import { useEffect, useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { NumberInput } from "@/components/ui/NumberInput";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
 import type { DatasetDetail } from "@/hooks/queries/datasets";
@@ -13,6 +14,9 @@ import { duplicateKeys, useDuplicates, useFindDuplicates, type Duplicates } from
 import { useRemoveExamples } from "@/hooks/queries/examples";
 import { isFinished, useTask } from "@/hooks/queries/tasks";
 import { errorMessage } from "@/lib/api/client";
+import { QUERY_LIMITS, accepts, rangeText } from "@/lib/limits";
+
+const THRESHOLD = QUERY_LIMITS.find_duplicates_api_v1_datasets__dataset_id__duplicates_post.threshold;
 
 function Clusters({ data, onShow }: { data: Duplicates; onShow: (cluster: string) => void }) {
   return (
@@ -61,7 +65,7 @@ export function DuplicatesPanel({ dataset, canEdit, onShowCluster }: DuplicatesP
   }, [finished, dataset.id, queryClient]);
 
   const value = Number(threshold);
-  const thresholdError = threshold.trim() && value > 0 && value <= 1 ? null : "A similarity above 0, up to 1.";
+  const thresholdError = accepts(threshold, THRESHOLD) ? null : `A similarity ${rangeText(THRESHOLD)}.`;
   const data = duplicates.data;
   const current = data !== undefined && data.version === dataset.version;
   const dropCount = current ? data.drop_ids.length : 0;
@@ -69,6 +73,7 @@ export function DuplicatesPanel({ dataset, canEdit, onShowCluster }: DuplicatesP
   return (
     <Card title="Near-duplicates" labelledBy="duplicates-title">
       <form
+        noValidate
         className="mb-4 flex flex-wrap items-end gap-3"
         onSubmit={(event) => {
           event.preventDefault();
@@ -76,14 +81,7 @@ export function DuplicatesPanel({ dataset, canEdit, onShowCluster }: DuplicatesP
         }}
       >
         <Field label="Similarity threshold" htmlFor="duplicate-threshold" error={thresholdError} hint="Jaccard similarity of word shingles; 1 finds exact copies only.">
-          <input
-            id="duplicate-threshold"
-            inputMode="decimal"
-            value={threshold}
-            onChange={(e) => setThreshold(e.target.value)}
-            aria-invalid={thresholdError ? true : undefined}
-            className={`${CONTROL} w-32`}
-          />
+          <NumberInput limit={THRESHOLD} value={threshold} onChange={(e) => setThreshold(e.target.value)} className="w-32" />
         </Field>
         <Button type="submit" variant="primary" disabled={!canEdit || searching || Boolean(thresholdError)}>
           {searching ? "Searching…" : "Find duplicates"}

@@ -3,9 +3,12 @@
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
-import { CONTROL, FormError } from "@/components/ui/Field";
+import { FieldError, FormError, Label } from "@/components/ui/Field";
+import { Textarea } from "@/components/ui/Input";
+import { Select } from "@/components/ui/Select";
 import { useEditExample, type ChatMessage, type Example } from "@/hooks/queries/examples";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS } from "@/lib/limits";
 
 const ROLES: readonly ChatMessage["role"][] = ["system", "user", "assistant"];
 
@@ -60,43 +63,38 @@ export function ExampleEditor({ datasetId, example, onDone }: ExampleEditorProps
         return (
           <div key={index} className="space-y-1">
             <div className="flex flex-wrap items-center gap-2">
-              <label htmlFor={id} className="text-sm font-medium text-fg">
-                Message {index + 1}
-              </label>
-              <select
+              <Label htmlFor={id}>Message {index + 1}</Label>
+              <Select
                 aria-label={`Role of message ${index + 1}`}
                 value={message.role}
                 onChange={(e) => change(index, { role: ROLES.find((r) => r === e.target.value) ?? "user" })}
-                className="rounded-md border border-border bg-surface px-2 py-1 text-sm text-fg shadow-sm"
+                className="min-h-0 w-auto px-2 py-1"
               >
                 {ROLES.map((role) => (
                   <option key={role} value={role}>
                     {role}
                   </option>
                 ))}
-              </select>
+              </Select>
               <Button
                 variant="ghost"
-                className="ml-auto px-2 py-1 text-xs"
+                size="sm"
+                className="ml-auto"
                 onClick={() => setMessages((all) => all.filter((_, i) => i !== index))}
               >
                 Remove<span className="sr-only"> message {index + 1}</span>
               </Button>
             </div>
-            <textarea
+            <Textarea
               id={id}
+              limit={LIMITS.ChatMessage.content}
               rows={Math.min(8, Math.max(2, message.content.split("\n").length))}
               value={message.content}
               onChange={(e) => change(index, { content: e.target.value })}
               aria-invalid={problem ? true : undefined}
               aria-describedby={problem ? `${id}-error` : undefined}
-              className={CONTROL}
             />
-            {problem && (
-              <p id={`${id}-error`} className="text-xs text-danger">
-                {problem}
-              </p>
-            )}
+            {problem && <FieldError id={`${id}-error`}>{problem}</FieldError>}
           </div>
         );
       })}

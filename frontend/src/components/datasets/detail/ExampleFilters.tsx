@@ -2,11 +2,16 @@
 
 import { useState } from "react";
 
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { NumberInput } from "@/components/ui/NumberInput";
 import { SearchBox } from "@/components/ui/SearchBox";
+import { Select } from "@/components/ui/Select";
 import { EXAMPLE_STATUSES } from "@/hooks/queries/examples";
+import { QUERY_LIMITS, accepts } from "@/lib/limits";
 
 import type { ExampleParams } from "./useExampleParams";
+
+const QUERY = QUERY_LIMITS.list_examples_api_v1_datasets__dataset_id__examples_get;
 
 function ScoreInput({
   id,
@@ -20,17 +25,11 @@ function ScoreInput({
   onChange: (v: string) => void;
 }) {
   const [text, setText] = useState(value === null ? "" : String(value));
-  const invalid = text.trim() !== "" && !(Number(text) >= 0 && Number(text) <= 10);
+  const invalid = text.trim() !== "" && !accepts(text, QUERY.score_min);
   return (
-    <div className="flex min-w-0 flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-fg">
-        {label}
-      </label>
-      <input
-        id={id}
-        type="number"
-        min={0}
-        max={10}
+    <Field label={label} htmlFor={id}>
+      <NumberInput
+        limit={QUERY.score_min}
         step={0.5}
         value={text}
         aria-invalid={invalid ? true : undefined}
@@ -38,9 +37,9 @@ function ScoreInput({
         // Applied when the field is left or Enter is pressed, not on every keystroke.
         onBlur={() => !invalid && onChange(text.trim())}
         onKeyDown={(event) => event.key === "Enter" && !invalid && onChange(text.trim())}
-        className={`${CONTROL} tabular-nums`}
+        className="tabular-nums"
       />
-    </div>
+    </Field>
   );
 }
 
@@ -55,6 +54,7 @@ export function ExampleFilters({ params, stages }: { params: ExampleParams; stag
           label="Search"
           placeholder="Text in the messages"
           value={filters.q}
+          maxLength={QUERY.q.maxLength}
           onChange={(q) => update({ q })}
         />
       </div>
@@ -72,48 +72,33 @@ export function ExampleFilters({ params, stages }: { params: ExampleParams; stag
         value={filters.scoreMax}
         onChange={(max) => update({ max })}
       />
-      <div className="flex min-w-0 flex-col gap-1">
-        <label htmlFor="example-stage" className="text-sm font-medium text-fg">
-          Stage
-        </label>
-        <select
-          id="example-stage"
-          value={filters.stage ?? ""}
-          onChange={(e) => update({ stage: e.target.value })}
-          className={CONTROL}
-        >
+      <Field label="Stage" htmlFor="example-stage">
+        <Select value={filters.stage ?? ""} onChange={(e) => update({ stage: e.target.value })}>
           <option value="">All stages</option>
           {stages.map((stage) => (
             <option key={stage} value={stage}>
               {stage}
             </option>
           ))}
-        </select>
-      </div>
-      <div className="flex min-w-0 flex-col gap-1">
-        <label htmlFor="example-status" className="text-sm font-medium text-fg">
-          Status
-        </label>
-        <select
-          id="example-status"
-          value={filters.status ?? ""}
-          onChange={(e) => update({ status: e.target.value })}
-          className={CONTROL}
-        >
+        </Select>
+      </Field>
+      <Field label="Status" htmlFor="example-status">
+        <Select value={filters.status ?? ""} onChange={(e) => update({ status: e.target.value })}>
           <option value="">All statuses</option>
           {EXAMPLE_STATUSES.map((status) => (
             <option key={status} value={status}>
               {status}
             </option>
           ))}
-        </select>
-      </div>
+        </Select>
+      </Field>
       <div className="col-span-2 md:col-span-2">
         <SearchBox
           id="example-cluster"
           label="Near-duplicate cluster"
           placeholder="Cluster id"
           value={filters.cluster ?? ""}
+          maxLength={QUERY.cluster.maxLength}
           onChange={(cluster) => update({ cluster })}
         />
       </div>

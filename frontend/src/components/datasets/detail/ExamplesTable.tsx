@@ -2,6 +2,7 @@
 
 import { Fragment } from "react";
 
+import { Checkbox } from "@/components/ui/Checkbox";
 import { EditIcon, InfoIcon } from "@/components/ui/icons";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import type { Example } from "@/hooks/queries/examples";
@@ -32,13 +33,11 @@ function ExampleRow({ example, selected, onSelect, onEdit, onDetails, canEdit }:
   return (
     <tr className={selected ? "bg-accent-soft/60" : "hover:bg-surface-muted/60"}>
       <td className={`${TD} w-10`}>
-        <input
-          type="checkbox"
+        <Checkbox
           checked={selected}
           disabled={!canEdit}
           onChange={(event) => onSelect([example.id], event.target.checked)}
           aria-label={`Select ${label}`}
-          className="size-4 accent-[var(--accent)]"
         />
       </td>
       <td className={`${TD} ${WIDE} w-14 tabular-nums text-muted`}>{example.position + 1}</td>
@@ -91,8 +90,7 @@ export function ExamplesTable(props: ExamplesTableProps) {
         <thead className="border-y border-border bg-surface-muted/50">
           <tr>
             <th scope="col" className={`${TH} w-10`}>
-              <input
-                type="checkbox"
+              <Checkbox
                 checked={all}
                 disabled={!canEdit}
                 onChange={(event) =>
@@ -102,7 +100,6 @@ export function ExamplesTable(props: ExamplesTableProps) {
                   )
                 }
                 aria-label="Select every example on this page"
-                className="size-4 accent-[var(--accent)]"
               />
             </th>
             <th scope="col" className={`${TH} ${WIDE}`}>

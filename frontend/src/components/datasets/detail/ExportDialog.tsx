@@ -4,13 +4,16 @@ import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { CheckboxField, Radio } from "@/components/ui/Checkbox";
+import { Field, FormError } from "@/components/ui/Field";
 import { DownloadIcon } from "@/components/ui/icons";
+import { NumberInput } from "@/components/ui/NumberInput";
+import { Select } from "@/components/ui/Select";
 import { useExportDataset, type Dataset, type ExportFormat, type ExportRequest } from "@/hooks/queries/datasets";
 import { errorMessage } from "@/lib/api/client";
 import { fileNameFrom, saveBlob } from "@/lib/download";
 import { formatBytes } from "@/lib/format";
-import { seedError } from "@/lib/seed";
+import { SEED_LIMIT, seedError } from "@/lib/seed";
 
 import { EXPORT_FORMATS } from "../constants";
 import { SPLIT_NAMES, SplitRatioFields, useSplitRatios, type SplitName } from "../SplitRatios";
@@ -27,13 +30,12 @@ function FormatChoice({ value, onChange }: { value: ExportFormat; onChange: (f: 
               value === format.id ? "border-accent bg-accent-soft" : "border-border hover:bg-surface-muted"
             }`}
           >
-            <input
-              type="radio"
+            <Radio
               name="export-format"
               value={format.id}
               checked={value === format.id}
               onChange={() => onChange(format.id)}
-              className="mt-0.5 accent-[var(--accent)]"
+              className="mt-0.5"
             />
             <span>
               <span className="block font-medium text-fg">{format.label}</span>
@@ -95,61 +97,37 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
         <FormatChoice value={format} onChange={setFormat} />
         <div className="grid gap-3 sm:grid-cols-2">
           <Field label="Version" htmlFor="export-version">
-            <select
-              id="export-version"
-              value={version}
-              onChange={(e) => setVersion(Number(e.target.value))}
-              className={CONTROL}
-            >
+            <Select value={version} onChange={(e) => setVersion(Number(e.target.value))}>
               {Array.from({ length: dataset.version }, (_, i) => dataset.version - i).map((n) => (
                 <option key={n} value={n}>
                   v{n}
                   {n === dataset.version ? " (current)" : ""}
                 </option>
               ))}
-            </select>
+            </Select>
           </Field>
           <fieldset>
             <legend className="text-sm font-medium text-fg">Files</legend>
             <div className="mt-1 flex flex-col gap-1 text-sm">
               <label className="flex items-center gap-2">
-                <input
-                  type="radio"
-                  name="export-splits"
-                  checked={!splitting}
-                  onChange={() => setSplitting(false)}
-                  className="accent-[var(--accent)]"
-                />
+                <Radio name="export-splits" checked={!splitting} onChange={() => setSplitting(false)} />
                 The whole version, one file
               </label>
               <label className="flex items-center gap-2">
-                <input
-                  type="radio"
-                  name="export-splits"
-                  checked={splitting}
-                  onChange={() => setSplitting(true)}
-                  className="accent-[var(--accent)]"
-                />
+                <Radio name="export-splits" checked={splitting} onChange={() => setSplitting(true)} />
                 Train / validation / test, a file each
               </label>
             </div>
           </fieldset>
         </div>
         {format === "csv" && (
-          <label className="flex items-start gap-2 text-sm text-fg">
-            <input
-              type="checkbox"
-              checked={safe}
-              onChange={(e) => setSafe(e.target.checked)}
-              className="mt-0.5 size-4 accent-[var(--accent)]"
-            />
-            <span>
-              Spreadsheet-safe
-              <span className="block text-xs text-muted">
-                Cells that start like a formula (=, +, -, @) get a leading apostrophe.
-              </span>
-            </span>
-          </label>
+          <CheckboxField
+            id="export-safe"
+            label="Spreadsheet-safe"
+            hint="Cells that start like a formula (=, +, -, @) get a leading apostrophe."
+            checked={safe}
+            onCheckedChange={setSafe}
+          />
         )}
         {splitting && (
           <div className="space-y-3 rounded-lg border border-border p-3">
@@ -161,14 +139,7 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
               hint="The same seed and shares always put an example in the same split."
               className="max-w-xs"
             >
-              <input
-                id="export-seed"
-                inputMode="numeric"
-                value={seed}
-                onChange={(e) => setSeed(e.target.value)}
-                aria-invalid={seedProblem ? true : undefined}
-                className={CONTROL}
-              />
+              <NumberInput integer limit={SEED_LIMIT} value={seed} onChange={(e) => setSeed(e.target.value)} />
             </Field>
             <div className="flex flex-wrap gap-2">
               {SPLIT_NAMES.map((name) => (

@@ -7,11 +7,14 @@ import { jobHref } from "@/components/jobs/links";
 import { ModelSelect, usableProviders } from "@/components/models/ModelSelect";
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { CheckboxField } from "@/components/ui/Checkbox";
+import { Field, FormError } from "@/components/ui/Field";
+import { NumberInput, type NumberInputProps } from "@/components/ui/NumberInput";
 import type { DatasetDetail } from "@/hooks/queries/datasets";
 import { useStartQuality, type QualityRequest } from "@/hooks/queries/jobs";
 import { LOCAL_MODEL, useProviders } from "@/hooks/queries/providers";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS, accepts, rangeText } from "@/lib/limits";
 
 type Form = {
   judge: string;
@@ -38,20 +41,19 @@ const DEFAULTS: Form = {
   budget: "",
 };
 
-function inRange(raw: string, min: number, max: number): boolean {
-  const value = Number(raw);
-  return raw.trim() !== "" && Number.isFinite(value) && value >= min && value <= max;
-}
+const REQUEST = LIMITS.QualityRequest;
+const THRESHOLDS = LIMITS.QualityThresholds;
 
 function check(form: Form): Problems {
   const found: Problems = {};
-  if (!inRange(form.fixBelow, 0, 10)) found.fixBelow = "A score from 0 to 10.";
-  if (!inRange(form.removeBelow, 0, 10)) found.removeBelow = "A score from 0 to 10.";
+  if (!accepts(form.fixBelow, THRESHOLDS.fix_below)) found.fixBelow = `A score ${rangeText(THRESHOLDS.fix_below)}.`;
+  if (!accepts(form.removeBelow, THRESHOLDS.remove_below)) found.removeBelow = `A score ${rangeText(THRESHOLDS.remove_below)}.`;
   else if (Number(form.removeBelow) > Number(form.fixBelow)) found.removeBelow = "Must not be above the fix threshold.";
-  if (!inRange(form.judgeShare, 0, 100)) found.judgeShare = "A percentage from 0 to 100.";
-  if (!inRange(form.concurrency, 1, 256) || !Number.isInteger(Number(form.concurrency)))
-    found.concurrency = "A whole number from 1 to 256.";
-  if (form.budget.trim() && !inRange(form.budget, 0, 1e12)) found.budget = "An amount in US dollars, or empty.";
+  if (!accepts(form.judgeShare, REQUEST.judge_sample_rate, { scale: 100 }))
+    found.judgeShare = `A percentage ${rangeText(REQUEST.judge_sample_rate, 100)}.`;
+  if (!accepts(form.concurrency, REQUEST.concurrency, { integer: true }))
+    found.concurrency = `A whole number ${rangeText(REQUEST.concurrency)}.`;
+  if (form.budget.trim() && !accepts(form.budget, REQUEST.budget_usd)) found.budget = "An amount in US dollars, or empty.";
   return found;
 }
 
@@ -75,7 +77,7 @@ function toRequest(form: Form, datasetId: string, exampleIds: string[] | undefin
   };
 }
 
-type NumberInputProps = {
+type NumberFieldProps = Pick<NumberInputProps, "limit" | "scale" | "integer"> & {
   id: string;
   label: string;
   hint: string;
@@ -84,28 +86,11 @@ type NumberInputProps = {
   onChange: (value: string) => void;
 };
 
-function NumberInput({ id, label, hint, value, error, onChange }: NumberInputProps) {
+function NumberField({ id, label, hint, value, error, onChange, ...number }: NumberFieldProps) {
   return (
     <Field label={label} htmlFor={id} hint={hint} error={error}>
-      <input
-        id={id}
-        inputMode="decimal"
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : `${id}-hint`}
-        className={CONTROL}
-      />
+      <NumberInput value={value} onChange={(e) => onChange(e.target.value)} {...number} />
     </Field>
-  );
-}
-
-function Switch({ id, label, checked, onChange }: { id: string; label: string; checked: boolean; onChange: (on: boolean) => void }) {
-  return (
-    <label htmlFor={id} className="flex items-center gap-2 text-sm text-fg">
-      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} className="size-4" />
-      {label}
-    </label>
   );
 }
 
@@ -169,47 +154,54 @@ export function QualityDialog({ dataset, exampleIds, onClose }: QualityDialogPro
             onChange={(fixer) => change({ fixer })}
             allowDefault="Same as the judge"
           />
-          <NumberInput
+          <NumberField
             id="quality-fix-below"
+            limit={THRESHOLDS.fix_below}
             label="Fix rows scoring below"
             hint="Judge score, 0–10."
             value={form.fixBelow}
             error={problems.fixBelow}
             onChange={(fixBelow) => change({ fixBelow })}
           />
-          <NumberInput
+          <NumberField
             id="quality-remove-below"
+            limit={THRESHOLDS.remove_below}
             label="Remove rows scoring below"
             hint="Judge score, 0–10."
             value={form.removeBelow}
             error={problems.removeBelow}
             onChange={(removeBelow) => change({ removeBelow })}
           />
-          <Switch id="quality-auto-fix" label="Rewrite low scorers (auto-fix)" checked={form.autoFix} onChange={(autoFix) => change({ autoFix })} />
-          <Switch
+          <CheckboxField id="quality-auto-fix" label="Rewrite low scorers (auto-fix)" checked={form.autoFix} onCheckedChange={(autoFix) => change({ autoFix })} />
+          <CheckboxField
             id="quality-auto-remove"
             label="Remove the worst rows (auto-remove)"
             checked={form.autoRemove}
-            onChange={(autoRemove) => change({ autoRemove })}
+            onCheckedChange={(autoRemove) => change({ autoRemove })}
           />
-          <NumberInput
+          <NumberField
             id="quality-share"
+            limit={REQUEST.judge_sample_rate}
+            scale={100}
             label="Judged share (%)"
             hint="Rows outside the sample are kept as they are."
             value={form.judgeShare}
             error={problems.judgeShare}
             onChange={(judgeShare) => change({ judgeShare })}
           />
-          <NumberInput
+          <NumberField
             id="quality-concurrency"
+            limit={REQUEST.concurrency}
+            integer
             label="Rows at a time"
             hint="Judge calls in flight per worker."
             value={form.concurrency}
             error={problems.concurrency}
             onChange={(concurrency) => change({ concurrency })}
           />
-          <NumberInput
+          <NumberField
             id="quality-budget"
+            limit={REQUEST.budget_usd}
             label="Budget (US$, optional)"
             hint="The job pauses before spending more."
             value={form.budget}

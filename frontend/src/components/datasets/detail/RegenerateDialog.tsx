@@ -6,10 +6,14 @@ import { useState, type FormEvent } from "react";
 import { jobHref } from "@/components/jobs/links";
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
-import { CONTROL, Field, FormError } from "@/components/ui/Field";
+import { Field, FormError } from "@/components/ui/Field";
+import { NumberInput } from "@/components/ui/NumberInput";
 import type { DatasetDetail } from "@/hooks/queries/datasets";
 import { useStartRegenerate } from "@/hooks/queries/regenerate";
 import { errorMessage } from "@/lib/api/client";
+import { LIMITS, accepts } from "@/lib/limits";
+
+const BUDGET = LIMITS.RegenerateRequest.budget_usd;
 
 type RegenerateDialogProps = { dataset: DatasetDetail; exampleIds: string[]; onClose: () => void };
 
@@ -19,14 +23,14 @@ export function RegenerateDialog({ dataset, exampleIds, onClose }: RegenerateDia
   const start = useStartRegenerate();
   const [budget, setBudget] = useState("");
   const [tried, setTried] = useState(false);
-  const amount = Number(budget);
-  const budgetError = tried && budget.trim() && !(Number.isFinite(amount) && amount >= 0) ? "An amount in US dollars, or empty." : null;
+  const budgetOk = !budget.trim() || accepts(budget, BUDGET);
+  const budgetError = tried && !budgetOk ? "An amount in US dollars, or empty." : null;
   const rows = exampleIds.length;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setTried(true);
-    if (budget.trim() && !(Number.isFinite(amount) && amount >= 0)) return;
+    if (!budgetOk) return;
     start.mutate(
       { dataset_id: dataset.id, example_ids: exampleIds, budget_usd: budget.trim() || null },
       { onSuccess: (job) => router.push(jobHref(job.id)) },
@@ -49,17 +53,7 @@ export function RegenerateDialog({ dataset, exampleIds, onClose }: RegenerateDia
     >
       <form id="regenerate-form" onSubmit={submit} noValidate className="space-y-4">
         <Field label="Budget (US$, optional)" htmlFor="regenerate-budget" hint="The job pauses before spending more." error={budgetError}>
-          <input
-            id="regenerate-budget"
-            type="number"
-            inputMode="decimal"
-            step="0.01"
-            className={CONTROL}
-            value={budget}
-            aria-invalid={budgetError ? true : undefined}
-            aria-describedby={budgetError ? "regenerate-budget-error" : "regenerate-budget-hint"}
-            onChange={(e) => setBudget(e.target.value)}
-          />
+          <NumberInput limit={BUDGET} step={0.01} value={budget} onChange={(e) => setBudget(e.target.value)} />
         </Field>
         {start.isError && <FormError>{errorMessage(start.error)}</FormError>}
       </form>

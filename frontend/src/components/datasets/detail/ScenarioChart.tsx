@@ -5,7 +5,8 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 
 import { AXIS_TICK, TOOLTIP_STYLE } from "@/components/charts/chartStyle";
 import { Card } from "@/components/ui/Card";
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { Select } from "@/components/ui/Select";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
 import { useDatasetGenerationJob, useScenarioReport } from "@/hooks/queries/jobs";
@@ -37,16 +38,15 @@ function Chart({ report }: { report: Report }) {
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-end justify-between gap-3">
-        <label className="flex flex-col gap-1 text-sm font-medium text-fg" htmlFor="scenario-key">
-          Parameter
-          <select id="scenario-key" className={`${CONTROL} w-56`} value={key} onChange={(e) => setKey(e.target.value)}>
+        <Field label="Parameter" htmlFor="scenario-key">
+          <Select className="w-56" value={key} onChange={(e) => setKey(e.target.value)}>
             {Object.keys(report.parameters).map((k) => (
               <option key={k} value={k}>
                 {label(k)}
               </option>
             ))}
-          </select>
-        </label>
+          </Select>
+        </Field>
         <p className="text-xs text-muted" data-testid="scenario-distance">
           {parameter.total.toLocaleString()} rows · off target by {formatPercent(parameter.total_variation * 100)}
         </p>

@@ -1,7 +1,8 @@
 "use client";
 
 import { Card } from "@/components/ui/Card";
-import { CONTROL } from "@/components/ui/Field";
+import { Field } from "@/components/ui/Field";
+import { Select } from "@/components/ui/Select";
 import { LoadingRegion, Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
 import { useVersionCompare, type VersionCompare as Diff } from "@/hooks/queries/datasets";
@@ -22,19 +23,16 @@ function VersionSelect({
   onChange: (v: number) => void;
 }) {
   return (
-    <div className="flex min-w-0 flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-fg">
-        {label}
-      </label>
-      <select id={id} value={value} onChange={(e) => onChange(Number(e.target.value))} className={CONTROL}>
+    <Field label={label} htmlFor={id}>
+      <Select value={value} onChange={(e) => onChange(Number(e.target.value))}>
         {Array.from({ length: latest }, (_, i) => latest - i).map((n) => (
           <option key={n} value={n}>
             v{n}
             {n === latest ? " (current)" : ""}
           </option>
         ))}
-      </select>
-    </div>
+      </Select>
+    </Field>
   );
 }
 
