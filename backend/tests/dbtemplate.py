@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from app.auth.bootstrap import bootstrap_admin
 from app.core.config import EMBEDDED_DB_FILE, Settings
 from app.core.migrate import upgrade
+from tests.services import POSTGRES_HOST, POSTGRES_PORT
 
 # The first admin a template was built with: a copy is only right for settings with the same one.
 AdminKey = tuple[str, str]
@@ -86,6 +87,8 @@ class Templates:
     async def _clone_postgres(self, settings: Settings, key: AdminKey) -> bool:
         url = make_url(settings.sqlalchemy_url)
         server: Server = {"host": url.host, "port": url.port or 5432, "user": url.username or "postgres"}
+        if (url.host, url.port or 5432) != (POSTGRES_HOST, POSTGRES_PORT):
+            return False  # a server a test started and stops itself: its templates would die with it
         if url.database is None or not await _is_empty(server, url.database):
             return False
         template = await self._postgres_template(settings, server, key)
@@ -119,7 +122,10 @@ class Templates:
     async def drop(self) -> None:
         """Remove every template this process built."""
         for name, server in self._servers.items():
-            admin = await asyncpg.connect(**server, database="postgres")
+            try:
+                admin = await asyncpg.connect(**server, database="postgres")
+            except OSError:
+                continue  # the server is gone, and its databases with it
             try:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             finally:
