@@ -67,7 +67,9 @@ class Ledger:
                 item_key=scope.item_key,
                 model_id=start.model_id,
                 fingerprint=start.fingerprint,
-                attempt=start.number,
+                attempt=await ledger_repository.next_attempt(
+                    session, scope.job_id, scope.item_key, start.fingerprint
+                ),
                 reserved=amount,
             )
         self._open[(start.fingerprint, start.number)] = (call_id, amount)

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -177,12 +177,42 @@ async def _move_money(
         )
 
 
+async def next_attempt(session: AsyncSession, job_id: uuid.UUID, item_key: str, fingerprint: str) -> int:
+    """The number of the item's next attempt at ``fingerprint``: one more than the ledger has booked.
+
+    The library counts the attempts of one run of an item; a retry after a killed worker starts that
+    count anew, while the ledger remembers the attempts of every run.
+    """
+    booked = await session.scalar(
+        select(func.max(LlmCall.attempt)).where(
+            LlmCall.job_id == job_id, LlmCall.item_key == item_key, LlmCall.fingerprint == fingerprint
+        )
+    )
+    return int(booked or 0) + 1
+
+
 async def close_abandoned_calls(session: AsyncSession, older_than: datetime) -> int:
-    """Reserved rows whose worker died mid-call become "unknown"; their worst case stays counted."""
+    """Reserved rows whose worker died mid-call become "unknown"; their worst case stays counted.
+
+    A row is abandoned when its item is no longer leased (the lease expired and was freed, or the item
+    was finished by another worker), or, for rows without an item, when it is older than ``older_than``.
+    """
+    item_released = (
+        select(JobItem.id).where(JobItem.id == LlmCall.item_id, JobItem.status != ItemStatus.leased).exists()
+    )
+    return await _close_reserved(session, or_(LlmCall.created_at < older_than, item_released))
+
+
+async def close_job_calls(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """Every row of a finished job still reserved is abandoned: no item of the job is at work any more."""
+    return await _close_reserved(session, LlmCall.job_id == job_id)
+
+
+async def _close_reserved(session: AsyncSession, where: ColumnElement[bool]) -> int:
     rows = (
         await session.execute(
             select(LlmCall.id, LlmCall.job_id, LlmCall.reserved_usd).where(
-                LlmCall.status == CallStatus.reserved, LlmCall.created_at < older_than
+                LlmCall.status == CallStatus.reserved, where
             )
         )
     ).all()

@@ -135,10 +135,13 @@ async def advance(session: AsyncSession, job_id: uuid.UUID) -> str | None:
         await repository.set_status(
             session, job_id, JobStatus.failed, only_from=failed, error=following.reason
         )
+        await ledger_repository.close_job_calls(session, job_id)
         await finish_dataset(session, job, DatasetStatus.failed)
         return "failed"
     if following is None:
         if await repository.set_status(session, job.id, JobStatus.completed, only_from=[JobStatus.running]):
+            # A call still reserved now was cut off with its worker: the job must not end with it open.
+            await ledger_repository.close_job_calls(session, job_id)
             await kind.finish(session, job)
         return "completed"
     if await repository.advance_stage(session, job_id, stage, following):

@@ -1,0 +1,142 @@
+"""After a killed call: no ledger row stays reserved once its item moved on; attempts keep counting."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.core.db import create_engine, create_sessionmaker
+from app.jobs import repository, service
+from app.jobs.ledger import ItemScope, Ledger, current_item
+from app.jobs.repository import Lease
+from app.models import CallStatus, ItemStatus, Job, JobItem, JobStatus, LlmCall
+from app.models.base import utcnow
+from distillation.cost import PriceTable
+from distillation.pipeline import Accountant
+from distillation.providers import Attempt, AttemptStart, Outcome, Usage
+from tests.conftest import api_client, login, migrate
+from tests.jobs.jobkit import TEACHER, generation
+
+FINGERPRINT = "f" * 64
+LEASE = timedelta(seconds=60)
+Maker = async_sessionmaker[AsyncSession]
+
+
+@asynccontextmanager
+async def planned_job(settings: Settings, count: int) -> AsyncIterator[tuple[Job, Maker]]:
+    """A running job of ``count`` items that no worker works on (the test plays the workers)."""
+    await migrate(settings)
+    async with api_client(settings) as client:
+        await login(client)
+        created = await client.post("/api/v1/jobs/generate", json=generation(count))
+        assert created.status_code == 201, created.text
+    engine = create_engine(settings, pooled=False)
+    maker = create_sessionmaker(engine)
+    try:
+        async with maker() as session:
+            job = await service.get(session, uuid.UUID(created.json()["id"]))
+        assert job.status is JobStatus.running
+        yield job, maker
+    finally:
+        await engine.dispose()
+
+
+async def claim(maker: Maker, job: Job, owner: str) -> Lease:
+    async with maker() as session, session.begin():
+        lease = await repository.claim(session, job.id, job.stage, 0, owner, LEASE)
+    assert lease is not None
+    return lease
+
+
+async def send(ledger: Ledger, job: Job, lease: Lease, *, answered: bool) -> None:
+    """One attempt of the item's request: reserved, and settled unless its worker is killed mid-call."""
+    token = current_item.set(ItemScope(job.id, job.dataset_id, lease.id, lease.item_key))
+    try:
+        await ledger.reserve(AttemptStart(TEACHER, FINGERPRINT, number=1, estimated_tokens=1000))
+        if answered:
+            usage = Usage(input_tokens=10, output_tokens=20)
+            attempt = Attempt(TEACHER, FINGERPRINT, 1, Outcome.OK, usage, 0.1, 0.0)
+            await ledger.settle("seed", lease.item_key, attempt, Decimal("0.001"))
+    finally:
+        current_item.reset(token)
+
+
+async def finish_all(maker: Maker, job: Job, lease: Lease) -> str | None:
+    """Finish ``lease`` and every other item of the job, stage after stage, as the service moves it on."""
+    async with maker() as session, session.begin():
+        assert await repository.finish(session, lease, ItemStatus.done)
+    stage: str | None = job.stage
+    while stage not in (None, "completed", "failed"):
+        async with maker() as session, session.begin():
+            while (other := await repository.claim(session, job.id, stage, 0, "other", LEASE)) is not None:
+                await repository.finish(session, other, ItemStatus.done)
+        async with maker() as session, session.begin():
+            stage = await service.advance(session, job.id)
+    return stage
+
+
+async def calls(maker: Maker, job: Job) -> list[LlmCall]:
+    async with maker() as session:
+        rows = select(LlmCall).where(LlmCall.job_id == job.id).order_by(LlmCall.attempt)
+        return list(await session.scalars(rows))
+
+
+def ledger(maker: Maker) -> Ledger:
+    """The ledger of one worker process."""
+    return Ledger(maker, Accountant(PriceTable.load(None)))
+
+
+async def test_a_killed_call_is_abandoned_when_its_lease_expires_and_the_retry_is_attempt_2(
+    any_settings: Settings,
+) -> None:
+    async with planned_job(any_settings, 2) as (job, maker):
+        killed = await claim(maker, job, "killed-worker")
+        await send(ledger(maker), job, killed, answered=False)  # the worker dies mid-call
+        async with maker() as session, session.begin():
+            await session.execute(
+                update(JobItem).where(JobItem.id == killed.id).values(lease_expires_at=utcnow() - LEASE)
+            )
+        async with maker() as session, session.begin():
+            counts = await service.reconcile(session, any_settings)
+        after_reconcile = await calls(maker, job)
+
+        retry = await claim(maker, job, "next-worker")
+        await send(ledger(maker), job, retry, answered=True)  # a new process: the library counts from 1
+        outcome = await finish_all(maker, job, retry)
+        rows = await calls(maker, job)
+        async with maker() as session:
+            finished = await service.get(session, job.id)
+
+    assert retry.id == killed.id
+    assert counts["abandoned"] == 1
+    assert [(c.status, c.outcome) for c in after_reconcile] == [(CallStatus.unknown, "abandoned")]
+    assert outcome == "completed"
+    assert [c.attempt for c in rows] == [1, 2]
+    assert [c.status for c in rows] == [CallStatus.unknown, CallStatus.settled]
+    assert finished.reserved_usd == 0
+    assert finished.unknown_usd == rows[0].reserved_usd > 0  # the killed call's worst case stays counted
+
+
+async def test_a_job_never_completes_with_a_call_still_reserved(any_settings: Settings) -> None:
+    async with planned_job(any_settings, 1) as (job, maker):
+        stopped = await claim(maker, job, "stopping-worker")
+        await send(ledger(maker), job, stopped, answered=False)
+        async with maker() as session, session.begin():
+            await repository.release_owner(session, "stopping-worker")  # shut down while the call hung
+        # No reconciler pass in between: the next worker takes the item and finishes the job.
+        outcome = await finish_all(maker, job, await claim(maker, job, "next-worker"))
+        rows = await calls(maker, job)
+        async with maker() as session:
+            finished = await service.get(session, job.id)
+
+    assert outcome == "completed"
+    assert [(c.status, c.outcome) for c in rows] == [(CallStatus.unknown, "abandoned")]
+    assert finished.reserved_usd == 0
+    assert finished.unknown_usd == rows[0].reserved_usd > 0
