@@ -25,7 +25,7 @@ from app.models import ProviderCredential, User
 from app.providers import crypto
 from app.providers.repository import ProviderCredentialRepository
 from app.providers.schemas import ProviderRead, ProviderWrite
-from app.providers.ssrf import check_base_url
+from app.providers.ssrf import address_guard, check_base_url
 from distillation.commands.providers import register_compatible_providers
 from distillation.providers import Credentials, available_providers, register_provider
 from distillation.providers.adapters.openai import OpenAIAdapter
@@ -88,7 +88,8 @@ def stored_provider(row: ProviderCredential, settings: Settings) -> ResolvedProv
         crypto.UnreadableSecret: The encryption secret changed since the key was saved.
     """
     key = crypto.decrypt(settings.credentials_key, row.encrypted_key) if row.encrypted_key else None
-    creds = Credentials(api_key=key, base_url=row.base_url)
+    guard = address_guard(allow_private=settings.private_provider_urls_allowed)
+    creds = Credentials(api_key=key, base_url=row.base_url, address_guard=guard)
     updated = row.updated_at or row.created_at
     return ResolvedProvider(row.name, row.provider, "stored", creds, row.key_last4, updated)
 

@@ -15,7 +15,9 @@ metadata service (instance credentials) or other internal services. Rules:
   refused: what they point to is checked, and even an allowed one must be written in dotted decimal,
   because HTTP clients disagree on what these forms mean.
 
-The check runs when a URL is saved and again before each request the API sends to it.
+The check runs when a URL is saved, again before each request the API sends to it, and at connect
+time in every provider client built from a stored URL (:func:`address_guard`): the client connects
+only to the addresses it checked, so a DNS answer that changes after the check leads nowhere.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import socket
 from urllib.parse import urlsplit
 
 from app.core.errors import UnprocessableContent
+from distillation.providers.guard import AddressGuard
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -103,6 +106,15 @@ async def check_base_url(url: str, *, allow_private: bool) -> str:
             shown = host if host == str(address) else f"{host} resolves to {address}, which"
             raise UnsafeProviderUrl(f"{shown} is {reason}")
     return url.strip().rstrip("/")
+
+
+def address_guard(*, allow_private: bool) -> AddressGuard:
+    """The connect-time check of these rules, for the provider clients of stored URLs."""
+    return AddressGuard(lambda address: refusal(address, allow_private=allow_private), resolve=_resolve)
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    return await resolve_host(host, port)  # looked up at each call, so that tests can replace it
 
 
 def refusal(address: IPAddress, *, allow_private: bool) -> str | None:

@@ -8,10 +8,13 @@ import pytest
 from aiohttp import web
 
 from app.core.config import Settings
+from app.core.db import create_engine, create_sessionmaker
 from app.models import Role
+from app.providers import ssrf
 from app.providers.probe import ProbeFailed, remote_models
-from app.providers.service import ResolvedProvider
-from distillation.providers import Credentials
+from app.providers.service import ResolvedProvider, resolve_credentials
+from distillation.providers import ChatRequest, Credentials, RetryPolicy, get_model
+from distillation.providers.guard import AddressRefusedError
 from distillation.testing import Behavior, FakeProviderServer
 from tests.conftest import migrate
 from tests.datasets.factories import client_as
@@ -192,3 +195,63 @@ async def test_a_url_the_http_client_cannot_parse_is_a_failed_probe() -> None:
     )
     with pytest.raises(ProbeFailed, match=r"cannot reach 0177\.0\.0\.1"):
         await remote_models(provider)
+
+
+class RebindingDns:
+    """Answers 127.0.0.1 for the first lookup of a name, then a cloud metadata address."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked += 1
+        return ["127.0.0.1" if self.asked == 1 else "169.254.169.254"]
+
+
+async def test_a_host_that_rebinds_after_the_check_is_refused_at_connect_time(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with FakeProviderServer() as server:
+        url = server.openai_base_url.replace("127.0.0.1", "provider.test")
+        monkeypatch.setattr(ssrf, "resolve_host", RebindingDns())  # the save's check sees 127.0.0.1
+        async with client_as(settings) as admin:
+            saved = await admin.put(f"{API}/lab", json={"base_url": url})
+        monkeypatch.setattr(ssrf, "resolve_host", RebindingDns())  # the Test's check too, then it rebinds
+        async with client_as(settings) as admin:
+            result = (await admin.post(f"{API}/lab/test", json={"model": "gpt-fake"})).json()
+        assert server.requests == []
+    assert saved.status_code == 200, saved.text
+    assert result["ok"] is False
+    assert "provider.test resolves to 169.254.169.254" in result["message"]
+
+
+async def test_jobs_connect_to_a_stored_url_only_through_the_ssrf_rules(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with FakeProviderServer() as server:
+        url = server.openai_base_url.replace("127.0.0.1", "lab.test")
+        monkeypatch.setattr(ssrf, "resolve_host", RebindingDns())
+        async with client_as(settings) as admin:
+            saved = await admin.put(f"{API}/lab", json={"base_url": url})
+        assert saved.status_code == 200, saved.text
+        monkeypatch.setattr(ssrf, "resolve_host", RebindingDns())  # first connect 127.0.0.1, then not
+        engine = create_engine(settings, pooled=False)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                credentials = await resolve_credentials(session, settings)  # what a job's engine gets
+        finally:
+            await engine.dispose()
+        once = RetryPolicy(max_attempts=1)
+        model = get_model("openai-compatible:gpt-fake", credentials=credentials["lab"], retry=once)
+        async with model:
+            first = await model.chat(ChatRequest.from_prompt("hello", max_tokens=5))
+        model = get_model("openai-compatible:gpt-fake", credentials=credentials["lab"], retry=once)
+        with pytest.raises(AddressRefusedError, match=r"lab\.test resolves to 169\.254\.169\.254"):
+            async with model:
+                await model.chat(ChatRequest.from_prompt("hello again", max_tokens=5))
+        assert len(server.requests) == 1
+    assert first.text

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distillation.providers.errors import ConfigurationError, MissingCredentialsError
+
+if TYPE_CHECKING:
+    from distillation.providers.guard import AddressGuard
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class Credentials:
         organization: OpenAI organization id.
         project: OpenAI project id.
         headers: Extra HTTP headers sent with every request.
+        address_guard: Checks every address the client connects to (see `providers.guard`); None
+            connects anywhere the URL leads.
     """
 
     api_key: str | None = field(default=None, repr=False)
@@ -26,6 +31,7 @@ class Credentials:
     organization: str | None = None
     project: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    address_guard: AddressGuard | None = field(default=None, repr=False)
 
     @classmethod
     def coerce(cls, value: Credentials | Mapping[str, Any] | None) -> Credentials:
@@ -34,7 +40,7 @@ class Credentials:
             return cls()
         if isinstance(value, Credentials):
             return value
-        unknown = set(value) - {"api_key", "base_url", "organization", "project", "headers"}
+        unknown = set(value) - {"api_key", "base_url", "organization", "project", "headers", "address_guard"}
         if unknown:
             raise ConfigurationError(f"Unknown credential fields: {sorted(unknown)}")
         return cls(**dict(value))

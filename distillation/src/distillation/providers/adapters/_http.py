@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from types import ModuleType
 from typing import Any
@@ -9,33 +10,58 @@ from typing import Any
 import orjson
 
 from distillation.providers.errors import (
+    ConfigurationError,
     InvalidResponseError,
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
     error_for_status,
 )
+from distillation.providers.guard import AddressGuard, AddressRefusedError, guarded_session
 from distillation.providers.retry import parse_retry_after
 
 HTTP_CLIENTS = ("aiohttp", "httpx")
 POOL_SIZE = 1000  # connections per client when the SDK sets no cap (its default is 1,000 too)
 
 
-def sdk_http_client(sdk: ModuleType, kind: str) -> Any:
+def sdk_http_client(sdk: ModuleType, kind: str, guard: AddressGuard | None = None) -> Any:
     """The SDK's HTTP client: its aiohttp transport (faster under concurrency) or its httpx one.
 
     Both get a pool that keeps every connection alive (the SDKs keep 100 of their 1,000): a window
-    of more than 100 requests would otherwise open a new connection for most of them.
+    of more than 100 requests would otherwise open a new connection for most of them. With a
+    ``guard``, the aiohttp transport connects only to addresses the guard allows.
     """
     if kind not in HTTP_CLIENTS:
         raise ValueError(f"http_client must be one of {HTTP_CLIENTS}, not {kind!r}")
     limits = _pool_limits(sdk)
+    if guard is not None:
+        return _guarded_client(sdk, limits, guard)
     if kind == "aiohttp":
         try:
             return sdk.DefaultAioHttpClient(limits=limits)
         except (AttributeError, RuntimeError):  # SDK without the aiohttp extra: fall back to httpx
             pass
     return sdk.DefaultAsyncHttpxClient(limits=limits)
+
+
+def _guarded_client(sdk: ModuleType, limits: Any, guard: AddressGuard) -> Any:
+    """The SDK's aiohttp client on a session whose connections go through ``guard``."""
+    try:
+        vendored = importlib.import_module(f"{sdk.__name__}._vendor.httpx_aiohttp")
+        import aiohttp  # noqa: F401  # the transport needs it
+    except ImportError:
+        raise ConfigurationError(
+            f"checking provider addresses needs aiohttp: pip install '{sdk.__name__}[aiohttp]'"
+        ) from None
+    transport = vendored.AiohttpTransport(limits=limits)
+    # Built on the first request, inside the event loop (aiohttp needs a running loop).
+    transport.client = lambda: guarded_session(
+        guard,
+        tls=transport.ssl_context,
+        limit=limits.max_connections or POOL_SIZE,
+        keepalive=limits.keepalive_expiry,
+    )
+    return sdk.DefaultAioHttpClient(limits=limits, transport=transport)
 
 
 def _pool_limits(sdk: ModuleType) -> Any:
@@ -49,6 +75,9 @@ def _pool_limits(sdk: ModuleType) -> Any:
 
 def map_sdk_error(sdk: ModuleType, exc: Exception) -> ProviderError:
     """Translates a Stainless SDK exception into our typed errors."""
+    refused = _refusal_behind(exc)
+    if refused is not None:  # the SDK reports it as a connection error: it is not one to retry
+        return refused
     if isinstance(exc, sdk.APIStatusError):
         retry_after = parse_retry_after(dict(exc.response.headers))
         return error_for_status(exc.status_code, _message(exc), retry_after)
@@ -62,6 +91,15 @@ def map_sdk_error(sdk: ModuleType, exc: Exception) -> ProviderError:
     if isinstance(exc, sdk.APIResponseValidationError):
         return InvalidResponseError(f"unreadable response: {exc}")
     return ProviderError(f"{type(exc).__name__}: {exc}")
+
+
+def _refusal_behind(exc: BaseException) -> AddressRefusedError | None:
+    seen: BaseException | None = exc
+    for _ in range(10):  # the SDK and its transport wrap the cause a few times
+        if seen is None or isinstance(seen, AddressRefusedError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def keyword_names(method: Any) -> frozenset[str]:

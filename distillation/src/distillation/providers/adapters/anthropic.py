@@ -45,13 +45,16 @@ class AnthropicAdapter:
         self._sdk = import_sdk("anthropic", self.provider, "anthropic", "anthropic")
         self.model = model
         self._default_max_tokens = default_max_tokens
+        base_url = credentials.base_url or ANTHROPIC_BASE_URL
+        if credentials.address_guard is not None:  # an IP address is connected to without resolving
+            credentials.address_guard.check_url(base_url)
         # Key and URL are explicit so that the SDK never reads environment variables or profiles.
         self._client = self._sdk.AsyncAnthropic(
             api_key=credentials.require_key(self.provider, "ANTHROPIC_API_KEY"),
-            base_url=credentials.base_url or ANTHROPIC_BASE_URL,
+            base_url=base_url,
             default_headers=dict(credentials.headers) or None,
             max_retries=0,
-            http_client=sdk_http_client(self._sdk, http_client),
+            http_client=sdk_http_client(self._sdk, http_client, credentials.address_guard),
         )
         self._known = keyword_names(self._client.messages.create)
 

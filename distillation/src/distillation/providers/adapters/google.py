@@ -18,6 +18,7 @@ from distillation.providers.errors import (
     ProviderTimeoutError,
     error_for_status,
 )
+from distillation.providers.guard import guarded_session
 from distillation.providers.retry import parse_retry_after
 from distillation.providers.types import ChatRequest, Completion
 from distillation.providers.wire.google import generate_params, parse_generate
@@ -42,29 +43,44 @@ class GoogleAdapter:
         self._types = import_sdk("google.genai.types", self.provider, "google-genai", "google")
         self._errors = import_sdk("google.genai.errors", self.provider, "google-genai", "google")
         self.model = model
+        self._key = credentials.require_key(self.provider, "GEMINI_API_KEY")
+        self._base_url = credentials.base_url or GEMINI_BASE_URL
+        self._headers = dict(credentials.headers) or None
+        self._guard = credentials.address_guard
+        if self._guard is not None:  # an IP address is connected to without resolving
+            self._guard.check_url(self._base_url)
+        self._session: Any = None
+        # With a guard, the client is built on the first request: its aiohttp session needs the loop.
+        self._client: Any = None if self._guard is not None else self._make_client()
+
+    def _make_client(self) -> Any:
         http_options = self._types.HttpOptions(
-            base_url=credentials.base_url or GEMINI_BASE_URL,
+            base_url=self._base_url,
             # Explicit, so the SDK does not read GOOGLE_GENAI_API_VERSION; v1beta has JSON-schema output.
             api_version="v1beta",
-            headers=dict(credentials.headers) or None,
+            headers=self._headers,
             # attempts=1 also turns off the SDK's hidden retry of connection errors.
             retry_options=self._types.HttpRetryOptions(attempts=1),
             # One shared TLS context: the SDK otherwise builds three per client (~0.1 s each).
             client_args={"verify": _tls_context()},
             async_client_args={"ssl": _tls_context()},
+            aiohttp_client=self._session,
         )
         # vertexai=False and an explicit key keep the SDK from reading environment variables.
-        self._client = self._genai.Client(
-            api_key=credentials.require_key(self.provider, "GEMINI_API_KEY"),
-            vertexai=False,
-            http_options=http_options,
-        )
+        return self._genai.Client(api_key=self._key, vertexai=False, http_options=http_options)
+
+    def _sdk_client(self) -> Any:
+        if self._client is None:
+            assert self._guard is not None
+            self._session = guarded_session(self._guard, tls=_tls_context(), limit=0, keepalive=15.0)
+            self._client = self._make_client()
+        return self._client
 
     async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
         """Sends one generateContent request (see `ProviderAdapter.complete`)."""
         contents, config = self._config(request, time_limit)
         try:
-            response = await self._client.aio.models.generate_content(
+            response = await self._sdk_client().aio.models.generate_content(
                 model=self.model, contents=contents, config=config
             )
         except self._errors.APIError as exc:
@@ -89,8 +105,11 @@ class GoogleAdapter:
             raise ConfigurationError(f"invalid Gemini settings: {exc}") from exc
 
     async def aclose(self) -> None:
-        """Closes the SDK's HTTP sessions."""
-        await self._client.aio.aclose()
+        """Closes the SDK's HTTP sessions (and the guarded one, which the SDK does not own)."""
+        if self._client is not None:
+            await self._client.aio.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 @functools.cache

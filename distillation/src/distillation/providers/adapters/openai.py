@@ -61,6 +61,8 @@ class OpenAIAdapter:
         else:
             api_key = credentials.api_key or PLACEHOLDER_KEY
             base_url = credentials.require_base_url(self.provider, "the provider's base_url")
+        if credentials.address_guard is not None:  # an IP address is connected to without resolving
+            credentials.address_guard.check_url(base_url)
         # Every value is passed explicitly so that the SDK never falls back to environment variables.
         return self._sdk.AsyncOpenAI(
             api_key=api_key,
@@ -69,7 +71,7 @@ class OpenAIAdapter:
             project=credentials.project,
             default_headers=dict(credentials.headers) or None,
             max_retries=0,
-            http_client=sdk_http_client(self._sdk, kind),
+            http_client=sdk_http_client(self._sdk, kind, credentials.address_guard),
         )
 
     async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
