@@ -27,6 +27,7 @@ from distillation.providers.adapters.anthropic import ANTHROPIC_BASE_URL
 from distillation.providers.adapters.google import GEMINI_BASE_URL
 from distillation.providers.adapters.local import bundled_model_path
 from distillation.providers.adapters.openai import OPENAI_BASE_URL
+from distillation.providers.guard import AddressRefusedError, GuardedTransport
 
 logger = logging.getLogger(__name__)
 
@@ -174,11 +175,18 @@ async def remote_models(provider: ResolvedProvider) -> list[str]:
         return []
     url, headers, params = _list_request(provider)
     secret = provider.credentials.api_key
+    guard = provider.credentials.address_guard
+    # A stored URL connects only to addresses the SSRF rules allow, checked as it connects.
+    transport = GuardedTransport(guard) if guard is not None else None
     try:
         async with httpx.AsyncClient(
-            timeout=LIST_TIMEOUT, headers=dict(provider.credentials.headers)
+            timeout=LIST_TIMEOUT,
+            headers=dict(provider.credentials.headers),
+            transport=transport,  # type: ignore[arg-type]  # httpx's transport protocol
         ) as client:
             response = await client.get(url, headers=headers, params=params)
+    except AddressRefusedError as exc:
+        raise ProbeFailed(str(exc)) from None
     except (
         httpx.HTTPError,
         httpx.InvalidURL,

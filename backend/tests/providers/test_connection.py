@@ -198,14 +198,15 @@ async def test_a_url_the_http_client_cannot_parse_is_a_failed_probe() -> None:
 
 
 class RebindingDns:
-    """Answers 127.0.0.1 for the first lookup of a name, then a cloud metadata address."""
+    """Answers 127.0.0.1 for the first ``good`` lookups of a name, then a cloud metadata address."""
 
-    def __init__(self) -> None:
+    def __init__(self, good: int = 1) -> None:
+        self.good = good
         self.asked = 0
 
     async def __call__(self, host: str, port: int) -> list[str]:
         self.asked += 1
-        return ["127.0.0.1" if self.asked == 1 else "169.254.169.254"]
+        return ["127.0.0.1" if self.asked <= self.good else "169.254.169.254"]
 
 
 async def test_a_host_that_rebinds_after_the_check_is_refused_at_connect_time(
@@ -255,3 +256,27 @@ async def test_jobs_connect_to_a_stored_url_only_through_the_ssrf_rules(
                 await model.chat(ChatRequest.from_prompt("hello again", max_tokens=5))
         assert len(server.requests) == 1
     assert first.text
+
+
+async def test_the_model_list_of_a_stored_url_is_checked_at_connect_time(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = local_ok(sqlite_settings)
+    await migrate(settings)
+    async with FakeProviderServer(models=("gamma",)) as server:
+        url = server.openai_base_url.replace("127.0.0.1", "lab.test")
+        monkeypatch.setattr(ssrf, "resolve_host", RebindingDns())
+        async with client_as(settings) as admin:
+            saved = await admin.put(f"{API}/lab", json={"base_url": url, "api_key": KEY})
+            # Each listing checks the URL, then connects: the name rebinds between the second
+            # listing's check and its connection. (lab.test is in no real DNS: a listing that worked
+            # connected through the guard's own lookup.)
+            dns = RebindingDns(good=3)
+            monkeypatch.setattr(ssrf, "resolve_host", dns)
+            first = await admin.get(f"{API}/lab/models")
+            second = await admin.get(f"{API}/lab/models")
+    assert saved.status_code == 200, saved.text
+    assert [m["id"] for m in first.json()["models"]] == ["lab:gamma"]
+    assert dns.asked == 4
+    assert second.json()["models"] == []
+    assert "lab.test resolves to 169.254.169.254" in second.text

@@ -92,6 +92,39 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+class GuardedTransport:
+    """An httpx transport that sends each request to an address ``guard`` allows.
+
+    The host is resolved and checked here, and the connection goes to that checked address; the
+    request keeps its ``Host`` header and TLS still verifies the certificate for the host's name.
+    For plain httpx calls (a provider's model list); the SDKs' clients use :func:`guarded_session`.
+    """
+
+    def __init__(self, guard: AddressGuard, inner: Any = None) -> None:
+        import httpx
+
+        self._guard = guard
+        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: Any) -> Any:
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        address = str((await self._guard.addresses(host, port))[0])
+        if address != host:
+            request.url = request.url.copy_with(host=address)
+            request.extensions = {**request.extensions, "sni_hostname": host}
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> GuardedTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 def guarded_session(
     guard: AddressGuard, *, tls: ssl.SSLContext | bool, limit: int, keepalive: float | None
 ) -> Any:
