@@ -13,7 +13,7 @@ from tests.conftest import api_client, login
 from tests.datasets.factories import PASSWORD, add_user
 
 
-async def new_token(client: httpx.AsyncClient, name: str = "ci", **fields: object) -> str:
+async def new_token(client: httpx.AsyncClient, name: str = "ci", /, **fields: object) -> str:
     """Create an API token through ``client`` (logged in) and return its secret."""
     response = await client.post("/api/v1/tokens", json={"name": name, **fields})
     assert response.status_code == 201, response.text
@@ -21,12 +21,12 @@ async def new_token(client: httpx.AsyncClient, name: str = "ci", **fields: objec
     return secret
 
 
-async def token_of(settings: Settings, role: Role) -> tuple[str, str]:
-    """A new user of ``role`` and one API token of theirs: (e-mail, token)."""
+async def token_of(settings: Settings, role: Role, **fields: str | int) -> tuple[str, str]:
+    """A new user of ``role`` and one API token of theirs (``fields`` as in its creation): (e-mail, token)."""
     email = await add_user(settings, role)
     async with api_client(settings) as client:
         await login(client, email, PASSWORD)
-        return email, await new_token(client)
+        return email, await new_token(client, **fields)
 
 
 @asynccontextmanager

@@ -1,4 +1,5 @@
-"""Roles across the API: viewers write nothing, editors manage neither users nor provider keys.
+"""Roles across the API: viewers write nothing, editors manage neither users nor provider keys; API
+tokens act as the role their scope stands for (read: viewer, write: editor, admin: admin).
 
 The routes are taken from the OpenAPI schema, so a write route added later under these prefixes is
 checked without anyone remembering to add it here.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 from app.core.config import Settings
 from app.models import Role
+from tests.clients import bearer_client, new_token
 from tests.conftest import migrate
 from tests.datasets.factories import client_as, example, seed_dataset
 
@@ -94,3 +97,49 @@ async def test_an_editor_cannot_manage_users_or_keys(any_settings: Settings) -> 
         statuses = await answers(editor, checked, values)
     assert len(checked) >= 7
     assert statuses == dict.fromkeys(statuses, 403)
+
+
+# Paths whose resources do not exist: an operation a token may call answers 404 or 422, never 403,
+# and changes nothing (no provider is called, no row is touched).
+MISSING = {
+    "dataset_id": str(uuid.uuid4()),
+    "example_id": str(uuid.uuid4()),
+    "user_id": str(uuid.uuid4()),
+    "slug": "no_such_domain",
+    "name": "nosuchprovider",
+    "token_id": str(uuid.uuid4()),
+}
+SCOPED = ("/api/v1/datasets", "/api/v1/users", "/api/v1/domains", "/api/v1/tokens", "/api/v1/providers")
+
+
+def refused_to(scope: str, method: str, path: str) -> bool:
+    """Whether a token of ``scope`` (of an admin, so only the scope limits it) is refused an operation."""
+    if scope == "admin" or (method, path) == ("post", "/api/v1/tokens"):
+        return False  # minting within the token's own limits: tests/tokens/test_minting.py
+    self_service = (method, path) in SELF_SERVICE or path.startswith("/api/v1/tokens")
+    if path.startswith(ADMIN_ONLY) and not self_service:
+        return True
+    return scope == "read" and method in WRITES
+
+
+@pytest.mark.parametrize("scope", ["read", "write", "admin"])
+async def test_a_tokens_scope_decides_each_operation(any_settings: Settings, scope: str) -> None:
+    await migrate(any_settings)
+    async with client_as(any_settings) as admin:
+        secret = await new_token(admin, scope=scope)
+        schema = (await admin.get("/openapi.json")).json()
+    checked = [
+        (method, path)
+        for path, operations in schema["paths"].items()
+        if path.startswith(SCOPED)
+        for method in operations
+        # Everyone may read which providers exist; listing models may ask the provider itself.
+        if method in WRITES or (method == "get" and not path.startswith("/api/v1/providers"))
+    ]
+    async with bearer_client(any_settings, secret) as bearer:
+        statuses = await answers(bearer, checked, MISSING)
+    refused = {op for op, status in statuses.items() if status in (401, 403)}
+    expected = {f"{m.upper()} {p}" for m, p in checked if refused_to(scope, m, p)}
+    assert len(checked) >= 30
+    assert refused == expected
+    assert {statuses[op] for op in refused} <= {403}

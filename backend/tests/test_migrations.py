@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from alembic import command
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
 from app.auth.bootstrap import bootstrap_admin
 from app.core.config import Settings
 from app.core.db import create_engine
 from app.core.migrate import alembic_config, check, upgrade
-from app.models import Base, Example
-from tests.datasets.factories import example, seed_dataset
+from app.models import ApiToken, Base, Example, Role, User
+from tests.datasets.factories import add_user, example, seed_dataset
 
 
 async def table_names(settings: Settings) -> set[str]:
@@ -53,3 +53,21 @@ async def test_search_text_written_before_folding_is_folded(any_settings: Settin
         folded = list(stored.scalars())
     await engine.dispose()
     assert folded == [text.casefold() for text in texts]
+
+
+async def test_tokens_made_before_scopes_get_the_scope_of_their_users_role(any_settings: Settings) -> None:
+    # Such tokens acted with their user's role: the scope that stands for it keeps them as they were.
+    await asyncio.to_thread(upgrade, any_settings, "b8d4f6a2c9e1")
+    emails = {role: await add_user(any_settings, role) for role in Role}
+    engine = create_engine(any_settings, pooled=False)
+    async with engine.begin() as conn:
+        for role, email in emails.items():
+            owner = (await conn.execute(select(User.id).where(User.email == email))).scalar_one()
+            # Only the columns of that revision: the model's ``scope`` is left out.
+            columns = {"user_id": owner, "name": role.value, "token_hash": role.value, "prefix": "dst_"}
+            await conn.execute(insert(ApiToken).values(columns))
+    await asyncio.to_thread(upgrade, any_settings)
+    async with engine.connect() as conn:
+        scopes = dict((await conn.execute(select(ApiToken.name, ApiToken.scope))).all())
+    await engine.dispose()
+    assert scopes == {"viewer": "read", "editor": "write", "admin": "admin"}

@@ -50,21 +50,29 @@ test("the global budget can be set and cleared", async ({ page }) => {
   await expect(budget.getByText(/^No limit\. Spent so far/)).toBeVisible();
 });
 
-test("an API token's secret is shown once, works, and stops working when revoked", async ({ page, playwright }) => {
+test("an API token's secret is shown once, works within its scope, and stops working when revoked", async ({ page, playwright }) => {
   await signIn(page, "/settings/");
   const tokens = page.getByRole("region", { name: "API tokens" });
   const name = uniqueName("ci");
   await tokens.getByLabel("Token name").fill(name);
+  // Read-only unless chosen otherwise; an admin may give any scope.
+  await expect(tokens.getByLabel("Scope")).toHaveValue("read");
+  await expect(tokens.getByLabel("Scope").locator("option")).toHaveCount(3);
   await tokens.getByRole("button", { name: "Create token" }).click();
   const secret = (await tokens.getByTestId("new-token").textContent()) ?? "";
   expect(secret.length).toBeGreaterThan(20);
   const list = tokens.getByRole("list", { name: "Your API tokens" });
-  await expect(list.getByText(name)).toBeVisible();
+  const row = list.getByRole("listitem").filter({ hasText: name });
+  await expect(row.getByTestId("token-scope")).toHaveText("read");
 
   // A context of its own: no session cookie, only the token.
   const script = await playwright.request.newContext({ baseURL: new URL(page.url()).origin });
   const bearer = { headers: { Authorization: `Bearer ${secret}` } };
-  expect((await script.get("/api/v1/auth/me", bearer)).status()).toBe(200);
+  const me = await script.get("/api/v1/auth/me", bearer);
+  expect([me.status(), (await me.json()).role]).toEqual([200, "viewer"]);
+  const write = await script.post("/api/v1/datasets", { ...bearer, data: { name: "x", data_type: "qa" } });
+  expect(write.status()).toBe(403);
+  expect((await write.json()).detail).toBe("this API token has scope read; this needs scope write or admin");
 
   await page.reload();
   await expect(tokens.getByTestId("new-token")).toHaveCount(0);
@@ -72,6 +80,45 @@ test("an API token's secret is shown once, works, and stops working when revoked
   await expect(list.getByRole("button", { name: `Revoke ${name}` })).toHaveCount(0);
   expect((await script.get("/api/v1/auth/me", bearer)).status()).toBe(401);
   await script.dispose();
+});
+
+test("a write token can be made by an editor, and a password change can revoke every token", async ({ page, browser, playwright }) => {
+  await signIn(page);
+  const email = `${uniqueName("editor").replace(/\s+/g, "-")}@example.com`;
+  const password = "editor-Horse-42";
+  expect((await page.request.post("/api/v1/users", { data: { email, password, role: "editor" } })).status()).toBe(201);
+
+  const context = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const editor = await context.newPage();
+  const script = await playwright.request.newContext({ baseURL: new URL(page.url()).origin });
+  try {
+    await editor.goto("/settings/");
+    await editor.getByLabel("E-mail").fill(email);
+    await editor.getByLabel("Password").fill(password);
+    await editor.getByRole("button", { name: "Sign in" }).click();
+    const tokens = editor.getByRole("region", { name: "API tokens" });
+    // An editor may give read or write, not admin.
+    await expect(tokens.getByLabel("Scope").locator("option")).toHaveCount(2);
+    await tokens.getByLabel("Token name").fill("deploy");
+    await tokens.getByLabel("Scope").selectOption("write");
+    await tokens.getByRole("button", { name: "Create token" }).click();
+    const secret = (await tokens.getByTestId("new-token").textContent()) ?? "";
+    await expect(tokens.getByRole("listitem").filter({ hasText: "deploy" }).getByTestId("token-scope")).toHaveText("write");
+    const bearer = { headers: { Authorization: `Bearer ${secret}` } };
+    expect((await (await script.get("/api/v1/auth/me", bearer)).json()).role).toBe("editor");
+
+    const card = editor.getByRole("region", { name: "Password" });
+    await card.getByLabel("Current password").fill(password);
+    await card.getByLabel("New password").fill("editor-Horse-43");
+    await card.getByLabel("Also revoke my API tokens").check();
+    await card.getByRole("button", { name: "Change password" }).click();
+    await expect(card.getByRole("status")).toHaveText("Password changed; your API tokens are revoked.");
+    expect((await script.get("/api/v1/auth/me", bearer)).status()).toBe(401);
+    await expect(tokens.getByText("revoked", { exact: true })).toBeVisible();
+  } finally {
+    await script.dispose();
+    await context.close();
+  }
 });
 
 test("an admin adds a user and changes their role", async ({ page }) => {

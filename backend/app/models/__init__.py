@@ -1,6 +1,6 @@
 """Every table, imported here so Alembic's autogenerate sees them all."""
 
-from app.models.api_token import ApiToken
+from app.models.api_token import ApiToken, TokenScope
 from app.models.base import Base
 from app.models.dataset import Dataset, DatasetStatus, DatasetVersion, Example, ExampleStatus
 from app.models.domain import UserDomain
@@ -48,6 +48,7 @@ __all__ = [
     "RunStatus",
     "TaskRecord",
     "TaskStatus",
+    "TokenScope",
     "User",
     "UserDomain",
     "UserSession",

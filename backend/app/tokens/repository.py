@@ -45,3 +45,7 @@ class ApiTokenRepository(Repository[ApiToken]):
     async def mark_used(self, token_id: uuid.UUID, now: datetime) -> None:
         """Record that a token was just used."""
         await self.update_where(ApiToken.id == token_id, last_used_at=now)
+
+    async def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        """Revoke every token of one user that is not revoked yet."""
+        await self.update_where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), revoked_at=now)

@@ -8,13 +8,25 @@ from datetime import datetime
 from pydantic import Field
 
 from app.kit.schemas import Schema
+from app.models import TokenScope
 
 
 class TokenCreate(Schema):
-    """A name to recognise the token by, and an optional lifetime."""
+    """A name to recognise the token by, what it may do, and an optional lifetime."""
 
     name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="None: never expires")
+    scope: TokenScope | None = Field(
+        default=None,
+        description="read: as a viewer; write: as an editor; admin: as an admin. Never above the "
+        "caller's role, nor above the scope of the token that makes the request. None: the most the "
+        "caller may give",
+    )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="None: never expires. A request made with an expiring token must expire no later",
+    )
 
 
 class TokenRead(Schema):
@@ -23,6 +35,7 @@ class TokenRead(Schema):
     id: uuid.UUID
     name: str
     prefix: str = Field(description="The token's first characters, to tell tokens apart")
+    scope: TokenScope = Field(description="The most it may do; it never acts above its user's role")
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None

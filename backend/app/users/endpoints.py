@@ -7,19 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
-from app.auth.deps import SESSION_COOKIE, CurrentUser, require_role
+from app.auth.deps import SESSION_COOKIE, require_role, require_scope
 from app.auth.schemas import UserRead
 from app.core.deps import SessionDep
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
-from app.models import Role, User
+from app.models import Role, TokenScope, User
 from app.users import service
 from app.users.repository import UserRepository
 from app.users.schemas import PasswordChange, UserCreate, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[User, require_role(Role.admin)]
+# Any role changes its own password; a read-only API token changes nothing.
+Myself = Annotated[User, require_scope(TokenScope.write)]
 ADMIN_ERRORS = error_responses(Unauthorized, Forbidden)
 
 
@@ -36,11 +38,10 @@ async def create_user(body: UserCreate, _: Admin, session: SessionDep) -> UserRe
     return UserRead.model_validate(await service.create(session, body))
 
 
-@router.post("/me/password", status_code=204, responses=error_responses(Unauthorized))
-async def change_password(
-    body: PasswordChange, user: CurrentUser, request: Request, session: SessionDep
-) -> None:
-    """Change the caller's password; their other dashboard sessions end."""
+@router.post("/me/password", status_code=204, responses=error_responses(Unauthorized, Forbidden))
+async def change_password(body: PasswordChange, user: Myself, request: Request, session: SessionDep) -> None:
+    """Change the caller's password; their other dashboard sessions end, and with ``revoke_tokens``
+    their API tokens too."""
     await service.change_password(session, user, body, request.cookies.get(SESSION_COOKIE))
 
 

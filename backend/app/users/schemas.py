@@ -31,3 +31,6 @@ class PasswordChange(Schema):
 
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=MIN_PASSWORD, max_length=1024)
+    revoke_tokens: bool = Field(
+        default=False, description="Also revoke every API token of the user (the one sending this too)"
+    )

@@ -11,6 +11,7 @@ from app.auth import security
 from app.auth.repository import UserSessionRepository
 from app.core.errors import Conflict, NotFound, Unauthorized
 from app.models import Role, User
+from app.tokens.service import revoke_all
 from app.users.repository import UserRepository
 from app.users.schemas import PasswordChange, UserCreate, UserUpdate
 
@@ -47,7 +48,9 @@ async def update(session: AsyncSession, admin: User, user_id: uuid.UUID, body: U
         await _keep_an_admin(session)
     await UserRepository(session).update(user, changes)
     if user.is_active is False:
+        # Reactivating a user later gives them a fresh start: no old session or token comes back.
         await UserSessionRepository(session).end_sessions(user.id)
+        await revoke_all(session, user.id)
     return user
 
 
@@ -64,12 +67,15 @@ async def delete(session: AsyncSession, admin: User, user_id: uuid.UUID) -> None
 async def change_password(
     session: AsyncSession, user: User, body: PasswordChange, current_session_token: str | None
 ) -> None:
-    """Set a new password after checking the current one; the user's other sessions end."""
+    """Set a new password after checking the current one; the user's other sessions end, and their
+    API tokens are revoked when the body asks for it."""
     if not security.verify_password(body.current_password, user.password_hash):
         raise Unauthorized("the current password is wrong")
     user.password_hash = security.hash_password(body.new_password)
     keep = security.token_hash(current_session_token) if current_session_token else None
     await UserSessionRepository(session).end_sessions(user.id, keep_hash=keep)
+    if body.revoke_tokens:
+        await revoke_all(session, user.id)
 
 
 async def _keep_an_admin(session: AsyncSession) -> None:

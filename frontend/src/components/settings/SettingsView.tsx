@@ -6,6 +6,7 @@ import { ErrorState } from "@/components/ui/StateViews";
 import { useMe } from "@/hooks/queries/auth";
 
 import { BudgetCard } from "./BudgetCard";
+import { PasswordCard } from "./PasswordCard";
 import { ProvidersCard } from "./ProvidersCard";
 import { TokensCard } from "./TokensCard";
 import { UsersCard } from "./UsersCard";
@@ -17,13 +18,14 @@ export function SettingsView() {
   const isAdmin = me.data.role === "admin";
   return (
     <>
-      <PageHeader title="Settings" description="Provider keys, spending limits, API tokens and who can sign in." />
+      <PageHeader title="Settings" description="Provider keys, spending limits, API tokens, your password and who can sign in." />
       <div className="space-y-4">
         <div className="grid gap-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
           <ProvidersCard isAdmin={isAdmin} />
           <BudgetCard isAdmin={isAdmin} />
         </div>
-        <TokensCard />
+        <TokensCard role={me.data.role} />
+        <PasswordCard />
         {isAdmin && <UsersCard selfId={me.data.id} />}
       </div>
     </>

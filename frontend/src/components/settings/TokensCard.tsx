@@ -8,15 +8,27 @@ import { Field, FormError } from "@/components/ui/Field";
 import { TextInput } from "@/components/ui/Input";
 import { NumberInput } from "@/components/ui/NumberInput";
 import { RelativeTime } from "@/components/ui/RelativeTime";
+import { Select } from "@/components/ui/Select";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
-import { useCreateToken, useRevokeToken, useTokens, type ApiToken } from "@/hooks/queries/tokens";
+import { scopesFor, useCreateToken, useRevokeToken, useTokens, type ApiToken, type TokenScope } from "@/hooks/queries/tokens";
+import type { Role } from "@/hooks/queries/users";
 import { errorMessage } from "@/lib/api/client";
 import { LIMITS } from "@/lib/limits";
 
-function NewTokenForm() {
+const SCOPE_LABELS: Record<TokenScope, string> = {
+  read: "read — look only",
+  write: "write — change data",
+  admin: "admin — also users and keys",
+};
+
+// New tokens start read-only: a script that only downloads exports needs nothing more, and widening a
+// token is one deliberate choice, while a token that can write by default is a leak waiting to matter.
+function NewTokenForm({ role }: { role: Role }) {
   const create = useCreateToken();
+  const scopes = scopesFor(role);
   const [name, setName] = useState("");
+  const [scope, setScope] = useState<TokenScope>("read");
   const [days, setDays] = useState("");
   return (
     <div className="space-y-3">
@@ -26,13 +38,22 @@ function NewTokenForm() {
           event.preventDefault();
           if (!name.trim()) return;
           create.mutate(
-            { name: name.trim(), expires_in_days: days ? Number(days) : null },
+            { name: name.trim(), scope, expires_in_days: days ? Number(days) : null },
             { onSuccess: () => setName("") },
           );
         }}
       >
         <Field label="Token name" htmlFor="token-name" className="min-w-48 flex-1">
           <TextInput limit={LIMITS.TokenCreate.name} value={name} required onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="Scope" htmlFor="token-scope" className="w-56">
+          <Select value={scope} onChange={(e) => setScope(scopes.find((s) => s === e.target.value) ?? "read")}>
+            {scopes.map((s) => (
+              <option key={s} value={s}>
+                {SCOPE_LABELS[s]}
+              </option>
+            ))}
+          </Select>
         </Field>
         <Field label="Expires after (days)" htmlFor="token-days" className="w-40">
           <NumberInput integer limit={LIMITS.TokenCreate.expires_in_days} value={days} placeholder="never" onChange={(e) => setDays(e.target.value)} />
@@ -60,7 +81,10 @@ function TokenRow({ token }: { token: ApiToken }) {
     <li className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between">
       <div className="min-w-0 text-sm">
         <p className="font-medium text-fg">
-          {token.name} <span className="font-mono text-xs text-muted">{token.prefix}…</span>
+          {token.name} <span className="font-mono text-xs text-muted">{token.prefix}…</span>{" "}
+          <span data-testid="token-scope" className="rounded bg-surface-muted px-1.5 py-0.5 text-xs text-fg">
+            {token.scope}
+          </span>
         </p>
         <p className="text-xs text-muted">
           created <RelativeTime value={token.created_at} />
@@ -91,13 +115,13 @@ function TokenRow({ token }: { token: ApiToken }) {
   );
 }
 
-/** The signed-in user's API tokens: create one (its secret shown once) or revoke one. */
-export function TokensCard() {
+/** The signed-in user's API tokens: create one (its secret shown once) with a scope up to `role`, or revoke one. */
+export function TokensCard({ role }: { role: Role }) {
   const tokens = useTokens();
   return (
     <Card title="API tokens" labelledBy="tokens-title">
       <div className="space-y-4">
-        <NewTokenForm />
+        <NewTokenForm role={role} />
         {tokens.isPending ? (
           <Skeleton className="h-20 w-full" />
         ) : tokens.isError ? (

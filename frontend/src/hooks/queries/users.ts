@@ -1,11 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
+import { tokenKeys } from "@/hooks/queries/tokens";
 import { api, unwrap, type Schemas } from "@/lib/api/client";
 
 export type ManagedUser = Schemas["UserRead"];
 export type Role = Schemas["Role"];
 export type UserCreate = Schemas["UserCreate"];
 export type UserUpdate = Schemas["UserUpdate"];
+export type PasswordChange = Schemas["PasswordChange"];
 
 export const ROLES: readonly Role[] = ["viewer", "editor", "admin"];
 
@@ -37,5 +39,16 @@ export function useUpdateUser() {
     mutationFn: ({ id, body }: { id: string; body: UserUpdate }) =>
       unwrap(api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.all }),
+  });
+}
+
+/** Changes the caller's password: their other sessions end, and their API tokens when asked. */
+export function useChangePassword() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: PasswordChange) => unwrap(api.POST("/api/v1/users/me/password", { body })),
+    onSuccess: (_, body) => {
+      if (body.revoke_tokens) void queryClient.invalidateQueries({ queryKey: tokenKeys.all });
+    },
   });
 }

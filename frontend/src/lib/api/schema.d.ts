@@ -1197,7 +1197,8 @@ export interface paths {
         put?: never;
         /**
          * Create Token
-         * @description A new token acting with the caller's role; its secret is in this answer only.
+         * @description A new token with a scope no wider than the caller's role (and, when a token makes the request,
+         *     than that token's scope and expiry); its secret is in this answer only.
          */
         post: operations["create_token_api_v1_tokens_post"];
         delete?: never;
@@ -1261,7 +1262,8 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Change the caller's password; their other dashboard sessions end.
+         * @description Change the caller's password; their other dashboard sessions end, and with ``revoke_tokens``
+         *     their API tokens too.
          */
         post: operations["change_password_api_v1_users_me_password_post"];
         delete?: never;
@@ -2724,6 +2726,12 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+            /**
+             * Revoke Tokens
+             * @description Also revoke every API token of the user (the one sending this too)
+             * @default false
+             */
+            revoke_tokens: boolean;
         };
         /**
          * PlaygroundRequest
@@ -3256,16 +3264,18 @@ export interface components {
         TaskStatus: "queued" | "running" | "succeeded" | "failed";
         /**
          * TokenCreate
-         * @description A name to recognise the token by, and an optional lifetime.
+         * @description A name to recognise the token by, what it may do, and an optional lifetime.
          */
         TokenCreate: {
             /**
              * Expires In Days
-             * @description None: never expires
+             * @description None: never expires. A request made with an expiring token must expire no later
              */
             expires_in_days?: number | null;
             /** Name */
             name: string;
+            /** @description read: as a viewer; write: as an editor; admin: as an admin. Never above the caller's role, nor above the scope of the token that makes the request. None: the most the caller may give */
+            scope?: components["schemas"]["TokenScope"] | null;
         };
         /**
          * TokenCreated
@@ -3295,6 +3305,8 @@ export interface components {
             prefix: string;
             /** Revoked At */
             revoked_at: string | null;
+            /** @description The most it may do; it never acts above its user's role */
+            scope: components["schemas"]["TokenScope"];
             /**
              * Token
              * @description Send as 'Authorization: Bearer <token>'; it cannot be shown again
@@ -3329,7 +3341,17 @@ export interface components {
             prefix: string;
             /** Revoked At */
             revoked_at: string | null;
+            /** @description The most it may do; it never acts above its user's role */
+            scope: components["schemas"]["TokenScope"];
         };
+        /**
+         * TokenScope
+         * @description What a token may do at most: ``read`` as a viewer, ``write`` as an editor, ``admin`` as an admin.
+         *
+         *     A token never does more than its user's role allows either: it acts with the lesser of the two.
+         * @enum {string}
+         */
+        TokenScope: "read" | "write" | "admin";
         /**
          * UploadResult
          * @description The dataset an upload created, the rows it skipped (with ``on_error=skip``) and what it ignored.
@@ -7355,6 +7377,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -7386,6 +7417,15 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7545,6 +7585,15 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
