@@ -31,3 +31,17 @@ class PasswordChange(Schema):
 
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=MIN_PASSWORD, max_length=1024)
+
+
+class QuotaRead(Schema):
+    """The caller's limits, from their role (null: no limit)."""
+
+    role: Role
+    max_job_rows: int | None = Field(description="Most rows one job may have (more: 422).")
+    max_active_jobs: int | None = Field(
+        description="Most pending, running or paused jobs at once (one more: 429 with Retry-After)."
+    )
+    tasks_per_minute: int | None = Field(
+        description="Most background tasks (diagnostics, duplicate searches, fine-tunes, playground "
+        "prompts) started in a minute (one more: 429 with Retry-After)."
+    )
