@@ -74,6 +74,17 @@ async def test_a_refused_or_failed_request_uses_no_task(sqlite_settings: Setting
     assert_retry_later(second, 60)
 
 
+async def test_fine_tune_runs_count_against_the_task_quota(sqlite_settings: Settings) -> None:
+    settings = sqlite_settings.model_copy(update={"quota_editor_tasks_per_minute": 1})
+    await migrate(settings)
+    async with as_new(settings, Role.editor) as (client, email):
+        dataset_id = str(await seed_dataset(settings, 3, owner=email))
+        run = await client.post("/api/v1/finetune", json={"dataset_id": dataset_id, "max_steps": 1})
+        second = await client.post("/api/v1/finetune", json={"dataset_id": dataset_id, "max_steps": 1})
+    assert run.status_code == 201, run.text
+    assert_retry_later(second, 60)
+
+
 async def test_the_sixth_unfinished_job_is_429_until_one_ends(any_settings: Settings) -> None:
     await migrate(any_settings)
     async with as_new(any_settings, Role.editor) as (client, _):
