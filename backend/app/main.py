@@ -22,6 +22,7 @@ from app.core.logging import configure_logging
 from app.core.security_headers import SecurityHeadersMiddleware
 from app.observability.endpoints import metrics_response
 from app.observability.http import MetricsMiddleware
+from app.users.quotas import create_task_counter
 from app.worker.app import create_celery
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,11 +51,13 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_sessionmaker(create_read_engine(engine))
         app.state.login_throttle = create_store(settings, app.state.sessionmaker)
+        app.state.task_counter = create_task_counter(settings)
         if freeze_startup_heap:
             gc.collect()
             gc.freeze()
         yield
         await app.state.login_throttle.close()
+        await app.state.task_counter.close()
         await engine.dispose()
 
     app = FastAPI(

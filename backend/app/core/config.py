@@ -85,6 +85,29 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     metrics_allowed_networks: str | None = None
 
+    # Quotas per role (None: no limit). Viewers start no work, so they have no settings of their own.
+    quota_editor_max_job_rows: int | None = Field(default=100_000, ge=1)
+    quota_editor_max_active_jobs: int | None = Field(default=5, ge=1)
+    quota_editor_tasks_per_minute: int | None = Field(default=10, ge=1)
+    quota_admin_max_job_rows: int | None = Field(default=None, ge=1)
+    quota_admin_max_active_jobs: int | None = Field(default=None, ge=1)
+    quota_admin_tasks_per_minute: int | None = Field(default=None, ge=1)
+
+    @field_validator(
+        "quota_editor_max_job_rows",
+        "quota_editor_max_active_jobs",
+        "quota_editor_tasks_per_minute",
+        "quota_admin_max_job_rows",
+        "quota_admin_max_active_jobs",
+        "quota_admin_tasks_per_minute",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unlimited(cls, value: object) -> object:
+        # `QUOTA_EDITOR_MAX_JOB_ROWS=` in a .env file means "no limit", as leaving it out does for admins.
+        unlimited = isinstance(value, str) and value.strip().lower() in ("", "none", "unlimited")
+        return None if unlimited else value
+
     @field_validator("metrics_allowed_networks")
     @classmethod
     def _networks_parse(cls, value: str | None) -> str | None:

@@ -21,6 +21,7 @@ from app.kit.schemas import Schema
 from app.models import TaskRecord, User
 from app.models.base import utcnow
 from app.system.repository import TaskRecordRepository
+from app.users.quotas import TaskQuota
 from distillation.quality import NearDuplicateConfig, deduplicate
 
 FIND_TASK = "datasets.find_duplicates"
@@ -45,9 +46,12 @@ class DuplicatesRead(Schema):
     drop_ids: list[uuid.UUID]
 
 
-async def start(session: AsyncSession, user: User, dataset_id: uuid.UUID, threshold: float) -> TaskRecord:
-    """Queue the search; the task record tells when it is done."""
+async def start(
+    session: AsyncSession, quota: TaskQuota, user: User, dataset_id: uuid.UUID, threshold: float
+) -> TaskRecord:
+    """Queue the search (one of the user's tasks a minute); the task record tells when it is done."""
     dataset = await service.get_writable(session, user, dataset_id)
+    await quota.take(session, user)
     record = await TaskRecordRepository(session).add_task(FIND_TASK, "default")
     # The record keeps its input until the worker replaces it with the outcome (a re-sent message
     # carries only the record id).

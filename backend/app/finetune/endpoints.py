@@ -9,7 +9,15 @@ from fastapi import APIRouter
 
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep
-from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from app.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    error_responses,
+)
 from app.finetune import playground, service
 from app.finetune.playground import PlaygroundRequest
 from app.finetune.repository import FinetuneRunRepository
@@ -18,16 +26,24 @@ from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
 from app.models import Role, User
 from app.system.schemas import TaskRecordRead
+from app.users.quotas import TaskQuotaDep
 
 router = APIRouter(prefix="/finetune", tags=["finetune"])
 Editor = Annotated[User, require_role(Role.admin, Role.editor)]
 CONTROL = error_responses(Unauthorized, Forbidden, NotFound, Conflict)
+QUEUEING = CONTROL | error_responses(TooManyRequests)
 
 
-@router.post("", status_code=201, responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest))
-async def start_run(user: Editor, session: SessionDep, body: FinetuneRequest) -> FinetuneRunRead:
+@router.post(
+    "",
+    status_code=201,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, TooManyRequests),
+)
+async def start_run(
+    user: Editor, session: SessionDep, quota: TaskQuotaDep, body: FinetuneRequest
+) -> FinetuneRunRead:
     """Queue a LoRA fine-tune of the student on the dataset's current version (gpu queue)."""
-    return FinetuneRunRead.model_validate(await service.create(session, user, body))
+    return FinetuneRunRead.model_validate(await service.create(session, quota, user, body))
 
 
 @router.get("", responses=error_responses(Unauthorized))
@@ -51,15 +67,17 @@ async def cancel_run(user: Editor, session: SessionDep, run_id: uuid.UUID) -> Fi
     return FinetuneRunRead.model_validate(await service.cancel(session, user, run_id))
 
 
-@router.post("/{run_id}/resume", responses=CONTROL)
-async def resume_run(user: Editor, session: SessionDep, run_id: uuid.UUID) -> FinetuneRunRead:
+@router.post("/{run_id}/resume", responses=QUEUEING)
+async def resume_run(
+    user: Editor, session: SessionDep, quota: TaskQuotaDep, run_id: uuid.UUID
+) -> FinetuneRunRead:
     """Continue a cancelled or failed run from its last checkpoint."""
-    return FinetuneRunRead.model_validate(await service.resume(session, user, run_id))
+    return FinetuneRunRead.model_validate(await service.resume(session, quota, user, run_id))
 
 
-@router.post("/{run_id}/playground", status_code=202, responses=CONTROL)
+@router.post("/{run_id}/playground", status_code=202, responses=QUEUEING)
 async def play(
-    user: Editor, session: SessionDep, run_id: uuid.UUID, body: PlaygroundRequest
+    user: Editor, session: SessionDep, quota: TaskQuotaDep, run_id: uuid.UUID, body: PlaygroundRequest
 ) -> TaskRecordRead:
     """Send one prompt to the base, tuned and (optionally) teacher models; poll the returned task."""
-    return TaskRecordRead.model_validate(await playground.start(session, user, run_id, body))
+    return TaskRecordRead.model_validate(await playground.start(session, quota, user, run_id, body))

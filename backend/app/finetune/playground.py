@@ -21,6 +21,7 @@ from app.finetune.runner import run_folder
 from app.kit.schemas import Schema
 from app.models import RunStatus, TaskRecord, User
 from app.system.repository import TaskRecordRepository
+from app.users.quotas import TaskQuota
 from distillation.evaluate import local_answers, provider_answers
 from distillation.finetune import load_run_model
 from distillation.providers import Credentials
@@ -38,11 +39,15 @@ class PlaygroundRequest(Schema):
     )
 
 
-async def start(session: AsyncSession, user: User, run_id: uuid.UUID, body: PlaygroundRequest) -> TaskRecord:
-    """Queue the answers; the task record carries the prompt until the worker replaces it with them."""
+async def start(
+    session: AsyncSession, quota: TaskQuota, user: User, run_id: uuid.UUID, body: PlaygroundRequest
+) -> TaskRecord:
+    """Queue the answers (one of the user's tasks a minute); the task record carries the prompt until the
+    worker replaces it with them."""
     run = await service.get(session, run_id)
     if run.status is not RunStatus.completed:
         raise Conflict(f"the run is {run.status.value}; the playground needs a completed run")
+    await quota.take(session, user)
     record = await TaskRecordRepository(session).add_task(PLAY_TASK, service.QUEUE)
     record.result = {"run_id": str(run_id), **body.model_dump()}
     outbox.enqueue(session, PLAY_TASK, record.id, record.queue)

@@ -16,6 +16,7 @@ from app.finetune.repository import FinetuneRunRepository
 from app.finetune.schemas import FinetuneRequest
 from app.models import FinetuneRun, Role, RunStatus, User
 from app.models.base import utcnow
+from app.users.quotas import TaskQuota
 from distillation.evaluate import EvaluationConfig
 from distillation.finetune import FinetuneConfig
 
@@ -38,8 +39,9 @@ CONFIG_FIELDS = (
 )
 
 
-async def create(session: AsyncSession, user: User, body: FinetuneRequest) -> FinetuneRun:
-    """A queued run on the dataset's current version; the worker message is sent after the commit."""
+async def create(session: AsyncSession, quota: TaskQuota, user: User, body: FinetuneRequest) -> FinetuneRun:
+    """A queued run on the dataset's current version (one of the user's tasks a minute); the worker
+    message is sent after the commit."""
     if user.role is Role.viewer:
         raise Forbidden("viewers cannot start fine-tune runs")
     dataset = await datasets.get(session, body.dataset_id)
@@ -60,6 +62,7 @@ async def create(session: AsyncSession, user: User, body: FinetuneRequest) -> Fi
         )
     except (ValidationError, ValueError) as exc:
         raise BadRequest(str(exc)) from exc
+    await quota.take(session, user)
     run = FinetuneRun(
         dataset_id=dataset.id,
         dataset_version=dataset.version,
@@ -104,10 +107,13 @@ async def cancel(session: AsyncSession, user: User, run_id: uuid.UUID) -> Finetu
     return await get(session, run_id)
 
 
-async def resume(session: AsyncSession, user: User, run_id: uuid.UUID) -> FinetuneRun:
-    """Queue a cancelled or failed run again; it continues from its last checkpoint."""
+async def resume(session: AsyncSession, quota: TaskQuota, user: User, run_id: uuid.UUID) -> FinetuneRun:
+    """Queue a cancelled or failed run again (one of the user's tasks a minute); it continues from its
+    last checkpoint."""
     run = await get(session, run_id)
     _ensure_owner(user, run)
+    if run.status in (RunStatus.cancelled, RunStatus.failed):
+        await quota.take(session, user)
     moved = await FinetuneRunRepository(session).move(
         run_id,
         RunStatus.queued,

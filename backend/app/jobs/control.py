@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.config import Settings
 from app.core.errors import Conflict
 from app.jobs import repository
 from app.jobs.finish import finish_dataset
@@ -16,6 +17,7 @@ from app.jobs.kinds.registry import kind_of
 from app.jobs.planning import dispatch
 from app.jobs.service import ACTIVE, ensure_can_control, get
 from app.models import DatasetStatus, Job, JobStage, JobStatus, User
+from app.users.quotas import check_active_jobs
 
 
 async def pause(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
@@ -68,10 +70,14 @@ async def _cancel(session: AsyncSession, job: Job) -> bool:
     return True
 
 
-async def resume(session: AsyncSession, user: User, job_id: uuid.UUID, budget: Decimal | None) -> Job:
+async def resume(
+    session: AsyncSession, settings: Settings, user: User, job_id: uuid.UUID, budget: Decimal | None
+) -> Job:
     """Run a paused or cancelled job again (with a new budget when given)."""
     job = await get(session, job_id)
     ensure_can_control(user, job)
+    if job.status not in ACTIVE:  # a paused job is counted already
+        await check_active_jobs(session, settings, user)
     if budget is not None:
         job.budget_usd = budget
         await session.flush()  # before the reads below refresh the job from the database
@@ -85,12 +91,14 @@ async def resume(session: AsyncSession, user: User, job_id: uuid.UUID, budget: D
     return await get(session, job_id)
 
 
-async def retry_failed(session: AsyncSession, user: User, job_id: uuid.UUID) -> Job:
+async def retry_failed(session: AsyncSession, settings: Settings, user: User, job_id: uuid.UUID) -> Job:
     """Give failed and rejected items another try (new requests), and run the job."""
     job = await get(session, job_id)
     ensure_can_control(user, job)
     if job.status in (JobStatus.pending, JobStatus.running):
         raise Conflict("the job is still running; retry its failed items when it has stopped")
+    if job.status not in ACTIVE:
+        await check_active_jobs(session, settings, user)
     if kind_of(job.kind).versioned:
         raise Conflict(f"a {job.kind.value} job's version is final; start a new one instead")
     if not await repository.reopen_failed(session, job_id):

@@ -21,6 +21,7 @@ from app.core.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     Unauthorized,
     error_responses,
 )
@@ -46,6 +47,7 @@ from app.jobs.schemas import (
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
 from app.models import JobStatus, Role, User
+from app.users.quotas import JobTooLarge
 from distillation.amplify import seeds
 from distillation.cost import PriceTable
 from distillation.formats import FileFormatError, InputLimitError
@@ -57,11 +59,18 @@ Editor = Annotated[User, require_role(Role.admin, Role.editor)]
 Admin = Annotated[User, require_role(Role.admin)]
 READ_ERRORS = error_responses(Unauthorized, NotFound)
 CONTROL_ERRORS = error_responses(Unauthorized, Forbidden, NotFound, Conflict)
+# Starting work: the job's size (422) and the caller's unfinished jobs (429) have quotas.
+QUOTA_ERRORS = error_responses(JobTooLarge, TooManyRequests)
+RESTART_ERRORS = CONTROL_ERRORS | error_responses(TooManyRequests)
 TERMINAL = (JobStatus.completed, JobStatus.failed, JobStatus.cancelled)
 SEED_EXAMPLES_MAX = 200
 
 
-@router.post("/generate", status_code=201, responses=error_responses(Unauthorized, Forbidden, BadRequest))
+@router.post(
+    "/generate",
+    status_code=201,
+    responses=error_responses(Unauthorized, Forbidden, BadRequest) | QUOTA_ERRORS,
+)
 async def start_generation(
     user: Editor, session: SessionDep, settings: SettingsDep, body: GenerationRequest
 ) -> JobRead:
@@ -73,7 +82,7 @@ async def start_generation(
 @router.post(
     "/quality",
     status_code=201,
-    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, Conflict),
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, Conflict) | QUOTA_ERRORS,
 )
 async def start_quality(
     user: Editor, session: SessionDep, settings: SettingsDep, body: QualityRequest
@@ -86,7 +95,7 @@ async def start_quality(
 @router.post(
     "/regenerate",
     status_code=201,
-    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, Conflict),
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, Conflict) | QUOTA_ERRORS,
 )
 async def start_regenerate(
     user: Editor, session: SessionDep, settings: SettingsDep, body: RegenerateRequest
@@ -174,13 +183,17 @@ async def pause_job(user: Editor, session: SessionDep, job_id: uuid.UUID) -> Job
     return (await service.read(session, [await control.pause(session, user, job_id)]))[0]
 
 
-@router.post("/{job_id}/resume", responses=CONTROL_ERRORS)
+@router.post("/{job_id}/resume", responses=RESTART_ERRORS)
 async def resume_job(
-    user: Editor, session: SessionDep, job_id: uuid.UUID, body: ResumeRequest | None = None
+    user: Editor,
+    session: SessionDep,
+    settings: SettingsDep,
+    job_id: uuid.UUID,
+    body: ResumeRequest | None = None,
 ) -> JobRead:
     """Run a paused or cancelled job again, optionally with a new budget."""
     budget = body.budget_usd if body is not None else None
-    return (await service.read(session, [await control.resume(session, user, job_id, budget)]))[0]
+    return (await service.read(session, [await control.resume(session, settings, user, job_id, budget)]))[0]
 
 
 @router.post("/{job_id}/cancel", responses=CONTROL_ERRORS)
@@ -189,10 +202,11 @@ async def cancel_job(user: Editor, session: SessionDep, job_id: uuid.UUID) -> Jo
     return (await service.read(session, [await control.cancel(session, user, job_id)]))[0]
 
 
-@router.post("/{job_id}/retry", responses=CONTROL_ERRORS)
-async def retry_job(user: Editor, session: SessionDep, job_id: uuid.UUID) -> JobRead:
+@router.post("/{job_id}/retry", responses=RESTART_ERRORS)
+async def retry_job(user: Editor, session: SessionDep, settings: SettingsDep, job_id: uuid.UUID) -> JobRead:
     """Try the failed and rejected items again."""
-    return (await service.read(session, [await control.retry_failed(session, user, job_id)]))[0]
+    job = await control.retry_failed(session, settings, user, job_id)
+    return (await service.read(session, [job]))[0]
 
 
 @router.get("/{job_id}/items", responses=READ_ERRORS)

@@ -19,6 +19,7 @@ from app.models.job import (
     LlmCall,
 )
 from app.models.provider import ProviderCredential
+from app.models.quota import TaskWindow
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
 from app.models.user import LoginThrottle, Role, User, UserSession
 
@@ -48,6 +49,7 @@ __all__ = [
     "RunStatus",
     "TaskRecord",
     "TaskStatus",
+    "TaskWindow",
     "TokenScope",
     "User",
     "UserDomain",

@@ -9,15 +9,17 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
-from app.core.errors import ErrorBody, NotFound, Unauthorized, error_responses
+from app.core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized, error_responses
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
-from app.models import Role, TaskStatus
+from app.models import Role, TaskStatus, User
 from app.system import service
 from app.system.repository import TaskRecordRepository
 from app.system.schemas import Health, SystemStatus, TaskRecordRead
+from app.users.quotas import TaskQuotaDep
 
 router = APIRouter(tags=["system"])
+Editor = Annotated[User, require_role(Role.admin, Role.editor)]
 
 
 @router.get("/health", responses={503: {"model": Health, "description": "A dependency is down"}})
@@ -38,12 +40,11 @@ async def system_status(_: CurrentUser, session: SessionDep, settings: SettingsD
 @router.post(
     "/system/diagnostics",
     status_code=202,
-    dependencies=[require_role(Role.admin, Role.editor)],
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+    responses=error_responses(Unauthorized, Forbidden, TooManyRequests),
 )
-async def run_diagnostic(session: SessionDep) -> TaskRecordRead:
+async def run_diagnostic(user: Editor, session: SessionDep, quota: TaskQuotaDep) -> TaskRecordRead:
     """Send a probe task to the workers; poll the returned task to see which worker answered."""
-    return TaskRecordRead.model_validate(await service.start_diagnostic(session))
+    return TaskRecordRead.model_validate(await service.start_diagnostic(session, quota, user))
 
 
 @router.get("/tasks", responses=error_responses(Unauthorized))

@@ -16,10 +16,11 @@ from app import __version__
 from app.core import outbox
 from app.core.config import Settings
 from app.core.errors import NotFound
-from app.models import TaskRecord, TaskStatus
+from app.models import TaskRecord, TaskStatus, User
 from app.models.base import utcnow
 from app.system.repository import TaskRecordRepository, WorkerHeartbeatRepository
 from app.system.schemas import Check, Health, Resources, SystemStatus, WorkerInfo
+from app.users.quotas import TaskQuota
 
 CHECK_TIMEOUT_S = 3.0
 WORKER_STALE_AFTER = timedelta(seconds=45)
@@ -115,8 +116,9 @@ def _resources(settings: Settings) -> Resources:
     )
 
 
-async def start_diagnostic(session: AsyncSession) -> TaskRecord:
+async def start_diagnostic(session: AsyncSession, quota: TaskQuota, user: User) -> TaskRecord:
     """Queue a task that a worker answers with its own identity: proof that the queue works."""
+    await quota.take(session, user)
     record = await TaskRecordRepository(session).add_task(DIAGNOSE_TASK, "default")
     outbox.enqueue(session, DIAGNOSE_TASK, record.id, record.queue)
     return record

@@ -7,16 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
-from app.auth.deps import SESSION_COOKIE, require_role, require_scope
+from app.auth.deps import SESSION_COOKIE, CurrentUser, require_role, require_scope
 from app.auth.schemas import UserRead
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import Page
 from app.models import Role, TokenScope, User
-from app.users import service
+from app.users import quotas, service
 from app.users.repository import UserRepository
-from app.users.schemas import PasswordChange, UserCreate, UserUpdate
+from app.users.schemas import PasswordChange, QuotaRead, UserCreate, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[User, require_role(Role.admin)]
@@ -43,6 +43,18 @@ async def change_password(body: PasswordChange, user: Myself, request: Request, 
     """Change the caller's password; their other dashboard sessions end, and with ``revoke_tokens``
     their API tokens too."""
     await service.change_password(session, user, body, request.cookies.get(SESSION_COOKIE))
+
+
+@router.get("/me/quotas", responses=error_responses(Unauthorized))
+async def my_quotas(user: CurrentUser, settings: SettingsDep) -> QuotaRead:
+    """The caller's quotas: rows per job, unfinished jobs at once, background tasks a minute."""
+    quota = quotas.quota_of(settings, user.role)
+    return QuotaRead(
+        role=user.role,
+        max_job_rows=quota.max_job_rows,
+        max_active_jobs=quota.max_active_jobs,
+        tasks_per_minute=quota.tasks_per_minute,
+    )
 
 
 @router.get("/{user_id}", responses=ADMIN_ERRORS | error_responses(NotFound))

@@ -34,3 +34,17 @@ class PasswordChange(Schema):
     revoke_tokens: bool = Field(
         default=False, description="Also revoke every API token of the user (the one sending this too)"
     )
+
+
+class QuotaRead(Schema):
+    """The caller's limits, from their role (null: no limit)."""
+
+    role: Role
+    max_job_rows: int | None = Field(description="Most rows one job may have (more: 422).")
+    max_active_jobs: int | None = Field(
+        description="Most pending, running or paused jobs at once (one more: 429 with Retry-After)."
+    )
+    tasks_per_minute: int | None = Field(
+        description="Most background tasks (diagnostics, duplicate searches, fine-tunes, playground "
+        "prompts) started in a minute (one more: 429 with Retry-After)."
+    )

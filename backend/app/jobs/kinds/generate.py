@@ -25,6 +25,7 @@ from app.jobs.planning import chunk_size, dispatch, item_rows, new_job
 from app.jobs.repository import Lease
 from app.jobs.schemas import GenerationRequest
 from app.models import DatasetStatus, ItemStatus, Job, JobKind, JobStage, User
+from app.users.quotas import check_new_job
 from distillation.datatypes import TaskPolicy, get_datatype
 from distillation.pipeline import (
     Engine,
@@ -100,6 +101,7 @@ async def start(
     seeds: int | None = None,
 ) -> Job:
     """Create the dataset, the job of ``kind`` with its stored ``config``, and its planned items."""
+    await check_new_job(session, settings, user, config.count + (seeds or 0))
     dataset = await datasets.create(
         session,
         user,

@@ -28,6 +28,7 @@ from app.jobs.repository import Lease
 from app.jobs.schemas import QualityRequest
 from app.models import Example, ItemStatus, Job, JobKind, JobStage, User
 from app.models.base import utcnow
+from app.users.quotas import check_new_job
 from distillation.datatypes import get_datatype
 from distillation.pipeline import (
     Answer,
@@ -133,6 +134,7 @@ async def create(session: AsyncSession, user: User, body: QualityRequest, settin
     rows = await example_repository.chosen_rows(session, dataset.id, dataset.version, body.example_ids)
     if not rows:
         raise BadRequest("the dataset has no examples to judge")
+    await check_new_job(session, settings, user, len(rows))
     try:
         get_datatype(dataset.data_type)
         config = GenerationConfig(

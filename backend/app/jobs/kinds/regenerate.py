@@ -26,6 +26,7 @@ from app.jobs.planning import new_job, start_row_job
 from app.jobs.repository import Lease
 from app.jobs.schemas import RegenerateRequest, SeedExample
 from app.models import Example, ItemStatus, Job, JobKind, JobStage, User
+from app.users.quotas import check_new_job
 from distillation.datatypes import TaskPolicy
 from distillation.pipeline import (
     Engine,
@@ -61,6 +62,7 @@ async def create(session: AsyncSession, user: User, body: RegenerateRequest, set
     rows = await example_repository.chosen_rows(session, dataset.id, dataset.version, body.example_ids)
     if not rows:
         raise BadRequest("none of the chosen examples is in the dataset's current version")
+    await check_new_job(session, settings, user, len(rows))
     config = RegenerateConfig.model_validate(
         {
             **source.config,

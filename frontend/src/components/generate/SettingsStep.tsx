@@ -1,6 +1,7 @@
 import { Field } from "@/components/ui/Field";
 import { TextInput } from "@/components/ui/Input";
 import { NumberInput } from "@/components/ui/NumberInput";
+import { useMyQuotas } from "@/hooks/queries/users";
 
 import { DRAFT_LIMITS, type Draft } from "./draft";
 import type { StepProps } from "./steps";
@@ -43,14 +44,22 @@ function NumberField({ draft, change, errors, field, label, hint, step, integer,
   );
 }
 
+/** The role's largest job, as a sentence for a hint ("" when the role has no limit or it is loading). */
+function useRowCap(withExamples: boolean): string {
+  const rows = useMyQuotas().data?.max_job_rows;
+  if (rows == null) return "";
+  return ` Your role may start jobs of at most ${rows.toLocaleString("en")} rows${withExamples ? ", your examples included" : ""}.`;
+}
+
 export function SettingsStep(props: StepProps) {
   const examples = props.draft.source === "examples" ? props.draft.examples.length : null;
+  const rowCap = useRowCap(examples !== null);
   return (
     <div className="grid gap-4 sm:grid-cols-2">
       <TextField {...props} field="name" label="Dataset name" hint="The dataset the job creates." />
       {examples === null ? (
         <>
-          <NumberField {...props} field="count" label="Number of rows" hint="How many accepted rows to produce." integer step={1} />
+          <NumberField {...props} field="count" label="Number of rows" hint={`How many accepted rows to produce.${rowCap}`} integer step={1} />
           <NumberField
             {...props}
             field="teacherRatio"
@@ -65,7 +74,7 @@ export function SettingsStep(props: StepProps) {
           {...props}
           field="count"
           label="New rows"
-          hint={`The student writes them on top of your ${examples} example${examples === 1 ? "" : "s"}, which are kept.`}
+          hint={`The student writes them on top of your ${examples} example${examples === 1 ? "" : "s"}, which are kept.${rowCap}`}
           integer
           step={1}
         />

@@ -8,13 +8,24 @@ export type Role = Schemas["Role"];
 export type UserCreate = Schemas["UserCreate"];
 export type UserUpdate = Schemas["UserUpdate"];
 export type PasswordChange = Schemas["PasswordChange"];
+export type Quotas = Schemas["QuotaRead"];
 
 export const ROLES: readonly Role[] = ["viewer", "editor", "admin"];
 
 export const userKeys = {
   all: ["users"] as const,
   list: (page: number) => [...userKeys.all, "list", page] as const,
+  myQuotas: () => [...userKeys.all, "me", "quotas"] as const,
 };
+
+/** The caller's quotas (rows per job, unfinished jobs, tasks a minute; null: no limit). */
+export function useMyQuotas() {
+  return useQuery({
+    queryKey: userKeys.myQuotas(),
+    queryFn: () => unwrap(api.GET("/api/v1/users/me/quotas")),
+    staleTime: 5 * 60_000,
+  });
+}
 
 /** One page of users (admins only). */
 export function useUsers(page: number, enabled: boolean) {
