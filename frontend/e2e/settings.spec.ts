@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 
 import { uniqueName } from "./data";
-import { signIn } from "./helpers";
+import { apiPost, signIn } from "./helpers";
 import { startJob, stopJob } from "./jobs-data";
 
 test("a provider key is write-only: only its last 4 characters come back, and it can be tested and deleted", async ({ page }) => {
@@ -94,7 +94,7 @@ test("a viewer sees no users, cannot change keys or the budget, and cannot contr
   await signIn(page);
   const email = `${uniqueName("viewer").replace(/\s+/g, "-")}@example.com`;
   const password = "viewer-Horse-42";
-  const created = await page.request.post("/api/v1/users", { data: { email, password, role: "viewer" } });
+  const created = await apiPost(page.request, "/api/v1/users", { data: { email, password, role: "viewer" } });
   expect(created.status()).toBe(201);
   const job = await startJob(page.request, uniqueName("Watched"), 40);
 
