@@ -159,6 +159,8 @@ async def test_login_needs_no_token_but_refuses_other_origins(sqlite_settings: S
         again = await client.post(LOGIN, json=credentials, headers={"Origin": OWN})
         assert again.status_code == 200, again.text
         assert token(client) != first  # a new session, a new token
+        # A script logging in again with its old cookies and no Origin: login does not act with them.
+        assert (await client.post(LOGIN, json=credentials)).status_code == 200
         # Another page logging the browser in (into the attacker's account, say): refused.
         client.cookies.clear()
         assert_refused(await client.post(LOGIN, json=credentials, headers={"Origin": EVIL}), EVIL)

@@ -6,10 +6,10 @@ authenticate with ``Authorization: Bearer`` passes two checks here, before its b
 
 1. **Origin** (OWASP: verifying origin with standard headers). ``Origin``, or the origin of ``Referer``
    when the browser sent no ``Origin``, must be the origin of ``PUBLIC_URL`` (the request's own
-   scheme and host when that is unset) or one of ``TRUSTED_ORIGINS``. A request with the session
-   cookie and neither header is refused: browsers always send ``Origin`` with a cross-origin write, and
-   the dashboard's own writes carry it too, so only a stripped or forged request lacks both. Without
-   the cookie such a request is a script's (it cannot act as anybody) and goes through.
+   scheme and host when that is unset) or one of ``TRUSTED_ORIGINS``. A request that acts with the
+   session cookie and has neither header is refused: browsers always send ``Origin`` with a
+   cross-origin write, and the dashboard's own writes carry it too, so only a stripped or forged
+   request lacks both. Without the cookie (or to log in) such a request is a script's and goes on.
 2. **Token** (OWASP: signed double-submit cookie). Login sets ``distillery_csrf``, readable by the
    dashboard's scripts, holding an HMAC of the session token under ``SECRET_KEY``; every write with the
    session cookie must repeat it in ``X-CSRF-Token``. Another origin can neither read the cookie nor
@@ -96,14 +96,16 @@ class CSRFMiddleware:
 
     def refusal(self, scope: Scope, headers: Headers, session: str | None) -> str | None:
         """Why this write is refused, or None when it may go on."""
+        # Login sets a session rather than acting with one, whatever cookie comes with it.
+        by_cookie = session is not None and scope["path"] not in TOKENLESS_PATHS
         source = headers.get("origin")
         if source is None and "referer" in headers:
             source = origin_of(headers["referer"]) or "an unreadable Referer"
         if source is None:
-            return None if session is None else "a write with the session cookie needs an Origin or Referer"
+            return "a write with the session cookie needs an Origin or Referer" if by_cookie else None
         if not self.allowed(source, scope, headers):
             return f"requests from {source} may not write with the session cookie"
-        if session is None or scope["path"] in TOKENLESS_PATHS:
+        if session is None or not by_cookie:
             return None
         if not _matches(headers.get(CSRF_HEADER, ""), self.settings.secret_key, session):
             return f"missing or wrong {CSRF_HEADER} header; reload the page or log in again"
