@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import api_router
+from app.auth.csrf import CSRFMiddleware
 from app.auth.throttle import create_store
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_read_engine, create_sessionmaker
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
     install_error_handlers(app)
     upload_limit = settings.upload_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, limits={"/api/v1/datasets/upload": upload_limit})
+    # Outside the body limit: a forged upload is refused before a byte of it is read.
+    app.add_middleware(CSRFMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware)
     # Added last, so it wraps the others: refusals of the body limit get the headers too.
     hsts = (settings.public_url or "").lower().startswith("https://")

@@ -20,6 +20,7 @@ import redis
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
+from app.auth.csrf import CSRF_COOKIE, CSRF_HEADER
 from app.core.config import Settings
 from app.main import create_app
 from tests.dbtemplate import Templates
@@ -170,9 +171,19 @@ async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def login(client: httpx.AsyncClient, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
-    """Log ``client`` in (its cookie jar keeps the session)."""
+    """Log ``client`` in (its cookie jar keeps the session) and let it write as the dashboard does."""
     response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
+    act_as_dashboard(client)
+
+
+def act_as_dashboard(client: httpx.AsyncClient | httpx.Client) -> None:
+    """Send what the dashboard's writes carry: the browser's ``Origin`` and the session's CSRF token.
+
+    Call it after logging in: the token is the ``distillery_csrf`` cookie that login set.
+    """
+    client.headers["Origin"] = str(client.base_url).rstrip("/")
+    client.headers[CSRF_HEADER] = client.cookies[CSRF_COOKIE]
 
 
 class WorkerProcess:

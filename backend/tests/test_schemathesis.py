@@ -3,8 +3,8 @@
 The server runs as users start it (embedded default: SQLite and the broker in a fresh DATA_DIR, the
 first admin from FIRST_ADMIN_*), with a dataset, a job, a domain, a user and a token created through the
 API, so that operations on ids reach their logic instead of stopping at 404. Schemathesis runs as its
-CLI, logged in with the admin's session cookie, with the checks: no server error, every response and its
-status code and content type as documented.
+CLI, logged in as the dashboard is (the admin's session cookie, its Origin and its CSRF token), with the
+checks: no server error, every response and its status code and content type as documented.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.auth.csrf import CSRF_HEADER
 from app.auth.deps import SESSION_COOKIE
 from app.core.config import Settings
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BIN, make_settings, settings_env
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BIN, act_as_dashboard, make_settings, settings_env
 from tests.services import free_port
 
 pytestmark = pytest.mark.slow
@@ -153,16 +154,18 @@ def binding(dictionary: str, probability: float = 0.6) -> str:
     return f'{{ dictionary = "{dictionary}", probability = {probability} }}'
 
 
-def run_schemathesis(base: str, cookie: str, folder: Path) -> subprocess.CompletedProcess[str]:
-    """The Schemathesis CLI over the server's whole schema, bounded in examples and time."""
+def run_schemathesis(base: str, client: httpx.Client, folder: Path) -> subprocess.CompletedProcess[str]:
+    """The Schemathesis CLI over the server's whole schema as ``client``'s logged-in dashboard session."""
+    # The session cookie, and the Origin and CSRF token the dashboard sends with it on writes.
+    headers = [f"Cookie: {SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"]
+    headers += [f"{name}: {client.headers[name]}" for name in ("Origin", CSRF_HEADER)]
     command = [
         str(BIN / "schemathesis"),
         "--config-file",
         str(folder / "schemathesis.toml"),
         "run",
         f"{base}/openapi.json",
-        "--header",
-        f"Cookie: {SESSION_COOKIE}={cookie}",
+        *(arg for header in headers for arg in ("--header", header)),
         "--checks",
         CHECKS,
         *(arg for path in EXCLUDED for arg in ("--exclude-path", path)),
@@ -202,8 +205,9 @@ def test_the_whole_api_answers_as_documented_under_fuzzing(tmp_path: Path) -> No
     with served(settings, free_port(), log) as base, httpx.Client(base_url=base, timeout=30) as client:
         login = client.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
         assert login.status_code == 200, login.text
+        act_as_dashboard(client)
         write_config(tmp_path / "schemathesis.toml", seed(client, tmp_path))
-        result = run_schemathesis(base, client.cookies[SESSION_COOKIE], tmp_path)
+        result = run_schemathesis(base, client, tmp_path)
         still_logged_in = client.get("/api/v1/auth/me").status_code
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["failures"] == [], failures_of(result, log)

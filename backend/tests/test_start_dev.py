@@ -16,6 +16,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.conftest import act_as_dashboard
 from tests.services import free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +121,7 @@ def test_start_stop_restart_keeps_data(tmp_path: Path) -> None:
                 "/api/v1/auth/login", json={"email": "admin@distillery.local", "password": password}
             )
             assert login.status_code == 200
+            act_as_dashboard(client)
             task = client.post("/api/v1/system/diagnostics").json()
     finally:
         interrupt(first)

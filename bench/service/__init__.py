@@ -24,6 +24,7 @@ import asyncpg
 import httpx
 import psutil
 
+from app.auth.csrf import CSRF_COOKIE, CSRF_HEADER
 from app.auth.deps import SESSION_COOKIE
 from bench.service.data import Database, create_database, drop_database, load_examples
 from bench.service.load import PAGE_SIZE, ExportResult, LoadResult, Target, percentile, run_export, run_load
@@ -154,7 +155,9 @@ async def _login_and_create(base: str) -> tuple[str, str]:
         login.raise_for_status()
         cookie = f"{SESSION_COOKIE}={login.cookies[SESSION_COOKIE]}"
         body = {"name": "bench 1M", "data_type": "qa", "description": "python -m bench service"}
-        created = await client.post("/api/v1/datasets", json=body, headers={"Cookie": cookie})
+        # A write with the cookie comes as the dashboard's would: its origin and the CSRF token.
+        headers = {"Cookie": cookie, "Origin": base, CSRF_HEADER: login.cookies[CSRF_COOKIE]}
+        created = await client.post("/api/v1/datasets", json=body, headers=headers)
         created.raise_for_status()
         return cookie, str(created.json()["id"])
 

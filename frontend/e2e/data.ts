@@ -1,5 +1,7 @@
 import { expect, type APIRequestContext } from "@playwright/test";
 
+import { apiPost } from "./helpers";
+
 /** Test data: files as people upload them, and datasets made through the API. */
 
 const TOPICS = [
@@ -67,7 +69,7 @@ export async function createDataset(
   content: string,
   extra: Record<string, string> = {},
 ): Promise<CreatedDataset> {
-  const response = await request.post("/api/v1/datasets/upload", {
+  const response = await apiPost(request, "/api/v1/datasets/upload", {
     multipart: {
       file: { name: `${name}.jsonl`, mimeType: "application/x-ndjson", buffer: Buffer.from(content) },
       name,

@@ -1,5 +1,7 @@
 import { expect, type APIRequestContext } from "@playwright/test";
 
+import { apiPost } from "./helpers";
+
 /** The smallest run that still trains, evaluates and leaves a loss curve on this machine's CPU. */
 export const TINY_RUN = {
   max_steps: 2,
@@ -16,7 +18,7 @@ export async function startRun(
   name: string,
   extra: Record<string, unknown> = {},
 ): Promise<{ id: string }> {
-  const response = await request.post("/api/v1/finetune", {
+  const response = await apiPost(request, "/api/v1/finetune", {
     data: { dataset_id: datasetId, name, ...TINY_RUN, ...extra },
   });
   expect(response.status(), await response.text()).toBe(201);
@@ -25,6 +27,6 @@ export async function startRun(
 
 /** Cancels a run unless it has already stopped, so it leaves the single e2e worker free. */
 export async function stopRun(request: APIRequestContext, id: string): Promise<void> {
-  const response = await request.post(`/api/v1/finetune/${id}/cancel`);
+  const response = await apiPost(request, `/api/v1/finetune/${id}/cancel`);
   expect([200, 409]).toContain(response.status());
 }

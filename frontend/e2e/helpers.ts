@@ -1,10 +1,27 @@
-import { expect, type Locator, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+
+import { CSRF_COOKIE, CSRF_HEADER } from "../src/lib/api/csrf";
 
 /** The first admin that e2e/serve.sh creates. */
 export const ADMIN = {
   email: process.env.E2E_ADMIN_EMAIL ?? "admin@distillery.local",
   password: process.env.E2E_ADMIN_PASSWORD ?? "e2e-Correct-Horse-42",
 };
+
+/** The origin the browser tests reach the dashboard at (playwright.config.ts). */
+export const ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT ?? 8765}`;
+
+type PostOptions = NonNullable<Parameters<APIRequestContext["post"]>[1]>;
+
+/**
+ * A POST for a test's setup through the API, sent as the dashboard sends its writes: with its origin
+ * and the session's CSRF token (the API refuses cookie writes without them).
+ */
+export async function apiPost(request: APIRequestContext, url: string, options: PostOptions = {}) {
+  const { cookies } = await request.storageState();
+  const token = cookies.find((cookie) => cookie.name === CSRF_COOKIE)?.value ?? "";
+  return request.post(url, { ...options, headers: { ...options.headers, Origin: ORIGIN, [CSRF_HEADER]: token } });
+}
 
 /** Signs in through the form; `path` is where the test starts (it is sent to sign in first). */
 export async function signIn(page: Page, path = "/"): Promise<void> {

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 
 import { uniqueName } from "./data";
-import { signIn } from "./helpers";
+import { apiPost, signIn } from "./helpers";
 import { startJob, stopJob } from "./jobs-data";
 
 test("the jobs list links each job to its page and filters by status", async ({ page }) => {
@@ -75,7 +75,7 @@ test("when the live stream fails, the job page falls back to polling", async ({ 
     await page.goto(`/jobs/detail/?id=${job.id}`);
     await expect(page.getByTestId("live-mode")).toHaveText("Updates: updating every 2 s");
     // A change made elsewhere reaches the page through the polling.
-    await page.request.post(`/api/v1/jobs/${job.id}/pause`);
+    await apiPost(page.request, `/api/v1/jobs/${job.id}/pause`);
     await expect(page.getByText("paused by a user")).toBeVisible();
   } finally {
     await stopJob(page.request, job.id);

@@ -2,7 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 
 import { BAD_JSONL, createDataset, generatedJsonl, uniqueName } from "./data";
 import { startRun, stopRun } from "./finetune-data";
-import { expectLiveWorker, signIn } from "./helpers";
+import { apiPost, expectLiveWorker, signIn } from "./helpers";
 
 const DIR = "test-results/screenshots";
 const WIDTHS = [1280, 390] as const;
@@ -14,7 +14,7 @@ async function shoot(page: Page, name: string, width: number, fullPage = true): 
 
 /** Guarantees a finished task, so the tasks table and the chart have something to show. */
 async function runDiagnostic(page: Page): Promise<void> {
-  const sent = await page.request.post("/api/v1/system/diagnostics");
+  const sent = await apiPost(page.request, "/api/v1/system/diagnostics");
   expect(sent.status()).toBe(202);
   const { id } = (await sent.json()) as { id: string };
   await expect
@@ -105,7 +105,7 @@ for (const width of WIDTHS) {
     // A second version, so the versions tab has a diff to show.
     const examples = await page.request.get(`/api/v1/datasets/${dataset.id}/examples?page_size=2`);
     const [, second] = ((await examples.json()) as { items: { id: string }[] }).items;
-    await page.request.post(`/api/v1/datasets/${dataset.id}/examples/bulk`, {
+    await apiPost(page.request, `/api/v1/datasets/${dataset.id}/examples/bulk`, {
       data: { action: "remove", ids: [second?.id] },
     });
 
@@ -139,7 +139,7 @@ for (const width of WIDTHS) {
   test(`screenshots of the generate, jobs, analytics and settings pages at ${width} px`, async ({ page }) => {
     await page.setViewportSize({ width, height: width > 500 ? 800 : 844 });
     await signIn(page);
-    const sent = await page.request.post("/api/v1/jobs/generate", {
+    const sent = await apiPost(page.request, "/api/v1/jobs/generate", {
       data: { name: `Screenshot job ${width}`, data_type: "qa", count: 40 },
     });
     expect(sent.status()).toBe(201);
@@ -149,7 +149,7 @@ for (const width of WIDTHS) {
       await page.emulateMedia({ colorScheme: "dark" });
       await shootOperations(page, width, id, "-dark");
     } finally {
-      await page.request.post(`/api/v1/jobs/${id}/cancel`);
+      await apiPost(page.request, `/api/v1/jobs/${id}/cancel`);
     }
   });
 }

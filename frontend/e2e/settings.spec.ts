@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 
 import { uniqueName } from "./data";
-import { signIn } from "./helpers";
+import { apiPost, signIn } from "./helpers";
 import { startJob, stopJob } from "./jobs-data";
 
 test("a provider key is write-only: only its last 4 characters come back, and it can be tested and deleted", async ({ page }) => {
@@ -86,7 +86,7 @@ test("a write token can be made by an editor, and a password change can revoke e
   await signIn(page);
   const email = `${uniqueName("editor").replace(/\s+/g, "-")}@example.com`;
   const password = "editor-Horse-42";
-  expect((await page.request.post("/api/v1/users", { data: { email, password, role: "editor" } })).status()).toBe(201);
+  expect((await apiPost(page.request, "/api/v1/users", { data: { email, password, role: "editor" } })).status()).toBe(201);
 
   const context = await browser.newContext({ baseURL: new URL(page.url()).origin });
   const editor = await context.newPage();
@@ -141,7 +141,7 @@ test("a viewer sees no users, cannot change keys or the budget, and cannot contr
   await signIn(page);
   const email = `${uniqueName("viewer").replace(/\s+/g, "-")}@example.com`;
   const password = "viewer-Horse-42";
-  const created = await page.request.post("/api/v1/users", { data: { email, password, role: "viewer" } });
+  const created = await apiPost(page.request, "/api/v1/users", { data: { email, password, role: "viewer" } });
   expect(created.status()).toBe(201);
   const job = await startJob(page.request, uniqueName("Watched"), 40);
 

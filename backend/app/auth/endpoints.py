@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 
 from app.auth import service
+from app.auth.csrf import CSRF_COOKIE, set_csrf_cookie
 from app.auth.deps import SESSION_COOKIE, CurrentUser
 from app.auth.schemas import LoginRequest, UserRead
 from app.core.deps import SessionDep, SettingsDep
@@ -19,7 +20,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 async def login(
     body: LoginRequest, request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> UserRead:
-    """Log in with e-mail and password; sets the session cookie.
+    """Log in with e-mail and password; sets the session cookie and the CSRF token cookie.
+
+    The dashboard repeats the token cookie (``distillery_csrf``) in an ``X-CSRF-Token`` header on every
+    write it makes with the session cookie.
 
     Failed logins lock the account and the client address for exponentially longer (429 with
     ``Retry-After``).
@@ -37,16 +41,18 @@ async def login(
         secure=settings.environment == "production",
         path="/",
     )
+    set_csrf_cookie(response, settings, token)
     return UserRead.model_validate(user)
 
 
 @router.post("/logout", status_code=204)
 async def logout(request: Request, response: Response, session: SessionDep) -> None:
-    """End the current session."""
+    """End the current session (a write like any other: it needs the CSRF token)."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await service.logout(session, token)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
 
 
 @router.get("/me", responses=error_responses(Unauthorized))

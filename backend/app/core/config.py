@@ -11,6 +11,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,42 @@ def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(ip_network(entry, strict=False) for entry in entries if entry)
 
 
+def origin_of(url: str) -> str | None:
+    """The origin (``scheme://host[:port]``, lower case, no default port) of an http(s) URL, else None.
+
+    Example:
+        >>> origin_of("HTTPS://Example.com:443/path?q")
+        'https://example.com'
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
+def parse_origins(value: str) -> tuple[str, ...]:
+    """``"https://a.example, http://localhost:3000"`` as normalised origins.
+
+    Raises:
+        ValueError: An entry is not an http(s) URL with a host, or has a path, query or fragment.
+    """
+    origins = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        origin = origin_of(entry)
+        parts = urlsplit(entry)
+        if origin is None or parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(f"{entry!r} is not an origin like http://localhost:3000")
+        origins.append(origin)
+    return tuple(origins)
+
+
 class Settings(BaseSettings):
     """All settings of the service; see ``.env.example`` for what each one does."""
 
@@ -45,6 +82,8 @@ class Settings(BaseSettings):
     # API processes of `distillery serve` (uvicorn workers; their metrics are summed).
     web_concurrency: int = Field(default=1, ge=1, le=64)
     public_url: str | None = None
+    # Origins besides the public URL that may send the session cookie with a write (`next dev`).
+    trusted_origins: str | None = None
     frontend_dir: Path | None = None
 
     database_url: str | None = None
@@ -107,6 +146,25 @@ class Settings(BaseSettings):
         # `QUOTA_EDITOR_MAX_JOB_ROWS=` in a .env file means "no limit", as leaving it out does for admins.
         unlimited = isinstance(value, str) and value.strip().lower() in ("", "none", "unlimited")
         return None if unlimited else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_has_an_origin(cls, value: str | None) -> str | None:
+        if value and origin_of(value) is None:
+            raise ValueError(
+                f"PUBLIC_URL: {value!r} is not an http(s) URL like https://distillery.example.com"
+            )
+        return value
+
+    @field_validator("trusted_origins")
+    @classmethod
+    def _origins_parse(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_origins(value)
+            except ValueError as exc:
+                raise ValueError(f"TRUSTED_ORIGINS: {exc}") from exc
+        return value
 
     @field_validator("metrics_allowed_networks")
     @classmethod

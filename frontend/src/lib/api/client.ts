@@ -2,6 +2,7 @@ import createClient, { type Middleware } from "openapi-fetch";
 
 import { redirectToLogin } from "@/lib/navigation";
 
+import { csrfGuard } from "./csrf";
 import { ApiError, toApiError } from "./errors";
 import type { components, paths } from "./schema";
 
@@ -24,7 +25,7 @@ const sessionGuard: Middleware = {
 };
 
 export const api = createClient<paths>({ baseUrl: API_BASE_URL, credentials: "include" });
-api.use(sessionGuard);
+api.use(sessionGuard, csrfGuard);
 
 type Result<T> = { data?: T; error?: unknown; response: Response };
 

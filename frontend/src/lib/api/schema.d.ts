@@ -115,7 +115,10 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Log in with e-mail and password; sets the session cookie.
+         * @description Log in with e-mail and password; sets the session cookie and the CSRF token cookie.
+         *
+         *     The dashboard repeats the token cookie (``distillery_csrf``) in an ``X-CSRF-Token`` header on every
+         *     write it makes with the session cookie.
          *
          *     Failed logins lock the account and the client address for exponentially longer (429 with
          *     ``Retry-After``).
@@ -138,7 +141,7 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description End the current session.
+         * @description End the current session (a write like any other: it needs the CSRF token).
          */
         post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;
