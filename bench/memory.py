@@ -1,7 +1,7 @@
 """Memory of a long run: 20,000 rows through the Runner into a JSONL file stay within a flat footprint.
 
-Rows stream to a ``JsonlSink`` and answers to a ``JsonlCache`` (an index of 16 bytes an answer stays in
-memory); the deduplicator keeps fixed-size integers per row (about 340 bytes: b-bit MinHash
+Rows stream to a ``JsonlSink`` and answers to a ``JsonlCache`` (a dict of about 100 bytes an answer
+stays in memory); the deduplicator keeps fixed-size integers per row (about 340 bytes: b-bit MinHash
 signature, LSH band hashes, exact hash, key) and the distribution report only counts.
 """
 

@@ -14,9 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-import numpy as np
-
-from distillation.pipeline.hashindex import HashIndex
 from distillation.providers import ChatResult, OutputError
 
 
@@ -100,14 +97,16 @@ class MemoryCache:
 class JsonlCache:
     """An append-only JSONL file; only an index of byte offsets stays in memory.
 
-    The index holds a 64-bit hash of each fingerprint and the offset of its line (16 bytes an
-    answer); a hash match is confirmed against the fingerprint stored in the line.
+    The index is a dict from a 64-bit hash of each fingerprint to the offset of its line (about
+    100 bytes an answer): a lookup is one dict probe, and a miss never touches the file. A hit is
+    confirmed against the fingerprint stored in the line; the rare fingerprint whose hash is already
+    taken by another is kept in a second dict under its full text.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._offsets = HashIndex(np.uint64, np.int64)
-        self._count = 0
+        self._offsets: dict[int, int] = {}
+        self._collided: dict[str, int] = {}  # fingerprints whose hash belongs to another one
         self._lock = asyncio.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("ab+")  # appends go to the end wherever the last read left the position
@@ -121,45 +120,59 @@ class JsonlCache:
                     fingerprint = json.loads(line)["fingerprint"]
                 except (ValueError, KeyError, TypeError):  # a line cut short by a crash: ignore it
                     fingerprint = None
-                if isinstance(fingerprint, str) and self._find(fingerprint) is None:
-                    self._offsets.add(_hash(fingerprint), offset)
-                    self._count += 1
+                if isinstance(fingerprint, str):
+                    self._add(fingerprint, _hash(fingerprint), offset)
                 offset += len(line)
         if offset and not line.endswith(b"\n"):  # end a cut line, or the next answer would join it
             self._file.write(b"\n")
             self._file.flush()
 
-    def _find(self, fingerprint: str) -> dict[str, Any] | None:
-        for offset in self._offsets.find(_hash(fingerprint)):
-            self._file.seek(offset)
-            stored = json.loads(self._file.readline())
-            if stored.get("fingerprint") == fingerprint:
-                return cast(dict[str, Any], stored)
-        return None
+    def _add(self, fingerprint: str, key: int, offset: int) -> None:
+        """Index a line unless its fingerprint is already there (the first copy wins)."""
+        known = self._offsets.get(key)
+        if known is None:
+            self._offsets[key] = offset
+        elif fingerprint not in self._collided and self._read(known).get("fingerprint") != fingerprint:
+            self._collided[fingerprint] = offset
+
+    def _read(self, offset: int) -> dict[str, Any]:
+        self._file.seek(offset)
+        return cast(dict[str, Any], json.loads(self._file.readline()))
+
+    def _find(self, fingerprint: str, key: int) -> dict[str, Any] | None:
+        offset = self._offsets.get(key)
+        if offset is None:
+            return None
+        stored = self._read(offset)
+        if stored.get("fingerprint") == fingerprint:
+            return stored
+        offset = self._collided.get(fingerprint)
+        return None if offset is None else self._read(offset)
 
     async def get(self, fingerprint: str) -> Answer | None:
         """The stored answer, if any."""
-        stored = self._find(fingerprint)
+        stored = self._find(fingerprint, _hash(fingerprint))
         return None if stored is None else Answer(**stored)
 
     async def put(self, answer: Answer) -> None:
         """Append an answer and flush it, so a crash right after keeps it."""
+        key = _hash(answer.fingerprint)
         async with self._lock:
-            if self._find(answer.fingerprint) is not None:
+            # A new fingerprint (the usual case after a `get` miss) costs one dict probe here.
+            if key in self._offsets and self._find(answer.fingerprint, key) is not None:
                 return
             line = json.dumps(answer.to_json(), ensure_ascii=False, sort_keys=True).encode() + b"\n"
             offset = self._file.seek(0, 2)
             self._file.write(line)
             self._file.flush()
-            self._offsets.add(_hash(answer.fingerprint), offset)
-            self._count += 1
+            self._add(answer.fingerprint, key, offset)
 
     def close(self) -> None:
         """Close the file."""
         self._file.close()
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._offsets) + len(self._collided)
 
 
 def _hash(fingerprint: str) -> int:
