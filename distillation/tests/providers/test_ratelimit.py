@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -16,7 +17,7 @@ from distillation.providers import (
     Outcome,
     RateLimit,
 )
-from distillation.testing import FakeProviderServer, fail_first, ok, rate_limited
+from distillation.testing import FakeProviderServer, fail_first, ok, randomly, rate_limited, server_error
 
 ModelFactory = Callable[..., LLMClient]
 
@@ -85,11 +86,11 @@ async def test_concurrency_cap_halves_once_per_congestion_and_recovers_additivel
     await asyncio.sleep(0)
     assert not waiter.done()  # the 9th request waits for a slot
 
-    for epoch in epochs:  # a whole cohort of 429s is one congestion signal
-        cap.release(epoch, Outcome.RATE_LIMITED)
+    for epoch in epochs:  # a whole cohort of capacity 429s is one congestion signal
+        cap.release(epoch, Outcome.RATE_LIMITED, capacity_exhausted=True)
     assert cap.limit == 4
     new_epoch = await waiter
-    cap.release(new_epoch, Outcome.RATE_LIMITED)  # a 429 from after the decrease halves again
+    cap.release(new_epoch, Outcome.RATE_LIMITED, capacity_exhausted=True)  # one from after it halves again
     assert cap.limit == 2
 
     limits = []
@@ -103,35 +104,127 @@ async def test_concurrency_cap_halves_once_per_congestion_and_recovers_additivel
 async def test_concurrency_cap_respects_its_floor_and_ceiling() -> None:
     cap = AdaptiveConcurrency(max_limit=3, min_limit=2)
     for _ in range(4):
-        cap.release(await cap.acquire(), Outcome.RATE_LIMITED)
+        cap.release(await cap.acquire(), Outcome.RATE_LIMITED, capacity_exhausted=True)
     assert cap.limit == 2
     for _ in range(50):
         cap.release(await cap.acquire(), Outcome.OK)
     assert cap.limit == 3
     fixed = AdaptiveConcurrency(max_limit=3, adaptive=False)
-    fixed.release(await fixed.acquire(), Outcome.RATE_LIMITED)
+    fixed.release(await fixed.acquire(), Outcome.RATE_LIMITED, capacity_exhausted=True)
     assert fixed.limit == 3
 
 
-async def test_429_storm_shrinks_the_clients_concurrency(
-    server: FakeProviderServer, make_model: ModelFactory
-) -> None:
-    # Slow 429s: the whole first cohort reaches the server before any answer frees a slot.
-    storm = rate_limited(retry_after_ms=50).with_(latency=0.2)
-    server.reset(fail_first(8, storm), default=ok(latency=0.02))
-    limits: list[int] = []
+async def test_sporadic_429s_do_not_shrink_the_cap_but_repeated_ones_do() -> None:
+    cap = AdaptiveConcurrency(max_limit=16)
+    for number in range(200):  # one answer in ten a 429 without capacity signal: retried, not congestion
+        cap.release(await cap.acquire(), Outcome.RATE_LIMITED if number % 10 == 0 else Outcome.OK)
+    assert cap.limit == 16
+
+    outcomes = [Outcome.RATE_LIMITED if number % 3 == 0 else Outcome.OK for number in range(50)]
+    limits = []
+    for outcome in outcomes:  # one in three: more than 30% of the last 50 answers
+        cap.release(await cap.acquire(), outcome)
+        limits.append(cap.limit)
+    assert limits.index(8) == 45  # the 16th 429 in 50 answers halves the cap
+    assert min(limits) == 8  # and halving forgets the window: the next 429s are a fresh count
+
+
+def storm_model(
+    make_model: ModelFactory, model_id: str, limits: list[int], max_concurrency: int = 8
+) -> LLMClient:
     model: LLMClient
 
     def watch(attempt: Attempt) -> None:
         limits.append(model.concurrency.limit)
 
-    model = make_model("openai:gpt-fake", rate_limit=RateLimit(max_concurrency=8), on_attempt=watch)
+    rate = RateLimit(max_concurrency=max_concurrency)
+    model = make_model(model_id, rate_limit=rate, on_attempt=watch)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("model_id", "headers"),
+    [
+        ("openai:gpt-fake", {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "0"}),
+        ("openai:gpt-fake", {"x-ratelimit-remaining-tokens": "0"}),
+        ("anthropic:claude-fake", {"anthropic-ratelimit-requests-remaining": "0"}),
+        (
+            "anthropic:claude-fake",
+            {"anthropic-ratelimit-tokens-limit": "80000", "anthropic-ratelimit-tokens-remaining": "12"},
+        ),
+    ],
+)
+async def test_429s_with_no_capacity_left_shrink_the_clients_concurrency(
+    server: FakeProviderServer, make_model: ModelFactory, model_id: str, headers: dict[str, str]
+) -> None:
+    # Slow 429s: the whole first cohort reaches the server before any answer frees a slot.
+    storm = rate_limited(retry_after_ms=50, headers=headers).with_(latency=0.2)
+    server.reset(fail_first(8, storm), default=ok(latency=0.02))
+    limits: list[int] = []
+    model = storm_model(make_model, model_id, limits)
     results = await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(16)))
 
     assert all(r.text.startswith("echo") for r in results)
     assert min(limits) == 4  # eight 429s from one cohort halve the cap once, not three times
     assert model.concurrency.limit > 4  # successes grow it back
     assert model.concurrency.in_flight == 0
+
+
+@pytest.mark.parametrize(("model_id", "status"), [("openai:gpt-fake", 503), ("anthropic:claude-fake", 529)])
+async def test_overloaded_answers_shrink_the_clients_concurrency(
+    server: FakeProviderServer, make_model: ModelFactory, model_id: str, status: int
+) -> None:
+    server.reset(
+        fail_first(8, server_error(status, retry_after=0.05).with_(latency=0.2)), default=ok(latency=0.02)
+    )
+    limits: list[int] = []
+    model = storm_model(make_model, model_id, limits)
+    results = await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(16)))
+
+    assert all(r.text.startswith("echo") for r in results)
+    assert min(limits) == 4
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no rate-limit headers at all
+        {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "420"},
+        {"x-ratelimit-remaining-requests": "7", "x-ratelimit-remaining-tokens": "90000"},
+    ],
+)
+async def test_429s_with_capacity_left_are_retried_without_shrinking(
+    server: FakeProviderServer, make_model: ModelFactory, headers: dict[str, str]
+) -> None:
+    server.reset(
+        fail_first(8, rate_limited(retry_after_ms=50, headers=headers).with_(latency=0.2)),
+        default=ok(latency=0.02),
+    )
+    limits: list[int] = []
+    model = storm_model(make_model, "openai:gpt-fake", limits)
+    results = await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(16)))
+
+    assert all(r.text.startswith("echo") for r in results)
+    assert min(limits) == 8
+
+
+async def test_random_429s_keep_the_cap_and_every_request_completes_once(
+    server: FakeProviderServer, make_model: ModelFactory
+) -> None:
+    # One arrival in ten is a 429 that says nothing about capacity (no rate-limit headers).
+    server.reset(randomly(0.1, rate_limited(retry_after_ms=20), seed=5), default=ok(latency=0.005))
+    limits: list[int] = []
+    model = storm_model(make_model, "openai:gpt-fake", limits, max_concurrency=16)
+    count = 400
+    results = await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(count)))
+
+    log = server.requests
+    assert sum(1 for r in log if r.status == 429) >= 20  # the 429s did happen
+    assert min(limits) == 16  # and never shrank the cap
+    assert sorted(r.text for r in results) == sorted(f"echo: q{i}" for i in range(count))
+    answered = Counter(r.key for r in log if r.status == 200)
+    assert len(answered) == count
+    assert set(answered.values()) == {1}  # every request answered exactly once
 
 
 @pytest.mark.parametrize(

@@ -255,7 +255,10 @@ class LLMClient:
             self.concurrency.release(epoch, Outcome.CANCELLED)
             await run.record(started, Outcome.CANCELLED, usage=None, error="cancelled by the caller")
             raise
-        self.concurrency.release(epoch, Outcome.OK if isinstance(result, Completion) else result.outcome)
+        if isinstance(result, Completion):
+            self.concurrency.release(epoch, Outcome.OK)
+        else:
+            self.concurrency.release(epoch, result.outcome, capacity_exhausted=result.capacity_exhausted)
         return started, result
 
     async def _call(self, prompt: ChatRequest, time_limit: float) -> Completion | ProviderError:

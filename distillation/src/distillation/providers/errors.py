@@ -19,16 +19,27 @@ class ProviderError(Exception):
         outcome: The attempt outcome this error stands for.
         status_code: HTTP status of the failed exchange, when there was one.
         retry_after: Seconds the provider asked us to wait (Retry-After / retry-after-ms).
+        capacity_exhausted: The answer says the provider is out of capacity for us (a 429 whose
+            rate-limit headers show nothing left, a 503/529 "overloaded"), so fewer requests should be
+            in flight; a 429 without that says only "retry later".
         attempts: Every attempt of the `chat` call that raised it (filled by `LLMClient`).
     """
 
     retryable: ClassVar[bool] = False
     outcome: ClassVar[Outcome] = Outcome.CLIENT_ERROR
 
-    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+        capacity_exhausted: bool = False,
+    ):
         super().__init__(message)
         self.status_code = status_code
         self.retry_after = retry_after
+        self.capacity_exhausted = capacity_exhausted
         self.attempts: tuple[Attempt, ...] = ()
 
     @property
@@ -139,8 +150,18 @@ class OutputError(ProviderError):
         self.finish_reason = finish_reason
 
 
-def error_for_status(status: int, message: str, retry_after: float | None = None) -> ProviderError:
-    """Maps an HTTP status to the typed error the retry layer understands."""
+# "Service unavailable" and Anthropic's "overloaded": the provider as a whole has no room for us.
+OVERLOADED_STATUSES = frozenset({503, 529})
+
+
+def error_for_status(
+    status: int, message: str, retry_after: float | None = None, *, exhausted: bool = False
+) -> ProviderError:
+    """Maps an HTTP status to the typed error the retry layer understands.
+
+    `exhausted` says the answer's rate-limit headers show no capacity left (see
+    `distillation.providers.retry.capacity_exhausted`); it marks a 429 as a capacity signal.
+    """
     cls: type[ProviderError]
     if status == 429:
         cls = RateLimitedError
@@ -150,4 +171,5 @@ def error_for_status(status: int, message: str, retry_after: float | None = None
         cls = AuthenticationError
     else:
         cls = BadRequestError
-    return cls(message, status_code=status, retry_after=retry_after)
+    capacity = status in OVERLOADED_STATUSES or (status == 429 and exhausted)
+    return cls(message, status_code=status, retry_after=retry_after, capacity_exhausted=capacity)

@@ -69,6 +69,36 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = Non
     return _seconds_until_date(value, now)
 
 
+def capacity_exhausted(headers: Mapping[str, str] | None) -> bool:
+    """Whether rate-limit headers say a limit is used up (remaining ≈ 0).
+
+    Reads OpenAI-style `x-ratelimit-remaining-<kind>` / `x-ratelimit-limit-<kind>` and Anthropic's
+    `anthropic-ratelimit-<kind>-remaining` / `-limit` (kind: requests, tokens, input-tokens ...).
+    A kind is used up when its remaining count is 0, or at most 1% of its limit when the limit is
+    sent too (a few tokens left of a million admit no request). No such headers: False.
+    """
+    if not headers:
+        return False
+    remaining: dict[str, float] = {}
+    limits: dict[str, float] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered.startswith("x-ratelimit-remaining-"):
+            target, kind = remaining, lowered[len("x-ratelimit-remaining-") :]
+        elif lowered.startswith("x-ratelimit-limit-"):
+            target, kind = limits, lowered[len("x-ratelimit-limit-") :]
+        elif lowered.startswith("anthropic-ratelimit-") and lowered.endswith("-remaining"):
+            target, kind = remaining, lowered[len("anthropic-ratelimit-") : -len("-remaining")]
+        elif lowered.startswith("anthropic-ratelimit-") and lowered.endswith("-limit"):
+            target, kind = limits, lowered[len("anthropic-ratelimit-") : -len("-limit")]
+        else:
+            continue
+        number = _to_float(value.strip())
+        if number is not None:
+            target[kind] = number
+    return any(left <= limits.get(kind, 0.0) / 100 for kind, left in remaining.items())
+
+
 def _to_float(value: str | None) -> float | None:
     if value is None:
         return None

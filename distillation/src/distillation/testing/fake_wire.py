@@ -237,8 +237,8 @@ def error_body(api: str, behavior: Behavior) -> dict[str, Any]:
 
 
 def error_headers(behavior: Behavior) -> dict[str, str]:
-    """Retry-After / retry-after-ms headers of an error answer."""
-    headers = {}
+    """Retry-After / retry-after-ms headers of an error answer, and the behaviour's own headers."""
+    headers = dict(behavior.headers)
     if behavior.retry_after is not None:
         headers["Retry-After"] = f"{behavior.retry_after:g}"
     if behavior.retry_after_ms is not None:

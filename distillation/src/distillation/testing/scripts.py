@@ -11,7 +11,7 @@ to apply, or None for the server's default. Combinators build the common ones:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -36,6 +36,8 @@ class Behavior:
             dropped: repairable), "wrong_schema" (valid JSON of the wrong shape).
         finish: "length" or "content_filter" in the API's own words.
         usage: Exact (input, output) token counts to report.
+        headers: Extra response headers of an error answer, e.g. a 429's
+            `x-ratelimit-remaining-requests` (see `rate_limited`).
     """
 
     status: int = 200
@@ -48,6 +50,7 @@ class Behavior:
     content: ContentMode = "auto"
     finish: Finish = "stop"
     usage: tuple[int, int] | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
     def with_(self, **changes: Any) -> Behavior:
         """A copy with some fields changed."""
@@ -99,9 +102,19 @@ def ok(**fields: Any) -> Behavior:
     return Behavior(**fields)
 
 
-def rate_limited(retry_after: float | None = None, retry_after_ms: float | None = None) -> Behavior:
-    """HTTP 429, optionally with Retry-After (seconds) or retry-after-ms."""
-    return Behavior(status=429, retry_after=retry_after, retry_after_ms=retry_after_ms)
+def rate_limited(
+    retry_after: float | None = None,
+    retry_after_ms: float | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Behavior:
+    """HTTP 429, optionally with Retry-After (seconds) or retry-after-ms and rate-limit headers.
+
+    Example:
+        >>> rate_limited(retry_after=1, headers={"x-ratelimit-remaining-requests": "0"}).headers
+        (('x-ratelimit-remaining-requests', '0'),)
+    """
+    extra = tuple((headers or {}).items())
+    return Behavior(status=429, retry_after=retry_after, retry_after_ms=retry_after_ms, headers=extra)
 
 
 def server_error(status: int = 500, retry_after: float | None = None) -> Behavior:

@@ -18,7 +18,7 @@ from distillation.providers.errors import (
     error_for_status,
 )
 from distillation.providers.guard import AddressGuard, AddressRefusedError, guarded_session
-from distillation.providers.retry import parse_retry_after
+from distillation.providers.retry import capacity_exhausted, parse_retry_after
 
 HTTP_CLIENTS = ("aiohttp", "httpx")
 POOL_SIZE = 1000  # connections per client when the SDK sets no cap (its default is 1,000 too)
@@ -79,8 +79,9 @@ def map_sdk_error(sdk: ModuleType, exc: Exception) -> ProviderError:
     if refused is not None:  # the SDK reports it as a connection error: it is not one to retry
         return refused
     if isinstance(exc, sdk.APIStatusError):
-        retry_after = parse_retry_after(dict(exc.response.headers))
-        return error_for_status(exc.status_code, _message(exc), retry_after)
+        headers = dict(exc.response.headers)
+        retry_after, exhausted = parse_retry_after(headers), capacity_exhausted(headers)
+        return error_for_status(exc.status_code, _message(exc), retry_after, exhausted=exhausted)
     if isinstance(exc, sdk.APITimeoutError):
         # The aiohttp transport reports a refused connection as a connect timeout.
         if type(exc.__cause__).__name__.startswith("Connect"):

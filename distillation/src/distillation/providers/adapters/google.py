@@ -19,7 +19,7 @@ from distillation.providers.errors import (
     error_for_status,
 )
 from distillation.providers.guard import guarded_session
-from distillation.providers.retry import parse_retry_after
+from distillation.providers.retry import capacity_exhausted, parse_retry_after
 from distillation.providers.types import ChatRequest, Completion
 from distillation.providers.wire.google import generate_params, parse_generate
 
@@ -121,8 +121,10 @@ def _tls_context() -> ssl.SSLContext:
 
 def _status_error(exc: Any) -> ProviderError:
     headers = getattr(getattr(exc, "response", None), "headers", None)
-    retry_after = parse_retry_after(dict(headers) if headers else None) or _retry_info(exc.details)
-    return error_for_status(int(exc.code or 500), f"HTTP {exc.code}: {str(exc.message)[:300]}", retry_after)
+    read = dict(headers) if headers else None
+    retry_after = parse_retry_after(read) or _retry_info(exc.details)
+    message = f"HTTP {exc.code}: {str(exc.message)[:300]}"
+    return error_for_status(int(exc.code or 500), message, retry_after, exhausted=capacity_exhausted(read))
 
 
 def _retry_info(details: Any) -> float | None:
