@@ -142,3 +142,31 @@ async def floor(base_url: str, requests: int = REQUESTS) -> Measurement:
                 json.loads(await response.read())
 
         return await measure("aiohttp alone (floor)", send, requests)
+
+
+async def retry_loop(base_url: str, requests: int = REQUESTS) -> Measurement:
+    """A bare aiohttp loop that retries a 429 after its ``Retry-After``: what a sporadic 429 costs
+    any client (the baseline of line (c))."""
+    schema = get_datatype("qa").json_schema()
+    response_format = {"type": "json_schema", "json_schema": {"name": "example", "schema": schema}}
+    url = f"{base_url}/v1/chat/completions"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def send(index: int) -> None:
+            body = {
+                "model": MODEL.split(":", 1)[1],
+                "messages": _messages(index),
+                "max_completion_tokens": 512,
+                "seed": index,
+                "response_format": response_format,
+            }
+            while True:
+                async with session.post(url, json=body) as response:
+                    if response.status == 429:
+                        await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                        continue
+                    response.raise_for_status()
+                    json.loads(await response.read())
+                    return
+
+        return await measure("aiohttp retry loop", send, requests)
