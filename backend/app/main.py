@@ -15,6 +15,7 @@ from app import __version__
 from app.api import api_router
 from app.auth.csrf import CSRFMiddleware
 from app.auth.throttle import create_store
+from app.core.api_docs import install_api_docs
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_read_engine, create_sessionmaker
 from app.core.errors import NotFound, install_error_handlers
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
         version=__version__,
         description="Distill a teacher LLM into fine-tuning data and a small student model.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served from local bundles by install_api_docs
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
         include_in_schema=False,
     )
     app.add_route("/metrics", metrics_response, include_in_schema=False)
+    install_api_docs(app)
     _mount_dashboard(app, settings.frontend_dir or REPO_ROOT / "frontend" / "out")
     return app
 

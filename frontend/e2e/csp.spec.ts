@@ -5,8 +5,7 @@ import { signIn } from "./helpers";
 /**
  * The server's Content-Security-Policy allows only the inline scripts each page ships (by hash). A page
  * whose bootstrap script were blocked would not hydrate, so every page is opened and must report no
- * violation, in the console or as a `securitypolicyviolation` event. (Swagger UI at /docs loads its
- * bundle from a CDN, which the browser tests cannot reach: the backend tests check its policy.)
+ * violation, in the console or as a `securitypolicyviolation` event. (/docs and /redoc: api-docs.spec.ts.)
  */
 const PAGES = ["/", "/datasets/", "/generate/", "/jobs/", "/finetune/", "/analytics/", "/tasks/", "/settings/"];
 

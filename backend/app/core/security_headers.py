@@ -1,9 +1,10 @@
 """Security headers on every response: CSP, frame-ancestors, nosniff, referrer policy, HSTS.
 
 The dashboard is a static Next.js export whose pages bootstrap with inline ``<script>`` elements, and
-Swagger UI at ``/docs`` starts with one too. Rather than allow every inline script ('unsafe-inline'),
-the middleware reads each HTML response as it goes out and lists the SHA-256 hash of each inline
-script it holds, so exactly the scripts the server itself sent may run. HTML pages are small (tens of
+Swagger UI at ``/docs`` and ReDoc at ``/redoc`` start with one too (their bundles are same-origin, see
+``app.core.api_docs``). Rather than allow every inline script ('unsafe-inline'), the middleware reads
+each HTML response as it goes out and lists the SHA-256 hash of each inline script it holds, so
+exactly the scripts the server itself sent may run. HTML pages are small (tens of
 kilobytes); every other response streams through untouched apart from its headers. A ``304 Not
 Modified`` gets no policy, so the browser keeps the one stored with the page (and its hashes).
 """
@@ -23,11 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _INLINE_SCRIPT: Final = re.compile(
     rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
 )
-# Swagger UI and ReDoc load their bundles, styles and logo from CDNs (FastAPI's defaults).
-DOCS_PATHS: Final = ("/docs", "/redoc")
-DOCS_SCRIPTS: Final = "https://cdn.jsdelivr.net"
-DOCS_STYLES: Final = "https://cdn.jsdelivr.net https://fonts.googleapis.com"
-DOCS_IMAGES: Final = "https://fastapi.tiangolo.com https://cdn.redoc.ly"
 HSTS: Final = "max-age=31536000; includeSubDomains"
 
 
@@ -45,19 +41,17 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return list(seen)
 
 
-def content_security_policy(script_hashes: Iterable[str] = (), *, docs: bool = False) -> str:
+def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
     """The policy of one response: same-origin everything, the given inline scripts, no framing."""
-    scripts = " ".join(["'self'", *script_hashes, *([DOCS_SCRIPTS] if docs else [])])
-    styles = " ".join(["'self'", "'unsafe-inline'", *([DOCS_STYLES] if docs else [])])
-    images = " ".join(["'self'", "data:", "blob:", *([DOCS_IMAGES] if docs else [])])
+    scripts = " ".join(["'self'", *script_hashes])
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src {scripts}",
             # Inline style attributes (charts, progress bars) carry no script; scripts stay hashed.
-            f"style-src {styles}",
-            f"img-src {images}",
-            "font-src 'self' data:" + (" https://fonts.gstatic.com" if docs else ""),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
             "connect-src 'self'",
             "worker-src 'self' blob:",
             "object-src 'none'",
@@ -84,17 +78,15 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
-        await self.app(scope, receive, _Response(send, hsts=self.hsts, docs=docs).send)
+        await self.app(scope, receive, _Response(send, hsts=self.hsts).send)
 
 
 class _Response:
     """One response on its way out: headers added, an HTML page held back until its scripts are hashed."""
 
-    def __init__(self, send: Send, *, hsts: bool, docs: bool) -> None:
+    def __init__(self, send: Send, *, hsts: bool) -> None:
         self._send = send
         self._hsts = hsts
-        self._docs = docs
         self._start: Message | None = None
         self._body: list[bytes] = []
 
@@ -119,7 +111,7 @@ class _Response:
         elif headers.get("content-type", "").startswith("text/html"):
             self._start = message
         else:
-            headers["Content-Security-Policy"] = content_security_policy(docs=self._docs)
+            headers["Content-Security-Policy"] = content_security_policy()
             await self._send(message)
 
     async def _page(self, message: Message) -> None:
@@ -128,7 +120,7 @@ class _Response:
         if message.get("more_body", False):
             return
         page = b"".join(self._body)
-        policy = content_security_policy(inline_script_hashes(page), docs=self._docs)
+        policy = content_security_policy(inline_script_hashes(page))
         MutableHeaders(scope=self._start)["Content-Security-Policy"] = policy
         await self._send(self._start)
         await self._send({"type": "http.response.body", "body": page, "more_body": False})
