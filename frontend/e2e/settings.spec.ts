@@ -50,7 +50,8 @@ test("the global budget can be set and cleared", async ({ page }) => {
   await expect(budget.getByText(/^No limit\. Spent so far/)).toBeVisible();
 });
 
-test("an API token's secret is shown once, works within its scope, and stops working when revoked", async ({ page, playwright }) => {
+test("an API token's secret is shown once, works within its scope, and stops working when revoked", async ({ page, playwright, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await signIn(page, "/settings/");
   const tokens = page.getByRole("region", { name: "API tokens" });
   const name = uniqueName("ci");
@@ -61,6 +62,11 @@ test("an API token's secret is shown once, works within its scope, and stops wor
   await tokens.getByRole("button", { name: "Create token" }).click();
   const secret = (await tokens.getByTestId("new-token").textContent()) ?? "";
   expect(secret.length).toBeGreaterThan(20);
+  const copy = tokens.getByRole("button", { name: `Copy the token “${name}”` });
+  await expect(copy).toHaveText("Copy");
+  await copy.click();
+  await expect(copy).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
   const list = tokens.getByRole("list", { name: "Your API tokens" });
   const row = list.getByRole("listitem").filter({ hasText: name });
   await expect(row.getByTestId("token-scope")).toHaveText("read");
@@ -76,7 +82,17 @@ test("an API token's secret is shown once, works within its scope, and stops wor
 
   await page.reload();
   await expect(tokens.getByTestId("new-token")).toHaveCount(0);
+  // Revoking asks first, naming the token; cancelling keeps it working.
   await list.getByRole("button", { name: `Revoke ${name}` }).click();
+  const confirm = page.getByRole("dialog", { name: `Revoke the token “${name}”?` });
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(list.getByRole("button", { name: `Revoke ${name}` })).toBeVisible();
+  expect((await script.get("/api/v1/auth/me", bearer)).status()).toBe(200);
+
+  await list.getByRole("button", { name: `Revoke ${name}` }).click();
+  await confirm.getByRole("button", { name: "Revoke token" }).click();
+  await expect(confirm).toHaveCount(0);
   await expect(list.getByRole("button", { name: `Revoke ${name}` })).toHaveCount(0);
   expect((await script.get("/api/v1/auth/me", bearer)).status()).toBe(401);
   await script.dispose();
@@ -125,12 +141,29 @@ test("an admin adds a user and changes their role", async ({ page }) => {
   await signIn(page, "/settings/");
   const users = page.getByRole("region", { name: "Users" });
   const email = `${uniqueName("user").replace(/\s+/g, "-")}@example.com`;
+  const add = users.getByRole("button", { name: "Add user" });
+  // A disabled "Add user" says what is missing, and the hint follows what is typed.
+  await expect(add).toBeDisabled();
+  await expect(add).toHaveAccessibleDescription(/^To add a user, enter an e-mail and a password of at least \d+ characters\.$/);
   await users.getByLabel("E-mail").fill(email);
+  await expect(users.getByTestId("new-user-missing")).toHaveText(/^To add a user, enter a password of at least \d+ characters\.$/);
   await users.getByLabel("Password").fill("another-Horse-77");
-  await users.getByRole("button", { name: "Add user" }).click();
+  await expect(users.getByTestId("new-user-missing")).toHaveCount(0);
+  await add.click();
   const list = users.getByRole("list", { name: "Users" });
   await expect(list.getByText(email, { exact: true })).toBeVisible();
-  await list.getByLabel(`Role of ${email}`).selectOption("editor");
+
+  // Choosing a role only proposes it: cancelling keeps the old one.
+  const role = list.getByLabel(`Role of ${email}`);
+  await role.selectOption("admin");
+  await list.getByRole("button", { name: `Cancel the role change of ${email}` }).click();
+  await expect(role).toHaveValue("viewer");
+  await page.reload();
+  await expect(role).toHaveValue("viewer");
+
+  await role.selectOption("editor");
+  await list.getByRole("button", { name: `Confirm role editor for ${email}` }).click();
+  await expect(list.getByRole("button", { name: `Confirm role editor for ${email}` })).toHaveCount(0);
   await page.reload();
   await expect(list.getByLabel(`Role of ${email}`)).toHaveValue("editor");
   await list.getByRole("button", { name: `Deactivate ${email}` }).click();

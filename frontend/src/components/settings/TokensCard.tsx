@@ -4,6 +4,7 @@ import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
+import { CopyButton } from "@/components/ui/CopyButton";
 import { Field, FormError } from "@/components/ui/Field";
 import { TextInput } from "@/components/ui/Input";
 import { NumberInput } from "@/components/ui/NumberInput";
@@ -11,10 +12,12 @@ import { RelativeTime } from "@/components/ui/RelativeTime";
 import { Select } from "@/components/ui/Select";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { EmptyState, ErrorState } from "@/components/ui/StateViews";
-import { scopesFor, useCreateToken, useRevokeToken, useTokens, type ApiToken, type TokenScope } from "@/hooks/queries/tokens";
+import { scopesFor, useCreateToken, useTokens, type ApiToken, type TokenScope } from "@/hooks/queries/tokens";
 import type { Role } from "@/hooks/queries/users";
 import { errorMessage } from "@/lib/api/client";
 import { LIMITS } from "@/lib/limits";
+
+import { RevokeTokenDialog } from "./RevokeTokenDialog";
 
 const SCOPE_LABELS: Record<TokenScope, string> = {
   read: "read — look only",
@@ -66,9 +69,12 @@ function NewTokenForm({ role }: { role: Role }) {
       {create.data && (
         <div role="status" className="rounded-lg border border-ok/40 bg-ok-soft p-3 text-sm">
           <p className="font-medium text-fg">Copy the token “{create.data.name}” now: it is shown only this once.</p>
-          <code data-testid="new-token" className="mt-2 block break-all rounded bg-surface px-2 py-1 font-mono text-xs text-fg">
-            {create.data.token}
-          </code>
+          <div className="mt-2 flex flex-wrap items-center gap-2">
+            <code data-testid="new-token" className="min-w-0 flex-1 break-all rounded bg-surface px-2 py-1 font-mono text-xs text-fg">
+              {create.data.token}
+            </code>
+            <CopyButton text={create.data.token} label={`Copy the token “${create.data.name}”`} />
+          </div>
         </div>
       )}
     </div>
@@ -76,7 +82,7 @@ function NewTokenForm({ role }: { role: Role }) {
 }
 
 function TokenRow({ token }: { token: ApiToken }) {
-  const revoke = useRevokeToken();
+  const [confirming, setConfirming] = useState(false);
   return (
     <li className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between">
       <div className="min-w-0 text-sm">
@@ -107,10 +113,11 @@ function TokenRow({ token }: { token: ApiToken }) {
       {token.revoked_at ? (
         <span className="text-xs text-muted">revoked</span>
       ) : (
-        <Button variant="danger" onClick={() => revoke.mutate(token.id)} disabled={revoke.isPending} aria-label={`Revoke ${token.name}`}>
+        <Button variant="danger" onClick={() => setConfirming(true)} aria-label={`Revoke ${token.name}`}>
           Revoke
         </Button>
       )}
+      {confirming && <RevokeTokenDialog token={token} onClose={() => setConfirming(false)} />}
     </li>
   );
 }

@@ -14,12 +14,23 @@ import { errorMessage } from "@/lib/api/client";
 import { LIMITS } from "@/lib/limits";
 
 const NEW_USER = LIMITS.UserCreate;
+const MIN_PASSWORD = NEW_USER.password.minLength ?? 0;
+
+/** What the form still needs before "Add user" can be pressed, in words ("" when nothing). */
+function missingForNewUser(email: string, password: string): string {
+  const missing = [
+    ...(email.trim() ? [] : ["an e-mail"]),
+    ...(password.length >= MIN_PASSWORD ? [] : [`a password of at least ${MIN_PASSWORD} characters`]),
+  ];
+  return missing.length ? `To add a user, enter ${missing.join(" and ")}.` : "";
+}
 
 function NewUserForm() {
   const create = useCreateUser();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [password, setPassword] = useState("");
+  const missing = missingForNewUser(email, password);
   return (
     <form
       className="space-y-3"
@@ -52,18 +63,69 @@ function NewUserForm() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </Field>
-        <Button type="submit" variant="primary" disabled={create.isPending || !email.trim() || password.length < NEW_USER.password.minLength}>
+        <Button
+          type="submit"
+          variant="primary"
+          disabled={create.isPending || Boolean(missing)}
+          aria-describedby={missing ? "new-user-missing" : undefined}
+        >
           Add user
         </Button>
       </div>
+      {missing && (
+        <p id="new-user-missing" data-testid="new-user-missing" className="text-xs text-muted">
+          {missing}
+        </p>
+      )}
       {create.isError && <FormError>{errorMessage(create.error)}</FormError>}
     </form>
   );
 }
 
+/** The role of one user: choosing another only proposes it; Confirm applies it, Cancel puts the old one back. */
+function RoleControl({ user, isSelf }: { user: ManagedUser; isSelf: boolean }) {
+  const update = useUpdateUser();
+  const [draft, setDraft] = useState<Role | null>(null);
+  // The hook refetches the list before it settles, so the select never flashes the old role.
+  const roleId = `role-${user.id}`;
+  const proposed = draft !== null && draft !== user.role ? draft : null;
+  const apply = (role: Role) => update.mutate({ id: user.id, body: { role } }, { onSettled: () => setDraft(null) });
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <Field label={`Role of ${user.email}`} htmlFor={roleId} labelClassName="sr-only">
+        <Select
+          className="w-auto"
+          value={draft ?? user.role}
+          disabled={isSelf || update.isPending}
+          onChange={(e) => setDraft(ROLES.find((r) => r === e.target.value) ?? user.role)}
+        >
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      {proposed && (
+        <>
+          <span className="text-xs text-muted">
+            {user.role} → {proposed}?
+          </span>
+          <Button size="sm" variant="primary" disabled={update.isPending} onClick={() => apply(proposed)} aria-label={`Confirm role ${proposed} for ${user.email}`}>
+            Confirm
+          </Button>
+          <Button size="sm" disabled={update.isPending} onClick={() => setDraft(null)} aria-label={`Cancel the role change of ${user.email}`}>
+            Cancel
+          </Button>
+        </>
+      )}
+      {update.isError && <p className="text-xs text-danger">{errorMessage(update.error)}</p>}
+    </div>
+  );
+}
+
 function UserRow({ user, isSelf }: { user: ManagedUser; isSelf: boolean }) {
   const update = useUpdateUser();
-  const roleId = `role-${user.id}`;
   return (
     <li className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between">
       <div className="min-w-0 text-sm">
@@ -74,20 +136,7 @@ function UserRow({ user, isSelf }: { user: ManagedUser; isSelf: boolean }) {
         {update.isError && <p className="text-xs text-danger">{errorMessage(update.error)}</p>}
       </div>
       <div className="flex flex-wrap items-center gap-2">
-        <Field label={`Role of ${user.email}`} htmlFor={roleId} labelClassName="sr-only">
-          <Select
-            className="w-auto"
-            value={user.role}
-            disabled={isSelf || update.isPending}
-            onChange={(e) => update.mutate({ id: user.id, body: { role: ROLES.find((r) => r === e.target.value) ?? user.role } })}
-          >
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <RoleControl user={user} isSelf={isSelf} />
         <Button
           disabled={isSelf || update.isPending}
           onClick={() => update.mutate({ id: user.id, body: { is_active: !user.is_active } })}

@@ -49,7 +49,8 @@ export function useUpdateUser() {
   return useMutation({
     mutationFn: ({ id, body }: { id: string; body: UserUpdate }) =>
       unwrap(api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.all }),
+    // Returned, so the mutation settles only once the list shows the change.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: userKeys.all }),
   });
 }
 
