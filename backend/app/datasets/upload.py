@@ -1,5 +1,8 @@
 """Uploading a dataset file: JSONL, JSON array or CSV in any record view, converted to chat records.
 
+Besides the chat-style views, a data type's own records (``{"question", "answer"}`` for ``qa``, the
+shape ``GET /data-types`` shows) are read through that data type.
+
 The file is streamed through the library's safe reader (size, line and nesting limits, per-row errors
 with line numbers). Without ``on_error=skip`` one bad row stores nothing: the error aborts the request's
 transaction, so the rows already inserted are rolled back with the dataset. Rows that
@@ -22,6 +25,7 @@ from app.datasets.example_repository import ExampleRepository
 from app.datasets.repository import DatasetVersionRepository
 from app.datasets.schemas import DatasetCreate, DatasetRead, OnError, RowError, UploadResult
 from app.models import User
+from distillation.datatypes import typed_record_to_chat
 from distillation.formats import (
     FileFormatError,
     InputLimitError,
@@ -78,7 +82,7 @@ async def upload(
     stream.seek(0)
     dataset = await service.create(session, user, body, reason="upload")
     limits = ReadLimits(max_total_bytes=max_bytes)
-    rows = read_chat_records(stream, file_format=file_format, limits=limits)
+    rows = read_chat_records(stream, file_format=file_format, limits=limits, fallback=typed_record_to_chat)
     tally = _Tally()
     while batch := await asyncio.to_thread(_next_batch, rows):
         good: list[dict[str, Any]] = []

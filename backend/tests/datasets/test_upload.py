@@ -211,3 +211,37 @@ async def test_an_upload_can_name_its_domain_and_the_list_filters_by_it(sqlite_s
         "billing",
     )
     assert [d["id"] for d in found["items"]] == [created.json()["dataset"]["id"]]
+
+
+async def test_data_type_records_are_read_through_their_data_type(sqlite_settings: Settings) -> None:
+    """The ``{question, answer}`` records ``GET /data-types`` shows for ``qa`` upload as they are."""
+    await migrate(sqlite_settings)
+    content = jsonl(
+        {"question": "What is 2+2?", "answer": "4", "metadata": {"src": "sheet"}},
+        {"text": "I love it", "label": "positive"},
+        {"question": "Where?", "answer": 7},
+        {"question": "Who?", "reply": "me"},
+    )
+    csv_bytes = b"question,answer\r\nWhat is 3+3?,6\r\n"
+    async with client_as(sqlite_settings) as client:
+        advertised = (await client.get("/api/v1/data-types")).json()
+        response = await post(client, "typed.jsonl", content, on_error="skip")
+        dataset_id = response.json()["dataset"]["id"]
+        examples = (await client.get(f"{API}/{dataset_id}/examples")).json()["items"]
+        from_csv = await post(client, "typed.csv", csv_bytes)
+    qa = next(d for d in advertised if d["name"] == "qa")
+    assert {"question", "answer"} <= set(qa["record_schema"]["properties"])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["stored"], body["skipped"]) == (2, 2)
+    assert [e["messages"][-1]["content"] for e in examples] == ["4", "positive"]
+    assert examples[0]["messages"][0] == {"role": "user", "content": "What is 2+2?"}
+    bad_value, unknown_keys = body["skipped_rows"]
+    assert bad_value["line"] == 3
+    assert bad_value["reason"].startswith("not a valid qa record: answer")
+    assert unknown_keys["line"] == 4
+    # The reason is a sentence naming the keys, not a Python list.
+    assert "(question, reply)" in unknown_keys["reason"]
+    assert "[" not in unknown_keys["reason"]
+    assert "question + answer" in unknown_keys["reason"]
+    assert (from_csv.status_code, from_csv.json()["stored"]) == (201, 1)

@@ -37,7 +37,9 @@ from distillation.datatypes.registry import (
     UnknownDataTypeError,
     get_datatype,
     list_datatypes,
+    match_datatype,
     register_datatype,
+    typed_record_to_chat,
 )
 from distillation.datatypes.templates import (
     PromptRenderer,
@@ -89,10 +91,12 @@ __all__ = [
     "extract_json_object",
     "get_datatype",
     "list_datatypes",
+    "match_datatype",
     "policy_extraction_prompt",
     "register_datatype",
     "seed_pair_schema",
     "student_bulk_prompt",
     "syntax_error",
     "teacher_seed_prompt",
+    "typed_record_to_chat",
 ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from distillation.datatypes import typed_record_to_chat
 from distillation.formats import read_chat_records
 
 IGNORE_INDEX = -100
@@ -86,7 +87,10 @@ def load_rows(source: Path | Iterable[Mapping[str, Any]]) -> list[TrainingRow]:
         DatasetError: Some rows cannot be read or have no assistant turn; every such row is listed.
     """
     if isinstance(source, Path):
-        raw = [(row.line, row.record, row.error) for row in read_chat_records(source)]
+        raw = [
+            (row.line, row.record, row.error)
+            for row in read_chat_records(source, fallback=typed_record_to_chat)
+        ]
     else:
         raw = [(0, dict(record), None) for record in source]
     rows, problems = [], []

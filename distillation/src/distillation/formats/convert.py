@@ -135,7 +135,11 @@ def to_chat(record: Mapping[str, Any], source: RecordFormat | str | None = None)
         raise ConversionError(f"record must be a JSON object, got {type(record).__name__}")
     fmt = RecordFormat(source) if source is not None else detect_format(record)
     if fmt is None:
-        raise ConversionError(f"unrecognized record format (keys: {sorted(map(str, record))[:10]})")
+        keys = ", ".join(sorted(map(str, record))[:10]) or "none"
+        raise ConversionError(
+            f"unrecognized record format: its keys ({keys}) match no known view; expected messages,"
+            " conversations, instruction + output, prompt + completion or user + assistant"
+        )
     if fmt is RecordFormat.CHAT:
         return Converted(dict(validate_chat(record)))
     notes = _ignored_keys(record, _KNOWN_KEYS[fmt])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from distillation.formats._jsonarray import ArrayFormatError, ArraySplitter
-from distillation.formats.convert import LossyConversion, to_chat
+from distillation.formats.convert import Converted, LossyConversion, detect_format, to_chat
 from distillation.formats.records import RecordError
 
 __all__ = [
@@ -161,22 +161,42 @@ def read_chat_records(
     *,
     file_format: FileFormat | str | None = None,
     limits: ReadLimits | None = None,
+    fallback: Callable[[Mapping[str, Any]], Converted | None] | None = None,
 ) -> Iterator[ReadRow]:
     """Like ``read_records``, but every record is converted to the canonical chat record.
 
     Rows in any view (chat, Alpaca, ShareGPT, prompt/completion, flat CSV columns) are accepted; a row
     that cannot be converted becomes an error row, and what a conversion lost is in ``ReadRow.notes``.
+
+    Args:
+        fallback: Tried on a record in none of those views before it is called unrecognized; returns
+            its chat record or ``None`` (``distillation.datatypes.typed_record_to_chat`` reads data
+            type records such as ``{"question", "answer"}``).
     """
     for row in read_records(source, file_format=file_format, limits=limits):
         if row.record is None:
             yield row
             continue
         try:
-            converted = to_chat(row.record)
+            converted = _convert(row.record, fallback)
         except RecordError as exc:
             yield ReadRow(row.line, None, str(exc))
         else:
             yield ReadRow(row.line, converted.record, None, converted.notes)
+
+
+def _convert(
+    record: Mapping[str, Any], fallback: Callable[[Mapping[str, Any]], Converted | None] | None
+) -> Converted:
+    if fallback is not None and isinstance(record, Mapping) and detect_format(record) is None:
+        converted = fallback(record)
+        if converted is not None:
+            return converted
+        try:
+            return to_chat(record)
+        except RecordError as exc:
+            raise type(exc)(f"{exc}, or a data type's fields (qa: question + answer, ...)") from None
+    return to_chat(record)
 
 
 class _ByteSource:
