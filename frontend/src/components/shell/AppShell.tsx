@@ -7,6 +7,7 @@ import { ErrorState } from "@/components/ui/StateViews";
 import { useMe } from "@/hooks/queries/auth";
 import { ApiError } from "@/lib/api/client";
 
+import { ApiDownBanner } from "./ApiDownBanner";
 import { Brand } from "./Brand";
 import { MobileMenu, MenuButton } from "./MobileMenu";
 import { NavLinks } from "./NavLinks";
@@ -52,6 +53,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           </div>
         </header>
         {menuOpen && <MobileMenu id={MOBILE_MENU_ID} user={user} onClose={closeMenu} />}
+        <ApiDownBanner />
         <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl flex-1 px-4 py-6 outline-none sm:px-6 lg:px-8 lg:py-8">
           <SessionGate me={me}>{children}</SessionGate>
         </main>
