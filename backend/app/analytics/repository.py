@@ -83,10 +83,19 @@ class AnalyticsRepository(Repository[LlmCall]):
                 "cost"
             ),
             func.count().label("calls"),
+            func.coalesce(func.sum(LlmCall.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(LlmCall.output_tokens), 0).label("output_tokens"),
         ).where(*_range(LlmCall.created_at, since, until), LlmCall.status != CallStatus.reserved)
         if dataset_id is not None:
             query = query.where(LlmCall.dataset_id == dataset_id)
         return list(await self.session.execute(query.group_by(day, key).order_by(day, key)))
+
+    async def dataset_names(self, ids: list[uuid.UUID]) -> dict[str, str]:
+        """The names of the datasets with these ids (deleted ones are absent), keyed by id text."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Dataset.id, Dataset.name).where(Dataset.id.in_(ids)))
+        return {str(row.id): row.name for row in rows}
 
     async def usage_by_job(self, since: date | None, until: date | None) -> list[Any]:
         """Tokens and settled cost per job, stage and model (for the savings against the teacher)."""

@@ -18,6 +18,9 @@ class CostRow(Schema):
     """Spend and tokens of one group of ledger rows."""
 
     key: str
+    label: str | None = Field(
+        default=None, description="What a person calls the key: the dataset's name when grouped by dataset"
+    )
     calls: int
     failed_calls: int
     unknown_cost_calls: int
@@ -43,6 +46,8 @@ class DailyPoint(Schema):
     key: str
     cost_usd: Money
     calls: int
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 class SavingsReportRead(Schema):

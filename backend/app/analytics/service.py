@@ -36,9 +36,16 @@ async def cost(
     dataset: uuid.UUID | None,
 ) -> CostReport:
     """Spend and tokens grouped by provider, model, stage, dataset or day."""
+    found = await AnalyticsRepository(session).cost_by(group_by, since, until, dataset)
+    # A dataset key is the id as the database prints it (SQLite: 32 hex digits); show it canonically.
+    keys = [_dataset_key(row.key) if group_by == "dataset" else str(row.key) for row in found]
+    names = await AnalyticsRepository(session).dataset_names(
+        [uuid.UUID(key) for key in keys if group_by == "dataset" and key != "None"]
+    )
     rows = [
         CostRow(
-            key=str(row.key),
+            key=key,
+            label=names.get(key),
             calls=row.calls,
             failed_calls=row.failed,
             unknown_cost_calls=row.unknown,
@@ -46,10 +53,17 @@ async def cost(
             output_tokens=int(row.output_tokens),
             cost_usd=Decimal(str(row.cost)),
         )
-        for row in await AnalyticsRepository(session).cost_by(group_by, since, until, dataset)
+        for key, row in zip(keys, found, strict=True)
     ]
     total = sum((row.cost_usd for row in rows), Decimal(0))
     return CostReport(group_by=group_by, since=since, until=until, rows=rows, total_usd=total)
+
+
+def _dataset_key(value: object) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:  # no dataset (a probe, the playground): NULL
+        return "None"
 
 
 async def daily(
@@ -61,7 +75,14 @@ async def daily(
 ) -> list[DailyPoint]:
     """Spend per day, one series per provider, model or stage."""
     return [
-        DailyPoint(day=str(row.day), key=str(row.key), cost_usd=Decimal(str(row.cost)), calls=row.calls)
+        DailyPoint(
+            day=str(row.day),
+            key=str(row.key),
+            cost_usd=Decimal(str(row.cost)),
+            calls=row.calls,
+            input_tokens=int(row.input_tokens),
+            output_tokens=int(row.output_tokens),
+        )
         for row in await AnalyticsRepository(session).daily(split, since, until, dataset)
     ]
 

@@ -89,6 +89,8 @@ async def test_analytics_and_savings_match_the_ledger(finished: FinishedJob) -> 
     async with api_client(finished.settings) as client:
         await login(client)
         by_stage = (await client.get("/api/v1/analytics/cost", params={"group_by": "stage"})).json()
+        by_dataset = (await client.get("/api/v1/analytics/cost", params={"group_by": "dataset"})).json()
+        dataset = (await client.get(f"/api/v1/datasets/{finished.job['dataset_id']}")).json()
         daily = (await client.get("/api/v1/analytics/cost/daily", params={"split": "model"})).json()
         savings = (await client.get("/api/v1/analytics/savings")).json()
         quality = (await client.get("/api/v1/analytics/quality")).json()
@@ -101,6 +103,14 @@ async def test_analytics_and_savings_match_the_ledger(finished: FinishedJob) -> 
     assert Decimal(by_stage["total_usd"]) == spent
     assert {row["key"] for row in by_stage["rows"]} >= {"seed", "bulk", "judge"}
     assert sum(Decimal(p["cost_usd"]) for p in daily) == spent
+    # Tokens per day too, so a free run (local models) still has something to chart.
+    assert sum(p["input_tokens"] + p["output_tokens"] for p in daily) == sum(
+        row["input_tokens"] + row["output_tokens"] for row in by_stage["rows"]
+    )
+    # Datasets are named, not shown by id; stage and model rows carry no label.
+    named = {row["key"]: row["label"] for row in by_dataset["rows"]}
+    assert named[finished.job["dataset_id"]] == dataset["name"]
+    assert all(row["label"] is None for row in by_stage["rows"])
     # The student (gpt-4o-mini) wrote most rows: cheaper than the teacher (gpt-4o) writing them all.
     assert Decimal(savings["actual_usd"]) == spent
     assert Decimal(savings["teacher_only_usd"]) > spent

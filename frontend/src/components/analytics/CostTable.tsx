@@ -13,11 +13,14 @@ type Dimension = "dataset" | "model";
 
 const TITLES: Record<Dimension, string> = { dataset: "Spend by dataset", model: "Spend by model" };
 
-function KeyCell({ dimension, value }: { dimension: Dimension; value: string }) {
-  if (dimension !== "dataset" || value === "None" || !value) return <span className="break-all">{value || "—"}</span>;
+function KeyCell({ dimension, value, label }: { dimension: Dimension; value: string; label: string | null | undefined }) {
+  if (dimension !== "dataset") return <span className="break-all">{value || "—"}</span>;
+  // Calls outside any dataset: provider tests, the playground, evaluations.
+  if (value === "None" || !value) return <span className="text-muted">No dataset</span>;
+  if (!label) return <span className="text-muted">Deleted dataset <span className="font-mono text-xs">{value.slice(0, 8)}</span></span>;
   return (
-    <Link href={datasetHref(value)} className="font-mono text-xs text-accent hover:underline">
-      {value.slice(0, 8)}
+    <Link href={datasetHref(value)} title={value} className="break-all text-accent hover:underline">
+      {label}
     </Link>
   );
 }
@@ -51,7 +54,7 @@ export function CostTable({ dimension, range }: { dimension: Dimension; range: D
                 .map((row) => (
                   <tr key={row.key}>
                     <td className="px-4 py-2 sm:px-2">
-                      <KeyCell dimension={dimension} value={row.key} />
+                      <KeyCell dimension={dimension} value={row.key} label={row.label} />
                     </td>
                     <td className="px-2 py-2 text-right tabular-nums">{row.calls.toLocaleString()}</td>
                     <td className="px-2 py-2 text-right tabular-nums text-muted">

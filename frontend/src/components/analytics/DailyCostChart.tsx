@@ -12,7 +12,7 @@ import { EmptyState, ErrorState } from "@/components/ui/StateViews";
 import { useDailyCost, type DateRange, type SeriesDimension } from "@/hooks/queries/analytics";
 import { formatUsd } from "@/lib/money";
 
-import { pivotDaily, SERIES_COLOURS } from "./series";
+import { pivotDaily, SERIES_COLOURS, type DailyMetric, type DayRow } from "./series";
 
 const SPLITS: readonly SeriesDimension[] = ["provider", "model", "stage"];
 
@@ -34,12 +34,20 @@ function SplitSelect({ value, onChange }: { value: SeriesDimension; onChange: (v
   );
 }
 
-/** Spend per day, stacked by provider, model or stage. */
+const sum = (rows: DayRow[], keys: string[]) => rows.reduce((total, row) => total + keys.reduce((s, k) => s + Number(row[k]), 0), 0);
+
+/** Spend per day, stacked by provider, model or stage; tokens per day when every call was free. */
 export function DailyCostChart({ range }: { range: DateRange }) {
   const [split, setSplit] = useState<SeriesDimension>("provider");
   const daily = useDailyCost(split, range);
-  const { rows, keys } = pivotDaily(daily.data ?? []);
-  const total = rows.reduce((sum, row) => sum + keys.reduce((s, k) => s + Number(row[k]), 0), 0);
+  const spend = pivotDaily(daily.data ?? [], "cost");
+  const spent = sum(spend.rows, spend.keys);
+  const tokens = pivotDaily(daily.data ?? [], "tokens");
+  // Local and unpriced models cost nothing but still did the work: chart their tokens, not an empty plot.
+  const metric: DailyMetric = spent === 0 && sum(tokens.rows, tokens.keys) > 0 ? "tokens" : "cost";
+  const { rows, keys } = metric === "cost" ? spend : tokens;
+  const total = sum(rows, keys);
+  const format = metric === "cost" ? (v: number) => formatUsd(v) : (v: number) => formatTokens(v);
   return (
     <Card title="Spend over time" labelledBy="daily-cost-title" aside={<SplitSelect value={split} onChange={setSplit} />}>
       {daily.isPending ? (
@@ -47,29 +55,38 @@ export function DailyCostChart({ range }: { range: DateRange }) {
       ) : daily.isError && !daily.data ? (
         <ErrorState title="Could not load the spend per day" error={daily.error} onRetry={() => void daily.refetch()} />
       ) : total === 0 ? (
-        <EmptyState title="No spend in this range">
-          {rows.length === 0 ? "Calls to paid models appear here, one bar per day." : "Only free models were called."}
-        </EmptyState>
+        <EmptyState title="No spend in this range">Calls to models appear here, one bar per day.</EmptyState>
       ) : (
-        <figure
-          role="img"
-          aria-label={`Spend per day by ${split}: ${formatUsd(total)} over ${rows.length} days across ${keys.join(", ")}`}
-          className="h-72 w-full"
-        >
-          <ResponsiveContainer width="100%" height="100%">
-            <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-              <CartesianGrid vertical={false} stroke="var(--border)" />
-              <XAxis dataKey="day" tickLine={false} axisLine={false} tick={AXIS_TICK} />
-              <YAxis tickLine={false} axisLine={false} tick={AXIS_TICK} tickFormatter={(v: number) => formatUsd(v)} width={64} />
-              <Tooltip {...TOOLTIP_STYLE} formatter={(v) => formatUsd(Number(v))} />
-              <Legend wrapperStyle={{ fontSize: 12, color: "var(--muted)" }} />
-              {keys.map((key, i) => (
-                <Bar key={key} dataKey={key} stackId="cost" fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} isAnimationActive={false} />
-              ))}
-            </BarChart>
-          </ResponsiveContainer>
-        </figure>
+        <>
+          {metric === "tokens" && (
+            <p className="mb-2 text-sm text-muted" data-testid="free-run-note">
+              Every call in this range was free ($0.00): local or unpriced models. The bars count tokens (in + out) instead.
+            </p>
+          )}
+          <figure
+            role="img"
+            aria-label={`${metric === "cost" ? "Spend" : "Tokens"} per day by ${split}: ${format(total)} over ${rows.length} days across ${keys.join(", ")}`}
+            className="h-72 w-full"
+          >
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+                <CartesianGrid vertical={false} stroke="var(--border)" />
+                <XAxis dataKey="day" tickLine={false} axisLine={false} tick={AXIS_TICK} />
+                <YAxis tickLine={false} axisLine={false} tick={AXIS_TICK} tickFormatter={format} width={64} />
+                <Tooltip {...TOOLTIP_STYLE} formatter={(v) => format(Number(v))} />
+                <Legend wrapperStyle={{ fontSize: 12, color: "var(--muted)" }} />
+                {keys.map((key, i) => (
+                  <Bar key={key} dataKey={key} stackId="cost" fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} isAnimationActive={false} />
+                ))}
+              </BarChart>
+            </ResponsiveContainer>
+          </figure>
+        </>
       )}
     </Card>
   );
+}
+
+function formatTokens(value: number): string {
+  return `${value.toLocaleString()} tokens`;
 }

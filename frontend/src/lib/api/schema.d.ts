@@ -1593,6 +1593,11 @@ export interface components {
             input_tokens: number;
             /** Key */
             key: string;
+            /**
+             * Label
+             * @description What a person calls the key: the dataset's name when grouped by dataset
+             */
+            label?: string | null;
             /** Output Tokens */
             output_tokens: number;
             /** Unknown Cost Calls */
@@ -1609,8 +1614,18 @@ export interface components {
             cost_usd: string;
             /** Day */
             day: string;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens: number;
             /** Key */
             key: string;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens: number;
         };
         /**
          * DataTypeRead
