@@ -42,6 +42,26 @@ test("the wizard refuses to go on without a data type, and checks the size and q
   await expect(page.getByLabel("Remove rows scoring below")).toHaveAttribute("aria-invalid", "true");
 });
 
+test("the review step names the data type and domain as the earlier steps did, and keeps the instruction", async ({ page }) => {
+  await signIn(page, "/generate/");
+  const form = page.locator("form");
+  await form.getByRole("radio", { name: /Question–answer/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await form.getByRole("radio", { name: /Customer Support/ }).check();
+  await page.getByLabel("Subdomain").selectOption("billing");
+  await page.getByLabel("Instruction (optional)").fill("Answer as a polite billing agent.");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Dataset name").fill(uniqueName("Review names"));
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("heading", { level: 2, name: "Review" })).toBeVisible();
+  const review = (label: string) => page.locator("dt", { hasText: label }).locator("xpath=following-sibling::dd[1]");
+  await expect(review("Data type")).toHaveText(/^Question–answer/);
+  await expect(review("Domain")).toHaveText("Customer Support / Billing");
+  await expect(review("Instruction")).toHaveText("Answer as a polite billing agent.");
+  await expect(page.getByText("customer_support")).toHaveCount(0);
+});
+
 test("the live estimate prices the job and follows the row count", async ({ page }) => {
   await signIn(page, "/generate/");
   await expect(page.getByText("Nothing to price yet")).toBeVisible();

@@ -1,8 +1,22 @@
-import { AMPLIFIED_DATA_TYPE } from "./draft";
+import { useDataTypes, useDomains } from "@/hooks/queries/catalog";
+
+import { AMPLIFIED_DATA_TYPE, type Draft } from "./draft";
 import type { StepProps } from "./steps";
+
+/** The data type and domain by the names the earlier steps showed (the catalog is cached by then). */
+function useNames(draft: Draft): { dataType: string; domain: string } {
+  const types = useDataTypes();
+  const domains = useDomains();
+  const dataType = types.data?.find((t) => t.name === draft.dataType)?.title ?? draft.dataType;
+  const domain = domains.data?.find((d) => d.id === draft.domain);
+  const subdomain = domain && draft.subdomain ? (domain.subdomains[draft.subdomain]?.name ?? draft.subdomain) : "";
+  const domainName = domain?.name ?? draft.domain;
+  return { dataType, domain: domainName ? `${domainName}${subdomain ? ` / ${subdomain}` : ""}` : "any" };
+}
 
 /** Everything the job will be started with, to read over before starting it. */
 export function ReviewStep({ draft }: StepProps) {
+  const names = useNames(draft);
   const amplify = draft.source === "examples";
   const source: [string, string][] = amplify
     ? [
@@ -12,8 +26,9 @@ export function ReviewStep({ draft }: StepProps) {
         ["New rows", draft.count],
       ]
     : [
-        ["Data type", draft.dataType],
-        ["Domain", draft.domain ? `${draft.domain}${draft.subdomain ? ` / ${draft.subdomain}` : ""}` : "any"],
+        ["Data type", names.dataType],
+        ["Domain", names.domain],
+        ...(draft.instruction.trim() ? ([["Instruction", draft.instruction.trim()]] as [string, string][]) : []),
         ["Number of rows", draft.count],
         ["Teacher share", `${draft.teacherRatio}%`],
       ];
