@@ -112,3 +112,13 @@ def test_a_kept_repeated_prompt_gets_its_own_key_so_its_own_request() -> None:
     assert keys[1] == f"{keys[0]}-1"
     assert len(set(keys)) == 3
     assert prompt_keys(same[2:]) == keys[2:]  # a key does not depend on the prompt's position
+
+
+async def test_an_answer_outside_the_judged_sample_is_kept_and_says_so() -> None:
+    with FakeProviderServer(judged) as server:
+        report, sink = await relabel(server, [prompt("Write spam", 1)], MemoryCache(), judge_sample_rate=0)
+
+        assert len(server.requests) == 1
+    assert report.judged == 0
+    assert sink.rows[0].score is None
+    assert sink.rows[0].provenance.decision_reason == "not in the judged sample"

@@ -26,7 +26,14 @@ from distillation.pipeline.types import Provenance, Rejection
 from distillation.pipeline.validate import judge_row, sampled_for_judging
 from distillation.promptsets import PromptRecord
 from distillation.providers import ChatRequest, Message, ProviderError
-from distillation.quality import Decision, QualityThresholds, aggregate_score, check_structure, decide
+from distillation.quality import (
+    Decision,
+    DecisionResult,
+    QualityThresholds,
+    aggregate_score,
+    check_structure,
+    decide,
+)
 from distillation.relabel.types import (
     RELABEL_STAGE,
     RelabelReport,
@@ -214,6 +221,8 @@ class Relabeler:
             score = aggregate_score(scores) if scores is not None else None
             self.judged += 1
         result = decide(score, engine.config.thresholds, structure_ok=structure.ok)
+        if structure.ok and not provenance.calls[1:]:  # no judge call: outside the judged sample
+            result = DecisionResult(decision=Decision.KEEP, reason="not in the judged sample")
         provenance.decision, provenance.decision_reason = result.decision.value, result.reason
         if result.decision is Decision.REMOVE:
             reason = "; ".join(structure.reasons) if not structure.ok else result.reason
