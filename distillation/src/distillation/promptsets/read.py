@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from distillation.formats import FileFormat, ReadLimits, ReadRow, read_records
+from distillation.formats import FileFormat, FileFormatError, ReadLimits, ReadRow, read_records
 from distillation.promptsets.records import PromptError, PromptMapping, PromptRecord, to_prompt
 
 _ROWS_PER_BATCH = 1024
@@ -137,10 +137,14 @@ def read_prompt_set(
 
 
 def _rows(path: Path, fmt: PromptFormat | None, limits: ReadLimits | None) -> Iterator[ReadRow]:
-    if fmt is PromptFormat.PARQUET:
-        return _parquet_rows(path)
-    if fmt is PromptFormat.HF:
-        return _arrow_folder_rows(path)
+    if fmt in (PromptFormat.PARQUET, PromptFormat.HF):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise FileFormatError(
+                f"reading {fmt.value} needs pyarrow: pip install 'distillation[export]'"
+            ) from None
+        return _parquet_rows(path) if fmt is PromptFormat.PARQUET else _arrow_folder_rows(path)
     return read_records(path, file_format=FileFormat(fmt.value) if fmt else None, limits=limits)
 
 
