@@ -113,6 +113,9 @@ def _relabel(env: Environment) -> Callable[..., None]:
         ] = None,
         messages_field: Annotated[str, typer.Option(help="Field holding chat messages.")] = "messages",
         keep_duplicates: Annotated[bool, typer.Option(help="Answer repeated prompts again.")] = False,
+        preview: Annotated[
+            int | None, typer.Option(min=1, help="Only show the first N prompts as mapped; send nothing.")
+        ] = None,
         max_errors: Annotated[
             int | None, typer.Option(min=0, help="Stop the import past this many bad lines.")
         ] = None,
@@ -165,6 +168,7 @@ def _relabel(env: Environment) -> Callable[..., None]:
             input_format=fmt,
             mapping=mapping,
             keep_duplicates=keep_duplicates,
+            preview=preview,
             max_errors=max_errors,
             format=format,
             budget=None if budget is None else Decimal(str(budget)),

@@ -127,6 +127,29 @@ def test_duplicates_are_answered_once_and_the_summary_says_so(tmp_path: Path) ->
     assert len(read_jsonl(output)) == 2
 
 
+def test_preview_shows_the_mapped_prompts_and_sends_nothing(tmp_path: Path) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(
+        json.dumps({"ask": "Hi there", "persona": "Be brief.", "gold": "Hello", "n": 3}) + "\n"
+    )
+    mapping = ["--prompt-field", "ask", "--system-field", "persona", "--reference-field", "gold"]
+    with FakeProviderServer(teacher_answers) as server:
+        result = invoke(
+            cli_app(server), *relabel_args(prompts, tmp_path / "a.jsonl", *mapping, "--preview", "5")
+        )
+
+        assert server.requests == []
+    assert result.exit_code == 0, result.output
+    line = next(text for text in result.stdout.splitlines() if text.startswith("line 1: "))
+    assert json.loads(line.removeprefix("line 1: ")) == {
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"}],
+        "tools": None,
+        "reference": "Hello",
+        "variables": {"n": 3},
+    }
+    assert not (tmp_path / "a.jsonl").exists()
+
+
 def test_max_errors_stops_before_any_request(tmp_path: Path) -> None:
     prompts = write_csv(tmp_path / "prompts.csv", 5, bad_after=1)
     with FakeProviderServer(teacher_answers) as server:

@@ -8,6 +8,7 @@ It resumes like ``generate`` (see :mod:`distillation.commands.generate`): every 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -51,6 +52,7 @@ class RelabelOptions:
     input_format: PromptFormat | None = None
     mapping: PromptMapping = field(default_factory=PromptMapping)
     keep_duplicates: bool = False
+    preview: int | None = None
     max_errors: int | None = None
     format: OutputFormat = OutputFormat.JSONL
     budget: Decimal | None = None
@@ -77,6 +79,9 @@ def relabel_command(options: RelabelOptions, env: Environment) -> int:
     except (TooManyErrors, FileFormatError, InputLimitError, OSError) as exc:
         return fail(errors, exc)
     _print_import(console, errors, prompts, options.keep_duplicates)
+    if options.preview is not None:
+        _print_preview(console, prompts, options.preview)
+        return 0
     if not prompts.prompts:
         return fail(errors, OptionsError(f"{options.prompts} holds no usable prompt"))
     try:
@@ -99,6 +104,13 @@ def _print_import(console: Console, errors: Console, prompts: PromptSet, kept_du
     if prompts.duplicates and not kept_duplicates:
         repeats = (f"line {d.line} repeats line {d.first_line}" for d in prompts.duplicates)
         bullet_lines(console, repeats, limit=5)
+
+
+def _print_preview(console: Console, prompts: PromptSet, count: int) -> None:
+    """The first ``count`` prompts as they would be sent, with their reference and variables."""
+    for prompt in prompts.prompts[:count]:
+        shown = prompt.model_dump(include={"messages", "tools", "reference", "variables"})
+        plain(console, f"line {prompt.line}: {json.dumps(shown, ensure_ascii=False)}")
 
 
 def _print_report(console: Console, errors: Console, report: RelabelReport, paths: RunPaths) -> int:
