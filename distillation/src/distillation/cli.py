@@ -1,4 +1,5 @@
-"""The engine's commands (``generate``, ``estimate``, ``validate``, ``export``, ``finetune``, ``evaluate``).
+"""The engine's commands (``generate``, ``relabel``, ``estimate``, ``validate``, ``export``, ``finetune``,
+``evaluate``).
 
 They are added to a host's Typer app.
 
@@ -12,11 +13,12 @@ Example:
     >>> app = typer.Typer()
     >>> register(app, credentials=lambda provider: None, config_dir=None)
     >>> sorted(command.name or "" for command in app.registered_commands)
-    ['estimate', 'evaluate', 'export', 'finetune', 'generate', 'validate']
+    ['estimate', 'evaluate', 'export', 'finetune', 'generate', 'relabel', 'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
         distillery generate --data-type qa --domain "Customer Support" --count 40 --output qa.jsonl
+        distillery relabel prompts.csv --teacher openai:gpt-4o --output answers.jsonl
         distillery estimate --data-type qa --count 1000 --teacher openai:gpt-4o --student openai:gpt-4o-mini
         distillery validate qa.jsonl --data-type qa
         distillery export qa.jsonl --format openai --output out/ --splits 0.8,0.1,0.1
@@ -33,7 +35,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from distillation.commands.options import ConfigDir, Environment, RunOptions, with_run_options
+from distillation.commands.options import (
+    LOCAL_MODEL,
+    ConfigDir,
+    Environment,
+    OutputFormat,
+    RunOptions,
+    with_run_options,
+)
 
 if TYPE_CHECKING:
     from distillation.providers import Credentials
@@ -42,7 +51,7 @@ if TYPE_CHECKING:
 def register(
     app: typer.Typer, *, credentials: Callable[[str], Credentials | None], config_dir: ConfigDir
 ) -> None:
-    """Add ``generate``, ``estimate``, ``validate``, ``export``, ``finetune`` and ``evaluate`` to ``app``.
+    """Add the engine's commands (``generate``, ``relabel``, ``estimate``, ``validate``...) to ``app``.
 
     Nothing heavy is imported until a command runs, so the host's other commands start fast.
 
@@ -55,6 +64,7 @@ def register(
     env = Environment(credentials, config_dir)
     for name, command in (
         ("generate", with_run_options(_generate(env))),
+        ("relabel", _relabel(env)),
         ("estimate", with_run_options(_estimate(env))),
         ("validate", _validate),
         ("export", _export),
@@ -77,6 +87,101 @@ def _generate(env: Environment) -> Callable[..., None]:
         _exit(generate_command(options, env))
 
     return generate
+
+
+def _relabel(env: Environment) -> Callable[..., None]:
+    def relabel(
+        prompts: Annotated[
+            Path,
+            typer.Argument(
+                exists=True, help="JSONL, JSON, CSV or Parquet file, or a Hugging Face save_to_disk folder."
+            ),
+        ],
+        output: Annotated[Path, typer.Option(help="Output file.")],
+        teacher: Annotated[str, typer.Option(help="Model answering the prompts.")] = LOCAL_MODEL,
+        judge: Annotated[
+            str | None, typer.Option(help="Model scoring answers (the teacher when omitted).")
+        ] = None,
+        input_format: Annotated[
+            str | None, typer.Option(help="jsonl, json, csv, parquet or hf (detected when omitted).")
+        ] = None,
+        prompt_field: Annotated[str | None, typer.Option(help="Field holding the user prompt.")] = None,
+        system_field: Annotated[str | None, typer.Option(help="Field holding the system prompt.")] = None,
+        reference_field: Annotated[str | None, typer.Option(help="Field holding a reference answer.")] = None,
+        variable_field: Annotated[
+            list[str] | None, typer.Option(help="Field kept as a variable (repeatable; default: the others).")
+        ] = None,
+        messages_field: Annotated[str, typer.Option(help="Field holding chat messages.")] = "messages",
+        keep_duplicates: Annotated[bool, typer.Option(help="Answer repeated prompts again.")] = False,
+        preview: Annotated[
+            int | None, typer.Option(min=1, help="Only show the first N prompts as mapped; send nothing.")
+        ] = None,
+        max_errors: Annotated[
+            int | None, typer.Option(min=0, help="Stop the import past this many bad lines.")
+        ] = None,
+        format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.JSONL,
+        budget: Annotated[
+            float | None, typer.Option(min=0, help="US dollars this run may spend on new requests.")
+        ] = None,
+        concurrency: Annotated[int, typer.Option(min=1, help="Prompts in flight at once.")] = 8,
+        max_tokens: Annotated[int, typer.Option(min=16, help="Output token cap per answer.")] = 512,
+        temperature: Annotated[float, typer.Option(min=0.0, max=2.0, help="Sampling temperature.")] = 0.8,
+        seed: Annotated[int, typer.Option(help="Seed of the answers' sampling.")] = 0,
+        judge_sample_rate: Annotated[
+            float, typer.Option(min=0.0, max=1.0, help="Share of answers the judge scores.")
+        ] = 1.0,
+        min_score: Annotated[
+            float | None, typer.Option(help="Remove answers the judge scores below this.")
+        ] = None,
+    ) -> None:
+        """Have the teacher answer your own prompts: a prompt set in, chat rows with provenance out.
+
+        Each line's prompt (a messages array, also an OpenAI request log or batch line, or the
+        prompt/system/reference columns) is sent as it is; bad lines are reported with their number and
+        skipped, repeated prompts answered once. Answers get the judge like generated rows; every answer
+        goes to <stem>.cache.jsonl, so rerunning the same command resumes without paying again. Exit
+        code 2 when the run stopped early.
+        """
+        from decimal import Decimal
+
+        from distillation.commands.relabel import RelabelOptions, relabel_command
+        from distillation.promptsets import PromptFormat, PromptMapping
+
+        try:
+            fmt = PromptFormat(input_format) if input_format else None
+        except ValueError:
+            raise typer.BadParameter(
+                f"unknown format {input_format!r}", param_hint="--input-format"
+            ) from None
+        mapping = PromptMapping(
+            prompt_field=prompt_field,
+            system_field=system_field,
+            reference_field=reference_field,
+            variable_fields=tuple(variable_field) if variable_field else None,
+            messages_field=messages_field,
+        )
+        options = RelabelOptions(
+            prompts=prompts,
+            output=output,
+            teacher=teacher,
+            judge=judge,
+            input_format=fmt,
+            mapping=mapping,
+            keep_duplicates=keep_duplicates,
+            preview=preview,
+            max_errors=max_errors,
+            format=format,
+            budget=None if budget is None else Decimal(str(budget)),
+            concurrency=concurrency,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            judge_sample_rate=judge_sample_rate,
+            min_score=min_score,
+        )
+        _exit(relabel_command(options, env))
+
+    return relabel
 
 
 def _estimate(env: Environment) -> Callable[..., None]:

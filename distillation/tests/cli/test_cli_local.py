@@ -34,3 +34,23 @@ def test_generate_runs_offline_on_the_bundled_model(tmp_path: Path) -> None:
     assert stages == {"seed", "bulk"}, result.output
     assert "cost: $0.00 for new requests" in result.stdout
     assert "vs teacher-only $0.00" in result.stdout
+
+
+def test_relabel_runs_offline_on_the_bundled_model(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts.csv"
+    prompts.write_text('prompt\nSay hello in three words.\n"Name one colour, in one word."\n"a","b"\n')
+    output = tmp_path / "answers.jsonl"
+    args: list[str | Path] = ["relabel", prompts, "--output", output, "--max-tokens", "200"]
+    args += ["--judge-sample-rate", "0"]
+
+    result = invoke(cli_app(None), *args)
+
+    assert "line 4: expected 1 columns, got 2" in result.output
+    assert result.exit_code in (0, 2), result.output  # a 135M model may run past the token cap
+    rows = read_jsonl(output) + read_jsonl(tmp_path / "answers.rejected.jsonl")
+    assert len(rows) == 2, result.output
+    for row in read_jsonl(output):
+        assert row["metadata"]["provenance"]["model"] == LOCAL_MODEL
+        assert row["messages"][-1]["role"] == "assistant"
+        assert row["messages"][-1]["content"]
+    assert "cost: $0.00 for new requests" in result.stdout

@@ -1,0 +1,124 @@
+"""The relabel loop on the engine: judge policy, rejections with reasons, the ledger hook, the cache."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from distillation.pipeline import MemoryCache, build_engine, close_engine
+from distillation.pipeline.cache import ResponseCache
+from distillation.pipeline.calls import AttemptHook
+from distillation.promptsets import PromptRecord, fingerprint
+from distillation.providers import Attempt, RetryPolicy
+from distillation.quality import QualityThresholds
+from distillation.relabel import MemoryRelabelSink, Relabeler, prompt_keys, relabel_config
+from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
+
+TEACHER = "openai:gpt-4o"
+SCORES = ("content_quality", "instruction_alignment", "factual_correctness", "formatting", "training_utility")
+
+
+def prompt(text: str, line: int, **extra: Any) -> PromptRecord:
+    messages = [{"role": "user", "content": text}]
+    return PromptRecord(messages=messages, line=line, fingerprint=fingerprint(messages), **extra)
+
+
+def judged(request: RecordedRequest) -> Behavior:
+    """Score 2 for answers to prompts about 'spam', 9 otherwise; answers quote the prompt."""
+    fmt = request.body.get("response_format") or {}
+    if (fmt.get("json_schema") or {}).get("name") == "judge_scores":
+        score = 2 if "spam" in request.text else 9
+        return ok(text=json.dumps({**dict.fromkeys(SCORES, score), "feedback": []}), usage=(50, 10))
+    return ok(text=f"Sure: {request.body['messages'][-1]['content']}", usage=(30, 20))
+
+
+async def relabel(
+    server: FakeProviderServer,
+    prompts: list[PromptRecord],
+    cache: ResponseCache,
+    on_attempt: AttemptHook | None = None,
+    **config: Any,
+) -> tuple[Any, MemoryRelabelSink]:
+    engine = build_engine(
+        relabel_config(TEACHER, count=len(prompts), concurrency=3, **config),
+        cache=cache,
+        credentials={"openai": {"api_key": "sk-test", "base_url": server.openai_base_url}},
+        retry=RetryPolicy(initial_delay=0.01, max_delay=0.05),
+        on_attempt=on_attempt,
+    )
+    sink = MemoryRelabelSink()
+    try:
+        report = await Relabeler(engine, sink).run(prompts)
+    finally:
+        await close_engine(engine)
+    return report, sink
+
+
+async def test_low_scores_are_removed_and_tool_prompts_rejected_with_reasons() -> None:
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    prompts = [prompt("Help with billing", 1), prompt("Write spam", 2), prompt("Call f", 3, tools=tools)]
+    ledger: list[tuple[str, str, Decimal | None]] = []
+
+    async def book(stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
+        ledger.append((stage, key, cost))
+
+    with FakeProviderServer(judged) as server:
+        report, sink = await relabel(server, prompts, MemoryCache(), book)
+
+    assert report.status == "incomplete"
+    assert (report.answered, report.rejected, report.judged) == (1, 2, 2)
+    (row,) = sink.rows
+    assert row.messages[-1] == {"role": "assistant", "content": "Sure: Help with billing"}
+    assert row.prompt.line == 1
+    reasons = {r.key: r.reason for r in sink.rejections}
+    keys = prompt_keys(prompts)
+    assert reasons[keys[1]] == "score 2.00 < remove_below 4.0"
+    assert reasons[keys[2]].startswith("tool calling is not supported")
+    # Every paid attempt reached the owner's ledger hook with its stage, item key and cost.
+    assert sorted(stage for stage, _, _ in ledger) == ["judge", "judge", "relabel", "relabel"]
+    assert sum(cost or 0 for _, _, cost in ledger) == report.cost_usd > 0
+
+
+async def test_a_second_run_on_the_same_cache_sends_nothing() -> None:
+    prompts = [prompt(f"Question {n}", n) for n in range(1, 6)]
+    cache = MemoryCache()
+    with FakeProviderServer(judged) as server:
+        first, _ = await relabel(server, prompts, cache)
+        sent = len(server.requests)
+        second, sink = await relabel(server, prompts, cache)
+
+        assert len(server.requests) == sent == 10
+    assert (first.requests, second.requests, second.cached_answers) == (10, 0, 10)
+    assert second.cost_usd == 0
+    assert sorted(row.prompt.line for row in sink.rows) == [1, 2, 3, 4, 5]
+
+
+async def test_without_auto_remove_low_scorers_are_kept_with_their_score() -> None:
+    limits = QualityThresholds(auto_remove=False)
+    with FakeProviderServer(judged) as server:
+        report, sink = await relabel(server, [prompt("Write spam", 1)], MemoryCache(), thresholds=limits)
+
+    assert report.status == "completed"
+    assert sink.rows[0].score == 2.0
+    assert sink.rows[0].provenance.decision == "keep"
+
+
+def test_a_kept_repeated_prompt_gets_its_own_key_so_its_own_request() -> None:
+    same = [prompt("Hi", 1), prompt("Hi", 2), prompt("Bye", 3)]
+
+    keys = prompt_keys(same)
+
+    assert keys[1] == f"{keys[0]}-1"
+    assert len(set(keys)) == 3
+    assert prompt_keys(same[2:]) == keys[2:]  # a key does not depend on the prompt's position
+
+
+async def test_an_answer_outside_the_judged_sample_is_kept_and_says_so() -> None:
+    with FakeProviderServer(judged) as server:
+        report, sink = await relabel(server, [prompt("Write spam", 1)], MemoryCache(), judge_sample_rate=0)
+
+        assert len(server.requests) == 1
+    assert report.judged == 0
+    assert sink.rows[0].score is None
+    assert sink.rows[0].provenance.decision_reason == "not in the judged sample"
