@@ -92,7 +92,7 @@ async def upload_dataset(
     user: Editor,
     session: SessionDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="JSONL, JSON array or CSV")],
+    file: Annotated[UploadFile, File(description="JSONL, JSON array, CSV or Parquet")],
     name: Annotated[str, Form(min_length=1, max_length=200)],
     data_type: Annotated[str, Form(pattern=DATA_TYPE_PATTERN)],
     description: Annotated[str, Form(max_length=10_000)] = "",

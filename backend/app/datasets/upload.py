@@ -1,4 +1,4 @@
-"""Uploading a dataset file: JSONL, JSON array or CSV in any record view, converted to chat records.
+"""Uploading a dataset file: JSONL, JSON array, CSV or Parquet in any record view, converted to chat records.
 
 Besides the chat-style views, a data type's own records (``{"question", "answer"}`` for ``qa``, the
 shape ``GET /data-types`` shows) are read through that data type.

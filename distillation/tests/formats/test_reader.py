@@ -238,3 +238,45 @@ def test_empty_file_has_no_rows() -> None:
     assert rows(b"") == []
     assert rows(b"", file_format="csv") == []
     assert rows(b"[]", file_format="json") == []
+
+
+def _parquet(rows: list[dict[str, Any]]) -> bytes:
+    pa = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    sink = io.BytesIO()
+    parquet.write_table(pa.Table.from_pylist(rows), sink)
+    return sink.getvalue()
+
+
+def test_parquet_rows_get_the_same_checks_as_json_lines() -> None:
+    data = _parquet(
+        [
+            {"prompt": "p", "completion": "c", "score": 1.5},
+            {"prompt": "q", "completion": "d", "score": float("nan")},
+        ]
+    )
+    assert detect_file_format(None, data[:64]) is FileFormat.PARQUET
+    assert detect_file_format("rows.parquet", b"") is FileFormat.PARQUET
+    rows = list(read_records(io.BytesIO(data)))
+    assert [(row.line, row.record) for row in rows] == [
+        (1, {"prompt": "p", "completion": "c", "score": 1.5}),
+        (2, None),
+    ]
+    assert rows[1].error == "invalid JSON: NaN is not valid JSON"
+    long = list(
+        read_records(io.BytesIO(_parquet([{"text": "x" * 200}])), limits=ReadLimits(max_line_bytes=100))
+    )
+    assert long[0].error == "row longer than 100 bytes"
+
+
+def test_parquet_past_the_size_limit_or_unreadable_is_refused() -> None:
+    data = _parquet([{"text": "y" * 5000}])
+    with pytest.raises(InputLimitError, match="more than the limit"):
+        list(read_records(io.BytesIO(data), limits=ReadLimits(max_total_bytes=len(data) - 1)))
+    # Compressed below the limit but larger once unpacked (a decompression bomb) is refused too.
+    bomb = _parquet([{"text": "z" * 100_000}])
+    assert len(bomb) < 20_000
+    with pytest.raises(InputLimitError, match="unpacks to"):
+        list(read_records(io.BytesIO(bomb), limits=ReadLimits(max_total_bytes=20_000)))
+    with pytest.raises(FileFormatError, match="not a readable Parquet file"):
+        list(read_records(io.BytesIO(b"PAR1" + b"\0" * 100)))

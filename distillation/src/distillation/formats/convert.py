@@ -141,7 +141,14 @@ def to_chat(record: Mapping[str, Any], source: RecordFormat | str | None = None)
             " conversations, instruction + output, prompt + completion or user + assistant"
         )
     if fmt is RecordFormat.CHAT:
-        return Converted(dict(validate_chat(record)))
+        if not isinstance(record.get("metadata"), str | None) or "metadata" not in record:
+            return Converted(dict(validate_chat(record)))
+        # Table exports (CSV, Parquet) hold metadata as JSON text, and a row without any as null.
+        metadata, notes = _metadata(record["metadata"])
+        rest = {key: value for key, value in record.items() if key != "metadata"}
+        return Converted(
+            dict(validate_chat(rest | ({"metadata": metadata} if metadata is not None else {}))), notes
+        )
     notes = _ignored_keys(record, _KNOWN_KEYS[fmt])
     converted = _TO_CHAT[fmt](record)
     return Converted(converted.record, notes + converted.notes)
@@ -314,18 +321,24 @@ def _flat_to_chat(record: Mapping[str, Any]) -> Converted:
 
 def _chat_result(messages: list[Message], record: Mapping[str, Any]) -> Converted:
     out: dict[str, Any] = {"messages": messages}
-    notes: tuple[LossyConversion, ...] = ()
-    metadata = record.get("metadata")
-    if isinstance(metadata, str) and metadata:  # CSV cells hold metadata as JSON text
-        try:
-            metadata = json.loads(metadata)
-        except (ValueError, RecursionError):
-            metadata = False
-    if isinstance(metadata, Mapping):
-        out["metadata"] = dict(metadata)
-    elif metadata not in (None, ""):
-        notes = (LossyConversion("ignored_keys", "'metadata' is not a JSON object; dropped"),)
+    metadata, notes = _metadata(record.get("metadata"))
+    if metadata is not None:
+        out["metadata"] = metadata
     return Converted(dict(validate_chat(out)), notes)
+
+
+def _metadata(value: Any) -> tuple[dict[str, Any] | None, tuple[LossyConversion, ...]]:
+    """A record's metadata as an object; CSV cells and Parquet columns hold it as JSON text."""
+    if isinstance(value, str) and value:
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            value = False
+    if isinstance(value, Mapping):
+        return dict(value), ()
+    if value in (None, ""):
+        return None, ()
+    return None, (LossyConversion("ignored_keys", "'metadata' is not a JSON object; dropped"),)
 
 
 def _text(record: Mapping[str, Any], key: str, *, required: bool = True, where: str = "") -> str:

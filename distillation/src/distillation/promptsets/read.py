@@ -17,8 +17,6 @@ from typing import Any
 from distillation.formats import FileFormat, FileFormatError, ReadLimits, ReadRow, read_records
 from distillation.promptsets.records import PromptError, PromptMapping, PromptRecord, to_prompt
 
-_ROWS_PER_BATCH = 1024
-
 
 class PromptFormat(StrEnum):
     """Layouts a prompt set can come in."""
@@ -144,18 +142,9 @@ def _rows(path: Path, fmt: PromptFormat | None, limits: ReadLimits | None) -> It
             raise FileFormatError(
                 f"reading {fmt.value} needs pyarrow: pip install 'distillation[export]'"
             ) from None
-        return _parquet_rows(path) if fmt is PromptFormat.PARQUET else _arrow_folder_rows(path)
+        if fmt is PromptFormat.HF:
+            return _arrow_folder_rows(path)
     return read_records(path, file_format=FileFormat(fmt.value) if fmt else None, limits=limits)
-
-
-def _parquet_rows(path: Path) -> Iterator[ReadRow]:
-    import pyarrow.parquet as pq
-
-    number = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=_ROWS_PER_BATCH):
-        for record in batch.to_pylist():
-            number += 1
-            yield ReadRow(number, _plain(record))
 
 
 def _arrow_folder_rows(folder: Path) -> Iterator[ReadRow]:

@@ -53,7 +53,7 @@ function DatasetListBody({ data, list, onUpload, table }: BodyProps) {
           </Button>
         }
       >
-        Upload a JSONL, JSON or CSV file of examples to curate and export it.
+        Upload a JSONL, JSON, CSV or Parquet file of examples to curate and export it.
       </EmptyState>
     );
   }

@@ -7,7 +7,7 @@ import { UploadIcon } from "@/components/ui/icons";
 import { cn } from "@/lib/cn";
 import { formatBytes } from "@/lib/format";
 
-export const ACCEPTED = ".jsonl,.ndjson,.json,.csv,application/json,application/x-ndjson,text/csv";
+export const ACCEPTED = ".jsonl,.ndjson,.json,.csv,.parquet,.pq,application/json,application/x-ndjson,text/csv,application/vnd.apache.parquet";
 
 type DropZoneProps = {
   file: File | null;
@@ -56,7 +56,7 @@ export function DropZone({
           <span className="text-muted">· {formatBytes(file.size)}</span>
         </p>
       ) : (
-        <p className="text-sm text-muted">Drop a JSONL, JSON or CSV file here, or</p>
+        <p className="text-sm text-muted">Drop a JSONL, JSON, CSV or Parquet file here, or</p>
       )}
       <input
         id={id}

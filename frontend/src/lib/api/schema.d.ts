@@ -1340,7 +1340,7 @@ export interface components {
             domain?: string | null;
             /**
              * File
-             * @description JSONL, JSON array or CSV
+             * @description JSONL, JSON array, CSV or Parquet
              */
             file: string;
             /** Name */
