@@ -40,3 +40,35 @@ test("a next parameter pointing off-site is ignored", async ({ page }) => {
   await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
   expect(page.url()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
 });
+
+test("a session that ends during a change says the change was not made and returns to the page", async ({ page, context }) => {
+  await signIn(page, "/settings/");
+  const tokens = page.getByRole("region", { name: "API tokens" });
+  const name = `expired-${Date.now()}`;
+  await tokens.getByLabel("Token name").fill(name);
+  await context.clearCookies(); // the session is gone (expired, or revoked elsewhere)
+  await tokens.getByRole("button", { name: "Create token" }).click();
+
+  await expect(page).toHaveURL(/\/login\/\?next=%2Fsettings%2F&session=ended-write$/);
+  await expect(page.getByTestId("session-notice")).toHaveText(/ended before your last change was made, so it was not carried out/);
+  await page.getByLabel("E-mail").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/settings\/$/);
+  // Nothing was created while signed out.
+  await expect(page.getByRole("region", { name: "API tokens" }).getByLabel("Token name")).toBeVisible();
+  await expect(page.getByRole("region", { name: "API tokens" }).getByText(name)).toHaveCount(0);
+});
+
+test("a session that ends while reading says so; a first visit does not", async ({ page, context }) => {
+  await signIn(page, "/datasets/");
+  await context.clearCookies({ name: "distillery_session" }); // the readable CSRF cookie outlives it
+  await page.reload();
+  await expect(page).toHaveURL(/\/login\/\?next=%2Fdatasets%2F&session=ended$/);
+  await expect(page.getByTestId("session-notice")).toHaveText("Your session has ended. Sign in to go back to where you were.");
+
+  await context.clearCookies();
+  await page.goto("/jobs/");
+  await expect(page).toHaveURL(/\/login\/\?next=%2Fjobs%2F$/);
+  await expect(page.getByTestId("session-notice")).toHaveCount(0);
+});

@@ -24,7 +24,7 @@ async function datasetsNamed(page: Page, name: string): Promise<number> {
 test("a dropped file becomes a dataset that the list finds by search, data type and domain", async ({ page }) => {
   await signIn(page, "/datasets/");
   const name = uniqueName("Dropped support");
-  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Upload a dataset" });
   await dropFile(page, "support.jsonl", generatedJsonl(12));
   await expect(dialog.getByText("support.jsonl")).toBeVisible();

@@ -20,9 +20,16 @@ function loginError(error: unknown): string {
   return errorMessage(error);
 }
 
+const SESSION_NOTICES: Record<string, string> = {
+  ended: "Your session has ended. Sign in to go back to where you were.",
+  "ended-write": "Your session ended before your last change was made, so it was not carried out. Sign in to go back and do it again.",
+};
+
 export function LoginForm() {
   const router = useRouter();
-  const next = safeNext(useSearchParams().get("next"));
+  const params = useSearchParams();
+  const next = safeNext(params.get("next"));
+  const notice = SESSION_NOTICES[params.get("session") ?? ""];
   const login = useLogin();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -34,6 +41,11 @@ export function LoginForm() {
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" aria-describedby={login.isError ? "login-error" : undefined}>
+      {notice && (
+        <p role="status" data-testid="session-notice" className="rounded-md border border-warn/40 bg-warn-soft px-3 py-2 text-sm text-fg">
+          {notice}
+        </p>
+      )}
       <Field label="E-mail" htmlFor="email" className="gap-1.5">
         <TextInput
           name="email"

@@ -2,7 +2,7 @@ import createClient, { type Middleware } from "openapi-fetch";
 
 import { redirectToLogin } from "@/lib/navigation";
 
-import { csrfGuard } from "./csrf";
+import { csrfGuard, csrfToken } from "./csrf";
 import { ApiError, toApiError } from "./errors";
 import type { components, paths } from "./schema";
 
@@ -16,10 +16,16 @@ export const API_BASE_URL = process.env.NEXT_PUBLIC_API_BASE_URL ?? "";
 
 const LOGIN_ENDPOINT = "/api/v1/auth/login";
 
-/** A 401 from any call but the login itself means the session is gone: go and sign in again. */
+/**
+ * A 401 from any call but the login itself means the session is gone: go and sign in again, saying
+ * why. A refused write was not carried out; a refused read says the session ended only when there was
+ * one (the readable CSRF cookie outlives it), so a first visit just shows the sign-in page.
+ */
 const sessionGuard: Middleware = {
-  onResponse({ response, schemaPath }) {
-    if (response.status === 401 && schemaPath !== LOGIN_ENDPOINT) redirectToLogin();
+  onResponse({ request, response, schemaPath }) {
+    if (response.status !== 401 || schemaPath === LOGIN_ENDPOINT) return undefined;
+    if (request.method.toUpperCase() !== "GET") redirectToLogin("ended-write");
+    else redirectToLogin(csrfToken() ? "ended" : undefined);
     return undefined;
   },
 };
