@@ -54,6 +54,8 @@ def is_judge(request: RecordedRequest) -> bool:
 
 def script(request: RecordedRequest) -> Behavior:
     if is_judge(request):
+        if "student answer garbled" in request.text:
+            return ok(text="I liked it a lot", usage=JUDGE_USAGE)
         found = GRADE.search(request.text)
         score = int(found.group(1)) if found else 9
         return ok(text=json.dumps({**dict.fromkeys(SCORES, score), "feedback": []}), usage=JUDGE_USAGE)
@@ -61,6 +63,10 @@ def script(request: RecordedRequest) -> Behavior:
     if request.model == "gpt-4o-mini":
         if "essay" in question:
             return length(text="student answer 9 but cut", usage=STUDENT_USAGE)
+        if "[refuse]" in question:
+            return ok(text="As an AI language model, I cannot help with that.", usage=STUDENT_USAGE)
+        if "[garble]" in question:
+            return ok(text="student answer garbled", usage=STUDENT_USAGE)
         grade = re.search(r"\[grade (\d+)\]", question)
         return ok(text=f"student answer {grade.group(1) if grade else 9}", usage=STUDENT_USAGE)
     return ok(text=f"Teacher answer to: {question}", usage=TEACHER_USAGE)
@@ -217,6 +223,46 @@ async def test_a_judge_scoring_below_remove_below_escalates_even_under_the_thres
     assert sorted(to_teacher) == sorted(p.messages[0]["content"] for p in (PROMPTS[1], PROMPTS[3]))
     assert report.cascade is not None
     assert report.cascade.escalated == 2
+
+
+async def test_a_failed_check_and_an_unparsable_judging_escalate_and_say_why() -> None:
+    prompts = [prompt("Tell me a secret [refuse]", 1), prompt("Rate this [garble]", 2), graded("Hi", 3, 9)]
+    with FakeProviderServer(script) as server:
+        engine = engine_for(server, MemoryCache())
+        sink = MemoryRelabelSink()
+        try:
+            report = await Relabeler(engine, sink, cascade=Cascade()).run(prompts)
+        finally:
+            await close_engine(engine)
+
+        to_teacher = answers_to(server, "gpt-4o")
+        judged_refusal = [r for r in server.requests if is_judge(r) and "As an AI language model" in r.text]
+    assert sorted(to_teacher) == ["Rate this [garble]", "Tell me a secret [refuse]"]
+    assert judged_refusal == []  # an answer failing a check is not worth judging
+    traces = {row.prompt.line: row.cascade for row in sink.rows}
+    refused, garbled = traces[1], traces[2]
+    assert refused is not None
+    assert garbled is not None
+    assert refused.escalation_kind == "failed checks"
+    assert refused.escalation is not None
+    assert "refusal" in refused.escalation
+    assert garbled.escalation_kind == "judge output unparsable"
+    assert report.cascade is not None
+    assert report.cascade.escalation_reasons == {"failed checks": 1, "judge output unparsable": 1}
+
+
+async def test_a_cheaper_judge_scores_the_student_and_the_cascade_saves() -> None:
+    with FakeProviderServer(script) as server:
+        report, _ = await cascade(server, MemoryCache(), judge=STUDENT)
+
+        judges = {r.model for r in server.requests if is_judge(r)}
+    assert judges == {"gpt-4o-mini"}
+    judge, teacher = price(STUDENT, JUDGE_USAGE), price(TEACHER, TEACHER_USAGE)
+    spent = price(STUDENT, STUDENT_USAGE, 6) + judge * 5 + (teacher + judge) * 3
+    assert report.cascade is not None
+    assert report.cascade.cost_usd == spent
+    assert report.cascade.teacher_only_usd == (teacher + judge) * 6
+    assert report.cascade.saved_usd > 0
 
 
 PILOT = [
