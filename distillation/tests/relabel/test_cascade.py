@@ -181,6 +181,10 @@ async def test_the_report_gives_share_cost_saving_and_quality_as_computed_by_han
     assert (info.teacher_path.answered, info.teacher_path.accepted) == (3, 3)
     assert info.teacher_path.mean_score == 9.0
     assert info.teacher_path.acceptance == 1.0
+    # The derived numbers are part of the report as serialised (the service stores and shows it).
+    dumped = report.model_dump(mode="json")["cascade"]
+    assert (dumped["escalated_share"], dumped["saved_usd"]) == (0.5, str(info.saved_usd))
+    assert dumped["teacher_path"]["acceptance"] == 1.0
 
 
 async def test_a_rerun_on_the_same_cache_sends_nothing_and_reports_the_same_cascade() -> None:

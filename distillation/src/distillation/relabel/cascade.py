@@ -17,7 +17,7 @@ from decimal import Decimal
 from statistics import fmean
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from distillation.pipeline.types import CallRecord
 
@@ -103,6 +103,7 @@ class PathQuality(BaseModel):
     accepted: int = 0
     mean_score: float | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def acceptance(self) -> float | None:
         """Share of this path's answers that became rows."""
@@ -141,16 +142,19 @@ class CascadeReport(BaseModel):
     student_path: PathQuality = Field(default_factory=PathQuality)
     teacher_path: PathQuality = Field(default_factory=PathQuality)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def escalated_share(self) -> float:
         """Share of the finished prompts the teacher re-answered."""
         return self.escalated / self.prompts if self.prompts else 0.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def saved_usd(self) -> Decimal:
         """Teacher-only cost minus the cascade's (negative when the cascade cost more)."""
         return self.teacher_only_usd - self.cost_usd
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def saved_share(self) -> float | None:
         """The saving as a share of the teacher-only cost."""
