@@ -133,14 +133,45 @@ def _relabel(env: Environment) -> Callable[..., None]:
         min_score: Annotated[
             float | None, typer.Option(help="Remove answers the judge scores below this.")
         ] = None,
+        student: Annotated[
+            str | None, typer.Option(help="Model answering first in a cascade (--cascade or --pilot).")
+        ] = None,
+        cascade: Annotated[
+            bool, typer.Option(help="The student answers first; the teacher re-answers what fails.")
+        ] = False,
+        escalate_below: Annotated[
+            float,
+            typer.Option(
+                min=0.0, max=10.0, help="Cascade: student answers the judge scores below this escalate."
+            ),
+        ] = 7.0,
+        pilot: Annotated[
+            int | None,
+            typer.Option(
+                min=1,
+                help="Cascade pilot on the first N prompts (the teacher answers them too): threshold table.",
+            ),
+        ] = None,
+        pilot_then_run: Annotated[
+            bool, typer.Option(help="After the pilot, run the cascade with its recommended threshold.")
+        ] = False,
+        pilot_margin: Annotated[
+            float,
+            typer.Option(
+                min=0.0, max=10.0, help="Pilot: how far below the teacher's mean score kept answers may be."
+            ),
+        ] = 0.5,
     ) -> None:
         """Have the teacher answer your own prompts: a prompt set in, chat rows with provenance out.
 
         Each line's prompt (a messages array, also an OpenAI request log or batch line, or the
         prompt/system/reference columns) is sent as it is; bad lines are reported with their number and
         skipped, repeated prompts answered once. Answers get the judge like generated rows; every answer
-        goes to <stem>.cache.jsonl, so rerunning the same command resumes without paying again. Exit
-        code 2 when the run stopped early.
+        goes to <stem>.cache.jsonl, so rerunning the same command resumes without paying again. With
+        --student and --cascade the student answers first and the teacher re-answers only what the judge
+        scores below --escalate-below or the checks fail; --pilot N prints a threshold table from the
+        first N prompts (answered by both) and stops, or goes on with --pilot-then-run. Exit code 2 when
+        the run stopped early.
         """
         from decimal import Decimal
 
@@ -178,6 +209,12 @@ def _relabel(env: Environment) -> Callable[..., None]:
             seed=seed,
             judge_sample_rate=judge_sample_rate,
             min_score=min_score,
+            student=student,
+            cascade=cascade,
+            escalate_below=escalate_below,
+            pilot=pilot,
+            pilot_then_run=pilot_then_run,
+            pilot_margin=pilot_margin,
         )
         _exit(relabel_command(options, env))
 

@@ -2,7 +2,9 @@
 
 It resumes like ``generate`` (see :mod:`distillation.commands.generate`): every answer is appended to
 ``<stem>.cache.jsonl`` by request fingerprint as it arrives, and each run rebuilds the output from
-``<output>.partial``; a rerun pays only for prompts that never got an answer.
+``<output>.partial``; a rerun pays only for prompts that never got an answer. With ``--cascade`` the
+student answers first and the teacher only what the student's answers fail (see
+:mod:`distillation.relabel.cascade`); ``--pilot N`` tunes the threshold on the first N prompts first.
 """
 
 from __future__ import annotations
@@ -35,10 +37,20 @@ from distillation.commands.options import (
 from distillation.commands.providers import register_compatible_providers
 from distillation.commands.render import bullet_lines, fail, money, plain, print_reasons
 from distillation.formats import FileFormatError, InputLimitError
-from distillation.pipeline import JsonlCache, build_engine, close_engine
+from distillation.pipeline import Engine, JsonlCache, build_engine, close_engine
 from distillation.promptsets import PromptFormat, PromptMapping, PromptSet, TooManyErrors, read_prompt_set
 from distillation.providers import RateLimit
-from distillation.relabel import JsonlRelabelSink, Relabeler, RelabelProgress, RelabelReport, relabel_config
+from distillation.relabel import (
+    Cascade,
+    CascadeReport,
+    JsonlRelabelSink,
+    PilotReport,
+    Relabeler,
+    RelabelProgress,
+    RelabelReport,
+    pilot_cascade,
+    relabel_config,
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,28 @@ class RelabelOptions:
     seed: int = 0
     judge_sample_rate: float = 1.0
     min_score: float | None = None
+    student: str | None = None
+    cascade: bool = False
+    escalate_below: float = 7.0
+    pilot: int | None = None
+    pilot_then_run: bool = False
+    pilot_margin: float = 0.5
+
+    def cascade_settings(self) -> Cascade | None:
+        """The cascade asked for (``--cascade`` or ``--pilot``), or None for the teacher alone.
+
+        Raises:
+            OptionsError: No student, or the student is the teacher.
+        """
+        if not (self.cascade or self.pilot):
+            return None
+        if self.student is None:
+            raise OptionsError("--cascade and --pilot need --student provider:model")
+        if self.student == self.teacher:
+            raise OptionsError("--student must differ from --teacher for a cascade")
+        if not 0 <= self.escalate_below <= 10:
+            raise OptionsError("--escalate-below must be between 0 and 10")
+        return Cascade(escalate_below=self.escalate_below)
 
 
 def relabel_command(options: RelabelOptions, env: Environment) -> int:
@@ -86,7 +120,7 @@ def relabel_command(options: RelabelOptions, env: Environment) -> int:
         return fail(errors, OptionsError(f"{options.prompts} holds no usable prompt"))
     try:
         register_compatible_providers()
-        report = asyncio.run(_relabel_file(options, prompts, paths, env, console))
+        report, wrote = asyncio.run(_relabel_file(options, prompts, paths, env, console))
     except FAILURES as exc:
         return fail(errors, exc)
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -95,6 +129,8 @@ def relabel_command(options: RelabelOptions, env: Environment) -> int:
     except Exception:
         plain(errors, f"the run failed; answers so far are in {paths.cache}: rerun the command to resume")
         raise
+    if not wrote:
+        return _print_pilot_only(console, errors, report)
     return _print_report(console, errors, report, paths)
 
 
@@ -127,6 +163,8 @@ def _print_report(console: Console, errors: Console, report: RelabelReport, path
     )
     if report.unknown_prices:
         plain(errors, f"note: no price for {', '.join(report.unknown_prices)}; their cost is not counted")
+    if report.cascade is not None:
+        _print_cascade(console, report.cascade)
     plain(console, f"wrote {report.answered} rows to {paths.output}; rejected prompts in {paths.rejected}")
     if report.status == "completed":
         return 0
@@ -136,9 +174,88 @@ def _print_report(console: Console, errors: Console, report: RelabelReport, path
     return EXIT_INCOMPLETE
 
 
+def _print_cascade(console: Console, cascade: CascadeReport) -> None:
+    """Share escalated and why, cost against teacher-only, and each path's quality."""
+    student, teacher = cascade.student_path, cascade.teacher_path
+    reasons = ", ".join(f"{kind} ×{n}" for kind, n in sorted(cascade.escalation_reasons.items()))
+    plain(
+        console,
+        f"cascade: student {cascade.student} answered {student.answered}, kept {student.accepted} "
+        f"(mean score {_score(student.mean_score)}); escalated {cascade.escalated} "
+        f"({cascade.escalated_share:.1%}) to the teacher (escalate below {cascade.escalate_below:g})"
+        + (f": {reasons}" if reasons else ""),
+    )
+    acceptance = "n/a" if teacher.acceptance is None else f"{teacher.acceptance:.1%}"
+    plain(
+        console,
+        f"teacher rows: {teacher.accepted} of {teacher.answered} escalated prompts accepted ({acceptance}; "
+        f"mean score {_score(teacher.mean_score)})",
+    )
+    share = "" if cascade.saved_share is None else f" ({cascade.saved_share:.1%})"
+    plain(
+        console,
+        f"cascade cost: {money(cascade.cost_usd)} vs teacher-only {money(cascade.teacher_only_usd)}: "
+        f"saved {money(cascade.saved_usd)}{share}",
+    )
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _print_pilot(console: Console, pilot: PilotReport) -> None:
+    """The threshold table (the lowest threshold of each distinct escalated share) and the advice."""
+    plain(
+        console,
+        f"pilot: {pilot.prompts} prompts answered by the student and the teacher; teacher mean score "
+        f"{_score(pilot.teacher_mean)}; teacher-only estimate {money(pilot.teacher_only_usd)} for "
+        f"{pilot.total_prompts} prompts",
+    )
+    plain(console, "escalate below | escalated | est. cost | kept student mean | rows mean")
+    shown: set[float] = set()
+    for option in pilot.options:
+        if option.escalated_share in shown:
+            continue
+        shown.add(option.escalated_share)
+        plain(
+            console,
+            f"{option.threshold:>14g} | {option.escalated_share:>9.1%} | {money(option.cost_usd):>9} | "
+            f"{_score(option.kept_mean):>17} | {_score(option.mixed_mean)}",
+        )
+    if pilot.recommended is None:
+        plain(
+            console,
+            f"recommended: no threshold keeps student answers within {pilot.margin:g} of the teacher's "
+            "mean score; use the teacher alone",
+        )
+    else:
+        option = pilot.option(pilot.recommended)
+        plain(
+            console,
+            f"recommended: --escalate-below {pilot.recommended:g} ({option.escalated_share:.1%} escalated, "
+            f"est. {money(option.cost_usd)}; kept student answers within {pilot.margin:g} of the teacher)",
+        )
+
+
+def _print_pilot_only(console: Console, errors: Console, report: RelabelReport) -> int:
+    plain(
+        console,
+        f"pilot cost: {money(report.cost_usd)} for new requests ({report.requests} requests sent, "
+        f"{report.cached_answers} answers reused); no rows written",
+    )
+    if report.status in ("completed", "incomplete"):
+        plain(console, "rerun with --cascade --escalate-below THRESHOLD (the pilot's answers are reused)")
+        return 0
+    plain(errors, f"the pilot stopped early ({report.status}): {report.message}")
+    return EXIT_INCOMPLETE
+
+
 async def _relabel_file(
     options: RelabelOptions, prompts: PromptSet, paths: RunPaths, env: Environment, console: Console
-) -> RelabelReport:
+) -> tuple[RelabelReport, bool]:
+    """Run the pilot and/or the relabel run; returns the last report and whether rows were written."""
+    cascade = options.cascade_settings()
+    student = options.student if cascade is not None else None
     judge = options.judge or options.teacher
     thresholds, notes = quality_thresholds(options.min_score, None, judge)
     for note in notes:
@@ -155,6 +272,7 @@ async def _relabel_file(
             seed=options.seed,
             concurrency=options.concurrency,
             budget_usd=options.budget,
+            student=student,
         )
     except ValueError as exc:
         raise OptionsError(str(exc)) from None
@@ -163,35 +281,72 @@ async def _relabel_file(
         engine = build_engine(
             config,
             cache=cache,
-            credentials=env.credentials_for(config.teacher, config.judge_model),
+            credentials=env.credentials_for(config.teacher, config.student, config.judge_model),
             prices=env.prices(),
-            rate_limits={m: RateLimit(max_concurrency=config.concurrency) for m in (config.teacher, judge)},
+            rate_limits={
+                m: RateLimit(max_concurrency=config.concurrency)
+                for m in (config.teacher, config.student, judge)
+            },
         )
     except BaseException:
         cache.close()
         raise
+    cancel = asyncio.Event()
+    try:
+        if cascade is not None and options.pilot:
+            with _stop_on_signals(cancel, console):
+                pilot, pilot_run = await pilot_cascade(
+                    engine,
+                    prompts.prompts,
+                    options.pilot,
+                    cascade=cascade,
+                    margin=options.pilot_margin,
+                    cancel=cancel,
+                )
+            _print_pilot(console, pilot)
+            if not options.pilot_then_run or pilot_run.status not in ("completed", "incomplete"):
+                return pilot_run, False
+            if pilot.recommended is None:
+                plain(console, "running with the teacher alone")
+                cascade = None
+            else:
+                plain(console, f"running the cascade with --escalate-below {pilot.recommended:g}")
+                cascade = cascade.model_copy(update={"escalate_below": pilot.recommended})
+        report = await _answer_all(engine, prompts, paths, console, cascade, cancel)
+    finally:
+        cache.close()
+        await close_engine(engine)
+    if options.format is not OutputFormat.JSONL:
+        bullet_lines(console, _convert(paths, options.format))
+    return report, True
+
+
+async def _answer_all(
+    engine: Engine,
+    prompts: PromptSet,
+    paths: RunPaths,
+    console: Console,
+    cascade: Cascade | None,
+    cancel: asyncio.Event,
+) -> RelabelReport:
     rows_tmp, rejects_tmp = _partial(paths.rows), _partial(paths.rejected)
     sink = JsonlRelabelSink(rows_tmp, rejects_tmp)
-    bar = _Bar(console, len(prompts.prompts))
-    relabeler = Relabeler(engine, sink, on_progress=bar.update)
+    bar = _Bar(console, len(prompts.prompts), "cascade answers" if cascade else "teacher answers")
+    relabeler = Relabeler(engine, sink, on_progress=bar.update, cancel=cancel, cascade=cascade)
     try:
-        with bar.progress, _stop_on_signals(relabeler.cancel, console):
+        with bar.progress, _stop_on_signals(cancel, console):
             report = await relabeler.run(prompts.prompts)
     finally:
         sink.close()
-        cache.close()
-        await close_engine(engine)
     os.replace(rows_tmp, paths.rows)
     os.replace(rejects_tmp, paths.rejected)
-    if options.format is not OutputFormat.JSONL:
-        bullet_lines(console, _convert(paths, options.format))
     return report
 
 
 class _Bar:
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, total: int, label: str = "teacher answers") -> None:
         self.progress = Progress(
-            TextColumn("teacher answers"),
+            TextColumn(label),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("rejected {task.fields[rejected]}  spent {task.fields[cost]}"),

@@ -22,7 +22,7 @@ from distillation.pipeline.calls import item_seed
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.engine import Engine
 from distillation.pipeline.runner import FATAL
-from distillation.pipeline.types import Provenance, Rejection
+from distillation.pipeline.types import CallRecord, Provenance, Rejection
 from distillation.pipeline.validate import judge_row, sampled_for_judging
 from distillation.promptsets import PromptRecord
 from distillation.providers import ChatRequest, Message, ProviderError
@@ -34,8 +34,18 @@ from distillation.quality import (
     check_structure,
     decide,
 )
+from distillation.relabel.cascade import (
+    STUDENT_STAGE,
+    Cascade,
+    CascadeReport,
+    CascadeTrace,
+    PilotReport,
+    cascade_report,
+    pilot_report,
+)
 from distillation.relabel.types import (
     RELABEL_STAGE,
+    MemoryRelabelSink,
     RelabelReport,
     RelabelRow,
     RelabelSink,
@@ -68,6 +78,7 @@ def relabel_config(
     seed: int = 0,
     concurrency: int = 8,
     budget_usd: Decimal | None = None,
+    student: str | None = None,
 ) -> GenerationConfig:
     """The engine config of a relabel run (``build_engine`` takes it): the teacher answers, no fixes.
 
@@ -82,13 +93,15 @@ def relabel_config(
         seed: Seed of the answers' sampling (part of every request, so of the cache key).
         concurrency: Prompts in flight at once.
         budget_usd: Spending limit of new requests.
+        student: "provider:model" answering first in a cascade (see :class:`Cascade`); the teacher
+            (no cascade) when omitted.
     """
     limits = (thresholds or QualityThresholds()).model_copy(update={"auto_fix": False})
     return GenerationConfig(
         data_type="generation",
         count=max(1, count),
         teacher=teacher,
-        student=teacher,
+        student=student or teacher,
         judge=judge,
         judge_sample_rate=judge_sample_rate,
         thresholds=limits,
@@ -122,7 +135,12 @@ class _Stop(Exception):
 
 
 class Relabeler:
-    """Has the engine's teacher answer prompts, at most ``config.concurrency`` at once."""
+    """Has the engine's teacher answer prompts, at most ``config.concurrency`` at once.
+
+    With ``cascade``, the engine's student answers each prompt first and the teacher only the prompts
+    whose student answer is escalated (see :mod:`distillation.relabel.cascade`); ``traces`` then holds
+    what each finished prompt went through.
+    """
 
     def __init__(
         self,
@@ -131,7 +149,12 @@ class Relabeler:
         *,
         on_progress: ProgressHook | None = None,
         cancel: asyncio.Event | None = None,
+        cascade: Cascade | None = None,
     ) -> None:
+        if cascade is not None and engine.student.model_id == engine.teacher.model_id:
+            raise ValueError("a cascade needs a student other than the teacher (relabel_config(student=...))")
+        self.cascade = cascade
+        self.traces: list[CascadeTrace] = []
         self.engine = engine
         self.sink = sink
         self.on_progress = on_progress
@@ -203,11 +226,34 @@ class Relabeler:
             temperature=engine.config.temperature,
             seed=item_seed(engine.config.seed, key),
         )
+        if self.cascade is None:
+            return await self._teacher(index, key, prompt, request)
+        return await self._cascade(index, key, prompt, request, self.cascade)
+
+    async def _teacher(
+        self,
+        index: int,
+        key: str,
+        prompt: PromptRecord,
+        request: ChatRequest,
+        *,
+        before: Sequence[CallRecord] = (),
+        trace: CascadeTrace | None = None,
+        always_judge: bool = False,
+    ) -> RelabelRow | Rejection:
+        """The teacher's answer to ``prompt`` and its checks (after the student's calls ``before``)."""
+        engine = self.engine
         call = await engine.calls.send(engine.teacher, request, stage=RELABEL_STAGE, key=key)
         answer = call.answer
         provenance = Provenance(
-            stage=RELABEL_STAGE, model=answer.model_id, template_hash="", scenario={}, calls=[call.record]
+            stage=RELABEL_STAGE,
+            model=answer.model_id,
+            template_hash="",
+            scenario={},
+            calls=[*before, call.record],
         )
+        if trace is not None:
+            trace.teacher_calls.append(call.record)
         text = answer.text.strip()
         if answer.error is not None or not text:
             why = answer.error or "the answer is empty"
@@ -215,21 +261,129 @@ class Relabeler:
         messages: list[dict[str, Any]] = [*prompt.messages, {"role": "assistant", "content": text}]
         structure = check_structure(engine.datatype, {"turns": messages}, context=engine.context)
         score = None
-        if structure.ok and sampled_for_judging(key, engine.config.judge_sample_rate):
+        judged = False
+        if structure.ok and (always_judge or sampled_for_judging(key, engine.config.judge_sample_rate)):
             scores, provenance.judge_feedback = await judge_row(engine, key, structure.record, provenance)
             provenance.judge_scores = scores.criteria() if scores is not None else None
             score = aggregate_score(scores) if scores is not None else None
+            judged = True
             self.judged += 1
+            if trace is not None:
+                trace.teacher_calls.append(provenance.calls[-1])
+                trace.teacher_score = score
         result = decide(score, engine.config.thresholds, structure_ok=structure.ok)
-        if structure.ok and not provenance.calls[1:]:  # no judge call: outside the judged sample
+        if structure.ok and not judged:
             result = DecisionResult(decision=Decision.KEEP, reason="not in the judged sample")
         provenance.decision, provenance.decision_reason = result.decision.value, result.reason
         if result.decision is Decision.REMOVE:
             reason = "; ".join(structure.reasons) if not structure.ok else result.reason
             return _rejection(key, reason, text, provenance)
+        if trace is not None:
+            trace.teacher_accepted = True
         return RelabelRow(
-            key=key, index=index, messages=messages, prompt=prompt, score=score, provenance=provenance
+            key=key,
+            index=index,
+            messages=messages,
+            prompt=prompt,
+            score=score,
+            provenance=provenance,
+            cascade=trace,
         )
+
+    async def _cascade(
+        self, index: int, key: str, prompt: PromptRecord, request: ChatRequest, cascade: Cascade
+    ) -> RelabelRow | Rejection:
+        """The student answers first; the teacher re-answers when that answer is escalated."""
+        engine = self.engine
+        call = await engine.calls.send(engine.student, request, stage=STUDENT_STAGE, key=key)
+        answer = call.answer
+        provenance = Provenance(
+            stage=STUDENT_STAGE, model=answer.model_id, template_hash="", scenario={}, calls=[call.record]
+        )
+        sampled = sampled_for_judging(key, engine.config.judge_sample_rate)
+        trace = CascadeTrace(key=key, path="student", student_model=answer.model_id, teacher_judged=sampled)
+        text = answer.text.strip()
+        messages: list[dict[str, Any]] = [*prompt.messages, {"role": "assistant", "content": text}]
+        result: DecisionResult | None = None
+        if answer.error is not None or not text:
+            trace.escalation_kind = "unusable output"
+            trace.escalation = f"unusable student output: {answer.error or 'the answer is empty'}"
+        else:
+            structure = check_structure(engine.datatype, {"turns": messages}, context=engine.context)
+            if not structure.ok:
+                trace.escalation_kind = "failed checks"
+                trace.escalation = "failed checks: " + "; ".join(structure.reasons)
+            else:
+                # The student's judging has its own item key: its ledger entries are told apart.
+                scores, feedback = await judge_row(engine, f"{key}-student", structure.record, provenance)
+                self.judged += 1
+                provenance.judge_feedback = feedback
+                if scores is None:
+                    trace.escalation_kind = "judge output unparsable"
+                    trace.escalation = feedback or "judge output could not be parsed"
+                else:
+                    provenance.judge_scores = scores.criteria()
+                    trace.student_score = score = aggregate_score(scores)
+                    result = decide(score, engine.config.thresholds)
+                    if score < cascade.escalate_below:
+                        trace.escalation_kind = "low score"
+                        trace.escalation = f"score {score:.2f} < escalate_below {cascade.escalate_below}"
+                    elif result.decision is Decision.REMOVE:
+                        trace.escalation_kind = "low score"
+                        trace.escalation = result.reason
+        trace.student_calls = list(provenance.calls)
+        outcome: RelabelRow | Rejection
+        if trace.escalation is None and result is not None:
+            if cascade.teacher_always:
+                await self._shadow_teacher(key, prompt, request, trace)
+            provenance.decision, provenance.decision_reason = result.decision.value, result.reason
+            outcome = RelabelRow(
+                key=key,
+                index=index,
+                messages=messages,
+                prompt=prompt,
+                score=trace.student_score,
+                provenance=provenance,
+                cascade=trace,
+            )
+        else:
+            trace.path, trace.teacher_accepted = "teacher-escalated", False
+            outcome = await self._teacher(
+                index,
+                key,
+                prompt,
+                request,
+                before=trace.student_calls,
+                trace=trace,
+                always_judge=cascade.teacher_always,
+            )
+        # Only a finished prompt counts: one stopped by the budget midway is answered by the rerun.
+        self.traces.append(trace)
+        return outcome
+
+    async def _shadow_teacher(
+        self, key: str, prompt: PromptRecord, request: ChatRequest, trace: CascadeTrace
+    ) -> None:
+        """A pilot's teacher answer to a prompt whose student answer is kept: judged, recorded, no row.
+
+        The requests are the ones an escalation sends, so a run after the pilot reuses them.
+        """
+        engine = self.engine
+        call = await engine.calls.send(engine.teacher, request, stage=RELABEL_STAGE, key=key)
+        trace.teacher_calls.append(call.record)
+        text = call.answer.text.strip()
+        if call.answer.error is not None or not text:
+            return
+        messages: list[dict[str, Any]] = [*prompt.messages, {"role": "assistant", "content": text}]
+        structure = check_structure(engine.datatype, {"turns": messages}, context=engine.context)
+        if not structure.ok:
+            return
+        provenance = Provenance(
+            stage=RELABEL_STAGE, model=call.answer.model_id, template_hash="", scenario={}
+        )
+        scores, _ = await judge_row(engine, key, structure.record, provenance)
+        trace.teacher_calls.extend(provenance.calls)
+        trace.teacher_score = aggregate_score(scores) if scores is not None else None
 
     async def _settle(self, task: asyncio.Task[RelabelRow | Rejection]) -> _Stop | None:
         try:
@@ -272,8 +426,44 @@ class Relabeler:
             unknown_prices=sorted(accountant.unknown_models),
             rejection_reasons=dict(self.reasons),
             message=message,
+            cascade=self._cascade_report(),
+        )
+
+    def _cascade_report(self) -> CascadeReport | None:
+        if self.cascade is None:
+            return None
+        return cascade_report(
+            self.traces,
+            student=self.engine.student.model_id,
+            teacher=self.engine.teacher.model_id,
+            escalate_below=self.cascade.escalate_below,
+            price_of=self.engine.accountant.cost_of,
         )
 
 
 def _rejection(key: str, reason: str, raw: str | None, provenance: Provenance) -> Rejection:
     return Rejection(key=key, stage=RELABEL_STAGE, reason=reason, raw=raw, model=provenance.model)
+
+
+async def pilot_cascade(
+    engine: Engine,
+    prompts: Sequence[PromptRecord],
+    pilot: int,
+    *,
+    cascade: Cascade | None = None,
+    margin: float = 0.5,
+    cancel: asyncio.Event | None = None,
+) -> tuple[PilotReport, RelabelReport]:
+    """Run the cascade on the first ``pilot`` prompts with the teacher answering them all too.
+
+    Both paths are judged on every pilot prompt, so :func:`pilot_report` can say, for each threshold,
+    the share escalated, the full run's estimated cost and the quality, and recommend a threshold. The
+    pilot writes no rows; its answers are in the engine's cache, so a run after it reuses them.
+
+    Returns:
+        The threshold table and recommendation, and the pilot run's own report (its status and cost).
+    """
+    settings = (cascade or Cascade()).model_copy(update={"teacher_always": True})
+    relabeler = Relabeler(engine, MemoryRelabelSink(), cascade=settings, cancel=cancel)
+    report = await relabeler.run(list(prompts[:pilot]))
+    return pilot_report(relabeler.traces, total_prompts=len(prompts), margin=margin), report

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from distillation.pipeline.types import Provenance, Rejection
 from distillation.promptsets import PromptRecord
+from distillation.relabel.cascade import CascadeReport, CascadeTrace
 
 # The stage of the teacher's answer to a user's prompt (item keys, provenance and call records).
 RELABEL_STAGE = "relabel"
@@ -28,6 +29,8 @@ class RelabelRow(BaseModel):
         prompt: The source prompt (line, fingerprint, variables, reference).
         score: The judge's aggregate score, if judged.
         provenance: Model, calls with tokens and cost, judge scores and decision.
+        cascade: In a cascade, what the prompt went through (the student's answer and score, why it
+            escalated); written under ``provenance.cascade``.
     """
 
     key: str
@@ -36,6 +39,7 @@ class RelabelRow(BaseModel):
     prompt: PromptRecord
     score: float | None = None
     provenance: Provenance
+    cascade: CascadeTrace | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The row as written to JSONL: the chat messages first, everything else under ``metadata``."""
@@ -46,6 +50,8 @@ class RelabelRow(BaseModel):
             output_tokens=self.provenance.output_tokens,
             cost_usd=None if cost is None else str(cost),
         )
+        if self.cascade is not None:
+            provenance["cascade"] = self.cascade.provenance()
         source = {
             "line": self.prompt.line,
             "fingerprint": self.prompt.fingerprint,
@@ -69,7 +75,8 @@ class RelabelReport(BaseModel):
         requests: Attempts sent (retries included); answers from the cache are not requests.
         cached_answers: Answers taken from the cache (a resumed run pays nothing for them).
         cost_usd: What this run's new requests cost.
-        judged: Rows the judge scored.
+        judged: Answers the judge scored (the student's in a cascade too).
+        cascade: The cascade's share escalated, cost against teacher-only and quality per path.
     """
 
     status: RelabelStatus
@@ -83,6 +90,7 @@ class RelabelReport(BaseModel):
     unknown_prices: list[str] = Field(default_factory=list)
     rejection_reasons: dict[str, int] = Field(default_factory=dict)
     message: str = ""
+    cascade: CascadeReport | None = None
 
 
 class RelabelSink(Protocol):
