@@ -24,6 +24,20 @@ test("the jobs list links each job to its page and filters by status", async ({ 
   }
 });
 
+test("a running job's page says where it is: queued, or in flight on a named worker", async ({ page }) => {
+  await signIn(page);
+  const job = await startJob(page.request, uniqueName("Located"), 40);
+  try {
+    await page.goto(`/jobs/detail/?id=${job.id}`);
+    const where = page.getByTestId("job-activity");
+    // Before a worker takes it up it says it is queued; then it names the worker process holding its items.
+    await expect(where).toContainText(/Queued: waiting for a free worker|in flight on \S+ \(pid \d+\)|Between steps/);
+    await expect(where).toContainText(/in flight on \S+ \(pid \d+\)/, { timeout: 60_000 });
+  } finally {
+    await stopJob(page.request, job.id);
+  }
+});
+
 test("pause, resume and cancel are enabled only when the job's state allows them", async ({ page }) => {
   await signIn(page);
   // Big enough that it is still running while the test presses the buttons.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 import uuid
 from collections import OrderedDict
@@ -40,7 +42,8 @@ class Worker:
 
     maker: async_sessionmaker[AsyncSession]
     settings: Settings
-    owner: str = field(default_factory=lambda: f"{uuid.uuid4().hex[:12]}")
+    # Host and process in the lease owner, so a job's page can say which worker holds its items.
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}")
     _runtimes: OrderedDict[uuid.UUID, JobRuntime] = field(default_factory=OrderedDict)
 
     @property

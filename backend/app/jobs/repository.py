@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, select, update
@@ -134,6 +134,62 @@ async def item_counts(
     for job_id, stage, status, count in rows:
         counts[job_id].setdefault(stage, {})[ItemStatus(status).value] = int(count)
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityFacts:
+    """What the items of a job say about who works on it."""
+
+    owners: dict[str, int]  # lease owner -> items it holds now (unexpired leases only)
+    last_finished_at: datetime | None  # when an item last ended (done, rejected or failed)
+
+
+async def activity_facts(
+    session: AsyncSession, job_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ActivityFacts]:
+    """Per job: the live leases by owner and when an item last finished."""
+    ids = list(job_ids)
+    now = utcnow()
+    leases = await session.execute(
+        select(JobItem.job_id, JobItem.lease_owner, func.count())
+        .where(
+            JobItem.job_id.in_(ids),
+            JobItem.status == ItemStatus.leased,
+            JobItem.lease_expires_at > now,
+        )
+        .group_by(JobItem.job_id, JobItem.lease_owner)
+    )
+    owners: dict[uuid.UUID, dict[str, int]] = {job_id: {} for job_id in ids}
+    for job_id, owner, count in leases:
+        owners[job_id][str(owner)] = int(count)
+    finished = await session.execute(
+        select(JobItem.job_id, func.max(JobItem.updated_at))
+        .where(
+            JobItem.job_id.in_(ids),
+            JobItem.status.in_([ItemStatus.done, ItemStatus.rejected, ItemStatus.failed]),
+        )
+        .group_by(JobItem.job_id)
+    )
+    last: dict[uuid.UUID, datetime] = {row[0]: row[1] for row in finished}
+    return {job_id: ActivityFacts(owners[job_id], last.get(job_id)) for job_id in ids}
+
+
+async def waiting_jobs(session: AsyncSession) -> list[uuid.UUID]:
+    """Running jobs no worker has taken up yet (no live lease, no finished item), oldest first."""
+    now = utcnow()
+    taken = (
+        select(JobItem.id)
+        .where(
+            JobItem.job_id == Job.id,
+            (JobItem.status.in_([ItemStatus.done, ItemStatus.rejected, ItemStatus.failed]))
+            | ((JobItem.status == ItemStatus.leased) & (JobItem.lease_expires_at > now)),
+        )
+        .exists()
+    )
+    rows = await session.execute(
+        select(Job.id).where(Job.status == JobStatus.running, ~taken).order_by(Job.created_at, Job.id)
+    )
+    return list(rows.scalars())
 
 
 async def open_items(session: AsyncSession, job_id: uuid.UUID, stage: str) -> int:

@@ -97,6 +97,24 @@ class Verdicts(Schema):
     remove: int
 
 
+ActivityState = Literal["queued", "working", "waiting", "stalled", "paused", "ended"]
+
+
+class JobActivity(Schema):
+    """Where a job is, beyond its status: queued, worked on (by whom), between steps or stalled."""
+
+    state: ActivityState = Field(
+        description="queued: no worker has taken it up yet; working: workers hold its items now; "
+        "waiting: between steps, its next part is queued; stalled: running but no worker has touched "
+        "it for a while; paused; ended (completed, failed or cancelled)"
+    )
+    summary: str = Field(description="One sentence for people")
+    in_flight: int = Field(description="Items workers hold right now")
+    workers: list[str] = Field(description="The worker processes holding its items (host and process id)")
+    queue_position: int | None = Field(description="1 for the next job a free worker takes up; queued only")
+    last_progress_at: datetime | None = Field(description="When an item last finished")
+
+
 class JobRead(Schema):
     """A job with its live progress and cost."""
 
@@ -123,6 +141,7 @@ class JobRead(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     config: dict[str, object]
+    activity: JobActivity
 
 
 class JobUpdate(Schema):

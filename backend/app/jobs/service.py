@@ -20,7 +20,7 @@ from app.jobs.kinds import amplify, generate
 from app.jobs.kinds.base import Failed
 from app.jobs.kinds.registry import kind_of
 from app.jobs.planning import dispatch
-from app.jobs.schemas import GenerationRequest, JobRead, StageProgress, Verdicts
+from app.jobs.schemas import ActivityState, GenerationRequest, JobActivity, JobRead, StageProgress, Verdicts
 from app.models import DatasetStatus, Job, JobStage, JobStatus, Role, User
 from app.models.base import utcnow
 from distillation.pipeline import GenerationConfig
@@ -60,15 +60,82 @@ def ensure_can_control(user: User, job: Job) -> None:
         raise Forbidden("only the job's owner or an admin can control it")
 
 
+# A running job none of whose items a worker has held or finished for this long is said to be stalled.
+STALLED_AFTER = timedelta(minutes=3)
+
+
 async def read(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
-    """Jobs with their progress per stage, accepted count and ETA."""
-    counts = await repository.item_counts(session, [job.id for job in jobs])
+    """Jobs with their progress per stage, accepted count, ETA and where they are."""
+    ids = [job.id for job in jobs]
+    counts = await repository.item_counts(session, ids)
     versioned = [job.id for job in jobs if kind_of(job.kind).versioned]
     verdicts = await repository.verdicts(session, versioned) if versioned else {}
-    return [_read(job, counts[job.id], verdicts.get(job.id)) for job in jobs]
+    facts = await repository.activity_facts(session, ids)
+    running = any(job.status is JobStatus.running for job in jobs)
+    queue = await repository.waiting_jobs(session) if running else []
+    return [
+        _read(job, counts[job.id], verdicts.get(job.id), _activity(job, facts[job.id], queue)) for job in jobs
+    ]
 
 
-def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] | None) -> JobRead:
+def _activity(job: Job, facts: repository.ActivityFacts, queue: list[uuid.UUID]) -> JobActivity:
+    """Where the job is: what its status alone does not say (a queued job is 'running' too)."""
+    in_flight = sum(facts.owners.values())
+    workers = sorted({worker_name(owner) for owner in facts.owners})
+    last = facts.last_finished_at
+
+    def activity(state: ActivityState, summary: str, position: int | None = None) -> JobActivity:
+        return JobActivity(
+            state=state,
+            summary=summary,
+            in_flight=in_flight,
+            workers=workers,
+            queue_position=position,
+            last_progress_at=last,
+        )
+
+    if job.status is JobStatus.paused:
+        return activity("paused", f"Paused: {job.pause_reason}" if job.pause_reason else "Paused.")
+    if job.status in (JobStatus.completed, JobStatus.failed, JobStatus.cancelled):
+        return activity("ended", f"{job.status.value.capitalize()}.")
+    if job.status is JobStatus.pending:
+        return activity("queued", "Created; it starts as soon as a worker takes it up.")
+    if in_flight:
+        by = ", ".join(workers)
+        return activity("working", f"{in_flight} item{'s' if in_flight != 1 else ''} in flight on {by}.")
+    if job.id in queue:
+        position = queue.index(job.id) + 1
+        ahead = (
+            f"{position - 1} job{'s' if position != 2 else ''} ahead of it"
+            if position > 1
+            else "next in line"
+        )
+        return activity(
+            "queued",
+            f"Queued: waiting for a free worker ({ahead}). Workers are busy or not running.",
+            position,
+        )
+    quiet_since = max(t for t in (last, job.progressed_at, job.started_at, job.created_at) if t is not None)
+    if utcnow() - quiet_since > STALLED_AFTER:
+        minutes = int((utcnow() - quiet_since).total_seconds() // 60)
+        return activity(
+            "stalled",
+            f"Stalled: no worker has worked on it for {minutes} min. Check that workers are running "
+            "(Settings → Workers); it goes on by itself when one is back.",
+        )
+    return activity("waiting", "Between steps: its next part is queued for a worker.")
+
+
+def worker_name(owner: str) -> str:
+    """A lease owner ("host/pid/nonce") as people read it: "host (pid 123)"."""
+    host, _, rest = owner.partition("/")
+    pid = rest.partition("/")[0]
+    return f"{host} (pid {pid})" if pid else owner
+
+
+def _read(
+    job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] | None, activity: JobActivity
+) -> JobRead:
     stages = []
     for stage in JobStage:
         by = counts.get(stage)
@@ -106,6 +173,7 @@ def _read(job: Job, counts: dict[str, dict[str, int]], verdicts: dict[str, int] 
         started_at=job.started_at,
         finished_at=job.finished_at,
         config=job.config,
+        activity=activity,
     )
 
 

@@ -43,7 +43,7 @@ function Header({ job, mode }: { job: Job; mode: LiveMode }) {
       title={`Job: ${jobSummary(job)}`}
       description={
         <span className="flex flex-wrap items-center gap-2">
-          <JobStatusBadge status={job.status} />
+          <JobStatusBadge status={job.status} activity={job.activity} />
           <span data-testid="live-mode">Updates: {MODE_TEXT[mode]}</span>
           {models && <span className="break-all">· {models}</span>}
         </span>
@@ -63,6 +63,19 @@ function JobBody({ job, mode, canControl }: { job: Job; mode: LiveMode; canContr
     <>
       <Header job={job} mode={mode} />
       <div className="space-y-4">
+        {["queued", "working", "waiting", "stalled"].includes(job.activity.state) && (
+          <div
+            role="status"
+            data-testid="job-activity"
+            className={
+              job.activity.state === "stalled"
+                ? "rounded-lg border border-warn/40 bg-warn-soft px-4 py-3 text-sm text-fg"
+                : "rounded-lg border border-border bg-surface px-4 py-3 text-sm text-fg"
+            }
+          >
+            {job.activity.summary}
+          </div>
+        )}
         {(job.pause_reason ?? job.error) && (
           <div role="status" className="rounded-lg border border-warn/40 bg-warn-soft px-4 py-3 text-sm text-fg">
             {job.error ?? job.pause_reason}

@@ -17,6 +17,8 @@ function Stat({ label, children }: { label: string; children: React.ReactNode })
 function eta(job: Job): string {
   if (isTerminal(job.status)) return job.started_at && job.finished_at ? `took ${formatDuration(job.started_at, job.finished_at)}` : "—";
   if (job.status === "paused") return "paused";
+  if (job.activity.state === "queued") return "not started";
+  if (job.activity.state === "stalled") return "stalled";
   return job.eta_seconds === null ? "estimating…" : `~${formatSeconds(job.eta_seconds)}`;
 }
 

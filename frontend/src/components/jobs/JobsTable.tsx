@@ -44,7 +44,7 @@ export function JobsTable({ jobs }: { jobs: Job[] }) {
                 <div className="font-mono text-xs text-muted">{job.id.slice(0, 8)}</div>
               </td>
               <td className="px-2 py-2.5">
-                <JobStatusBadge status={job.status} />
+                <JobStatusBadge status={job.status} activity={job.activity} />
               </td>
               <td className="px-2 py-2.5">
                 <div className="mb-1 text-xs tabular-nums text-muted">

@@ -2409,6 +2409,43 @@ export interface components {
             variant: number;
         };
         /**
+         * JobActivity
+         * @description Where a job is, beyond its status: queued, worked on (by whom), between steps or stalled.
+         */
+        JobActivity: {
+            /**
+             * In Flight
+             * @description Items workers hold right now
+             */
+            in_flight: number;
+            /**
+             * Last Progress At
+             * @description When an item last finished
+             */
+            last_progress_at: string | null;
+            /**
+             * Queue Position
+             * @description 1 for the next job a free worker takes up; queued only
+             */
+            queue_position: number | null;
+            /**
+             * State
+             * @description queued: no worker has taken it up yet; working: workers hold its items now; waiting: between steps, its next part is queued; stalled: running but no worker has touched it for a while; paused; ended (completed, failed or cancelled)
+             * @enum {string}
+             */
+            state: "queued" | "working" | "waiting" | "stalled" | "paused" | "ended";
+            /**
+             * Summary
+             * @description One sentence for people
+             */
+            summary: string;
+            /**
+             * Workers
+             * @description The worker processes holding its items (host and process id)
+             */
+            workers: string[];
+        };
+        /**
          * JobKind
          * @description What a job does.
          * @enum {string}
@@ -2421,6 +2458,7 @@ export interface components {
         JobRead: {
             /** Accepted */
             accepted: number;
+            activity: components["schemas"]["JobActivity"];
             /** Budget Usd */
             budget_usd: string | null;
             /** Config */
