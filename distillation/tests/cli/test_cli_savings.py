@@ -98,3 +98,24 @@ def test_a_free_run_says_there_is_nothing_to_save(tmp_path: Path) -> None:
     assert "nothing to save: the teacher alone would cost nothing either" in result.stdout
     assert "vs teacher-only" not in result.stdout
     assert "student split" not in result.stdout
+
+
+def test_the_judge_policy_flags_route_the_judge_requests(tmp_path: Path) -> None:
+    with FakeProviderServer(reference_answers) as server:
+        none = invoke(cli_app(server), *generate_args(tmp_path / "a.jsonl", 10, "--judge-share", "0"))
+        only_seeds = [r.model for r in server.requests if schema_name(r) == "judge_scores"]
+        server.reset(reference_answers)
+        every = invoke(
+            cli_app(server),
+            *generate_args(tmp_path / "b.jsonl", 10, "--cheap-judge", TEACHER, "--judge-share", "1"),
+        )
+        all_rows = [r.model for r in server.requests if schema_name(r) == "judge_scores"]
+
+    assert none.exit_code == every.exit_code == 0, none.output + every.output
+    assert only_seeds == ["gpt-4o"]  # one seed row, always judged by the teacher
+    assert (
+        "judging: strong judge on 1 rows, cheap judge on 0 (0 escalated to the strong judge), 9 not judged"
+        in (none.stdout)
+    )
+    assert all_rows == ["gpt-4o"] * 10
+    assert "judge policy:   $0.00 (0.00%)" in every.stdout  # the old policy saves nothing on judging
