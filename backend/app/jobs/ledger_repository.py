@@ -309,9 +309,9 @@ async def job_calls(
 
 async def recent_usage(
     session: AsyncSession, data_type: str, kind: JobKind, *, jobs: int
-) -> tuple[list[tuple[str, int, int]], list[tuple[str, ItemStatus, int]]]:
-    """Over the last ``jobs`` completed jobs of ``kind`` and ``data_type``: tokens settled per ledger
-    stage (stage, input, output) and items per stage and status (stage, status, count)."""
+) -> tuple[list[tuple[str, int, int, int]], list[tuple[str, ItemStatus, int]]]:
+    """Over the last ``jobs`` completed jobs of ``kind`` and ``data_type``: tokens and calls settled
+    per ledger stage (stage, input, output, calls) and items per stage and status (stage, status, count)."""
     recent = (
         select(Job.id)
         .where(
@@ -324,7 +324,7 @@ async def recent_usage(
         .subquery()
     )
     usage = await session.execute(
-        select(LlmCall.stage, func.sum(LlmCall.input_tokens), func.sum(LlmCall.output_tokens))
+        select(LlmCall.stage, func.sum(LlmCall.input_tokens), func.sum(LlmCall.output_tokens), func.count())
         .where(LlmCall.job_id.in_(select(recent.c.id)), LlmCall.status == CallStatus.settled)
         .group_by(LlmCall.stage)
     )
@@ -334,6 +334,6 @@ async def recent_usage(
         .group_by(JobItem.stage, JobItem.status)
     )
     return (
-        [(stage, int(i or 0), int(o or 0)) for stage, i, o in usage],
+        [(stage, int(i or 0), int(o or 0), int(calls)) for stage, i, o, calls in usage],
         [(stage, ItemStatus(status), int(count)) for stage, status, count in items],
     )

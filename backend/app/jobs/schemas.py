@@ -12,7 +12,7 @@ from pydantic import Field, PlainSerializer
 from app.datasets.schemas import RowError
 from app.kit.schemas import Schema, Seed
 from app.models import JobKind, JobStatus
-from distillation.pipeline import LOCAL_MODEL
+from distillation.pipeline import LOCAL_MODEL, JudgePolicy
 from distillation.quality import QualityThresholds
 
 # Money travels as a string, so no client rounds it through a float.
@@ -62,6 +62,10 @@ class GenerationRequest(Schema):
     teacher_ratio: float = Field(default=0.1, gt=0, le=1)
     seed: Seed = 0
     judge_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    judge_policy: JudgePolicy = Field(
+        default_factory=JudgePolicy,
+        description="Who judges which rows: a cheap judge on a share of student rows, escalating doubts.",
+    )
     thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
     near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
     exemplars: int = Field(default=3, ge=0, le=20)

@@ -72,7 +72,10 @@ async def test_amplification_keeps_the_examples_and_writes_count_new_pairs(
     for row in written:
         assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
         assert row["messages"][0]["content"] == INSTRUCTION
-        assert row["score"] is not None  # judged like any generated row
+        # Judged like any student row: by the cheap judge, or sampled out by the judge policy.
+        route = row["provenance"]["judge_route"]
+        assert route in ("cheap", "escalated", "sampled out")
+        assert (row["score"] is None) == (route == "sampled out")
         assert set(row["provenance"]["exemplar_ids"]) <= {seed["item_key"] for seed in seeds}
     assert len({row["messages"][1]["content"] for row in rows}) == 15
     # Traces by the teacher, the policy by the teacher, new pairs by the student, every attempt booked.
@@ -104,7 +107,11 @@ async def test_amplification_requests_are_checked_and_estimated(sqlite_settings:
     assert (planned["seed"]["rows"], planned["seed"]["model"]) == (3, TEACHER)
     assert planned["policy"]["rows"] == 1
     assert (planned["bulk"]["rows"], planned["bulk"]["model"]) == (20, STUDENT)
-    assert planned["judge"]["rows"] == 20
+    # The user's examples are not judged; the student judges a quarter of its rows, the teacher the
+    # expected escalations.
+    assert "judge" not in planned
+    assert (planned["judge: cheap"]["rows"], planned["judge: cheap"]["model"]) == (5, STUDENT)
+    assert (planned["judge: escalated"]["rows"], planned["judge: escalated"]["model"]) == (1, TEACHER)
 
 
 async def test_seed_examples_are_read_from_jsonl_json_or_csv_with_every_bad_line(

@@ -129,9 +129,16 @@ async def test_estimate_uses_the_history_of_finished_jobs(finished: FinishedJob)
     async with api_client(finished.settings) as client:
         await login(client)
         estimate = (await client.post("/api/v1/jobs/estimate", json=generation(200))).json()
+        halved = await client.post("/api/v1/jobs/estimate", json=generation(200, judge_policy={"share": 0.5}))
         unknown_domain = await client.post("/api/v1/jobs/estimate", json=generation(5, domains=["Atlantis"]))
     assert estimate["basis"] == "history"
-    assert {s["stage"] for s in estimate["stages"]} == {"seed", "policy", "bulk", "judge"}
+    stages = {s["stage"]: s for s in estimate["stages"]}
+    assert set(stages) == {"seed", "policy", "bulk", "judge", "judge: cheap", "judge: escalated"}
+    # The judge policy: the teacher judges its 20 seeds, the student a quarter of its 180 rows.
+    assert (stages["judge"]["rows"], stages["judge: cheap"]["rows"]) == (20, 45)
+    assert stages["judge: cheap"]["model"] == generation(1)["student"]
+    assert halved.status_code == 200, halved.text
+    assert {s["stage"]: s["rows"] for s in halved.json()["stages"]}["judge: cheap"] == 90
     total = Decimal(estimate["total_usd"])
     # Ten times the rows of the finished job: about ten times its cost.
     assert Decimal(finished.job["spent_usd"]) * 5 < total < Decimal(finished.job["spent_usd"]) * 20

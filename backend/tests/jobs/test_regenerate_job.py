@@ -10,9 +10,9 @@ import httpx
 
 from app.core.config import Settings
 from distillation.testing import FakeProviderServer
-from distillation.testing.answers import varied_answer
+from distillation.testing.answers import schema_name, varied_answer
 from tests.conftest import WorkerProcess, api_client, login, migrate
-from tests.jobs.jobkit import generation, job_settings, wait_for
+from tests.jobs.jobkit import TEACHER, generation, job_settings, wait_for
 from tests.jobs.test_amplify_job import SEEDS, amplification
 
 
@@ -70,9 +70,15 @@ async def test_regenerated_rows_replace_the_chosen_ones_in_a_new_version(
         assert after[key]["id"] == before[key]["id"]
     assert versions["items"][0]["reason"] == "regenerate job: 3 regenerated, 0 kept"
     assert old["removed_in"] == 2  # the replaced row stays in version 1
-    # Three new rows, each one new request to its stage's model (the fake provider answers each once).
-    models = [r.body.get("model") for r in server.requests if r.status == 200]
-    assert len(models) == requests_before + 3 + 3  # a write and a judge call per regenerated row
+    # Three new rows, each one new request to its stage's model (the fake provider answers each once),
+    # and the judge calls the judge policy routes them to: the teacher judges the seed row, the
+    # student may judge the others.
+    new = [r for r in server.requests if r.status == 200][requests_before:]
+    judges = [r.body.get("model") for r in new if schema_name(r) == "judge_scores"]
+    assert len([r for r in new if schema_name(r) == "example"]) == 3
+    assert len(new) == 3 + len(judges)
+    assert judges.count(TEACHER.split(":")[1]) == 1
+    assert len(judges) <= 3
 
 
 async def test_regenerate_refuses_uploaded_rows_and_keeps_a_users_example(

@@ -15,6 +15,8 @@ from typer.testing import CliRunner, Result
 
 from distillation.cli import register
 from distillation.cost import PriceTable, TokenUsage
+from distillation.pipeline import GenerationConfig, Stage, item_key
+from distillation.pipeline.validate import judge_route
 from distillation.providers import Credentials
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
 
@@ -53,6 +55,13 @@ def varied_answer(request: RecordedRequest) -> Behavior:
         answer = " ".join(rng.choice(WORDS) for _ in range(25)).capitalize() + "."
         return ok(text=json.dumps({"question": question, "answer": answer}), usage=EXAMPLE_USAGE)
     return ok(usage=POLICY_USAGE)
+
+
+def cheap_judged(bulk_rows: int) -> int:
+    """How many of the first ``bulk_rows`` student rows the default judge policy sends to the cheap judge."""
+    config = GenerationConfig(data_type="qa", count=bulk_rows + 1, teacher=TEACHER, student=STUDENT)
+    keys = (item_key(Stage.bulk, index) for index in range(bulk_rows))
+    return sum(judge_route(config, key, Stage.bulk) == "cheap" for key in keys)
 
 
 def cli_app(server: FakeProviderServer | None, config_dir: Path | None = None) -> typer.Typer:

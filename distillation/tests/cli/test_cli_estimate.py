@@ -13,6 +13,7 @@ from cli_fakes import (
     SAVINGS,
     STUDENT,
     TEACHER,
+    cheap_judged,
     cli_app,
     cost,
     generate_args,
@@ -42,36 +43,54 @@ def test_estimate_matches_the_run_and_the_run_reuses_the_pilot(
     estimated = invoke(cli_app(fake), *estimate_args(output, 20))
 
     assert estimated.exit_code == 0, estimated.output
-    # The fake reports fixed usage per request kind, so the projection must be exact.
+    # The fake reports fixed usage per request kind, so the projection must be exact: the teacher
+    # judges its 2 seeds, the student a quarter of its 18 rows (the pilot escalated none of its own).
+    cheap_planned = round(18 * 0.25)
     expected = (
         cost(TEACHER, EXAMPLE_USAGE, 2)
         + cost(TEACHER, POLICY_USAGE)
         + cost(STUDENT, EXAMPLE_USAGE, 18)
-        + cost(TEACHER, JUDGE_USAGE, 20)
+        + cost(TEACHER, JUDGE_USAGE, 2)
+        + cost(STUDENT, JUDGE_USAGE, cheap_planned)
     )
-    teacher_only = expected - cost(STUDENT, EXAMPLE_USAGE, 18) + cost(TEACHER, EXAMPLE_USAGE, 18)
+    # The counterfactual: the teacher writes all 20 rows as its seeds and judges every one.
+    teacher_only = cost(TEACHER, EXAMPLE_USAGE, 20) + cost(TEACHER, JUDGE_USAGE, 20)
     assert f"estimated total: {money(expected)}" in estimated.stdout
     assert f"teacher-only: {money(teacher_only)}" in estimated.stdout
     assert SAVINGS.search(estimated.stdout)
-    for stage in ("seed", "policy", "bulk", "judge"):
+    for stage in ("seed", "policy", "bulk", "judge", "judge: cheap"):
         assert f"\n  {stage} " in estimated.stdout
-    # 2 seeds + 2 judgements, the policy, 2 bulk rows + 2 judgements.
+    assert "judge: escalated" not in estimated.stdout  # no pilot row escalated
+    # 2 seeds + 2 judgements by the teacher, the policy, 2 bulk rows + 2 judgements by the student
+    # (the pilot's cheap judge scores every pilot row, to measure it).
     pilot = (
         cost(TEACHER, EXAMPLE_USAGE, 2)
-        + cost(TEACHER, JUDGE_USAGE, 4)
+        + cost(TEACHER, JUDGE_USAGE, 2)
         + cost(TEACHER, POLICY_USAGE)
         + cost(STUDENT, EXAMPLE_USAGE, 2)
+        + cost(STUDENT, JUDGE_USAGE, 2)
     )
     assert f"pilot: 4 rows, 9 new requests, {money(pilot)}" in estimated.stdout
     assert len(fake.requests) == 9
 
     generated = invoke(cli_app(fake), *generate_args(output, 20))
 
-    # The run has as many seeds as the pilot, so it sends the same policy prompt: all 9 are reused.
+    # The run has as many seeds as the pilot, so it sends the same policy prompt: the pilot's answers
+    # are reused, its cheap judgements only of the rows the run's policy samples.
+    cheap = cheap_judged(18)
+    sampled_pilot_rows = cheap_judged(2)
+    reused = 7 + sampled_pilot_rows
+    run = (
+        expected
+        - cost(STUDENT, JUDGE_USAGE, cheap_planned)
+        + cost(STUDENT, JUDGE_USAGE, cheap)
+        - pilot
+        + cost(STUDENT, JUDGE_USAGE, 2 - sampled_pilot_rows)
+    )
     assert generated.exit_code == 0, generated.output
-    assert f"cost: {money(expected - pilot)} for new requests" in generated.stdout
-    assert "9 answers already in qa.cache.jsonl were reused" in generated.stdout
-    assert len(fake.requests) == 41
+    assert f"cost: {money(run)} for {23 + cheap - reused} new requests" in generated.stdout
+    assert f"{reused} answers already in qa.cache.jsonl were reused" in generated.stdout
+    assert len(fake.requests) == 9 + 23 + cheap - reused
 
 
 def test_a_pilot_without_any_usable_row_fails_with_the_reason(tmp_path: Path) -> None:

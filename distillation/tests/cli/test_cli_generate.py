@@ -16,6 +16,7 @@ from cli_fakes import (
     SAVINGS,
     STUDENT,
     TEACHER,
+    cheap_judged,
     cli_app,
     cost,
     generate_args,
@@ -27,6 +28,12 @@ from cli_fakes import (
 
 from distillation.commands.render import money
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest
+
+
+def row_stage(row: dict[str, object]) -> str:
+    metadata = row["metadata"]
+    assert isinstance(metadata, dict)
+    return str(metadata["provenance"]["stage"])
 
 
 @pytest.fixture
@@ -45,29 +52,38 @@ def test_writes_exactly_n_valid_rows_with_provenance_cost_and_savings(
     rows = read_jsonl(output)
     assert len(rows) == 20
     assert len({row["metadata"]["id"] for row in rows}) == 20
+    cheap = cheap_judged(18)
     for row in rows:
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
         provenance = row["metadata"]["provenance"]
         assert provenance["model"] in (TEACHER, STUDENT)
         assert len(provenance["template_hash"]) == 64
         assert provenance["scenario"]["domain"] == "customer_support"
-        assert [call["stage"] for call in provenance["calls"]][-1] == "judge"
+        judged = provenance["judge_route"] != "sampled out"
+        assert [call["stage"] for call in provenance["calls"]][-1] == ("judge" if judged else row_stage(row))
         assert Decimal(provenance["cost_usd"]) > 0
     assert sum(row["metadata"]["provenance"]["stage"] == "seed" for row in rows) == 2
-    # 2 teacher seeds, the policy, 18 student rows, 20 judgements by the teacher.
+    # 2 teacher seeds judged by the teacher, the policy, 18 student rows of which the student judges
+    # its sample (good scores: none escalated).
     actual = (
         cost(TEACHER, EXAMPLE_USAGE, 2)
         + cost(TEACHER, POLICY_USAGE)
         + cost(STUDENT, EXAMPLE_USAGE, 18)
-        + cost(TEACHER, JUDGE_USAGE, 20)
+        + cost(TEACHER, JUDGE_USAGE, 2)
+        + cost(STUDENT, JUDGE_USAGE, cheap)
     )
-    teacher_only = actual - cost(STUDENT, EXAMPLE_USAGE, 18) + cost(TEACHER, EXAMPLE_USAGE, 18)
-    assert f"cost: {money(actual)} for new requests" in result.stdout
+    # The teacher writes all 20 rows as it wrote its seeds, and judges every one of them.
+    teacher_only = cost(TEACHER, EXAMPLE_USAGE, 20) + cost(TEACHER, JUDGE_USAGE, 20)
+    assert f"cost: {money(actual)} for {23 + cheap} new requests" in result.stdout
     assert f"saved {money(teacher_only - actual)} (" in result.stdout
     assert f"vs teacher-only {money(teacher_only)}" in result.stdout
     assert SAVINGS.search(result.stdout)
+    judge_saving = cost(TEACHER, JUDGE_USAGE, 18) - cost(STUDENT, JUDGE_USAGE, cheap)
+    assert f"judge policy:   {money(judge_saving)} (" in result.stdout
+    assert "batch:          $0.00 (not used yet)" in result.stdout
+    assert f"judging: strong judge on 2 rows, cheap judge on {cheap} (0 escalated" in result.stdout
     assert (tmp_path / "qa.rejected.jsonl").exists()
-    assert len(read_jsonl(tmp_path / "qa.cache.jsonl")) == len(fake.requests) == 41
+    assert len(read_jsonl(tmp_path / "qa.cache.jsonl")) == len(fake.requests) == 23 + cheap
 
     validated = invoke(cli_app(None), "validate", output, "--data-type", "qa")
     assert validated.exit_code == 0, validated.output
@@ -78,7 +94,7 @@ def test_budget_stop_exits_2_and_a_rerun_completes_without_paying_twice(
     fake: FakeProviderServer, tmp_path: Path
 ) -> None:
     output = tmp_path / "qa.jsonl"
-    stopped = invoke(cli_app(fake), *generate_args(output, 20, "--budget", "0.05"))
+    stopped = invoke(cli_app(fake), *generate_args(output, 20, "--budget", "0.02", "--concurrency", "1"))
 
     assert stopped.exit_code == 2, stopped.output
     assert "budget_exhausted" in stopped.output
@@ -98,7 +114,7 @@ def test_budget_stop_exits_2_and_a_rerun_completes_without_paying_twice(
     reused = re.search(r"(\d+) answers already in qa.cache.jsonl were reused", resumed.stdout)
     assert reused is not None
     assert int(reused.group(1)) == sent_before
-    assert len(fake.requests) == 41  # the same requests as one uninterrupted run
+    assert len(fake.requests) == 23 + cheap_judged(18)  # the same requests as one uninterrupted run
 
 
 def test_a_rerun_of_a_finished_run_sends_nothing_and_rewrites_the_same_rows(tmp_path: Path) -> None:

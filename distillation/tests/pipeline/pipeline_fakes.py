@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from distillation.pipeline import Engine, GenerationConfig, ResponseCache, build_engine
+from distillation.pipeline import Engine, GenerationConfig, JudgePolicy, ResponseCache, build_engine
 from distillation.providers import RetryPolicy
 from distillation.testing import FakeProviderServer
 
 TEACHER, STUDENT = "openai:gpt-4o", "openai:gpt-4o-mini"
+# The teacher judges every row (the judge policy before cheap judging): for tests of per-row judging.
+TEACHER_JUDGES_ALL = JudgePolicy(cheap_judge=TEACHER, share=1.0)
 
 
 def make_engine(

@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from pipeline_fakes import answered_keys, make_engine
+from pipeline_fakes import TEACHER_JUDGES_ALL, answered_keys, make_engine
 
 from distillation.pipeline import (
     JsonlCache,
@@ -166,7 +166,7 @@ async def test_unparseable_judge_marks_the_row_and_never_stops_the_run() -> None
         return varied_answer(request)
 
     with FakeProviderServer(bad_judge) as server:
-        sink, report = await run(server, count=6)
+        sink, report = await run(server, count=6, judge_policy=TEACHER_JUDGES_ALL)
     assert report.status == "completed"
     assert len(sink.rows) == 6
     for row in sink.rows:

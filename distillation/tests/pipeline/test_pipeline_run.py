@@ -8,7 +8,8 @@ from typing import Any
 
 from pipeline_fakes import STUDENT, TEACHER, make_engine
 
-from distillation.pipeline import MemoryCache, MemorySink, Runner, close_engine
+from distillation.pipeline import GenerationConfig, MemoryCache, MemorySink, Runner, close_engine
+from distillation.pipeline.validate import SAMPLED_OUT, judge_route
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
 from distillation.testing.answers import schema_name, varied_answer
 
@@ -23,6 +24,7 @@ async def run(server: FakeProviderServer, **config: Any) -> tuple[MemorySink, An
 
 async def test_exactly_count_rows_with_provenance_cost_and_savings(fake: FakeProviderServer) -> None:
     sink, report = await run(fake, count=20)
+    report_config = GenerationConfig(data_type="qa", count=20, teacher=TEACHER, student=STUDENT)
     assert report.status == "completed"
     assert len(sink.rows) == 20
     assert len({row.key for row in sink.rows}) == 20
@@ -32,6 +34,7 @@ async def test_exactly_count_rows_with_provenance_cost_and_savings(fake: FakePro
     assert len(bulk) == 18
     for row in seeds:
         assert row.provenance.model == TEACHER
+        assert (row.provenance.judge_route, row.provenance.judge_model) == ("strong", TEACHER)
     for row in bulk:
         p = row.provenance
         assert p.model == STUDENT
@@ -39,11 +42,19 @@ async def test_exactly_count_rows_with_provenance_cost_and_savings(fake: FakePro
         assert set(p.exemplar_ids) <= {s.key for s in seeds}
         assert p.scenario["domain"] == "customer_support"
         assert len(p.template_hash) == 64
-        assert [c.stage for c in p.calls] == ["bulk", "judge"]
         assert p.calls[0].input_tokens == 400
         assert p.calls[0].output_tokens == 80
-        assert p.judge_scores
-        assert p.judge_scores["content_quality"] == 9
+        # The default policy: the student judges a quarter of its rows (good scores: none escalated).
+        route = judge_route(report_config, row.key, "bulk")
+        assert p.judge_route == route
+        if route == "cheap":
+            assert [c.stage for c in p.calls] == ["bulk", "judge"]
+            assert p.judge_model == STUDENT
+            assert p.judge_scores
+            assert p.judge_scores["content_quality"] == 9
+        else:
+            assert [c.stage for c in p.calls] == ["bulk"]
+            assert (p.judge_model, p.judge_scores, p.decision_reason) == (None, None, SAMPLED_OUT)
         assert p.cost_usd is not None
         assert p.cost_usd > 0
         assert [m["role"] for m in row.messages] == ["user", "assistant"]
@@ -52,6 +63,15 @@ async def test_exactly_count_rows_with_provenance_cost_and_savings(fake: FakePro
     assert report.cost_usd > rows_cost > 0
     assert report.teacher_only_cost_usd > report.cost_usd
     assert report.savings_percent > 0
+    assert {r.provenance.judge_route for r in bulk} == {"cheap", "sampled out"}
+    cheap = sum(r.provenance.judge_route == "cheap" for r in bulk)
+    assert report.judging.model_dump() == {
+        "strong": 2,
+        "cheap": cheap,
+        "escalated": 0,
+        "sampled_out": 18 - cheap,
+        "baseline": 20,
+    }
 
 
 async def test_a_near_duplicate_is_rejected_and_replaced() -> None:

@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 import pytest
-from pipeline_fakes import make_engine
+from pipeline_fakes import TEACHER_JUDGES_ALL, make_engine
 
 import distillation.pipeline.validate as validate_module
 from distillation.pipeline import MemoryCache, MemorySink, Row, Runner, close_engine
@@ -41,7 +41,7 @@ def item_tasks(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
 
 async def run_until_error(server: FakeProviderServer, sink: MemorySink) -> MemoryCache:
     cache = MemoryCache()
-    engine = make_engine(server, cache, count=12, concurrency=4)
+    engine = make_engine(server, cache, count=12, concurrency=4, judge_policy=TEACHER_JUDGES_ALL)
     before = asyncio.all_tasks()
     try:
         with pytest.raises((RuntimeError, OSError)):

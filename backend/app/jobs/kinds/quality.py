@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
@@ -34,6 +34,7 @@ from distillation.pipeline import (
     Answer,
     Engine,
     GenerationConfig,
+    JudgePolicy,
     Provenance,
     Row,
     RowStage,
@@ -124,7 +125,13 @@ async def apply(session: AsyncSession, example: Example, outcome: Review, target
 
 
 class QualityConfig(VersionedConfig):
-    """A quality job's config: the judge (as the engine's judge, teacher and student) and the versions."""
+    """A quality job's config: the judge (as the engine's judge, teacher and student) and the versions.
+
+    A quality job exists to judge every row: its judge policy is the strong judge on every row, also
+    for jobs stored before judge policies existed.
+    """
+
+    judge_policy: JudgePolicy = Field(default_factory=JudgePolicy.every_row)
 
 
 async def create(session: AsyncSession, user: User, body: QualityRequest, settings: Settings) -> Job:
@@ -145,6 +152,7 @@ async def create(session: AsyncSession, user: User, body: QualityRequest, settin
             judge=body.judge,
             thresholds=body.thresholds,
             judge_sample_rate=body.judge_sample_rate,
+            judge_policy=JudgePolicy.every_row(),
             concurrency=body.concurrency,
         )
     except (ValidationError, ValueError, KeyError) as exc:

@@ -21,7 +21,7 @@ from distillation.commands.generate import FAILURES
 from distillation.commands.options import Environment, RunOptions, RunPaths, rate_limits
 from distillation.commands.providers import register_compatible_providers
 from distillation.commands.render import fail, money, plain, print_estimate
-from distillation.cost import RunEstimate, StagePilot, StagePlan, estimate_run
+from distillation.cost import RunEstimate, StagePilot, StagePlan, estimate_run, with_counterfactual
 from distillation.pipeline import (
     CallRecord,
     Engine,
@@ -40,8 +40,10 @@ from distillation.pipeline import (
     write_seed,
 )
 from distillation.pipeline.cache import Answer
+from distillation.pipeline.config import DEFAULT_ESCALATION_RATE
 from distillation.pipeline.types import RowStage
 
+CHEAP, ESCALATED = "judge: cheap", "judge: escalated"
 PILOT_ROWS = 2
 PILOT_EXTRA = 4  # replacement items per stage when pilot rows are rejected
 
@@ -50,9 +52,16 @@ class PilotFailed(Exception):
     """The pilot accepted no row of a stage, so nothing can be projected."""
 
 
+def _cheap_judge(config: GenerationConfig) -> str | None:
+    """The cheap judge's model, when its calls can be told from the strong judge's."""
+    return None if config.cheap_judge_model == config.judge_model else config.cheap_judge_model
+
+
 @dataclass
 class _Tally:
-    """Calls and tokens per stage, from every call record the pilot saw."""
+    """Calls and tokens per stage (cheap judge calls apart), from every call record the pilot saw."""
+
+    cheap_judge: str | None = None
 
     calls: Counter[str] = field(default_factory=Counter)
     input_tokens: Counter[str] = field(default_factory=Counter)
@@ -61,11 +70,17 @@ class _Tally:
     accepted: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
 
-    def add(self, calls: Sequence[CallRecord]) -> None:
+    routes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, calls: Sequence[CallRecord], cheap_judge: str | None = None) -> None:
+        """Count ``calls``; judge calls by ``cheap_judge`` go to the ``judge: cheap`` line."""
         for call in calls:
-            self.calls[call.stage] += 1
-            self.input_tokens[call.stage] += call.input_tokens
-            self.output_tokens[call.stage] += call.output_tokens
+            stage = call.stage
+            if stage == Stage.judge and call.model == cheap_judge:
+                stage = CHEAP
+            self.calls[stage] += 1
+            self.input_tokens[stage] += call.input_tokens
+            self.output_tokens[stage] += call.output_tokens
 
     def per_row(self, stage: str) -> StagePilot:
         try:
@@ -121,12 +136,21 @@ def estimate_command(options: RunOptions, env: Environment) -> int:
 
 
 def pilot_config(config: GenerationConfig) -> GenerationConfig:
-    """The same run, shrunk to a couple of items per stage and without a budget."""
+    """The same run, shrunk to a couple of items per stage and without a budget.
+
+    The cheap judge scores every pilot student row (when the policy has it score any), so its tokens
+    and escalations are measured.
+    """
     seeds = min(PILOT_ROWS, config.seed_count)
     bulk = min(PILOT_ROWS, config.bulk_count)
     values = config.model_dump()
+    policy = values["judge_policy"]
     values.update(
-        count=seeds + bulk, teacher_ratio=seeds / (seeds + bulk), budget_usd=None, max_extra_items=PILOT_EXTRA
+        count=seeds + bulk,
+        teacher_ratio=seeds / (seeds + bulk),
+        budget_usd=None,
+        max_extra_items=PILOT_EXTRA,
+        judge_policy={**policy, "share": 1.0 if policy["share"] > 0 else 0.0},
     )
     return GenerationConfig.model_validate(values)
 
@@ -149,7 +173,9 @@ async def estimate_file(config: GenerationConfig, paths: RunPaths, env: Environm
         engine = build_engine(
             pilot,
             cache=cache,
-            credentials=env.credentials_for(config.teacher, config.student, config.judge_model),
+            credentials=env.credentials_for(
+                config.teacher, config.student, config.judge_model, config.cheap_judge_model
+            ),
             prices=env.prices(),
             domains_file=env.config_file("domains.yaml"),
             rate_limits=rate_limits(pilot),
@@ -161,16 +187,21 @@ async def estimate_file(config: GenerationConfig, paths: RunPaths, env: Environm
             await close_engine(engine)
     finally:
         cache.close()
-    estimate = estimate_run(
-        _plan(config, tally), _pilots(tally), engine.accountant.prices, teacher_model_id=config.teacher
+    prices = engine.accountant.prices
+    estimate = estimate_run(_plan(config, tally), _pilots(tally), prices, teacher_model_id=config.teacher)
+    estimate = with_counterfactual(
+        estimate,
+        prices,
+        judge_model_id=config.judge_model,
+        baseline_judge_calls=config.baseline_judge_calls(_items(config, tally)),
     )
     rows = tally.accepted[Stage.seed] + tally.accepted[Stage.bulk]
     return EstimateOutcome(estimate, engine.accountant.spent, sum(requests.values()), rows)
 
 
 async def _run_pilot(engine: Engine) -> _Tally:
-    tally = _Tally()
     config = engine.config
+    tally = _Tally(cheap_judge=_cheap_judge(config))
 
     async def seed(index: int, key: str) -> tuple[ItemResult, Provenance]:
         answer, provenance = await write_seed(engine, index, key)
@@ -181,7 +212,7 @@ async def _run_pilot(engine: Engine) -> _Tally:
         tally.per_row(Stage.seed)  # raises PilotFailed with the reasons
     if config.bulk_count:
         policy, call = await extract_policy(engine, seeds)
-        tally.add([call])
+        tally.add([call], tally.cheap_judge)
         tally.accepted[Stage.policy] = tally.attempted[Stage.policy] = 1
 
         async def bulk(index: int, key: str) -> tuple[ItemResult, Provenance]:
@@ -213,7 +244,8 @@ async def _produce(
         index = batch.stop
         for result, provenance in await asyncio.gather(*(make(i, item_key(stage, i)) for i in batch)):
             tally.attempted[stage] += 1
-            tally.add(provenance.calls)
+            tally.add(provenance.calls, tally.cheap_judge)
+            tally.routes[provenance.judge_route or "unchecked"] += 1
             if result.row is not None:
                 rows.append(result.row)
                 tally.accepted[stage] += 1
@@ -222,11 +254,21 @@ async def _produce(
     return rows[:target]
 
 
+def _items(config: GenerationConfig, tally: _Tally) -> float:
+    """Items (seed and bulk) the full run will try."""
+    return float(sum(_items_split(config, tally)))
+
+
+def _items_split(config: GenerationConfig, tally: _Tally) -> tuple[Decimal, Decimal]:
+    """Seed and bulk items the full run will try, from the pilot's acceptance rates."""
+    seeds = Decimal(config.seed_count) / _rate(tally, Stage.seed)
+    bulk = Decimal(config.bulk_count) / _rate(tally, Stage.bulk) if config.bulk_count else Decimal(0)
+    return seeds, bulk
+
+
 def _plan(config: GenerationConfig, tally: _Tally) -> list[StagePlan]:
-    """Stages of the full run; judge and fix calls scale with the items the run will try."""
-    items = Decimal(config.seed_count) / _rate(tally, Stage.seed)
-    if config.bulk_count:
-        items += Decimal(config.bulk_count) / _rate(tally, Stage.bulk)
+    """Stages of the full run: the judge lines as the policy plans them; fixes scale with the items."""
+    seeds, bulk = _items_split(config, tally)
     pilot_items = max(1, tally.attempted[Stage.seed] + tally.attempted[Stage.bulk])
     plan = [StagePlan(Stage.seed, config.teacher, config.seed_count)]
     if config.bulk_count:
@@ -234,10 +276,13 @@ def _plan(config: GenerationConfig, tally: _Tally) -> list[StagePlan]:
             StagePlan(Stage.policy, config.teacher, 1),
             StagePlan(Stage.bulk, config.student, config.bulk_count),
         ]
-    for stage, model in ((Stage.judge, config.judge_model), (Stage.fix, config.teacher)):
-        if tally.calls[stage]:
-            calls = round(items * tally.calls[stage] / pilot_items)
-            plan.append(StagePlan(stage, model, max(1, calls)))
+    cheap_judged = tally.routes["cheap"] + tally.routes["escalated"]
+    escalation = tally.routes["escalated"] / cheap_judged if cheap_judged else DEFAULT_ESCALATION_RATE
+    for label, model, calls in config.judge_calls(float(seeds), float(bulk), escalation):
+        plan.append(StagePlan(label, model, calls))
+    if tally.calls[Stage.fix]:
+        calls = round((seeds + bulk) * tally.calls[Stage.fix] / pilot_items)
+        plan.append(StagePlan(Stage.fix, config.teacher, max(1, calls)))
     return plan
 
 
@@ -250,7 +295,13 @@ def _pilots(tally: _Tally) -> dict[str, StagePilot]:
     if tally.attempted[Stage.bulk]:
         pilots[Stage.bulk] = tally.per_row(Stage.bulk)
         pilots[Stage.policy] = tally.per_call(Stage.policy)
-    for stage in (Stage.judge, Stage.fix):
-        if tally.calls[stage]:
-            pilots[stage] = tally.per_call(stage)
+    # A judge line the pilot saw no call of is measured by the other judge's calls (the same prompt).
+    measured = [stage for stage in (Stage.judge, CHEAP) if tally.calls[stage]]
+    for stage in (Stage.judge, CHEAP):
+        if measured:
+            pilots[stage] = tally.per_call(stage if stage in measured else measured[0])
+    if Stage.judge in pilots:
+        pilots[ESCALATED] = pilots[Stage.judge]
+    if tally.calls[Stage.fix]:
+        pilots[Stage.fix] = tally.per_call(Stage.fix)
     return pilots

@@ -80,7 +80,6 @@ def generate_command(options: RunOptions, env: Environment) -> int:
         report,
         outcome.requests,
         teacher=config.teacher,
-        reused_answers=outcome.reused_answers,
         cache_name=paths.cache.name,
     )
     bullet_lines(errors, outcome.export_warnings)
@@ -162,7 +161,9 @@ async def generate_file(
         engine = build_engine(
             config,
             cache=cache,
-            credentials=env.credentials_for(config.teacher, config.student, config.judge_model),
+            credentials=env.credentials_for(
+                config.teacher, config.student, config.judge_model, config.cheap_judge_model
+            ),
             prices=env.prices(),
             domains_file=env.config_file("domains.yaml"),
             rate_limits=rate_limits(config),

@@ -77,6 +77,9 @@ class RunOptions:
     min_score: float | None = None
     fix_below: float | None = None
     judge_sample_rate: float = 1.0
+    cheap_judge: str | None = None
+    judge_share: float = 0.25
+    escalate_margin: float = 1.0
     max_tokens: int = 512
 
     def config(self) -> tuple[GenerationConfig, list[str]]:
@@ -85,7 +88,7 @@ class RunOptions:
         Raises:
             OptionsError: The options do not form a valid run.
         """
-        from distillation.pipeline import GenerationConfig
+        from distillation.pipeline import GenerationConfig, JudgePolicy
 
         judge = self.judge or self.teacher
         thresholds, notes = quality_thresholds(self.min_score, self.fix_below, judge)
@@ -104,6 +107,9 @@ class RunOptions:
                 teacher_ratio=self.teacher_ratio,
                 seed=self.seed,
                 judge_sample_rate=self.judge_sample_rate,
+                judge_policy=JudgePolicy(
+                    cheap_judge=self.cheap_judge, share=self.judge_share, escalate_margin=self.escalate_margin
+                ),
                 thresholds=thresholds,
                 max_tokens=self.max_tokens,
                 concurrency=self.concurrency,
@@ -198,7 +204,7 @@ def rate_limits(config: GenerationConfig) -> dict[str, RateLimit]:
     """Per-model caps that let ``--concurrency`` requests be in flight (the client default is lower)."""
     from distillation.providers import RateLimit
 
-    models = (config.teacher, config.student, config.judge_model)
+    models = (config.teacher, config.student, config.judge_model, config.cheap_judge_model)
     return {model: RateLimit(max_concurrency=config.concurrency) for model in models}
 
 
@@ -234,7 +240,10 @@ def _template(
     language: Annotated[str | None, typer.Option(help="Language of the rows.")] = None,
     teacher: Annotated[str, typer.Option(help="Model writing the seed rows and the policy.")] = LOCAL_MODEL,
     student: Annotated[str, typer.Option(help="Model writing the bulk.")] = LOCAL_MODEL,
-    judge: Annotated[str | None, typer.Option(help="Model scoring rows (the teacher when omitted).")] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="Strong judge: scores teacher rows and escalated ones (the teacher when omitted)."),
+    ] = None,
     teacher_ratio: Annotated[float, typer.Option(help="Share of rows the teacher writes.")] = 0.1,
     budget: Annotated[
         float | None, typer.Option(help="US dollars this run may spend on new requests.")
@@ -245,7 +254,19 @@ def _template(
     min_score: Annotated[float | None, typer.Option(help="Remove rows the judge scores below this.")] = None,
     fix_below: Annotated[float | None, typer.Option(help="Rewrite rows the judge scores below this.")] = None,
     judge_sample_rate: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Share of rows the judge scores.")
+        float, typer.Option(min=0.0, max=1.0, help="Share of all rows any judge may score (0: checks only).")
+    ] = 1.0,
+    cheap_judge: Annotated[
+        str | None, typer.Option(help="Cheap judge of student rows (the student when omitted).")
+    ] = None,
+    judge_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of student rows the cheap judge scores.")
+    ] = 0.25,
+    escalate_margin: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=10.0, help="Cheap scores below --fix-below plus this go to the strong judge."
+        ),
     ] = 1.0,
     max_tokens: Annotated[int, typer.Option(min=16, help="Output token cap per generation request.")] = 512,
 ) -> None:

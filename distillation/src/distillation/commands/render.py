@@ -13,6 +13,8 @@ from distillation.cost import RunEstimate
 from distillation.pipeline import RunReport, Stage
 
 STAGES = (Stage.seed, Stage.policy, Stage.bulk, Stage.judge, Stage.fix)
+# Levers the pipeline does not use yet: they save nothing, and the summary says why.
+UNUSED_LEVERS = ("batch", "prompt caching")
 
 
 def money(value: Decimal | None) -> str:
@@ -35,11 +37,11 @@ def savings_line(
     unknown: Sequence[str],
     teacher: str,
 ) -> str:
-    """``saved $X (Y%) vs teacher-only $Z``, or why the savings are unknown."""
+    """``saved $X (Y%) vs teacher-only $Z``, or why there is no saving to tell."""
     if savings is None or teacher_only is None:
         return f"savings unknown: no price for {', '.join(unknown or [teacher])}"
     if percent is None:
-        return f"saved {money(savings)} vs teacher-only {money(teacher_only)} (the teacher costs nothing)"
+        return "nothing to save: the teacher alone would cost nothing either (its model is free)"
     return f"saved {money(savings)} ({percent}%) vs teacher-only {money(teacher_only)}"
 
 
@@ -49,10 +51,9 @@ def print_run_report(
     requests: Mapping[str, int],
     *,
     teacher: str,
-    reused_answers: int,
     cache_name: str,
 ) -> None:
-    """The per-stage table, cost, savings and rejection reasons of a run."""
+    """The per-stage table, cost, savings and their levers, judging and rejection reasons of a run."""
     title = f"{report.accepted} of {report.requested} rows ({report.status})"
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     for name in ("stage", "rows", "rejected", "requests", "cached", "tokens in/out", "cost"):
@@ -72,8 +73,7 @@ def print_run_report(
             money(stats.cost_usd),
         )
     console.print(table)
-    reused = f"; {reused_answers} answers already in {cache_name} were reused free" if reused_answers else ""
-    plain(console, f"cost: {money(report.cost_usd)} for new requests{reused}")
+    plain(console, cost_line(report, cache_name))
     unknown = report.unknown_prices
     if unknown:
         plain(console, f"cost excludes calls to models without a price: {', '.join(unknown)}")
@@ -83,11 +83,57 @@ def print_run_report(
             report.savings_usd, report.savings_percent, report.teacher_only_cost_usd, unknown, teacher
         ),
     )
+    for line in lever_lines(report):
+        plain(console, f"  {line}")
+    plain(console, judging_line(report))
     fixed = sum(stats.fixed for stats in report.stages.values())
     duplicates = sum(stats.duplicates for stats in report.stages.values())
     if fixed or duplicates:
         plain(console, f"rewritten after a low score: {fixed}; near-duplicates removed: {duplicates}")
     print_reasons(console, report.rejection_reasons)
+
+
+def cost_line(report: RunReport, cache_name: str) -> str:
+    """What this run spent, and what its answers reused from the cache had cost."""
+    reused, new = report.reused_answers, report.new_requests
+    if reused and not new:
+        teacher = report.teacher_only_cost_usd
+        would = f"; teacher-only would have cost {money(teacher)}" if teacher else ""
+        return f"all {reused} answers came from the cache ({cache_name}): $0.00 spent{would}"
+    cost = f"cost: {money(report.cost_usd)} for {new} new requests"
+    if reused:
+        cost += (
+            f"; {reused} answers already in {cache_name} were reused free "
+            f"(all the run's answers cost {money(report.run_cost_usd)})"
+        )
+    return cost
+
+
+def lever_lines(report: RunReport) -> list[str]:
+    """The part of the saving each lever contributed, as a share of the teacher-only cost."""
+    teacher = report.teacher_only_cost_usd
+    if not teacher or report.savings_usd is None:
+        return []
+    lines = []
+    width = max(len(lever.lever) for lever in report.levers) if report.levers else 0
+    for lever in report.levers:
+        name = f"{lever.lever + ':':<{width + 1}}"
+        saved = lever.saved_usd or Decimal(0)
+        if lever.lever in UNUSED_LEVERS and not saved:
+            lines.append(f"{name} {money(saved)} (not used yet)")
+            continue
+        share = (saved / teacher * 100).quantize(Decimal("0.01"))
+        lines.append(f"{name} {money(saved)} ({share}%)")
+    return lines
+
+
+def judging_line(report: RunReport) -> str:
+    """How the judge policy routed the rows."""
+    judged = report.judging
+    return (
+        f"judging: strong judge on {judged.strong} rows, cheap judge on {judged.cheap + judged.escalated} "
+        f"({judged.escalated} escalated to the strong judge), {judged.sampled_out} not judged"
+    )
 
 
 def print_reasons(console: Console, reasons: Mapping[str, int]) -> None:

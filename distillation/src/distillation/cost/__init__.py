@@ -18,6 +18,7 @@ from distillation.cost.estimate import (
     estimate_run,
     savings_report,
 )
+from distillation.cost.levers import Lever, SavingsBreakdown, savings_breakdown, with_counterfactual
 from distillation.cost.overrides import PriceConfigError, PriceOverride, load_overrides, parse_overrides
 from distillation.cost.prices import CostQuote, PriceTable
 from distillation.cost.types import ModelPrice, PriceSource, PriceTier, TokenUsage, parse_model_id
@@ -25,6 +26,7 @@ from distillation.cost.types import ModelPrice, PriceSource, PriceTier, TokenUsa
 __all__ = [
     "Budget",
     "CostQuote",
+    "Lever",
     "ModelPrice",
     "PriceConfigError",
     "PriceOverride",
@@ -32,6 +34,7 @@ __all__ = [
     "PriceTable",
     "PriceTier",
     "RunEstimate",
+    "SavingsBreakdown",
     "SavingsReport",
     "StageEstimate",
     "StagePilot",
@@ -43,5 +46,7 @@ __all__ = [
     "load_overrides",
     "parse_model_id",
     "parse_overrides",
+    "savings_breakdown",
     "savings_report",
+    "with_counterfactual",
 ]

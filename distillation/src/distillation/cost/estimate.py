@@ -138,13 +138,15 @@ class RunEstimate:
 class StageUsage:
     """Tokens a stage actually used with one model, and what the ledger says they cost.
 
-    ``cost=None`` prices the usage from the table instead (at the current price).
+    ``cost=None`` prices the usage from the table instead (at the current price). ``calls``: how many
+    requests the usage sums (0 when unknown).
     """
 
     stage: str
     model_id: str
     usage: TokenUsage
     cost: Decimal | None = None
+    calls: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,14 @@ from distillation.pipeline.accounting import Accountant, BudgetExceeded, Spendin
 from distillation.pipeline.build import build_engine, close_engine, resolve_domains, scenario_sampler
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
 from distillation.pipeline.calls import Call, PaidCalls, item_seed
-from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, item_key
+from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, JudgePolicy, item_key
 from distillation.pipeline.engine import Engine, ItemResult, extract_policy, write_bulk, write_seed
 from distillation.pipeline.runner import Progress, RowSink, Runner
 from distillation.pipeline.sinks import JsonlSink, MemorySink
 from distillation.pipeline.types import (
     CallRecord,
+    JudgingStats,
+    LeverSaving,
     Provenance,
     Rejection,
     Row,
@@ -46,6 +48,9 @@ __all__ = [
     "ItemResult",
     "JsonlCache",
     "JsonlSink",
+    "JudgePolicy",
+    "JudgingStats",
+    "LeverSaving",
     "MemoryCache",
     "MemorySink",
     "PaidCalls",

@@ -34,6 +34,7 @@ class _ModelSpend:
     usage: TokenUsage = field(default_factory=TokenUsage)
     cost: Decimal = Decimal(0)
     unknown: int = 0
+    calls: int = 0
 
 
 class Accountant:
@@ -46,6 +47,8 @@ class Accountant:
         self.reserved = Decimal(0)
         self._held: dict[tuple[str, int], Decimal] = {}
         self._spend: dict[tuple[str, str], _ModelSpend] = defaultdict(_ModelSpend)
+        # Answers taken from the cache: paid by an earlier run, part of what this run's rows cost.
+        self._reused: dict[tuple[str, str], _ModelSpend] = defaultdict(_ModelSpend)
         self.unknown_models: set[str] = set()
         self.stopped = False
 
@@ -86,6 +89,7 @@ class Accountant:
         """Release the attempt's reservation and book its cost; None when it cannot be known."""
         self.reserved -= self._held.pop((attempt.fingerprint, attempt.number), Decimal(0))
         spend = self._spend[(stage, attempt.model_id)]
+        spend.calls += 1
         if attempt.usage is None:
             # Timeouts and dropped connections may still be billed: keep the worst case as spent.
             spend.unknown += 1
@@ -106,6 +110,40 @@ class Accountant:
     def cost_of(self, model_id: str, input_tokens: int, output_tokens: int) -> Decimal | None:
         """The price of a usage (used for rows answered from the cache)."""
         return self.prices.cost_of(model_id, TokenUsage(input_tokens, output_tokens))
+
+    def reuse(self, stage: str, model_id: str, input_tokens: int, output_tokens: int) -> Decimal | None:
+        """Book an answer taken from the cache (nothing is spent); returns what it cost when paid."""
+        usage = TokenUsage(input_tokens, output_tokens)
+        cost = self.prices.cost_of(model_id, usage)
+        book = self._reused[(stage, model_id)]
+        book.calls += 1
+        book.usage = book.usage + usage
+        if cost is None:
+            book.unknown += 1
+        else:
+            book.cost += cost
+        return cost
+
+    @property
+    def reused_answers(self) -> int:
+        """Answers taken from the cache instead of paid for."""
+        return sum(book.calls for book in self._reused.values())
+
+    def run_usage(self) -> list[StageUsage]:
+        """Usage, calls and cost per stage and model of every answer of the run: paid now or reused.
+
+        A cost is None when the model has no price (a timed-out attempt without usage is left out).
+        """
+        keys = sorted(set(self._spend) | set(self._reused))
+        usages = []
+        for key in keys:
+            books = [book for book in (self._spend.get(key), self._reused.get(key)) if book is not None]
+            usage = sum((book.usage for book in books), TokenUsage())
+            unknown = self.prices.price_for(key[1]) is None
+            cost = None if unknown else sum((book.cost for book in books), Decimal(0))
+            calls = sum(book.calls for book in books)
+            usages.append(StageUsage(stage=key[0], model_id=key[1], usage=usage, cost=cost, calls=calls))
+        return usages
 
     def stage_usage(self) -> list[StageUsage]:
         """Usage and cost per stage and model, for the savings report."""

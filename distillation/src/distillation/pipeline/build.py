@@ -93,7 +93,9 @@ def build_engine(
     domains = domains or (load_domains_config(domains_file) if domains_file else load_domains_config())
     sampler = scenario_sampler(config, domains)
     clients: dict[str, LLMClient] = {}
-    for model_id in dict.fromkeys((config.teacher, config.student, config.judge_model)):
+    for model_id in dict.fromkeys(
+        (config.teacher, config.student, config.judge_model, config.cheap_judge_model)
+    ):
         provider = model_id.split(":", 1)[0]
         clients[model_id] = get_model(
             model_id,
@@ -114,6 +116,7 @@ def build_engine(
         judge=clients[config.judge_model],
         calls=calls,
         renderer=renderer or default_renderer(),
+        cheap_judge=clients[config.cheap_judge_model],
     )
 
 
@@ -158,5 +161,6 @@ def default_rate_limit(model_id: str) -> RateLimit | None:
 
 async def close_engine(engine: Engine) -> None:
     """Close the engine's provider clients."""
-    for client in {id(c): c for c in (engine.teacher, engine.student, engine.judge)}.values():
+    clients = (engine.teacher, engine.student, engine.judge, engine.first_judge)
+    for client in {id(c): c for c in clients}.values():
         await client.aclose()

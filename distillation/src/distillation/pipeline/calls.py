@@ -161,7 +161,7 @@ class PaidCalls:
         cached = await self.cache.get(fingerprint)
         if cached is not None:
             self.cached += 1
-            cost = self.accountant.cost_of(cached.model_id, cached.input_tokens, cached.output_tokens)
+            cost = self.accountant.reuse(stage, cached.model_id, cached.input_tokens, cached.output_tokens)
             return Call(cached, _record(stage, cached, request.template_hash, cost, cached=True))
         attempts: list[Attempt] = []
         costs: list[Decimal | None] = []

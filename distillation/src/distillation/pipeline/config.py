@@ -12,6 +12,43 @@ from distillation.pipeline.types import Stage
 from distillation.quality import QualityThresholds
 
 LOCAL_MODEL = "local:smollm2-135m"
+# Share of cheap-judged rows an estimate expects to escalate when nothing measured says otherwise.
+DEFAULT_ESCALATION_RATE = 0.15
+
+
+class JudgePolicy(BaseModel):
+    """Who judges which rows: quality control that does not cost more than the rows themselves.
+
+    Every row goes through the data type's programmatic checks. Beyond them:
+
+    * every teacher (seed) row is scored by the strong judge (``GenerationConfig.judge``, the teacher
+      when unset): the seeds are what the student learns from;
+    * a ``share`` of the student's rows is scored by the cheap judge (``cheap_judge``, the student when
+      unset); a row it scores below ``fix_below + escalate_margin`` (failing, or too close to call), or
+      whose scores cannot be read, is scored again by the strong judge, whose scores decide;
+    * the other student rows are not judged, and their provenance says so (``judge_route``
+      ``"sampled out"``).
+
+    Setting ``cheap_judge`` to the strong judge and ``share`` to 1 judges every row with the strong
+    judge (the behaviour before the policy existed). Which rows are sampled depends only on the row's
+    key, so a resumed run samples the same rows.
+
+    Attributes:
+        cheap_judge: "provider:model" of the first-tier judge of student rows; the student when unset.
+        share: Share of the student's rows the cheap judge scores (0 = none, 1 = all).
+        escalate_margin: Cheap scores below ``thresholds.fix_below`` plus this margin are escalated.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cheap_judge: str | None = Field(default=None, max_length=264)
+    share: float = Field(default=0.25, ge=0, le=1)
+    escalate_margin: float = Field(default=1.0, ge=0, le=10)
+
+    @classmethod
+    def every_row(cls) -> JudgePolicy:
+        """The strong judge on every row (quality jobs, which exist to re-judge a dataset)."""
+        return cls(share=1.0)
 
 
 class GenerationConfig(BaseModel):
@@ -27,10 +64,13 @@ class GenerationConfig(BaseModel):
         language: Language of the rows (a value of the ``language`` parameter).
         teacher: "provider:model" writing the seed rows and the task policy.
         student: "provider:model" writing the bulk.
-        judge: "provider:model" scoring rows (and rewriting low scorers); the teacher when unset.
+        judge: "provider:model" of the strong judge: it scores the teacher's rows and the student rows
+            the cheap judge escalates; the teacher when unset.
         teacher_ratio: Share of the rows the teacher writes.
         seed: Seed of scenario sampling and of the models where they accept one.
-        judge_sample_rate: Share of rows that are judged (1 = all).
+        judge_sample_rate: Share of all rows (seed rows included) eligible for any judge (1 = all, 0 =
+            programmatic checks only); ``judge_policy.share`` applies within it.
+        judge_policy: Which judge scores which rows (:class:`JudgePolicy`).
         thresholds: Scores below which rows are fixed or removed.
         near_duplicate_threshold: Jaccard similarity above which a row is a near-duplicate.
         exemplars: Few-shot exemplars shown to the student per prompt.
@@ -64,6 +104,7 @@ class GenerationConfig(BaseModel):
     teacher_ratio: float = Field(default=0.1, gt=0, le=1)
     seed: int = 0
     judge_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    judge_policy: JudgePolicy = Field(default_factory=JudgePolicy)
     thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
     near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
     exemplars: int = Field(default=3, ge=0, le=20)
@@ -85,6 +126,39 @@ class GenerationConfig(BaseModel):
     def judge_model(self) -> str:
         """The judge's model id."""
         return self.judge or self.teacher
+
+    @property
+    def cheap_judge_model(self) -> str:
+        """The model id of the cheap judge (``judge_policy.cheap_judge``, the student when unset)."""
+        return self.judge_policy.cheap_judge or self.student
+
+    def judge_calls(
+        self, seed_items: float, bulk_items: float, escalation_rate: float = DEFAULT_ESCALATION_RATE
+    ) -> list[tuple[str, str, int]]:
+        """Judge calls the policy plans for so many seed and bulk items: (label, model, calls) per line.
+
+        Lines: ``judge`` (the strong judge on teacher rows), ``judge: cheap`` (the cheap judge on its
+        share of student rows) and ``judge: escalated`` (the strong judge again on
+        ``escalation_rate`` of those); a line without calls is left out. When the cheap judge is the
+        strong judge, its share is on the ``judge`` line and nothing escalates.
+        """
+        rate, share = self.judge_sample_rate, self.judge_policy.share
+        strong = seed_items * rate
+        cheap = bulk_items * rate * share
+        lines: list[tuple[str, str, float]] = []
+        if self.cheap_judge_model == self.judge_model:
+            lines.append(("judge", self.judge_model, strong + cheap))
+        else:
+            lines += [
+                ("judge", self.judge_model, strong),
+                ("judge: cheap", self.cheap_judge_model, cheap),
+                ("judge: escalated", self.judge_model, cheap * escalation_rate),
+            ]
+        return [(label, model, round(calls)) for label, model, calls in lines if round(calls)]
+
+    def baseline_judge_calls(self, items: float) -> int:
+        """Strong-judge calls of the teacher-only counterfactual for so many items (every row judged)."""
+        return round(items * self.judge_sample_rate)
 
     @property
     def seed_count(self) -> int:

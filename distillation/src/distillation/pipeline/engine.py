@@ -30,7 +30,7 @@ from distillation.pipeline.cache import Answer
 from distillation.pipeline.calls import PaidCalls
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.policy import fit_lengths, seed_policy
-from distillation.pipeline.types import CallRecord, Provenance, Rejection, Row, Stage
+from distillation.pipeline.types import CallRecord, JudgingStats, Provenance, Rejection, Row, Stage
 from distillation.providers import LLMClient
 from distillation.scenarios import Scenario, ScenarioSampler
 
@@ -51,7 +51,11 @@ class Engine:
     """Everything the steps need: the config, the data type, the models and their paid-call path.
 
     Attributes:
+        judge: The strong judge (``config.judge_model``).
         calls: Where every request goes: cache, budget, cost (:mod:`distillation.pipeline.calls`).
+        cheap_judge: The judge policy's first-tier judge (``config.cheap_judge_model``); the strong
+            judge when None.
+        judging: How the judge policy routed the rows validated so far (for the savings report).
     """
 
     config: GenerationConfig
@@ -62,6 +66,8 @@ class Engine:
     judge: LLMClient
     calls: PaidCalls
     renderer: PromptRenderer
+    cheap_judge: LLMClient | None = None
+    judging: JudgingStats = field(default_factory=JudgingStats)
     context: ValidationContext = field(init=False)
     _seed_groups: tuple[int, int, _SeedGroups] | None = field(init=False, default=None, repr=False)
 
@@ -73,6 +79,11 @@ class Engine:
     def accountant(self) -> Accountant:
         """The run's spend and budget."""
         return self.calls.accountant
+
+    @property
+    def first_judge(self) -> LLMClient:
+        """The client of the judge policy's cheap judge."""
+        return self.cheap_judge or self.judge
 
     @property
     def outline_exemplars(self) -> bool:

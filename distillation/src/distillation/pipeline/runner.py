@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from distillation.cost import savings_report
+from distillation.cost import savings_breakdown
 from distillation.datatypes import TaskPolicy
 from distillation.pipeline.accounting import BudgetExceeded, SpendingStopped
 from distillation.pipeline.config import item_key
@@ -35,7 +35,16 @@ from distillation.pipeline.engine import (
     write_bulk,
     write_seed,
 )
-from distillation.pipeline.types import Rejection, Row, RowStage, RunReport, RunStatus, Stage, StageStats
+from distillation.pipeline.types import (
+    LeverSaving,
+    Rejection,
+    Row,
+    RowStage,
+    RunReport,
+    RunStatus,
+    Stage,
+    StageStats,
+)
 from distillation.pipeline.validate import validate_row
 from distillation.providers import ProviderError
 from distillation.providers.errors import (
@@ -285,7 +294,13 @@ class Runner:
             stats.input_tokens += usage.usage.input_tokens
             stats.output_tokens += usage.usage.output_tokens
             stats.cost_usd += usage.cost or Decimal(0)
-        savings = savings_report(accountant.stage_usage(), accountant.prices, teacher_model_id=config.teacher)
+        savings = savings_breakdown(
+            accountant.run_usage(),
+            accountant.prices,
+            teacher_model_id=config.teacher,
+            judge_model_id=config.judge_model,
+            baseline_judge_calls=self.engine.judging.baseline,
+        )
         distribution = self.scenarios.report(self.engine.sampler.target_shares())
         return RunReport(
             status=status,
@@ -293,10 +308,15 @@ class Runner:
             accepted=self.accepted,
             stages=self.stats,
             cost_usd=accountant.spent,
-            teacher_only_cost_usd=savings.teacher_cost,
+            teacher_only_cost_usd=savings.teacher_only,
             savings_usd=savings.savings,
             savings_percent=savings.savings_percent,
-            unknown_prices=sorted(accountant.unknown_models),
+            run_cost_usd=savings.actual,
+            new_requests=self.engine.calls.requests,
+            reused_answers=accountant.reused_answers,
+            levers=[LeverSaving(lever=lever.name, saved_usd=lever.saved) for lever in savings.levers],
+            judging=self.engine.judging.model_copy(),
+            unknown_prices=sorted(accountant.unknown_models | set(savings.unknown_models)),
             distribution=distribution.model_dump(mode="json"),
             rejection_reasons=dict(self.reasons),
             elapsed_s=round(elapsed, 3),

@@ -67,6 +67,12 @@ class Provenance(BaseModel):
     calls: list[CallRecord] = Field(default_factory=list)
     judge_scores: dict[str, float] | None = None
     judge_feedback: str | None = None
+    # The judge policy's route (``JudgeRoute``): "strong", "cheap", "escalated" or "sampled out";
+    # None for rows that failed their checks before any judge, or written before the policy existed.
+    judge_route: str | None = None
+    # The model whose scores decided (None: not judged), and the cheap judge's score of an escalated row.
+    judge_model: str | None = None
+    cheap_judge_score: float | None = None
     decision: str | None = None
     decision_reason: str | None = None
     fixes: list[FixStep] = Field(default_factory=list)
@@ -147,11 +153,49 @@ class StageStats(BaseModel):
     unknown_cost_calls: int = 0
 
 
+class JudgingStats(BaseModel):
+    """How the judge policy routed the rows it saw (every validation of a row counts once).
+
+    Attributes:
+        strong: Judged by the strong judge directly (teacher rows, and re-judging after a fix).
+        cheap: Judged by the cheap judge, whose scores decided.
+        escalated: Judged by the cheap judge, then by the strong judge (uncertain, failing, unreadable).
+        sampled_out: Not judged (outside ``judge_sample_rate`` or the policy's share).
+        baseline: Strong-judge calls the teacher-only counterfactual makes: one per validation within
+            ``judge_sample_rate`` (in a teacher-only run every row is a teacher row, judged by the
+            strong judge).
+    """
+
+    strong: int = 0
+    cheap: int = 0
+    escalated: int = 0
+    sampled_out: int = 0
+    baseline: int = 0
+
+
+class LeverSaving(BaseModel):
+    """What one cost lever saved against the teacher-only counterfactual.
+
+    Attributes:
+        lever: ``student split``, ``judge policy``, ``batch`` or ``prompt caching``.
+        saved_usd: The part of the saving due to the lever (None when a price is unknown).
+    """
+
+    lever: str
+    saved_usd: Decimal | None
+
+
 RunStatus = Literal["completed", "incomplete", "budget_exhausted", "cancelled"]
 
 
 class RunReport(BaseModel):
-    """The outcome of a run."""
+    """The outcome of a run.
+
+    ``cost_usd`` is what this run spent on new requests. The savings compare every answer of the
+    run (``run_cost_usd``: those paid now and those reused from the cache, priced as when paid) with
+    the teacher-only counterfactual (:func:`distillation.cost.savings_breakdown`): the teacher writes
+    and validates every row with the same judge policy. ``levers`` split the saving.
+    """
 
     status: RunStatus
     requested: int
@@ -161,6 +205,12 @@ class RunReport(BaseModel):
     teacher_only_cost_usd: Decimal | None
     savings_usd: Decimal | None
     savings_percent: Decimal | None
+    # What every answer of the run cost when it was paid, this run's and those reused from the cache.
+    run_cost_usd: Decimal | None = None
+    new_requests: int = 0
+    reused_answers: int = 0
+    levers: list[LeverSaving] = Field(default_factory=list)
+    judging: JudgingStats = Field(default_factory=JudgingStats)
     unknown_prices: list[str] = Field(default_factory=list)
     distribution: dict[str, Any] = Field(default_factory=dict)
     rejection_reasons: dict[str, int] = Field(default_factory=dict)

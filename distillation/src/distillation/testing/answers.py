@@ -44,6 +44,38 @@ def sentence(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
+def realistic_usage(request: RecordedRequest, text: str) -> tuple[int, int]:
+    """Usage as a provider would bill it: about four characters a token, the response schema included."""
+    schema = json.dumps(request.body.get("response_format") or {})
+    return (len(request.text) + len(schema)) // 4 + 8, max(1, len(text) // 4)
+
+
+def realistic_answer(
+    request: RecordedRequest, judge: Callable[[RecordedRequest], Scores] = lambda _: GOOD_SCORES
+) -> Behavior:
+    """Like :func:`varied_answer`, with rows and judge replies of realistic length, billed as such.
+
+    A QA row is a 20-word question and a 90-word answer (about 150 output tokens); a judge reply
+    gives its scores and a sentence of feedback; the input tokens are those of the prompt actually
+    sent (see :func:`realistic_usage`). The reference run of the cost model uses it.
+    """
+    name = schema_name(request)
+    rng = random.Random(request.key)
+    if name == "judge_scores":
+        scores = dict(judge(request))
+        scores["feedback"] = scores.get("feedback") or [sentence(rng, 18).capitalize() + "."]
+        text = json.dumps(scores)
+    elif name == "example":
+        record = {
+            "question": sentence(rng, 20).capitalize() + "?",
+            "answer": sentence(rng, 90).capitalize() + ".",
+        }
+        text = json.dumps(record)
+    else:
+        return varied_answer(request, judge).with_(usage=realistic_usage(request, "x" * 1400))
+    return ok(text=text, usage=realistic_usage(request, text))
+
+
 def varied_answer(
     request: RecordedRequest, judge: Callable[[RecordedRequest], Scores] = lambda _: GOOD_SCORES
 ) -> Behavior:

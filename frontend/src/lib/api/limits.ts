@@ -94,6 +94,11 @@ export const REQUEST_LIMITS = {
   JobUpdate: {
     budget_usd: { minimum: 0 },
   },
+  JudgePolicy: {
+    cheap_judge: { maxLength: 264 },
+    escalate_margin: { minimum: 0, maximum: 10 },
+    share: { minimum: 0, maximum: 1 },
+  },
   LoginRequest: {
     email: { minLength: 3, maxLength: 320 },
     password: { minLength: 1, maxLength: 1024 },

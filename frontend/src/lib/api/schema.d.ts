@@ -2313,6 +2313,8 @@ export interface components {
             instruction?: string | null;
             /** Judge */
             judge?: string | null;
+            /** @description Who judges which rows: a cheap judge on a share of student rows, escalating doubts. */
+            judge_policy?: components["schemas"]["JudgePolicy"];
             /**
              * Judge Sample Rate
              * @default 1
@@ -2522,6 +2524,43 @@ export interface components {
         JobUpdate: {
             /** Budget Usd */
             budget_usd?: number | string | null;
+        };
+        /**
+         * JudgePolicy
+         * @description Who judges which rows: quality control that does not cost more than the rows themselves.
+         *
+         *     Every row goes through the data type's programmatic checks. Beyond them:
+         *
+         *     * every teacher (seed) row is scored by the strong judge (``GenerationConfig.judge``, the teacher
+         *       when unset): the seeds are what the student learns from;
+         *     * a ``share`` of the student's rows is scored by the cheap judge (``cheap_judge``, the student when
+         *       unset); a row it scores below ``fix_below + escalate_margin`` (failing, or too close to call), or
+         *       whose scores cannot be read, is scored again by the strong judge, whose scores decide;
+         *     * the other student rows are not judged, and their provenance says so (``judge_route``
+         *       ``"sampled out"``).
+         *
+         *     Setting ``cheap_judge`` to the strong judge and ``share`` to 1 judges every row with the strong
+         *     judge (the behaviour before the policy existed). Which rows are sampled depends only on the row's
+         *     key, so a resumed run samples the same rows.
+         *
+         *     Attributes:
+         *         cheap_judge: "provider:model" of the first-tier judge of student rows; the student when unset.
+         *         share: Share of the student's rows the cheap judge scores (0 = none, 1 = all).
+         *         escalate_margin: Cheap scores below ``thresholds.fix_below`` plus this margin are escalated.
+         */
+        JudgePolicy: {
+            /** Cheap Judge */
+            cheap_judge?: string | null;
+            /**
+             * Escalate Margin
+             * @default 1
+             */
+            escalate_margin: number;
+            /**
+             * Share
+             * @default 0.25
+             */
+            share: number;
         };
         /**
          * LoginRequest
