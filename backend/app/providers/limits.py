@@ -172,7 +172,9 @@ async def provider_limits(
 ) -> dict[str, ProviderLimits]:
     """What is set and in effect for each provider name: its default and every model with limits set.
 
-    ``models`` adds models (of every provider) whose effective limits to show.
+    ``models`` adds models (of every provider) whose effective limits to show. Learned limits come
+    from the Redis limiter the workers share; without Redis the workers are other processes, so only
+    what this process learned shows.
     """
     names = list(names)
     rows = await ProviderLimitRepository(session).for_providers(names)
