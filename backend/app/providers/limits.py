@@ -63,16 +63,28 @@ async def learned_limits(limiter: object, key: str) -> LearnedLimits | None:
         return None
     if not found:
         return None
-    updated = found.get("updated_at")
     return LearnedLimits(
         rpm=_positive(found.get("rpm")),
         tpm=_positive(found.get("tpm")),
-        updated_at=datetime.fromtimestamp(float(updated), UTC) if updated else None,
+        updated_at=_when(found.get("updated_at")),
     )
 
 
 def _positive(value: object) -> int | None:
     return int(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def _when(value: object) -> datetime | None:
+    """A time given as Unix seconds or ISO 8601 text; None for anything else."""
+    if isinstance(value, int | float) and value > 0:
+        return datetime.fromtimestamp(float(value), UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
 
 
 @dataclass(frozen=True)

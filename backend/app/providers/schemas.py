@@ -19,8 +19,8 @@ ModelSource = Literal["provider", "price_table", "bundled"]
 # Where an effective limit comes from: set in Settings → Providers (or the API), the .env defaults,
 # learned from the provider's rate-limit headers, or nowhere (no limit but the provider's 429s).
 LimitSource = Literal["set", "env", "learned", "none"]
-# The model part of a model id ("gpt-4o-mini", "llama3.1:8b"); "*" stands for every model.
-MODEL_PATTERN = r"^[^\s*][^\s]*$"
+# The model part of a model id ("gpt-4o-mini", "llama3.1:8b"): printable, no spaces; "*" is every model.
+MODEL_PATTERN = r"^[^\x00-\x20\x7f*][^\x00-\x20\x7f]*$"
 
 
 class ProviderWrite(Schema):

@@ -104,6 +104,7 @@ async def test_saving_replaces_every_limit_of_the_provider(sqlite_settings: Sett
         {"default": {"rpm": "many"}},
         {"models": [{"model": "*", "rpm": 5}]},
         {"models": [{"model": "gpt 4o", "rpm": 5}]},
+        {"models": [{"model": "gpt\u00004o", "rpm": 5}]},
         {"models": [{"rpm": 5}]},
         {"models": [{"model": "gpt-4o", "rpm": 5}, {"model": "gpt-4o", "tpm": 5}]},
     ],
@@ -188,6 +189,11 @@ class LearningLimiter:
         return {"rpm": 5000, "tpm": 800_000, "updated_at": 1_800_000_000} if key == "openai:gpt-4o" else None
 
 
+class TextTimeLimiter:
+    async def learned(self, key: str) -> dict[str, object] | None:
+        return {"rpm": 100, "tpm": 0, "updated_at": "2027-01-15T10:00:00+00:00"}
+
+
 class FailingLimiter:
     async def learned(self, key: str) -> dict[str, int] | None:
         raise ConnectionError("redis is down")
@@ -203,6 +209,11 @@ async def test_learned_limits_are_read_when_the_limiter_learns_them() -> None:
     assert await learned_limits(limiter, "openai:o3") is None
     assert await learned_limits(object(), "openai:gpt-4o") is None  # a limiter that learns nothing
     assert await learned_limits(FailingLimiter(), "openai:gpt-4o") is None
+    as_text = await learned_limits(TextTimeLimiter(), "openai:gpt-4o")
+    assert as_text is not None
+    assert (as_text.rpm, as_text.tpm) == (100, None)  # 0 is no limit learned
+    assert as_text.updated_at is not None
+    assert as_text.updated_at.month == 1
 
 
 async def test_learned_limits_are_shown_below_set_ones(

@@ -106,7 +106,7 @@ function ProviderRow({ provider, isAdmin, onEdit, onEditLimits }: ProviderRowPro
         {remove.isError && <p className="text-xs text-danger">{errorMessage(remove.error)}</p>}
       </div>
       {editable && (
-        <div className="flex flex-wrap items-center gap-2 sm:shrink-0">
+        <div className="flex flex-wrap items-center gap-2">
           <Button onClick={onEdit} aria-label={`Set the key of ${provider.name}`}>
             {provider.source === "stored" ? "Change key" : "Set key"}
           </Button>

@@ -110,7 +110,7 @@ export const REQUEST_LIMITS = {
   },
   ModelLimits: {
     max_concurrency: { minimum: 1, maximum: 1024 },
-    model: { minLength: 1, maxLength: 200, pattern: "^[^\\s*][^\\s]*$" },
+    model: { minLength: 1, maxLength: 200, pattern: "^[^\\x00-\\x20\\x7f*][^\\x00-\\x20\\x7f]*$" },
     rpm: { minimum: 1, maximum: 10000000 },
     tpm: { minimum: 1, maximum: 10000000000 },
   },
