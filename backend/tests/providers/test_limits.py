@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,10 +18,11 @@ from app.providers.limits import SetLimits, effective, learned_limits
 from app.providers.schemas import LearnedLimits, LimitValues
 from distillation.pipeline import GenerationConfig
 from distillation.providers import RateLimit
-from distillation.testing import FakeProviderServer
-from tests.conftest import migrate
+from distillation.testing import Behavior, FakeProviderServer, RecordedRequest
+from distillation.testing.answers import varied_answer
+from tests.conftest import WorkerProcess, api_client, login, migrate
 from tests.datasets.factories import client_as
-from tests.jobs.jobkit import STUDENT, TEACHER, generation, job_settings
+from tests.jobs.jobkit import STUDENT, TEACHER, generation, job_settings, wait_for
 
 API = "/api/v1/providers"
 LIMITS = {
@@ -282,3 +284,46 @@ def test_a_set_max_concurrency_is_the_number_of_items_worked_at_once() -> None:
     assert _width(STUDENT, config, 8, 48) == 48  # set for the provider: not capped at 8
     assert _width("local:tiny", config, 8, 48) == 1
     assert _width(None, config, 8, 48) == 1
+
+
+def peak_in_flight(requests: list[RecordedRequest]) -> int:
+    """The most requests the server held at once (from arrival to answer)."""
+    events = sorted(
+        [(r.received_at, 1) for r in requests] + [(r.answered_at or r.received_at, -1) for r in requests],
+        key=lambda event: (event[0], event[1]),  # an answer before an arrival at the same instant
+    )
+    peak = held = 0
+    for _, step in events:
+        held += step
+        peak = max(peak, held)
+    return peak
+
+
+def slow_varied_answer(request: RecordedRequest) -> Behavior:
+    return varied_answer(request).with_(latency=0.05)
+
+
+async def test_a_job_in_a_worker_keeps_to_the_max_concurrency_set(
+    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    # JOB_ITEM_CONCURRENCY and the job's own concurrency are 8: only the set limit keeps it to 2.
+    with FakeProviderServer(slow_varied_answer) as server:
+        settings = job_settings(sqlite_settings, server, job_item_concurrency=8)
+        await migrate(settings)
+        start_worker(settings, "--beat")
+        async with api_client(settings) as client:
+            await login(client)
+            saved = await client.put(f"{API}/openai/limits", json={"default": {"max_concurrency": 2}})
+            assert saved.status_code == 200, saved.text
+            started = await client.post("/api/v1/jobs/generate", json=generation(24, concurrency=8))
+            assert started.status_code == 201, started.text
+            job = await wait_for(client, started.json()["id"], ("completed", "failed"))
+        requests = server.requests
+    assert job["status"] == "completed", job
+    assert job["accepted"] == 24
+    by_model: dict[str, list[RecordedRequest]] = {}
+    for request in requests:
+        by_model.setdefault(request.model, []).append(request)
+    assert set(by_model) >= {"gpt-4o", "gpt-4o-mini"}
+    peaks = {model: peak_in_flight(found) for model, found in by_model.items()}
+    assert max(peaks.values()) <= 2, peaks
