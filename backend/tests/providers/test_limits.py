@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.core.config import Settings
@@ -20,7 +22,7 @@ from distillation.pipeline import GenerationConfig
 from distillation.providers import RateLimit
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest
 from distillation.testing.answers import varied_answer
-from tests.conftest import WorkerProcess, api_client, login, migrate
+from tests.conftest import WorkerProcess, api_client, login, make_settings, migrate
 from tests.datasets.factories import client_as
 from tests.jobs.jobkit import STUDENT, TEACHER, generation, job_settings, wait_for
 
@@ -327,3 +329,13 @@ async def test_a_job_in_a_worker_keeps_to_the_max_concurrency_set(
     assert set(by_model) >= {"gpt-4o", "gpt-4o-mini"}
     peaks = {model: peak_in_flight(found) for model, found in by_model.items()}
     assert max(peaks.values()) <= 2, peaks
+
+
+def test_env_defaults_are_optional_and_bounded(tmp_path: Path) -> None:
+    empty = make_settings(tmp_path, provider_default_rpm="", provider_default_tpm="none")
+    assert (empty.provider_default_rpm, empty.provider_default_tpm) == (None, None)
+    given = make_settings(tmp_path, provider_default_rpm="600", provider_default_max_concurrency="64")
+    assert (given.provider_default_rpm, given.provider_default_max_concurrency) == (600, 64)
+    for wrong in ({"provider_default_rpm": "0"}, {"provider_default_max_concurrency": "5000"}):
+        with pytest.raises(ValidationError):
+            make_settings(tmp_path, **wrong)
