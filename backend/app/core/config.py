@@ -69,6 +69,12 @@ def parse_origins(value: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
+# Bounds of provider rate limits (requests and tokens per minute, requests in flight), wherever set.
+MAX_RPM = 10_000_000
+MAX_TPM = 10_000_000_000
+MAX_CONCURRENCY = 1024
+
+
 class Settings(BaseSettings):
     """All settings of the service; see ``.env.example`` for what each one does."""
 
@@ -105,6 +111,10 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     google_api_key: SecretStr | None = None
     groq_api_key: SecretStr | None = None
+    # Rate limits of every provider and model that has none set in Settings → Providers (None: none).
+    provider_default_rpm: int | None = Field(default=None, ge=1, le=MAX_RPM)
+    provider_default_tpm: int | None = Field(default=None, ge=1, le=MAX_TPM)
+    provider_default_max_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENCY)
 
     config_dir: Path = Path("config")
 
@@ -139,6 +149,9 @@ class Settings(BaseSettings):
         "quota_admin_max_job_rows",
         "quota_admin_max_active_jobs",
         "quota_admin_tasks_per_minute",
+        "provider_default_rpm",
+        "provider_default_tpm",
+        "provider_default_max_concurrency",
         mode="before",
     )
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,10 +14,11 @@ from app.jobs.kinds.registry import kind_of
 from app.jobs.ledger import DbResponseCache, Ledger
 from app.jobs.observe import attempt_observer
 from app.models import Job
+from app.providers.limits import job_limits, rate_limit_of, set_concurrency, shared_limiter
 from app.providers.service import resolve_credentials
 from distillation.cost import PriceTable
 from distillation.pipeline import Accountant, Engine, GenerationConfig, build_engine
-from distillation.providers import Limiter, RedisLimiter
+from distillation.providers import RateLimit
 
 
 def _config_file(settings: Settings, name: str) -> Path | None:
@@ -28,37 +31,45 @@ def job_config(job: Job) -> GenerationConfig:
     return kind_of(job.kind).config_of(job).engine_config()
 
 
-_limiters: dict[str, Limiter] = {}
+@dataclass(frozen=True)
+class JobEngine:
+    """A job's engine, the ledger booking its attempts, and the rate limits its clients got."""
 
-
-def shared_limiter(settings: Settings) -> Limiter | None:
-    """Rate limits shared by every worker process through Redis (one client per process)."""
-    if settings.redis_url is None:
-        return None
-    if settings.redis_url not in _limiters:
-        _limiters[settings.redis_url] = RedisLimiter(settings.redis_url)
-    return _limiters[settings.redis_url]
+    engine: Engine
+    ledger: Ledger
+    rate_limits: Mapping[str, RateLimit]
+    # Model id → the max concurrency set for it: how many items a worker process works on at once.
+    max_concurrency: Mapping[str, int]
 
 
 async def build_job_engine(
     maker: async_sessionmaker[AsyncSession], settings: Settings, job: Job
-) -> tuple[Engine, Ledger]:
-    """The engine that writes the job's items, with the ledger booking every attempt."""
+) -> JobEngine:
+    """The engine that writes the job's items, with the ledger booking every attempt.
+
+    Each model's client gets the limits set for it in Settings → Providers, else the ``.env`` defaults
+    (``app.providers.limits``); models with none keep the library's defaults.
+    """
     prices = PriceTable.load(_config_file(settings, "prices.yaml"))
     config = job_config(job)
     ledger = Ledger(maker, Accountant(prices), observer=attempt_observer(prices, config.teacher))
     async with maker() as session:  # keys are decrypted here, in the worker, never sent in messages
         credentials = await resolve_credentials(session, settings)
         domains = await domains_config(session, settings)
+        models = (config.teacher, config.student, config.judge_model)
+        limits = await job_limits(session, settings, models)
+    rate_limits = {m: rate for m, found in limits.items() if (rate := rate_limit_of(found)) is not None}
+    concurrency = {m: most for m, found in limits.items() if (most := set_concurrency(found)) is not None}
     engine = build_engine(
         config,
         cache=DbResponseCache(maker),
         credentials=credentials,
         prices=prices,
         domains=domains,
+        rate_limits=rate_limits,
         limiter=shared_limiter(settings),
         on_attempt=ledger.settle,
         before_attempt=ledger.reserve,
         timeout=settings.job_call_timeout_seconds,
     )
-    return engine, ledger
+    return JobEngine(engine, ledger, rate_limits, concurrency)

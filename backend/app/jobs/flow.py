@@ -64,15 +64,17 @@ class Worker:
             return found
         kind = kind_of(job.kind)
         config = kind.config_of(job)
-        engine, ledger = await build_job_engine(self.maker, self.settings, job)
+        built = await build_job_engine(self.maker, self.settings, job)
+        engine = built.engine
         runtime = JobRuntime(
             job.id,
             job.dataset_id,
             kind,
             config,
             engine,
-            ledger,
+            built.ledger,
             NearDuplicateConfig(threshold=engine.config.near_duplicate_threshold),
+            max_concurrency=dict(built.max_concurrency),
         )
         self._runtimes[job.id] = runtime
         while len(self._runtimes) > 4:
@@ -104,7 +106,8 @@ class Worker:
         deadline = time.monotonic() + self.settings.job_task_slice_seconds
         held: dict[uuid.UUID, Lease] = {}
         model = runtime.kind.model(stage, runtime.engine.config)
-        width = _width(model, runtime.engine.config, self.settings.job_item_concurrency)
+        most = runtime.max_concurrency.get(model or "")
+        width = _width(model, runtime.engine.config, self.settings.job_item_concurrency, most)
         renewer = asyncio.create_task(self._renew(held))
         try:
             await asyncio.gather(*(self._loop(runtime, stage, chunk, deadline, held) for _ in range(width)))
@@ -153,8 +156,15 @@ class Worker:
                     logger.warning("could not renew %d lease(s)", len(held), exc_info=True)
 
 
-def _width(model: str | None, config: GenerationConfig, most: int) -> int:
-    """Items one process works on at once: one for in-process models (they answer one at a time)."""
+def _width(model: str | None, config: GenerationConfig, most: int, limit: int | None = None) -> int:
+    """Items one process works on at once: one for in-process models (they answer one at a time).
+
+    ``limit`` is the model's max concurrency set in Settings → Providers or ``.env``: when given, it
+    replaces both the job's concurrency and ``JOB_ITEM_CONCURRENCY`` (the operator chose it for this
+    provider); else the smaller of those two applies.
+    """
     if model is None or model.startswith("local:"):
         return 1
+    if limit is not None:
+        return limit
     return min(most, config.concurrency)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,6 +49,8 @@ class JobRuntime:
     dedup: NearDuplicateConfig
     seeds: list[Row] | None = None
     policy: TaskPolicy | None = None
+    # Model id → the max concurrency set for it (Settings → Providers or .env): the items worked at once.
+    max_concurrency: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -18,12 +18,13 @@ from app.models.job import (
     JobStatus,
     LlmCall,
 )
-from app.models.provider import ProviderCredential
+from app.models.provider import EVERY_MODEL, ProviderCredential, ProviderLimit
 from app.models.quota import TaskWindow
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
 from app.models.user import LoginThrottle, Role, User, UserSession
 
 __all__ = [
+    "EVERY_MODEL",
     "ApiToken",
     "Base",
     "CachedResponse",
@@ -45,6 +46,7 @@ __all__ = [
     "LlmCall",
     "LoginThrottle",
     "ProviderCredential",
+    "ProviderLimit",
     "Role",
     "RunStatus",
     "TaskRecord",

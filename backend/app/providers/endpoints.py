@@ -1,21 +1,23 @@
-"""Providers: credentials (admins write; keys never come back), connection tests and model lists."""
+"""Providers: credentials (admins write; keys never come back), rate limits, connection tests, models."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import Forbidden, NotFound, Unauthorized, UnprocessableContent, error_responses
 from app.models import Role, User
-from app.providers import catalog, probe, service
+from app.providers import catalog, limits, probe, service
 from app.providers.schemas import (
     NAME_PATTERN,
     ConnectionTest,
     ConnectionTestRequest,
     ModelList,
+    ProviderLimits,
+    ProviderLimitsWrite,
     ProviderRead,
     ProviderWrite,
 )
@@ -37,7 +39,34 @@ async def save_provider(
     name: ProviderName, body: ProviderWrite, admin: Admin, session: SessionDep, settings: SettingsDep
 ) -> ProviderRead:
     """Store or change a provider's key and base URL (the key is encrypted; only its end comes back)."""
-    return service.read_stored(await service.save(session, settings, admin, name, body))
+    saved = service.read_stored(await service.save(session, settings, admin, name, body))
+    found = await limits.provider_limits(session, settings, [name])
+    return saved.model_copy(update={"limits": found[name]})
+
+
+@router.get("/{name}/limits", responses=error_responses(Unauthorized, NotFound))
+async def get_limits(
+    name: ProviderName,
+    _: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    model: Annotated[
+        list[str], Query(max_length=50, description="More models whose effective limits to show")
+    ] = [],  # noqa: B006 - FastAPI copies query defaults
+) -> ProviderLimits:
+    """The provider's limits as set, and in effect per model (set, .env default, learned or none)."""
+    limits.require_limitable(name, await service.provider_names(session, settings))
+    return (await limits.provider_limits(session, settings, [name], model))[name]
+
+
+@router.put("/{name}/limits", responses=ADMIN_ERRORS | error_responses(NotFound, UnprocessableContent))
+async def save_limits(
+    name: ProviderName, body: ProviderLimitsWrite, admin: Admin, session: SessionDep, settings: SettingsDep
+) -> ProviderLimits:
+    """Replace the provider's limits: its default and per-model rows (models not sent lose theirs)."""
+    limits.require_limitable(name, await service.provider_names(session, settings))
+    await limits.save_limits(session, admin, name, body)
+    return (await limits.provider_limits(session, settings, [name]))[name]
 
 
 @router.delete("/{name}", status_code=204, responses=ADMIN_ERRORS | error_responses(NotFound))

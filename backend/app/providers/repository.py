@@ -1,9 +1,11 @@
-"""SQL for provider credentials."""
+"""SQL for provider credentials and provider rate limits."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from app.kit.repository import Repository
-from app.models import ProviderCredential
+from app.models import ProviderCredential, ProviderLimit
 
 
 class ProviderCredentialRepository(Repository[ProviderCredential]):
@@ -18,3 +20,18 @@ class ProviderCredentialRepository(Repository[ProviderCredential]):
     async def get_by_name(self, name: str) -> ProviderCredential | None:
         """The stored credential of one provider name."""
         return await self.one_or_none(self.statement().where(ProviderCredential.name == name))
+
+
+class ProviderLimitRepository(Repository[ProviderLimit]):
+    """Rate limits set per provider name: its default row (model ``*``) and per-model rows."""
+
+    model = ProviderLimit
+
+    async def for_providers(self, names: Iterable[str]) -> list[ProviderLimit]:
+        """The rows of the given provider names, by provider and model."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return []
+        return await self.list(
+            ProviderLimit.provider.in_(wanted), order_by=[ProviderLimit.provider, ProviderLimit.model]
+        )

@@ -23,6 +23,7 @@ from app.core.config import Settings, get_settings
 from app.core.errors import NotFound, UnprocessableContent
 from app.models import ProviderCredential, User
 from app.providers import crypto
+from app.providers.limits import provider_limits
 from app.providers.repository import ProviderCredentialRepository
 from app.providers.schemas import ProviderRead, ProviderWrite
 from app.providers.ssrf import address_guard, check_base_url
@@ -168,8 +169,16 @@ async def list_providers(session: AsyncSession, settings: Settings) -> list[Prov
             items.append(_read_resolved(env[name]))
         else:
             items.append(ProviderRead(name=name, provider=name, source="none", configured=False))
+    limits = await provider_limits(session, settings, [item.name for item in items])
+    items = [item.model_copy(update={"limits": limits[item.name]}) for item in items]
     items.append(ProviderRead(name=LOCAL, provider=LOCAL, source="bundled", configured=True))
     return items
+
+
+async def provider_names(session: AsyncSession, settings: Settings) -> list[str]:
+    """The names of every provider that can have limits (all but the bundled local model)."""
+    stored = [row.name for row in await ProviderCredentialRepository(session).list_all()]
+    return list(dict.fromkeys([*KEYED_PROVIDERS, *stored, *environment_providers(settings)]))
 
 
 def read_stored(row: ProviderCredential) -> ProviderRead:

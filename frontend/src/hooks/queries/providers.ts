@@ -6,6 +6,9 @@ export type Provider = Schemas["ProviderRead"];
 export type ProviderWrite = Schemas["ProviderWrite"];
 export type ModelInfo = Schemas["ModelInfo"];
 export type ConnectionTest = Schemas["ConnectionTest"];
+export type ProviderLimits = Schemas["ProviderLimits"];
+export type ProviderLimitsWrite = Schemas["ProviderLimitsWrite"];
+export type EffectiveLimits = Schemas["EffectiveLimits"];
 
 /** The bundled in-process model: always there, needs no key. */
 export const LOCAL_MODEL = "local:smollm2-135m";
@@ -60,5 +63,15 @@ export function useDeleteProvider() {
 export function useTestProvider() {
   return useMutation({
     mutationFn: (name: string) => unwrap(api.POST("/api/v1/providers/{name}/test", { params: { path: { name } } })),
+  });
+}
+
+/** Replaces a provider's rate limits: its default and per-model rows (admins). */
+export function useSaveProviderLimits() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, body }: { name: string; body: ProviderLimitsWrite }) =>
+      unwrap(api.PUT("/api/v1/providers/{name}/limits", { params: { path: { name } }, body })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: providerKeys.list() }),
   });
 }

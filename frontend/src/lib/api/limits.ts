@@ -99,6 +99,11 @@ export const REQUEST_LIMITS = {
     escalate_margin: { minimum: 0, maximum: 10 },
     share: { minimum: 0, maximum: 1 },
   },
+  LimitValues: {
+    max_concurrency: { minimum: 1, maximum: 1024 },
+    rpm: { minimum: 1, maximum: 10000000 },
+    tpm: { minimum: 1, maximum: 10000000000 },
+  },
   LoginRequest: {
     email: { minLength: 3, maxLength: 320 },
     password: { minLength: 1, maxLength: 1024 },
@@ -108,6 +113,12 @@ export const REQUEST_LIMITS = {
     ids: { minItems: 2, maxItems: 50 },
     name: { minLength: 1, maxLength: 200 },
   },
+  ModelLimits: {
+    max_concurrency: { minimum: 1, maximum: 1024 },
+    model: { minLength: 1, maxLength: 200, pattern: "^[^\\x00-\\x20\\x7f*][^\\x00-\\x20\\x7f]*$" },
+    rpm: { minimum: 1, maximum: 10000000 },
+    tpm: { minimum: 1, maximum: 10000000000 },
+  },
   PasswordChange: {
     current_password: { minLength: 1, maxLength: 1024 },
     new_password: { minLength: 8, maxLength: 1024 },
@@ -116,6 +127,9 @@ export const REQUEST_LIMITS = {
     max_new_tokens: { minimum: 1, maximum: 2048 },
     prompt: { minLength: 1, maxLength: 8000 },
     teacher: { maxLength: 264 },
+  },
+  ProviderLimitsWrite: {
+    models: { maxItems: 200 },
   },
   ProviderWrite: {
     api_key: { minLength: 1, maxLength: 1000 },
@@ -199,6 +213,10 @@ export const PARAMETER_LIMITS = {
   get_domain_api_v1_domains__slug__get: {
     slug: { maxLength: 64, pattern: "^[a-z][a-z0-9_]*$" },
   },
+  get_limits_api_v1_providers__name__limits_get: {
+    model: { maxItems: 50 },
+    name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
+  },
   job_events_api_v1_jobs__job_id__events_get: {
     interval: { minimum: 0.2, maximum: 30 },
   },
@@ -253,6 +271,9 @@ export const PARAMETER_LIMITS = {
   },
   replace_domain_api_v1_domains__slug__put: {
     slug: { maxLength: 64, pattern: "^[a-z][a-z0-9_]*$" },
+  },
+  save_limits_api_v1_providers__name__limits_put: {
+    name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
   },
   save_provider_api_v1_providers__name__put: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },

@@ -1065,6 +1065,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers/{name}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Limits
+         * @description The provider's limits as set, and in effect per model (set, .env default, learned or none).
+         */
+        get: operations["get_limits_api_v1_providers__name__limits_get"];
+        /**
+         * Save Limits
+         * @description Replace the provider's limits: its default and per-model rows (models not sent lose theirs).
+         */
+        put: operations["save_limits_api_v1_providers__name__limits_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/providers/{name}/models": {
         parameters: {
             query?: never;
@@ -1988,6 +2012,34 @@ export interface components {
             version: number | null;
         };
         /**
+         * EffectiveLimits
+         * @description The limits a job's requests to one model get, field by field: set > .env default > learned.
+         */
+        EffectiveLimits: {
+            learned?: components["schemas"]["LearnedLimits"] | null;
+            max_concurrency: components["schemas"]["EffectiveValue"];
+            /**
+             * Model
+             * @description The model part of the model id; '*': models without their own limits
+             */
+            model: string;
+            rpm: components["schemas"]["EffectiveValue"];
+            tpm: components["schemas"]["EffectiveValue"];
+        };
+        /**
+         * EffectiveValue
+         * @description One limit in effect and where it comes from.
+         */
+        EffectiveValue: {
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "set" | "env" | "learned" | "none";
+            /** Value */
+            value: number | null;
+        };
+        /**
          * ErrorBody
          * @description The one shape of every error response.
          */
@@ -2563,6 +2615,39 @@ export interface components {
             share: number;
         };
         /**
+         * LearnedLimits
+         * @description Limits learned from the provider's rate-limit headers (shared by every worker).
+         */
+        LearnedLimits: {
+            /** Rpm */
+            rpm?: number | null;
+            /** Tpm */
+            tpm?: number | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /**
+         * LimitValues
+         * @description Rate limits of a provider or one of its models; a field left out (null) is not set here.
+         */
+        LimitValues: {
+            /**
+             * Max Concurrency
+             * @description Requests in flight at once, per worker process
+             */
+            max_concurrency?: number | null;
+            /**
+             * Rpm
+             * @description Requests per minute
+             */
+            rpm?: number | null;
+            /**
+             * Tpm
+             * @description Tokens per minute, input and output together
+             */
+            tpm?: number | null;
+        };
+        /**
          * LoginRequest
          * @description E-mail and password.
          */
@@ -2612,6 +2697,32 @@ export interface components {
              * @enum {string}
              */
             source: "provider" | "price_table" | "bundled";
+        };
+        /**
+         * ModelLimits
+         * @description Limits of one model of the provider, over the provider's own.
+         */
+        ModelLimits: {
+            /**
+             * Max Concurrency
+             * @description Requests in flight at once, per worker process
+             */
+            max_concurrency?: number | null;
+            /**
+             * Model
+             * @description The model part of the model id
+             */
+            model: string;
+            /**
+             * Rpm
+             * @description Requests per minute
+             */
+            rpm?: number | null;
+            /**
+             * Tpm
+             * @description Tokens per minute, input and output together
+             */
+            tpm?: number | null;
         };
         /**
          * ModelList
@@ -2867,6 +2978,31 @@ export interface components {
             teacher?: string | null;
         };
         /**
+         * ProviderLimits
+         * @description What is set for a provider, and what is in effect for its models.
+         */
+        ProviderLimits: {
+            default: components["schemas"]["LimitValues"];
+            /** Effective */
+            effective: components["schemas"]["EffectiveLimits"][];
+            /** Models */
+            models: components["schemas"]["ModelLimits"][];
+            /** Provider */
+            provider: string;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /**
+         * ProviderLimitsWrite
+         * @description Every limit of one provider: replaces what was set (models not sent lose their limits).
+         */
+        ProviderLimitsWrite: {
+            /** @description Limits of every model of the provider without its own */
+            default?: components["schemas"]["LimitValues"];
+            /** Models */
+            models?: components["schemas"]["ModelLimits"][];
+        };
+        /**
          * ProviderRead
          * @description A provider as everyone logged in sees it: where its credentials come from, never the key.
          */
@@ -2880,6 +3016,8 @@ export interface components {
              * @description The last 4 characters of the key
              */
             key_last4?: string | null;
+            /** @description Rate limits set and in effect; None for the bundled local model */
+            limits?: components["schemas"]["ProviderLimits"] | null;
             /**
              * Name
              * @description The provider part of model ids: '<name>:<model>'
@@ -7257,6 +7395,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_limits_api_v1_providers__name__limits_get: {
+        parameters: {
+            query?: {
+                /** @description More models whose effective limits to show */
+                model?: string[];
+            };
+            header?: never;
+            path: {
+                /** @description The provider part of model ids */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderLimits"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_limits_api_v1_providers__name__limits_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider part of model ids */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderLimitsWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderLimits"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is well-formed but its content breaks the rules (a record that is not a valid chat). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
