@@ -16,6 +16,8 @@ async function fillWizard(page: Page, name: string, count: number): Promise<void
 
   await expect(page.getByLabel("Teacher")).toHaveValue("local:smollm2-135m");
   await expect(page.getByLabel("Student")).toHaveValue("local:smollm2-135m");
+  // A new installation has only the bundled model, and says what it is for.
+  await expect(page.getByTestId("demo-model-notice")).toContainText("The bundled model is a demo.");
   await page.getByRole("button", { name: "Next" }).click();
 
   await page.getByLabel("Dataset name").fill(name);
@@ -88,6 +90,7 @@ test("a job started from the wizard shows live progress on its page and can be c
 
   await expect(page).toHaveURL(/\/jobs\/detail\/\?id=[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Job: qa · 3 rows");
+  await expect(page.getByTestId("demo-model-notice")).toContainText("Made with the demo model.");
   // Snapshots arrive over Server-Sent Events.
   await expect(page.getByTestId("live-mode")).toHaveText("Updates: live");
   await expect(page.getByTestId("stage-seed")).toBeVisible();

@@ -1,5 +1,6 @@
 "use client";
 
+import { DemoModelNotice } from "@/components/models/DemoModelNotice";
 import { ModelSelect, usableProviders } from "@/components/models/ModelSelect";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
@@ -41,6 +42,7 @@ export function ModelsStep({ draft, change }: StepProps) {
         onChange={(judge) => change({ judge })}
         allowDefault="Same as the teacher"
       />
+      <DemoModelNotice models={[draft.teacher, draft.student, draft.judge]} />
       {usable.length === 0 && (
         <p className="text-sm text-muted">
           No provider has a key yet: only the bundled model is offered. Add keys under Settings to use hosted models.

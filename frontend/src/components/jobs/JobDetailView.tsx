@@ -14,6 +14,8 @@ import { ApiError } from "@/lib/api/client";
 
 import { JobBudget } from "./JobBudget";
 import { JobControls } from "./JobControls";
+import { DemoModelNotice } from "@/components/models/DemoModelNotice";
+
 import { JobStatusBadge } from "./JobStatusBadge";
 import { jobSummary } from "./JobsTable";
 import { JobSummary } from "./JobSummary";
@@ -63,6 +65,7 @@ function JobBody({ job, mode, canControl }: { job: Job; mode: LiveMode; canContr
     <>
       <Header job={job} mode={mode} />
       <div className="space-y-4">
+        <DemoModelNotice models={[job.config.teacher, job.config.student].map((m) => (typeof m === "string" ? m : null))} made />
         {["queued", "working", "waiting", "stalled"].includes(job.activity.state) && (
           <div
             role="status"

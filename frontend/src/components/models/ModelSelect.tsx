@@ -39,7 +39,7 @@ export function ModelSelect({ id, label, hint, providers, value, onChange, allow
       <Select value={value} onChange={(e) => onChange(e.target.value)}>
         {allowDefault !== undefined && <option value="">{allowDefault}</option>}
         <optgroup label="Bundled">
-          <option value={LOCAL_MODEL}>{LOCAL_MODEL} (runs here, free)</option>
+          <option value={LOCAL_MODEL}>{LOCAL_MODEL} (demo: runs here, free)</option>
         </optgroup>
         {providers.map((p) => (
           <ProviderGroup key={p.name} provider={p} />
