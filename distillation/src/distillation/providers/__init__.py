@@ -49,6 +49,7 @@ from distillation.providers.errors import (
     UnsupportedFeatureError,
 )
 from distillation.providers.fingerprint import fingerprint
+from distillation.providers.limit_headers import parse_rate_limit_headers
 from distillation.providers.ratelimit import AdaptiveConcurrency, Limiter, MemoryLimiter, RateLimit
 from distillation.providers.redis_limiter import RedisLimiter
 from distillation.providers.registry import available_providers, get_model, register_provider
@@ -60,6 +61,7 @@ from distillation.providers.types import (
     Completion,
     Message,
     Outcome,
+    RateLimitInfo,
     Usage,
 )
 
@@ -88,6 +90,7 @@ __all__ = [
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimit",
+    "RateLimitInfo",
     "RateLimitedError",
     "RedisLimiter",
     "RetryPolicy",
@@ -98,5 +101,6 @@ __all__ = [
     "available_providers",
     "fingerprint",
     "get_model",
+    "parse_rate_limit_headers",
     "register_provider",
 ]
