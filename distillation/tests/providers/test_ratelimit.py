@@ -145,12 +145,13 @@ def storm_model(
 @pytest.mark.parametrize(
     ("model_id", "headers"),
     [
-        ("openai:gpt-fake", {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "0"}),
+        # Limits this high leave Little's law's cap (see test_littles_law_*) above the storm's 8.
+        ("openai:gpt-fake", {"x-ratelimit-limit-requests": "100000", "x-ratelimit-remaining-requests": "0"}),
         ("openai:gpt-fake", {"x-ratelimit-remaining-tokens": "0"}),
         ("anthropic:claude-fake", {"anthropic-ratelimit-requests-remaining": "0"}),
         (
             "anthropic:claude-fake",
-            {"anthropic-ratelimit-tokens-limit": "80000", "anthropic-ratelimit-tokens-remaining": "12"},
+            {"anthropic-ratelimit-tokens-limit": "8000000", "anthropic-ratelimit-tokens-remaining": "12"},
         ),
     ],
 )
@@ -189,7 +190,7 @@ async def test_overloaded_answers_shrink_the_clients_concurrency(
     "headers",
     [
         {},  # no rate-limit headers at all
-        {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "420"},
+        {"x-ratelimit-limit-requests": "100000", "x-ratelimit-remaining-requests": "42000"},
         {"x-ratelimit-remaining-requests": "7", "x-ratelimit-remaining-tokens": "90000"},
     ],
 )

@@ -30,7 +30,7 @@ Design
 """
 
 from distillation.providers.base import ProviderAdapter
-from distillation.providers.client import AttemptStart, LLMClient
+from distillation.providers.client import AttemptStart, EffectiveLimits, LLMClient
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import (
     AuthenticationError,
@@ -50,7 +50,13 @@ from distillation.providers.errors import (
 )
 from distillation.providers.fingerprint import fingerprint
 from distillation.providers.limit_headers import parse_rate_limit_headers
-from distillation.providers.ratelimit import AdaptiveConcurrency, Limiter, MemoryLimiter, RateLimit
+from distillation.providers.ratelimit import (
+    AdaptiveConcurrency,
+    Limiter,
+    MemoryLimiter,
+    RateLimit,
+    littles_law_cap,
+)
 from distillation.providers.redis_limiter import RedisLimiter
 from distillation.providers.registry import available_providers, get_model, register_provider
 from distillation.providers.retry import RetryPolicy
@@ -76,6 +82,7 @@ __all__ = [
     "Completion",
     "ConfigurationError",
     "Credentials",
+    "EffectiveLimits",
     "InvalidResponseError",
     "LLMClient",
     "Limiter",
@@ -101,6 +108,7 @@ __all__ = [
     "available_providers",
     "fingerprint",
     "get_model",
+    "littles_law_cap",
     "parse_rate_limit_headers",
     "register_provider",
 ]
