@@ -203,3 +203,14 @@ def test_requests_per_window_hold_across_processes(
     assert max_in_window(arrivals, 0.4) <= 4  # 4 per 0.5 s over all three processes
     assert max(arrivals) - min(arrivals) >= 0.9  # 12 requests need three windows
     asyncio.run(_reset(redis_url, key))
+
+
+async def test_a_part_with_its_own_window(limiters: tuple[RedisLimiter, RedisLimiter], key: str) -> None:
+    first, second = limiters
+    parts = [("req", 100, 1), ("req-smooth", 2, 1, 0.3)]
+    assert [await first.try_acquire(key, parts, 60) for _ in range(2)] == [0.0, 0.0]
+    wait = await second.try_acquire(key, parts, 60)
+    assert 0.2 < wait <= 0.3  # the short window, not the minute, decides
+    await asyncio.sleep(wait + 0.02)
+    assert await second.try_acquire(key, parts, 60) == 0.0
+    await first.reset(key)

@@ -20,6 +20,21 @@ from typing import Protocol
 
 from distillation.providers.types import Outcome
 
+# One cost of a request: (window name, limit, cost), or with a 4th element its own window in seconds
+# (else the `period_s` passed along with it).
+Part = tuple[str, int, int] | tuple[str, int, int, float]
+
+
+# The limiter holds each slot 2% longer than the provider's window: a request reaches the provider a
+# little after the limiter grants it (a cold connection, a busy CPU), and a provider window that
+# began with such a late arrival would otherwise also hold the first requests of the next window.
+WINDOW_MARGIN = 0.02
+
+
+def part_period(part: Part, period_s: float) -> float:
+    """The window of one part: its own when it names one, else `period_s`."""
+    return part[3] if len(part) == 4 else period_s
+
 
 @dataclass(frozen=True)
 class RateLimit:
@@ -39,6 +54,11 @@ class RateLimit:
         adaptive: Halve the cap on capacity signals and recover additively (see `AdaptiveConcurrency`).
         period_s: Window length; 60 for per-minute limits (tests shrink it).
         key: Limiter key override; defaults to the "provider:model" id.
+        smoothing: The requests limit also holds, pro rata, over every 1/smoothing of the window
+            (600 a minute: at most 60 in any 6 s), so a full window is never sent in one burst:
+            a burst reaches the provider spread by the sender's own delays, which can put more of it
+            into the provider's window than the limiter granted, and providers enforce limits over
+            shorter spans too. 1 turns it off.
     """
 
     requests_per_minute: int | None = None
@@ -48,18 +68,29 @@ class RateLimit:
     adaptive: bool = True
     period_s: float = 60.0
     key: str | None = None
+    smoothing: int = 10
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_concurrency <= self.max_concurrency:
             raise ValueError("need 1 <= min_concurrency <= max_concurrency")
         if self.period_s <= 0:
             raise ValueError("period_s must be positive")
+        if self.smoothing < 1:
+            raise ValueError("smoothing must be at least 1")
 
-    def costs(self, tokens: int) -> list[tuple[str, int, int]]:
-        """The (name, limit, cost) triples one request takes."""
-        parts = []
+    @property
+    def window_s(self) -> float:
+        """The window the limiter counts: `period_s` and a 2% margin (see `WINDOW_MARGIN`)."""
+        return self.period_s * (1 + WINDOW_MARGIN)
+
+    def costs(self, tokens: int) -> list[Part]:
+        """The (name, limit, cost[, window]) parts one request takes."""
+        parts: list[Part] = []
         if self.requests_per_minute is not None:
-            parts.append(("req", self.requests_per_minute, 1))
+            rpm, share = self.requests_per_minute, self.smoothing
+            parts.append(("req", rpm, 1))
+            if share > 1 and rpm >= 2 * share:  # a share of at least two requests; finer pacing is left out
+                parts.append(("req-smooth", math.ceil(rpm / share), 1, self.window_s / share))
         if self.tokens_per_minute is not None:
             parts.append(("tok", self.tokens_per_minute, max(1, tokens)))
         return parts
@@ -68,7 +99,7 @@ class RateLimit:
 class Limiter(Protocol):
     """Shared rate-limit storage (in-process or Redis): windows, pauses and learned limits."""
 
-    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
+    async def try_acquire(self, key: str, parts: Sequence[Part], period_s: float) -> float:
         """Takes every cost if all fit and `key` is not paused; 0.0 when granted, else the seconds to wait.
 
         With no parts it only checks the pause.
@@ -96,7 +127,7 @@ async def acquire(limiter: Limiter, key: str, rate: RateLimit, tokens: int) -> f
     parts = rate.costs(tokens)
     started = time.monotonic()
     while True:
-        wait = await limiter.try_acquire(key, parts, rate.period_s)
+        wait = await limiter.try_acquire(key, parts, rate.window_s)
         if wait <= 0:
             return time.monotonic() - started
         # Polling a shared store (Redis) has no event to wait on; jitter keeps waiters woken by the
@@ -137,7 +168,7 @@ class MemoryLimiter:
         self._paused: dict[str, float] = {}  # key -> monotonic time the pause ends
         self._learned: dict[str, dict[str, int]] = {}
 
-    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
+    async def try_acquire(self, key: str, parts: Sequence[Part], period_s: float) -> float:
         """See `Limiter.try_acquire`."""
         now = time.monotonic()
         if self._paused:
@@ -147,14 +178,14 @@ class MemoryLimiter:
             self._paused.pop(key, None)
         if not parts:
             return 0.0
-        windows = [self._windows.setdefault((key, name), _Window()) for name, _, _ in parts]
+        windows = [self._windows.setdefault((key, part[0]), _Window()) for part in parts]
         wait = max(
-            w.wait_for(now, period_s, limit, cost) for w, (_, limit, cost) in zip(windows, parts, strict=True)
+            w.wait_for(now, part_period(p, period_s), p[1], p[2]) for w, p in zip(windows, parts, strict=True)
         )
         if wait > 0:
             return wait
-        for window, (_, limit, cost) in zip(windows, parts, strict=True):
-            window.take(now, min(cost, limit))
+        for window, part in zip(windows, parts, strict=True):
+            window.take(now, min(part[2], part[1]))
         return 0.0
 
     async def pause(self, key: str, seconds: float) -> None:

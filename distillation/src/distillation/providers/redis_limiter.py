@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from distillation.providers.errors import MissingDependencyError
+from distillation.providers.ratelimit import Part, part_period
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local period = tonumber(ARGV[1])
 local nonce = ARGV[2]
 local paused = redis.call('PTTL', KEYS[1])
 if paused > 0 then return paused end
@@ -34,7 +34,7 @@ local n = (#KEYS - 1) / 2
 local wait = 0
 for i = 1, n do
   local zkey, skey = KEYS[2 * i], KEYS[2 * i + 1]
-  local limit, cost = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  local limit, cost, period = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now - period)
   if #old > 0 then
     local freed = 0
@@ -62,7 +62,7 @@ end
 if wait > 0 then return wait end
 for i = 1, n do
   local zkey, skey = KEYS[2 * i], KEYS[2 * i + 1]
-  local limit, cost = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  local limit, cost, period = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   if cost > limit then cost = limit end
   redis.call('ZADD', zkey, now, now .. ':' .. cost .. ':' .. nonce)
   redis.call('INCRBY', skey, cost)
@@ -101,14 +101,15 @@ class RedisLimiter:
         self._script: Any = self._redis.register_script(_SCRIPT)
         self._pause_script: Any = self._redis.register_script(_PAUSE)
 
-    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
+    async def try_acquire(self, key: str, parts: Sequence[Part], period_s: float) -> float:
         """See `Limiter.try_acquire`."""
         keys: list[str] = [f"{self._prefix}:{{{key}}}:pause"]
         args: list[int | str] = [max(1, round(period_s * 1000)), uuid.uuid4().hex]
-        for name, limit, cost in parts:
+        for part in parts:
+            name, limit, cost = part[0], part[1], part[2]
             base = f"{self._prefix}:{{{key}}}:{name}"  # hash tag keeps one key's windows on one cluster slot
             keys += [f"{base}:log", f"{base}:sum"]
-            args += [limit, cost]
+            args += [limit, cost, max(1, round(part_period(part, period_s) * 1000))]
         wait_ms = int(await self._script(keys=keys, args=args))
         return wait_ms / 1000.0
 
