@@ -84,3 +84,33 @@ def test_help_names_the_flags(tmp_path: Path) -> None:
     text = invoke(cli_app(None), "generate", "--help").output
     for flag in ("--rpm", "--tpm", "--concurrency"):
         assert flag in text
+
+
+def test_evaluate_passes_rpm_tpm_and_concurrency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from distillation.commands import evaluate as evaluate_module
+
+    seen: dict[str, Any] = {}
+
+    def fake_evaluate(dataset: Path, run: Path | None, config: Any, env: Any, report: Path | None) -> int:
+        seen["config"] = config
+        return 0
+
+    monkeypatch.setattr(evaluate_module, "evaluate_command", fake_evaluate)
+    dataset = tmp_path / "qa.jsonl"
+    dataset.write_text("{}\n")
+    args: list[str | Path] = [
+        "evaluate",
+        dataset,
+        "--teacher",
+        TEACHER,
+        "--rpm",
+        "90",
+        "--tpm",
+        "9000",
+        "--concurrency",
+        "6",
+    ]
+    result = invoke(cli_app(None), *args)
+    assert result.exit_code == 0, result.output
+    limit = seen["config"].rate_limit()
+    assert (limit.requests_per_minute, limit.tokens_per_minute, limit.max_concurrency) == (90, 9000, 6)
