@@ -342,14 +342,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of those 429s")
     parser.add_argument("--p5xx", type=float, default=0.0, help="share of requests answered 503")
     parser.add_argument("--hang", type=float, default=0.0, help="share of requests never answered")
+    parser.add_argument("--rpm", type=int, default=None, help="requests per window: reported and enforced")
+    parser.add_argument("--tpm", type=int, default=None, help="tokens per window: reported")
+    parser.add_argument("--period", type=float, default=60.0, help="the window of --rpm/--tpm, in seconds")
+    parser.add_argument("--max-in-flight", type=int, default=None, help="429 above this many in flight")
     args = parser.parse_args(argv)
+    limits = None
+    if args.rpm or args.tpm or args.max_in_flight:
+        limits = ServerLimits(
+            requests=args.rpm, tokens=args.tpm, period_s=args.period, max_in_flight=args.max_in_flight
+        )
     script = chain(
         randomly(args.p429, rate_limited(retry_after=args.retry_after), seed=1),
         randomly(args.p5xx, server_error(503), seed=2),
         randomly(args.hang, hang(), seed=3),
         jittered(args.latency, args.jitter, seed=4),
     )
-    server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port).start()
+    server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port, limits=limits)
+    server.start()
     sys.stdout.write(f"fake provider listening on {server.url}\n")
     sys.stdout.flush()
     try:
