@@ -220,3 +220,19 @@ async def test_sends_wait_for_the_lowered_cap(server: FakeProviderServer, make_m
     spans = [(r.received_at, r.answered_at or 0.0) for r in log]
     most = max(sum(1 for start, end in spans if start <= t < end) for t, _ in spans)
     assert most <= 2  # at the server: never more than the ceiling being answered at once
+
+
+class BrokenStore(MemoryLimiter):
+    async def publish_learned(self, key: str, info: dict[str, int]) -> None:
+        raise ConnectionError("the store is down")
+
+
+async def test_a_failing_store_does_not_lose_the_answer(
+    server: FakeProviderServer, make_model: ModelFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.reset(limits=ServerLimits(requests=100, period_s=60, enforce=False))
+    model = make_model("openai:gpt-fake", limiter=BrokenStore())
+    result = await model.chat(ChatRequest.from_prompt("hi"))
+    assert result.text.startswith("echo")
+    assert "could not record" in caplog.text
+    assert model.limits.requests_per_minute == 100  # learned here all the same

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -50,6 +51,7 @@ class AttemptStart:
     estimated_tokens: int
 
 
+_log = logging.getLogger(__name__)
 LimitSource = Literal["set", "learned"]
 # Weight of the newest observation in the latency and tokens-per-request averages.
 EWMA_WEIGHT = 0.2
@@ -342,7 +344,10 @@ class LLMClient:
         else:
             self.concurrency.release(epoch, result.outcome, capacity_exhausted=result.capacity_exhausted)
         if result.rate_limit is not None:
-            await self._read_limits(result.rate_limit)
+            try:
+                await self._read_limits(result.rate_limit)
+            except Exception as exc:  # a shared store's hiccup must not lose an answer already paid for
+                _log.warning("could not record %s's rate limits in the limiter: %r", self.model_id, exc)
         return started, result
 
     async def _load_shared_limits(self) -> None:
