@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import pytest
 
 from distillation.providers import Attempt, ChatRequest, LLMClient, RateLimit, RedisLimiter
+from distillation.providers.ratelimit import Part
 from distillation.testing import FakeProviderServer, ServerLimits, ok
 
 pytestmark = pytest.mark.redis
@@ -207,7 +208,7 @@ def test_requests_per_window_hold_across_processes(
 
 async def test_a_part_with_its_own_window(limiters: tuple[RedisLimiter, RedisLimiter], key: str) -> None:
     first, second = limiters
-    parts = [("req", 100, 1), ("req-smooth", 2, 1, 0.3)]
+    parts: list[Part] = [("req", 100, 1), ("req-smooth", 2, 1, 0.3)]
     assert [await first.try_acquire(key, parts, 60) for _ in range(2)] == [0.0, 0.0]
     wait = await second.try_acquire(key, parts, 60)
     assert 0.2 < wait <= 0.3  # the short window, not the minute, decides
