@@ -22,6 +22,9 @@ other processes only ever slow a run down, so the best run is the closest to the
     a bare aiohttp loop that retries each 429 after its Retry-After (target: ≥ 90%, and all 2,000
     requests answered). Sporadic 429s say nothing about capacity: the engine must retry them, not
     shrink its concurrency. ``python -m bench 429`` runs only this line.
+(d) Capacity 429s above 32 in flight, and (e) limits honoured across 4 worker processes sharing one
+    Redis limiter: see ``bench/limits.py``. ``python -m bench limits`` runs only these two lines
+    (``--quick`` runs (e) at 60 requests per 6 s instead of 600 per 60 s).
 (m) A 20,000-row run through the Runner into a JSONL file: resident memory at 2k, 10k and 20k rows
     (target: peak RSS grows less than 15 MiB from 2k to 20k rows).
 
@@ -37,6 +40,7 @@ import platform
 import sys
 import time
 
+from bench.limits import limits_rows
 from bench.memory import CHECKPOINTS, memory_run
 from bench.servers import cores, pin_client, server_process
 from bench.throughput import CONCURRENCY, REQUESTS, Measurement, baseline, floor, ours, retry_loop
@@ -79,6 +83,7 @@ def main() -> None:
         )
     )
     rows.extend(rows_429)
+    rows.extend(limits_rows())
     with server_process("bench.varied_server") as url:
         memory = asyncio.run(memory_run(url))
     per_row_cpu = memory.cpu_seconds / max(1, memory.rows) * 1000
@@ -201,6 +206,9 @@ if __name__ == "__main__":
         # Only line (c): sporadic 429s (about a minute).
         print(f"{REQUESTS:,} requests at concurrency {CONCURRENCY} per load run\n")
         _table(_sporadic_429s())
+    elif sys.argv[1:2] == ["limits"]:
+        # Lines (d) and (e): capacity 429s, and limits across worker processes sharing Redis.
+        _table(limits_rows(quick="--quick" in sys.argv[2:]))
     elif sys.argv[1:] == ["finetune"]:
         # LoRA training tokens/s against a plain transformers + peft loop (see bench/finetune.py).
         from bench.finetune import main as finetune_main

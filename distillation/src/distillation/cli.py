@@ -357,6 +357,23 @@ def _evaluate(env: Environment) -> Callable[..., None]:
         seed: Annotated[int, typer.Option(help="Seed of that split.")] = 0,
         device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
         report: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+        concurrency: Annotated[
+            int, typer.Option(min=1, help="Most requests in flight to the teacher or the judge.")
+        ] = 4,
+        rpm: Annotated[
+            int | None,
+            typer.Option(
+                min=1,
+                help="Requests per minute the teacher and the judge may each take "
+                "(learned from the provider's rate-limit headers when omitted).",
+            ),
+        ] = None,
+        tpm: Annotated[
+            int | None,
+            typer.Option(
+                min=1, help="Tokens (input + output) per minute they may each take (learned when omitted)."
+            ),
+        ] = None,
     ) -> None:
         """Compare the base and the tuned student (and the teacher) on held-out rows.
 

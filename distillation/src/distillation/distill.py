@@ -28,6 +28,7 @@ from distillation.amplify.seeds import SeedError, SeedSource, load_seeds
 from distillation.cost import PriceTable, savings_report
 from distillation.datatypes import default_renderer
 from distillation.pipeline import LOCAL_MODEL, Accountant, JsonlCache, PaidCalls
+from distillation.pipeline.build import default_rate_limit
 from distillation.providers import Credentials, RateLimit, get_model
 
 __all__ = ["DistillResult", "SeedError", "adistill", "distill"]
@@ -93,7 +94,9 @@ async def adistill(
     output_dir: str | Path = "out",
     credentials: Mapping[str, Credentials | Mapping[str, Any] | None] | None = None,
     budget_usd: Decimal | float | None = None,
-    concurrency: int = 8,
+    concurrency: int = 64,
+    rpm: int | None = None,
+    tpm: int | None = None,
     writer: str | None = None,
     prices: PriceTable | None = None,
     exemplars: int = 3,
@@ -119,13 +122,13 @@ async def adistill(
     accountant = Accountant(table, None if budget_usd is None else Decimal(str(budget_usd)))
     cache = JsonlCache(files.cache)
     calls = PaidCalls(cache, accountant, seed=random_seed, temperature=temperature, max_tokens=max_tokens)
-    limit = RateLimit(max_concurrency=concurrency)
+    limit = RateLimit(requests_per_minute=rpm, tokens_per_minute=tpm, max_concurrency=concurrency)
     models = dict.fromkeys((teacher, writer or teacher))
     clients = {
         model: get_model(
             model,
             credentials=(credentials or {}).get(model.partition(":")[0]),
-            rate_limit=limit,
+            rate_limit=default_rate_limit(model) or limit,
             timeout=request_timeout,
             before_attempt=calls.reserve_hook(),
         )
@@ -185,7 +188,9 @@ def distill(
     output_dir: str | Path = "out",
     credentials: Mapping[str, Credentials | Mapping[str, Any] | None] | None = None,
     budget_usd: Decimal | float | None = None,
-    concurrency: int = 8,
+    concurrency: int = 64,
+    rpm: int | None = None,
+    tpm: int | None = None,
     writer: str | None = None,
     prices: PriceTable | None = None,
     exemplars: int = 3,
@@ -210,7 +215,12 @@ def distill(
             reads no environment variables.
         budget_usd: Spending limit of this call; it stops cleanly before exceeding it, and a rerun
             resumes (answers already paid for come from the cache).
-        concurrency: Requests in flight at once.
+        concurrency: Most requests in flight at once, per model; with a requests or tokens limit
+            known (``rpm``/``tpm``, or learned from the provider's headers) only as many as that limit
+            needs at the observed latency (Little's law).
+        rpm: Requests per minute each provider model may take (learned from the provider's
+            rate-limit headers when None).
+        tpm: Tokens (input + output) per minute each provider model may take (likewise).
         writer: "provider:model" writing the new pairs; the teacher when None. A cheaper writer
             lowers the cost; ``savings_usd`` compares it with the teacher doing everything.
         prices: Price table (bundled prices when None).
@@ -260,6 +270,8 @@ def distill(
             credentials=credentials,
             budget_usd=budget_usd,
             concurrency=concurrency,
+            rpm=rpm,
+            tpm=tpm,
             writer=writer,
             prices=prices,
             exemplars=exemplars,

@@ -10,9 +10,16 @@ import pytest
 
 from distillation.cost import PriceTable
 from distillation.datatypes import get_datatype
-from distillation.evaluate import judge_answers, provider_answers, read_answer, score_model, win_rate
+from distillation.evaluate import (
+    EvaluationConfig,
+    judge_answers,
+    provider_answers,
+    read_answer,
+    score_model,
+    win_rate,
+)
 from distillation.finetune import TrainingRow
-from distillation.providers import Credentials
+from distillation.providers import Credentials, RateLimit
 from distillation.testing import FakeProviderServer, ok, when
 
 TEACHER = "openai:gpt-4o-mini"
@@ -76,3 +83,22 @@ def test_the_judge_scores_valid_answers_and_invalid_ones_lose(server: FakeProvid
     assert base_scores == [0.0, 0.0]  # no valid record: scored 0 without asking the judge
     assert len(server.requests) == 2
     assert win_rate(tuned_scores, base_scores) == 1.0
+
+
+def test_the_teachers_requests_keep_to_its_rate_limit(server: FakeProviderServer) -> None:
+    server.reset(default=ok(text="4"))
+    prompts = [[{"role": "user", "content": f"What is {i}+{i}?"}] for i in range(4)]
+    limit = RateLimit(requests_per_minute=2, period_s=0.5)
+    answers = provider_answers(
+        TEACHER, prompts, credentials=_credentials(server), max_tokens=8, concurrency=4, rate_limit=limit
+    )
+    assert [a.error for a in answers] == [None] * 4
+    arrivals = sorted(r.received_at for r in server.requests)
+    assert arrivals[2] - arrivals[0] >= 0.45  # two per window: the third waits for the first to leave it
+    assert arrivals[3] - arrivals[1] >= 0.45
+
+
+def test_evaluation_limits_come_from_its_config() -> None:
+    limit = EvaluationConfig(rpm=100, tpm=5000, concurrency=3).rate_limit()
+    assert (limit.requests_per_minute, limit.tokens_per_minute, limit.max_concurrency) == (100, 5000, 3)
+    assert EvaluationConfig().rate_limit().requests_per_minute is None  # learned from the headers

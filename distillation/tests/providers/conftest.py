@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from distillation.providers import LLMClient, RetryPolicy, get_model
+from distillation.providers import LLMClient, MemoryLimiter, RetryPolicy, get_model
 from distillation.testing import FakeProviderServer
 
 FAST_RETRY = RetryPolicy(initial_delay=0.01, max_delay=0.05)
@@ -55,11 +55,16 @@ def base_url(model_id: str, server: FakeProviderServer) -> str:
 
 @pytest.fixture
 async def make_model(server: FakeProviderServer) -> AsyncIterator[ModelFactory]:
-    """Builds clients pointed at the fake server (seeded jitter, fast backoff) and closes them."""
+    """Builds clients pointed at the fake server (seeded jitter, fast backoff) and closes them.
+
+    Each client gets its own in-process limiter unless the test passes one: the process-wide default
+    would carry windows, pauses and learned limits from one test into the next.
+    """
     created: list[LLMClient] = []
 
     def factory(model_id: str, **kwargs: Any) -> LLMClient:
         kwargs.setdefault("retry", FAST_RETRY)
+        kwargs.setdefault("limiter", MemoryLimiter())
         default_credentials = {"api_key": "test-key", "base_url": base_url(model_id, server)}
         credentials = kwargs.pop("credentials", default_credentials)
         client = get_model(model_id, credentials=credentials, **kwargs)

@@ -15,11 +15,13 @@ from distillation.testing import (
     Behavior,
     FakeProviderServer,
     RecordedRequest,
+    ServerLimits,
     chain,
     every,
     fail_first,
     hang,
     jittered,
+    ok,
     randomly,
     rate_limited,
     server_error,
@@ -161,3 +163,32 @@ async def test_server_overhead_is_under_a_millisecond(server: FakeProviderServer
     assert len(log) == 400
     handling = [r.answered_at - r.received_at for r in log if r.answered_at is not None]
     assert statistics.median(handling) < 0.001
+
+
+async def test_server_limits_refuse_past_the_window_with_headers(server: FakeProviderServer) -> None:
+    server.reset(limits=ServerLimits(requests=2, period_s=0.5))
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    headers: list[dict[str, str]] = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(3):
+            async with session.post(f"{server.openai_base_url}/chat/completions", json=body) as response:
+                await response.read()
+                headers.append({k.lower(): v for k, v in response.headers.items()})
+        await asyncio.sleep(0.5)
+        assert await post_openai(session, server, "after the window") == 200
+    assert [h["x-ratelimit-remaining-requests"] for h in headers] == ["1", "0", "0"]
+    assert [r.status for r in server.requests] == [200, 200, 429, 200]
+    assert 0 < float(headers[2]["retry-after"]) <= 0.5
+    assert headers[2]["x-ratelimit-limit-requests"] == "2"
+
+
+async def test_server_limits_refuse_above_the_in_flight_cap(server: FakeProviderServer) -> None:
+    server.reset(default=ok(latency=0.3), limits=ServerLimits(max_in_flight=2))
+    async with aiohttp.ClientSession() as session:
+        codes = await asyncio.gather(*(post_openai(session, server, f"q{i}") for i in range(4)))
+    assert sorted(codes) == [200, 200, 429, 429]
+    refused = [r for r in server.requests if r.status == 429]
+    assert all(
+        r.behavior is not None and ("x-ratelimit-remaining-requests", "0") in r.behavior.headers
+        for r in refused
+    )

@@ -145,12 +145,13 @@ def storm_model(
 @pytest.mark.parametrize(
     ("model_id", "headers"),
     [
-        ("openai:gpt-fake", {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "0"}),
+        # Limits this high leave Little's law's cap (see test_littles_law_*) above the storm's 8.
+        ("openai:gpt-fake", {"x-ratelimit-limit-requests": "100000", "x-ratelimit-remaining-requests": "0"}),
         ("openai:gpt-fake", {"x-ratelimit-remaining-tokens": "0"}),
         ("anthropic:claude-fake", {"anthropic-ratelimit-requests-remaining": "0"}),
         (
             "anthropic:claude-fake",
-            {"anthropic-ratelimit-tokens-limit": "80000", "anthropic-ratelimit-tokens-remaining": "12"},
+            {"anthropic-ratelimit-tokens-limit": "8000000", "anthropic-ratelimit-tokens-remaining": "12"},
         ),
     ],
 )
@@ -189,7 +190,7 @@ async def test_overloaded_answers_shrink_the_clients_concurrency(
     "headers",
     [
         {},  # no rate-limit headers at all
-        {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "420"},
+        {"x-ratelimit-limit-requests": "100000", "x-ratelimit-remaining-requests": "42000"},
         {"x-ratelimit-remaining-requests": "7", "x-ratelimit-remaining-tokens": "90000"},
     ],
 )
@@ -233,3 +234,15 @@ async def test_random_429s_keep_the_cap_and_every_request_completes_once(
 def test_invalid_limits_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=r"concurrency|period"):
         RateLimit(**bad)  # type: ignore[arg-type]
+
+
+async def test_requests_are_smoothed_over_a_tenth_of_the_window() -> None:
+    rate = RateLimit(requests_per_minute=100, period_s=1.0)
+    assert rate.window_s == pytest.approx(1.02)  # the 2% margin for sends that reach the provider late
+    assert rate.costs(5) == [("req", 100, 1), ("req-smooth", 10, 1, pytest.approx(0.102))]
+    limiter = MemoryLimiter()
+    granted = [await limiter.try_acquire("k", rate.costs(1), rate.window_s) for _ in range(12)]
+    assert granted[:10] == [0.0] * 10
+    assert all(0 < wait <= 0.102 for wait in granted[10:])  # a tenth of the limit per tenth of the window
+    assert RateLimit(requests_per_minute=100, smoothing=1).costs(1) == [("req", 100, 1)]
+    assert RateLimit(requests_per_minute=19).costs(1) == [("req", 19, 1)]  # under 2 a share: not split

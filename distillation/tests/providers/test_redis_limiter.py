@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
 
 from distillation.providers import Attempt, ChatRequest, LLMClient, RateLimit, RedisLimiter
-from distillation.testing import FakeProviderServer
+from distillation.providers.ratelimit import Part
+from distillation.testing import FakeProviderServer, ServerLimits, ok
 
 pytestmark = pytest.mark.redis
 ModelFactory = Callable[..., LLMClient]
@@ -107,3 +109,109 @@ async def test_two_clients_through_redis_stay_under_the_shared_rate(
     assert len(arrivals) == 8
     assert max_in_window(arrivals, 0.4) <= 3
     await limiters[0].reset(key)
+
+
+async def test_learned_limits_are_shared_through_a_redis_hash(
+    limiters: tuple[RedisLimiter, RedisLimiter], key: str, redis_url: str
+) -> None:
+    first, second = limiters
+    assert await second.learned(key) is None
+    await first.publish_learned(key, {"rpm": 500, "tpm": 200_000})
+    learned = await second.learned(key)
+    assert learned is not None
+    assert (learned["rpm"], learned["tpm"]) == (500, 200_000)
+    assert abs(learned["updated_at"] - time.time()) < 60
+
+    from redis.asyncio import Redis
+
+    raw = Redis.from_url(redis_url)
+    name = f"distillation:ratelimit:{{{key}}}:learned"  # what the dashboard reads
+    assert await raw.hget(name, "rpm") == b"500"
+    assert 0 < await raw.ttl(name) <= 86_400
+    await raw.aclose()
+    await first.publish_learned(key, {"rpm": 900})
+    assert await second.learned(key) == {"rpm": 900, "updated_at": pytest.approx(time.time(), abs=60)}
+    await first.reset(key)
+
+
+async def test_a_pause_holds_every_instance(limiters: tuple[RedisLimiter, RedisLimiter], key: str) -> None:
+    first, second = limiters
+    assert await second.try_acquire(key, [], 60) == 0.0
+    await first.pause(key, 0.5)
+    await first.pause(key, 0.1)  # a shorter pause does not cut the longer one
+    wait = await second.try_acquire(key, [("req", 10, 1)], 60)
+    assert 0.3 < wait <= 0.5
+    assert await second.try_acquire(f"{key}-other", [("req", 10, 1)], 60) == 0.0
+    await asyncio.sleep(wait + 0.02)
+    assert await second.try_acquire(key, [("req", 10, 1)], 60) == 0.0  # the refused call took nothing
+    await first.reset(key)
+    await first.reset(f"{key}-other")
+
+
+async def test_limits_learned_by_one_worker_hold_another_through_redis(
+    server: FakeProviderServer,
+    make_model: ModelFactory,
+    limiters: tuple[RedisLimiter, RedisLimiter],
+    key: str,
+) -> None:
+    server.reset(limits=ServerLimits(requests=3, period_s=0.5, enforce=False))
+    learner = make_model("openai:gpt-fake", rate_limit=RateLimit(period_s=0.5, key=key), limiter=limiters[0])
+    await learner.chat(ChatRequest.from_prompt("learn"))
+    server.reset(default=ok())  # the second worker never sees a header
+    other = make_model(
+        "anthropic:claude-fake", rate_limit=RateLimit(period_s=0.5, key=key), limiter=limiters[1]
+    )
+    await asyncio.gather(*(other.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(7)))
+    assert other.limits.requests_source == "learned"
+    arrivals = [r.received_at for r in server.requests]
+    assert len(arrivals) == 7
+    assert max_in_window(arrivals, 0.4) <= 3
+    await limiters[0].reset(key)
+
+
+WORKER = """
+import asyncio, sys
+from distillation.providers import ChatRequest, RateLimit, RedisLimiter, get_model
+async def main(url, redis_url, key, worker, count):
+    limiter = RedisLimiter(redis_url)
+    rate = RateLimit(requests_per_minute=4, period_s=0.5, key=key)
+    model = get_model("openai:gpt-fake", credentials={"api_key": "k", "base_url": url},
+                      rate_limit=rate, limiter=limiter)
+    await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"w{worker}-{i}")) for i in range(count)))
+    await model.aclose()
+    await limiter.aclose()
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
+"""
+
+
+def test_requests_per_window_hold_across_processes(
+    server: FakeProviderServer, redis_url: str, key: str
+) -> None:
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, server.openai_base_url, redis_url, key, str(n), "4"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(3)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err.decode()
+    arrivals = [r.received_at for r in server.requests]
+    assert len(arrivals) == 12
+    assert {r.status for r in server.requests} == {200}
+    assert max_in_window(arrivals, 0.4) <= 4  # 4 per 0.5 s over all three processes
+    assert max(arrivals) - min(arrivals) >= 0.9  # 12 requests need three windows
+    asyncio.run(_reset(redis_url, key))
+
+
+async def test_a_part_with_its_own_window(limiters: tuple[RedisLimiter, RedisLimiter], key: str) -> None:
+    first, second = limiters
+    parts: list[Part] = [("req", 100, 1), ("req-smooth", 2, 1, 0.3)]
+    assert [await first.try_acquire(key, parts, 60) for _ in range(2)] == [0.0, 0.0]
+    wait = await second.try_acquire(key, parts, 60)
+    assert 0.2 < wait <= 0.3  # the short window, not the minute, decides
+    await asyncio.sleep(wait + 0.02)
+    assert await second.try_acquire(key, parts, 60) == 0.0
+    await first.reset(key)

@@ -120,7 +120,7 @@ def estimate_command(options: RunOptions, env: Environment) -> int:
         config, notes = options.config()
         for note in notes:
             plain(errors, f"note: {note}")
-        outcome = asyncio.run(estimate_file(config, paths, env))
+        outcome = asyncio.run(estimate_file(config, paths, env, rpm=options.rpm, tpm=options.tpm))
     except (*FAILURES, PilotFailed) as exc:
         return fail(errors, exc)
     plain(
@@ -155,8 +155,17 @@ def pilot_config(config: GenerationConfig) -> GenerationConfig:
     return GenerationConfig.model_validate(values)
 
 
-async def estimate_file(config: GenerationConfig, paths: RunPaths, env: Environment) -> EstimateOutcome:
+async def estimate_file(
+    config: GenerationConfig,
+    paths: RunPaths,
+    env: Environment,
+    *,
+    rpm: int | None = None,
+    tpm: int | None = None,
+) -> EstimateOutcome:
     """Run the pilot against the run's cache and project the cost of ``config``.
+
+    ``rpm`` and ``tpm`` limit each provider model (see ``rate_limits``).
 
     Raises:
         PilotFailed: A stage accepted no pilot row.
@@ -178,7 +187,7 @@ async def estimate_file(config: GenerationConfig, paths: RunPaths, env: Environm
             ),
             prices=env.prices(),
             domains_file=env.config_file("domains.yaml"),
-            rate_limits=rate_limits(pilot),
+            rate_limits=rate_limits(pilot, rpm, tpm),
             on_attempt=count,
         )
         try:

@@ -15,7 +15,7 @@ import contextlib
 import os
 import signal
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -47,7 +47,7 @@ from distillation.pipeline import (
     close_engine,
 )
 from distillation.pipeline import Progress as RunProgress
-from distillation.providers import Attempt, ProviderError
+from distillation.providers import Attempt, ProviderError, RateLimit
 from distillation.scenarios import DomainConfigError
 
 EXIT_INCOMPLETE = 2
@@ -65,7 +65,8 @@ def generate_command(options: RunOptions, env: Environment) -> int:
         config, notes = options.config()
         for note in notes:
             plain(errors, f"note: {note}")
-        outcome = asyncio.run(generate_file(config, paths, options.format, env, errors))
+        limits = rate_limits(config, options.rpm, options.tpm)
+        outcome = asyncio.run(generate_file(config, paths, options.format, env, errors, limits))
     except FAILURES as exc:
         return fail(errors, exc)
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -146,9 +147,16 @@ class StageBars:
 
 
 async def generate_file(
-    config: GenerationConfig, paths: RunPaths, fmt: OutputFormat, env: Environment, console: Console
+    config: GenerationConfig,
+    paths: RunPaths,
+    fmt: OutputFormat,
+    env: Environment,
+    console: Console,
+    limits: Mapping[str, RateLimit] | None = None,
 ) -> GenerateOutcome:
     """Run the pipeline into ``paths`` (see the module docstring for how resuming works).
+
+    ``limits`` are the models' rate limits (``rate_limits(config)`` when not given).
 
     Raises:
         ProviderError: A client could not be built (missing key, unknown provider, missing SDK).
@@ -166,7 +174,7 @@ async def generate_file(
             ),
             prices=env.prices(),
             domains_file=env.config_file("domains.yaml"),
-            rate_limits=rate_limits(config),
+            rate_limits=rate_limits(config) if limits is None else limits,
             on_attempt=counter,
         )
     except BaseException:

@@ -72,7 +72,9 @@ class RunOptions:
     teacher_ratio: float = 0.1
     budget: Decimal | None = None
     seed: int = 0
-    concurrency: int = 8
+    concurrency: int = 64
+    rpm: int | None = None
+    tpm: int | None = None
     format: OutputFormat = OutputFormat.JSONL
     min_score: float | None = None
     fix_below: float | None = None
@@ -200,12 +202,22 @@ class Environment:
         return PriceTable.load(self.config_file("prices.yaml"))
 
 
-def rate_limits(config: GenerationConfig) -> dict[str, RateLimit]:
-    """Per-model caps that let ``--concurrency`` requests be in flight (the client default is lower)."""
+def rate_limits(
+    config: GenerationConfig, rpm: int | None = None, tpm: int | None = None
+) -> dict[str, RateLimit]:
+    """Each provider model's limits: ``--rpm``/``--tpm`` and at most ``--concurrency`` in flight.
+
+    Limits not given are learned from the provider's rate-limit headers. In-process models keep
+    their own one-at-a-time limit (``distillation.pipeline.build.default_rate_limit``).
+    """
     from distillation.providers import RateLimit
 
-    models = (config.teacher, config.student, config.judge_model, config.cheap_judge_model)
-    return {model: RateLimit(max_concurrency=config.concurrency) for model in models}
+    models = dict.fromkeys((config.teacher, config.student, config.judge_model, config.cheap_judge_model))
+    return {
+        model: RateLimit(requests_per_minute=rpm, tokens_per_minute=tpm, max_concurrency=config.concurrency)
+        for model in models
+        if not model.startswith("local:")
+    }
 
 
 def _first_error(exc: ValueError) -> str:
@@ -249,7 +261,31 @@ def _template(
         float | None, typer.Option(help="US dollars this run may spend on new requests.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of scenario sampling and of the models.")] = 0,
-    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 8,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Most requests in flight at once, per model. With a requests or tokens limit known "
+            "(--rpm/--tpm, or learned from the provider's headers) the client keeps only as many in "
+            "flight as that limit needs at the observed latency.",
+        ),
+    ] = 64,
+    rpm: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Requests per minute each provider model may take (the account tier's limit). "
+            "Learned from the provider's rate-limit headers when omitted.",
+        ),
+    ] = None,
+    tpm: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Tokens (input + output) per minute each provider model may take. Learned from the "
+            "provider's rate-limit headers when omitted.",
+        ),
+    ] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.JSONL,
     min_score: Annotated[float | None, typer.Option(help="Remove rows the judge scores below this.")] = None,
     fix_below: Annotated[float | None, typer.Option(help="Rewrite rows the judge scores below this.")] = None,

@@ -36,7 +36,7 @@ from distillation.finetune.model import (
     resolve_base_model,
 )
 from distillation.finetune.outputs import RunPaths, read_run
-from distillation.providers import Credentials
+from distillation.providers import Credentials, RateLimit
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages: ``base``, ``tuned``, ``teacher``, ``judge``."""
@@ -56,6 +56,10 @@ class EvaluationConfig(BaseModel):
         teacher: Also evaluate this provider model; it costs money, so it is off unless named.
         judge: Judge model for the win rate; off unless named.
         device: Device for the local models.
+        concurrency: Most requests in flight to the teacher or the judge.
+        rpm: Requests per minute the teacher and the judge may each take (learned from the
+            provider's rate-limit headers when omitted).
+        tpm: Tokens (input + output) per minute they may each take (likewise).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -70,6 +74,15 @@ class EvaluationConfig(BaseModel):
     teacher: str | None = None
     judge: str | None = None
     device: Device = "auto"
+    concurrency: int = Field(default=4, ge=1)
+    rpm: int | None = Field(default=None, ge=1)
+    tpm: int | None = Field(default=None, ge=1)
+
+    def rate_limit(self) -> RateLimit:
+        """The teacher's and the judge's limits."""
+        return RateLimit(
+            requests_per_minute=self.rpm, tokens_per_minute=self.tpm, max_concurrency=self.concurrency
+        )
 
 
 def evaluate(
@@ -190,6 +203,8 @@ class _Session:
             [prompt_messages(row.messages) for row in self.rows],
             credentials=self.credentials,
             max_tokens=self.config.max_new_tokens,
+            concurrency=self.config.concurrency,
+            rate_limit=self.config.rate_limit(),
             progress=_stage(self.progress, "teacher"),
         )
         self.results.append(self._score("teacher", teacher, answers, teacher))
@@ -198,7 +213,15 @@ class _Session:
         """Judge every model's answers; win rates are against the base student (the first entry)."""
         stage = _stage(self.progress, "judge")
         scores = [
-            judge_answers(judge, datatype, read, credentials=self.credentials, progress=stage)
+            judge_answers(
+                judge,
+                datatype,
+                read,
+                credentials=self.credentials,
+                progress=stage,
+                concurrency=self.config.concurrency,
+                rate_limit=self.config.rate_limit(),
+            )
             for _, read in self.results
         ]
         for index, ((entry, read), mine) in enumerate(zip(self.results, scores, strict=True)):

@@ -16,7 +16,15 @@ from distillation.cost import PriceTable, TokenUsage
 from distillation.finetune.model import require
 from distillation.pipeline import Accountant, MemoryCache, PaidCalls
 from distillation.pipeline.calls import attempts_usage
-from distillation.providers import ChatRequest, Credentials, LLMClient, Message, ProviderError, get_model
+from distillation.providers import (
+    ChatRequest,
+    Credentials,
+    LLMClient,
+    Message,
+    ProviderError,
+    RateLimit,
+    get_model,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -88,13 +96,17 @@ def provider_answers(
     schema: dict[str, Any] | None = None,
     concurrency: int = 4,
     progress: Progress | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> list[Answer]:
     """Answers of a provider model (the teacher, or the judge with its schema); failures are kept.
 
+    ``rate_limit`` sets its requests and tokens per minute (learned from its headers when unset).
     Runs its own event loop: call it from a thread, not from inside a running loop.
     """
     return asyncio.run(
-        _provider_answers(model_id, prompts, credentials, max_tokens, schema, concurrency, progress)
+        _provider_answers(
+            model_id, prompts, credentials, max_tokens, schema, concurrency, progress, rate_limit
+        )
     )
 
 
@@ -106,10 +118,14 @@ async def _provider_answers(
     schema: dict[str, Any] | None,
     concurrency: int,
     progress: Progress | None,
+    rate_limit: RateLimit | None = None,
 ) -> list[Answer]:
     calls = PaidCalls(MemoryCache(), Accountant(PriceTable.load(None)))
     client = get_model(
-        model_id, credentials=credentials.get(model_id.partition(":")[0]), before_attempt=calls.reserve_hook()
+        model_id,
+        credentials=credentials.get(model_id.partition(":")[0]),
+        before_attempt=calls.reserve_hook(),
+        rate_limit=rate_limit or RateLimit(max_concurrency=concurrency),
     )
     gate = asyncio.Semaphore(concurrency)
     done = 0

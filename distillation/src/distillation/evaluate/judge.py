@@ -8,7 +8,7 @@ from typing import Any
 from distillation.datatypes import DataType
 from distillation.evaluate.inference import Progress, provider_answers
 from distillation.evaluate.responses import ReadAnswer
-from distillation.providers import Credentials
+from distillation.providers import Credentials, RateLimit
 from distillation.quality import aggregate_score, judge_prompt, judge_schema, parse_judge_output
 
 JUDGE_MAX_TOKENS = 384
@@ -21,6 +21,8 @@ def judge_answers(
     *,
     credentials: Mapping[str, Credentials],
     progress: Progress | None = None,
+    concurrency: int = 4,
+    rate_limit: RateLimit | None = None,
 ) -> list[float | None]:
     """The judge's aggregate score (0–10) of each answer.
 
@@ -40,6 +42,8 @@ def judge_answers(
         credentials=credentials,
         max_tokens=JUDGE_MAX_TOKENS,
         schema=judge_schema(),
+        concurrency=concurrency,
+        rate_limit=rate_limit,
         progress=progress,
     )
     scores: list[float | None] = [0.0] * len(read)

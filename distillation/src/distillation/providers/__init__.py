@@ -30,7 +30,7 @@ Design
 """
 
 from distillation.providers.base import ProviderAdapter
-from distillation.providers.client import AttemptStart, LLMClient
+from distillation.providers.client import AttemptStart, EffectiveLimits, LLMClient
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import (
     AuthenticationError,
@@ -49,7 +49,14 @@ from distillation.providers.errors import (
     UnsupportedFeatureError,
 )
 from distillation.providers.fingerprint import fingerprint
-from distillation.providers.ratelimit import AdaptiveConcurrency, Limiter, MemoryLimiter, RateLimit
+from distillation.providers.limit_headers import parse_rate_limit_headers
+from distillation.providers.ratelimit import (
+    AdaptiveConcurrency,
+    Limiter,
+    MemoryLimiter,
+    RateLimit,
+    littles_law_cap,
+)
 from distillation.providers.redis_limiter import RedisLimiter
 from distillation.providers.registry import available_providers, get_model, register_provider
 from distillation.providers.retry import RetryPolicy
@@ -60,6 +67,7 @@ from distillation.providers.types import (
     Completion,
     Message,
     Outcome,
+    RateLimitInfo,
     Usage,
 )
 
@@ -74,6 +82,7 @@ __all__ = [
     "Completion",
     "ConfigurationError",
     "Credentials",
+    "EffectiveLimits",
     "InvalidResponseError",
     "LLMClient",
     "Limiter",
@@ -88,6 +97,7 @@ __all__ = [
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimit",
+    "RateLimitInfo",
     "RateLimitedError",
     "RedisLimiter",
     "RetryPolicy",
@@ -98,5 +108,7 @@ __all__ = [
     "available_providers",
     "fingerprint",
     "get_model",
+    "littles_law_cap",
+    "parse_rate_limit_headers",
     "register_provider",
 ]

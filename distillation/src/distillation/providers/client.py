@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from distillation.providers.base import ProviderAdapter
 from distillation.providers.errors import OutputError, ProviderError, ProviderTimeoutError
 from distillation.providers.fingerprint import fingerprint
-from distillation.providers.ratelimit import DEFAULT_LIMITER, AdaptiveConcurrency, Limiter, RateLimit, acquire
+from distillation.providers.ratelimit import (
+    DEFAULT_LIMITER,
+    AdaptiveConcurrency,
+    Limiter,
+    RateLimit,
+    acquire,
+    littles_law_cap,
+)
 from distillation.providers.retry import RetryPolicy
 from distillation.providers.structured import check_answer, reask, resolve_schema, with_schema_instruction
-from distillation.providers.types import Attempt, ChatRequest, ChatResult, Completion, Outcome, Usage
+from distillation.providers.types import (
+    Attempt,
+    ChatRequest,
+    ChatResult,
+    Completion,
+    Outcome,
+    RateLimitInfo,
+    Usage,
+)
 
 # Outcomes after which the provider surely billed nothing; other failures keep usage unknown.
 _UNBILLED = {Outcome.RATE_LIMITED, Outcome.SERVER_ERROR, Outcome.AUTH_ERROR, Outcome.CLIENT_ERROR}
@@ -33,6 +49,37 @@ class AttemptStart:
     fingerprint: str
     number: int
     estimated_tokens: int
+
+
+_log = logging.getLogger(__name__)
+LimitSource = Literal["set", "learned"]
+# Weight of the newest observation in the latency and tokens-per-request averages.
+EWMA_WEIGHT = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveLimits:
+    """The limits a client works to, and where each came from.
+
+    Attributes:
+        requests_per_minute: Requests per window in force (None: none known).
+        tokens_per_minute: Tokens (input + output) per window in force (None: none known).
+        requests_source: "set" (given in `RateLimit`), "learned" (from the provider's headers) or None.
+        tokens_source: Likewise for tokens.
+        period_s: The window, in seconds.
+        max_concurrency: The most requests in flight the client may send.
+        concurrency: The in-flight cap now in use (Little's law on the limits, AIMD below it).
+        latency_s: The average latency of successful attempts (None before the first).
+    """
+
+    requests_per_minute: int | None
+    tokens_per_minute: int | None
+    requests_source: LimitSource | None
+    tokens_source: LimitSource | None
+    period_s: float
+    max_concurrency: int
+    concurrency: int
+    latency_s: float | None
 
 
 AttemptCallback = Callable[[Attempt], Awaitable[None] | None]
@@ -89,6 +136,12 @@ class _Run:
 class LLMClient:
     """One model behind one async interface.
 
+    Limits left unset in `rate_limit` are learned from the provider's rate-limit headers (its own
+    limit, as is), published through the limiter for other workers, and applied like set ones. An
+    answer whose headers show a limit used up pauses every send of the model (through the limiter, so
+    every worker) until the reset the headers give. The in-flight cap follows Little's law on the known
+    limits and the observed latency (see `littles_law_cap`); `limits` shows what is in force.
+
     Args:
         adapter: The provider adapter (usually built by `get_model`).
         rate_limit: Requests/tokens per window and the concurrency cap.
@@ -120,6 +173,13 @@ class LLMClient:
         self.adapter = adapter
         self.model_id = f"{adapter.provider}:{adapter.model}"
         self.rate_limit = rate_limit or RateLimit()
+        self._set_rate = self.rate_limit
+        self._key = self.rate_limit.key or self.model_id
+        self._learned: dict[str, int] = {}
+        self._shared_checked = False
+        self._shared_lock = asyncio.Lock()
+        self._latency: float | None = None
+        self._tokens: float | None = None
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self._limiter = limiter or DEFAULT_LIMITER
@@ -128,6 +188,27 @@ class LLMClient:
         self._rng = rng or random.Random()
         rl = self.rate_limit
         self.concurrency = AdaptiveConcurrency(rl.max_concurrency, rl.min_concurrency, rl.adaptive)
+
+    @property
+    def limits(self) -> EffectiveLimits:
+        """The limits in force now: set ones, else learned ones, and the concurrency they give."""
+        rate, given = self.rate_limit, self._set_rate
+
+        def source(value: int | None, set_value: int | None) -> LimitSource | None:
+            if value is None:
+                return None
+            return "set" if set_value is not None else "learned"
+
+        return EffectiveLimits(
+            requests_per_minute=rate.requests_per_minute,
+            tokens_per_minute=rate.tokens_per_minute,
+            requests_source=source(rate.requests_per_minute, given.requests_per_minute),
+            tokens_source=source(rate.tokens_per_minute, given.tokens_per_minute),
+            period_s=rate.period_s,
+            max_concurrency=rate.max_concurrency,
+            concurrency=self.concurrency.limit,
+            latency_s=self._latency,
+        )
 
     def fingerprint(self, request: ChatRequest) -> str:
         """The cache/resume key of `request` sent to this model."""
@@ -244,7 +325,9 @@ class LLMClient:
             await _call_hook(run.before_attempt, AttemptStart(run.model_id, run.fingerprint, number, tokens))
             # The window slot is taken last, right before sending, so the provider sees the same
             # spacing the limiter granted (not a burst of slots that waited for concurrency).
-            await acquire(self._limiter, self.rate_limit.key or self.model_id, self.rate_limit, tokens)
+            if not self._shared_checked:
+                await self._load_shared_limits()
+            await acquire(self._limiter, self._key, self.rate_limit, tokens)
         except BaseException:
             self.concurrency.release(epoch, Outcome.CANCELLED)
             raise
@@ -256,10 +339,79 @@ class LLMClient:
             await run.record(started, Outcome.CANCELLED, usage=None, error="cancelled by the caller")
             raise
         if isinstance(result, Completion):
+            self._observe(time.monotonic() - started[1], result.usage.total_tokens)
             self.concurrency.release(epoch, Outcome.OK)
         else:
             self.concurrency.release(epoch, result.outcome, capacity_exhausted=result.capacity_exhausted)
+        if result.rate_limit is not None:
+            try:
+                await self._read_limits(result.rate_limit)
+            except Exception as exc:  # a shared store's hiccup must not lose an answer already paid for
+                _log.warning("could not record %s's rate limits in the limiter: %r", self.model_id, exc)
         return started, result
+
+    async def _load_shared_limits(self) -> None:
+        """Adopts what other workers learned (once, before the first send; concurrent sends wait)."""
+        async with self._shared_lock:
+            if self._shared_checked:
+                return
+            shared = await self._limiter.learned(self._key)
+            if shared:
+                self._adopt(shared.get("rpm"), shared.get("tpm"))
+            self._shared_checked = True
+
+    async def _read_limits(self, info: RateLimitInfo) -> None:
+        """Learns the limits an answer's headers state, and pauses sends when one is used up."""
+        if self._adopt(info.requests_limit, info.tokens_limit):
+            await self._limiter.publish_learned(self._key, dict(self._learned))
+        pause = 0.0
+        if info.requests_remaining is not None and info.requests_remaining <= 0 and info.requests_reset_s:
+            pause = info.requests_reset_s
+        tokens_left, tokens_limit = info.tokens_remaining, info.tokens_limit
+        if tokens_left is not None and tokens_left <= (tokens_limit or 0) / 100 and info.tokens_reset_s:
+            pause = max(pause, info.tokens_reset_s)
+        if pause > 0:
+            await self._limiter.pause(self._key, min(pause, self.retry.max_retry_after))
+
+    def _adopt(self, rpm: int | None, tpm: int | None) -> bool:
+        """Takes learned limits for the ones not set; True when what was learned changed."""
+        learned = dict(self._learned)
+        if rpm is not None and rpm > 0:
+            learned["rpm"] = rpm
+        if tpm is not None and tpm > 0:
+            learned["tpm"] = tpm
+        if learned == self._learned:
+            return False
+        self._learned = learned
+        given = self._set_rate
+        self.rate_limit = replace(
+            given,
+            requests_per_minute=given.requests_per_minute or learned.get("rpm"),
+            tokens_per_minute=given.tokens_per_minute or learned.get("tpm"),
+        )
+        self._apply_littles_law()
+        return True
+
+    def _observe(self, latency: float, tokens: int) -> None:
+        """Folds one successful attempt into the averages and resizes the in-flight cap."""
+        if self._latency is None:
+            self._latency = latency
+        else:
+            self._latency += EWMA_WEIGHT * (latency - self._latency)
+        if tokens > 0:
+            self._tokens = (
+                tokens if self._tokens is None else self._tokens + EWMA_WEIGHT * (tokens - self._tokens)
+            )
+        self._apply_littles_law()
+
+    def _apply_littles_law(self) -> None:
+        rate = self.rate_limit
+        if rate.requests_per_minute is None and rate.tokens_per_minute is None:
+            return
+        cap = littles_law_cap(
+            rate, rate.requests_per_minute, rate.tokens_per_minute, self._latency, self._tokens
+        )
+        self.concurrency.set_ceiling(cap)
 
     async def _call(self, prompt: ChatRequest, time_limit: float) -> Completion | ProviderError:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from distillation.providers.types import Attempt, Outcome, Usage
+from distillation.providers.types import Attempt, Outcome, RateLimitInfo, Usage
 
 
 class ProviderError(Exception):
@@ -22,6 +22,7 @@ class ProviderError(Exception):
         capacity_exhausted: The answer says the provider is out of capacity for us (a 429 whose
             rate-limit headers show nothing left, a 503/529 "overloaded"), so fewer requests should be
             in flight; a 429 without that says only "retry later".
+        rate_limit: The rate-limit state the answer's headers reported (429s and others), if any.
         attempts: Every attempt of the `chat` call that raised it (filled by `LLMClient`).
     """
 
@@ -35,11 +36,13 @@ class ProviderError(Exception):
         status_code: int | None = None,
         retry_after: float | None = None,
         capacity_exhausted: bool = False,
+        rate_limit: RateLimitInfo | None = None,
     ):
         super().__init__(message)
         self.status_code = status_code
         self.retry_after = retry_after
         self.capacity_exhausted = capacity_exhausted
+        self.rate_limit = rate_limit
         self.attempts: tuple[Attempt, ...] = ()
 
     @property
@@ -155,7 +158,12 @@ OVERLOADED_STATUSES = frozenset({503, 529})
 
 
 def error_for_status(
-    status: int, message: str, retry_after: float | None = None, *, exhausted: bool = False
+    status: int,
+    message: str,
+    retry_after: float | None = None,
+    *,
+    exhausted: bool = False,
+    rate_limit: RateLimitInfo | None = None,
 ) -> ProviderError:
     """Maps an HTTP status to the typed error the retry layer understands.
 
@@ -172,4 +180,10 @@ def error_for_status(
     else:
         cls = BadRequestError
     capacity = status in OVERLOADED_STATUSES or (status == 429 and exhausted)
-    return cls(message, status_code=status, retry_after=retry_after, capacity_exhausted=capacity)
+    return cls(
+        message,
+        status_code=status,
+        retry_after=retry_after,
+        capacity_exhausted=capacity,
+        rate_limit=rate_limit,
+    )

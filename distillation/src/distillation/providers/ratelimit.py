@@ -10,6 +10,7 @@ Redis so that every worker shares one budget.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import deque
@@ -19,62 +20,114 @@ from typing import Protocol
 
 from distillation.providers.types import Outcome
 
+# One cost of a request: (window name, limit, cost), or with a 4th element its own window in seconds
+# (else the `period_s` passed along with it).
+Part = tuple[str, int, int] | tuple[str, int, int, float]
+
+
+# The limiter holds each slot 2% longer than the provider's window: a request reaches the provider a
+# little after the limiter grants it (a cold connection, a busy CPU), and a provider window that
+# began with such a late arrival would otherwise also hold the first requests of the next window.
+WINDOW_MARGIN = 0.02
+
+
+def part_period(part: Part, period_s: float) -> float:
+    """The window of one part: its own when it names one, else `period_s`."""
+    return part[3] if len(part) == 4 else period_s
+
 
 @dataclass(frozen=True)
 class RateLimit:
     """Limits for one provider/model (or one account, through `key`).
 
+    A limit left `None` is learned from the provider's rate-limit headers (see `LLMClient.limits`);
+    one that is set always wins over what the provider reports.
+
     Attributes:
-        requests_per_minute: Requests allowed per window (`None`: unlimited).
-        tokens_per_minute: Tokens allowed per window; each request reserves its estimated input
-            tokens plus `max_tokens`, as providers count them.
-        max_concurrency: Cap on requests in flight in this process.
+        requests_per_minute: Requests allowed per window (`None`: unlimited until learned).
+        tokens_per_minute: Tokens (input + output) allowed per window; each request reserves its
+            estimated input tokens plus `max_tokens`, as providers count them.
+        max_concurrency: Cap on requests in flight in this process. With a requests or tokens limit
+            known, the cap in use is the smaller one that Little's law needs to reach it (see
+            `littles_law_cap`).
         min_concurrency: Floor of the adaptive cap.
         adaptive: Halve the cap on capacity signals and recover additively (see `AdaptiveConcurrency`).
         period_s: Window length; 60 for per-minute limits (tests shrink it).
         key: Limiter key override; defaults to the "provider:model" id.
+        smoothing: The requests limit also holds, pro rata, over every 1/smoothing of the window
+            (600 a minute: at most 60 in any 6 s), so a full window is never sent in one burst:
+            a burst reaches the provider spread by the sender's own delays, which can put more of it
+            into the provider's window than the limiter granted, and providers enforce limits over
+            shorter spans too. 1 turns it off.
     """
 
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
-    max_concurrency: int = 16
+    max_concurrency: int = 64
     min_concurrency: int = 1
     adaptive: bool = True
     period_s: float = 60.0
     key: str | None = None
+    smoothing: int = 10
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_concurrency <= self.max_concurrency:
             raise ValueError("need 1 <= min_concurrency <= max_concurrency")
         if self.period_s <= 0:
             raise ValueError("period_s must be positive")
+        if self.smoothing < 1:
+            raise ValueError("smoothing must be at least 1")
 
-    def costs(self, tokens: int) -> list[tuple[str, int, int]]:
-        """The (name, limit, cost) triples one request takes."""
-        parts = []
+    @property
+    def window_s(self) -> float:
+        """The window the limiter counts: `period_s` and a 2% margin (see `WINDOW_MARGIN`)."""
+        return self.period_s * (1 + WINDOW_MARGIN)
+
+    def costs(self, tokens: int) -> list[Part]:
+        """The (name, limit, cost[, window]) parts one request takes."""
+        parts: list[Part] = []
         if self.requests_per_minute is not None:
-            parts.append(("req", self.requests_per_minute, 1))
+            rpm, share = self.requests_per_minute, self.smoothing
+            parts.append(("req", rpm, 1))
+            if share > 1 and rpm >= 2 * share:  # a share of at least two requests; finer pacing is left out
+                parts.append(("req-smooth", math.ceil(rpm / share), 1, self.window_s / share))
         if self.tokens_per_minute is not None:
             parts.append(("tok", self.tokens_per_minute, max(1, tokens)))
         return parts
 
 
 class Limiter(Protocol):
-    """Shared rate-limit storage (in-process or Redis)."""
+    """Shared rate-limit storage (in-process or Redis): windows, pauses and learned limits."""
 
-    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
-        """Takes every cost if all fit; returns 0.0 when granted, else the seconds to wait."""
+    async def try_acquire(self, key: str, parts: Sequence[Part], period_s: float) -> float:
+        """Takes every cost if all fit and `key` is not paused; 0.0 when granted, else the seconds to wait.
+
+        With no parts it only checks the pause.
+        """
+        ...
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """Holds every send of `key` for `seconds` (a pause already longer is kept)."""
+        ...
+
+    async def publish_learned(self, key: str, info: dict[str, int]) -> None:
+        """Records the limits learned from a provider's headers ({"rpm": ..., "tpm": ...}) for `key`."""
+        ...
+
+    async def learned(self, key: str) -> dict[str, int] | None:
+        """The limits last published for `key` ("rpm", "tpm", "updated_at" in unix seconds), or None."""
         ...
 
 
 async def acquire(limiter: Limiter, key: str, rate: RateLimit, tokens: int) -> float:
-    """Waits until `rate` allows one request of `tokens` tokens; returns the seconds waited."""
+    """Waits until `rate` allows one request of `tokens` tokens and `key` is not paused.
+
+    Returns the seconds waited.
+    """
     parts = rate.costs(tokens)
-    if not parts:
-        return 0.0
     started = time.monotonic()
     while True:
-        wait = await limiter.try_acquire(key, parts, rate.period_s)
+        wait = await limiter.try_acquire(key, parts, rate.window_s)
         if wait <= 0:
             return time.monotonic() - started
         # Polling a shared store (Redis) has no event to wait on; jitter keeps waiters woken by the
@@ -112,22 +165,81 @@ class MemoryLimiter:
 
     def __init__(self) -> None:
         self._windows: dict[tuple[str, str], _Window] = {}
+        self._paused: dict[str, float] = {}  # key -> monotonic time the pause ends
+        self._learned: dict[str, dict[str, int]] = {}
 
-    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
+    async def try_acquire(self, key: str, parts: Sequence[Part], period_s: float) -> float:
         """See `Limiter.try_acquire`."""
         now = time.monotonic()
-        windows = [self._windows.setdefault((key, name), _Window()) for name, _, _ in parts]
+        if self._paused:
+            until = self._paused.get(key, 0.0)
+            if until > now:
+                return until - now
+            self._paused.pop(key, None)
+        if not parts:
+            return 0.0
+        windows = [self._windows.setdefault((key, part[0]), _Window()) for part in parts]
         wait = max(
-            w.wait_for(now, period_s, limit, cost) for w, (_, limit, cost) in zip(windows, parts, strict=True)
+            w.wait_for(now, part_period(p, period_s), p[1], p[2]) for w, p in zip(windows, parts, strict=True)
         )
         if wait > 0:
             return wait
-        for window, (_, limit, cost) in zip(windows, parts, strict=True):
-            window.take(now, min(cost, limit))
+        for window, part in zip(windows, parts, strict=True):
+            window.take(now, min(part[2], part[1]))
         return 0.0
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """See `Limiter.pause`."""
+        if seconds > 0:
+            until = time.monotonic() + seconds
+            self._paused[key] = max(until, self._paused.get(key, 0.0))
+
+    async def publish_learned(self, key: str, info: dict[str, int]) -> None:
+        """See `Limiter.publish_learned`."""
+        self._learned[key] = {**info, "updated_at": int(time.time())}
+
+    async def learned(self, key: str) -> dict[str, int] | None:
+        """See `Limiter.learned`."""
+        found = self._learned.get(key)
+        return dict(found) if found is not None else None
 
 
 DEFAULT_LIMITER = MemoryLimiter()
+
+
+# Little's law: in flight = arrival rate x time in the system; the margin covers latency spread.
+LITTLE_MARGIN = 1.2
+
+
+def littles_law_cap(
+    rate: RateLimit,
+    requests_per_minute: int | None,
+    tokens_per_minute: int | None,
+    latency_s: float | None,
+    tokens_per_request: float | None,
+) -> int:
+    """The in-flight cap that reaches the known limits at the observed latency, within the rate's bounds.
+
+    A limit of R requests per window of P seconds at a latency of L seconds needs R/P × L requests in
+    flight (Little's law); 20% more covers the spread of latencies. A tokens limit T gives
+    T/P ÷ (tokens per request) × L likewise; the smaller of the two wins. With no limit known, or no
+    latency observed yet, the cap is `max_concurrency` (the limiter still spaces the sends).
+
+    Example:
+        >>> littles_law_cap(RateLimit(), 600, None, latency_s=2.0, tokens_per_request=None)
+        24
+    """
+    if latency_s is None or latency_s <= 0:
+        return rate.max_concurrency
+    needs: list[float] = []
+    if requests_per_minute is not None:
+        needs.append(requests_per_minute / rate.period_s * latency_s)
+    if tokens_per_minute is not None and tokens_per_request:
+        needs.append(tokens_per_minute / rate.period_s / tokens_per_request * latency_s)
+    if not needs:
+        return rate.max_concurrency
+    cap = math.ceil(min(needs) * LITTLE_MARGIN)
+    return max(rate.min_concurrency, min(rate.max_concurrency, cap))
 
 
 # "Repeated 429s across the window": more than this share of the last `RECENT_WINDOW` answers.
@@ -149,10 +261,14 @@ class AdaptiveConcurrency:
     Only the first signal among requests started under the current cap halves it again: a burst of
     429s from one cohort of in-flight requests counts as one congestion signal, as in TCP. Halving
     forgets the recent answers, so the next decision is about the new cap.
+
+    `set_ceiling` lowers (or raises, up to `max_limit`) the most the cap may grow to: the client sets it
+    to what Little's law needs for the known rate limits, and AIMD works below it.
     """
 
     def __init__(self, max_limit: int, min_limit: int = 1, adaptive: bool = True) -> None:
         self._max, self._min, self._adaptive = max_limit, min_limit, adaptive
+        self._ceiling = max_limit
         self._limit = float(max_limit)
         self._in_flight = 0
         self._epoch = 0
@@ -164,6 +280,26 @@ class AdaptiveConcurrency:
     def limit(self) -> int:
         """The current cap."""
         return max(self._min, int(self._limit))
+
+    @property
+    def ceiling(self) -> int:
+        """The most the cap may grow to (`max_limit` unless `set_ceiling` lowered it)."""
+        return self._ceiling
+
+    def set_ceiling(self, ceiling: int) -> None:
+        """Bounds the cap by `ceiling` (kept within [min_limit, max_limit]).
+
+        A lower ceiling lowers the cap at once; a higher one lets it grow back (at once when adaptation
+        is off, additively otherwise, unless the cap was only held down by the old ceiling).
+        """
+        ceiling = max(self._min, min(self._max, ceiling))
+        if ceiling == self._ceiling:
+            return
+        was_at_ceiling = self._limit >= self._ceiling
+        self._ceiling = ceiling
+        if self._limit > ceiling or was_at_ceiling or not self._adaptive:
+            self._limit = float(ceiling)
+        self._wake()
 
     @property
     def in_flight(self) -> int:
@@ -205,8 +341,8 @@ class AdaptiveConcurrency:
             self._epoch += 1
             self._recent.clear()
             self._recent_429s = 0
-        elif self._adaptive and outcome is Outcome.OK and self._limit < self._max:
-            self._limit = min(float(self._max), self._limit + 1 / self._limit)
+        elif self._adaptive and outcome is Outcome.OK and self._limit < self._ceiling:
+            self._limit = min(float(self._ceiling), self._limit + 1 / self._limit)
         self._wake()
 
     def _remember(self, rate_limited: bool) -> None:

@@ -1,7 +1,10 @@
 """A rate limiter shared by every process that talks to the same Redis.
 
 One Lua script checks and takes all of a request's costs (requests and tokens) atomically, with
-Redis's own clock, so workers on different machines need no clock agreement. Each window is a
+Redis's own clock, so workers on different machines need no clock agreement. The same script first
+checks the key's pause (set when an answer's headers show a limit used up until its reset), so a
+pause holds every worker. Limits learned from the headers are kept in a hash beside the windows
+(`learned`), for other workers and for the dashboard. Each window is a
 sorted set of entries scored by time (member = "time:cost:nonce") plus a running sum; expired
 entries are subtracted from the sum as they are dropped. The `limits` library was the other
 candidate, but its moving window stores one list element per unit of cost, which does not scale to
@@ -10,11 +13,13 @@ tokens-per-minute limits in the millions.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from distillation.providers.errors import MissingDependencyError
+from distillation.providers.ratelimit import Part, part_period
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -22,13 +27,14 @@ if TYPE_CHECKING:
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local period = tonumber(ARGV[1])
 local nonce = ARGV[2]
-local n = #KEYS / 2
+local paused = redis.call('PTTL', KEYS[1])
+if paused > 0 then return paused end
+local n = (#KEYS - 1) / 2
 local wait = 0
 for i = 1, n do
-  local zkey, skey = KEYS[2 * i - 1], KEYS[2 * i]
-  local limit, cost = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  local zkey, skey = KEYS[2 * i], KEYS[2 * i + 1]
+  local limit, cost, period = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now - period)
   if #old > 0 then
     local freed = 0
@@ -55,8 +61,8 @@ for i = 1, n do
 end
 if wait > 0 then return wait end
 for i = 1, n do
-  local zkey, skey = KEYS[2 * i - 1], KEYS[2 * i]
-  local limit, cost = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  local zkey, skey = KEYS[2 * i], KEYS[2 * i + 1]
+  local limit, cost, period = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   if cost > limit then cost = limit end
   redis.call('ZADD', zkey, now, now .. ':' .. cost .. ':' .. nonce)
   redis.call('INCRBY', skey, cost)
@@ -65,6 +71,15 @@ for i = 1, n do
 end
 return 0
 """
+
+# Extends a pause, never shortens it.
+_PAUSE = """
+local ms = tonumber(ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', ms) end
+return 0
+"""
+
+LEARNED_TTL_S = 86_400  # learned limits are forgotten after a day without answers that restate them
 
 
 class RedisLimiter:
@@ -84,17 +99,43 @@ class RedisLimiter:
         self._owns_client = isinstance(redis, str)
         self._prefix = prefix
         self._script: Any = self._redis.register_script(_SCRIPT)
+        self._pause_script: Any = self._redis.register_script(_PAUSE)
 
-    async def try_acquire(self, key: str, parts: Sequence[tuple[str, int, int]], period_s: float) -> float:
+    async def try_acquire(self, key: str, parts: Sequence[Part], period_s: float) -> float:
         """See `Limiter.try_acquire`."""
-        keys: list[str] = []
+        keys: list[str] = [f"{self._prefix}:{{{key}}}:pause"]
         args: list[int | str] = [max(1, round(period_s * 1000)), uuid.uuid4().hex]
-        for name, limit, cost in parts:
+        for part in parts:
+            name, limit, cost = part[0], part[1], part[2]
             base = f"{self._prefix}:{{{key}}}:{name}"  # hash tag keeps one key's windows on one cluster slot
             keys += [f"{base}:log", f"{base}:sum"]
-            args += [limit, cost]
+            args += [limit, cost, max(1, round(part_period(part, period_s) * 1000))]
         wait_ms = int(await self._script(keys=keys, args=args))
         return wait_ms / 1000.0
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """See `Limiter.pause`."""
+        millis = round(seconds * 1000)
+        if millis > 0:
+            await self._pause_script(keys=[f"{self._prefix}:{{{key}}}:pause"], args=[millis])
+
+    async def publish_learned(self, key: str, info: dict[str, int]) -> None:
+        """See `Limiter.publish_learned`: a hash with `rpm`, `tpm` and `updated_at`, kept for a day."""
+        name = f"{self._prefix}:{{{key}}}:learned"
+        fields: dict[Any, int] = {k: int(v) for k, v in info.items()}
+        fields["updated_at"] = int(time.time())
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(name)
+            pipe.hset(name, mapping=fields)
+            pipe.expire(name, LEARNED_TTL_S)
+            await pipe.execute()
+
+    async def learned(self, key: str) -> dict[str, int] | None:
+        """See `Limiter.learned`, e.g. `await RedisLimiter(url).learned("openai:gpt-4o-mini")`."""
+        found = await self._redis.hgetall(f"{self._prefix}:{{{key}}}:learned")
+        if not found:
+            return None
+        return {_text(k): int(v) for k, v in found.items()}
 
     async def reset(self, key: str) -> None:
         """Forgets every window of `key` (tests and operators)."""
@@ -106,6 +147,10 @@ class RedisLimiter:
         """Closes the Redis client if this limiter created it."""
         if self._owns_client:
             await self._redis.aclose()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _connect(url: str) -> Redis:

@@ -132,8 +132,27 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    """The rate-limit state a provider's answer reports in its headers (None: not reported).
+
+    Limits are per the provider's window (a minute for OpenAI's and Anthropic's requests and tokens);
+    resets are seconds from the answer until the window frees what was used.
+    """
+
+    requests_limit: int | None = None
+    requests_remaining: int | None = None
+    requests_reset_s: float | None = None
+    tokens_limit: int | None = None
+    tokens_remaining: int | None = None
+    tokens_reset_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
-    """What an adapter returns for one successful HTTP exchange, before validation."""
+    """What an adapter returns for one successful HTTP exchange, before validation.
+
+    `rate_limit` is the provider's rate-limit state from the answer's headers, when it sent any.
+    """
 
     text: str
     finish_reason: FinishReason
@@ -142,6 +161,7 @@ class Completion:
     data: Any = None  # an already-parsed structured answer (e.g. Anthropic tool input)
     response_model: str | None = None
     request_id: str | None = None
+    rate_limit: RateLimitInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)

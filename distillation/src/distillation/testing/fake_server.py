@@ -5,8 +5,10 @@ messages (`POST /v1/messages`) and Gemini generateContent
 (`POST /v1beta/models/{model}:generateContent`), so the real SDKs can be tested against it. Each
 request is logged and answered according to a script (see `distillation.testing.scripts`):
 latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
-exact usage. It runs its own event loop in a background thread (a raw aiohttp low-level server,
-well under a millisecond per request), so sync code, async tests and benchmarks can all use it.
+exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
+OpenAI or Anthropic style and enforces a requests-per-window limit and an in-flight cap with 429s.
+It runs its own event loop in a background thread (a raw aiohttp low-level server, well under a
+millisecond per request), so sync code, async tests and benchmarks can all use it.
 
 Example:
     >>> with FakeProviderServer(fail_first(1, rate_limited(retry_after=1))) as server:  # doctest: +SKIP
@@ -22,7 +24,8 @@ import socket
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +37,7 @@ from distillation.testing.scripts import (
     Behavior,
     RecordedRequest,
     Script,
+    ServerLimits,
     chain,
     hang,
     jittered,
@@ -53,6 +57,7 @@ class FakeProviderServer:
         default: The behaviour when the script returns None.
         models: Model ids listed by `GET /v1/models`.
         port: A fixed port (0 picks a free one).
+        limits: Rate limits to report in headers and enforce (see `ServerLimits`).
     """
 
     def __init__(
@@ -62,9 +67,13 @@ class FakeProviderServer:
         default: Behavior | None = None,
         models: tuple[str, ...] = ("fake-model",),
         port: int = 0,
+        limits: ServerLimits | None = None,
     ) -> None:
         self.script = script
         self.default = default or Behavior()
+        self.limits = limits
+        self._window: deque[tuple[float, int]] = deque()  # (arrival, tokens) of accepted requests
+        self._in_flight = 0
         self.models = models
         self._port = port
         self._log: list[RecordedRequest] = []
@@ -140,13 +149,21 @@ class FakeProviderServer:
         """Arrival times (monotonic) of every copy of one request body, e.g. to check retry spacing."""
         return [r.received_at for r in self.requests if r.key == key]
 
-    def reset(self, script: Script | None = None, *, default: Behavior | None = None) -> None:
-        """Clears the log and counters and installs a new script (and default)."""
+    def reset(
+        self,
+        script: Script | None = None,
+        *,
+        default: Behavior | None = None,
+        limits: ServerLimits | None = None,
+    ) -> None:
+        """Clears the log and counters and installs a new script (and default, and limits)."""
         with self._lock:
             self._log.clear()
             self._seen.clear()
+            self._window.clear()
             self.script = script
             self.default = default or Behavior()
+            self.limits = limits
 
     # -- serving ---------------------------------------------------------------------------------
 
@@ -181,11 +198,45 @@ class FakeProviderServer:
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models]
             return _json_response({"object": "list", "data": data}, 200)
         record = self._record(api, request, model, await request.read())
-        behavior = (self.script(record) if self.script else None) or self.default
+        limits = self.limits
+        refusal, extra = self._admit(record, limits) if limits is not None else (None, {})
+        behavior = refusal or (self.script(record) if self.script else None) or self.default
+        if extra:
+            behavior = behavior.with_(headers=behavior.headers + tuple(extra.items()))
         record.behavior = behavior
-        response = await self._respond(record, behavior)
+        if refusal is None:
+            self._in_flight += 1
+        try:
+            response = await self._respond(record, behavior)
+        finally:
+            if refusal is None:
+                self._in_flight -= 1
         record.status, record.answered_at = response.status, time.monotonic()
         return response
+
+    def _admit(self, record: RecordedRequest, limits: ServerLimits) -> tuple[Behavior | None, dict[str, str]]:
+        """A 429 for a request past the limits (or None), and the rate-limit headers of its answer."""
+        now = record.received_at
+        window = self._window
+        while window and window[0][0] <= now - limits.period_s:
+            window.popleft()
+        if limits.max_in_flight is not None and self._in_flight >= limits.max_in_flight:
+            return rate_limited(headers={"x-ratelimit-remaining-requests": "0"}), {}
+        cost = len(record.text) // 4 + 1
+        full = limits.requests is not None and len(window) >= limits.requests
+        if full and limits.enforce:
+            reset = window[0][0] + limits.period_s - now
+            headers = _limit_headers(record.api, limits, 0, reset, self._tokens_left(limits), reset)
+            return rate_limited(retry_after=round(reset, 3)), headers
+        window.append((now, cost))
+        reset = window[0][0] + limits.period_s - now
+        left = None if limits.requests is None else max(0, limits.requests - len(window))
+        return None, _limit_headers(record.api, limits, left, reset, self._tokens_left(limits), reset)
+
+    def _tokens_left(self, limits: ServerLimits) -> int | None:
+        if limits.tokens is None:
+            return None
+        return max(0, limits.tokens - sum(cost for _, cost in self._window))
 
     def _record(self, api: str, request: web.BaseRequest, model: str, raw: bytes) -> RecordedRequest:
         try:
@@ -225,7 +276,35 @@ class FakeProviderServer:
             payload = b'{"id": "broken", "choices": [oops'
         elif behavior.body == "truncated":
             payload = payload[: len(payload) // 2]
-        return web.Response(body=payload, status=200, content_type=_JSON)
+        headers = dict(behavior.headers) if behavior.headers else None
+        return web.Response(body=payload, status=200, content_type=_JSON, headers=headers)
+
+
+def _limit_headers(
+    api: str,
+    limits: ServerLimits,
+    requests_left: int | None,
+    requests_reset: float,
+    tokens_left: int | None,
+    tokens_reset: float,
+) -> dict[str, str]:
+    """Rate-limit headers in the route's provider style (none for Gemini)."""
+    found: dict[str, str] = {}
+    kinds = [("requests", limits.requests, requests_left, requests_reset)]
+    kinds.append(("tokens", limits.tokens, tokens_left, tokens_reset))
+    for kind, limit, left, reset in kinds:
+        if limit is None or left is None:
+            continue
+        if api == "openai":
+            found[f"x-ratelimit-limit-{kind}"] = str(limit)
+            found[f"x-ratelimit-remaining-{kind}"] = str(left)
+            found[f"x-ratelimit-reset-{kind}"] = f"{max(0.0, reset) * 1000:.0f}ms"
+        elif api == "anthropic":
+            when = datetime.fromtimestamp(time.time() + max(0.0, reset), UTC)
+            found[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
+            found[f"anthropic-ratelimit-{kind}-remaining"] = str(left)
+            found[f"anthropic-ratelimit-{kind}-reset"] = when.isoformat().replace("+00:00", "Z")
+    return found
 
 
 def _peer(request: web.BaseRequest) -> str:
@@ -263,14 +342,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of those 429s")
     parser.add_argument("--p5xx", type=float, default=0.0, help="share of requests answered 503")
     parser.add_argument("--hang", type=float, default=0.0, help="share of requests never answered")
+    parser.add_argument("--rpm", type=int, default=None, help="requests per window: reported and enforced")
+    parser.add_argument("--tpm", type=int, default=None, help="tokens per window: reported")
+    parser.add_argument("--period", type=float, default=60.0, help="the window of --rpm/--tpm, in seconds")
+    parser.add_argument("--max-in-flight", type=int, default=None, help="429 above this many in flight")
     args = parser.parse_args(argv)
+    limits = None
+    if args.rpm or args.tpm or args.max_in_flight:
+        limits = ServerLimits(
+            requests=args.rpm, tokens=args.tpm, period_s=args.period, max_in_flight=args.max_in_flight
+        )
     script = chain(
         randomly(args.p429, rate_limited(retry_after=args.retry_after), seed=1),
         randomly(args.p5xx, server_error(503), seed=2),
         randomly(args.hang, hang(), seed=3),
         jittered(args.latency, args.jitter, seed=4),
     )
-    server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port).start()
+    server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port, limits=limits)
+    server.start()
     sys.stdout.write(f"fake provider listening on {server.url}\n")
     sys.stdout.flush()
     try:

@@ -36,7 +36,7 @@ class Behavior:
             dropped: repairable), "wrong_schema" (valid JSON of the wrong shape).
         finish: "length" or "content_filter" in the API's own words.
         usage: Exact (input, output) token counts to report.
-        headers: Extra response headers of an error answer, e.g. a 429's
+        headers: Extra response headers (of an error answer or a normal one), e.g. a 429's
             `x-ratelimit-remaining-requests` (see `rate_limited`).
     """
 
@@ -55,6 +55,31 @@ class Behavior:
     def with_(self, **changes: Any) -> Behavior:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """Rate limits the fake server reports and enforces, as a provider's account tier would.
+
+    Every answer on the OpenAI route carries `x-ratelimit-limit-requests` / `-remaining-` / `-reset-`
+    (and `-tokens`), on the Anthropic route `anthropic-ratelimit-requests-limit` / `-remaining` /
+    `-reset` (and `tokens-`); the Gemini route gets none, like Google's API. Windows slide over the
+    last `period_s` seconds of accepted requests; a request's tokens are its text's length / 4 + 1.
+
+    Attributes:
+        requests: Requests per window (None: none reported or enforced).
+        tokens: Tokens per window, reported only.
+        period_s: The window (60 for per-minute limits; tests and benches shrink it).
+        enforce: Answer 429 with remaining 0 (and Retry-After until a slot frees) past `requests`.
+        max_in_flight: Answer 429 with `x-ratelimit-remaining-requests: 0` when this many requests are
+            already being served (a provider out of capacity for us).
+    """
+
+    requests: int | None = None
+    tokens: int | None = None
+    period_s: float = 60.0
+    enforce: bool = True
+    max_in_flight: int | None = None
 
 
 @dataclass

@@ -18,6 +18,7 @@ from distillation.providers.errors import (
     error_for_status,
 )
 from distillation.providers.guard import AddressGuard, AddressRefusedError, guarded_session
+from distillation.providers.limit_headers import parse_rate_limit_headers
 from distillation.providers.retry import capacity_exhausted, parse_retry_after
 
 HTTP_CLIENTS = ("aiohttp", "httpx")
@@ -81,7 +82,13 @@ def map_sdk_error(sdk: ModuleType, exc: Exception) -> ProviderError:
     if isinstance(exc, sdk.APIStatusError):
         headers = dict(exc.response.headers)
         retry_after, exhausted = parse_retry_after(headers), capacity_exhausted(headers)
-        return error_for_status(exc.status_code, _message(exc), retry_after, exhausted=exhausted)
+        return error_for_status(
+            exc.status_code,
+            _message(exc),
+            retry_after,
+            exhausted=exhausted,
+            rate_limit=parse_rate_limit_headers(exc.response.headers),
+        )
     if isinstance(exc, sdk.APITimeoutError):
         # The aiohttp transport reports a refused connection as a connect timeout.
         if type(exc.__cause__).__name__.startswith("Connect"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from distillation.providers.adapters._http import (
@@ -15,6 +16,7 @@ from distillation.providers.adapters._http import (
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import ConfigurationError
+from distillation.providers.limit_headers import parse_rate_limit_headers
 from distillation.providers.types import ChatRequest, Completion
 from distillation.providers.wire.anthropic import message_params, parse_message
 
@@ -67,7 +69,9 @@ class AnthropicAdapter:
         except self._sdk.AnthropicError as exc:
             raise map_sdk_error(self._sdk, exc) from exc
         body = read_json(raw.http_response.content)
-        return parse_message(body, request, raw.headers.get("request-id"))
+        completion = parse_message(body, request, raw.headers.get("request-id"))
+        limits = parse_rate_limit_headers(raw.headers)
+        return completion if limits is None else replace(completion, rate_limit=limits)
 
     async def aclose(self) -> None:
         """Closes the SDK client and its connection pool."""

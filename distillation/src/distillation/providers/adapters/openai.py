@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -11,13 +12,16 @@ from distillation.providers.adapters._http import map_sdk_error, read_json, sdk_
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import ConfigurationError
+from distillation.providers.limit_headers import parse_rate_limit_headers
 from distillation.providers.types import ChatRequest, Completion
 from distillation.providers.wire.openai import SchemaMode, chat_params, parse_chat
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # Servers such as Ollama or vLLM ignore the key, but the SDK refuses to start without one.
 PLACEHOLDER_KEY = "not-needed"
-_JSON_HEADERS = {"Content-Type": "application/json"}
+# The raw-response marker (the SDK's own `with_raw_response`) hands back the response with its headers:
+# the rate-limit headers are read from every answer.
+_JSON_HEADERS = {"Content-Type": "application/json", "X-Stainless-Raw-Response": "raw"}
 _SCHEMA_MODES = ("json_schema", "json_object", "prompt")
 
 
@@ -85,12 +89,15 @@ class OpenAIAdapter:
             # walk every parameter (the JSON schema included) through its type transforms and build a
             # pydantic response, together over half of the client's CPU per request. The SDK still
             # owns auth, the endpoint, timeouts and error types; the request id comes from the body.
-            content = await self._client.post(
+            raw = await self._client.post(
                 "/chat/completions", cast_to=bytes, content=orjson.dumps(params), options=options
             )
+            content = await raw.read()
         except self._sdk.OpenAIError as exc:
             raise map_sdk_error(self._sdk, exc) from exc
-        return parse_chat(read_json(content))
+        completion = parse_chat(read_json(content))
+        limits = parse_rate_limit_headers(raw.headers)
+        return completion if limits is None else replace(completion, rate_limit=limits)
 
     async def aclose(self) -> None:
         """Closes the SDK client and its connection pool."""
