@@ -147,10 +147,12 @@ def _read_model(source: BaseModelSource) -> Any:
     model = transformers.AutoModelForCausalLM.from_pretrained(
         source.directory, gguf_file=source.gguf_file, dtype=torch.float32, local_files_only=True
     )
-    # A GGUF origin is recorded as a quantization config; the weights are plain now, and saving that
-    # entry would make the merged model look quantized to whoever loads it.
-    if source.gguf_file and hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
+    # A GGUF origin is recorded as a quantization config and a quantizer; the weights are plain now,
+    # and either would make the merged model look quantized (transformers refuses to save it then).
+    if source.gguf_file:
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.hf_quantizer = None
     return model
 
 
