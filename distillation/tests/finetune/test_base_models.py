@@ -13,8 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+import typer
 from finetune_tiny import chat_rows, save_tiny, save_tiny_in_cache, tiny_model, tiny_tokenizer
+from typer.testing import CliRunner
 
+from distillation.cli import register
 from distillation.finetune import (
     DEFAULT_TARGET_MODULES,
     FinetuneConfig,
@@ -189,6 +192,42 @@ def test_a_qwen2_model_id_from_the_cache_is_tuned_merged_and_exported(
     result = finetune(chat_rows(), tmp_path / "run", _config(MODEL_ID, merge=True, gguf=("f16", "q8_0")))
     _check_outputs(result, ("f16", "q8_0"))
     assert "base_model: tiny-org/tiny-qwen2" in result.card_path.read_text()
+
+
+def _cli() -> typer.Typer:
+    app = typer.Typer()
+    register(app, credentials=lambda provider: None, config_dir=None)
+    return app
+
+
+@pytest.mark.slow
+def test_the_cli_takes_a_cached_model_id_merges_and_exports(hub_cache: Path, tmp_path: Path) -> None:
+    import json
+
+    save_tiny_in_cache(hub_cache, MODEL_ID, "llama")
+    dataset = tmp_path / "rows.jsonl"
+    dataset.write_text("".join(json.dumps(row) + "\n" for row in chat_rows()))
+    runner, app = CliRunner(), _cli()
+    common = ["--max-steps", "1", "--max-seq-length", "64", "--lora-r", "4", "--device", "cpu"]
+    common += ["--heldout-fraction", "0"]
+
+    missing = runner.invoke(app, ["finetune", str(dataset), "--base-model", "nobody/absent", *common])
+    assert missing.exit_code == 1
+    assert "not in the local Hugging Face cache" in " ".join(missing.output.split())
+    assert str(hub_cache) in "".join(missing.output.split())
+
+    run = tmp_path / "run"
+    args = ["finetune", str(dataset), "--output", str(run), "--base-model", MODEL_ID]
+    args += ["--merge", "--gguf", "q8_0"]
+    done = runner.invoke(app, [*args, *common])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert f"base model {MODEL_ID} (hub_cache, llama)" in text
+    assert "merged model:" in text
+    assert "GGUF:" in text
+    assert "Ollama Modelfile:" in text
+    assert (run / "gguf" / "tiny-qwen2-run-q8_0.gguf").is_file()
+    assert (run / "merged" / "config.json").is_file()
 
 
 @pytest.mark.slow
