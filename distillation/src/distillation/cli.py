@@ -309,7 +309,7 @@ def _finetune(
     save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 50,
     merge: Annotated[bool, typer.Option(help="Also write the merged model (transformers format).")] = False,
     gguf: Annotated[
-        str, typer.Option(help="Export the merged model to GGUF: f16, q8_0 and/or q4_0, comma-separated.")
+        str, typer.Option(help="Export the merged model to GGUF: f16, q8_0, q4_0, q4_k_m (comma-separated).")
     ] = "",
     quantize: Annotated[str, typer.Option(help="none, or 4bit (QLoRA; CUDA GPU only).")] = "none",
     gradient_checkpointing: Annotated[

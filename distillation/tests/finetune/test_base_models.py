@@ -175,10 +175,11 @@ def _check_outputs(result: FinetuneResult, kinds: tuple[str, ...]) -> None:
 
 
 @pytest.mark.slow
-def test_a_llama_folder_is_tuned_merged_and_exported_to_gguf_at_three_types(tmp_path: Path) -> None:
+def test_a_llama_folder_is_tuned_merged_and_exported_to_gguf_at_four_types(tmp_path: Path) -> None:
     base = save_tiny(tmp_path / "tiny-llama", "llama")
-    result = finetune(chat_rows(), tmp_path / "run", _config(str(base), gguf=("f16", "q8_0", "q4_0")))
-    _check_outputs(result, ("f16", "q8_0", "q4_0"))
+    kinds = ("f16", "q8_0", "q4_0", "q4_k_m")
+    result = finetune(chat_rows(), tmp_path / "run", _config(str(base), gguf=kinds))
+    _check_outputs(result, kinds)
     assert result.target_modules == tuple(sorted(DEFAULT_TARGET_MODULES))
     assert result.modelfile is not None
     assert "FROM ./tiny-llama-run-q8_0.gguf" in result.modelfile.read_text()
@@ -218,7 +219,7 @@ def test_the_cli_takes_a_cached_model_id_merges_and_exports(hub_cache: Path, tmp
 
     run = tmp_path / "run"
     args = ["finetune", str(dataset), "--output", str(run), "--base-model", MODEL_ID]
-    args += ["--merge", "--gguf", "q8_0"]
+    args += ["--merge", "--gguf", "q4_k_m"]
     done = runner.invoke(app, [*args, *common])
     assert done.exit_code == 0, done.output
     text = " ".join(done.output.split())
@@ -226,7 +227,12 @@ def test_the_cli_takes_a_cached_model_id_merges_and_exports(hub_cache: Path, tmp
     assert "merged model:" in text
     assert "GGUF:" in text
     assert "Ollama Modelfile:" in text
-    assert (run / "gguf" / "tiny-qwen2-run-q8_0.gguf").is_file()
+    # q4_k_m is quantized by llama.cpp from an f16 file that is not kept
+    assert sorted(path.name for path in (run / "gguf").iterdir()) == [
+        "Modelfile",
+        "tiny-qwen2-run-q4_k_m.gguf",
+    ]
+    assert "FROM ./tiny-qwen2-run-q4_k_m.gguf" in (run / "gguf" / "Modelfile").read_text()
     assert (run / "merged" / "config.json").is_file()
 
 

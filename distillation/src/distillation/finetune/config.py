@@ -15,7 +15,7 @@ DEFAULT_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "
 Scheduler = Literal["linear", "cosine", "constant", "constant_with_warmup"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 Quantize = Literal["none", "4bit"]
-GgufType = Literal["f16", "q8_0", "q4_0"]
+GgufType = Literal["f16", "q8_0", "q4_0", "q4_k_m"]
 
 # Settings that change what is trained; the others (how often to save, merging...) may differ on resume.
 _RUN_KEYS = (
@@ -76,8 +76,8 @@ class FinetuneConfig(BaseModel):
         save_every: Checkpoint every this many steps (a stop or a crash resumes from the last one).
         keep_checkpoints: Checkpoints kept on disk (older ones are deleted).
         merge: Also write the base model with the adapter merged in (``merged/``, transformers format).
-        gguf: Export the merged model to GGUF at these types (``gguf/``, with an Ollama ``Modelfile``);
-            implies ``merge``.
+        gguf: Export the merged model to GGUF at these types (``f16``, ``q8_0``, ``q4_0``, ``q4_k_m``)
+            in ``gguf/``, with an Ollama ``Modelfile``; implies ``merge``.
         quantize: ``4bit`` trains QLoRA on an NF4-quantized base (CUDA and ``bitsandbytes`` only).
         gradient_checkpointing: Recompute activations in the backward pass (less memory, slower).
         device: ``auto`` picks CUDA (bf16 where supported), then Apple MPS, then the CPU (float32).

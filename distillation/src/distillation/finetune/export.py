@@ -5,7 +5,8 @@ the conversion is written here with ``gguf.GGUFWriter`` for the architectures Di
 hyperparameters llama.cpp reads, the tensors renamed through ``gguf``'s tensor map (Llama's query and
 key weights permuted to llama.cpp's rotary layout), and the tokenizer (byte-level BPE, or a
 SentencePiece-style ``tokenizer.json``) with its merges, special tokens and chat template. ``f16``,
-``q8_0`` and ``q4_0`` are written by ``gguf``'s own quantizers, offline.
+``q8_0`` and ``q4_0`` are written by ``gguf``'s own quantizers; ``q4_k_m`` (which ``gguf`` cannot
+quantize) by llama.cpp's quantizer inside ``llama-cpp-python``, from the f16 file. All offline.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ _ARCHITECTURES = {"llama": "LLAMA", "mistral": "LLAMA", "qwen2": "QWEN2"}
 # The ``tokenizer.ggml.pre`` (pre-tokenizer regex) llama.cpp applies to byte-level BPE vocabularies.
 _PRE_TOKENIZERS = {"qwen2": "qwen2"}
 _FILE_TYPES = {"f16": 1, "q8_0": 7, "q4_0": 2}
+# Types ``gguf`` has no quantizer for: llama.cpp's quantizer (in llama-cpp-python) makes them from f16.
+_LLAMA_CPP_TYPES = {"q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M"}
 _CHATML = "".join(
     [
         "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}",
@@ -39,7 +42,9 @@ def export_gguf(
     Args:
         model_dir: A merged model in transformers format (``config.json``, safetensors, tokenizer).
         out_dir: Where the files go (created).
-        types: ``f16``, ``q8_0`` and/or ``q4_0``.
+        types: ``f16``, ``q8_0``, ``q4_0`` (written here) and/or ``q4_k_m`` (quantized from f16 by
+            llama.cpp's quantizer in ``llama-cpp-python``; a matrix whose rows do not fill its
+            256-value blocks falls back to another type, as llama.cpp decides).
         name: File name stem and ``general.name``.
         pre: llama.cpp pre-tokenizer name for a byte-level BPE vocabulary (default: by architecture,
             else ``default``).
@@ -58,24 +63,61 @@ def export_gguf(
     if rope.get("rope_type", "default") not in ("default", None):
         raise FinetuneError(f"GGUF export does not write rope type {rope.get('rope_type')!r} yet")
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    pre_name = pre or _PRE_TOKENIZERS.get(model_type, "default")
+    written = {}
     for kind in types:
-        path = out_dir / f"{name}-{kind}.gguf"
-        partial = path.with_suffix(".gguf.partial")
-        writer = gguf.GGUFWriter(partial, _ARCH_NAME(gguf, model_type))
+        if kind in _LLAMA_CPP_TYPES:
+            continue
+        written[kind] = out_dir / f"{name}-{kind}.gguf"
+        _write(gguf, model_dir, config, written[kind], kind, name, pre_name)
+    for kind in types:
+        if kind not in _LLAMA_CPP_TYPES:
+            continue
+        kept = "f16" in written
+        source = written["f16"] if kept else out_dir / f"{name}-f16.gguf.scratch"
+        if not kept:
+            _write(gguf, model_dir, config, source, "f16", name, pre_name)
         try:
-            _metadata(writer, gguf, config, name, kind)
-            _tokenizer(writer, gguf, model_dir, config, pre or _PRE_TOKENIZERS.get(model_type, "default"))
-            for tensor_name, data, qtype in _tensors(gguf, model_dir, config, kind):
-                writer.add_tensor(tensor_name, data, raw_dtype=qtype)
-            writer.write_header_to_file()
-            writer.write_kv_data_to_file()
-            writer.write_tensors_to_file()
+            written[kind] = out_dir / f"{name}-{kind}.gguf"
+            _quantize_with_llama_cpp(source, written[kind], _LLAMA_CPP_TYPES[kind])
         finally:
-            writer.close()
-        partial.replace(path)
-        written.append(path)
-    return written
+            if not kept:
+                source.unlink(missing_ok=True)
+    return [written[kind] for kind in types]
+
+
+def _write(
+    gguf: Any, model_dir: Path, config: dict[str, Any], path: Path, kind: str, name: str, pre: str
+) -> None:
+    partial = path.with_name(path.name + ".partial")
+    writer = gguf.GGUFWriter(partial, _ARCH_NAME(gguf, config["model_type"]))
+    try:
+        _metadata(writer, gguf, config, name, kind)
+        _tokenizer(writer, gguf, model_dir, config, pre)
+        for tensor_name, data, qtype in _tensors(gguf, model_dir, config, kind):
+            writer.add_tensor(tensor_name, data, raw_dtype=qtype)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+    finally:
+        writer.close()
+    partial.replace(path)
+
+
+def _quantize_with_llama_cpp(source: Path, target: Path, ftype: str) -> None:
+    """Quantize an f16 GGUF file with llama.cpp's own quantizer (K-quants), through llama-cpp-python."""
+    import ctypes
+
+    llama_cpp = require("llama_cpp")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, ftype)
+    params.nthread = 1
+    partial = target.with_name(target.name + ".partial")
+    status = llama_cpp.llama_model_quantize(str(source).encode(), str(partial).encode(), ctypes.byref(params))
+    if status != 0 or not partial.is_file():
+        partial.unlink(missing_ok=True)
+        raise FinetuneError(f"llama.cpp could not quantize {source.name} to {target.name} (status {status})")
+    partial.replace(target)
 
 
 def write_modelfile(out_dir: Path, gguf_file: Path, model_dir: Path) -> Path:
