@@ -172,6 +172,10 @@ def _check_outputs(result: FinetuneResult, kinds: tuple[str, ...]) -> None:
     assert "<|im_start|>" in modelfile  # ChatML, in Ollama's template syntax
     card = result.card_path.read_text()
     assert "q_proj" in card
+    assert "- gguf\n" in card
+    assert "`merged/`" in card
+    assert all(f"`gguf/{path.name}`" in card for path in result.gguf_files)
+    assert "ollama create" in card
 
 
 @pytest.mark.slow
