@@ -276,7 +276,11 @@ def _finetune(
     dataset: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, JSON or CSV file.")],
     output: Annotated[Path | None, typer.Option(help="Run folder (default: runs/<dataset name>).")] = None,
     base_model: Annotated[
-        str, typer.Option(help="local:smollm2-135m, a .gguf file or a Hugging Face model folder.")
+        str,
+        typer.Option(
+            help="local:smollm2-135m, a .gguf file, a Hugging Face model folder, or a model id "
+            "(org/name) in the local Hugging Face cache (never downloaded)."
+        ),
     ] = "local:smollm2-135m",
     lora_r: Annotated[int, typer.Option(min=1, help="LoRA rank.")] = 16,
     lora_alpha: Annotated[int, typer.Option(min=1, help="LoRA alpha (scale alpha/r).")] = 32,
@@ -303,7 +307,14 @@ def _finetune(
     drop_long_rows: Annotated[bool, typer.Option(help="Drop rows over --max-seq-length.")] = False,
     eval_every: Annotated[int | None, typer.Option(min=1, help="Held-out loss every N steps.")] = None,
     save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 50,
-    merge: Annotated[bool, typer.Option(help="Also write the merged model.")] = False,
+    merge: Annotated[bool, typer.Option(help="Also write the merged model (transformers format).")] = False,
+    gguf: Annotated[
+        str, typer.Option(help="Export the merged model to GGUF: f16, q8_0, q4_0, q4_k_m (comma-separated).")
+    ] = "",
+    quantize: Annotated[str, typer.Option(help="none, or 4bit (QLoRA; CUDA GPU only).")] = "none",
+    gradient_checkpointing: Annotated[
+        bool, typer.Option(help="Recompute activations in the backward pass (less memory).")
+    ] = False,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     check: Annotated[bool, typer.Option(help="Only run the pre-flight check.")] = False,
     restart: Annotated[bool, typer.Option(help="Ignore checkpoints and start over.")] = False,
@@ -325,6 +336,7 @@ def _finetune(
     from distillation.finetune import FinetuneConfig
 
     values["target_modules"] = tuple(m.strip() for m in target_modules.split(",") if m.strip())
+    values["gguf"] = tuple(kind.strip() for kind in gguf.split(",") if kind.strip())
     try:
         config = FinetuneConfig(**values)
     except ValidationError as exc:

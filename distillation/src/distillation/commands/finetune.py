@@ -17,6 +17,7 @@ from distillation.commands.render import fail, plain
 
 if TYPE_CHECKING:
     from distillation.finetune import FinetuneConfig, FinetuneResult, PreflightReport
+    from distillation.finetune.base import BaseModelInfo
 
 EXIT_STOPPED = 2
 HISTOGRAM_WIDTH = 40
@@ -27,6 +28,7 @@ def finetune_command(
 ) -> int:
     """Run ``distillery finetune``; returns the exit code (2 when stopped early: rerun to resume)."""
     from distillation.finetune import DatasetError, FinetuneError, finetune, preflight_dataset
+    from distillation.finetune.base import describe_base_model
 
     console, errors = Console(), Console(stderr=True)
     try:
@@ -34,6 +36,13 @@ def finetune_command(
             report = preflight_dataset(dataset, config)
             print_preflight(console, report)
             return 1 if report.problems else 0
+        info = describe_base_model(
+            config.base_model,
+            batch_size=config.batch_size,
+            max_seq_length=config.max_seq_length,
+            quantize=config.quantize,
+        )
+        print_base_model(console, info)
         bar = StepBar(console)
         with bar.progress, _stop_on_ctrl_c(errors) as stop:
             result = finetune(
@@ -53,6 +62,17 @@ def finetune_command(
         return 0
     plain(errors, f"stopped at step {result.steps}; rerun the same command to resume from the checkpoint")
     return EXIT_STOPPED
+
+
+def print_base_model(console: Console, info: BaseModelInfo) -> None:
+    """The base model's size and the rough memory and speed estimate for training it here."""
+    plain(
+        console,
+        f"base model {info.model_id} ({info.kind}, {info.architecture}): {info.params / 1e6:,.1f}M "
+        f"parameters, {info.bytes_on_disk / 2**20:,.0f} MiB on disk; on {info.device} ({info.dtype}) about "
+        f"{info.estimate_memory_bytes / 2**30:,.1f} GiB and {info.estimate_tokens_per_s:,.0f} tokens/s "
+        "(rough estimate)",
+    )
 
 
 class StepBar:
@@ -123,6 +143,10 @@ def print_result(console: Console, result: FinetuneResult) -> None:
         plain(console, f"adapter: {result.adapter_dir}")
         if result.merged_dir is not None:
             plain(console, f"merged model: {result.merged_dir}")
+        for path in result.gguf_files:
+            plain(console, f"GGUF: {path}")
+        if result.modelfile is not None:
+            plain(console, f"Ollama Modelfile: {result.modelfile}")
         plain(console, f"model card: {result.card_path}; training log: {result.log_path}")
 
 

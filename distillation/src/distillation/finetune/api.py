@@ -9,10 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from distillation.finetune.base import choose_target_modules, load_model_4bit, model_architecture
 from distillation.finetune.card import model_card
 from distillation.finetune.checkpoint import CheckpointStore
 from distillation.finetune.config import BUNDLED_BASE_MODEL, Device, FinetuneConfig
 from distillation.finetune.data import DatasetError, Split, data_hash, heldout_split, load_rows
+from distillation.finetune.export import export_gguf, write_modelfile
 from distillation.finetune.log import TrainingLog
 from distillation.finetune.loop import EvalCallback, LoopOutcome, LoraTrainer, StepCallback, StopCheck
 from distillation.finetune.model import (
@@ -39,6 +41,9 @@ class FinetuneResult(BaseModel):
         output_dir: The run folder.
         adapter_dir: The adapter (written when completed).
         merged_dir: The merged model, when asked for and completed.
+        gguf_files: The GGUF exports, when asked for and completed.
+        modelfile: The Ollama ``Modelfile`` beside the GGUF exports.
+        target_modules: The modules that got adapters (chosen for the architecture by default).
         log_path: The training log (JSONL).
         card_path: The model card (written when completed).
         checkpoint_dir: The newest checkpoint, if one was written.
@@ -60,6 +65,9 @@ class FinetuneResult(BaseModel):
     output_dir: Path
     adapter_dir: Path
     merged_dir: Path | None
+    gguf_files: list[Path] = []
+    modelfile: Path | None = None
+    target_modules: tuple[str, ...] = ()
     log_path: Path
     card_path: Path
     checkpoint_dir: Path | None
@@ -139,7 +147,7 @@ def finetune(
     outcome = trainer.run(on_step, on_eval, should_stop)
     result = _result(outcome, trainer, paths, device, resumed, time.monotonic() - started, config)
     if outcome.status == "completed":
-        _save(trainer.model, tokenizer, result, config, source, dataset)
+        result = _save(trainer.model, tokenizer, result, config, source, dataset)
     write_run(paths, {**record, "status": result.status, "result": result.model_dump(mode="json")})
     return result
 
@@ -187,15 +195,26 @@ def _trainer(
     torch, peft = require("torch"), require("peft")
     device = pick_device(config.device)
     torch.manual_seed(config.seed)  # the adapters' initial weights
+    if config.quantize == "4bit":
+        base = load_model_4bit(source, device.device)
+        base = peft.prepare_model_for_kbit_training(
+            base, use_gradient_checkpointing=config.gradient_checkpointing
+        )
+    else:
+        base = load_model(source, device)
+        if config.gradient_checkpointing:
+            base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            base.enable_input_require_grads()
+    targets = choose_target_modules(base, config.target_modules, model_architecture(base))
     lora = peft.LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
-        target_modules=list(config.target_modules),
+        target_modules=list(targets),
         bias="none",
         task_type="CAUSAL_LM",
     )
-    model = peft.get_peft_model(load_model(source, device), lora)
+    model = peft.get_peft_model(base, lora)
     train = [report.tokenized[row.id] for row in split.train if row.id in report.tokenized]
     heldout = [report.tokenized[row.id] for row in split.heldout if row.id in report.tokenized]
     if not train:
@@ -239,7 +258,8 @@ def _result(
         status=outcome.status,
         output_dir=paths.root,
         adapter_dir=paths.adapter,
-        merged_dir=paths.merged if config.merge else None,
+        merged_dir=paths.merged if config.merge or config.gguf else None,
+        target_modules=tuple(sorted(trainer.model.peft_config["default"].target_modules)),
         log_path=paths.log,
         card_path=paths.card,
         checkpoint_dir=outcome.checkpoint,
@@ -265,12 +285,41 @@ def _save(
     config: FinetuneConfig,
     source: BaseModelSource,
     dataset: Path | Iterable[Mapping[str, Any]],
-) -> None:
+) -> FinetuneResult:
+    """Write the adapter, then the merged model and GGUF exports when asked for, then the card."""
     paths = RunPaths(result.output_dir)
     save_adapter(model, tokenizer, paths, source.card_name)
+    if config.merge or config.gguf:
+        if config.quantize != "none":  # merge into full-precision weights, not the 4-bit ones
+            model = load_tuned(paths.adapter, source, DeviceChoice("cpu", "float32"))
+        save_merged(model, tokenizer, paths)
+    if config.gguf:
+        name = _export_name(source, result.output_dir)
+        files = export_gguf(paths.merged, paths.gguf, config.gguf, name=name, pre=_gguf_pre(source))
+        modelfile = write_modelfile(paths.gguf, _preferred(files), paths.merged)
+        result = result.model_copy(update={"gguf_files": files, "modelfile": modelfile})
     bundled = config.base_model == BUNDLED_BASE_MODEL
     name = dataset.name if isinstance(dataset, Path) else "records given in memory"
-    card = model_card(result, config, base_name=source.card_name, dataset=name, bundled=bundled)
+    card_config = config.model_copy(update={"target_modules": result.target_modules or config.target_modules})
+    card = model_card(result, card_config, base_name=source.card_name, dataset=name, bundled=bundled)
     paths.card.write_text(card)
-    if config.merge:
-        save_merged(model, tokenizer, paths)
+    return result
+
+
+def _export_name(source: BaseModelSource, output_dir: Path) -> str:
+    base = source.card_name.rsplit("/", 1)[-1]
+    return f"{base}-{output_dir.name}".replace(" ", "-")
+
+
+def _gguf_pre(source: BaseModelSource) -> str | None:
+    """The pre-tokenizer of a GGUF base model, kept for its export (None: chosen by architecture)."""
+    if source.gguf_file is None:
+        return None
+    gguf = require("gguf")
+    field = gguf.GGUFReader(source.directory / source.gguf_file).fields.get("tokenizer.ggml.pre")
+    return None if field is None else str(field.contents())
+
+
+def _preferred(files: list[Path]) -> Path:
+    """The file a ``Modelfile`` points at: q8_0 when written, else the first."""
+    return next((path for path in files if path.stem.endswith("q8_0")), files[0])

@@ -30,6 +30,7 @@ def model_card(
             "tags:",
             "- lora",
             "- distillery",
+            *(["- gguf"] if result.gguf_files else []),
             "---",
         ]
     )
@@ -43,6 +44,8 @@ def model_card(
         "## Training settings\n\n" + _settings(config),
         "## Use\n\n" + _usage(bundled),
     ]
+    if result.merged_dir is not None or result.gguf_files:
+        sections.append("## Files\n\n" + _files(result))
     if bundled:
         sections.append("## Limitations\n\n" + _BUNDLED_NOTE)
     return "\n\n".join(sections) + "\n"
@@ -90,6 +93,23 @@ def _usage(bundled: bool) -> str:
     )
     peft = 'With `peft` directly: `PeftModel.from_pretrained(base_model, "path/to/this/run/adapter")`.'
     return f"```python\n{load}\n```\n\n{note} {peft}"
+
+
+def _files(result: FinetuneResult) -> str:
+    """The merged model and the GGUF exports, with how to load each."""
+    lines = ["- `adapter/`: the LoRA adapter (peft format) and the tokenizer."]
+    if result.merged_dir is not None:
+        lines.append(
+            "- `merged/`: the base model with the adapter merged in, transformers format: "
+            '`AutoModelForCausalLM.from_pretrained("path/to/this/run/merged")`.'
+        )
+    for path in result.gguf_files:
+        lines.append(f"- `gguf/{path.name}`: for llama.cpp, llama-cpp-python, Ollama or LM Studio.")
+    if result.modelfile is not None:
+        lines.append(
+            "- `gguf/Modelfile`: `cd gguf && ollama create <name> -f Modelfile`, then `ollama run <name>`."
+        )
+    return "\n".join(lines)
 
 
 def _table(header: tuple[str, str], rows: list[tuple[str, str]]) -> str:

@@ -14,6 +14,8 @@ DEFAULT_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "
 
 Scheduler = Literal["linear", "cosine", "constant", "constant_with_warmup"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
+Quantize = Literal["none", "4bit"]
+GgufType = Literal["f16", "q8_0", "q4_0", "q4_k_m"]
 
 # Settings that change what is trained; the others (how often to save, merging...) may differ on resume.
 _RUN_KEYS = (
@@ -36,20 +38,24 @@ _RUN_KEYS = (
     "heldout_fraction",
     "drop_long_rows",
     "group_by_length",
+    "quantize",
 )
+# Keys added after runs were recorded: left out of the fingerprint at their defaults, so those runs resume.
+_NEW_KEY_DEFAULTS = {"quantize": "none"}
 
 
 class FinetuneConfig(BaseModel):
     """What to train and how; every field has a default that works on the bundled model.
 
     Attributes:
-        base_model: ``local:smollm2-135m`` (the bundled GGUF, dequantized), a ``.gguf`` file, or a
-            directory holding a Hugging Face model (``config.json`` + weights). Never a hub id: weights
-            are only read from local files.
+        base_model: ``local:smollm2-135m`` (the bundled GGUF, dequantized), a ``.gguf`` file, a
+            directory holding a Hugging Face model (``config.json`` + weights), or a model id
+            (``org/name``) already in the local Hugging Face cache. Nothing is downloaded.
         lora_r: LoRA rank.
         lora_alpha: LoRA scaling numerator (the update is scaled by ``alpha / r``).
         lora_dropout: Dropout on the LoRA input.
-        target_modules: Module names that get adapters.
+        target_modules: Module names that get adapters; the default (every Llama-style projection)
+            is replaced by the architecture's own names, or every linear layer but the output head.
         epochs: Passes over the training rows (fractions allowed) when ``max_steps`` is not set.
         max_steps: Optimizer steps to run; overrides ``epochs``.
         learning_rate: Peak learning rate.
@@ -69,7 +75,11 @@ class FinetuneConfig(BaseModel):
         eval_every: Held-out loss every this many steps; None evaluates at each epoch's end.
         save_every: Checkpoint every this many steps (a stop or a crash resumes from the last one).
         keep_checkpoints: Checkpoints kept on disk (older ones are deleted).
-        merge: Also write the base model with the adapter merged in.
+        merge: Also write the base model with the adapter merged in (``merged/``, transformers format).
+        gguf: Export the merged model to GGUF at these types (``f16``, ``q8_0``, ``q4_0``, ``q4_k_m``)
+            in ``gguf/``, with an Ollama ``Modelfile``; implies ``merge``.
+        quantize: ``4bit`` trains QLoRA on an NF4-quantized base (CUDA and ``bitsandbytes`` only).
+        gradient_checkpointing: Recompute activations in the backward pass (less memory, slower).
         device: ``auto`` picks CUDA (bf16 where supported), then Apple MPS, then the CPU (float32).
     """
 
@@ -98,6 +108,9 @@ class FinetuneConfig(BaseModel):
     save_every: int = Field(default=50, ge=1)
     keep_checkpoints: int = Field(default=2, ge=1)
     merge: bool = False
+    gguf: tuple[GgufType, ...] = ()
+    quantize: Quantize = "none"
+    gradient_checkpointing: bool = False
     device: Device = "auto"
 
     @model_validator(mode="after")
@@ -109,5 +122,8 @@ class FinetuneConfig(BaseModel):
     def run_fingerprint(self, data_hash: str) -> str:
         """A hash of the settings that change the training and of the data: equal means resumable."""
         settings = self.model_dump(mode="json", include=set(_RUN_KEYS))
+        for key, default in _NEW_KEY_DEFAULTS.items():
+            if settings.get(key) == default:
+                del settings[key]
         text = json.dumps({"settings": settings, "data": data_hash}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

