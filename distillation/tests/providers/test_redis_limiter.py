@@ -154,18 +154,19 @@ async def test_limits_learned_by_one_worker_hold_another_through_redis(
     limiters: tuple[RedisLimiter, RedisLimiter],
     key: str,
 ) -> None:
-    server.reset(limits=ServerLimits(requests=3, period_s=0.5, enforce=False))
-    learner = make_model("openai:gpt-fake", rate_limit=RateLimit(period_s=0.5, key=key), limiter=limiters[0])
+    server.reset(limits=ServerLimits(requests=3, period_s=2.0, enforce=False))
+    learner = make_model("openai:gpt-fake", rate_limit=RateLimit(period_s=2.0, key=key), limiter=limiters[0])
     await learner.chat(ChatRequest.from_prompt("learn"))
     server.reset(default=ok())  # the second worker never sees a header
     other = make_model(
-        "anthropic:claude-fake", rate_limit=RateLimit(period_s=0.5, key=key), limiter=limiters[1]
+        "anthropic:claude-fake", rate_limit=RateLimit(period_s=2.0, key=key), limiter=limiters[1]
     )
     await asyncio.gather(*(other.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(7)))
     assert other.limits.requests_source == "learned"
     arrivals = [r.received_at for r in server.requests]
     assert len(arrivals) == 7
-    assert max_in_window(arrivals, 0.4) <= 3
+    # A window well inside the period: a loaded machine delays arrivals, never the limiter's grants.
+    assert max_in_window(arrivals, 1.6) <= 3
     await limiters[0].reset(key)
 
 
