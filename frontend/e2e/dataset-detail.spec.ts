@@ -72,6 +72,13 @@ test("examples filter on the server; a row's provenance opens beside the table",
   await expect(drawer).toContainText("topic: locked account");
   await expect(drawer.getByText("Line", { exact: true }).locator("xpath=following-sibling::dd")).toHaveText("17");
   await expect(drawer.getByRole("heading", { name: "Judge scores by criterion" })).toBeVisible();
+  // The call log is a table (stage, model, tokens, cost, tries, cached), not raw JSON.
+  const calls = drawer.getByRole("table");
+  await expect(calls.getByRole("columnheader")).toHaveText(["Stage", "Model", "Request", "Template", "In", "Out", "Cost", "Tries", "Cached"]);
+  await expect(calls.getByRole("row").nth(2)).toContainText("judgeopenai:gpt-4o");
+  await expect(calls.getByRole("row").nth(2).getByRole("cell").last()).toHaveText("yes");
+  await expect(calls.getByTitle("c0ffee0016deadbeefcafe")).toHaveText("c0ffee0016");
+  await expect(drawer).not.toContainText('"fingerprint"');
   await page.keyboard.press("Escape");
   await expect(drawer).toBeHidden();
 });

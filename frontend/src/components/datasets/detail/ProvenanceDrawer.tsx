@@ -29,7 +29,29 @@ const KNOWN: Record<string, string> = {
   judge_feedback: "Judge feedback",
   edited_from: "Edited from",
   copied_from: "Copied from",
+  calls: "Model calls",
+  judge_route: "Judged by",
+  judge_model: "Deciding judge",
+  cheap_judge_score: "Cheap judge's score",
+  fixes: "Rewrites",
 };
+
+/** Column headings of the call log and other lists of records; other keys show as they are. */
+const COLUMNS: Record<string, string> = {
+  stage: "Stage",
+  model: "Model",
+  input_tokens: "In",
+  output_tokens: "Out",
+  cost_usd: "Cost",
+  attempts: "Tries",
+  cached: "Cached",
+  repaired: "Repaired",
+  fingerprint: "Request",
+  template_hash: "Template",
+};
+
+/** Hashes are long; their first characters are enough to tell two apart (the whole one is in the title). */
+const HASHES = new Set(["fingerprint", "template_hash"]);
 
 type Primitive = string | number | boolean | null;
 
@@ -37,9 +59,62 @@ function isPrimitive(value: unknown): value is Primitive {
   return value === null || ["string", "number", "boolean"].includes(typeof value);
 }
 
+type FlatRecord = Record<string, Primitive>;
+
+function isFlatRecord(value: unknown): value is FlatRecord {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every(isPrimitive);
+}
+
+function Cell({ column, value }: { column: string; value: Primitive }) {
+  if (value === null) return <span className="text-muted">—</span>;
+  if (typeof value === "boolean") return <>{value ? "yes" : "no"}</>;
+  if (HASHES.has(column) && typeof value === "string") {
+    return (
+      <span className="font-mono text-xs" title={value}>
+        {value.slice(0, 10)}
+      </span>
+    );
+  }
+  return <>{String(value)}</>;
+}
+
+/** A list of records (the call log, the rewrites) as a table, not as JSON. */
+function RecordTable({ rows }: { rows: FlatRecord[] }) {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))].sort(
+    (a, b) => Number(!(a in COLUMNS)) - Number(!(b in COLUMNS)),
+  );
+  return (
+    <div tabIndex={0} className="overflow-x-auto">
+      <table className="w-full text-left text-xs">
+        <thead className="text-muted">
+          <tr>
+            {columns.map((column) => (
+              <th key={column} scope="col" className="px-1.5 py-1 font-medium">
+                {COLUMNS[column] ?? column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-border">
+          {rows.map((row, i) => (
+            <tr key={i}>
+              {columns.map((column) => (
+                <td key={column} className="px-1.5 py-1 tabular-nums">
+                  <Cell column={column} value={row[column] ?? null} />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function Value({ value }: { value: unknown }) {
   if (value === null || value === undefined || value === "") return <span className="text-muted">—</span>;
   if (isValidElement(value)) return value;
+  if (Array.isArray(value) && value.length > 0 && value.every(isFlatRecord)) return <RecordTable rows={value} />;
   if (Array.isArray(value) && value.every(isPrimitive)) {
     return <span className="break-words">{value.length ? value.map(String).join(", ") : "none"}</span>;
   }
@@ -93,7 +168,8 @@ function Provenance({ example }: { example: ExampleDetail }) {
     ([a], [b]) => Number(!(a in KNOWN)) - Number(!(b in KNOWN)),
   );
   const scores = Object.entries(example.scores ?? {});
-  const metadata = example.record?.metadata;
+  // An uploaded generated row repeats its provenance and score in its metadata: show only the rest.
+  const metadata = Object.entries(example.record?.metadata ?? {}).filter(([key]) => key !== "provenance" && key !== "score");
   return (
     <div className="space-y-5">
       <Pairs
@@ -125,9 +201,9 @@ function Provenance({ example }: { example: ExampleDetail }) {
       <Section title="Messages">
         <Conversation messages={example.messages} />
       </Section>
-      {metadata !== undefined && (
+      {metadata.length > 0 && (
         <Section title="Record metadata">
-          <Value value={metadata} />
+          <Pairs entries={metadata} />
         </Section>
       )}
     </div>
