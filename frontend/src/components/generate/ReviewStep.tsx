@@ -44,7 +44,7 @@ export function ReviewStep({ draft }: StepProps) {
     ...(draft.source === "prompts" ? [] : ([["Student", draft.student]] as [string, string][])),
     ["Judge", draft.judge || `${draft.teacher} (the teacher)`],
     ["Dataset name", draft.name],
-    ["Language", draft.language || "any"],
+    ...(draft.source === "prompts" ? [] : ([["Language", draft.language || "any"]] as [string, string][])),
     [
       "Quality",
       draft.source === "prompts" ? `remove below ${draft.removeBelow}` : `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`,

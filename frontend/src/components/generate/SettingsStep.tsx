@@ -84,7 +84,7 @@ export function SettingsStep(props: StepProps) {
           step={1}
         />
       )}
-      <TextField {...props} field="language" label="Language (optional)" hint="e.g. English, German." />
+      {!prompts && <TextField {...props} field="language" label="Language (optional)" hint="e.g. English, German." />}
       {!prompts && (
         <NumberField {...props} field="fixBelow" label="Fix rows scoring below" hint="Judge score, 0–10: lower rows are rewritten." step={0.5} />
       )}
