@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from app.core.config import Settings
+from app.models import Role
 from tests.conftest import api_client, login, migrate
+from tests.datasets.factories import client_as
 
 API = "/api/v1/prompt-sets"
 CSV = (
@@ -132,3 +134,19 @@ async def test_a_mapping_names_the_columns_and_the_preview_stores_nothing(sqlite
     assert missing.status_code == 422
     assert "nope" in missing.json()["detail"][0]["reason"]
     assert other.status_code == 404
+
+
+async def test_a_prompt_set_is_its_owners_and_only_they_relabel_it(sqlite_settings: Settings) -> None:
+    await migrate(sqlite_settings)
+    async with client_as(sqlite_settings) as admin:
+        stored = await _upload(admin, "p.csv", b"prompt\nSay hi.\n")
+    set_id = stored.json()["prompt_set"]["id"]
+    async with client_as(sqlite_settings, Role.editor) as editor:
+        read = await editor.get(f"{API}/{set_id}")
+        sample = await editor.get(f"{API}/{set_id}/prompts")
+        job = await editor.post("/api/v1/jobs/relabel", json={"prompt_set_id": set_id, "name": "theirs"})
+    async with client_as(sqlite_settings, Role.viewer) as viewer:
+        upload = await _upload(viewer, "p.csv", b"prompt\nSay hi.\n")
+
+    assert (read.status_code, sample.status_code, job.status_code) == (404, 404, 404)
+    assert upload.status_code == 403
