@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from app.core.config import Settings
+from distillation.formats import validate_openai_dataset
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
 from distillation.testing.answers import schema_name
 from tests.conftest import WorkerProcess, api_client, login, migrate
@@ -83,6 +84,9 @@ async def test_every_prompt_is_answered_once_with_its_provenance(
             rows = [(await client.get(f"{examples}/{row['id']}")).json() for row in listed]
             calls = (await client.get(f"/api/v1/jobs/{job['id']}/calls", params={"page_size": 500})).json()
             dataset = (await client.get(f"/api/v1/datasets/{job['dataset_id']}")).json()
+            exported = await client.get(
+                f"/api/v1/datasets/{job['dataset_id']}/export", params={"format": "openai"}
+            )
             missing = await client.post(
                 "/api/v1/jobs/relabel", json=relabel("00000000-0000-0000-0000-000000000000")
             )
@@ -115,14 +119,17 @@ async def test_every_prompt_is_answered_once_with_its_provenance(
     assert calls["total"] == sum(1 for r in server.requests if r.status == 200) == 26
     assert sum(Decimal(call["cost_usd"]) for call in calls["items"]) == Decimal(job["spent_usd"]) > 0
     assert missing.status_code == 404
+    lines = [json.loads(line) for line in exported.text.splitlines()]
+    assert len(lines) == 12
+    assert validate_openai_dataset(lines).errors == ()
 
 
 async def test_a_killed_worker_does_not_answer_a_prompt_twice(
-    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+    any_settings: Settings, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     questions = [f"Prompt {i}: name a colour and a number." for i in range(30)]
     with FakeProviderServer(judged) as server:
-        settings = job_settings(sqlite_settings, server, job_chunk_size=5)
+        settings = job_settings(any_settings, server, job_chunk_size=5)
         await migrate(settings)
         worker = start_worker(settings, "--beat")
         async with api_client(settings) as client:
