@@ -12,6 +12,7 @@ from app.domains.endpoints import router as domains_router
 from app.finetune.endpoints import router as finetune_router
 from app.jobs.endpoints import budget_router
 from app.jobs.endpoints import router as jobs_router
+from app.promptsets.endpoints import router as promptsets_router
 from app.providers.endpoints import router as providers_router
 from app.system.endpoints import router as system_router
 from app.tokens.endpoints import router as tokens_router
@@ -28,6 +29,7 @@ api_router.include_router(users_router)
 api_router.include_router(providers_router)
 api_router.include_router(domains_router)
 api_router.include_router(datatypes_router)
+api_router.include_router(promptsets_router)
 api_router.include_router(jobs_router)
 api_router.include_router(budget_router)
 api_router.include_router(analytics_router)

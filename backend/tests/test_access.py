@@ -19,7 +19,13 @@ from tests.conftest import migrate
 from tests.datasets.factories import client_as, example, seed_dataset
 
 WRITES = {"post", "put", "patch", "delete"}
-VIEWER_READ_ONLY = ("/api/v1/datasets", "/api/v1/users", "/api/v1/providers", "/api/v1/domains")
+VIEWER_READ_ONLY = (
+    "/api/v1/datasets",
+    "/api/v1/prompt-sets",
+    "/api/v1/users",
+    "/api/v1/providers",
+    "/api/v1/domains",
+)
 ADMIN_ONLY = ("/api/v1/users", "/api/v1/providers")
 # Every user manages their own password and API tokens and reads their own quotas, viewers included
 # (tests/tokens, tests/users).

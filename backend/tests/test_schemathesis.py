@@ -41,6 +41,7 @@ BODY_IDS = (
     ("POST /api/v1/datasets/merge", "body.ids[*]", "dataset_id"),
     ("POST /api/v1/datasets/{dataset_id}/examples/bulk", "body.ids[*]", "example_id"),
     ("POST /api/v1/jobs/quality", "body.dataset_id", "dataset_id"),
+    ("POST /api/v1/jobs/relabel", "body.prompt_set_id", "prompt_set_id"),
 )
 # Starting a job plans one row per example inside the request: a count near its maximum (1,000,000)
 # keeps the request, and SQLite's write lock, busy for minutes, which is not what this test is about.
@@ -112,6 +113,9 @@ def seed(client: httpx.Client, folder: Path) -> dict[str, list[str]]:
     assert isinstance(dataset, dict)
     examples = client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"]
     other = created(client.post("/api/v1/datasets", json={"name": "fuzz other", "data_type": "qa"}))
+    prompts = {"file": ("prompts.csv", b"prompt\nWhat is 2 + 2?\nSay hi.\n")}
+    prompt_set = created(client.post("/api/v1/prompt-sets", data={"name": "fuzz prompts"}, files=prompts))
+    assert isinstance(prompt_set["prompt_set"], dict)
     job = created(
         client.post("/api/v1/jobs/generate", json={"name": "fuzz job", "data_type": "qa", "count": 3})
     )
@@ -124,6 +128,7 @@ def seed(client: httpx.Client, folder: Path) -> dict[str, list[str]]:
         "dataset_id": [str(dataset["id"]), str(other["id"])],
         "example_id": [str(e["id"]) for e in examples],
         "job_id": [str(job["id"])],
+        "prompt_set_id": [str(prompt_set["prompt_set"]["id"])],
         "slug": ["fuzz_domain", "customer_support"],
         "user_id": [str(user["id"])],
         "token_id": [str(token["id"])],

@@ -28,7 +28,7 @@ from app.core.errors import (
 from app.datasets.schemas import RowError
 from app.jobs import control, ledger_repository, repository, scenarios, service
 from app.jobs.estimate import EstimateRead, estimate
-from app.jobs.kinds import quality, regenerate
+from app.jobs.kinds import quality, regenerate, relabel
 from app.jobs.schemas import (
     BudgetRead,
     BudgetUpdate,
@@ -39,6 +39,7 @@ from app.jobs.schemas import (
     JobUpdate,
     QualityRequest,
     RegenerateRequest,
+    RelabelRequest,
     ResumeRequest,
     SeedExample,
     SeedExamplesRead,
@@ -102,6 +103,19 @@ async def start_regenerate(
 ) -> JobRead:
     """Write the chosen rows anew with the models of the job that generated them, as the next version."""
     job = await regenerate.create(session, user, body, settings)
+    return (await service.read(session, [job]))[0]
+
+
+@router.post(
+    "/relabel",
+    status_code=201,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest) | QUOTA_ERRORS,
+)
+async def start_relabel(
+    user: Editor, session: SessionDep, settings: SettingsDep, body: RelabelRequest
+) -> JobRead:
+    """Create a dataset and start the job in which the teacher answers every prompt of a prompt set."""
+    job = await relabel.create(session, user, body, settings)
     return (await service.read(session, [job]))[0]
 
 

@@ -236,3 +236,22 @@ class RegenerateRequest(Schema):
     dataset_id: uuid.UUID
     example_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+
+class RelabelRequest(Schema):
+    """A relabel job: the teacher answers every prompt of a prompt set, into a new dataset."""
+
+    prompt_set_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200, description="Name of the dataset the job creates.")
+    description: str = Field(default="", max_length=10_000)
+    teacher: str = Field(default=LOCAL_MODEL, max_length=264, description="Answers the prompts.")
+    judge: str | None = Field(
+        default=None, max_length=264, description="Scores answers; the teacher when unset."
+    )
+    judge_sample_rate: float = Field(default=1.0, ge=0, le=1, description="Share of answers judged.")
+    thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
+    max_tokens: int = Field(default=512, ge=16, le=32_000)
+    temperature: float = Field(default=0.8, ge=0, le=2)
+    seed: Seed = 0
+    concurrency: int = Field(default=8, ge=1, le=256)
+    budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)

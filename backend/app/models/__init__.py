@@ -18,6 +18,7 @@ from app.models.job import (
     JobStatus,
     LlmCall,
 )
+from app.models.prompt_set import Prompt, PromptSet
 from app.models.provider import EVERY_MODEL, ProviderCredential, ProviderLimit
 from app.models.quota import TaskWindow
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
@@ -45,6 +46,8 @@ __all__ = [
     "JobStatus",
     "LlmCall",
     "LoginThrottle",
+    "Prompt",
+    "PromptSet",
     "ProviderCredential",
     "ProviderLimit",
     "Role",

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, IdMixin, utcnow
 from distillation.pipeline import Stage
+from distillation.relabel import RELABEL_STAGE
 
 Money = Numeric(18, 8)
 
@@ -41,13 +42,15 @@ class JobKind(enum.StrEnum):
     amplify = "amplify"
     quality = "quality"
     regenerate = "regenerate"
+    relabel = "relabel"
 
 
 class JobStage(enum.StrEnum):
     """The stage a job is in and its items belong to (stored as these strings, shown as them in the API).
 
     A generation job goes ``seed`` → ``policy`` → ``bulk`` (the library's stages); a quality job has one
-    ``judge`` stage, a regeneration one ``regenerate`` stage.
+    ``judge`` stage, a regeneration one ``regenerate`` stage, a relabel job one ``relabel`` stage (the
+    teacher answers the user's prompts).
     """
 
     seed = Stage.seed
@@ -55,6 +58,7 @@ class JobStage(enum.StrEnum):
     bulk = Stage.bulk
     judge = Stage.judge
     regenerate = "regenerate"
+    relabel = RELABEL_STAGE
 
 
 class JobStatus(enum.StrEnum):

@@ -30,6 +30,7 @@ STORED = {
     JobKind.amplify: _generation(data_type="generation", seed_examples=[{"input": "a", "output": "b"}]),
     JobKind.quality: _generation(source_version=1, target_version=2),
     JobKind.regenerate: _generation(source_job_id=str(uuid.uuid4()), source_version=3, target_version=4),
+    JobKind.relabel: _generation(data_type="generation", prompt_set_id=str(uuid.uuid4())),
 }
 
 
@@ -54,6 +55,7 @@ def test_a_stored_config_loads_typed_and_its_engine_has_no_budget(kind: JobKind)
         (JobKind.amplify, "seed_examples"),
         (JobKind.quality, "target_version"),
         (JobKind.regenerate, "source_job_id"),
+        (JobKind.relabel, "prompt_set_id"),
     ],
 )
 def test_a_stored_config_without_its_kinds_fields_is_refused(kind: JobKind, missing: str) -> None:
@@ -63,7 +65,7 @@ def test_a_stored_config_without_its_kinds_fields_is_refused(kind: JobKind, miss
 
 
 def test_stages_are_stored_and_shown_as_their_names() -> None:
-    assert [str(stage) for stage in JobStage] == ["seed", "policy", "bulk", "judge", "regenerate"]
+    assert [str(stage) for stage in JobStage] == ["seed", "policy", "bulk", "judge", "regenerate", "relabel"]
     assert [stage.value for stage in Stage] == ["seed", "policy", "bulk", "judge", "fix", "trace", "amplify"]
     assert str(JobStage.bulk) == str(Stage.bulk) == "bulk"
 
@@ -79,6 +81,15 @@ def test_a_generation_job_goes_seed_policy_bulk_and_fails_without_a_seed() -> No
     no_seed = kind.after(JobStage.seed, {"seed": {"rejected": 2}, "policy": {"pending": 1}})
     assert isinstance(no_seed, Failed)
     assert "no seed row" in no_seed.reason
+
+
+def test_a_relabel_job_fails_when_no_answer_was_kept() -> None:
+    kind = kind_of(JobKind.relabel)
+    assert kind.stages == (JobStage.relabel,)
+    assert kind.after(JobStage.relabel, {"relabel": {"done": 1, "rejected": 4}}) is None
+    none_kept = kind.after(JobStage.relabel, {"relabel": {"rejected": 5}})
+    assert isinstance(none_kept, Failed)
+    assert "no prompt" in none_kept.reason
 
 
 def test_the_worked_example_quotes_the_code_as_it_is() -> None:

@@ -7,10 +7,12 @@ from app.jobs.kinds.base import Kind
 from app.jobs.kinds.generate import GenerateKind
 from app.jobs.kinds.quality import QualityKind
 from app.jobs.kinds.regenerate import RegenerateKind
+from app.jobs.kinds.relabel import RelabelKind
 from app.models import JobKind
 
 KINDS: dict[JobKind, Kind] = {
-    kind.kind: kind for kind in (GenerateKind(), AmplifyKind(), QualityKind(), RegenerateKind())
+    kind.kind: kind
+    for kind in (GenerateKind(), AmplifyKind(), QualityKind(), RegenerateKind(), RelabelKind())
 }
 
 

@@ -17,6 +17,8 @@ type DropZoneProps = {
   id?: string;
   /** What the file may hold. */
   hint?: string;
+  /** The file types the picker offers. */
+  accept?: string;
 };
 
 /** Drop a file here, or choose one with the picker (the picker is the keyboard's way in). */
@@ -26,6 +28,7 @@ export function DropZone({
   disabled = false,
   id = "upload-file",
   hint = "Chat messages, instruction / output, ShareGPT or prompt / completion rows.",
+  accept = ACCEPTED,
 }: DropZoneProps) {
   const [over, setOver] = useState(false);
   const onDrag = (event: DragEvent, entering: boolean) => {
@@ -61,7 +64,7 @@ export function DropZone({
       <input
         id={id}
         type="file"
-        accept={ACCEPTED}
+        accept={accept}
         disabled={disabled}
         onChange={(event) => onFile(event.target.files?.[0] ?? null)}
         className="peer sr-only"

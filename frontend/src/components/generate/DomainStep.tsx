@@ -9,6 +9,7 @@ import { useDomains } from "@/hooks/queries/catalog";
 
 import { ChoiceCards } from "./ChoiceCards";
 import { DRAFT_LIMITS, type Source } from "./draft";
+import { PromptsStep } from "./PromptsStep";
 import { SeedExamplesStep } from "./SeedExamplesStep";
 import type { StepProps } from "./steps";
 
@@ -19,9 +20,14 @@ const SOURCES: { value: Source; title: string; description: string }[] = [
     title: "Your examples",
     description: "About ten input/output pairs and an instruction: the teacher traces them, the student writes many more like them.",
   },
+  {
+    value: "prompts",
+    title: "Your prompts",
+    description: "A file of your own prompts (CSV, JSONL, Parquet or OpenAI logs): the teacher answers each one.",
+  },
 ];
 
-/** The second step: a domain (and subdomain) to draw scenarios from, or the user's own seed examples. */
+/** The second step: a domain (and subdomain) to draw scenarios from, the user's own seed examples, or their prompts. */
 export function DomainStep(props: StepProps) {
   const { draft, change } = props;
   return (
@@ -33,7 +39,13 @@ export function DomainStep(props: StepProps) {
         onChange={(source) => change({ source: source as Source })}
         choices={SOURCES}
       />
-      {draft.source === "examples" ? <SeedExamplesStep {...props} /> : <DomainPicker {...props} />}
+      {draft.source === "examples" ? (
+        <SeedExamplesStep {...props} />
+      ) : draft.source === "prompts" ? (
+        <PromptsStep {...props} />
+      ) : (
+        <DomainPicker {...props} />
+      )}
     </div>
   );
 }

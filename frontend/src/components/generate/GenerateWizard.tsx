@@ -9,11 +9,12 @@ import { Card } from "@/components/ui/Card";
 import { FormError } from "@/components/ui/Field";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { useStartGeneration } from "@/hooks/queries/jobs";
+import { useStartRelabel } from "@/hooks/queries/promptSets";
 import { errorMessage } from "@/lib/api/client";
 
 import { DataTypeStep } from "./DataTypeStep";
 import { DomainStep } from "./DomainStep";
-import { DEFAULT_DRAFT, problems, STEPS, toRequest, type Draft, type Step } from "./draft";
+import { DEFAULT_DRAFT, problems, STEPS, toRelabelRequest, toRequest, type Draft, type Step } from "./draft";
 import { EstimatePanel } from "./EstimatePanel";
 import { ModelsStep } from "./ModelsStep";
 import { ReviewStep } from "./ReviewStep";
@@ -26,7 +27,8 @@ const LAST = (STEPS.length - 1) as Step;
 
 export function GenerateWizard() {
   const router = useRouter();
-  const start = useStartGeneration();
+  const generation = useStartGeneration();
+  const relabel = useStartRelabel();
   const [draft, setDraft] = useState<Draft>(DEFAULT_DRAFT);
   const [step, setStep] = useState<Step>(0);
   const [shown, setShown] = useState<Step | null>(null);
@@ -34,6 +36,8 @@ export function GenerateWizard() {
 
   // The estimate needs no name yet: it prices what the choices so far would cost.
   const estimateRequest = useMemo(() => toRequest({ ...draft, name: draft.name || "estimate" }), [draft]);
+  const prompts = draft.source === "prompts";
+  const start = prompts ? relabel : generation;
   const errors = shown === null ? {} : problems(draft, shown);
   const props: StepProps = { draft, change: (changes) => setDraft((d) => ({ ...d, ...changes })), errors };
   const Body = BODIES[step];
@@ -49,13 +53,18 @@ export function GenerateWizard() {
   };
   const submit = () => {
     const request = toRequest(draft);
+    const relabelRequest = toRelabelRequest(draft);
+    if (relabelRequest && draft.promptFile) {
+      const input = { file: draft.promptFile, columns: draft.promptColumns, request: relabelRequest };
+      return relabel.mutate(input, { onSuccess: (job) => router.push(jobHref(job.id)) });
+    }
     if (!request) {
       // Back to the first step with a problem (the examples may have been edited since they were checked).
       const first: Step = Object.keys(problems(draft, 1)).length > 0 ? 1 : 3;
       go(first);
       return setShown(first);
     }
-    start.mutate(request, { onSuccess: (job) => router.push(jobHref(job.id)) });
+    generation.mutate(request, { onSuccess: (job) => router.push(jobHref(job.id)) });
   };
   const reachable = (target: Step) => target <= step || Object.keys(problems(draft, Math.max(0, target - 1) as Step)).length === 0;
 
@@ -91,12 +100,12 @@ export function GenerateWizard() {
                 Back
               </Button>
               <Button type="submit" variant="primary" disabled={start.isPending}>
-                {step === LAST ? (start.isPending ? "Starting…" : "Start generation") : "Next"}
+                {step === LAST ? (start.isPending ? "Starting…" : prompts ? "Start answering" : "Start generation") : "Next"}
               </Button>
             </div>
           </form>
         </Card>
-        <EstimatePanel request={estimateRequest} />
+        {prompts ? null : <EstimatePanel request={estimateRequest} />}
       </div>
     </>
   );

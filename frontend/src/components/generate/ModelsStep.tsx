@@ -20,11 +20,16 @@ export function ModelsStep({ draft, change }: StepProps) {
       <ModelSelect
         id="teacher"
         label="Teacher"
-        hint="Writes the seed rows and the task policy: the expensive, capable model."
+        hint={
+          draft.source === "prompts"
+            ? "Answers every one of your prompts."
+            : "Writes the seed rows and the task policy: the expensive, capable model."
+        }
         providers={usable}
         value={draft.teacher}
         onChange={(teacher) => change({ teacher })}
       />
+      {draft.source !== "prompts" && (
       <ModelSelect
         id="student"
         label="Student"
@@ -33,10 +38,15 @@ export function ModelsStep({ draft, change }: StepProps) {
         value={draft.student}
         onChange={(student) => change({ student })}
       />
+      )}
       <ModelSelect
         id="judge"
         label="Judge"
-        hint="Scores every row; low scorers are fixed or removed."
+        hint={
+          draft.source === "prompts"
+            ? "Scores the answers; low scorers are removed (an answer is never rewritten)."
+            : "Scores every row; low scorers are fixed or removed."
+        }
         providers={usable}
         value={draft.judge}
         onChange={(judge) => change({ judge })}

@@ -18,7 +18,13 @@ function useNames(draft: Draft): { dataType: string; domain: string } {
 export function ReviewStep({ draft }: StepProps) {
   const names = useNames(draft);
   const amplify = draft.source === "examples";
-  const source: [string, string][] = amplify
+  const prompts = draft.promptRead?.prompts ?? 0;
+  const source: [string, string][] = draft.source === "prompts"
+    ? [
+        ["Data type", `${AMPLIFIED_DATA_TYPE} (single-turn chats)`],
+        ["Source", `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}, each answered by the teacher`],
+      ]
+    : amplify
     ? [
         ["Data type", `${AMPLIFIED_DATA_TYPE} (single-turn chats)`],
         ["Source", `${draft.examples.length} example${draft.examples.length === 1 ? "" : "s"} of yours, traced by the teacher`],
@@ -35,11 +41,14 @@ export function ReviewStep({ draft }: StepProps) {
   const rows: [string, string][] = [
     ...source,
     ["Teacher", draft.teacher],
-    ["Student", draft.student],
+    ...(draft.source === "prompts" ? [] : ([["Student", draft.student]] as [string, string][])),
     ["Judge", draft.judge || `${draft.teacher} (the teacher)`],
     ["Dataset name", draft.name],
-    ["Language", draft.language || "any"],
-    ["Quality", `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`],
+    ...(draft.source === "prompts" ? [] : ([["Language", draft.language || "any"]] as [string, string][])),
+    [
+      "Quality",
+      draft.source === "prompts" ? `remove below ${draft.removeBelow}` : `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`,
+    ],
     ["Judged", Number(draft.judgeShare) > 0 ? `${draft.judgeShare}% of the rows` : "no row (structure checks only)"],
     ["Budget", draft.budget ? `$${draft.budget}` : "no limit"],
   ];

@@ -53,11 +53,16 @@ function useRowCap(withExamples: boolean): string {
 
 export function SettingsStep(props: StepProps) {
   const examples = props.draft.source === "examples" ? props.draft.examples.length : null;
+  const prompts = props.draft.source === "prompts";
   const rowCap = useRowCap(examples !== null);
   return (
     <div className="grid gap-4 sm:grid-cols-2">
       <TextField {...props} field="name" label="Dataset name" hint="The dataset the job creates." />
-      {examples === null ? (
+      {prompts ? (
+        <p className="text-sm text-muted sm:col-span-2">
+          One row per prompt: {props.draft.promptRead?.prompts ?? 0} prompt{props.draft.promptRead?.prompts === 1 ? "" : "s"} to answer.
+        </p>
+      ) : examples === null ? (
         <>
           <NumberField {...props} field="count" label="Number of rows" hint={`How many accepted rows to produce.${rowCap}`} integer step={1} />
           <NumberField
@@ -79,8 +84,10 @@ export function SettingsStep(props: StepProps) {
           step={1}
         />
       )}
-      <TextField {...props} field="language" label="Language (optional)" hint="e.g. English, German." />
-      <NumberField {...props} field="fixBelow" label="Fix rows scoring below" hint="Judge score, 0–10: lower rows are rewritten." step={0.5} />
+      {!prompts && <TextField {...props} field="language" label="Language (optional)" hint="e.g. English, German." />}
+      {!prompts && (
+        <NumberField {...props} field="fixBelow" label="Fix rows scoring below" hint="Judge score, 0–10: lower rows are rewritten." step={0.5} />
+      )}
       <NumberField {...props} field="removeBelow" label="Remove rows scoring below" hint="Judge score, 0–10: lower rows are dropped." step={0.5} />
       <NumberField
         {...props}

@@ -1,10 +1,12 @@
 import type { GenerationRequest } from "@/hooks/queries/jobs";
 import { LOCAL_MODEL } from "@/hooks/queries/providers";
+import { DETECTED_COLUMNS, type PromptColumns, type PromptFileRead, type RelabelRequest } from "@/hooks/queries/promptSets";
 import type { SeedExample } from "@/hooks/queries/seedExamples";
 import { LIMITS, accepts, rangeText } from "@/lib/limits";
 
-/** Where the first rows come from: the teacher writing for a domain's scenarios, or the user's own examples. */
-export type Source = "domain" | "examples";
+/** Where the rows come from: the teacher writing for a domain's scenarios, the user's own examples (amplified),
+ * or the user's own prompts (each answered by the teacher: a relabel job). */
+export type Source = "domain" | "examples" | "prompts";
 
 /** Amplified examples become single-turn chats: the data type of every seed-amplification job. */
 export const AMPLIFIED_DATA_TYPE = "generation";
@@ -16,6 +18,10 @@ export type Draft = {
   /** The examples as pasted or loaded; `examples` holds them once the server has read them without error. */
   examplesText: string;
   examples: SeedExample[];
+  /** The prompt file, the columns chosen for it, and what the server read from it under them. */
+  promptFile: File | null;
+  promptColumns: PromptColumns;
+  promptRead: PromptFileRead | null;
   domain: string;
   subdomain: string;
   instruction: string;
@@ -40,6 +46,9 @@ export const DEFAULT_DRAFT: Draft = {
   source: "domain",
   examplesText: "",
   examples: [],
+  promptFile: null,
+  promptColumns: DETECTED_COLUMNS,
+  promptRead: null,
   domain: "",
   subdomain: "",
   instruction: "",
@@ -79,9 +88,11 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
     if (draft.examples.length === 0) found.examplesText = "Paste or load your examples, then check them.";
     if (!draft.instruction.trim()) found.instruction = "Say what task the examples show.";
   }
+  if (draft.source === "prompts" && !(draft.promptRead && draft.promptRead.prompts > 0))
+    found.promptFile = "Upload a prompt file with at least one usable prompt.";
   if (step < 3) return found;
   if (!draft.name.trim()) found.name = "Give the dataset a name.";
-  if (!accepts(draft.count, L.count, { integer: true })) found.count = `A whole number ${rangeText(L.count)}.`;
+  if (draft.source !== "prompts" && !accepts(draft.count, L.count, { integer: true })) found.count = `A whole number ${rangeText(L.count)}.`;
   if (draft.source === "domain" && !accepts(draft.teacherRatio, L.teacherRatio, { scale: 100 }))
     found.teacherRatio = `A percentage ${rangeText(L.teacherRatio, 100)}.`;
   if (!accepts(draft.fixBelow, L.fixBelow)) found.fixBelow = `A score ${rangeText(L.fixBelow)}.`;
@@ -92,9 +103,9 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
   return found;
 }
 
-/** The API request of a draft; null while it is not complete enough to price or start. */
+/** The API request of a draft; null while it is not complete enough to price or start (or is a relabel job). */
 export function toRequest(draft: Draft): GenerationRequest | null {
-  if (Object.keys(problems(draft, 3)).length > 0) return null;
+  if (draft.source === "prompts" || Object.keys(problems(draft, 3)).length > 0) return null;
   const amplify = draft.source === "examples";
   const domain = amplify ? "" : draft.domain;
   return {
@@ -125,6 +136,32 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     judge_sample_rate: Number(draft.judgeShare) / 100,
     near_duplicate_threshold: 0.7,
     exemplars: 3,
+    max_tokens: 512,
+    temperature: 0.8,
+    concurrency: 8,
+  };
+}
+
+/** The relabel job's request of a draft whose source is the user's prompts (the prompt set's id comes after the upload). */
+export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set_id"> | null {
+  if (draft.source !== "prompts" || !draft.promptFile || Object.keys(problems(draft, 3)).length > 0) return null;
+  return {
+    name: draft.name.trim(),
+    description: draft.instruction.trim(),
+    teacher: draft.teacher,
+    judge: draft.judge || null,
+    judge_sample_rate: Number(draft.judgeShare) / 100,
+    budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
+    thresholds: {
+      fix_below: Number(draft.fixBelow),
+      remove_below: Number(draft.removeBelow),
+      auto_fix: false,
+      auto_remove: true,
+      max_fix_attempts: 1,
+      on_judge_failure: "keep",
+    },
+    // The API's defaults, spelled out because the generated type lists every field.
+    seed: 0,
     max_tokens: 512,
     temperature: 0.8,
     concurrency: 8,

@@ -39,6 +39,8 @@ function Header({ job, mode }: { job: Job; mode: LiveMode }) {
   const models =
     job.kind === "quality"
       ? typeof job.config.judge === "string" ? `judge ${job.config.judge}` : ""
+      : job.kind === "relabel"
+      ? typeof job.config.teacher === "string" ? `teacher ${job.config.teacher}` : ""
       : [job.config.teacher, job.config.student].filter((m) => typeof m === "string").join(" → ");
   return (
     <PageHeader

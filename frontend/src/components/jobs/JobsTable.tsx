@@ -12,6 +12,7 @@ const KIND_LABELS: Partial<Record<Job["kind"], string>> = {
   quality: "quality check · ",
   amplify: "seed amplification · ",
   regenerate: "regeneration · ",
+  relabel: "your prompts · ",
 };
 
 /** What a job writes, in a few words: "qa · 3 rows". */

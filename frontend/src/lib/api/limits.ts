@@ -3,12 +3,25 @@
 // (PARAMETER_LIMITS, by operation id); read them through "@/lib/limits".
 
 export const REQUEST_LIMITS = {
+  Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
+    prompt_field: { minLength: 1, maxLength: 200 },
+    reference_field: { minLength: 1, maxLength: 200 },
+    system_field: { minLength: 1, maxLength: 200 },
+    variable_fields: { maxLength: 2000 },
+  },
   Body_upload_dataset_api_v1_datasets_upload_post: {
     data_type: { pattern: "^[a-z][a-z0-9_-]{0,31}$" },
     description: { maxLength: 10000 },
     domain: { minLength: 1, maxLength: 100 },
     name: { minLength: 1, maxLength: 200 },
     subdomain: { minLength: 1, maxLength: 100 },
+  },
+  Body_upload_prompt_set_api_v1_prompt_sets_post: {
+    name: { minLength: 1, maxLength: 200 },
+    prompt_field: { minLength: 1, maxLength: 200 },
+    reference_field: { minLength: 1, maxLength: 200 },
+    system_field: { minLength: 1, maxLength: 200 },
+    variable_fields: { maxLength: 2000 },
   },
   BudgetUpdate: {
     limit_usd: { minimum: 0 },
@@ -152,6 +165,18 @@ export const REQUEST_LIMITS = {
     budget_usd: { minimum: 0 },
     example_ids: { minItems: 1, maxItems: 10000 },
   },
+  RelabelRequest: {
+    budget_usd: { minimum: 0 },
+    concurrency: { minimum: 1, maximum: 256 },
+    description: { maxLength: 10000 },
+    judge: { maxLength: 264 },
+    judge_sample_rate: { minimum: 0, maximum: 1 },
+    max_tokens: { minimum: 16, maximum: 32000 },
+    name: { minLength: 1, maxLength: 200 },
+    seed: { minimum: 0, maximum: 2147483647 },
+    teacher: { maxLength: 264 },
+    temperature: { minimum: 0, maximum: 2 },
+  },
   ResumeRequest: {
     budget_usd: { minimum: 0 },
   },
@@ -271,6 +296,9 @@ export const PARAMETER_LIMITS = {
   },
   replace_domain_api_v1_domains__slug__put: {
     slug: { maxLength: 64, pattern: "^[a-z][a-z0-9_]*$" },
+  },
+  sample_prompts_api_v1_prompt_sets__prompt_set_id__prompts_get: {
+    limit: { minimum: 1, maximum: 100 },
   },
   save_limits_api_v1_providers__name__limits_put: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },

@@ -817,6 +817,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/relabel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Relabel
+         * @description Create a dataset and start the job in which the teacher answers every prompt of a prompt set.
+         */
+        post: operations["start_relabel_api_v1_jobs_relabel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/seed-examples": {
         parameters: {
             query?: never;
@@ -1013,6 +1033,86 @@ export interface paths {
          * @description The scenario distribution the job aimed for against what its dataset's current version holds.
          */
         get: operations["job_scenarios_api_v1_jobs__job_id__scenarios_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Prompt Set
+         * @description Store a prompt file's prompts (duplicates left out and counted); bad lines are named.
+         */
+        post: operations["upload_prompt_set_api_v1_prompt_sets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-sets/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Prompt File
+         * @description What a prompt file holds under a column mapping (detected where not given); nothing is stored.
+         */
+        post: operations["preview_prompt_file_api_v1_prompt_sets_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-sets/{prompt_set_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Prompt Set
+         * @description A prompt set (its owner's or, for an admin, anyone's).
+         */
+        get: operations["get_prompt_set_api_v1_prompt_sets__prompt_set_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-sets/{prompt_set_id}/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sample Prompts
+         * @description The set's first ``limit`` prompts, as they will be sent to the teacher.
+         */
+        get: operations["sample_prompts_api_v1_prompt_sets__prompt_set_id__prompts_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1351,6 +1451,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Body_preview_prompt_file_api_v1_prompt_sets_preview_post */
+        Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
+            /**
+             * File
+             * @description JSONL, JSON array, CSV or Parquet
+             */
+            file: string;
+            /** Prompt Field */
+            prompt_field?: string | null;
+            /** Reference Field */
+            reference_field?: string | null;
+            /** System Field */
+            system_field?: string | null;
+            /**
+             * Variable Fields
+             * @description Comma-separated fields kept as variables (default: every other)
+             */
+            variable_fields?: string | null;
+        };
         /** Body_upload_dataset_api_v1_datasets_upload_post */
         Body_upload_dataset_api_v1_datasets_upload_post: {
             /** Data Type */
@@ -1371,6 +1490,27 @@ export interface components {
             name: string;
             /** Subdomain */
             subdomain?: string | null;
+        };
+        /** Body_upload_prompt_set_api_v1_prompt_sets_post */
+        Body_upload_prompt_set_api_v1_prompt_sets_post: {
+            /**
+             * File
+             * @description JSONL, JSON array, CSV or Parquet
+             */
+            file: string;
+            /** Name */
+            name: string;
+            /** Prompt Field */
+            prompt_field?: string | null;
+            /** Reference Field */
+            reference_field?: string | null;
+            /** System Field */
+            system_field?: string | null;
+            /**
+             * Variable Fields
+             * @description Comma-separated fields kept as variables (default: every other)
+             */
+            variable_fields?: string | null;
         };
         /**
          * BudgetRead
@@ -1996,6 +2136,16 @@ export interface components {
             size: number;
         };
         /**
+         * DuplicateRead
+         * @description A line left out because an earlier line had the same prompt.
+         */
+        DuplicateRead: {
+            /** First Line */
+            first_line: number;
+            /** Line */
+            line: number;
+        };
+        /**
          * DuplicatesRead
          * @description The clusters of the dataset's current version (empty until a search has run).
          */
@@ -2504,7 +2654,7 @@ export interface components {
          * @description What a job does.
          * @enum {string}
          */
-        JobKind: "generate" | "amplify" | "quality" | "regenerate";
+        JobKind: "generate" | "amplify" | "quality" | "regenerate" | "relabel";
         /**
          * JobRead
          * @description A job with its live progress and cost.
@@ -2978,6 +3128,116 @@ export interface components {
             teacher?: string | null;
         };
         /**
+         * PromptFileRead
+         * @description What a prompt file holds under a mapping: the columns, the mapping used, the first prompts and
+         *     every line left out (bad lines with their reason, duplicates with the line they repeat).
+         */
+        PromptFileRead: {
+            /**
+             * Columns
+             * @description The fields of the file's first record (CSV: its header).
+             */
+            columns: string[];
+            /** Duplicate Count */
+            duplicate_count: number;
+            /** Duplicates */
+            duplicates: components["schemas"]["DuplicateRead"][];
+            /** Error Count */
+            error_count: number;
+            /** Errors */
+            errors: components["schemas"]["RowError"][];
+            /** File Format */
+            file_format: string;
+            /** @description The mapping, with the detected fields filled in. */
+            mapping: components["schemas"]["PromptMappingRead"];
+            /** Prompts */
+            prompts: number;
+            /** Sample */
+            sample: components["schemas"]["PromptRead"][];
+        };
+        /**
+         * PromptMappingRead
+         * @description Which columns hold the prompt, the system prompt, the reference answer and the variables.
+         *
+         *     A field that is null is detected per record (``messages``, then the usual names: ``prompt``,
+         *     ``question``, ``instruction``...).
+         */
+        PromptMappingRead: {
+            /** Prompt Field */
+            prompt_field?: string | null;
+            /** Reference Field */
+            reference_field?: string | null;
+            /** System Field */
+            system_field?: string | null;
+            /** Variable Fields */
+            variable_fields?: string[] | null;
+        };
+        /**
+         * PromptRead
+         * @description One prompt of a set: its conversation (ending with a user turn) and what the source said.
+         */
+        PromptRead: {
+            /** Fingerprint */
+            fingerprint: string;
+            /** Line */
+            line: number;
+            /** Messages */
+            messages: {
+                [key: string]: unknown;
+            }[];
+            /** Position */
+            position: number;
+            /** Reference */
+            reference?: string | null;
+            /** Tools */
+            tools?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Variables */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * PromptSetRead
+         * @description A stored prompt set.
+         */
+        PromptSetRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duplicate Count */
+            duplicate_count: number;
+            /** Error Count */
+            error_count: number;
+            /** File Format */
+            file_format: string;
+            /** Filename */
+            filename: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            mapping: components["schemas"]["PromptMappingRead"];
+            /** Name */
+            name: string;
+            /** Owner Id */
+            owner_id: string | null;
+            /** Prompt Count */
+            prompt_count: number;
+        };
+        /**
+         * PromptSetUpload
+         * @description The prompt set an upload stored, and what it left out (bad lines with ``on_error=skip``).
+         */
+        PromptSetUpload: {
+            file: components["schemas"]["PromptFileRead"];
+            prompt_set: components["schemas"]["PromptSetRead"];
+        };
+        /**
          * ProviderLimits
          * @description What is set for a provider, and what is in effect for its models.
          */
@@ -3187,6 +3447,68 @@ export interface components {
             dataset_id: string;
             /** Example Ids */
             example_ids: string[];
+        };
+        /**
+         * RelabelRequest
+         * @description A relabel job: the teacher answers every prompt of a prompt set, into a new dataset.
+         */
+        RelabelRequest: {
+            /** Budget Usd */
+            budget_usd?: number | string | null;
+            /**
+             * Concurrency
+             * @default 8
+             */
+            concurrency: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Judge
+             * @description Scores answers; the teacher when unset.
+             */
+            judge?: string | null;
+            /**
+             * Judge Sample Rate
+             * @description Share of answers judged.
+             * @default 1
+             */
+            judge_sample_rate: number;
+            /**
+             * Max Tokens
+             * @default 512
+             */
+            max_tokens: number;
+            /**
+             * Name
+             * @description Name of the dataset the job creates.
+             */
+            name: string;
+            /**
+             * Prompt Set Id
+             * Format: uuid
+             */
+            prompt_set_id: string;
+            /**
+             * Seed
+             * @description the same seed gives the same result
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Teacher
+             * @description Answers the prompts.
+             * @default local:smollm2-135m
+             */
+            teacher: string;
+            /**
+             * Temperature
+             * @default 0.8
+             */
+            temperature: number;
+            thresholds?: components["schemas"]["QualityThresholds"];
         };
         /**
          * Resources
@@ -6567,6 +6889,84 @@ export interface operations {
             };
         };
     };
+    start_relabel_api_v1_jobs_relabel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelabelRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job has more rows than the caller's role may ask for in one job. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     read_seed_examples_api_v1_jobs_seed_examples_post: {
         parameters: {
             query?: never;
@@ -7228,6 +7628,247 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_prompt_set_api_v1_prompt_sets_post: {
+        parameters: {
+            query?: {
+                /** @description skip: store the good prompts, list the bad lines */
+                on_error?: "fail" | "skip";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_prompt_set_api_v1_prompt_sets_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptSetUpload"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body or uploaded file is larger than the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rows of the uploaded file could not be read; ``detail`` lists them with line numbers. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_prompt_file_api_v1_prompt_sets_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_prompt_file_api_v1_prompt_sets_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptFileRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body or uploaded file is larger than the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_prompt_set_api_v1_prompt_sets__prompt_set_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                prompt_set_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptSetRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sample_prompts_api_v1_prompt_sets__prompt_set_id__prompts_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                prompt_set_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptRead"][];
                 };
             };
             /** @description No valid credentials. */

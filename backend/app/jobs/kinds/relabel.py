@@ -1,0 +1,193 @@
+"""Relabel jobs: the teacher answers every prompt of the user's prompt set; the answers become a dataset.
+
+One item per prompt, keyed as the library keys it (``relabel-`` and the prompt's fingerprint, see
+``distillation.relabel.prompt_keys``), so the same prompt is the same request and a resumed job, or a
+worker that took over a killed one's item, gets its answer from the shared response cache instead of
+paying again. Each item is answered by the library's ``Relabeler`` through the job engine's paid-call
+path (ledger, budget, provider failures are ``Items.calls``'), checked and judged on the sampled share;
+an accepted answer is a row of the ``generation`` data type whose provenance names the prompt (set,
+line, fingerprint), the teacher, the call's cost and the judge's scores. An answer is never rewritten:
+a low score rejects the prompt's row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import BadRequest
+from app.datasets import service as datasets
+from app.datasets.schemas import DatasetCreate
+from app.jobs import observe
+from app.jobs.finish import finish_dataset
+from app.jobs.items import Items, JobRuntime
+from app.jobs.kinds.base import Failed, JobConfig, StageCounts
+from app.jobs.planning import new_job, start_row_job
+from app.jobs.repository import Lease
+from app.jobs.schemas import RelabelRequest
+from app.models import DatasetStatus, ItemStatus, Job, JobKind, JobStage, User
+from app.promptsets import repository as prompt_repository
+from app.promptsets import service as promptsets
+from app.users.quotas import check_new_job
+from distillation.pipeline import Engine, GenerationConfig, ItemResult, Rejection, Row
+from distillation.promptsets import PromptRecord
+from distillation.relabel import MemoryRelabelSink, Relabeler, RelabelRow, prompt_keys, relabel_config
+
+DATA_TYPE = "generation"
+# Near-duplicate answers to distinct prompts are kept: the user asked for every prompt to be answered.
+# Only an identical text (the same prompt answered the same) counts as a duplicate.
+NO_NEAR_DUPLICATES = 1.0
+
+
+class RelabelConfig(JobConfig):
+    """A relabel job's config: the engine's config (the teacher answers, no fixes) and the prompt set."""
+
+    prompt_set_id: uuid.UUID
+
+
+async def create(session: AsyncSession, user: User, body: RelabelRequest, settings: Settings) -> Job:
+    """A new dataset and the job that fills it with the teacher's answers to the set's prompts."""
+    prompt_set = await promptsets.get_readable(session, user, body.prompt_set_id)
+    stored = await prompt_repository.all_prompts(session, prompt_set.id)
+    if not stored:
+        raise BadRequest("the prompt set has no prompts")
+    await check_new_job(session, settings, user, len(stored))
+    try:
+        engine_config = relabel_config(
+            body.teacher,
+            count=len(stored),
+            judge=body.judge,
+            judge_sample_rate=body.judge_sample_rate,
+            thresholds=body.thresholds,
+            max_tokens=body.max_tokens,
+            temperature=body.temperature,
+            seed=body.seed,
+            concurrency=body.concurrency,
+        )
+        config = RelabelConfig.model_validate(
+            {
+                **engine_config.model_dump(),
+                "near_duplicate_threshold": NO_NEAR_DUPLICATES,
+                "prompt_set_id": prompt_set.id,
+            }
+        )
+    except (ValidationError, ValueError) as exc:
+        raise BadRequest(str(exc)) from exc
+    dataset = await datasets.create(
+        session,
+        user,
+        DatasetCreate(name=body.name, description=body.description, data_type=DATA_TYPE),
+        reason="relabelled",
+        status=DatasetStatus.generating,
+    )
+    job = new_job(
+        JobKind.relabel,
+        dataset,
+        user,
+        stage=JobStage.relabel,
+        config=config.model_dump(mode="json"),
+        requested=len(stored),
+        budget=body.budget_usd,
+    )
+    keys = prompt_keys([promptsets.record_of(prompt) for prompt in stored])
+    rows = [(key, prompt.position) for key, prompt in zip(keys, stored, strict=True)]
+    local = body.teacher.startswith("local:")
+    return await start_row_job(
+        session, job, dataset, rows, local=local, configured_chunk=settings.job_chunk_size
+    )
+
+
+async def answer(engine: Engine, key: str, index: int, prompt: PromptRecord) -> RelabelRow | Rejection:
+    """The teacher's checked (and, when sampled, judged) answer to one prompt, or why it was rejected.
+
+    The library's per-prompt step of ``Relabeler.run``; the job runs one prompt per item, so the window,
+    the sink and the report of a whole run are the job system's instead.
+    """
+    return await Relabeler(engine, MemoryRelabelSink())._answer(index, key, prompt)
+
+
+def as_row(answered: RelabelRow, prompt_set_id: uuid.UUID) -> Row:
+    """The answer as a dataset row: the chat, its source prompt in the record and the provenance."""
+    prompt = answered.prompt
+    source: dict[str, Any] = {
+        "prompt_set_id": str(prompt_set_id),
+        "line": prompt.line,
+        "fingerprint": prompt.fingerprint,
+        "variables": prompt.variables,
+        "reference": prompt.reference,
+    }
+    scenario = {
+        "prompt_set_id": str(prompt_set_id),
+        "line": str(prompt.line),
+        "fingerprint": prompt.fingerprint,
+    }
+    provenance = answered.provenance.model_copy(update={"scenario": scenario})
+    # Row's stage is one of the pipeline's row stages; a relabelled row keeps its own, "relabel".
+    return Row.model_construct(
+        key=answered.key,
+        index=answered.index,
+        stage=JobStage.relabel.value,  # type: ignore[arg-type]  # see the comment above
+        record={"turns": answered.messages, "source": source},
+        messages=answered.messages,
+        score=answered.score,
+        provenance=provenance,
+    )
+
+
+class RelabelKind:
+    """One item per prompt: the teacher answers it; the answer is kept or rejected, never rewritten."""
+
+    kind: ClassVar[JobKind] = JobKind.relabel
+    stages: ClassVar[tuple[JobStage, ...]] = (JobStage.relabel,)
+    versioned: ClassVar[bool] = False
+
+    def config_of(self, job: Job) -> RelabelConfig:
+        """The job's config, validated."""
+        return RelabelConfig.model_validate(job.config)
+
+    def model(self, stage: JobStage, config: GenerationConfig) -> str | None:
+        """The teacher answers every prompt."""
+        return config.teacher
+
+    def after(self, stage: JobStage, counts: StageCounts) -> JobStage | Failed | None:
+        """One stage; the job fails when no answer was kept."""
+        if not counts.get(stage, {}).get(ItemStatus.done):
+            return Failed("no prompt got an answer that was kept")
+        return None
+
+    async def prepare(self, items: Items, runtime: JobRuntime, job: Job) -> bool:
+        """Nothing to load: each item reads its own prompt."""
+        return True
+
+    async def run_item(self, items: Items, runtime: JobRuntime, lease: Lease) -> None:
+        """Answer one prompt; keep the row or record why it was rejected."""
+        assert isinstance(runtime.config, RelabelConfig)
+        prompt_set_id = runtime.config.prompt_set_id
+        async with items.maker() as session:
+            stored = await prompt_repository.prompt_at(session, prompt_set_id, lease.position)
+        if stored is None:
+            await items.settle(lease, ItemStatus.failed, error="the prompt is no longer in its prompt set")
+            return
+        prompt = promptsets.record_of(stored)
+        outcome = await items.calls(
+            runtime, lease, answer(runtime.engine, lease.item_key, lease.position, prompt)
+        )
+        if outcome is None:
+            return
+        if isinstance(outcome, Rejection):
+            observe.rejected_variant(lease.stage, outcome.reason)
+            await items.settle(lease, ItemStatus.rejected, error=outcome.reason)
+            return
+        result = ItemResult(row=as_row(outcome, prompt_set_id))
+        reason = await items.accept(runtime, lease, result, lease.position)
+        if reason is not None:
+            observe.rejected_variant(lease.stage, reason)
+            await items.settle(lease, ItemStatus.rejected, error=reason)
+
+    async def finish(self, session: AsyncSession, job: Job) -> None:
+        """The dataset holds the kept answers: recount them, mark it ready."""
+        await finish_dataset(session, job, DatasetStatus.ready)

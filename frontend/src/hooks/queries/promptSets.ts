@@ -1,0 +1,62 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+
+import { api, unwrap, type Schemas } from "@/lib/api/client";
+
+import { jobKeys } from "./jobs";
+
+export type PromptFileRead = Schemas["PromptFileRead"];
+export type PromptRead = Schemas["PromptRead"];
+export type PromptSetUpload = Schemas["PromptSetUpload"];
+export type RelabelRequest = Schemas["RelabelRequest"];
+
+/** Which columns hold the prompt, the system prompt and the reference answer ("" = detected by the server). */
+export type PromptColumns = { prompt: string; system: string; reference: string };
+
+export const DETECTED_COLUMNS: PromptColumns = { prompt: "", system: "", reference: "" };
+
+function promptForm(file: File, columns: PromptColumns, name?: string): FormData {
+  const form = new FormData();
+  form.set("file", file, file.name);
+  if (name !== undefined) form.set("name", name);
+  if (columns.prompt) form.set("prompt_field", columns.prompt);
+  if (columns.system) form.set("system_field", columns.system);
+  if (columns.reference) form.set("reference_field", columns.reference);
+  return form;
+}
+
+/** What a prompt file holds under a column mapping: columns, detected mapping, bad lines, duplicates, first prompts. */
+export function usePreviewPromptFile() {
+  return useMutation({
+    mutationFn: ({ file, columns }: { file: File; columns: PromptColumns }) =>
+      unwrap(
+        api.POST("/api/v1/prompt-sets/preview", {
+          // The generated body types the file as a string (binary); the serializer sends the real File.
+          body: { file: file.name },
+          bodySerializer: () => promptForm(file, columns),
+        }),
+      ),
+  });
+}
+
+/** Stores the file's prompts as a prompt set (the bad lines the preview named are left out), then starts the
+ * relabel job that has the teacher answer them into a new dataset. */
+export function useStartRelabel() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ file, columns, request }: { file: File; columns: PromptColumns; request: Omit<RelabelRequest, "prompt_set_id"> }) => {
+      const stored = await unwrap(
+        api.POST("/api/v1/prompt-sets", {
+          params: { query: { on_error: "skip" } },
+          body: { file: file.name, name: request.name },
+          bodySerializer: () => promptForm(file, columns, request.name),
+        }),
+      );
+      const body: RelabelRequest = { ...request, prompt_set_id: stored.prompt_set.id };
+      return unwrap(api.POST("/api/v1/jobs/relabel", { body }));
+    },
+    onSuccess: (job) => {
+      queryClient.setQueryData(jobKeys.detail(job.id), job);
+      void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
+    },
+  });
+}
