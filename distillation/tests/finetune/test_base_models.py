@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import torch
 import typer
-from finetune_tiny import chat_rows, save_tiny, save_tiny_in_cache, tiny_model, tiny_tokenizer
 from typer.testing import CliRunner
 
 from distillation.cli import register
@@ -27,6 +26,13 @@ from distillation.finetune import (
     describe_base_model,
     finetune,
     resolve_base_model,
+)
+from distillation.testing.tiny_models import (
+    chat_rows,
+    save_tiny,
+    save_tiny_in_cache,
+    tiny_model,
+    tiny_tokenizer,
 )
 
 MODEL_ID = "tiny-org/tiny-qwen2"

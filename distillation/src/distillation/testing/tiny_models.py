@@ -1,5 +1,8 @@
 """Tiny Llama- and Qwen2-architecture models with random weights, built offline for the tests.
 
+They prove "any base model" code without a download. Needs the ``finetune`` extra (torch,
+transformers, tokenizers).
+
 A byte-level BPE tokenizer is trained on a few sentences (with ChatML special tokens and chat
 template), and a two-layer model of width 64 is saved next to it, as a folder or inside a Hugging
 Face cache layout (``models--org--name/snapshots/<rev>/`` with ``refs/main``).
