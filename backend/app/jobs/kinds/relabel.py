@@ -107,7 +107,7 @@ async def answer(engine: Engine, key: str, index: int, prompt: PromptRecord) -> 
     The library's per-prompt step of ``Relabeler.run``; the job runs one prompt per item, so the window,
     the sink and the report of a whole run are the job system's instead.
     """
-    return await Relabeler(engine, MemoryRelabelSink())._answer(index, key, prompt)
+    return await Relabeler(engine, MemoryRelabelSink()).answer(index, key, prompt)
 
 
 def as_row(answered: RelabelRow, prompt_set_id: uuid.UUID) -> Row:

@@ -198,7 +198,7 @@ class Relabeler:
                         stop = _Stop("cancelled", "cancelled")
                         break
                     key, prompt = items[position]
-                    running.add(asyncio.create_task(self._answer(position, key, prompt), name=key))
+                    running.add(asyncio.create_task(self.answer(position, key, prompt), name=key))
                     position += 1
                 if not running:
                     break
@@ -215,7 +215,16 @@ class Relabeler:
         if stop is not None:
             raise stop
 
-    async def _answer(self, index: int, key: str, prompt: PromptRecord) -> RelabelRow | Rejection:
+    async def answer(self, index: int, key: str, prompt: PromptRecord) -> RelabelRow | Rejection:
+        """Answer one prompt (the cascade first when set) and check the answer; writes nothing.
+
+        ``run`` calls it for each prompt; a service job calls it for the one prompt of an item.
+
+        Args:
+            index: The prompt's position, recorded on the row.
+            key: Its item key (``prompt_keys``): the cache and sampling seed follow it.
+            prompt: The prompt.
+        """
         engine = self.engine
         if prompt.uses_tools:
             reason = "tool calling is not supported by relabel yet (the prompt has tools or tool turns)"
