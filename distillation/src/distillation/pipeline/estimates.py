@@ -72,7 +72,7 @@ def escalation_rate(margin: float) -> float:
 
     5% of rows fail outright; each point of margin sends about 10% more (15% at the default 1.0).
     """
-    return min(1.0, 0.05 + 0.10 * margin)
+    return min(1.0, round(0.05 + 0.10 * margin, 4))
 
 
 def offline_pilots(config: GenerationConfig) -> dict[str, StagePilot]:
