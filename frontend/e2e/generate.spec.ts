@@ -112,3 +112,41 @@ test("a job started from the wizard shows live progress on its page and can be c
   const datasetLink = page.getByRole("link", { name: "Open the dataset" });
   await expect(datasetLink).toHaveAttribute("href", /\/datasets\/detail\/\?id=/);
 });
+
+test("an estimate over the budget is shown, and starting needs a confirmation; the judge policy is priced", async ({ page }) => {
+  const policies: unknown[] = [];
+  // The bundled model is free, so the estimate of a priced job is stood in for: the server's answer with
+  // a total over the budget and the warning it gives then.
+  await page.route("**/api/v1/jobs/estimate", async (route) => {
+    policies.push((route.request().postDataJSON() as { judge_policy?: unknown }).judge_policy);
+    const response = await route.fetch();
+    const body = (await response.json()) as Record<string, unknown>;
+    const over = { ...body, total_usd: "8.45", warnings: ["the estimate $8.45 exceeds the budget $5.00"] };
+    await route.fulfill({ response, json: over });
+  });
+  await signIn(page, "/generate/");
+  await page.locator("form").getByRole("radio", { name: /Question–answer/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Dataset name").fill(uniqueName("Over budget"));
+  await page.getByLabel("Cheap judge share (%)").fill("50");
+  await page.getByLabel("Escalation margin").fill("2");
+  await page.getByLabel("Budget (US$, optional)").fill("5");
+  await expect(page.getByTestId("estimate-warnings")).toHaveText("Warning: the estimate $8.45 exceeds the budget $5.00.");
+  await expect(page.getByRole("table", { name: "Savings by lever" })).toContainText("judge policy");
+  await expect(page.getByTestId("estimate-human")).toContainText("$50");
+  // The estimate is asked for with the policy as set (after the debounce).
+  await expect.poll(() => policies.at(-1)).toEqual({ cheap_judge: null, share: 0.5, escalate_margin: 2 });
+  await page.getByRole("button", { name: "Next" }).click();
+
+  const review = (label: string) => page.locator("dt", { hasText: label }).locator("xpath=following-sibling::dd[1]");
+  await expect(review("Judge policy")).toContainText("the student judges 50% of its own rows, escalating scores below 9");
+  const startButton = page.getByRole("button", { name: "Start generation" });
+  await expect(startButton).toBeDisabled();
+  const confirm = page.getByLabel(/Start anyway: the estimate \$8\.45 exceeds the budget \$5/);
+  await confirm.check();
+  await expect(startButton).toBeEnabled();
+  await confirm.uncheck();
+  await expect(startButton).toBeDisabled();
+});

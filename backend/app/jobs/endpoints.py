@@ -27,7 +27,7 @@ from app.core.errors import (
 )
 from app.datasets.schemas import RowError
 from app.jobs import control, ledger_repository, repository, scenarios, service
-from app.jobs.estimate import EstimateRead, estimate
+from app.jobs.estimate import EstimateRead, EstimateRequest, estimate
 from app.jobs.kinds import quality, regenerate, relabel
 from app.jobs.schemas import (
     BudgetRead,
@@ -140,14 +140,18 @@ async def read_seed_examples(_: Editor, body: SeedExamplesText) -> SeedExamplesR
 
 @router.post("/estimate", responses=error_responses(Unauthorized, BadRequest))
 async def estimate_generation(
-    _: CurrentUser, session: SessionDep, settings: SettingsDep, body: GenerationRequest
+    _: CurrentUser, session: SessionDep, settings: SettingsDep, body: EstimateRequest
 ) -> EstimateRead:
-    """What the job would cost per stage and in total, and what the teacher alone would cost."""
-    config = await service.generation_config(session, body, settings)
+    """What the job would cost per stage, in total and by lever, against the teacher alone and humans.
+
+    Priced offline (no provider is asked); ``warnings`` says when the estimate exceeds the budget.
+    """
+    job = GenerationRequest.model_validate(body.model_dump(exclude={"human_cost_per_row_usd"}))
+    config = await service.generation_config(session, job, settings)
     overrides = settings.config_dir / "prices.yaml"
     prices = PriceTable.load(overrides if overrides.is_file() else None)
     seeds = None if body.seed_examples is None else len(body.seed_examples)
-    return await estimate(session, config, prices, seeds)
+    return await estimate(session, config, prices, seeds, body.human_cost_per_row_usd)
 
 
 @router.get("", responses=error_responses(Unauthorized))

@@ -7,8 +7,11 @@ is the counterfactual of :func:`distillation.cost.savings_breakdown`: the teache
 and the strong judge scores every row.
 
 Tokens per accepted row and acceptance rates come from the ledger of finished jobs of the same data
-type when there are any ("history"); otherwise from conservative defaults sized by the request's own
-``max_tokens`` ("defaults"). Prices come from the same table the ledger uses.
+type when there are any ("history"); otherwise from the library's offline token model of the data type,
+capped by the request's own ``max_tokens`` ("defaults"). Prices come from the same table the ledger
+uses; no provider is asked. The saving is itemised by lever (student split, judge policy, batch,
+prompt caching), compared with human annotation at the request's rate per row, and a warning says
+when the estimate exceeds the request's budget.
 """
 
 from __future__ import annotations
@@ -16,15 +19,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs import ledger_repository
 from app.jobs.kinds.generate import stage_sizes
-from app.jobs.schemas import Money
+from app.jobs.schemas import GenerationRequest, Money
 from app.kit.schemas import Schema
 from app.models import ItemStatus, JobKind
-from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_run, with_counterfactual
+from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_breakdown, estimate_run
 from distillation.pipeline import GenerationConfig, Stage
+from distillation.pipeline.estimates import (
+    HUMAN_COST_PER_ROW_USD,
+    escalation_rate,
+    human_cost,
+    offline_pilots,
+)
 
 Basis = Literal["history", "defaults"]
 JUDGE_CHEAP, JUDGE_ESCALATED = "judge: cheap", "judge: escalated"
@@ -45,8 +55,27 @@ class StageEstimateRead(Schema):
     teacher_cost_usd: Money | None
 
 
+class LeverRead(Schema):
+    """The part of the saving one cost lever contributes (null when a price is unknown)."""
+
+    lever: str
+    saved_usd: Money | None
+
+
+class EstimateRequest(GenerationRequest):
+    """A generation job to estimate, and the human-annotation rate to compare it with."""
+
+    human_cost_per_row_usd: Decimal = Field(
+        default=HUMAN_COST_PER_ROW_USD,
+        ge=0,
+        max_digits=12,
+        decimal_places=6,
+        description="What a human annotator costs per row, for the comparison (default $0.50).",
+    )
+
+
 class EstimateRead(Schema):
-    """What a job would cost, and what the teacher alone would cost for the same rows."""
+    """What a job would cost, what the teacher alone and human annotators would cost for the same rows."""
 
     basis: Basis
     stages: list[StageEstimateRead]
@@ -54,6 +83,10 @@ class EstimateRead(Schema):
     teacher_only_usd: Money | None
     savings_usd: Money | None
     savings_percent: Money | None
+    levers: list[LeverRead] = Field(description="The saving by lever: student split, judge policy, batch...")
+    human_cost_usd: Money = Field(description="The rows at ``human_cost_per_row_usd`` each.")
+    human_cost_per_row_usd: Money
+    warnings: list[str] = Field(description="E.g. that the estimate exceeds the job's budget.")
     unknown_models: list[str]
 
 
@@ -68,7 +101,8 @@ def _plan(config: GenerationConfig, seeds: int | None) -> list[StagePlan]:
     # judged), the cheap judge on its share of the student's, and the escalations.
     teacher_rows = 0 if seeds is not None else config.seed_count
     student_rows = config.count if seeds is not None else config.bulk_count
-    for label, model, calls in config.judge_calls(teacher_rows, student_rows):
+    rate = escalation_rate(config.judge_policy.escalate_margin)
+    for label, model, calls in config.judge_calls(teacher_rows, student_rows, rate):
         plan.append(StagePlan(label, model, calls))
     return plan
 
@@ -76,16 +110,6 @@ def _plan(config: GenerationConfig, seeds: int | None) -> list[StagePlan]:
 def _judged_rows(config: GenerationConfig) -> int:
     """The rows the teacher-only counterfactual judges: every row the job writes."""
     return config.baseline_judge_calls(config.count)
-
-
-def _defaults(config: GenerationConfig) -> dict[str, StagePilot]:
-    write = StagePilot(Decimal(700), Decimal(config.max_tokens) / 2, Decimal("0.9"))
-    return {
-        Stage.seed: write,
-        Stage.bulk: StagePilot(Decimal(1100), Decimal(config.max_tokens) / 2, Decimal("0.85")),
-        Stage.policy: StagePilot(Decimal(2500), Decimal(600)),
-        Stage.judge: StagePilot(Decimal(800), Decimal(150)),
-    }
 
 
 def _judge_lines(pilots: dict[str, StagePilot]) -> dict[str, StagePilot]:
@@ -125,9 +149,13 @@ async def _history(session: AsyncSession, data_type: str, kind: JobKind) -> dict
 
 
 async def estimate(
-    session: AsyncSession, config: GenerationConfig, prices: PriceTable, seeds: int | None = None
+    session: AsyncSession,
+    config: GenerationConfig,
+    prices: PriceTable,
+    seeds: int | None = None,
+    human_cost_per_row: Decimal = HUMAN_COST_PER_ROW_USD,
 ) -> EstimateRead:
-    """Project the job's cost per stage, total and against the teacher alone.
+    """Project the job's cost per stage, total, by lever, against the teacher alone and against humans.
 
     ``seeds``: the number of the user's examples when the job amplifies them (their seed stage is a
     trace per example).
@@ -137,11 +165,17 @@ async def estimate(
     pilots = _judge_lines(pilots)
     basis: Basis = "history" if all(stage.stage in pilots for stage in plan) else "defaults"
     if basis == "defaults":
-        pilots = _judge_lines({**_defaults(config), **pilots})
+        pilots = {**offline_pilots(config), **_judge_lines(pilots)}
     run = estimate_run(plan, pilots, prices, teacher_model_id=config.teacher)
-    run = with_counterfactual(
+    breakdown = estimate_breakdown(
         run, prices, judge_model_id=config.judge_model, baseline_judge_calls=_judged_rows(config)
     )
+    unknown = sorted(set(run.unknown_models) | set(breakdown.unknown_models))
+    warnings: list[str] = []
+    if config.budget_usd is not None and run.total is not None and run.total > config.budget_usd:
+        warnings.append(f"the estimate {_usd(run.total)} exceeds the budget {_usd(config.budget_usd)}")
+    if unknown:
+        warnings.append(f"no price for {', '.join(unknown)}: the total leaves them out")
     return EstimateRead(
         basis=basis,
         stages=[
@@ -158,8 +192,20 @@ async def estimate(
             for s in run.stages
         ],
         total_usd=run.total,
-        teacher_only_usd=run.teacher_only,
-        savings_usd=run.savings,
-        savings_percent=run.savings_percent,
-        unknown_models=list(run.unknown_models),
+        teacher_only_usd=breakdown.teacher_only,
+        savings_usd=breakdown.savings,
+        savings_percent=breakdown.savings_percent,
+        levers=[LeverRead(lever=lever.name, saved_usd=lever.saved) for lever in breakdown.levers],
+        human_cost_usd=human_cost(config.count, human_cost_per_row),
+        human_cost_per_row_usd=human_cost_per_row,
+        warnings=warnings,
+        unknown_models=unknown,
     )
+
+
+def _usd(value: Decimal) -> str:
+    """Dollars with cents, or the significant places of an amount below a cent."""
+    cents = value.quantize(Decimal("0.01"))
+    if value == cents or value >= 1:
+        return f"${cents:,}"
+    return f"${value.normalize():f}"

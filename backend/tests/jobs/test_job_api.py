@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -128,7 +129,9 @@ async def test_analytics_and_savings_match_the_ledger(finished: FinishedJob) -> 
 async def test_estimate_uses_the_history_of_finished_jobs(finished: FinishedJob) -> None:
     async with api_client(finished.settings) as client:
         await login(client)
-        estimate = (await client.post("/api/v1/jobs/estimate", json=generation(200))).json()
+        estimate_response = await client.post("/api/v1/jobs/estimate", json=generation(200))
+        assert estimate_response.status_code == 200, estimate_response.text
+        estimate = estimate_response.json()
         halved = await client.post("/api/v1/jobs/estimate", json=generation(200, judge_policy={"share": 0.5}))
         unknown_domain = await client.post("/api/v1/jobs/estimate", json=generation(5, domains=["Atlantis"]))
     assert estimate["basis"] == "history"
@@ -145,6 +148,37 @@ async def test_estimate_uses_the_history_of_finished_jobs(finished: FinishedJob)
     assert Decimal(estimate["teacher_only_usd"]) > total
     assert unknown_domain.status_code == 400
     assert "Atlantis" in unknown_domain.json()["detail"]
+
+
+async def test_estimate_warns_over_the_budget_and_compares_with_humans(finished: FinishedJob) -> None:
+    async with api_client(finished.settings) as client:
+        await login(client)
+        within = (await client.post("/api/v1/jobs/estimate", json=generation(200, budget_usd="1000"))).json()
+        over = await client.post("/api/v1/jobs/estimate", json=generation(200, budget_usd="0.000001"))
+        humans = await client.post(
+            "/api/v1/jobs/estimate", json=generation(200, human_cost_per_row_usd="1.25", budget_usd=None)
+        )
+        # No finished job of this data type: the offline token model, still no provider asked.
+        offline = await client.post("/api/v1/jobs/estimate", json=generation(100, data_type="classification"))
+    assert within["warnings"] == []
+    assert Decimal(within["human_cost_per_row_usd"]) == Decimal("0.50")
+    assert Decimal(within["human_cost_usd"]) == Decimal(100)
+    assert over.status_code == 200, over.text
+    total = Decimal(over.json()["total_usd"])
+    assert total > Decimal("0.000001")
+    (warning,) = over.json()["warnings"]
+    said = re.fullmatch(r"the estimate \$([\d.,]+) exceeds the budget \$0\.000001", warning)
+    assert said is not None, warning
+    assert abs(Decimal(said[1].replace(",", "")) - total) < Decimal("0.01")
+    assert humans.status_code == 200, humans.text
+    assert Decimal(humans.json()["human_cost_usd"]) == Decimal(250)
+    levers = {lever["lever"]: Decimal(lever["saved_usd"]) for lever in within["levers"]}
+    assert list(levers) == ["student split", "judge policy", "batch", "prompt caching"]
+    assert levers["batch"] == levers["prompt caching"] == 0
+    assert sum(levers.values()) == Decimal(within["savings_usd"]) > 0
+    assert offline.status_code == 200, offline.text
+    assert offline.json()["basis"] == "defaults"
+    assert Decimal(offline.json()["total_usd"]) > 0
 
 
 async def test_events_stream_progress_then_end(finished: FinishedJob) -> None:

@@ -222,15 +222,27 @@ def _relabel(env: Environment) -> Callable[..., None]:
 
 
 def _estimate(env: Environment) -> Callable[..., None]:
-    def estimate(options: RunOptions) -> None:
-        """Estimate a generation's cost from a short pilot (a couple of items per stage).
+    def estimate(
+        options: RunOptions,
+        pilot: Annotated[
+            bool, typer.Option(help="Measure a paid pilot (a couple of items per stage) instead of offline.")
+        ] = False,
+        human_rate: Annotated[
+            float, typer.Option(min=0.0, help="US dollars per row a human annotator costs, to compare.")
+        ] = 0.5,
+    ) -> None:
+        """Estimate a generation's cost, by stage and by lever, against the teacher alone and humans.
 
-        The pilot's answers go to <stem>.cache.jsonl, so the generate command with the same options
-        reuses the seed rows it already paid for.
+        Offline by default: the data type's token model priced from the price table, with no key and no
+        request. --pilot measures a couple of items per stage instead (paid); its answers go to
+        <stem>.cache.jsonl, so the generate command with the same options reuses the seed rows it
+        already paid for. With --budget, warns when the estimate exceeds it.
         """
+        from decimal import Decimal
+
         from distillation.commands.estimate import estimate_command
 
-        _exit(estimate_command(options, env))
+        _exit(estimate_command(options, env, pilot=pilot, human_rate=Decimal(str(human_rate))))
 
     return estimate
 

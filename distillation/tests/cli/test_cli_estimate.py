@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -32,8 +35,8 @@ def fake() -> Iterator[FakeProviderServer]:
         yield server
 
 
-def estimate_args(output: Path, count: int) -> list[str | Path]:
-    return ["estimate", *generate_args(output, count)[1:]]
+def estimate_args(output: Path, count: int, *extra: str) -> list[str | Path]:
+    return ["estimate", *generate_args(output, count)[1:], "--pilot", *extra]
 
 
 def test_estimate_matches_the_run_and_the_run_reuses_the_pilot(
@@ -103,3 +106,67 @@ def test_a_pilot_without_any_usable_row_fails_with_the_reason(tmp_path: Path) ->
     assert result.exit_code == 1
     assert "the pilot accepted no seed row" in result.output
     assert "unusable model output" in result.output
+
+
+def offline_args(output: Path, count: int, *extra: str) -> list[str | Path]:
+    return ["estimate", *generate_args(output, count)[1:], *extra]
+
+
+def test_the_default_estimate_needs_no_key_and_sends_nothing(
+    fake: FakeProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in os.environ if name.endswith("_API_KEY")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("COLUMNS", "200")  # the whole table, stage names unshortened
+
+    with_server = invoke(cli_app(fake), *offline_args(tmp_path / "qa.jsonl", 2000))
+    without_key = invoke(cli_app(None), *offline_args(tmp_path / "qa.jsonl", 2000))
+
+    assert with_server.exit_code == 0, with_server.output
+    assert fake.requests == []
+    assert not (tmp_path / "qa.cache.jsonl").exists()
+    assert without_key.exit_code == 0, without_key.output
+    assert without_key.stdout == with_server.stdout
+    out = without_key.stdout
+    assert "no request sent" in out
+    for stage in ("seed", "policy", "bulk", "judge", "judge: cheap", "judge: escalated"):
+        assert f"\n  {stage} " in out
+    total = Decimal(re.search(r"estimated total: \$([\d.,]+)", out)[1].replace(",", ""))  # type: ignore[index]
+    assert total > 0
+    assert SAVINGS.search(out)
+    assert re.search(r"student split: +\$[\d.,]+ \([\d.]+%\)", out)
+    assert re.search(r"judge policy: +\$[\d.,]+ \([\d.]+%\)", out)
+    assert re.search(r"batch: +\$0\.00 \(not used yet\)", out)
+    assert re.search(r"prompt caching: +\$0\.00 \(not used yet\)", out)
+    assert "human annotation at $0.50/row: $1,000.00 for 2000 rows; the estimate is" in out
+    assert "warning" not in out
+
+
+def test_the_offline_estimate_follows_the_judge_policy_and_the_human_rate(tmp_path: Path) -> None:
+    def total(*extra: str) -> Decimal:
+        result = invoke(cli_app(None), *offline_args(tmp_path / "qa.jsonl", 1000, *extra))
+        assert result.exit_code == 0, result.output
+        return Decimal(re.search(r"estimated total: \$([\d.,]+)", result.stdout)[1].replace(",", ""))  # type: ignore[index]
+
+    default = total()
+    assert total("--judge-share", "1") > default
+    assert total("--escalate-margin", "3") > default
+    result = invoke(cli_app(None), *offline_args(tmp_path / "qa.jsonl", 1000, "--human-rate", "2"))
+    assert "human annotation at $2.00/row: $2,000.00 for 1000 rows" in result.stdout
+
+
+def test_an_estimate_over_the_budget_warns(tmp_path: Path) -> None:
+    result = invoke(cli_app(None), *offline_args(tmp_path / "qa.jsonl", 2000, "--budget", "0.5"))
+
+    assert result.exit_code == 0, result.output
+    total = re.search(r"estimated total: (\$[\d.,]+)", result.stdout)[1]  # type: ignore[index]
+    assert f"warning: the estimate {total} exceeds the budget $0.50" in result.stdout
+
+
+def test_the_pilot_warns_over_the_budget_too(fake: FakeProviderServer, tmp_path: Path) -> None:
+    result = invoke(cli_app(fake), *estimate_args(tmp_path / "qa.jsonl", 200, "--budget", "0.0001"))
+
+    assert result.exit_code == 0, result.output
+    assert fake.requests  # the pilot was paid for
+    assert "warning: the estimate $" in result.stdout
+    assert "exceeds the budget $0.0001" in result.stdout

@@ -1,4 +1,8 @@
-"""``distillery estimate``: a pilot of a few items per stage through the real engine, then a projection.
+"""``distillery estimate``: the cost of a run, offline by default, or from a paid pilot (``--pilot``).
+
+Offline, every stage's tokens come from the data type's token model
+(:mod:`distillation.pipeline.estimates`) and are priced from the price table: no key is needed and no
+request is sent. With ``--pilot``, a few items per stage go through the real engine first.
 
 The pilot uses the run's own answer cache (``<stem>.cache.jsonl``) and the run's own item keys, so the
 seed rows it pays for are reused by ``generate``; the policy and bulk prompts list all the seed rows,
@@ -12,16 +16,25 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from rich.console import Console
 
 from distillation.commands.generate import FAILURES
 from distillation.commands.options import Environment, RunOptions, RunPaths, rate_limits
 from distillation.commands.providers import register_compatible_providers
-from distillation.commands.render import fail, money, plain, print_estimate
-from distillation.cost import RunEstimate, StagePilot, StagePlan, estimate_run, with_counterfactual
+from distillation.commands.render import estimate_lines, fail, money, plain, print_estimate
+from distillation.cost import (
+    PriceTable,
+    RunEstimate,
+    SavingsBreakdown,
+    StagePilot,
+    StagePlan,
+    estimate_breakdown,
+    estimate_run,
+)
 from distillation.pipeline import (
     CallRecord,
     Engine,
@@ -40,7 +53,13 @@ from distillation.pipeline import (
     write_seed,
 )
 from distillation.pipeline.cache import Answer
-from distillation.pipeline.config import DEFAULT_ESCALATION_RATE
+from distillation.pipeline.estimates import (
+    HUMAN_COST_PER_ROW_USD,
+    escalation_rate,
+    offline_pilots,
+    offline_plan,
+    planned_items,
+)
 from distillation.pipeline.types import RowStage
 
 CHEAP, ESCALATED = "judge: cheap", "judge: escalated"
@@ -103,36 +122,69 @@ class _Tally:
 
 @dataclass(frozen=True)
 class EstimateOutcome:
-    """The projection, and what the pilot itself cost."""
+    """The projection, its saving by lever, and what the pilot itself cost (nothing offline)."""
 
     estimate: RunEstimate
-    pilot_cost: Decimal
-    pilot_requests: int
-    pilot_rows: int
+    breakdown: SavingsBreakdown
+    pilot_cost: Decimal = Decimal(0)
+    pilot_requests: int = 0
+    pilot_rows: int = 0
 
 
-def estimate_command(options: RunOptions, env: Environment) -> int:
-    """Run ``distillery estimate``: the pilot, then the projection. Returns the exit code."""
+def estimate_command(
+    options: RunOptions,
+    env: Environment,
+    *,
+    pilot: bool = False,
+    human_rate: Decimal = HUMAN_COST_PER_ROW_USD,
+) -> int:
+    """Run ``distillery estimate``: offline, or the pilot then the projection. Returns the exit code."""
     console, errors = Console(), Console(stderr=True)
     paths = RunPaths.beside(options.output, options.format)
     try:
-        register_compatible_providers()
         config, notes = options.config()
         for note in notes:
             plain(errors, f"note: {note}")
-        outcome = asyncio.run(estimate_file(config, paths, env, rpm=options.rpm, tpm=options.tpm))
+        if pilot:
+            register_compatible_providers()
+            outcome = asyncio.run(estimate_file(config, paths, env, rpm=options.rpm, tpm=options.tpm))
+        else:
+            outcome = offline_estimate(config, env.prices())
     except (*FAILURES, PilotFailed) as exc:
         return fail(errors, exc)
-    plain(
-        console,
-        f"pilot: {outcome.pilot_rows} rows, {outcome.pilot_requests} new requests, "
-        f"{money(outcome.pilot_cost)} (answers kept in {paths.cache.name})",
-    )
+    if pilot:
+        plain(
+            console,
+            f"pilot: {outcome.pilot_rows} rows, {outcome.pilot_requests} new requests, "
+            f"{money(outcome.pilot_cost)} (answers kept in {paths.cache.name})",
+        )
+    else:
+        plain(console, f"offline estimate ({config.data_type} token model): no request sent")
     print_estimate(console, outcome.estimate)
-    total = outcome.estimate.total
-    if config.budget_usd is not None and total is not None and total > config.budget_usd:
-        plain(console, f"the estimate exceeds the --budget of {money(config.budget_usd)}")
+    for line in estimate_lines(outcome.breakdown, config.count, human_rate, config.budget_usd):
+        plain(console, line)
     return 0
+
+
+def offline_estimate(config: GenerationConfig, prices: PriceTable) -> EstimateOutcome:
+    """The projection from the data type's token model, priced from ``prices``; sends nothing."""
+    pilots = offline_pilots(config)
+    estimate = estimate_run(offline_plan(config, pilots), pilots, prices, teacher_model_id=config.teacher)
+    return _outcome(estimate, prices, config, planned_items(config, pilots))
+
+
+def _outcome(
+    estimate: RunEstimate, prices: PriceTable, config: GenerationConfig, items: float, **pilot: Any
+) -> EstimateOutcome:
+    breakdown = estimate_breakdown(
+        estimate,
+        prices,
+        judge_model_id=config.judge_model,
+        baseline_judge_calls=config.baseline_judge_calls(items),
+    )
+    unknown = tuple(sorted(set(estimate.unknown_models) | set(breakdown.unknown_models)))
+    estimate = replace(estimate, teacher_only=breakdown.teacher_only, unknown_models=unknown)
+    return EstimateOutcome(estimate, breakdown, **pilot)
 
 
 def pilot_config(config: GenerationConfig) -> GenerationConfig:
@@ -198,14 +250,16 @@ async def estimate_file(
         cache.close()
     prices = engine.accountant.prices
     estimate = estimate_run(_plan(config, tally), _pilots(tally), prices, teacher_model_id=config.teacher)
-    estimate = with_counterfactual(
+    rows = tally.accepted[Stage.seed] + tally.accepted[Stage.bulk]
+    return _outcome(
         estimate,
         prices,
-        judge_model_id=config.judge_model,
-        baseline_judge_calls=config.baseline_judge_calls(_items(config, tally)),
+        config,
+        _items(config, tally),
+        pilot_cost=engine.accountant.spent,
+        pilot_requests=sum(requests.values()),
+        pilot_rows=rows,
     )
-    rows = tally.accepted[Stage.seed] + tally.accepted[Stage.bulk]
-    return EstimateOutcome(estimate, engine.accountant.spent, sum(requests.values()), rows)
 
 
 async def _run_pilot(engine: Engine) -> _Tally:
@@ -286,7 +340,11 @@ def _plan(config: GenerationConfig, tally: _Tally) -> list[StagePlan]:
             StagePlan(Stage.bulk, config.student, config.bulk_count),
         ]
     cheap_judged = tally.routes["cheap"] + tally.routes["escalated"]
-    escalation = tally.routes["escalated"] / cheap_judged if cheap_judged else DEFAULT_ESCALATION_RATE
+    escalation = (
+        tally.routes["escalated"] / cheap_judged
+        if cheap_judged
+        else escalation_rate(config.judge_policy.escalate_margin)
+    )
     for label, model, calls in config.judge_calls(float(seeds), float(bulk), escalation):
         plan.append(StagePlan(label, model, calls))
     if tally.calls[Stage.fix]:

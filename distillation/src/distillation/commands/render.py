@@ -9,7 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from distillation.cost import RunEstimate
+from distillation.cost import RunEstimate, SavingsBreakdown
 from distillation.pipeline import RunReport, Stage
 
 STAGES = (Stage.seed, Stage.policy, Stage.bulk, Stage.judge, Stage.fix)
@@ -111,15 +111,41 @@ def cost_line(report: RunReport, cache_name: str) -> str:
 
 def lever_lines(report: RunReport) -> list[str]:
     """The part of the saving each lever contributed, as a share of the teacher-only cost."""
-    teacher = report.teacher_only_cost_usd
-    if not teacher or report.savings_usd is None:
+    if report.savings_usd is None:
+        return []
+    return _levers([(lever.lever, lever.saved_usd) for lever in report.levers], report.teacher_only_cost_usd)
+
+
+def estimate_lines(
+    breakdown: SavingsBreakdown, rows: int, human_rate: Decimal, budget: Decimal | None
+) -> list[str]:
+    """An estimate's saving by lever, the human-annotation comparison and the budget warning."""
+    lines = _levers([(lever.name, lever.saved) for lever in breakdown.levers], breakdown.teacher_only)
+    total = breakdown.actual
+    human = human_rate * rows
+    line = f"human annotation at {_amount(human_rate)}/row: {money(human)} for {rows} rows"
+    if total is not None and human > 0:
+        line += f"; the estimate is {((human - total) / human * 100).quantize(Decimal('0.1'))}% less"
+    lines.append(line)
+    if budget is not None and total is not None and total > budget:
+        lines.append(f"warning: the estimate {money(total)} exceeds the budget {_amount(budget)}")
+    return lines
+
+
+def _amount(value: Decimal) -> str:
+    """An amount the user gave: with cents when it has no finer part ($0.50, not $0.5)."""
+    return f"${value:,.2f}" if value == value.quantize(Decimal("0.01")) else money(value)
+
+
+def _levers(levers: list[tuple[str, Decimal | None]], teacher: Decimal | None) -> list[str]:
+    if not teacher:
         return []
     lines = []
-    width = max(len(lever.lever) for lever in report.levers) if report.levers else 0
-    for lever in report.levers:
-        name = f"{lever.lever + ':':<{width + 1}}"
-        saved = lever.saved_usd or Decimal(0)
-        if lever.lever in UNUSED_LEVERS and not saved:
+    width = max(len(name) for name, _ in levers) if levers else 0
+    for lever, value in levers:
+        name = f"{lever + ':':<{width + 1}}"
+        saved = value or Decimal(0)
+        if lever in UNUSED_LEVERS and not saved:
             lines.append(f"{name} {money(saved)} (not used yet)")
             continue
         share = (saved / teacher * 100).quantize(Decimal("0.01"))

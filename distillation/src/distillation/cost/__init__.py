@@ -18,7 +18,13 @@ from distillation.cost.estimate import (
     estimate_run,
     savings_report,
 )
-from distillation.cost.levers import Lever, SavingsBreakdown, savings_breakdown, with_counterfactual
+from distillation.cost.levers import (
+    Lever,
+    SavingsBreakdown,
+    estimate_breakdown,
+    savings_breakdown,
+    with_counterfactual,
+)
 from distillation.cost.overrides import PriceConfigError, PriceOverride, load_overrides, parse_overrides
 from distillation.cost.prices import CostQuote, PriceTable
 from distillation.cost.types import ModelPrice, PriceSource, PriceTier, TokenUsage, parse_model_id
@@ -42,6 +48,7 @@ __all__ = [
     "StageSavings",
     "StageUsage",
     "TokenUsage",
+    "estimate_breakdown",
     "estimate_run",
     "load_overrides",
     "parse_model_id",

@@ -27,7 +27,7 @@ from distillation.cost.estimate import RunEstimate, StageUsage
 from distillation.cost.prices import PriceTable
 from distillation.cost.types import TokenUsage
 
-__all__ = ["Lever", "SavingsBreakdown", "savings_breakdown", "with_counterfactual"]
+__all__ = ["Lever", "SavingsBreakdown", "estimate_breakdown", "savings_breakdown", "with_counterfactual"]
 
 STUDENT_SPLIT, JUDGE_POLICY, BATCH, CACHING = "student split", "judge policy", "batch", "prompt caching"
 
@@ -130,19 +130,18 @@ def savings_breakdown(
     return SavingsBreakdown(total, teacher_only, savings, percent, (*levers, *_unused()), ())
 
 
-def with_counterfactual(
+def estimate_breakdown(
     estimate: RunEstimate,
     prices: PriceTable,
     *,
     judge_model_id: str,
     baseline_judge_calls: int,
     judge_stage: str = "judge",
-) -> RunEstimate:
-    """The estimate with its teacher-only cost replaced by the counterfactual of :func:`savings_breakdown`.
+) -> SavingsBreakdown:
+    """The saving of an estimate against the counterfactual of :func:`savings_breakdown`, by lever.
 
     Stage lines whose name starts with ``judge_stage`` (``judge: cheap``...) are judge calls; each
-    line's attempts are its calls. The per-stage teacher costs (same tokens at the teacher's rates)
-    are left as they are.
+    line's attempts are its calls.
     """
     usages = [
         StageUsage(
@@ -154,10 +153,31 @@ def with_counterfactual(
         )
         for stage in estimate.stages
     ]
-    breakdown = savings_breakdown(
+    return savings_breakdown(
         usages,
         prices,
         teacher_model_id=estimate.teacher_model_id,
+        judge_model_id=judge_model_id,
+        baseline_judge_calls=baseline_judge_calls,
+        judge_stage=judge_stage,
+    )
+
+
+def with_counterfactual(
+    estimate: RunEstimate,
+    prices: PriceTable,
+    *,
+    judge_model_id: str,
+    baseline_judge_calls: int,
+    judge_stage: str = "judge",
+) -> RunEstimate:
+    """The estimate with its teacher-only cost replaced by the counterfactual of :func:`savings_breakdown`.
+
+    The per-stage teacher costs (same tokens at the teacher's rates) are left as they are.
+    """
+    breakdown = estimate_breakdown(
+        estimate,
+        prices,
         judge_model_id=judge_model_id,
         baseline_judge_calls=baseline_judge_calls,
         judge_stage=judge_stage,

@@ -45,8 +45,8 @@ def tiny_tokenizer() -> Any:
     core.train_from_iterator(SENTENCES * 4, trainer)
     return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=core,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
+        eos_token="<|im_end|>",  # noqa: S106 (a special token, not a password)
+        pad_token="<|endoftext|>",  # noqa: S106
         bos_token=None,
         chat_template=CHATML,
     )

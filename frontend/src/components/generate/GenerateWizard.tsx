@@ -6,16 +6,19 @@ import { useMemo, useRef, useState } from "react";
 import { jobHref } from "@/components/jobs/links";
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
+import { CheckboxField } from "@/components/ui/Checkbox";
 import { FormError } from "@/components/ui/Field";
 import { PageHeader } from "@/components/ui/PageHeader";
-import { useStartGeneration } from "@/hooks/queries/jobs";
+import { useEstimate, useStartGeneration } from "@/hooks/queries/jobs";
 import { useStartRelabel } from "@/hooks/queries/promptSets";
+import { useDebounced } from "@/hooks/useDebounced";
 import { errorMessage } from "@/lib/api/client";
+import { formatUsd } from "@/lib/money";
 
 import { DataTypeStep } from "./DataTypeStep";
 import { DomainStep } from "./DomainStep";
 import { DEFAULT_DRAFT, problems, STEPS, toRelabelRequest, toRequest, type Draft, type Step } from "./draft";
-import { EstimatePanel } from "./EstimatePanel";
+import { ESTIMATE_DEBOUNCE_MS, EstimatePanel } from "./EstimatePanel";
 import { ModelsStep } from "./ModelsStep";
 import { ReviewStep } from "./ReviewStep";
 import { SettingsStep } from "./SettingsStep";
@@ -38,6 +41,14 @@ export function GenerateWizard() {
   const estimateRequest = useMemo(() => toRequest({ ...draft, name: draft.name || "estimate" }), [draft]);
   const prompts = draft.source === "prompts";
   const start = prompts ? relabel : generation;
+  // The same query as the panel's (same key, one request): what the budget is compared with.
+  const estimate = useEstimate(useDebounced(estimateRequest, ESTIMATE_DEBOUNCE_MS)).data;
+  const total = estimate?.total_usd ?? null;
+  const overBudget = !prompts && draft.budget.trim() !== "" && total !== null && Number(total) > Number(draft.budget);
+  // The confirmation holds for this estimate and this budget only.
+  const overKey = `${total}/${draft.budget}`;
+  const [confirmedOver, setConfirmedOver] = useState<string | null>(null);
+  const needsConfirmation = overBudget && confirmedOver !== overKey;
   const errors = shown === null ? {} : problems(draft, shown);
   const props: StepProps = { draft, change: (changes) => setDraft((d) => ({ ...d, ...changes })), errors };
   const Body = BODIES[step];
@@ -64,6 +75,7 @@ export function GenerateWizard() {
       go(first);
       return setShown(first);
     }
+    if (needsConfirmation) return;
     generation.mutate(request, { onSuccess: (job) => router.push(jobHref(job.id)) });
   };
   const reachable = (target: Step) => target <= step || Object.keys(problems(draft, Math.max(0, target - 1) as Step)).length === 0;
@@ -90,6 +102,17 @@ export function GenerateWizard() {
             }}
           >
             <Body {...props} />
+            {step === LAST && overBudget && (
+              <div className="mt-4 rounded-lg border border-warn/40 bg-warn-soft px-4 py-3" data-testid="over-budget">
+                <CheckboxField
+                  id="confirm-over-budget"
+                  label={`Start anyway: the estimate ${formatUsd(total)} exceeds the budget ${formatUsd(draft.budget)}`}
+                  hint="The job pauses when it reaches the budget; you can raise it and resume."
+                  checked={confirmedOver === overKey}
+                  onCheckedChange={(checked) => setConfirmedOver(checked ? overKey : null)}
+                />
+              </div>
+            )}
             {start.isError && (
               <div className="mt-4">
                 <FormError>Could not start the job: {errorMessage(start.error)}</FormError>
@@ -99,7 +122,7 @@ export function GenerateWizard() {
               <Button onClick={() => go(Math.max(0, step - 1) as Step)} disabled={step === 0}>
                 Back
               </Button>
-              <Button type="submit" variant="primary" disabled={start.isPending}>
+              <Button type="submit" variant="primary" disabled={start.isPending || (step === LAST && needsConfirmation)}>
                 {step === LAST ? (start.isPending ? "Starting…" : prompts ? "Start answering" : "Start generation") : "Next"}
               </Button>
             </div>

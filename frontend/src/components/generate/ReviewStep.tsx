@@ -50,6 +50,12 @@ export function ReviewStep({ draft }: StepProps) {
       draft.source === "prompts" ? `remove below ${draft.removeBelow}` : `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`,
     ],
     ["Judged", Number(draft.judgeShare) > 0 ? `${draft.judgeShare}% of the rows` : "no row (structure checks only)"],
+    [
+      "Judge policy",
+      `strong judge on the teacher's rows; the student judges ${draft.cheapShare}% of its own rows, escalating scores below ${
+        Number(draft.fixBelow) + Number(draft.escalateMargin)
+      } to the strong judge`,
+    ],
     ["Budget", draft.budget ? `$${draft.budget}` : "no limit"],
   ];
   return (

@@ -99,6 +99,21 @@ export function SettingsStep(props: StepProps) {
       />
       <NumberField
         {...props}
+        field="cheapShare"
+        label="Cheap judge share (%)"
+        hint="Judge policy: share of the student's rows the student itself scores first; the teacher's rows always get the strong judge."
+        scale={100}
+        step={1}
+      />
+      <NumberField
+        {...props}
+        field="escalateMargin"
+        label="Escalation margin"
+        hint="Cheap scores below the fix threshold plus this go to the strong judge; wider costs more."
+        step={0.5}
+      />
+      <NumberField
+        {...props}
         field="budget"
         label="Budget (US$, optional)"
         hint="The job pauses before spending more; you can raise it and resume."

@@ -35,6 +35,10 @@ export type Draft = {
   fixBelow: string;
   removeBelow: string;
   judgeShare: string;
+  /** The judge policy: the share (%) of student rows the cheap judge (the student) scores... */
+  cheapShare: string;
+  /** ...and how far above the fix threshold its scores go on to the strong judge. */
+  escalateMargin: string;
   budget: string;
 };
 
@@ -62,6 +66,8 @@ export const DEFAULT_DRAFT: Draft = {
   fixBelow: "7",
   removeBelow: "4",
   judgeShare: "100",
+  cheapShare: "25",
+  escalateMargin: "1",
   budget: "",
 };
 
@@ -75,6 +81,8 @@ export const DRAFT_LIMITS = {
   fixBelow: LIMITS.QualityThresholds.fix_below,
   removeBelow: LIMITS.QualityThresholds.remove_below,
   judgeShare: LIMITS.GenerationRequest.judge_sample_rate,
+  cheapShare: LIMITS.JudgePolicy.share,
+  escalateMargin: LIMITS.JudgePolicy.escalate_margin,
   budget: LIMITS.GenerationRequest.budget_usd,
 } as const;
 const L = DRAFT_LIMITS;
@@ -99,6 +107,8 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
   if (!accepts(draft.removeBelow, L.removeBelow)) found.removeBelow = `A score ${rangeText(L.removeBelow)}.`;
   else if (Number(draft.removeBelow) > Number(draft.fixBelow)) found.removeBelow = "Must not be above the fix threshold.";
   if (!accepts(draft.judgeShare, L.judgeShare, { scale: 100 })) found.judgeShare = `A percentage ${rangeText(L.judgeShare, 100)}.`;
+  if (!accepts(draft.cheapShare, L.cheapShare, { scale: 100 })) found.cheapShare = `A percentage ${rangeText(L.cheapShare, 100)}.`;
+  if (!accepts(draft.escalateMargin, L.escalateMargin)) found.escalateMargin = `A score margin ${rangeText(L.escalateMargin)}.`;
   if (draft.budget.trim() && !accepts(draft.budget, L.budget)) found.budget = "An amount in US dollars, or empty.";
   return found;
 }
@@ -134,6 +144,7 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     // The API's defaults, spelled out because the generated type lists every field.
     seed: 0,
     judge_sample_rate: Number(draft.judgeShare) / 100,
+    judge_policy: { cheap_judge: null, share: Number(draft.cheapShare) / 100, escalate_margin: Number(draft.escalateMargin) },
     near_duplicate_threshold: 0.7,
     exemplars: 3,
     max_tokens: 512,

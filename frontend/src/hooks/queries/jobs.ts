@@ -10,6 +10,8 @@ export type JobItem = Schemas["ItemRead"];
 export type GenerationRequest = Schemas["GenerationRequest"];
 export type QualityRequest = Schemas["QualityRequest"];
 export type Estimate = Schemas["EstimateRead"];
+/** What the estimate compares a human annotator's cost with, per row (the API's default). */
+export const HUMAN_COST_PER_ROW_USD = "0.50";
 export type Budget = Schemas["BudgetRead"];
 export type JobAction = "pause" | "resume" | "cancel" | "retry";
 
@@ -170,7 +172,12 @@ export function useSetJobBudget(id: string) {
 export function useEstimate(request: GenerationRequest | null) {
   return useQuery({
     queryKey: jobKeys.estimate(request),
-    queryFn: () => unwrap(api.POST("/api/v1/jobs/estimate", { body: request as GenerationRequest })),
+    queryFn: () =>
+      unwrap(
+        api.POST("/api/v1/jobs/estimate", {
+          body: { ...(request as GenerationRequest), human_cost_per_row_usd: HUMAN_COST_PER_ROW_USD },
+        }),
+      ),
     enabled: request !== null,
     placeholderData: keepPreviousData,
     retry: false,

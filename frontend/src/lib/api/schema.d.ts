@@ -748,7 +748,9 @@ export interface paths {
         put?: never;
         /**
          * Estimate Generation
-         * @description What the job would cost per stage and in total, and what the teacher alone would cost.
+         * @description What the job would cost per stage, in total and by lever, against the teacher alone and humans.
+         *
+         *     Priced offline (no provider is asked); ``warnings`` says when the estimate exceeds the budget.
          */
         post: operations["estimate_generation_api_v1_jobs_estimate_post"];
         delete?: never;
@@ -2201,7 +2203,7 @@ export interface components {
         };
         /**
          * EstimateRead
-         * @description What a job would cost, and what the teacher alone would cost for the same rows.
+         * @description What a job would cost, what the teacher alone and human annotators would cost for the same rows.
          */
         EstimateRead: {
             /**
@@ -2209,6 +2211,18 @@ export interface components {
              * @enum {string}
              */
             basis: "history" | "defaults";
+            /** Human Cost Per Row Usd */
+            human_cost_per_row_usd: string;
+            /**
+             * Human Cost Usd
+             * @description The rows at ``human_cost_per_row_usd`` each.
+             */
+            human_cost_usd: string;
+            /**
+             * Levers
+             * @description The saving by lever: student split, judge policy, batch...
+             */
+            levers: components["schemas"]["LeverRead"][];
             /** Savings Percent */
             savings_percent: string | null;
             /** Savings Usd */
@@ -2221,6 +2235,110 @@ export interface components {
             total_usd: string | null;
             /** Unknown Models */
             unknown_models: string[];
+            /**
+             * Warnings
+             * @description E.g. that the estimate exceeds the job's budget.
+             */
+            warnings: string[];
+        };
+        /**
+         * EstimateRequest
+         * @description A generation job to estimate, and the human-annotation rate to compare it with.
+         */
+        EstimateRequest: {
+            /** Budget Usd */
+            budget_usd?: number | string | null;
+            /**
+             * Concurrency
+             * @default 8
+             */
+            concurrency: number;
+            /** Count */
+            count: number;
+            /** Data Type */
+            data_type: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Domains */
+            domains?: string[];
+            /**
+             * Exemplars
+             * @default 3
+             */
+            exemplars: number;
+            /**
+             * Human Cost Per Row Usd
+             * @description What a human annotator costs per row, for the comparison (default $0.50).
+             * @default 0.50
+             */
+            human_cost_per_row_usd: number | string;
+            /** Instruction */
+            instruction?: string | null;
+            /** Judge */
+            judge?: string | null;
+            /** @description Who judges which rows: a cheap judge on a share of student rows, escalating doubts. */
+            judge_policy?: components["schemas"]["JudgePolicy"];
+            /**
+             * Judge Sample Rate
+             * @default 1
+             */
+            judge_sample_rate: number;
+            /** Labels */
+            labels?: string[] | null;
+            /** Language */
+            language?: string | null;
+            /**
+             * Max Tokens
+             * @default 512
+             */
+            max_tokens: number;
+            /**
+             * Name
+             * @description Name of the dataset the job creates.
+             */
+            name: string;
+            /**
+             * Near Duplicate Threshold
+             * @default 0.7
+             */
+            near_duplicate_threshold: number;
+            /**
+             * Seed
+             * @description the same seed gives the same result
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Seed Examples
+             * @description Input/output examples to amplify (needs an instruction and data type generation).
+             */
+            seed_examples?: components["schemas"]["SeedExample"][] | null;
+            /**
+             * Student
+             * @default local:smollm2-135m
+             */
+            student: string;
+            /** Subdomain */
+            subdomain?: string | null;
+            /**
+             * Teacher
+             * @default local:smollm2-135m
+             */
+            teacher: string;
+            /**
+             * Teacher Ratio
+             * @default 0.1
+             */
+            teacher_ratio: number;
+            /**
+             * Temperature
+             * @default 0.8
+             */
+            temperature: number;
+            thresholds?: components["schemas"]["QualityThresholds"];
         };
         /**
          * ExampleDetail
@@ -2775,6 +2893,16 @@ export interface components {
             tpm?: number | null;
             /** Updated At */
             updated_at?: string | null;
+        };
+        /**
+         * LeverRead
+         * @description The part of the saving one cost lever contributes (null when a price is unknown).
+         */
+        LeverRead: {
+            /** Lever */
+            lever: string;
+            /** Saved Usd */
+            saved_usd: string | null;
         };
         /**
          * LimitValues
@@ -6604,7 +6732,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GenerationRequest"];
+                "application/json": components["schemas"]["EstimateRequest"];
             };
         };
         responses: {
