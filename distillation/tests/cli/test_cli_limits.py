@@ -62,8 +62,9 @@ def test_without_flags_limits_are_left_to_learn_and_64_may_be_in_flight(
         assert (limit.requests_per_minute, limit.tokens_per_minute, limit.max_concurrency) == (None, None, 64)
 
 
-def test_estimate_passes_rpm_and_tpm(tmp_path: Path, seen: dict[str, Any]) -> None:
-    args = generate_args(tmp_path / "qa.jsonl", 4, "--rpm", "60", "--tpm", "1000")
+def test_estimate_passes_rpm_and_tpm_to_its_paid_pilot(tmp_path: Path, seen: dict[str, Any]) -> None:
+    # The default estimate is offline (no request, so no limit to keep); the pilot sends requests.
+    args = generate_args(tmp_path / "qa.jsonl", 4, "--rpm", "60", "--tpm", "1000", "--pilot")
     invoke(cli_app(None), "estimate", *args[1:])
     assert seen["estimate"] == (60, 1000)
 
