@@ -200,10 +200,10 @@ async def test_a_ceiling_bounds_additive_growth_and_lowers_the_cap_at_once() -> 
         cap.release(await cap.acquire(), Outcome.OK)
     assert cap.limit == 5  # AIMD grows no further than the ceiling
     cap.release(await cap.acquire(), Outcome.RATE_LIMITED, capacity_exhausted=True)
-    assert cap.limit == 2  # and still halves below it
+    assert cap.limit == 4  # and still cuts below it (5 x 0.85)
     cap.set_ceiling(40)
     assert cap.ceiling == 16  # never above max_limit
-    assert cap.limit == 2  # a halved cap grows back additively, not at once
+    assert cap.limit == 4  # a cut cap grows back additively, not at once
     fixed = AdaptiveConcurrency(max_limit=16, adaptive=False)
     fixed.set_ceiling(3)
     fixed.set_ceiling(9)

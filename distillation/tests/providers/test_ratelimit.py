@@ -53,16 +53,17 @@ async def test_client_never_exceeds_requests_per_window(
     server: FakeProviderServer, make_model: ModelFactory
 ) -> None:
     sent: list[Attempt] = []
-    rate = RateLimit(requests_per_minute=4, period_s=0.4, key="rpm-test")
+    rate = RateLimit(requests_per_minute=4, period_s=1.0, key="rpm-test")
     model = make_model("openai:gpt-fake", rate_limit=rate, on_attempt=sent.append)
     await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(10)))
 
     send_times = [a.started_at for a in sent]
-    assert max_in_window(send_times, 0.395) <= 4
-    assert max(send_times) - min(send_times) >= 0.8  # 10 requests need at least two more windows
+    assert max_in_window(send_times, 0.995) <= 4
+    assert max(send_times) - min(send_times) >= 2.0  # 10 requests need at least two more windows
     arrivals = [r.received_at for r in server.requests]
     assert len(arrivals) == 10
-    assert max_in_window(arrivals, 0.3) <= 4  # at the server, with slack for connection set-up
+    # At the server, with slack for connection set-up and a loaded machine delaying arrivals.
+    assert max_in_window(arrivals, 0.75) <= 4
 
 
 async def test_client_respects_tokens_per_window(
@@ -79,7 +80,7 @@ async def test_client_respects_tokens_per_window(
     assert len(server.requests) == 4
 
 
-async def test_concurrency_cap_halves_once_per_congestion_and_recovers_additively() -> None:
+async def test_concurrency_cap_shrinks_once_per_congestion_and_recovers_additively() -> None:
     cap = AdaptiveConcurrency(max_limit=8)
     epochs = [await cap.acquire() for _ in range(8)]
     waiter = asyncio.create_task(cap.acquire())
@@ -88,17 +89,17 @@ async def test_concurrency_cap_halves_once_per_congestion_and_recovers_additivel
 
     for epoch in epochs:  # a whole cohort of capacity 429s is one congestion signal
         cap.release(epoch, Outcome.RATE_LIMITED, capacity_exhausted=True)
-    assert cap.limit == 4
+    assert cap.limit == 6  # 8 x 0.85, once
     new_epoch = await waiter
-    cap.release(new_epoch, Outcome.RATE_LIMITED, capacity_exhausted=True)  # one from after it halves again
-    assert cap.limit == 2
+    cap.release(new_epoch, Outcome.RATE_LIMITED, capacity_exhausted=True)  # one from after it cuts again
+    assert cap.limit == 5  # 6.8 x 0.85
 
     limits = []
     for _ in range(12):
         cap.release(await cap.acquire(), Outcome.OK)
         limits.append(cap.limit)
     assert limits == sorted(limits)
-    assert 4 <= limits[-1] <= 6  # about +1 per window of successes, not back to 8 at once
+    assert limits[-1] == 7  # about +1 per window of ~6 successes (5.78 -> 7.6), not back to 8 at once
 
 
 async def test_concurrency_cap_respects_its_floor_and_ceiling() -> None:
@@ -125,8 +126,8 @@ async def test_sporadic_429s_do_not_shrink_the_cap_but_repeated_ones_do() -> Non
     for outcome in outcomes:  # one in three: more than 30% of the last 50 answers
         cap.release(await cap.acquire(), outcome)
         limits.append(cap.limit)
-    assert limits.index(8) == 45  # the 16th 429 in 50 answers halves the cap
-    assert min(limits) == 8  # and halving forgets the window: the next 429s are a fresh count
+    assert limits.index(13) == 45  # the 16th 429 in 50 answers cuts the cap (16 x 0.85)
+    assert min(limits) == 13  # and the cut forgets the window: the next 429s are a fresh count
 
 
 def storm_model(
@@ -166,8 +167,8 @@ async def test_429s_with_no_capacity_left_shrink_the_clients_concurrency(
     results = await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(16)))
 
     assert all(r.text.startswith("echo") for r in results)
-    assert min(limits) == 4  # eight 429s from one cohort halve the cap once, not three times
-    assert model.concurrency.limit > 4  # successes grow it back
+    assert min(limits) == 6  # eight 429s from one cohort cut the cap once (8 x 0.85), not eight times
+    assert model.concurrency.limit > 6  # successes grow it back
     assert model.concurrency.in_flight == 0
 
 
@@ -183,7 +184,7 @@ async def test_overloaded_answers_shrink_the_clients_concurrency(
     results = await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(16)))
 
     assert all(r.text.startswith("echo") for r in results)
-    assert min(limits) == 4
+    assert min(limits) == 6
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ Design
   `on_attempt` and kept on the result or error; `ChatResult.usage` sums all of them.
 * Rate limits per provider/model: sliding windows for requests and tokens per minute, in-process by
   default or shared through Redis (`RedisLimiter`, one Lua script); an adaptive concurrency cap
-  halves on capacity signals (a 429 with no capacity left in its headers, 503/529 overloaded, 429s in
+  shrinks 15% on capacity signals (a 429 with no capacity left in its headers, 503/529 overloaded, 429s in
   more than 30% of recent answers) and recovers additively; a sporadic 429 is only retried.
 * Structured output: the provider's native JSON-schema mode (OpenAI `json_schema`, Anthropic forced
   tool call, Gemini `response_json_schema`, llama.cpp grammar), then JSON-schema/pydantic

@@ -245,22 +245,27 @@ def littles_law_cap(
 # "Repeated 429s across the window": more than this share of the last `RECENT_WINDOW` answers.
 RECENT_WINDOW = 50
 RECENT_429_SHARE = 0.3
+# How far a capacity signal cuts the cap. A capacity signal says we are just past what the provider
+# takes, so the cap steps back 15% rather than halving: against a server taking 32 at once, halving
+# (TCP Reno's 0.5) averaged ~75% of its capacity, 0.85 keeps ~90% with ~1% of requests refused. A
+# provider whose capacity fell a long way signals again at the next cohort, and each cuts 15% more.
+DECREASE = 0.85
 
 
 class AdaptiveConcurrency:
-    """A semaphore whose size halves on capacity signals and grows by one per window of successes (AIMD).
+    """A semaphore whose size shrinks 15% on capacity signals and grows by one per window of successes (AIMD).
 
     Only capacity signals shrink the cap: an answer marked `capacity_exhausted` (a 429 whose
     rate-limit headers show a limit used up, a 503/529 "overloaded"), or a 429 when more than 30% of
     the last 50 answers were 429s. A lone 429 with capacity left in its headers, or with none, says
     "retry after Retry-After", not "send less": providers throw such 429s even far below their
-    limits, and halving on each of them pinned the cap near its floor (10% random 429s held 64
+    limits, and cutting the cap on each of them pinned it near its floor (10% random 429s held 64
     in flight to 4-5). With 10% random 429s, 16 or more in 50 happen about once in 200 runs of 2,000
     requests; a provider refusing half of what we send gets there within a few dozen answers.
 
-    Only the first signal among requests started under the current cap halves it again: a burst of
-    429s from one cohort of in-flight requests counts as one congestion signal, as in TCP. Halving
-    forgets the recent answers, so the next decision is about the new cap.
+    Only the first signal among requests started under the current cap cuts it again (by `DECREASE`):
+    a burst of 429s from one cohort of in-flight requests counts as one congestion signal, as in TCP.
+    A cut forgets the recent answers, so the next decision is about the new cap.
 
     `set_ceiling` lowers (or raises, up to `max_limit`) the most the cap may grow to: the client sets it
     to what Little's law needs for the known rate limits, and AIMD works below it.
@@ -337,7 +342,7 @@ class AdaptiveConcurrency:
             outcome is Outcome.RATE_LIMITED and self._recent_429s > RECENT_429_SHARE * RECENT_WINDOW
         )
         if self._adaptive and congested and epoch == self._epoch:
-            self._limit = max(float(self._min), self._limit / 2)
+            self._limit = max(float(self._min), self._limit * DECREASE)
             self._epoch += 1
             self._recent.clear()
             self._recent_429s = 0
