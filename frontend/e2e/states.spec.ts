@@ -34,7 +34,9 @@ test("the overview says when it cannot check the platform, and each part says wh
   );
   await page.getByRole("link", { name: "Overview" }).click();
 
-  await expect(page.getByTestId("health-line")).toContainText("Could not check the platform: database exploded");
+  const health = page.getByTestId("health-line");
+  await expect(health).toContainText("Could not check the platform: database exploded");
+  await expect(health.getByRole("link", { name: "Open Settings → System" })).toHaveAttribute("href", "/settings/system/");
   await expect(page.getByRole("alert").filter({ hasText: "Could not load the datasets" })).toContainText(
     "datasets unavailable",
   );

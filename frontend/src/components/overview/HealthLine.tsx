@@ -40,9 +40,14 @@ export function HealthLine() {
         <p className="text-fg">
           <span className="font-semibold text-danger">Could not check the platform:</span> {errorMessage(query.error)}
         </p>
-        <Button size="sm" onClick={() => void query.refetch()} disabled={query.isFetching}>
-          <RefreshIcon /> Retry
-        </Button>
+        <div className="flex shrink-0 items-center gap-3">
+          <Link href={SYSTEM} className="font-medium text-accent hover:underline">
+            Open Settings → System
+          </Link>
+          <Button size="sm" onClick={() => void query.refetch()} disabled={query.isFetching}>
+            <RefreshIcon /> Retry
+          </Button>
+        </div>
       </div>
     );
   }
