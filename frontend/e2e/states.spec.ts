@@ -51,6 +51,15 @@ test("the overview says when it cannot check the platform, and each part says wh
   await expect(page.getByText(/No job is running\.|qa · /).first()).toBeVisible();
 });
 
+test("the overview's health line leaves the hint for an API that does not answer to the banner", async ({ page }) => {
+  await signIn(page, "/tasks/");
+  await page.route("**/api/v1/system/status", (route) => route.abort("connectionrefused"));
+  await page.getByRole("link", { name: "Overview" }).click();
+  const health = page.getByTestId("health-line");
+  await expect(health).toContainText("Could not check the platform: No answer from the API.", { timeout: 30_000 });
+  await expect(health).not.toContainText("distillery serve");
+});
+
 test("empty answers show what would fill the page", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, "/tasks/");

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { Button } from "@/components/ui/Button";
 import { RefreshIcon } from "@/components/ui/icons";
 import { useSystemStatus, type TimedStatus } from "@/hooks/queries/system";
-import { errorMessage } from "@/lib/api/client";
+import { ApiError, errorMessage } from "@/lib/api/client";
 
 const SYSTEM = "/settings/system/";
 const BOX = "flex flex-col gap-2 rounded-lg border px-4 py-2.5 text-sm sm:flex-row sm:items-center sm:justify-between";
@@ -38,7 +38,9 @@ export function HealthLine() {
     return (
       <div role="alert" className={`${BOX} border-danger/30 bg-danger-soft`} data-testid="health-line">
         <p className="text-fg">
-          <span className="font-semibold text-danger">Could not check the platform:</span> {errorMessage(query.error)}
+          <span className="font-semibold text-danger">Could not check the platform:</span>{" "}
+          {/* The shell's banner gives the hint for an API that does not answer, once. */}
+          {query.error instanceof ApiError && query.error.isNetworkError ? "No answer from the API." : errorMessage(query.error)}
         </p>
         <div className="flex shrink-0 items-center gap-3">
           <Link href={SYSTEM} className="font-medium text-accent hover:underline">
