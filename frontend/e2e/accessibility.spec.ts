@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 
 import { BAD_JSONL, createDataset, generatedJsonl, uniqueName } from "./data";
-import { signIn } from "./helpers";
+import { LIST_PATTERNS, looksNew, signIn } from "./helpers";
 
 const SCHEMES = ["light", "dark"] as const;
 
@@ -25,8 +25,19 @@ for (const scheme of SCHEMES) {
     await expectAccessible(page, "sign-in");
 
     await signIn(page);
-    await expect(page.getByRole("region", { name: "Database" })).toBeVisible();
+    await expect(page.getByTestId("health-line")).toContainText(/All systems working|needs attention/);
+    await expect(page.getByRole("region", { name: "Recent datasets" })).toBeVisible();
+    await expect(page.getByTestId("summary-datasets")).toBeVisible();
     await expectAccessible(page, "overview");
+    await looksNew(page);
+    await page.reload();
+    await expect(page.getByRole("region", { name: "Getting started" })).toBeVisible();
+    await expectAccessible(page, "overview of a new installation");
+    for (const pattern of LIST_PATTERNS) await page.unroute(pattern);
+    await page.goto("/settings/system/");
+    await expect(page.getByRole("region", { name: "Database" })).toBeVisible();
+    await expect(page.getByRole("region", { name: "Workers" })).toBeVisible();
+    await expectAccessible(page, "system");
     await page.goto("/tasks/");
     await expect(page.getByRole("heading", { level: 1, name: "Tasks" })).toBeVisible();
     await expectAccessible(page, "tasks");

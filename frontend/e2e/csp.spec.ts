@@ -7,7 +7,7 @@ import { signIn } from "./helpers";
  * whose bootstrap script were blocked would not hydrate, so every page is opened and must report no
  * violation, in the console or as a `securitypolicyviolation` event. (/docs and /redoc: api-docs.spec.ts.)
  */
-const PAGES = ["/", "/datasets/", "/generate/", "/jobs/", "/finetune/", "/analytics/", "/tasks/", "/settings/"];
+const PAGES = ["/", "/datasets/", "/generate/", "/jobs/", "/finetune/", "/analytics/", "/tasks/", "/settings/", "/settings/system/"];
 
 async function violations(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);

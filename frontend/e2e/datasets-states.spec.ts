@@ -10,7 +10,7 @@ test("the dataset list says why it cannot load and recovers on retry", async ({ 
   await page.route("**/api/v1/datasets?*", (route) =>
     route.fulfill({ status: 503, json: { error: "service_unavailable", detail: "the database is restarting" } }),
   );
-  await page.getByRole("link", { name: "Datasets" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Datasets" }).click();
   const alert = page.getByRole("alert").filter({ hasText: "Could not load the datasets" });
   await expect(alert).toContainText("the database is restarting");
   await page.unroute("**/api/v1/datasets?*");

@@ -33,10 +33,20 @@ export async function signIn(page: Page, path = "/"): Promise<void> {
   await expect(page.getByTestId("current-user")).toHaveText(ADMIN.email);
 }
 
-/** Waits until the overview shows a worker with a fresh heartbeat (it may still be starting). */
+/** Opens Settings → System and waits until it shows a worker with a fresh heartbeat (it may still be starting). */
 export async function expectLiveWorker(page: Page): Promise<void> {
+  await page.goto("/settings/system/");
   const workers = page.getByRole("region", { name: "Workers" });
   await expect(workers.getByText("alive", { exact: true }).first()).toBeVisible({ timeout: 60_000 });
+}
+
+/** The list answer of an installation with nothing in it (for `page.route`: a new installation's overview). */
+export const EMPTY_PAGE = { items: [], total: 0, page: 1, page_size: 20 };
+
+/** Makes the dashboard see no dataset and no job, as on a new installation; `page.unroute` with the same patterns ends it. */
+export const LIST_PATTERNS = ["**/api/v1/datasets?*", "**/api/v1/jobs?*"] as const;
+export async function looksNew(page: Page): Promise<void> {
+  for (const pattern of LIST_PATTERNS) await page.route(pattern, (route) => route.fulfill({ json: EMPTY_PAGE }));
 }
 
 /** Clicks `button` and returns the file the browser downloaded: its suggested name and bytes. */

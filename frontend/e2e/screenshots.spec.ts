@@ -2,7 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 
 import { BAD_JSONL, createDataset, generatedJsonl, uniqueName } from "./data";
 import { startRun, stopRun } from "./finetune-data";
-import { apiPost, expectLiveWorker, signIn } from "./helpers";
+import { LIST_PATTERNS, apiPost, expectLiveWorker, looksNew, signIn } from "./helpers";
 
 const DIR = "test-results/screenshots";
 const WIDTHS = [1280, 390] as const;
@@ -24,6 +24,21 @@ async function runDiagnostic(page: Page): Promise<void> {
     .toBe("succeeded");
 }
 
+/** The overview as it is, then as a new installation sees it (no dataset, no job: the guide). */
+async function shootOverview(page: Page, width: number, suffix: string): Promise<void> {
+  await expect(page.getByTestId("health-line")).toContainText("All systems working");
+  await expect(page.getByTestId("summary-datasets")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Recent datasets" }).getByRole("list")).toBeVisible();
+  await shoot(page, `overview${suffix}`, width);
+  await looksNew(page);
+  await page.reload();
+  await expect(page.getByRole("region", { name: "Getting started" })).toBeVisible();
+  await expect(page.getByText("No dataset yet.")).toBeVisible();
+  await expect(page.getByTestId("summary-datasets")).toBeVisible();
+  await shoot(page, `overview-new${suffix}`, width);
+  for (const pattern of LIST_PATTERNS) await page.unroute(pattern);
+}
+
 for (const width of WIDTHS) {
   test(`screenshots of every page at ${width} px`, async ({ page }) => {
     await page.setViewportSize({ width, height: width > 500 ? 800 : 844 });
@@ -33,11 +48,16 @@ for (const width of WIDTHS) {
     await shoot(page, "login", width);
 
     await signIn(page);
+    // Something for the overview to list, whichever specs ran before.
+    await createDataset(page.request, uniqueName("Support answers"), generatedJsonl(20));
     await runDiagnostic(page);
     await expectLiveWorker(page);
     await expect(page.getByRole("img", { name: /Tasks by status/ })).toBeVisible();
     await expect(page.locator(".recharts-bar-rectangle").first()).toBeVisible();
-    await shoot(page, "overview", width);
+    await shoot(page, "system", width);
+
+    await page.goto("/");
+    await shootOverview(page, width, "");
 
     await page.goto("/tasks/");
     await expect(page.getByRole("table")).toBeVisible();
@@ -48,9 +68,11 @@ for (const width of WIDTHS) {
     // Dark mode follows the system setting (prefers-color-scheme).
     await page.emulateMedia({ colorScheme: "dark" });
     await shoot(page, "tasks-dark", width);
-    await page.goto("/");
+    await page.goto("/settings/system/");
     await expect(page.locator(".recharts-bar-rectangle").first()).toBeVisible();
-    await shoot(page, "overview-dark", width);
+    await shoot(page, "system-dark", width);
+    await page.goto("/");
+    await shootOverview(page, width, "-dark");
     await page.emulateMedia({ colorScheme: "light" });
 
     if (width < 1024) {

@@ -30,12 +30,37 @@ test("on a phone the navigation sits behind a menu button", async ({ page }) => 
   await expect(menu).toBeFocused();
 
   await menu.click();
-  await nav.getByRole("link", { name: "Tasks" }).click();
-  await expect(page).toHaveURL(/\/tasks\/$/);
+  await nav.getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(/\/settings\/$/);
   await expect(nav).toBeHidden();
-  await expect(page.getByRole("heading", { level: 1, name: "Tasks" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
   // Nothing is wider than the phone: no sideways scrolling.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+});
+
+test("the main navigation leads to the work; Tasks and System sit under Settings", async ({ page }) => {
+  await signIn(page);
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link")).toHaveText([
+    "Overview",
+    "Generate",
+    "Jobs",
+    "Datasets",
+    "Fine-tune",
+    "Analytics",
+    "Settings",
+    /API docs/,
+  ]);
+  await expect(nav.getByRole("link", { name: "Tasks" })).toHaveCount(0);
+
+  await nav.getByRole("link", { name: "Settings" }).click();
+  const sections = page.getByRole("navigation", { name: "Settings sections" });
+  await expect(sections.getByRole("link")).toHaveText(["Account and keys", "System", "Tasks"]);
+  await expect(sections.getByRole("link", { name: "Account and keys" })).toHaveAttribute("aria-current", "page");
+  await sections.getByRole("link", { name: "System" }).click();
+  await expect(page).toHaveURL(/\/settings\/system\/$/);
+  await expect(page.getByRole("heading", { level: 1, name: "System" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Settings" })).toHaveAttribute("aria-current", "page");
 });
 
 test("the API docs link opens the API's own documentation", async ({ page }) => {

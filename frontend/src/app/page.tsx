@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { OverviewView } from "@/components/system/OverviewView";
+import { OverviewView } from "@/components/overview/OverviewView";
 
 export const metadata: Metadata = { title: "Overview" };
 

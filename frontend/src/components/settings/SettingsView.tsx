@@ -7,6 +7,7 @@ import { useMe } from "@/hooks/queries/auth";
 
 import { BudgetCard } from "./BudgetCard";
 import { PasswordCard } from "./PasswordCard";
+import { SettingsSections } from "./SettingsSections";
 import { ProvidersCard } from "./ProvidersCard";
 import { TokensCard } from "./TokensCard";
 import { UsersCard } from "./UsersCard";
@@ -19,6 +20,7 @@ export function SettingsView() {
   return (
     <>
       <PageHeader title="Settings" description="Provider keys, spending limits, API tokens, your password and who can sign in." />
+      <SettingsSections />
       <div className="space-y-4">
         <div className="grid gap-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
           <ProvidersCard isAdmin={isAdmin} />

@@ -7,7 +7,6 @@ import {
   JobsIcon,
   OverviewIcon,
   SettingsIcon,
-  TasksIcon,
   type IconComponent,
 } from "@/components/ui/icons";
 import { API_BASE_URL } from "@/lib/api/client";
@@ -18,6 +17,8 @@ export type NavItem = {
   icon: IconComponent;
   /** Served by the API rather than the dashboard: opens in a new tab. */
   external?: boolean;
+  /** Other pages that belong to this entry (Settings holds the Tasks page, which lives at /tasks/). */
+  also?: readonly string[];
 };
 
 /**
@@ -31,8 +32,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: "Datasets", href: "/datasets/", icon: DatasetsIcon },
   { label: "Fine-tune", href: "/finetune/", icon: FinetuneIcon },
   { label: "Analytics", href: "/analytics/", icon: AnalyticsIcon },
-  { label: "Tasks", href: "/tasks/", icon: TasksIcon },
-  { label: "Settings", href: "/settings/", icon: SettingsIcon },
+  { label: "Settings", href: "/settings/", icon: SettingsIcon, also: ["/tasks/"] },
   { label: "API docs", href: `${API_BASE_URL}/docs`, icon: DocsIcon, external: true },
 ];
 
@@ -44,6 +44,8 @@ function trimSlash(path: string): string {
 export function isActive(item: NavItem, pathname: string): boolean {
   if (item.external) return false;
   const here = trimSlash(pathname);
-  const target = trimSlash(item.href);
-  return target === "/" ? here === "/" : here === target || here.startsWith(`${target}/`);
+  return [item.href, ...(item.also ?? [])].some((href) => {
+    const target = trimSlash(href);
+    return target === "/" ? here === "/" : here === target || here.startsWith(`${target}/`);
+  });
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { SettingsSections } from "@/components/settings/SettingsSections";
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
 import { PageHeader } from "@/components/ui/PageHeader";
@@ -68,6 +69,7 @@ export function TasksView() {
   return (
     <>
       <PageHeader title="Tasks" description="Background work sent to the Celery workers, newest first." />
+      <SettingsSections />
       <div className="space-y-4">
         <DiagnosticPanel />
         <Card

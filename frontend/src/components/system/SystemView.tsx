@@ -1,5 +1,8 @@
 "use client";
 
+import Link from "next/link";
+
+import { SettingsSections } from "@/components/settings/SettingsSections";
 import { Button } from "@/components/ui/Button";
 import { RefreshIcon } from "@/components/ui/icons";
 import { LiveIndicator } from "@/components/ui/LiveIndicator";
@@ -12,11 +15,10 @@ import { errorMessage } from "@/lib/api/client";
 import { HealthCards } from "./HealthCards";
 import { PlatformCard } from "./PlatformCard";
 import { ResourcesCard } from "./ResourcesCard";
-import { SummaryCards } from "./SummaryCards";
 import { TasksByStatusChart } from "./TasksByStatusChart";
 import { WorkersCard } from "./WorkersCard";
 
-function OverviewSkeleton() {
+function SystemSkeleton() {
   return (
     <LoadingRegion label="Loading system status…">
       <div className="grid gap-4 sm:grid-cols-3">
@@ -38,7 +40,8 @@ function OverviewSkeleton() {
   );
 }
 
-export function OverviewView() {
+/** The operator's page under Settings: health of the API, database and broker, the workers, tasks, host. */
+export function SystemView() {
   const query = useSystemStatus();
   const { data, error, isFetching } = query;
   const retry = () => void query.refetch();
@@ -46,8 +49,16 @@ export function OverviewView() {
   return (
     <>
       <PageHeader
-        title="Overview"
-        description="Your datasets, spend and running jobs, and the platform's health."
+        title="System"
+        description={
+          <>
+            The platform&apos;s health, its workers and the host they run on. Each background task is listed under{" "}
+            <Link href="/tasks/" className="font-medium text-accent hover:underline">
+              Tasks
+            </Link>
+            .
+          </>
+        }
         actions={
           data && (
             <LiveIndicator
@@ -59,11 +70,9 @@ export function OverviewView() {
           )
         }
       />
-      <div className="mb-6">
-        <SummaryCards />
-      </div>
+      <SettingsSections />
       {query.isPending ? (
-        <OverviewSkeleton />
+        <SystemSkeleton />
       ) : (
         <div className="space-y-4">
           {error && data && (
