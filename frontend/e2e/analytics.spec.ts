@@ -20,16 +20,16 @@ test("the analytics page asks for the chosen date range and refuses a reversed o
   await expect.poll(() => asked.some((url) => url.includes("/savings") && !url.includes("since="))).toBe(true);
 
   asked.length = 0;
-  await page.getByLabel("From").fill("2026-03-01");
-  await page.getByLabel("To").fill("2026-03-31");
+  await page.getByLabel("From", { exact: true }).fill("2026-03-01");
+  await page.getByLabel("To", { exact: true }).fill("2026-03-31");
   await expect
     .poll(() => asked.some((url) => url.includes("/cost/daily") && url.includes("since=2026-03-01") && url.includes("until=2026-03-31")))
     .toBe(true);
   await expect(page.getByRole("region", { name: "Spend over time" }).getByText("No spend in this range")).toBeVisible();
 
   asked.length = 0;
-  await page.getByLabel("From").fill("2026-04-15");
-  await expect(page.getByLabel("To")).toHaveAttribute("aria-invalid", "true");
+  await page.getByLabel("From", { exact: true }).fill("2026-04-15");
+  await expect(page.getByLabel("To", { exact: true })).toHaveAttribute("aria-invalid", "true");
   await page.waitForTimeout(300);
   expect(asked.filter((url) => url.includes("since=2026-04-15"))).toEqual([]);
 });
