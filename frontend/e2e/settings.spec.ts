@@ -186,7 +186,7 @@ test("a viewer sees no users, cannot change keys or the budget, and cannot contr
     await viewer.getByLabel("Password").fill(password);
     await viewer.getByRole("button", { name: "Sign in" }).click();
     await expect(viewer.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
-    await expect(viewer.getByText("Only admins can change keys.")).toBeVisible();
+    await expect(viewer.getByText("Only admins can change keys and limits.")).toBeVisible();
     await expect(viewer.getByRole("button", { name: /Set the key of/ })).toHaveCount(0);
     await expect(viewer.getByText("Only admins can change the limit.")).toBeVisible();
     await expect(viewer.getByRole("region", { name: "API tokens" })).toBeVisible();
