@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import importlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,16 +108,14 @@ def resolve_base_model(base_model: str) -> BaseModelSource:
 
 
 def hub_cache_dir() -> Path:
-    """The Hugging Face hub cache this process reads (``HF_HUB_CACHE``, else ``$HF_HOME/hub``).
+    """The Hugging Face hub cache this process reads: ``huggingface_hub``'s own setting.
 
-    Read from the environment at each call, so a cache set after ``huggingface_hub`` was imported
-    still counts.
+    The library reads no environment variable itself; ``huggingface_hub`` resolves ``HF_HUB_CACHE``
+    (else ``$HF_HOME/hub``) when it is imported, and this reads its value at each call, so a test or
+    an application can point it elsewhere (``huggingface_hub.constants.HF_HUB_CACHE``).
     """
-    if cache := os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE"):
-        return Path(cache).expanduser()
-    if home := os.environ.get("HF_HOME"):
-        return Path(home).expanduser() / "hub"
-    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "huggingface" / "hub"
+    constants = require("huggingface_hub.constants")
+    return Path(constants.HF_HUB_CACHE).expanduser()
 
 
 def _looks_like_model_id(text: str) -> bool:
