@@ -44,7 +44,7 @@ export function GettingStarted() {
           <Link href="/datasets/" className={LINK}>
             upload one
           </Link>{" "}
-          (JSONL or CSV).
+          (JSONL, JSON, CSV or Parquet).
         </Step>
         <Step n={3} title="Curate and export">
           Read the rows and their judge scores, remove or edit the weak ones, and export the version you keep from its
