@@ -1,4 +1,5 @@
-"""The one paid-call path: the cache keys of before, never paid twice, reserved before and settled after."""
+"""The one paid-call path: the cache keys of before, never paid twice, reserved before and settled after,
+and no answer booked as paid without being in the cache."""
 
 from __future__ import annotations
 
@@ -9,11 +10,20 @@ import pytest
 
 from distillation.cost import PriceTable
 from distillation.datatypes import RenderedPrompt, get_datatype
-from distillation.pipeline import Accountant, BudgetExceeded, Call, MemoryCache, PaidCalls, item_seed
-from distillation.pipeline.calls import AttemptHook
-from distillation.providers import Attempt, AttemptStart, LLMClient, get_model
+from distillation.pipeline import (
+    Accountant,
+    Answer,
+    BudgetExceeded,
+    Call,
+    MemoryCache,
+    PaidCalls,
+    ResponseCache,
+    item_seed,
+)
+from distillation.pipeline.calls import AnswerHook, AttemptHook
+from distillation.providers import Attempt, AttemptStart, LLMClient, Outcome, ProviderError, get_model
 from distillation.providers.client import StartCallback
-from distillation.testing import FakeProviderServer, length, ok
+from distillation.testing import FakeProviderServer, length, ok, sequence, server_error
 
 MODEL = "openai:gpt-4o-mini"
 PROMPT = RenderedPrompt(
@@ -28,10 +38,19 @@ FINGERPRINT = "082957bfc65efcfb08401d4e4adda7a33559317eabacb7fa2c2692f502b4adc3"
 
 
 def paid_calls(
-    before_attempt: StartCallback | None = None, on_attempt: AttemptHook | None = None
+    before_attempt: StartCallback | None = None,
+    on_attempt: AttemptHook | None = None,
+    on_answer: AnswerHook | None = None,
+    cache: ResponseCache | None = None,
 ) -> PaidCalls:
-    accountant = Accountant(PriceTable.load(None))
-    return PaidCalls(MemoryCache(), accountant, seed=7, before_attempt=before_attempt, on_attempt=on_attempt)
+    return PaidCalls(
+        MemoryCache() if cache is None else cache,
+        Accountant(PriceTable.load(None)),
+        seed=7,
+        before_attempt=before_attempt,
+        on_attempt=on_attempt,
+        on_answer=on_answer,
+    )
 
 
 @pytest.fixture
@@ -140,3 +159,72 @@ async def test_an_unusable_answer_is_kept_so_a_rerun_does_not_pay_for_it_again(
     assert again.answer == first.answer
     assert len(fake.requests) == 1
     assert first.usage.output_tokens == 100
+
+
+class Killed(BaseException):
+    """The process dies here: nothing after this point runs."""
+
+
+class Books:
+    """An owner's books: what was settled, in order, and the answers stored with their attempt."""
+
+    def __init__(self) -> None:
+        self.booked: list[tuple[str, int, Outcome]] = []
+        self.stored: dict[str, Answer] = {}
+
+    async def settle(self, stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
+        self.booked.append(("settled", attempt.number, attempt.outcome))
+
+    async def settle_answer(
+        self, stage: str, key: str, attempt: Attempt, cost: Decimal | None, answer: Answer
+    ) -> None:
+        self.booked.append(("settled with its answer", attempt.number, attempt.outcome))
+        self.stored[answer.fingerprint] = answer
+
+
+async def test_an_answer_is_in_the_cache_before_its_attempt_is_booked(
+    fake: FakeProviderServer, client: LLMClient
+) -> None:
+    # A process killed as the answer's attempt is booked has kept the answer: the rerun pays nothing.
+    fake.reset(default=ok(usage=(1000, 100)))
+
+    async def die(stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
+        raise Killed
+
+    killed = paid_calls(on_attempt=die)
+    with pytest.raises(Killed):
+        await ask(killed, client)
+    again = await ask(paid_calls(cache=killed.cache), client)
+
+    assert again.cached
+    assert len(fake.requests) == 1
+
+
+async def test_the_owner_settles_the_answers_attempt_and_stores_the_answer_in_one_step(
+    fake: FakeProviderServer, client: LLMClient
+) -> None:
+    fake.reset(sequence(ok(content="wrong_schema", usage=(1000, 100))), default=ok(usage=(1000, 100)))
+    books = Books()
+
+    call = await ask(paid_calls(on_attempt=books.settle, on_answer=books.settle_answer), client)
+
+    assert books.booked == [  # the re-asked answer is settled on its own, once the re-ask came back
+        ("settled", 1, Outcome.INVALID_OUTPUT),
+        ("settled with its answer", 2, Outcome.OK),
+    ]
+    assert books.stored == {call.record.fingerprint: call.answer}
+
+
+async def test_an_answer_re_asked_in_vain_is_settled_and_nothing_is_stored(
+    fake: FakeProviderServer, client: LLMClient
+) -> None:
+    fake.reset(sequence(ok(content="wrong_schema", usage=(1000, 100)), server_error(400)))
+    books = Books()
+    calls = paid_calls(on_attempt=books.settle, on_answer=books.settle_answer)
+
+    with pytest.raises(ProviderError):
+        await ask(calls, client)
+
+    assert books.booked == [("settled", 1, Outcome.INVALID_OUTPUT), ("settled", 2, Outcome.CLIENT_ERROR)]
+    assert books.stored == {}
+    assert await calls.cache.get(FINGERPRINT) is None

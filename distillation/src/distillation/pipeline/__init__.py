@@ -11,7 +11,7 @@ Stages, each declared by what it takes and gives:
 Every request has a fingerprint; answers are cached by it, so a rerun of an interrupted or
 budget-stopped run sends only the requests that have no answer yet. Every request of the library and
 the service takes one path, :class:`PaidCalls` (:mod:`distillation.pipeline.calls`): fingerprint,
-cache get, reserve, call, settle, cache put.
+cache get, reserve, call, settle, cache put (the answer's own attempt is settled with the put).
 """
 
 from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped

@@ -10,7 +10,7 @@ from distillation.cost import PriceTable
 from distillation.datatypes import PromptRenderer, default_renderer, get_datatype
 from distillation.pipeline.accounting import Accountant
 from distillation.pipeline.cache import ResponseCache
-from distillation.pipeline.calls import AttemptHook, PaidCalls
+from distillation.pipeline.calls import AnswerHook, AttemptHook, PaidCalls
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.engine import Engine
 from distillation.providers import (
@@ -56,6 +56,7 @@ def build_engine(
     limiter: Limiter | None = None,
     model_options: Mapping[str, Mapping[str, Any]] | None = None,
     on_attempt: AttemptHook | None = None,
+    on_answer: AnswerHook | None = None,
     before_attempt: StartCallback | None = None,
     timeout: float = 120.0,
     retry: RetryPolicy | None = None,
@@ -74,6 +75,8 @@ def build_engine(
         limiter: Shared rate-limit storage (Redis across processes).
         model_options: Adapter options per model id (e.g. ``n_ctx`` for local models).
         on_attempt: Called for every attempt with its stage, item key and cost (the service's ledger).
+        on_answer: Books the attempt that brought an answer and stores the answer in one commit (the
+            service's ledger and response cache); without it the answer goes to ``cache`` first.
         before_attempt: Called before every attempt, after the in-process budget check (the service
             reserves the attempt's worst case in its shared ledger; raising stops the call).
         timeout: Per-attempt timeout in seconds (in-process models: see ``attempt_timeout``).
@@ -87,6 +90,7 @@ def build_engine(
         temperature=config.temperature,
         max_tokens=config.max_tokens,
         on_attempt=on_attempt,
+        on_answer=on_answer,
         before_attempt=before_attempt,
     )
     reserve = calls.reserve_hook()

@@ -15,9 +15,19 @@ scores, and the service's jobs (which run the same steps on their engine) — go
    database). Either may refuse (``BudgetExceeded``); nothing is sent then.
 4. **call**: the client sends the request, with retries and re-asks.
 5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
-   owner's ``on_attempt`` runs (the service settles its ledger row).
-6. **cache put**: the answer is stored, an unusable one (truncated, filtered, still invalid) too, since
-   it was paid for; a cancellation waits until it is stored.
+   owner's ``on_attempt`` runs (the service settles its ledger row) — for every attempt but the one
+   that brought the answer, which is booked in step 6.
+6. **cache put and settle**: the answer is stored, an unusable one (truncated, filtered, still
+   invalid) too, since it was paid for, and the attempt that brought it is booked *with* it: the
+   owner's ``on_answer`` does both in one commit (the service settles the ledger row and caches the
+   answer in one transaction); without one the answer is put in the cache first, then that attempt
+   goes to ``on_attempt``. So no answer is booked as paid without being in the cache: a process
+   killed at any moment either kept the answer or never booked its attempt as paid (that attempt stays
+   reserved, is closed as unknown, and its request is sent again). A cancellation waits until this
+   step is done.
+
+An attempt that brought an answer is held back until it is known to be the last one: when a re-ask
+follows it, it is booked as that re-ask ends, like any other attempt.
 
 The result is a :class:`Call`: the answer and the :class:`~distillation.pipeline.types.CallRecord`
 kept in a row's provenance.
@@ -38,11 +48,25 @@ from distillation.datatypes import RenderedPrompt
 from distillation.pipeline.accounting import Accountant
 from distillation.pipeline.cache import Answer, ResponseCache
 from distillation.pipeline.types import CallRecord
-from distillation.providers import Attempt, AttemptStart, ChatRequest, LLMClient, Message, OutputError
+from distillation.providers import (
+    Attempt,
+    AttemptStart,
+    ChatRequest,
+    LLMClient,
+    Message,
+    Outcome,
+    OutputError,
+)
 from distillation.providers.client import StartCallback
 
 # Called with (stage, item key, attempt, cost) after every settled attempt (the service's ledger).
 AttemptHook = Callable[[str, str, Attempt, Decimal | None], Awaitable[None]]
+# Called with (stage, item key, attempt, cost, answer) for the attempt that brought the answer: books
+# the attempt and stores the answer in one commit (the service's ledger settle and response cache).
+AnswerHook = Callable[[str, str, Attempt, Decimal | None, Answer], Awaitable[None]]
+
+# The outcomes of attempts that brought an answer (usable or not): the last of them is the call's answer.
+_ANSWERED = frozenset({Outcome.OK, Outcome.LENGTH, Outcome.CONTENT_FILTER, Outcome.INVALID_OUTPUT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +116,10 @@ class PaidCalls:
         seed: The run's seed; each item samples with :func:`item_seed` of it.
         temperature: Sampling temperature of the requests built here.
         max_tokens: Output cap when a call names none.
-        on_attempt: Called after every settled attempt (the service's ledger settle).
+        on_attempt: Called after every settled attempt (the service's ledger settle); the attempt
+            that brought the answer goes to ``on_answer`` instead when there is one.
+        on_answer: Books the attempt that brought an answer and stores the answer, in one commit
+            (the service's ledger settle and response cache); ``cache.put`` is not called then.
         before_attempt: Called before every attempt, after the budget check (the service's reserve).
         requests: Attempts sent (retries included).
         cached: Answers taken from the cache instead of sent.
@@ -104,6 +131,7 @@ class PaidCalls:
     temperature: float = 0.8
     max_tokens: int = 512
     on_attempt: AttemptHook | None = None
+    on_answer: AnswerHook | None = None
     before_attempt: StartCallback | None = None
     requests: int = field(default=0, init=False)
     cached: int = field(default=0, init=False)
@@ -163,28 +191,66 @@ class PaidCalls:
             self.cached += 1
             cost = self.accountant.reuse(stage, cached.model_id, cached.input_tokens, cached.output_tokens)
             return Call(cached, _record(stage, cached, request.template_hash, cost, cached=True))
-        attempts: list[Attempt] = []
-        costs: list[Decimal | None] = []
-
-        async def settle(attempt: Attempt) -> None:
-            self.requests += 1
-            attempts.append(attempt)
-            cost = self.accountant.settle(stage, attempt)
-            costs.append(cost)
-            if self.on_attempt is not None:
-                await self.on_attempt(stage, key, attempt, cost)
-
+        books = _Books(self, stage, key)
         try:
             answer = Answer.from_result(
-                await client.chat(request, on_attempt=settle, fingerprint=fingerprint)
+                await client.chat(request, on_attempt=books.settle, fingerprint=fingerprint)
             )
         except OutputError as exc:  # paid for but unusable: cached so a rerun does not pay again
             answer = Answer.from_output_error(client.model_id, fingerprint, exc)
-        await _store(self.cache, answer)
-        known = [c for c in costs if c is not None]
-        total = None if len(known) < len(costs) else sum(known, Decimal(0))
+        except BaseException:
+            await _finish(books.release())
+            raise
+        await _finish(books.keep(answer))
+        known = [c for c in books.costs if c is not None]
+        total = None if len(known) < len(books.costs) else sum(known, Decimal(0))
         record = _record(stage, answer, request.template_hash, total, cached=False)
-        return Call(answer, record, tuple(attempts))
+        return Call(answer, record, tuple(books.attempts))
+
+
+@dataclass
+class _Books:
+    """The attempts of one sent request: settled as they end, the answer's attempt with the answer."""
+
+    calls: PaidCalls
+    stage: str
+    key: str
+    attempts: list[Attempt] = field(default_factory=list)
+    costs: list[Decimal | None] = field(default_factory=list)
+    held: tuple[Attempt, Decimal | None] | None = None  # the last attempt that brought an answer
+
+    async def settle(self, attempt: Attempt) -> None:
+        """Step 5: the accountant books every attempt now; the owner all but the answer's."""
+        self.calls.requests += 1
+        self.attempts.append(attempt)
+        cost = self.calls.accountant.settle(self.stage, attempt)
+        self.costs.append(cost)
+        await self.release()  # another attempt followed it: the held one was not the last
+        if attempt.outcome in _ANSWERED:
+            self.held = (attempt, cost)
+        else:
+            await self._book(attempt, cost)
+
+    async def release(self) -> None:
+        """Book the held attempt on its own: its answer is not the call's (or the call failed)."""
+        held, self.held = self.held, None
+        if held is not None:
+            await self._book(*held)
+
+    async def keep(self, answer: Answer) -> None:
+        """Step 6: store ``answer`` and book the attempt that brought it, in one commit if the owner can."""
+        held, self.held = self.held, None
+        on_answer = self.calls.on_answer
+        if held is not None and on_answer is not None:
+            await on_answer(self.stage, self.key, *held, answer)
+            return
+        await self.calls.cache.put(answer)  # first: a booked answer is always a cached one
+        if held is not None:
+            await self._book(*held)
+
+    async def _book(self, attempt: Attempt, cost: Decimal | None) -> None:
+        if self.calls.on_attempt is not None:
+            await self.calls.on_attempt(self.stage, self.key, attempt, cost)
 
 
 def item_seed(run_seed: int, key: str) -> int:
@@ -205,13 +271,13 @@ def attempts_usage(attempts: Iterable[Attempt]) -> TokenUsage:
     return total
 
 
-async def _store(cache: ResponseCache, answer: Answer) -> None:
-    """Put a paid answer in the cache; a cancellation waits until it is stored, then goes on."""
-    put = asyncio.ensure_future(cache.put(answer))
+async def _finish(step: Awaitable[None]) -> None:
+    """Run a booking step to its end; a cancellation waits until it is done, then goes on."""
+    task = asyncio.ensure_future(step)
     try:
-        await asyncio.shield(put)
+        await asyncio.shield(task)
     except asyncio.CancelledError:
-        await put
+        await task
         raise
 
 
