@@ -69,6 +69,7 @@ async def build_job_engine(
         rate_limits=rate_limits,
         limiter=shared_limiter(settings),
         on_attempt=ledger.settle,
+        on_answer=ledger.settle_answer,
         before_attempt=ledger.reserve,
         timeout=settings.job_call_timeout_seconds,
     )

@@ -7,7 +7,9 @@ from the provider's usage; an attempt whose usage never comes back (a timeout, a
 an "unknown" row whose worst case stays counted against the budget.
 
 Answers are cached by request fingerprint in the same database, so a job resumed after a crash, a
-pause or a cancellation never pays for a request twice.
+pause or a cancellation never pays for a request twice. The attempt that brought an answer is settled
+in the same transaction that caches the answer (:meth:`Ledger.settle_answer`): no answer is booked as
+paid without being in the cache, whenever a worker is killed.
 """
 
 from __future__ import annotations
@@ -76,30 +78,62 @@ class Ledger:
 
     async def settle(self, stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
         """Record what the attempt cost (its provider-reported usage), releasing its reservation."""
+        await self._close(stage, attempt, cost, None)
+
+    async def settle_answer(
+        self, stage: str, key: str, attempt: Attempt, cost: Decimal | None, answer: Answer
+    ) -> None:
+        """Settle the attempt that brought ``answer`` and cache the answer, in one transaction.
+
+        A worker killed at any moment has then either booked the answer as paid *and* kept it, so the
+        next worker takes it from the cache, or done neither: the row stays reserved until the
+        reconciler closes it as unknown, and the request is sent again.
+        """
+        await self._close(stage, attempt, cost, answer)
+
+    async def _close(self, stage: str, attempt: Attempt, cost: Decimal | None, answer: Answer | None) -> None:
+        # A row missing here was reserved by a process that died; the reconciler closes it.
         opened = self._open.pop((attempt.fingerprint, attempt.number), None)
-        if opened is None:  # reserved by a process that died; the reconciler closes that row
+        if opened is None and answer is None:
             return
-        call_id, reserved = opened
         scope = current_item.get()
-        status = CallStatus.unknown if attempt.usage is None else CallStatus.settled
         async with self.maker() as session, session.begin():
-            await ledger_repository.settle_call(
-                session,
-                call_id,
-                job_id=scope.job_id,
-                stage=stage,
-                status=status,
-                outcome=attempt.outcome.value,
-                reserved=reserved,
-                cost=cost if attempt.usage is not None else None,
-                input_tokens=attempt.usage.input_tokens if attempt.usage else None,
-                output_tokens=attempt.usage.output_tokens if attempt.usage else None,
-                cached_tokens=attempt.usage.cached_input_tokens if attempt.usage else None,
-                latency_ms=round(attempt.latency_s * 1000),
-                error=attempt.error,
-            )
-        if self.observer is not None:
+            if opened is not None:
+                await _settle(session, opened, scope, stage, attempt, cost)
+            if answer is not None:
+                await ledger_repository.cache_response(
+                    session, answer.fingerprint, answer.model_id, answer.to_json()
+                )
+        if opened is not None and self.observer is not None:
             self.observer(stage, scope, attempt, cost)
+
+
+async def _settle(
+    session: AsyncSession,
+    opened: tuple[uuid.UUID, Decimal],
+    scope: ItemScope,
+    stage: str,
+    attempt: Attempt,
+    cost: Decimal | None,
+) -> None:
+    """Close the attempt's reserved row from its provider-reported usage (unknown when none came)."""
+    call_id, reserved = opened
+    usage = attempt.usage
+    await ledger_repository.settle_call(
+        session,
+        call_id,
+        job_id=scope.job_id,
+        stage=stage,
+        status=CallStatus.unknown if usage is None else CallStatus.settled,
+        outcome=attempt.outcome.value,
+        reserved=reserved,
+        cost=cost if usage is not None else None,
+        input_tokens=usage.input_tokens if usage else None,
+        output_tokens=usage.output_tokens if usage else None,
+        cached_tokens=usage.cached_input_tokens if usage else None,
+        latency_ms=round(attempt.latency_s * 1000),
+        error=attempt.error,
+    )
 
 
 class DbResponseCache:

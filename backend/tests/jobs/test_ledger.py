@@ -1,4 +1,5 @@
-"""After a killed call: no ledger row stays reserved once its item moved on; attempts keep counting."""
+"""After a killed call: no ledger row stays reserved once its item moved on; attempts keep counting; an
+answer the ledger settled is never paid for again."""
 
 from __future__ import annotations
 
@@ -8,21 +9,26 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+import pytest
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.jobs import repository, service
+from app.jobs.engines import build_job_engine
 from app.jobs.ledger import ItemScope, Ledger, current_item
 from app.jobs.repository import Lease
 from app.models import CallStatus, ItemStatus, Job, JobItem, JobStatus, LlmCall
 from app.models.base import utcnow
 from distillation.cost import PriceTable
+from distillation.datatypes import RenderedPrompt
 from distillation.pipeline import Accountant
 from distillation.providers import Attempt, AttemptStart, Outcome, Usage
+from distillation.testing import FakeProviderServer, ok
 from tests.conftest import api_client, login, migrate
-from tests.jobs.jobkit import TEACHER, generation
+from tests.jobs.jobkit import TEACHER, generation, job_settings
 
 FINGERPRINT = "f" * 64
 LEASE = timedelta(seconds=60)
@@ -140,3 +146,83 @@ async def test_a_job_never_completes_with_a_call_still_reserved(any_settings: Se
     assert [(c.status, c.outcome) for c in rows] == [(CallStatus.unknown, "abandoned")]
     assert finished.reserved_usd == 0
     assert finished.unknown_usd == rows[0].reserved_usd > 0
+
+
+class Killed(BaseException):
+    """The worker process dies here: nothing after this point runs (no ``except Exception`` sees it)."""
+
+
+def dying_worker(engine: AsyncEngine, moment: str) -> Maker:
+    """A worker's sessions: the worker dies at ``moment`` of the first commit that settles a ledger row.
+
+    ``before_commit``: the settle never reaches the database. ``after_commit``: it is there, and nothing
+    the worker meant to do after that commit happens.
+    """
+
+    class Dying(Session):
+        pass
+
+    def note(state: ORMExecuteState) -> None:
+        if state.is_update and state.bind_mapper is not None and state.bind_mapper.class_ is LlmCall:
+            state.session.info["settles"] = True
+
+    def die(session: Session) -> None:
+        if session.info.pop("settles", False):
+            raise Killed
+
+    event.listen(Dying, "do_orm_execute", note)
+    event.listen(Dying, moment, die)
+    return async_sessionmaker(engine, sync_session_class=Dying, expire_on_commit=False, autoflush=False)
+
+
+async def answer(maker: Maker, settings: Settings, job: Job, lease: Lease) -> None:
+    """The item's one teacher request, through the paid-call path a worker process builds for the job."""
+    built = await build_job_engine(maker, settings, job)
+    messages = [{"role": "user", "content": "Name a colour."}]
+    prompt = RenderedPrompt(template="seed", template_hash="ab" * 32, messages=messages)
+    token = current_item.set(ItemScope(job.id, job.dataset_id, lease.id, lease.item_key))
+    try:
+        calls, teacher = built.engine.calls, built.engine.teacher
+        await calls.call(teacher, prompt, stage="seed", key=lease.item_key, schema=None, schema_name="row")
+    finally:
+        current_item.reset(token)
+        await teacher.aclose()
+
+
+@pytest.mark.parametrize(
+    ("moment", "sent", "booked"),
+    [
+        ("after_commit", 1, [CallStatus.settled]),
+        ("before_commit", 2, [CallStatus.unknown, CallStatus.settled]),
+    ],
+)
+async def test_a_worker_killed_as_its_answer_is_settled_never_pays_for_it_again(
+    any_settings: Settings, moment: str, sent: int, booked: list[CallStatus]
+) -> None:
+    with FakeProviderServer(default=ok(text="Blue.", usage=(30, 20))) as server:
+        settings = job_settings(any_settings, server)
+        async with planned_job(settings, 1) as (job, maker):
+            killed = await claim(maker, job, "killed-worker")
+            engine = create_engine(settings, pooled=False)
+            try:
+                with pytest.raises(Killed):
+                    await answer(dying_worker(engine, moment), settings, job, killed)
+            finally:
+                await engine.dispose()
+            async with maker() as session, session.begin():
+                await session.execute(
+                    update(JobItem).where(JobItem.id == killed.id).values(lease_expires_at=utcnow() - LEASE)
+                )
+            async with maker() as session, session.begin():
+                await service.reconcile(session, settings)
+            await answer(maker, settings, job, await claim(maker, job, "next-worker"))  # a new process
+            rows = await calls(maker, job)
+            async with maker() as session:
+                after = await service.get(session, job.id)
+
+    # Sent again only when the kill came before the settle was committed: that call is booked as
+    # unknown (its worst case counted), never as a second paid answer.
+    assert len(server.requests) == sent
+    assert [c.status for c in rows] == booked
+    assert after.reserved_usd == 0
+    assert after.spent_usd == sum(c.cost_usd or 0 for c in rows) > 0
