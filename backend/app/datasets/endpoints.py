@@ -26,6 +26,7 @@ from app.datasets import derive, exporting, service, upload
 from app.datasets.repository import DatasetRepository, DatasetVersionRepository
 from app.datasets.schemas import (
     DATA_TYPE_PATTERN,
+    ChangeKind,
     ConvertRequest,
     ConvertResult,
     DatasetCreate,
@@ -36,6 +37,7 @@ from app.datasets.schemas import (
     ExportFormat,
     MergeRequest,
     OnError,
+    RowChange,
     SampleRequest,
     SortOrder,
     SplitRequest,
@@ -161,6 +163,20 @@ async def compare_versions(
 ) -> VersionCompare:
     """Examples added, removed and changed between two versions, by item key."""
     return await service.compare(session, dataset_id, from_version, to_version)
+
+
+@router.get("/{dataset_id}/versions/compare/rows", responses=READ_ERRORS)
+async def compare_version_rows(
+    dataset_id: uuid.UUID,
+    _: CurrentUser,
+    session: SessionDep,
+    pagination: PaginationDep,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+    kind: ChangeKind = "changed",
+) -> Page[RowChange]:
+    """The rows of one change kind between two versions, by item key, with their messages in each."""
+    return await service.compare_rows(session, dataset_id, from_version, to_version, kind, pagination)
 
 
 @router.get(

@@ -179,6 +179,18 @@ class VersionCompare(Schema):
     limit: int
 
 
+ChangeKind = Literal["added", "removed", "changed"]
+
+
+class RowChange(Schema):
+    """A row added, removed or changed between two versions, with its messages in each."""
+
+    item_key: str
+    kind: ChangeKind
+    before: list[dict[str, Any]] | None = Field(description="Messages in the older version (None: added).")
+    after: list[dict[str, Any]] | None = Field(description="Messages in the newer version (None: removed).")
+
+
 class MergeRequest(Schema):
     """Datasets to merge (same data type), in order, into a new one."""
 

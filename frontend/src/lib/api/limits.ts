@@ -238,6 +238,12 @@ export const PARAMETER_LIMITS = {
   check_provider_api_v1_providers__name__test_post: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
   },
+  compare_version_rows_api_v1_datasets__dataset_id__versions_compare_rows_get: {
+    from: { minimum: 1 },
+    page: { minimum: 1, maximum: 1000000 },
+    page_size: { minimum: 1, maximum: 500 },
+    to: { minimum: 1 },
+  },
   compare_versions_api_v1_datasets__dataset_id__versions_compare_get: {
     from: { minimum: 1 },
     to: { minimum: 1 },

@@ -541,6 +541,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/versions/compare/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Version Rows
+         * @description The rows of one change kind between two versions, by item key, with their messages in each.
+         */
+        get: operations["compare_version_rows_api_v1_datasets__dataset_id__versions_compare_rows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/domains": {
         parameters: {
             query?: never;
@@ -3121,6 +3141,23 @@ export interface components {
              */
             total_exact: boolean;
         };
+        /** Page[RowChange] */
+        Page_RowChange_: {
+            /** Items */
+            items: components["schemas"]["RowChange"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Exact
+             * @description False when total is a lower bound: counting every match of a filter on a big list is too slow, so it says only that more items follow this page
+             * @default true
+             */
+            total_exact: boolean;
+        };
         /** Page[TaskRecordRead] */
         Page_TaskRecordRead_: {
             /** Items */
@@ -3670,6 +3707,33 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "editor" | "viewer";
+        /**
+         * RowChange
+         * @description A row added, removed or changed between two versions, with its messages in each.
+         */
+        RowChange: {
+            /**
+             * After
+             * @description Messages in the newer version (None: removed).
+             */
+            after: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Before
+             * @description Messages in the older version (None: added).
+             */
+            before: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Item Key */
+            item_key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "added" | "removed" | "changed";
+        };
         /**
          * RowError
          * @description A row of an uploaded file that could not be read.
@@ -5954,6 +6018,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionCompare"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_version_rows_api_v1_datasets__dataset_id__versions_compare_rows_get: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+                kind?: "added" | "removed" | "changed";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RowChange_"];
                 };
             };
             /** @description No valid credentials. */
