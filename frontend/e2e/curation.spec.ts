@@ -4,6 +4,23 @@ import { expect, test, type Page } from "@playwright/test";
 import { createDataset, generatedJsonl, uniqueName } from "./data";
 import { apiPatch, apiPost, signIn } from "./helpers";
 
+/** Rows without a judge score, as a file that was never judged holds them. */
+const UNSCORED = ["A", "B"]
+  .map((name) =>
+    JSON.stringify({
+      messages: [
+        { role: "user", content: `Unjudged question ${name}` },
+        { role: "assistant", content: `Unjudged answer ${name}` },
+      ],
+    }),
+  )
+  .join("\n");
+
+/** The judge scores `generatedJsonl(count)` gives its rows (data.ts). */
+function generatedScores(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.round(40 + ((i * 37) % 60)) / 10);
+}
+
 async function expectAccessible(page: Page, what: string): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]).analyze();
   const serious = results.violations
@@ -11,6 +28,60 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
     .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   expect(serious, `${what}: accessibility violations`).toEqual([]);
 }
+
+test("the threshold slider counts kept and removed rows live and applies them as a version", async ({ page }) => {
+  await signIn(page);
+  const dataset = await createDataset(page.request, uniqueName("Threshold"), `${generatedJsonl(30)}${UNSCORED}\n`);
+  const scores = generatedScores(30);
+  const keptAt7 = scores.filter((s) => s >= 7).length;
+  // Nothing is asked of the API while the slider moves: the counts of every step came with the page.
+  let asked = 0;
+  page.on("request", (request) => {
+    if (request.url().includes(`/datasets/${dataset.id}/threshold`)) asked += 1;
+  });
+  await page.goto(`/datasets/detail/?id=${dataset.id}&tab=threshold`);
+
+  const counts = page.getByLabel("Rows at this threshold");
+  await expect(counts).toContainText(/Kept\s*30/);
+  await expect(counts).toContainText(/Removed\s*0/);
+  await expect(counts).toContainText(/Unscored\s*2/);
+  await expect(page.getByText("No scored row is below this score")).toBeVisible();
+  await expect(page.getByRole("button", { name: /^Remove 0 rows/ })).toBeDisabled();
+
+  const slider = page.getByRole("slider", { name: "Minimum judge score" });
+  await slider.focus();
+  for (let step = 0; step < 70; step += 1) await page.keyboard.press("ArrowRight");
+  await expect(page.locator("output[for=threshold-slider]")).toHaveText("7.0");
+  await expect(counts).toContainText(new RegExp(`Kept\\s*${keptAt7}`));
+  await expect(counts).toContainText(new RegExp(`Removed\\s*${30 - keptAt7}`));
+  await expect(counts).toContainText(/Unscored\s*2/);
+  await expect(page.getByRole("img", { name: /^Scored rows per half point/ })).toHaveAttribute(
+    "aria-label",
+    `Scored rows per half point: ${30 - keptAt7} below 7.0 removed, ${keptAt7} at or above kept`,
+  );
+  await page.keyboard.press("ArrowLeft");
+  await expect(page.locator("output[for=threshold-slider]")).toHaveText("6.9");
+  await page.keyboard.press("ArrowRight");
+  expect(asked).toBe(1);
+  await expectAccessible(page, "threshold");
+  await page.screenshot({ path: "test-results/screenshots/dataset-threshold-1280.png", fullPage: true });
+
+  const removed = 30 - keptAt7;
+  await page.getByRole("button", { name: `Remove ${removed} rows as v2` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved v2" })).toHaveText(
+    `Saved v2: ${removed} rows removed, ${keptAt7 + 2} rows kept. See the versions`,
+  );
+  // Recounted on v2: at 7.0 nothing is left to remove.
+  await expect(counts).toContainText(/Removed\s*0/);
+  await expect(page.getByRole("heading", { level: 1 }).locator("..")).toContainText("v2");
+
+  await page.getByRole("button", { name: "See the versions" }).click();
+  await expect(page.getByRole("tab", { name: "Versions" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("table", { name: "Versions, newest first" }).getByRole("row").nth(1)).toContainText(
+    `keep judge scores ≥ 7 (${removed} below removed)`,
+  );
+  await expect(page.getByRole("region", { name: "Removed examples" })).toContainText(String(removed));
+});
 
 test("version compare shows a changed row's words deleted and inserted, and filters by change", async ({ page }) => {
   await signIn(page);

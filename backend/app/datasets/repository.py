@@ -115,6 +115,21 @@ class DatasetRepository(Repository[Dataset]):
         )
         return {str(value): int(count) for value, count in rows.all()}
 
+    async def score_counts(self, dataset_id: uuid.UUID) -> tuple[int, list[tuple[float, int]]]:
+        """Current examples, and how many of them have each judge score, lowest first (no score: left out).
+
+        Grouped by the exact score, so a count at a threshold is what ``score < threshold`` removes.
+        """
+        live = (Example.dataset_id == dataset_id, Example.removed_in.is_(None))
+        total = await self.session.scalar(select(func.count()).where(*live))
+        rows = await self.session.execute(
+            select(Example.score, func.count())
+            .where(*live, Example.score.is_not(None))
+            .group_by(Example.score)
+            .order_by(Example.score)
+        )
+        return int(total or 0), [(float(score), int(n)) for score, n in rows.all() if score is not None]
+
     async def compare_versions(
         self, dataset_id: uuid.UUID, old: int, new: int, limit: int
     ) -> dict[str, tuple[int, list[str]]]:

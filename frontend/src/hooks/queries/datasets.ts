@@ -46,6 +46,7 @@ export const datasetKeys = {
   compare: (id: string, from: number, to: number) => [...datasetKeys.versions(id), "compare", from, to] as const,
   compareRows: (id: string, from: number, to: number, kind: ChangeKind, page: number) =>
     [...datasetKeys.compare(id, from, to), kind, page] as const,
+  threshold: (id: string) => [...datasetKeys.detail(id), "threshold"] as const,
 };
 
 /** One page of datasets; the previous page stays on screen while the next loads. */

@@ -224,6 +224,10 @@ export const REQUEST_LIMITS = {
     name: { minLength: 1 },
     weight: { minimum: 0 },
   },
+  ThresholdApply: {
+    min_score: { minimum: 0, maximum: 10 },
+    version: { minimum: 1 },
+  },
   TokenCreate: {
     expires_in_days: { minimum: 1, maximum: 3650 },
     name: { minLength: 1, maxLength: 100, pattern: "^[^\\x00-\\x1f\\x7f]+$" },
