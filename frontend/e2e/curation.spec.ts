@@ -122,3 +122,29 @@ test("version compare shows a changed row's words deleted and inserted, and filt
   await rows.getByRole("radio", { name: "Added (0)" }).check();
   await expect(rows.getByText("No added rows")).toBeVisible();
 });
+
+test("a viewer sees the threshold counts but cannot apply them, and is told why", async ({ page, browser }) => {
+  await signIn(page);
+  const email = `${uniqueName("curation-viewer").replace(/\s+/g, "-")}@example.com`;
+  const password = "viewer-Horse-42";
+  const created = await apiPost(page.request, "/api/v1/users", { data: { email, password, role: "viewer" } });
+  expect(created.status()).toBe(201);
+  const dataset = await createDataset(page.request, uniqueName("Viewed"), generatedJsonl(10));
+
+  const context = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const viewer = await context.newPage();
+  try {
+    await viewer.goto(`/datasets/detail/?id=${dataset.id}&tab=threshold`);
+    await viewer.getByLabel("E-mail").fill(email);
+    await viewer.getByLabel("Password").fill(password);
+    await viewer.getByRole("button", { name: "Sign in" }).click();
+    await viewer.getByRole("slider", { name: "Minimum judge score" }).focus();
+    await viewer.keyboard.press("End");
+    await expect(viewer.locator("output[for=threshold-slider]")).toHaveText("10.0");
+    await expect(viewer.getByLabel("Rows at this threshold")).toContainText(/Removed\s*10/);
+    await expect(viewer.getByRole("button", { name: "Remove 10 rows as v2" })).toBeDisabled();
+    await expect(viewer.getByText("Only the dataset's owner, or an admin, can apply a threshold.")).toBeVisible();
+  } finally {
+    await context.close();
+  }
+});
