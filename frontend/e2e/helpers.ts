@@ -18,9 +18,18 @@ type PostOptions = NonNullable<Parameters<APIRequestContext["post"]>[1]>;
  * and the session's CSRF token (the API refuses cookie writes without them).
  */
 export async function apiPost(request: APIRequestContext, url: string, options: PostOptions = {}) {
+  return request.post(url, await asDashboard(request, options));
+}
+
+/** A PATCH for a test's setup, sent as the dashboard sends it (see `apiPost`). */
+export async function apiPatch(request: APIRequestContext, url: string, options: PostOptions = {}) {
+  return request.patch(url, await asDashboard(request, options));
+}
+
+async function asDashboard(request: APIRequestContext, options: PostOptions): Promise<PostOptions> {
   const { cookies } = await request.storageState();
   const token = cookies.find((cookie) => cookie.name === CSRF_COOKIE)?.value ?? "";
-  return request.post(url, { ...options, headers: { ...options.headers, Origin: ORIGIN, [CSRF_HEADER]: token } });
+  return { ...options, headers: { ...options.headers, Origin: ORIGIN, [CSRF_HEADER]: token } };
 }
 
 /** Signs in through the form; `path` is where the test starts (it is sent to sign in first). */

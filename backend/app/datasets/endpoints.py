@@ -1,4 +1,4 @@
-"""Datasets: list, create, upload, read, change, delete, versions, export, merge, sample and split."""
+"""Datasets: list, create, upload, read, change, delete, versions, export, merge, sample, split, threshold."""
 
 from __future__ import annotations
 
@@ -16,16 +16,18 @@ from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     NotFound,
     PayloadTooLarge,
     Unauthorized,
     error_responses,
 )
-from app.datasets import derive, exporting, service, upload
+from app.datasets import derive, exporting, service, threshold, upload
 from app.datasets.repository import DatasetRepository, DatasetVersionRepository
 from app.datasets.schemas import (
     DATA_TYPE_PATTERN,
+    ChangeKind,
     ConvertRequest,
     ConvertResult,
     DatasetCreate,
@@ -36,11 +38,15 @@ from app.datasets.schemas import (
     ExportFormat,
     MergeRequest,
     OnError,
+    RowChange,
     SampleRequest,
+    ScoreThresholds,
     SortOrder,
     SplitRequest,
     SplitResult,
+    ThresholdApply,
     UploadResult,
+    VersionChange,
     VersionCompare,
     VersionRead,
 )
@@ -161,6 +167,34 @@ async def compare_versions(
 ) -> VersionCompare:
     """Examples added, removed and changed between two versions, by item key."""
     return await service.compare(session, dataset_id, from_version, to_version)
+
+
+@router.get("/{dataset_id}/versions/compare/rows", responses=READ_ERRORS)
+async def compare_version_rows(
+    dataset_id: uuid.UUID,
+    _: CurrentUser,
+    session: SessionDep,
+    pagination: PaginationDep,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+    kind: ChangeKind = "changed",
+) -> Page[RowChange]:
+    """The rows of one change kind between two versions, by item key, with their messages in each."""
+    return await service.compare_rows(session, dataset_id, from_version, to_version, kind, pagination)
+
+
+@router.get("/{dataset_id}/threshold", responses=READ_ERRORS)
+async def score_thresholds(dataset_id: uuid.UUID, _: CurrentUser, session: SessionDep) -> ScoreThresholds:
+    """How many scored rows of the current version each minimum judge score (0 to 10) keeps and removes."""
+    return await threshold.partition(session, dataset_id)
+
+
+@router.post("/{dataset_id}/threshold", responses=WRITE_ERRORS | error_responses(Conflict))
+async def apply_threshold(
+    dataset_id: uuid.UUID, body: ThresholdApply, user: Editor, session: SessionDep
+) -> VersionChange:
+    """Remove the rows scored below ``min_score`` as one new version; rows without a score stay."""
+    return await threshold.apply(session, user, dataset_id, body)
 
 
 @router.get(

@@ -310,6 +310,16 @@ class ExampleRepository(Repository[Example]):
         )
         return len(result.all())
 
+    async def close_scored_below(self, dataset_id: uuid.UUID, min_score: float, version: int) -> int:
+        """Mark current rows whose judge score is below ``min_score`` as removed in ``version`` (rows with
+        no score stay); returns how many."""
+        return await self.update_where(
+            Example.dataset_id == dataset_id,
+            Example.removed_in.is_(None),
+            Example.score < min_score,
+            removed_in=version,
+        )
+
     async def count_in_version(self, dataset_id: uuid.UUID, version: int) -> int:
         """How many rows ``version`` of the dataset has."""
         return await self.count(self.statement().where(Example.dataset_id == dataset_id, live_at(version)))

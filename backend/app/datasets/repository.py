@@ -10,13 +10,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, or_, select, update
+from sqlalchemy import Integer, case, cast, func, null, or_, select, update
 from sqlalchemy.orm import aliased
 
 # The live-rows filter is defined with the example queries; ``app.jobs`` reads it from here too.
 from app.datasets.example_repository import ExampleRepository, like_pattern, live_at
 from app.kit.pagination import Pagination
-from app.kit.repository import Repository
+from app.kit.repository import AnySelect, Repository
 from app.models import Dataset, DatasetVersion, Example
 from app.models.base import utcnow
 
@@ -115,29 +115,59 @@ class DatasetRepository(Repository[Dataset]):
         )
         return {str(value): int(count) for value, count in rows.all()}
 
+    async def score_counts(self, dataset_id: uuid.UUID) -> tuple[int, list[tuple[float, int]]]:
+        """Current examples, and how many of them have each judge score, lowest first (no score: left out).
+
+        Grouped by the exact score, so a count at a threshold is what ``score < threshold`` removes.
+        """
+        live = (Example.dataset_id == dataset_id, Example.removed_in.is_(None))
+        total = await self.session.scalar(select(func.count()).where(*live))
+        rows = await self.session.execute(
+            select(Example.score, func.count())
+            .where(*live, Example.score.is_not(None))
+            .group_by(Example.score)
+            .order_by(Example.score)
+        )
+        return int(total or 0), [(float(score), int(n)) for score, n in rows.all() if score is not None]
+
     async def compare_versions(
         self, dataset_id: uuid.UUID, old: int, new: int, limit: int
     ) -> dict[str, tuple[int, list[str]]]:
         """Item keys added, removed and changed (another row) from version ``old`` to ``new``: count, keys."""
-        a, b = aliased(Example), aliased(Example)
-        in_old = (a.dataset_id == dataset_id) & live_at(old, a)
-        in_new = (b.dataset_id == dataset_id) & live_at(new, b)
-        queries = {
-            "added": select(b.item_key).where(
-                in_new, ~select(a.id).where(in_old, a.item_key == b.item_key).exists()
-            ),
-            "removed": select(a.item_key).where(
-                in_old, ~select(b.id).where(in_new, b.item_key == a.item_key).exists()
-            ),
-            "changed": select(b.item_key)
-            .join(a, a.item_key == b.item_key)
-            .where(in_old, in_new, a.id != b.id),
-        }
         result: dict[str, tuple[int, list[str]]] = {}
-        for name, query in queries.items():
+        for name, query in _version_diff(dataset_id, old, new, text=False).items():
             count = await self.count(query)
             result[name] = (count, await self.all(query.order_by(query.selected_columns[0]).limit(limit)))
         return result
+
+    async def version_rows(
+        self, dataset_id: uuid.UUID, old: int, new: int, kind: str, offset: int, limit: int
+    ) -> tuple[int, list[tuple[str, Any, Any]]]:
+        """One page of the rows of one change ``kind`` in item-key order, with the messages before and
+        after (None where the row is not in that version), and the total of that kind."""
+        total = await self.count(_version_diff(dataset_id, old, new, text=False)[kind])
+        query = _version_diff(dataset_id, old, new, text=True)[kind]
+        page = query.order_by(query.selected_columns[0]).offset(offset).limit(limit)
+        rows = (await self.session.execute(page)).all()
+        return total, [(str(key), before, after) for key, before, after in rows]
+
+
+def _version_diff(dataset_id: uuid.UUID, old: int, new: int, *, text: bool) -> dict[str, AnySelect]:
+    """The rows added, removed and changed from ``old`` to ``new``: item keys, and with ``text`` the
+    messages before and after too."""
+    a, b = aliased(Example), aliased(Example)
+    in_old = (a.dataset_id == dataset_id) & live_at(old, a)
+    in_new = (b.dataset_id == dataset_id) & live_at(new, b)
+    added = (b.item_key, null(), b.messages) if text else (b.item_key,)
+    removed = (a.item_key, a.messages, null()) if text else (a.item_key,)
+    changed = (b.item_key, a.messages, b.messages) if text else (b.item_key,)
+    return {
+        "added": select(*added).where(in_new, ~select(a.id).where(in_old, a.item_key == b.item_key).exists()),
+        "removed": select(*removed).where(
+            in_old, ~select(b.id).where(in_new, b.item_key == a.item_key).exists()
+        ),
+        "changed": select(*changed).join(a, a.item_key == b.item_key).where(in_old, in_new, a.id != b.id),
+    }
 
 
 class DatasetVersionRepository(Repository[DatasetVersion]):

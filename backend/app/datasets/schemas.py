@@ -179,6 +179,49 @@ class VersionCompare(Schema):
     limit: int
 
 
+ChangeKind = Literal["added", "removed", "changed"]
+
+
+class RowChange(Schema):
+    """A row added, removed or changed between two versions, with its messages in each."""
+
+    item_key: str
+    kind: ChangeKind
+    before: list[dict[str, Any]] | None = Field(description="Messages in the older version (None: added).")
+    after: list[dict[str, Any]] | None = Field(description="Messages in the newer version (None: removed).")
+
+
+class ThresholdPoint(Schema):
+    """How the current version's scored rows split at one minimum judge score."""
+
+    min_score: float
+    kept: int = Field(description="Scored rows at or above ``min_score``.")
+    removed: int = Field(description="Scored rows below ``min_score``.")
+
+
+class ScoreThresholds(Schema):
+    """The current version partitioned at every step of the judge score range, from the stored scores."""
+
+    version: int
+    example_count: int
+    scored: int
+    unscored: int = Field(description="Rows with no judge score (not judged, or sampled out): always kept.")
+    step: float
+    points: list[ThresholdPoint] = Field(description="One per step from 0 to 10, in order.")
+
+
+class ThresholdApply(Schema):
+    """Keep the current rows scored at or above ``min_score`` (and the unscored ones) as a new version."""
+
+    min_score: float = Field(ge=0, le=10)
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version the counts were read from: if the dataset has changed since, nothing is "
+        "removed and the answer is 409.",
+    )
+
+
 class MergeRequest(Schema):
     """Datasets to merge (same data type), in order, into a new one."""
 

@@ -11,15 +11,19 @@ from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.datasets import example_repository
 from app.datasets.repository import DatasetRepository, DatasetVersionRepository
 from app.datasets.schemas import (
+    ChangeKind,
     DatasetCreate,
     DatasetDetail,
     DatasetRead,
     DatasetStats,
     DatasetUpdate,
+    RowChange,
     ScoreBucket,
     VersionCompare,
     VersionRead,
 )
+from app.kit.pagination import Pagination
+from app.kit.schemas import Page
 from app.models import Dataset, DatasetStatus, Example, Role, User
 
 COMPARE_KEY_LIMIT = 1000
@@ -137,6 +141,19 @@ async def compare(session: AsyncSession, dataset_id: uuid.UUID, old: int, new: i
         changed_keys=diff["changed"][1],
         limit=COMPARE_KEY_LIMIT,
     )
+
+
+async def compare_rows(
+    session: AsyncSession, dataset_id: uuid.UUID, old: int, new: int, kind: ChangeKind, pagination: Pagination
+) -> Page[RowChange]:
+    """One page of the rows of one change kind between two versions, with their messages in each."""
+    dataset = await get(session, dataset_id)
+    old, new = await check_version(session, dataset, old), await check_version(session, dataset, new)
+    total, rows = await DatasetRepository(session).version_rows(
+        dataset.id, old, new, kind, pagination.offset, pagination.page_size
+    )
+    changes = [RowChange(item_key=key, kind=kind, before=before, after=after) for key, before, after in rows]
+    return pagination.of(changes, total)
 
 
 def example_row(

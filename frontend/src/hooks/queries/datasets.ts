@@ -10,6 +10,8 @@ export type UploadResult = Schemas["UploadResult"];
 export type RowError = Schemas["RowError"];
 export type Version = Schemas["VersionRead"];
 export type VersionCompare = Schemas["VersionCompare"];
+export type RowChange = Schemas["RowChange"];
+export type ChangeKind = RowChange["kind"];
 
 type ListQuery = NonNullable<operations["list_datasets_api_v1_datasets_get"]["parameters"]["query"]>;
 type ExportQuery = NonNullable<
@@ -42,6 +44,9 @@ export const datasetKeys = {
   versions: (id: string) => [...datasetKeys.detail(id), "versions"] as const,
   versionList: (id: string, page: number) => [...datasetKeys.versions(id), "list", page] as const,
   compare: (id: string, from: number, to: number) => [...datasetKeys.versions(id), "compare", from, to] as const,
+  compareRows: (id: string, from: number, to: number, kind: ChangeKind, page: number) =>
+    [...datasetKeys.compare(id, from, to), kind, page] as const,
+  threshold: (id: string) => [...datasetKeys.detail(id), "threshold"] as const,
 };
 
 /** One page of datasets; the previous page stays on screen while the next loads. */
@@ -100,6 +105,20 @@ export function useVersionCompare(id: string, from: number | null, to: number | 
         }),
       ),
     enabled: from !== null && to !== null,
+  });
+}
+
+/** One page of the rows of one change kind between two versions, with their messages before and after. */
+export function useVersionRows(id: string, from: number, to: number, kind: ChangeKind, page: number, pageSize: number) {
+  return useQuery({
+    queryKey: datasetKeys.compareRows(id, from, to, kind, page),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/datasets/{dataset_id}/versions/compare/rows", {
+          params: { path: { dataset_id: id }, query: { from, to, kind, page, page_size: pageSize } },
+        }),
+      ),
+    placeholderData: keepPreviousData,
   });
 }
 

@@ -224,6 +224,10 @@ export const REQUEST_LIMITS = {
     name: { minLength: 1 },
     weight: { minimum: 0 },
   },
+  ThresholdApply: {
+    min_score: { minimum: 0, maximum: 10 },
+    version: { minimum: 1 },
+  },
   TokenCreate: {
     expires_in_days: { minimum: 1, maximum: 3650 },
     name: { minLength: 1, maxLength: 100, pattern: "^[^\\x00-\\x1f\\x7f]+$" },
@@ -237,6 +241,12 @@ export const REQUEST_LIMITS = {
 export const PARAMETER_LIMITS = {
   check_provider_api_v1_providers__name__test_post: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
+  },
+  compare_version_rows_api_v1_datasets__dataset_id__versions_compare_rows_get: {
+    from: { minimum: 1 },
+    page: { minimum: 1, maximum: 1000000 },
+    page_size: { minimum: 1, maximum: 500 },
+    to: { minimum: 1 },
   },
   compare_versions_api_v1_datasets__dataset_id__versions_compare_get: {
     from: { minimum: 1 },

@@ -501,6 +501,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/threshold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Score Thresholds
+         * @description How many scored rows of the current version each minimum judge score (0 to 10) keeps and removes.
+         */
+        get: operations["score_thresholds_api_v1_datasets__dataset_id__threshold_get"];
+        put?: never;
+        /**
+         * Apply Threshold
+         * @description Remove the rows scored below ``min_score`` as one new version; rows without a score stay.
+         */
+        post: operations["apply_threshold_api_v1_datasets__dataset_id__threshold_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{dataset_id}/versions": {
         parameters: {
             query?: never;
@@ -533,6 +557,26 @@ export interface paths {
          * @description Examples added, removed and changed between two versions, by item key.
          */
         get: operations["compare_versions_api_v1_datasets__dataset_id__versions_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/versions/compare/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Version Rows
+         * @description The rows of one change kind between two versions, by item key, with their messages in each.
+         */
+        get: operations["compare_version_rows_api_v1_datasets__dataset_id__versions_compare_rows_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3121,6 +3165,23 @@ export interface components {
              */
             total_exact: boolean;
         };
+        /** Page[RowChange] */
+        Page_RowChange_: {
+            /** Items */
+            items: components["schemas"]["RowChange"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Exact
+             * @description False when total is a lower bound: counting every match of a filter on a big list is too slow, so it says only that more items follow this page
+             * @default true
+             */
+            total_exact: boolean;
+        };
         /** Page[TaskRecordRead] */
         Page_TaskRecordRead_: {
             /** Items */
@@ -3671,6 +3732,33 @@ export interface components {
          */
         Role: "admin" | "editor" | "viewer";
         /**
+         * RowChange
+         * @description A row added, removed or changed between two versions, with its messages in each.
+         */
+        RowChange: {
+            /**
+             * After
+             * @description Messages in the newer version (None: removed).
+             */
+            after: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Before
+             * @description Messages in the older version (None: added).
+             */
+            before: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Item Key */
+            item_key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "added" | "removed" | "changed";
+        };
+        /**
          * RowError
          * @description A row of an uploaded file that could not be read.
          */
@@ -3731,6 +3819,30 @@ export interface components {
             lower: number;
             /** Upper */
             upper: number;
+        };
+        /**
+         * ScoreThresholds
+         * @description The current version partitioned at every step of the judge score range, from the stored scores.
+         */
+        ScoreThresholds: {
+            /** Example Count */
+            example_count: number;
+            /**
+             * Points
+             * @description One per step from 0 to 10, in order.
+             */
+            points: components["schemas"]["ThresholdPoint"][];
+            /** Scored */
+            scored: number;
+            /** Step */
+            step: number;
+            /**
+             * Unscored
+             * @description Rows with no judge score (not judged, or sampled out): always kept.
+             */
+            unscored: number;
+            /** Version */
+            version: number;
         };
         /**
          * SeedExample
@@ -3987,6 +4099,37 @@ export interface components {
          * @enum {string}
          */
         TaskStatus: "queued" | "running" | "succeeded" | "failed";
+        /**
+         * ThresholdApply
+         * @description Keep the current rows scored at or above ``min_score`` (and the unscored ones) as a new version.
+         */
+        ThresholdApply: {
+            /** Min Score */
+            min_score: number;
+            /**
+             * Version
+             * @description The version the counts were read from: if the dataset has changed since, nothing is removed and the answer is 409.
+             */
+            version?: number | null;
+        };
+        /**
+         * ThresholdPoint
+         * @description How the current version's scored rows split at one minimum judge score.
+         */
+        ThresholdPoint: {
+            /**
+             * Kept
+             * @description Scored rows at or above ``min_score``.
+             */
+            kept: number;
+            /** Min Score */
+            min_score: number;
+            /**
+             * Removed
+             * @description Scored rows below ``min_score``.
+             */
+            removed: number;
+        };
         /**
          * TokenCreate
          * @description A name to recognise the token by, what it may do, and an optional lifetime.
@@ -5881,6 +6024,126 @@ export interface operations {
             };
         };
     };
+    score_thresholds_api_v1_datasets__dataset_id__threshold_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreThresholds"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_threshold_api_v1_datasets__dataset_id__threshold_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThresholdApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionChange"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_versions_api_v1_datasets__dataset_id__versions_get: {
         parameters: {
             query?: {
@@ -5954,6 +6217,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionCompare"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_version_rows_api_v1_datasets__dataset_id__versions_compare_rows_get: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+                kind?: "added" | "removed" | "changed";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RowChange_"];
                 };
             };
             /** @description No valid credentials. */

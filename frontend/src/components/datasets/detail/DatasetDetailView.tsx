@@ -24,11 +24,13 @@ import { ExamplesPanel } from "./ExamplesPanel";
 import { ExportDialog } from "./ExportDialog";
 import { OverviewPanel } from "./OverviewPanel";
 import { QualityDialog } from "./QualityDialog";
+import { ThresholdPanel } from "./ThresholdPanel";
 import { VersionsPanel } from "./VersionsPanel";
 
 const TABS = [
   { id: "overview", label: "Overview" },
   { id: "examples", label: "Examples" },
+  { id: "threshold", label: "Threshold" },
   { id: "versions", label: "Versions" },
   { id: "duplicates", label: "Duplicates" },
 ] as const;
@@ -62,7 +64,7 @@ function Subtitle({ dataset }: { dataset: DatasetDetail }) {
   );
 }
 
-/** One dataset: overview, examples and versions in tabs; export, sample, split and delete. */
+/** One dataset: overview, examples, a score threshold, versions and duplicates in tabs; export, sample, split and delete. */
 export function DatasetDetailView() {
   const router = useRouter();
   const { params, update } = useSearchState();
@@ -157,6 +159,13 @@ export function DatasetDetailView() {
       <TabPanel idPrefix="dataset" id={tab}>
         {tab === "overview" && <OverviewPanel dataset={data} />}
         {tab === "examples" && <ExamplesPanel dataset={data} canEdit={canChange(me.data, data)} />}
+        {tab === "threshold" && (
+          <ThresholdPanel
+            dataset={data}
+            canEdit={canChange(me.data, data)}
+            onShowVersions={() => update({ tab: "versions" })}
+          />
+        )}
         {tab === "versions" && <VersionsPanel dataset={data} onExport={(version) => setExporting({ version })} />}
         {tab === "duplicates" && (
           <DuplicatesPanel

@@ -7,6 +7,8 @@ import { LoadingRegion, Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
 import { useVersionCompare, type VersionCompare as Diff } from "@/hooks/queries/datasets";
 
+import { VersionRows } from "./VersionRows";
+
 const SHOWN_KEYS = 50;
 
 function VersionSelect({
@@ -82,7 +84,7 @@ type VersionCompareProps = {
   onChange: (from: number, to: number) => void;
 };
 
-/** Examples added, removed and changed between two versions, by item key. */
+/** Examples added, removed and changed between two versions: counts, item keys and the rows' text. */
 export function VersionCompare({ datasetId, latest, from, to, onChange }: VersionCompareProps) {
   const diff = useVersionCompare(datasetId, from, to);
   return (
@@ -107,6 +109,7 @@ export function VersionCompare({ datasetId, latest, from, to, onChange }: Versio
           <DiffView diff={diff.data} />
         )}
       </div>
+      {diff.data && <VersionRows datasetId={datasetId} diff={diff.data} />}
     </Card>
   );
 }
