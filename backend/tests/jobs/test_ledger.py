@@ -59,7 +59,8 @@ async def send(ledger: Ledger, job: Job, lease: Lease, *, answered: bool) -> Non
     """One attempt of the item's request: reserved, and settled unless its worker is killed mid-call."""
     token = current_item.set(ItemScope(job.id, job.dataset_id, lease.id, lease.item_key))
     try:
-        await ledger.reserve(AttemptStart(TEACHER, FINGERPRINT, number=1, estimated_tokens=1000))
+        start = AttemptStart(TEACHER, FINGERPRINT, number=1, estimated_tokens=1000, input_tokens=500)
+        await ledger.reserve(start, Accountant(PriceTable.load(None)).need(start))
         if answered:
             usage = Usage(input_tokens=10, output_tokens=20)
             attempt = Attempt(TEACHER, FINGERPRINT, 1, Outcome.OK, usage, 0.1, 0.0)
@@ -90,7 +91,7 @@ async def calls(maker: Maker, job: Job) -> list[LlmCall]:
 
 def ledger(maker: Maker) -> Ledger:
     """The ledger of one worker process."""
-    return Ledger(maker, Accountant(PriceTable.load(None)))
+    return Ledger(maker)
 
 
 async def test_a_killed_call_is_abandoned_when_its_lease_expires_and_the_retry_is_attempt_2(

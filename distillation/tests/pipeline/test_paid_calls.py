@@ -9,10 +9,9 @@ import pytest
 
 from distillation.cost import PriceTable
 from distillation.datatypes import RenderedPrompt, get_datatype
-from distillation.pipeline import Accountant, BudgetExceeded, Call, MemoryCache, PaidCalls, item_seed
-from distillation.pipeline.calls import AttemptHook
+from distillation.pipeline import Accountant, BudgetExceeded, Call, MemoryCache, Need, PaidCalls, item_seed
+from distillation.pipeline.calls import AttemptHook, ReserveHook
 from distillation.providers import Attempt, AttemptStart, LLMClient, get_model
-from distillation.providers.client import StartCallback
 from distillation.testing import FakeProviderServer, length, ok
 
 MODEL = "openai:gpt-4o-mini"
@@ -27,9 +26,7 @@ SEED, AMPLIFIED_SEED = 2_131_631_360, 445_497_150
 FINGERPRINT = "082957bfc65efcfb08401d4e4adda7a33559317eabacb7fa2c2692f502b4adc3"
 
 
-def paid_calls(
-    before_attempt: StartCallback | None = None, on_attempt: AttemptHook | None = None
-) -> PaidCalls:
+def paid_calls(before_attempt: ReserveHook | None = None, on_attempt: AttemptHook | None = None) -> PaidCalls:
     accountant = Accountant(PriceTable.load(None))
     return PaidCalls(MemoryCache(), accountant, seed=7, before_attempt=before_attempt, on_attempt=on_attempt)
 
@@ -92,7 +89,7 @@ async def test_every_attempt_is_reserved_before_it_is_sent_and_settled_from_its_
     fake.reset(default=ok(usage=(1000, 100)))
     events: list[tuple[str, ...]] = []
 
-    def reserve(start: AttemptStart) -> None:
+    def reserve(start: AttemptStart, need: Need) -> None:
         events.append(("reserve", start.fingerprint, str(len(fake.requests))))
 
     async def settle(stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
@@ -113,7 +110,7 @@ async def test_every_attempt_is_reserved_before_it_is_sent_and_settled_from_its_
 async def test_a_refused_reservation_sends_nothing_and_gives_the_budget_back(
     fake: FakeProviderServer,
 ) -> None:
-    def refuse(start: AttemptStart) -> None:
+    def refuse(start: AttemptStart, need: Need) -> None:
         raise BudgetExceeded("the job's budget is spent")
 
     calls = paid_calls(before_attempt=refuse)

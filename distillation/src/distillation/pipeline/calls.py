@@ -11,13 +11,17 @@ scores, and the service's jobs (which run the same steps on their engine) — go
 2. **cache get**: an answer already paid for is returned without any request, priced as it was.
 3. **reserve**: before each attempt the client calls :meth:`PaidCalls.reserve_hook`: the in-process
    :class:`~distillation.pipeline.accounting.Accountant` holds the attempt's worst case against the
-   budget, then the owner's ``before_attempt`` runs (the service books a ledger row in its shared
-   database). Either may refuse (``BudgetExceeded``); nothing is sent then.
+   budget, then the owner's ``before_attempt`` runs with the attempt's
+   :class:`~distillation.pipeline.reservations.Need` (the service books a ledger row in its shared
+   database). Either may lower the attempt's output cap to the budget's last room, or refuse
+   (``BudgetExceeded``); nothing is sent then.
 4. **call**: the client sends the request, with retries and re-asks.
 5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
    owner's ``on_attempt`` runs (the service settles its ledger row).
 6. **cache put**: the answer is stored, an unusable one (truncated, filtered, still invalid) too, since
-   it was paid for; a cancellation waits until it is stored.
+   it was paid for; a cancellation waits until it is stored. An answer cut off at a cap the budget
+   lowered is the exception: it is not what the request asks for, so it is not stored, and the call
+   raises ``BudgetExceeded`` (a rerun with more budget sends the request whole).
 
 The result is a :class:`Call`: the answer and the :class:`~distillation.pipeline.types.CallRecord`
 kept in a row's provenance.
@@ -29,20 +33,24 @@ import asyncio
 import hashlib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from distillation.cost import TokenUsage
 from distillation.datatypes import RenderedPrompt
-from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.accounting import Accountant, BudgetExceeded, calling_item
 from distillation.pipeline.cache import Answer, ResponseCache
+from distillation.pipeline.reservations import Need
 from distillation.pipeline.types import CallRecord
 from distillation.providers import Attempt, AttemptStart, ChatRequest, LLMClient, Message, OutputError
 from distillation.providers.client import StartCallback
 
 # Called with (stage, item key, attempt, cost) after every settled attempt (the service's ledger).
 AttemptHook = Callable[[str, str, Attempt, Decimal | None], Awaitable[None]]
+# Called before every attempt with what it may cost (the service's ledger reservation); returns the
+# output cap the attempt must use when it is lower than the one asked for, None to send it as asked.
+ReserveHook = Callable[[AttemptStart, Need], Awaitable[int | None] | int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +101,8 @@ class PaidCalls:
         temperature: Sampling temperature of the requests built here.
         max_tokens: Output cap when a call names none.
         on_attempt: Called after every settled attempt (the service's ledger settle).
-        before_attempt: Called before every attempt, after the budget check (the service's reserve).
+        before_attempt: Called before every attempt, after the budget check, with what the attempt may
+            cost (the service's reserve); may lower its output cap or refuse it.
         requests: Attempts sent (retries included).
         cached: Answers taken from the cache instead of sent.
     """
@@ -104,7 +113,7 @@ class PaidCalls:
     temperature: float = 0.8
     max_tokens: int = 512
     on_attempt: AttemptHook | None = None
-    before_attempt: StartCallback | None = None
+    before_attempt: ReserveHook | None = None
     requests: int = field(default=0, init=False)
     cached: int = field(default=0, init=False)
 
@@ -114,16 +123,22 @@ class PaidCalls:
         if then is None:
             return accountant.reserve  # no wrapper: nothing added to each attempt
 
-        async def both(start: AttemptStart) -> None:
-            accountant.reserve(start)
+        async def both(start: AttemptStart) -> int | None:
+            need = accountant.need(start)
+            cap = await accountant.reserve(start, need)
             try:
-                result = then(start)
-                if inspect.isawaitable(result):
-                    await result
+                if cap is not None:  # the owner books no more than the in-process budget left
+                    need = replace(need, max_tokens=cap, min_tokens=min(need.min_tokens, cap))
+                result = then(start, need)
+                owned = await result if inspect.isawaitable(result) else result
             except BaseException:
                 # The attempt is not sent: give back what the in-process accountant held for it.
                 accountant.release(start)
                 raise
+            if owned is not None and (cap is None or owned < cap):
+                accountant.hold(start, need.cost(owned))
+                return owned
+            return cap
 
         return both
 
@@ -174,12 +189,20 @@ class PaidCalls:
             if self.on_attempt is not None:
                 await self.on_attempt(stage, key, attempt, cost)
 
+        token = calling_item.set(key)
         try:
             answer = Answer.from_result(
                 await client.chat(request, on_attempt=settle, fingerprint=fingerprint)
             )
         except OutputError as exc:  # paid for but unusable: cached so a rerun does not pay again
+            if exc.reason == "length" and exc.capped is not None:
+                # Cut off at the budget's last room: not the request's answer, so not cached.
+                raise BudgetExceeded(
+                    f"the answer was cut off at the {exc.capped} output tokens the budget had room for"
+                ) from exc
             answer = Answer.from_output_error(client.model_id, fingerprint, exc)
+        finally:
+            calling_item.reset(token)
         await _store(self.cache, answer)
         known = [c for c in costs if c is not None]
         total = None if len(known) < len(costs) else sum(known, Decimal(0))
