@@ -20,8 +20,8 @@ import contextvars
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_CEILING, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +33,7 @@ from distillation.providers import Attempt, AttemptStart
 # How often a call waiting for room reads the budgets again, and for how long at most.
 ROOM_POLL_S = 0.2
 ROOM_WAIT_S = 30.0
+CENT_MILLIONTH = Decimal("0.00000001")  # the scale of the ledger's money columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,22 +78,35 @@ class Ledger:
         """
         scope = current_item.get()
         deadline = time.monotonic() + self.room_wait_s
+        races = 0
         while True:
+            # A database whose arithmetic is not the library's (SQLite's floats) may refuse a cap that
+            # fits to the last digit: each refusal leaves one more cent-millionth aside.
+            slack = CENT_MILLIONTH * races
             try:
                 async with self.maker() as session, session.begin():
-                    return await self._book(session, scope, start, need, time.monotonic() >= deadline)
+                    last = time.monotonic() >= deadline
+                    return await self._book(session, scope, start, need, last=last, slack=slack)
             except _Raced:
-                continue
+                races += 1
             except _Wait:
                 await asyncio.sleep(ROOM_POLL_S)
 
     async def _book(
-        self, session: AsyncSession, scope: ItemScope, start: AttemptStart, need: Need, last: bool
+        self,
+        session: AsyncSession,
+        scope: ItemScope,
+        start: AttemptStart,
+        need: Need,
+        *,
+        last: bool,
+        slack: Decimal,
     ) -> int | None:
         """Reserve the largest cap that fits, or raise :class:`_Wait` while calls in flight may free room."""
-        rooms = await ledger_repository.budget_rooms(session, scope.job_id)
-        if rooms is None:
+        found = await ledger_repository.budget_rooms(session, scope.job_id)
+        if found is None:
             raise BudgetExceeded("the job was deleted")
+        rooms = [replace(room, left=max(room.left - slack, Decimal(0))) for room in found]
         left = min((room.left for room in rooms), default=None)
         cap = need.fit(left)
         if cap is None:
@@ -104,7 +118,8 @@ class Ledger:
                 f"the next call could cost up to ${need.cost(need.min_tokens):.6f}; {room.name} budget of "
                 f"${room.limit} has ${room.left:.6f} left"
             )
-        amount = need.cost(cap)
+        # Rounded up to what the ledger's columns keep, so the row holds no less than the worst case.
+        amount = need.cost(cap).quantize(CENT_MILLIONTH, rounding=ROUND_CEILING)
         if await ledger_repository.reserve_budget(session, scope.job_id, amount) is not None:
             raise _Raced()  # rolls back what was held
         call_id = await ledger_repository.insert_call(

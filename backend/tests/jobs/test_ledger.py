@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
+from typing import TypeVar
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,8 +21,8 @@ from app.jobs.ledger import ItemScope, Ledger, current_item
 from app.jobs.repository import Lease
 from app.models import CallStatus, ItemStatus, Job, JobItem, JobStatus, LlmCall
 from app.models.base import utcnow
-from distillation.cost import PriceTable
-from distillation.pipeline import Accountant
+from distillation.cost import ModelPrice, PriceTable
+from distillation.pipeline import Accountant, BudgetExceeded, Need
 from distillation.providers import Attempt, AttemptStart, Outcome, Usage
 from tests.conftest import api_client, login, migrate
 from tests.jobs.jobkit import TEACHER, generation
@@ -27,6 +30,7 @@ from tests.jobs.jobkit import TEACHER, generation
 FINGERPRINT = "f" * 64
 LEASE = timedelta(seconds=60)
 Maker = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -141,3 +145,51 @@ async def test_a_job_never_completes_with_a_call_still_reserved(any_settings: Se
     assert [(c.status, c.outcome) for c in rows] == [(CallStatus.unknown, "abandoned")]
     assert finished.reserved_usd == 0
     assert finished.unknown_usd == rows[0].reserved_usd > 0
+
+
+PRICE = ModelPrice(TEACHER, Decimal("2.5"), Decimal("10"))
+NEED = Need(PRICE, input_tokens=400, max_tokens=512, min_tokens=100)
+
+
+async def as_item(job: Job, lease: Lease, work: Callable[[], Awaitable[T]]) -> T:
+    """``work`` done for the leased item (its attempts are booked to it)."""
+    token = current_item.set(ItemScope(job.id, job.dataset_id, lease.id, lease.item_key))
+    try:
+        return await work()
+    finally:
+        current_item.reset(token)
+
+
+def attempt(number: int) -> AttemptStart:
+    return AttemptStart(TEACHER, FINGERPRINT, number=number, estimated_tokens=912, input_tokens=400)
+
+
+async def test_workers_cap_the_last_calls_to_the_room_left_and_wait_for_the_calls_in_flight(
+    any_settings: Settings,
+) -> None:
+    async with planned_job(any_settings, 30) as (job, maker):
+        async with maker() as session, session.begin():
+            await session.execute(update(Job).where(Job.id == job.id).values(budget_usd=Decimal("0.004")))
+        leases = [await claim(maker, job, f"worker-{n}") for n in range(3)]
+        workers = [
+            Ledger(maker, room_wait_s=5.0),
+            Ledger(maker, room_wait_s=5.0),
+            Ledger(maker, room_wait_s=0.5),
+        ]
+        # $0.004 cannot hold a whole call ($0.00612): $0.001 of input leaves room for 300 tokens.
+        first = await as_item(job, leases[0], lambda: workers[0].reserve(attempt(1), NEED))
+        second = asyncio.create_task(as_item(job, leases[1], lambda: workers[1].reserve(attempt(2), NEED)))
+        await asyncio.sleep(0.5)
+        waited = not second.done()  # no room left, but the first call will give some back
+        answered = Attempt(TEACHER, FINGERPRINT, 1, Outcome.OK, Usage(400, 100), 0.1, 0.0)
+        await as_item(
+            job, leases[0], lambda: workers[0].settle("seed", leases[0].item_key, answered, Decimal("0.002"))
+        )
+        capped = await asyncio.wait_for(second, 10)
+        with pytest.raises(BudgetExceeded, match="the job's budget"):  # waits half a second at most
+            await as_item(job, leases[2], lambda: workers[2].reserve(attempt(3), NEED))
+        async with maker() as session:
+            held = await service.get(session, job.id)
+
+    assert (first, waited, capped) == (300, True, 100)  # $0.002 left: 100 tokens, the least worth it
+    assert (held.spent_usd, held.reserved_usd) == (Decimal("0.002"), Decimal("0.002"))
