@@ -10,6 +10,7 @@ import pytest
 from distillation.cost import Budget, ModelPrice, PriceTable
 from distillation.datatypes import RenderedPrompt
 from distillation.pipeline import Accountant, BudgetExceeded, MemoryCache, Need, PaidCalls
+from distillation.pipeline.accounting import calling_item
 from distillation.providers import Attempt, AttemptStart, Outcome, Usage, get_model
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
 
@@ -102,6 +103,28 @@ async def test_a_call_that_does_not_fit_waits_for_the_calls_in_flight_then_goes(
 
     assert await asyncio.wait_for(second, 1) == 425  # $0.0055 left once the first cost $0.002
     assert accountant.spent + accountant.reserved <= Decimal("0.0095")
+
+
+async def test_while_calls_wait_for_room_the_earliest_item_goes_first() -> None:
+    accountant = await learned("0.0095", 100)  # $0.002 spent
+    first = start(1)
+    await accountant.reserve(first)  # $0.00637 held: no room for another call until it settles
+
+    async def reserve_for(item: str, number: int) -> int | None:
+        calling_item.set(item)  # the task's own context: the paid-call path sets it per call
+        return await accountant.reserve(start(number))
+
+    later_item = asyncio.create_task(reserve_for("seed-0000005", 2))
+    await asyncio.sleep(0.01)
+    earlier_item = asyncio.create_task(reserve_for("seed-0000001", 3))
+    await asyncio.sleep(0.01)
+    accountant.settle("seed", answered(first, 400, 100))
+
+    assert await asyncio.wait_for(earlier_item, 1) == 425  # though it asked second
+    await asyncio.sleep(0.05)
+    assert not later_item.done()
+    accountant.settle("seed", answered(start(3), 400, 100))
+    assert await asyncio.wait_for(later_item, 1) == 225
 
 
 async def test_with_nothing_in_flight_a_call_that_cannot_fit_stops_the_run() -> None:
