@@ -16,6 +16,7 @@ showed when that is lower.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -88,14 +89,14 @@ class Need:
 class Observations:
     """What the answers so far tell of each prompt: output lengths and reported-to-estimated input."""
 
-    _outputs: dict[PromptKey, deque[int]] = field(default_factory=lambda: defaultdict(_window))
+    _outputs: dict[PromptKey, _Lengths] = field(default_factory=lambda: defaultdict(_Lengths))
     # Per prompt, and per model (the tokenizer's, for a prompt not answered yet).
     _input_ratio: dict[PromptKey | str, float] = field(default_factory=dict)
 
     def add(self, key: PromptKey, estimated_input: int, usage: Usage) -> None:
         """Learn from one answered attempt's usage."""
         if usage.output_tokens > 0:
-            self._outputs[key].append(usage.output_tokens)
+            self._outputs[key].add(usage.output_tokens)
         if usage.input_tokens > 0 and estimated_input > 0:
             ratio = usage.input_tokens / estimated_input
             for where in (key, key[0]):
@@ -108,7 +109,7 @@ class Observations:
         ratio = self._input_bound_ratio(key)
         input_bound = math.ceil(start.input_tokens * max(ratio, 1.0))
         outputs = self._outputs.get(key)
-        least = asked if not outputs else min(asked, math.ceil(_quantile(outputs) * OUTPUT_MARGIN))
+        least = asked if outputs is None else min(asked, math.ceil(outputs.quantile() * OUTPUT_MARGIN))
         return Need(price, input_bound, asked, max(1, least))
 
     def _input_bound_ratio(self, key: PromptKey) -> float:
@@ -124,11 +125,20 @@ class Observations:
 UNCAPPED = 4096
 
 
-def _window() -> deque[int]:
-    return deque(maxlen=WINDOW)
+@dataclass
+class _Lengths:
+    """The last ``WINDOW`` output lengths of one prompt, in arrival order and sorted (a quantile per call)."""
 
+    arrived: deque[int] = field(default_factory=deque)
+    ordered: list[int] = field(default_factory=list)
 
-def _quantile(values: deque[int]) -> int:
-    """The ``QUANTILE``-th of ``values`` (the largest of a few)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(QUANTILE * len(ordered)) - 1)]
+    def add(self, tokens: int) -> None:
+        if len(self.arrived) == WINDOW:
+            del self.ordered[bisect.bisect_left(self.ordered, self.arrived.popleft())]
+        self.arrived.append(tokens)
+        bisect.insort(self.ordered, tokens)
+
+    def quantile(self) -> int:
+        """The ``QUANTILE``-th length (the largest of a few)."""
+        ordered = self.ordered
+        return ordered[min(len(ordered) - 1, math.ceil(QUANTILE * len(ordered)) - 1)]
