@@ -17,7 +17,7 @@ from app.models import Job
 from app.providers.limits import job_limits, rate_limit_of, set_concurrency, shared_limiter
 from app.providers.service import resolve_credentials
 from distillation.cost import PriceTable
-from distillation.pipeline import Accountant, Engine, GenerationConfig, build_engine
+from distillation.pipeline import Engine, GenerationConfig, build_engine
 from distillation.providers import RateLimit
 
 
@@ -52,7 +52,7 @@ async def build_job_engine(
     """
     prices = PriceTable.load(_config_file(settings, "prices.yaml"))
     config = job_config(job)
-    ledger = Ledger(maker, Accountant(prices), observer=attempt_observer(prices, config.teacher))
+    ledger = Ledger(maker, observer=attempt_observer(prices, config.teacher))
     async with maker() as session:  # keys are decrypted here, in the worker, never sent in messages
         credentials = await resolve_credentials(session, settings)
         domains = await domains_config(session, settings)

@@ -7,6 +7,7 @@ and on the global budget's row in the same transaction, so workers cannot pass a
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -50,6 +51,35 @@ async def roll_period(session: AsyncSession, now: datetime | None = None) -> boo
         .values(spent_usd=0, unknown_usd=0, period_start=start)
     )
     return bool(rolled.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """What one budget (the job's or the global one) has left, and what its calls in flight hold."""
+
+    name: str
+    limit: Decimal
+    left: Decimal
+    reserved: Decimal
+
+
+async def budget_rooms(session: AsyncSession, job_id: uuid.UUID) -> list[Room] | None:
+    """The room of each limit on the job's spending (none when unlimited); None when the job is gone."""
+    job = await session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        return None
+    await roll_period(session)
+    row = await session.get(GlobalBudget, GLOBAL, populate_existing=True)
+    rooms = []
+    for name, limited in (("the job's", job), ("the global", row)):
+        if limited is None:
+            continue
+        limit = limited.budget_usd if isinstance(limited, Job) else limited.limit_usd
+        if limit is None:
+            continue
+        held = limited.spent_usd + limited.reserved_usd + limited.unknown_usd
+        rooms.append(Room(name, limit, max(limit - held, Decimal(0)), limited.reserved_usd))
+    return rooms
 
 
 async def reserve_budget(session: AsyncSession, job_id: uuid.UUID, amount: Decimal) -> str | None:

@@ -3,11 +3,13 @@ answer the ledger settled is never paid for again."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import event, select, update
@@ -22,9 +24,9 @@ from app.jobs.ledger import ItemScope, Ledger, current_item
 from app.jobs.repository import Lease
 from app.models import CallStatus, ItemStatus, Job, JobItem, JobStatus, LlmCall
 from app.models.base import utcnow
-from distillation.cost import PriceTable
+from distillation.cost import ModelPrice, PriceTable
 from distillation.datatypes import RenderedPrompt
-from distillation.pipeline import Accountant
+from distillation.pipeline import Accountant, BudgetExceeded, Need
 from distillation.providers import Attempt, AttemptStart, Outcome, Usage
 from distillation.testing import FakeProviderServer, ok
 from tests.conftest import api_client, login, migrate
@@ -33,6 +35,7 @@ from tests.jobs.jobkit import TEACHER, generation, job_settings
 FINGERPRINT = "f" * 64
 LEASE = timedelta(seconds=60)
 Maker = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -65,7 +68,8 @@ async def send(ledger: Ledger, job: Job, lease: Lease, *, answered: bool) -> Non
     """One attempt of the item's request: reserved, and settled unless its worker is killed mid-call."""
     token = current_item.set(ItemScope(job.id, job.dataset_id, lease.id, lease.item_key))
     try:
-        await ledger.reserve(AttemptStart(TEACHER, FINGERPRINT, number=1, estimated_tokens=1000))
+        start = AttemptStart(TEACHER, FINGERPRINT, number=1, estimated_tokens=1000, input_tokens=500)
+        await ledger.reserve(start, Accountant(PriceTable.load(None)).need(start))
         if answered:
             usage = Usage(input_tokens=10, output_tokens=20)
             attempt = Attempt(TEACHER, FINGERPRINT, 1, Outcome.OK, usage, 0.1, 0.0)
@@ -96,7 +100,7 @@ async def calls(maker: Maker, job: Job) -> list[LlmCall]:
 
 def ledger(maker: Maker) -> Ledger:
     """The ledger of one worker process."""
-    return Ledger(maker, Accountant(PriceTable.load(None)))
+    return Ledger(maker)
 
 
 async def test_a_killed_call_is_abandoned_when_its_lease_expires_and_the_retry_is_attempt_2(
@@ -226,3 +230,51 @@ async def test_a_worker_killed_as_its_answer_is_settled_never_pays_for_it_again(
     assert [c.status for c in rows] == booked
     assert after.reserved_usd == 0
     assert after.spent_usd == sum(c.cost_usd or 0 for c in rows) > 0
+
+
+PRICE = ModelPrice(TEACHER, Decimal("2.5"), Decimal("10"))
+NEED = Need(PRICE, input_tokens=400, max_tokens=512, min_tokens=100)
+
+
+async def as_item(job: Job, lease: Lease, work: Callable[[], Awaitable[T]]) -> T:
+    """``work`` done for the leased item (its attempts are booked to it)."""
+    token = current_item.set(ItemScope(job.id, job.dataset_id, lease.id, lease.item_key))
+    try:
+        return await work()
+    finally:
+        current_item.reset(token)
+
+
+def attempt(number: int) -> AttemptStart:
+    return AttemptStart(TEACHER, FINGERPRINT, number=number, estimated_tokens=912, input_tokens=400)
+
+
+async def test_workers_cap_the_last_calls_to_the_room_left_and_wait_for_the_calls_in_flight(
+    any_settings: Settings,
+) -> None:
+    async with planned_job(any_settings, 30) as (job, maker):
+        async with maker() as session, session.begin():
+            await session.execute(update(Job).where(Job.id == job.id).values(budget_usd=Decimal("0.004")))
+        leases = [await claim(maker, job, f"worker-{n}") for n in range(3)]
+        workers = [
+            Ledger(maker, room_wait_s=5.0),
+            Ledger(maker, room_wait_s=5.0),
+            Ledger(maker, room_wait_s=0.5),
+        ]
+        # $0.004 cannot hold a whole call ($0.00612): $0.001 of input leaves room for 300 tokens.
+        first = await as_item(job, leases[0], lambda: workers[0].reserve(attempt(1), NEED))
+        second = asyncio.create_task(as_item(job, leases[1], lambda: workers[1].reserve(attempt(2), NEED)))
+        await asyncio.sleep(0.5)
+        waited = not second.done()  # no room left, but the first call will give some back
+        answered = Attempt(TEACHER, FINGERPRINT, 1, Outcome.OK, Usage(400, 100), 0.1, 0.0)
+        await as_item(
+            job, leases[0], lambda: workers[0].settle("seed", leases[0].item_key, answered, Decimal("0.002"))
+        )
+        capped = await asyncio.wait_for(second, 10)
+        with pytest.raises(BudgetExceeded, match="the job's budget"):  # waits half a second at most
+            await as_item(job, leases[2], lambda: workers[2].reserve(attempt(3), NEED))
+        async with maker() as session:
+            held = await service.get(session, job.id)
+
+    assert (first, waited, capped) == (300, True, 100)  # $0.002 left: 100 tokens, the least worth it
+    assert (held.spent_usd, held.reserved_usd) == (Decimal("0.002"), Decimal("0.002"))

@@ -121,7 +121,12 @@ def _relabel(env: Environment) -> Callable[..., None]:
         ] = None,
         format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.JSONL,
         budget: Annotated[
-            float | None, typer.Option(min=0, help="US dollars this run may spend on new requests.")
+            float | None,
+            typer.Option(
+                min=0,
+                help="US dollars this run may spend on new requests: never passed; the last answers "
+                "are capped to what is left.",
+            ),
         ] = None,
         concurrency: Annotated[int, typer.Option(min=1, help="Prompts in flight at once.")] = 8,
         max_tokens: Annotated[int, typer.Option(min=16, help="Output token cap per answer.")] = 512,

@@ -94,7 +94,7 @@ def test_budget_stop_exits_2_and_a_rerun_completes_without_paying_twice(
     fake: FakeProviderServer, tmp_path: Path
 ) -> None:
     output = tmp_path / "qa.jsonl"
-    stopped = invoke(cli_app(fake), *generate_args(output, 20, "--budget", "0.02", "--concurrency", "1"))
+    stopped = invoke(cli_app(fake), *generate_args(output, 20, "--budget", "0.012", "--concurrency", "1"))
 
     assert stopped.exit_code == 2, stopped.output
     assert "budget_exhausted" in stopped.output

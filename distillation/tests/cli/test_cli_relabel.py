@@ -173,7 +173,7 @@ def test_a_budget_stop_then_a_rerun_answers_every_prompt_exactly_once(tmp_path: 
         sent = answer_requests(server)
     assert stopped.exit_code == 2, stopped.output
     assert "stopped early (budget_exhausted)" in stopped.output
-    assert 0 < len(partial) < 30
+    assert 0 < len(partial) < 30, stopped.output
     assert resumed.exit_code == 0, resumed.output
     rows = read_jsonl(output)
     assert len(rows) == 30

@@ -16,13 +16,13 @@ from distillation.pipeline import (
     BudgetExceeded,
     Call,
     MemoryCache,
+    Need,
     PaidCalls,
     ResponseCache,
     item_seed,
 )
-from distillation.pipeline.calls import AnswerHook, AttemptHook
+from distillation.pipeline.calls import AnswerHook, AttemptHook, ReserveHook
 from distillation.providers import Attempt, AttemptStart, LLMClient, Outcome, ProviderError, get_model
-from distillation.providers.client import StartCallback
 from distillation.testing import FakeProviderServer, length, ok, sequence, server_error
 
 MODEL = "openai:gpt-4o-mini"
@@ -38,7 +38,7 @@ FINGERPRINT = "082957bfc65efcfb08401d4e4adda7a33559317eabacb7fa2c2692f502b4adc3"
 
 
 def paid_calls(
-    before_attempt: StartCallback | None = None,
+    before_attempt: ReserveHook | None = None,
     on_attempt: AttemptHook | None = None,
     on_answer: AnswerHook | None = None,
     cache: ResponseCache | None = None,
@@ -111,7 +111,7 @@ async def test_every_attempt_is_reserved_before_it_is_sent_and_settled_from_its_
     fake.reset(default=ok(usage=(1000, 100)))
     events: list[tuple[str, ...]] = []
 
-    def reserve(start: AttemptStart) -> None:
+    def reserve(start: AttemptStart, need: Need) -> None:
         events.append(("reserve", start.fingerprint, str(len(fake.requests))))
 
     async def settle(stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
@@ -132,7 +132,7 @@ async def test_every_attempt_is_reserved_before_it_is_sent_and_settled_from_its_
 async def test_a_refused_reservation_sends_nothing_and_gives_the_budget_back(
     fake: FakeProviderServer,
 ) -> None:
-    def refuse(start: AttemptStart) -> None:
+    def refuse(start: AttemptStart, need: Need) -> None:
         raise BudgetExceeded("the job's budget is spent")
 
     calls = paid_calls(before_attempt=refuse)

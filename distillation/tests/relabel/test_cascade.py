@@ -200,17 +200,26 @@ async def test_a_rerun_on_the_same_cache_sends_nothing_and_reports_the_same_casc
     assert len(sink.rows) == 6
 
 
+def long_teacher_answers(request: RecordedRequest) -> Behavior:
+    """The script, with teacher answers of 480 tokens: the escalations cost more than the budget."""
+    behavior = script(request)
+    if request.model == "gpt-4o" and not is_judge(request):
+        return behavior.with_(usage=(TEACHER_USAGE[0], 480))
+    return behavior
+
+
 async def test_a_budget_stop_then_a_rerun_never_pays_twice() -> None:
     cache = MemoryCache()
-    with FakeProviderServer(script) as server:
-        # One prompt at a time: the budget (worst cases held before each call) stops the run midway.
-        stopped, _ = await cascade(server, cache, budget_usd=Decimal("0.016"), concurrency=1)
+    with FakeProviderServer(long_teacher_answers) as server:
+        # One prompt at a time: the budget runs out during the teacher's escalated answers.
+        stopped, _ = await cascade(server, cache, budget_usd=Decimal("0.015"), concurrency=1)
         resumed, sink = await cascade(server, cache)
 
         assert paid_twice(server) == []
         assert sorted(answers_to(server, "gpt-4o")) == sorted(p.messages[0]["content"] for p in FAILING)
     assert stopped.status == "budget_exhausted"
     assert 0 < stopped.answered < 6
+    assert stopped.cost_usd <= Decimal("0.015")
     # A prompt stopped midway (its student answer paid, the teacher refused) is not in the report.
     assert stopped.cascade is not None
     assert stopped.cascade.prompts == stopped.answered + stopped.rejected

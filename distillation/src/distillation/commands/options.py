@@ -258,7 +258,12 @@ def _template(
     ] = None,
     teacher_ratio: Annotated[float, typer.Option(help="Share of rows the teacher writes.")] = 0.1,
     budget: Annotated[
-        float | None, typer.Option(help="US dollars this run may spend on new requests.")
+        float | None,
+        typer.Option(
+            help="US dollars this run may spend on new requests: never passed; the last calls are sent "
+            "with a lower --max-tokens to fit what is left, and the run stops when not even a call as "
+            "long as the answers so far fits."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of scenario sampling and of the models.")] = 0,
     concurrency: Annotated[

@@ -20,6 +20,7 @@ from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, Respons
 from distillation.pipeline.calls import Call, PaidCalls, item_seed
 from distillation.pipeline.config import LOCAL_MODEL, GenerationConfig, JudgePolicy, item_key
 from distillation.pipeline.engine import Engine, ItemResult, extract_policy, write_bulk, write_seed
+from distillation.pipeline.reservations import Need
 from distillation.pipeline.runner import Progress, RowSink, Runner
 from distillation.pipeline.sinks import JsonlSink, MemorySink
 from distillation.pipeline.types import (
@@ -53,6 +54,7 @@ __all__ = [
     "LeverSaving",
     "MemoryCache",
     "MemorySink",
+    "Need",
     "PaidCalls",
     "Progress",
     "Provenance",

@@ -1,18 +1,30 @@
 """Cost of every attempt and the budget: reserve before a call, settle from reported usage after.
 
 Reservations make the budget safe under concurrency: a call may start only if settled spend, every
-reservation still held, and this call's worst case together stay within the limit.
+reservation still held, and this call's worst case together stay within the limit. The worst case is
+that of the request as sent (:mod:`distillation.pipeline.reservations`): when the budget's last room
+cannot cover a call's full output cap, the call goes out with the largest cap that fits, if answers
+to its prompt so far fit in it; else it waits for the calls in flight to settle (their answers are
+usually far below their worst case) and only when none is left does the run stop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from distillation.cost import Budget, PriceTable, StageUsage, TokenUsage
+from distillation.pipeline.reservations import Need, Observations, PromptKey, prompt_key
 from distillation.providers import Attempt, AttemptStart
 from distillation.providers.errors import ProviderError
+
+# How long a call may wait for the calls in flight to give back the room it needs.
+ROOM_WAIT_S = 600.0
+# The key of the item whose call is being reserved (set by the paid-call path): who goes first.
+calling_item: contextvars.ContextVar[str] = contextvars.ContextVar("distillation_calling_item", default="")
 
 
 class BudgetExceeded(ProviderError):
@@ -37,6 +49,13 @@ class _ModelSpend:
     calls: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    amount: Decimal
+    key: PromptKey
+    input_estimate: int
+
+
 class Accountant:
     """Prices attempts, keeps spend per stage and model, and guards the budget."""
 
@@ -45,49 +64,104 @@ class Accountant:
         self.budget = Budget(budget)
         self.spent = Decimal(0)
         self.reserved = Decimal(0)
-        self._held: dict[tuple[str, int], Decimal] = {}
+        # The worst case of attempts whose usage never came back (they may have been billed).
+        self.unknown = Decimal(0)
+        self.observed = Observations()
+        self._held: dict[tuple[str, int], _Held] = {}
+        self._changed = asyncio.Event()
+        self._waiting: list[str] = []  # the items whose calls wait for room
         self._spend: dict[tuple[str, str], _ModelSpend] = defaultdict(_ModelSpend)
         # Answers taken from the cache: paid by an earlier run, part of what this run's rows cost.
         self._reused: dict[tuple[str, str], _ModelSpend] = defaultdict(_ModelSpend)
         self.unknown_models: set[str] = set()
         self.stopped = False
 
-    def worst_case(self, model_id: str, tokens: int) -> Decimal:
-        """An upper bound of a call's cost: every estimated token at the output rate."""
-        price = self.prices.price_for(model_id)
-        if price is None:
-            return Decimal(0)
-        return price.cost(TokenUsage(output_tokens=tokens))
+    def need(self, start: AttemptStart) -> Need:
+        """What the attempt may cost, and the least output cap worth sending it with."""
+        return self.observed.need(start, self.prices.price_for(start.model_id))
 
     def stop(self) -> None:
         """Refuse every attempt from now on (:class:`SpendingStopped`); those already sent go on."""
         self.stopped = True
+        self._wake()
 
-    def reserve(self, start: AttemptStart) -> None:
-        """Hold the worst case of an attempt about to start, or raise :class:`BudgetExceeded`.
+    async def reserve(self, start: AttemptStart, need: Need | None = None) -> int | None:
+        """Hold the worst case of an attempt about to start; the lower output cap it must use, if any.
+
+        When the budget's room cannot cover the attempt even at the least cap worth sending, it waits
+        for the reservations of the calls in flight to be settled, and refuses when none is left.
+        While calls wait for room, the calls of the earliest item (by key) go first: finishing the
+        items already begun is worth more than beginning new ones.
 
         Raises:
             SpendingStopped: :meth:`stop` was called.
-            BudgetExceeded: The attempt could take spending past the budget.
+            BudgetExceeded: Not even the least cap worth sending fits what is left of the budget.
         """
-        if self.stopped:
-            raise SpendingStopped()
-        amount = self.worst_case(start.model_id, start.estimated_tokens)
-        if self.budget.would_exceed(self.spent, self.reserved, amount):
-            raise BudgetExceeded(
-                f"the next call could cost up to ${amount:.6f}; spent ${self.spent:.6f} "
-                f"+ reserved ${self.reserved:.6f} of the ${self.budget.limit} budget"
-            )
-        self._held[(start.fingerprint, start.number)] = amount
+        need = need or self.need(start)
+        item, queued, waited = calling_item.get(), False, 0.0
+        try:
+            while True:
+                if self.stopped:
+                    raise SpendingStopped()
+                room = self.budget.remaining(self.spent + self.unknown, self.reserved)
+                cap = need.fit(room)
+                first = not self._waiting or item <= min(self._waiting)
+                if cap is not None and first:
+                    self.hold(start, need.cost(cap))
+                    return None if room is None else cap
+                if cap is None and first and (self.reserved <= 0 or waited >= ROOM_WAIT_S):
+                    raise BudgetExceeded(
+                        f"the next call could cost up to ${need.cost(need.min_tokens):.6f}; spent "
+                        f"${self.spent + self.unknown:.6f} + reserved ${self.reserved:.6f} of the "
+                        f"${self.budget.limit} budget"
+                    )
+                if not queued:
+                    self._waiting.append(item)
+                    queued = True
+                started = asyncio.get_running_loop().time()
+                await self._changes(ROOM_WAIT_S - waited)
+                waited += asyncio.get_running_loop().time() - started
+        finally:
+            if queued:
+                self._waiting.remove(item)
+                self._wake()
+
+    def hold(self, start: AttemptStart, amount: Decimal) -> None:
+        """Hold ``amount`` for the attempt (replacing what it held), released when it settles."""
+        self.release(start)
+        self._held[(start.fingerprint, start.number)] = _Held(amount, prompt_key(start), start.input_tokens)
         self.reserved += amount
 
     def release(self, start: AttemptStart) -> None:
         """Give back the reservation of an attempt that was not sent after all."""
-        self.reserved -= self._held.pop((start.fingerprint, start.number), Decimal(0))
+        held = self._held.pop((start.fingerprint, start.number), None)
+        if held is not None:
+            self.reserved -= held.amount
+            self._wake()
+
+    async def _changes(self, seconds: float) -> None:
+        """Wait until a reservation is given back or the run stops (at most ``seconds``)."""
+        changed = self._changed
+        try:
+            async with asyncio.timeout(max(seconds, 0.0)):
+                await changed.wait()
+        except TimeoutError:
+            return
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     def settle(self, stage: str, attempt: Attempt) -> Decimal | None:
         """Release the attempt's reservation and book its cost; None when it cannot be known."""
-        self.reserved -= self._held.pop((attempt.fingerprint, attempt.number), Decimal(0))
+        held = self._held.pop((attempt.fingerprint, attempt.number), None)
+        if held is not None:
+            self.reserved -= held.amount
+            if attempt.usage is None:
+                self.unknown += held.amount
+            else:
+                self.observed.add(held.key, held.input_estimate, attempt.usage)
+            self._wake()
         spend = self._spend[(stage, attempt.model_id)]
         spend.calls += 1
         if attempt.usage is None:

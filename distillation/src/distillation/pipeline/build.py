@@ -10,7 +10,7 @@ from distillation.cost import PriceTable
 from distillation.datatypes import PromptRenderer, default_renderer, get_datatype
 from distillation.pipeline.accounting import Accountant
 from distillation.pipeline.cache import ResponseCache
-from distillation.pipeline.calls import AnswerHook, AttemptHook, PaidCalls
+from distillation.pipeline.calls import AnswerHook, AttemptHook, PaidCalls, ReserveHook
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.engine import Engine
 from distillation.providers import (
@@ -21,7 +21,6 @@ from distillation.providers import (
     RetryPolicy,
     get_model,
 )
-from distillation.providers.client import StartCallback
 from distillation.scenarios import DomainsConfig, ScenarioSampler, load_domains_config
 
 
@@ -57,7 +56,7 @@ def build_engine(
     model_options: Mapping[str, Mapping[str, Any]] | None = None,
     on_attempt: AttemptHook | None = None,
     on_answer: AnswerHook | None = None,
-    before_attempt: StartCallback | None = None,
+    before_attempt: ReserveHook | None = None,
     timeout: float = 120.0,
     retry: RetryPolicy | None = None,
 ) -> Engine:
@@ -77,8 +76,9 @@ def build_engine(
         on_attempt: Called for every attempt with its stage, item key and cost (the service's ledger).
         on_answer: Books the attempt that brought an answer and stores the answer in one commit (the
             service's ledger and response cache); without it the answer goes to ``cache`` first.
-        before_attempt: Called before every attempt, after the in-process budget check (the service
-            reserves the attempt's worst case in its shared ledger; raising stops the call).
+        before_attempt: Called before every attempt, after the in-process budget check, with what the
+            attempt may cost (the service reserves its worst case in its shared ledger and may lower its
+            output cap to the room left; raising stops the call).
         timeout: Per-attempt timeout in seconds (in-process models: see ``attempt_timeout``).
         retry: Attempt caps and backoff of every client.
     """

@@ -11,8 +11,10 @@ scores, and the service's jobs (which run the same steps on their engine) — go
 2. **cache get**: an answer already paid for is returned without any request, priced as it was.
 3. **reserve**: before each attempt the client calls :meth:`PaidCalls.reserve_hook`: the in-process
    :class:`~distillation.pipeline.accounting.Accountant` holds the attempt's worst case against the
-   budget, then the owner's ``before_attempt`` runs (the service books a ledger row in its shared
-   database). Either may refuse (``BudgetExceeded``); nothing is sent then.
+   budget, then the owner's ``before_attempt`` runs with the attempt's
+   :class:`~distillation.pipeline.reservations.Need` (the service books a ledger row in its shared
+   database). Either may lower the attempt's output cap to the budget's last room, or refuse
+   (``BudgetExceeded``); nothing is sent then.
 4. **call**: the client sends the request, with retries and re-asks.
 5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
    owner's ``on_attempt`` runs (the service settles its ledger row) — for every attempt but the one
@@ -24,7 +26,9 @@ scores, and the service's jobs (which run the same steps on their engine) — go
    goes to ``on_attempt``. So no answer is booked as paid without being in the cache: a process
    killed at any moment either kept the answer or never booked its attempt as paid (that attempt stays
    reserved, is closed as unknown, and its request is sent again). A cancellation waits until this
-   step is done.
+   step is done. An answer cut off at a cap the budget lowered is the exception: it is not what the
+   request asks for, so it is not stored (its attempt is booked on its own), and the call raises
+   ``BudgetExceeded`` (a rerun with more budget sends the request whole).
 
 An attempt that brought an answer is held back until it is known to be the last one: when a re-ask
 follows it, it is booked as that re-ask ends, like any other attempt.
@@ -39,14 +43,15 @@ import asyncio
 import hashlib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from distillation.cost import TokenUsage
 from distillation.datatypes import RenderedPrompt
-from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.accounting import Accountant, BudgetExceeded, calling_item
 from distillation.pipeline.cache import Answer, ResponseCache
+from distillation.pipeline.reservations import Need
 from distillation.pipeline.types import CallRecord
 from distillation.providers import (
     Attempt,
@@ -64,6 +69,9 @@ AttemptHook = Callable[[str, str, Attempt, Decimal | None], Awaitable[None]]
 # Called with (stage, item key, attempt, cost, answer) for the attempt that brought the answer: books
 # the attempt and stores the answer in one commit (the service's ledger settle and response cache).
 AnswerHook = Callable[[str, str, Attempt, Decimal | None, Answer], Awaitable[None]]
+# Called before every attempt with what it may cost (the service's ledger reservation); returns the
+# output cap the attempt must use when it is lower than the one asked for, None to send it as asked.
+ReserveHook = Callable[[AttemptStart, Need], Awaitable[int | None] | int | None]
 
 # The outcomes of attempts that brought an answer (usable or not): the last of them is the call's answer.
 _ANSWERED = frozenset({Outcome.OK, Outcome.LENGTH, Outcome.CONTENT_FILTER, Outcome.INVALID_OUTPUT})
@@ -120,7 +128,8 @@ class PaidCalls:
             that brought the answer goes to ``on_answer`` instead when there is one.
         on_answer: Books the attempt that brought an answer and stores the answer, in one commit
             (the service's ledger settle and response cache); ``cache.put`` is not called then.
-        before_attempt: Called before every attempt, after the budget check (the service's reserve).
+        before_attempt: Called before every attempt, after the budget check, with what the attempt may
+            cost (the service's reserve); may lower its output cap or refuse it.
         requests: Attempts sent (retries included).
         cached: Answers taken from the cache instead of sent.
     """
@@ -132,7 +141,7 @@ class PaidCalls:
     max_tokens: int = 512
     on_attempt: AttemptHook | None = None
     on_answer: AnswerHook | None = None
-    before_attempt: StartCallback | None = None
+    before_attempt: ReserveHook | None = None
     requests: int = field(default=0, init=False)
     cached: int = field(default=0, init=False)
 
@@ -142,16 +151,22 @@ class PaidCalls:
         if then is None:
             return accountant.reserve  # no wrapper: nothing added to each attempt
 
-        async def both(start: AttemptStart) -> None:
-            accountant.reserve(start)
+        async def both(start: AttemptStart) -> int | None:
+            need = accountant.need(start)
+            cap = await accountant.reserve(start, need)
             try:
-                result = then(start)
-                if inspect.isawaitable(result):
-                    await result
+                if cap is not None:  # the owner books no more than the in-process budget left
+                    need = replace(need, max_tokens=cap, min_tokens=min(need.min_tokens, cap))
+                result = then(start, need)
+                owned = await result if inspect.isawaitable(result) else result
             except BaseException:
                 # The attempt is not sent: give back what the in-process accountant held for it.
                 accountant.release(start)
                 raise
+            if owned is not None and (cap is None or owned < cap):
+                accountant.hold(start, need.cost(owned))
+                return owned
+            return cap
 
         return both
 
@@ -192,15 +207,25 @@ class PaidCalls:
             cost = self.accountant.reuse(stage, cached.model_id, cached.input_tokens, cached.output_tokens)
             return Call(cached, _record(stage, cached, request.template_hash, cost, cached=True))
         books = _Books(self, stage, key)
+        token = calling_item.set(key)
         try:
             answer = Answer.from_result(
                 await client.chat(request, on_attempt=books.settle, fingerprint=fingerprint)
             )
         except OutputError as exc:  # paid for but unusable: cached so a rerun does not pay again
+            if exc.reason == "length" and exc.capped is not None:
+                # Cut off at the budget's last room: not the request's answer, so not cached; its
+                # attempt is booked on its own.
+                await _finish(books.release())
+                raise BudgetExceeded(
+                    f"the answer was cut off at the {exc.capped} output tokens the budget had room for"
+                ) from exc
             answer = Answer.from_output_error(client.model_id, fingerprint, exc)
         except BaseException:
             await _finish(books.release())
             raise
+        finally:
+            calling_item.reset(token)
         await _finish(books.keep(answer))
         known = [c for c in books.costs if c is not None]
         total = None if len(known) < len(books.costs) else sum(known, Decimal(0))

@@ -85,7 +85,9 @@ class GenerationConfig(BaseModel):
         max_tokens: Output cap per generation request.
         temperature: Sampling temperature of generation requests.
         concurrency: Requests in flight at once.
-        budget_usd: Spending limit; the run stops cleanly (and can resume) before exceeding it.
+        budget_usd: Spending limit, never exceeded: the last calls are sent with the output cap that
+            fits what is left, and the run stops cleanly (and can resume) when not even a call as
+            long as its prompt's answers so far fits (:mod:`distillation.pipeline.reservations`).
         max_extra_items: How many items beyond ``count`` may be tried to replace rejected rows.
     """
 

@@ -43,12 +43,25 @@ _UNBILLED = {Outcome.RATE_LIMITED, Outcome.SERVER_ERROR, Outcome.AUTH_ERROR, Out
 
 @dataclass(frozen=True, slots=True)
 class AttemptStart:
-    """Handed to `before_attempt` just before an attempt is sent (e.g. to reserve budget)."""
+    """Handed to `before_attempt` just before an attempt is sent (e.g. to reserve budget).
+
+    Attributes:
+        model_id: The model the attempt goes to.
+        fingerprint: The request's fingerprint (its cache key).
+        number: The attempt's number within its call, from 1.
+        estimated_tokens: Estimated input tokens plus `max_tokens` (what rate limits count).
+        input_tokens: Estimated input tokens (about four characters a token).
+        max_tokens: The output cap the request asks for (None: the provider's default).
+        template_hash: The hash of the prompt template the request was rendered from.
+    """
 
     model_id: str
     fingerprint: str
     number: int
     estimated_tokens: int
+    input_tokens: int = 0
+    max_tokens: int | None = None
+    template_hash: str = ""
 
 
 _log = logging.getLogger(__name__)
@@ -83,14 +96,17 @@ class EffectiveLimits:
 
 
 AttemptCallback = Callable[[Attempt], Awaitable[None] | None]
-StartCallback = Callable[[AttemptStart], Awaitable[None] | None]
+# May return a lower output cap for this attempt (a budget's room); None sends the request as asked.
+StartCallback = Callable[[AttemptStart], Awaitable[int | None] | int | None]
 
 
-async def _call_hook(hook: Callable[[Any], Awaitable[None] | None] | None, value: Any) -> None:
-    if hook is not None:
-        result = hook(value)
-        if inspect.isawaitable(result):
-            await result
+async def _call_hook(hook: Callable[[Any], Awaitable[Any] | Any] | None, value: Any) -> Any:
+    if hook is None:
+        return None
+    result = hook(value)
+    if inspect.isawaitable(result):
+        return await result
+    return result
 
 
 @dataclass
@@ -103,6 +119,8 @@ class _Run:
     on_attempt: AttemptCallback | None
     before_attempt: StartCallback | None
     attempts: list[Attempt] = field(default_factory=list)
+    # The output cap of the last attempt when `before_attempt` lowered it (a budget's last room).
+    capped: int | None = None
 
     async def record(self, started: tuple[float, float], outcome: Outcome, **details: Any) -> None:
         wall, mono = started
@@ -278,7 +296,7 @@ class LLMClient:
             started, completion = await self._complete(prompt, run)
             if completion.finish_reason in ("length", "content_filter"):
                 await run.record_completion(started, Outcome(completion.finish_reason), completion)
-                raise _finish_error(completion)
+                raise _finish_error(completion, run.capped)
             if schema is None:
                 await run.record_completion(started, Outcome.OK, completion)
                 return self._result(run, completion, None, repaired=False)
@@ -315,14 +333,14 @@ class LLMClient:
     async def _send(
         self, prompt: ChatRequest, run: _Run
     ) -> tuple[tuple[float, float], Completion | ProviderError]:
-        tokens = _estimate_tokens(prompt)
         number = len(run.attempts) + 1
         epoch = await self.concurrency.acquire()
         try:
             # `before_attempt` (the budget reservation, a stopped run's refusal) runs once a slot is
             # free: a call queued behind others holds no budget, and one queued when the run stops
-            # is never sent.
-            await _call_hook(run.before_attempt, AttemptStart(run.model_id, run.fingerprint, number, tokens))
+            # is never sent. It may lower the attempt's output cap to what the budget has left.
+            prompt = await self._reserve(prompt, run, number)
+            tokens = _estimate_tokens(prompt)
             # The window slot is taken last, right before sending, so the provider sees the same
             # spacing the limiter granted (not a burst of slots that waited for concurrency).
             if not self._shared_checked:
@@ -349,6 +367,24 @@ class LLMClient:
             except Exception as exc:  # a shared store's hiccup must not lose an answer already paid for
                 _log.warning("could not record %s's rate limits in the limiter: %r", self.model_id, exc)
         return started, result
+
+    async def _reserve(self, prompt: ChatRequest, run: _Run, number: int) -> ChatRequest:
+        """Runs `before_attempt`; the request to send, with the lower output cap it granted, if any."""
+        start = AttemptStart(
+            run.model_id,
+            run.fingerprint,
+            number,
+            _estimate_tokens(prompt),
+            input_tokens=_estimate_input(prompt),
+            max_tokens=prompt.max_tokens,
+            template_hash=prompt.template_hash,
+        )
+        cap = await _call_hook(run.before_attempt, start)
+        run.capped = None
+        if isinstance(cap, int) and (prompt.max_tokens is None or cap < prompt.max_tokens):
+            run.capped = cap
+            return prompt.model_copy(update={"max_tokens": cap})
+        return prompt
 
     async def _load_shared_limits(self) -> None:
         """Adopts what other workers learned (once, before the first send; concurrent sends wait)."""
@@ -436,22 +472,28 @@ class LLMClient:
         )
 
 
-def _finish_error(completion: Completion) -> OutputError:
+def _finish_error(completion: Completion, capped: int | None = None) -> OutputError:
     what = "was cut off by the token limit" if completion.finish_reason == "length" else "was filtered"
     return OutputError(
         f"the answer {what} (finish reason {completion.raw_finish_reason!r})",
         reason=completion.finish_reason,
         raw_text=completion.text,
         finish_reason=completion.raw_finish_reason,
+        capped=capped,
     )
 
 
-def _estimate_tokens(request: ChatRequest) -> int:
-    """A cheap pre-flight estimate (about 4 characters per token) plus the output cap."""
+def _estimate_input(request: ChatRequest) -> int:
+    """A cheap pre-flight estimate of the input tokens (about 4 characters per token)."""
     chars = sum(len(m.content) for m in request.messages)
     if request.response_schema is not None:
         chars += len(str(request.response_schema))
-    return chars // 4 + 1 + (request.max_tokens or 0)
+    return chars // 4 + 1
+
+
+def _estimate_tokens(request: ChatRequest) -> int:
+    """The input estimate plus the output cap."""
+    return _estimate_input(request) + (request.max_tokens or 0)
 
 
 def _both(first: AttemptCallback | None, second: AttemptCallback | None) -> AttemptCallback | None:

@@ -144,13 +144,24 @@ class OutputError(ProviderError):
         reason: One of "length", "content_filter", "invalid_output".
         raw_text: The raw text of the last answer, kept for the rejected-row record.
         finish_reason: The provider's own finish reason, when known.
+        capped: The output cap a budget lowered the last attempt to, if it did (a cut-off answer then
+            says the budget ran out, not that the request asks for too little).
     """
 
-    def __init__(self, message: str, *, reason: str, raw_text: str, finish_reason: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        raw_text: str,
+        finish_reason: str | None = None,
+        capped: int | None = None,
+    ):
         super().__init__(message)
         self.reason = reason
         self.raw_text = raw_text
         self.finish_reason = finish_reason
+        self.capped = capped
 
 
 # "Service unavailable" and Anthropic's "overloaded": the provider as a whole has no room for us.

@@ -57,8 +57,17 @@ def realistic_answer(
 
     A QA row is a 20-word question and a 90-word answer (about 150 output tokens); a judge reply
     gives its scores and a sentence of feedback; the input tokens are those of the prompt actually
-    sent (see :func:`realistic_usage`). The reference run of the cost model uses it.
+    sent (see :func:`realistic_usage`). An answer longer than the request's ``max_tokens`` is cut
+    there (finish ``length``), as a provider cuts it. The reference run of the cost model uses it.
     """
+    behavior = _realistic(request, judge)
+    cap = request.body.get("max_completion_tokens") or request.body.get("max_tokens")
+    if isinstance(cap, int) and behavior.usage is not None and behavior.usage[1] > cap:
+        return behavior.with_(finish="length", usage=(behavior.usage[0], cap))
+    return behavior
+
+
+def _realistic(request: RecordedRequest, judge: Callable[[RecordedRequest], Scores]) -> Behavior:
     name = schema_name(request)
     rng = random.Random(request.key)
     if name == "judge_scores":

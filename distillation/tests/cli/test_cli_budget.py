@@ -1,0 +1,64 @@
+"""``distillery generate --budget``: the budget is spent to within a call of its limit, never past it."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cli_fakes import STUDENT, TEACHER, cli_app, generate_args, invoke
+
+from distillation.cost import PriceTable, TokenUsage
+from distillation.testing import FakeProviderServer
+from distillation.testing.answers import realistic_answer
+
+BUDGET = Decimal("0.02")
+STOPPED = re.compile(r"could cost up to \$([\d.]+); spent \$([\d.]+) \+ reserved \$([\d.]+) of the")
+
+
+def billed(server: FakeProviderServer) -> Decimal:
+    """What the fake provider billed: every answer's usage at the bundled prices."""
+    prices = PriceTable.load(None)
+    total = Decimal(0)
+    for request in server.requests:
+        usage = realistic_answer(request).usage
+        if request.status == 200 and usage is not None:
+            total += prices.cost_of(f"openai:{request.model}", TokenUsage(*usage)) or Decimal(0)
+    return total
+
+
+def spend(tmp_path: Path, teacher: str, concurrency: int) -> tuple[Decimal, str]:
+    """Run 200 rows on a $0.02 budget; what the provider billed and what the CLI printed."""
+    args = generate_args(tmp_path / "qa.jsonl", 200, "--budget", str(BUDGET))
+    args[args.index("--teacher") + 1] = teacher
+    args[args.index("--concurrency") + 1] = str(concurrency)
+    with FakeProviderServer(realistic_answer) as server:
+        result = invoke(cli_app(server), *args)
+        assert result.exit_code == 2, result.output
+        assert "budget_exhausted" in result.output
+        return billed(server), result.output
+
+
+@pytest.mark.parametrize("concurrency", [1, 8, 32])
+def test_a_2_cent_budget_is_spent_to_at_least_90_percent_and_never_past_it(
+    tmp_path: Path, concurrency: int
+) -> None:
+    # The student also writes the seed rows: each call is a small part of the budget.
+    paid, _ = spend(tmp_path, STUDENT, concurrency)
+
+    assert BUDGET * Decimal("0.9") <= paid <= BUDGET
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_the_run_stops_only_when_the_next_call_cannot_fit_what_is_left(
+    tmp_path: Path, concurrency: int
+) -> None:
+    # gpt-4o's calls are each about a sixth of the budget: the last one's room may stay unspent.
+    paid, output = spend(tmp_path, TEACHER, concurrency)
+
+    stop = STOPPED.search(output.replace("\n", " "))
+    assert stop is not None, output
+    least, spent, reserved = (Decimal(value) for value in stop.groups())
+    assert paid <= BUDGET
+    assert spent + reserved + least > BUDGET
