@@ -29,8 +29,11 @@ from distillation.providers.guard import AddressGuard, AddressRefusedError
 CHAT_PATH = "/chat/completions"
 # Set per request: the SDK's header for the read timeout it was given.
 _READ_TIMEOUT = "x-stainless-read-timeout"
-# The transport (aiohttp here, httpx on the SDK path) sets these per request and connection.
-_TRANSPORT_HEADERS = frozenset({"host", "content-length", "transfer-encoding"})
+# The transport (aiohttp here, httpx on the SDK path) sets these per request and connection, and the
+# read timeout is set per request here.
+_PER_REQUEST_HEADERS = frozenset({"host", "content-length", "transfer-encoding", _READ_TIMEOUT})
+# Per-request settings kept for this many distinct time limits (callers use one or two).
+_TIMEOUTS_KEPT = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ class LeanChat:
 
     Args:
         url: The absolute URL of `POST /chat/completions`, as the SDK joins it to its base URL.
-        headers: The SDK's headers for that request, transport headers removed.
+        headers: The SDK's headers for that request, less those set per request.
         transport: The SDK's aiohttp transport; its `get_client()` makes the session (in the loop).
     """
 
@@ -88,6 +91,8 @@ class LeanChat:
         # The SDK's transport maps its timeout to aiohttp's connect and read timeouts alike.
         headers = {**self.headers, _READ_TIMEOUT: str(float(timeout))}
         limits = aiohttp.ClientTimeout(connect=timeout, sock_connect=timeout, sock_read=timeout)
+        if len(self._per_timeout) >= _TIMEOUTS_KEPT:
+            self._per_timeout.clear()
         self._per_timeout[timeout] = headers, limits
         return headers, limits
 
@@ -106,7 +111,7 @@ def lean_chat(
     request = client._build_request(  # the SDK's own request: its URL joining, auth and headers
         options.construct(method="post", url=CHAT_PATH, headers=dict(headers), timeout=0.0)
     )
-    kept = {name: value for name, value in request.headers.items() if name.lower() not in _TRANSPORT_HEADERS}
+    kept = {k: v for k, v in request.headers.items() if k.lower() not in _PER_REQUEST_HEADERS}
     return LeanChat(str(request.url), kept, transport)
 
 
