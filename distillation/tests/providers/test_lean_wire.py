@@ -20,6 +20,7 @@ import pytest
 from distillation.providers import (
     ChatRequest,
     Completion,
+    ConfigurationError,
     Credentials,
     LLMClient,
     Message,
@@ -247,3 +248,8 @@ async def test_a_refused_connection_is_a_connection_error_on_both_paths() -> Non
         await client.aclose()
     assert [e.outcome for e in errors] == [errors[0].outcome] * 2
     assert all(str(e).startswith("could not connect") for e in errors)
+
+
+def test_an_unknown_chat_path_is_refused_before_anything_is_sent() -> None:
+    with pytest.raises(ConfigurationError, match="chat_path must be one of"):
+        get_model("openai:gpt-fake", credentials={"api_key": "k"}, options={"chat_path": "fast"})
