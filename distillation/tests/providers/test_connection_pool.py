@@ -1,4 +1,4 @@
-"""The SDK clients keep a connection alive for every request of a wide window, so none is reopened."""
+"""The clients keep a connection alive for every request of a wide window, so none is reopened."""
 
 from __future__ import annotations
 
@@ -13,14 +13,22 @@ from distillation.testing import FakeProviderServer, ok
 WINDOW = 150  # wider than the 100 connections the SDKs keep alive by default
 
 
-@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"chat_path": "lean"},
+        {"chat_path": "sdk", "http_client": "httpx"},
+        {"chat_path": "sdk", "http_client": "aiohttp"},
+    ],
+    ids=["lean", "sdk-httpx", "sdk-aiohttp"],
+)
 async def test_a_window_wider_than_the_sdk_keepalive_reuses_its_connections(
-    server: FakeProviderServer, make_model: Callable[..., LLMClient], transport: str
+    server: FakeProviderServer, make_model: Callable[..., LLMClient], options: dict[str, str]
 ) -> None:
     server.reset(lambda request: ok(latency=0.3))  # every request of a wave is in flight at once
     model = make_model(
         "openai:gpt-fake",
-        options={"http_client": transport},
+        options=options,
         rate_limit=RateLimit(max_concurrency=WINDOW),
     )
     for wave in range(2):

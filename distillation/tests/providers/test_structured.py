@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import jsonschema
 import pytest
 from pydantic import BaseModel, field_validator
 
 from distillation.providers import ChatRequest, LLMClient, Outcome, OutputError, RetryPolicy, Usage
+from distillation.providers.structured import schema_error
 from distillation.testing import Behavior, FakeProviderServer, content_filter, length, ok, sequence
 
 ModelFactory = Callable[..., LLMClient]
@@ -140,3 +142,27 @@ async def test_json_object_mode_for_compatible_servers(
     assert server.requests[0].body["response_format"] == {"type": "json_object"}
     assert result.data == {"answer": "fenced", "score": 2}
     assert result.repaired  # the code fence needed json-repair
+
+
+DRAFT7_EMAIL = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "properties": {"email": {"type": "string", "format": "email"}, "n": {"type": "integer", "maximum": 3}},
+    "required": ["email"],
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"email": "someone@example.com", "n": 1}, None),
+        ({"email": "not an address"}, None),  # formats are annotations, as in jsonschema
+        ({"email": "a@b.c", "n": 9}, "at n: 9 is greater than the maximum of 3"),
+        ({"n": 1}, "at (root): 'email' is a required property"),
+        (["wrong"], "at (root): ['wrong'] is not of type 'object'"),
+    ],
+)
+def test_answers_are_judged_and_worded_as_jsonschema_does(value: Any, expected: str | None) -> None:
+    assert schema_error(value, DRAFT7_EMAIL) == expected
+    found = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(DRAFT7_EMAIL).iter_errors(value))
+    assert (found is None) == (expected is None)

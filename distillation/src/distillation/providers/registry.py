@@ -99,7 +99,7 @@ def get_model(
         credentials: `Credentials` or a dict with `api_key`, `base_url`, `organization`, `project`,
             `headers`. The library reads no environment variables: the caller passes keys in.
         options: Provider-specific adapter options (e.g. `structured_output` for openai-compatible,
-            `n_ctx` for local, `http_client` for openai/anthropic).
+            `n_ctx` for local, `http_client` for openai/anthropic, `chat_path` for openai).
         rate_limit: Requests/tokens per window and concurrency cap.
         limiter: Shared rate-limit storage (default in-process; `RedisLimiter` across processes).
         retry: Attempt caps and backoff.

@@ -7,6 +7,8 @@ request is logged and answered according to a script (see `distillation.testing.
 latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
 exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
 OpenAI or Anthropic style and enforces a requests-per-window limit and an in-flight cap with 429s.
+With `dialect` its OpenAI routes speak like Groq (under `/openai/v1`, with Groq's extra usage
+fields) or vLLM (vLLM's extra fields, its top-level error object) instead of OpenAI.
 It runs its own event loop in a background thread (a raw aiohttp low-level server, well under a
 millisecond per request), so sync code, async tests and benchmarks can all use it.
 
@@ -35,6 +37,7 @@ from aiohttp import web
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
+    Dialect,
     RecordedRequest,
     Script,
     ServerLimits,
@@ -58,6 +61,7 @@ class FakeProviderServer:
         models: Model ids listed by `GET /v1/models`.
         port: A fixed port (0 picks a free one).
         limits: Rate limits to report in headers and enforce (see `ServerLimits`).
+        dialect: How the OpenAI routes answer: "openai", "groq" or "vllm" (see the module docstring).
     """
 
     def __init__(
@@ -68,8 +72,11 @@ class FakeProviderServer:
         models: tuple[str, ...] = ("fake-model",),
         port: int = 0,
         limits: ServerLimits | None = None,
+        dialect: Dialect = "openai",
     ) -> None:
         self.script = script
+        self.dialect: Dialect = dialect
+        self._openai_prefix = "/openai/v1" if dialect == "groq" else "/v1"
         self.default = default or Behavior()
         self.limits = limits
         self._window: deque[tuple[float, int]] = deque()  # (arrival, tokens) of accepted requests
@@ -134,8 +141,8 @@ class FakeProviderServer:
 
     @property
     def openai_base_url(self) -> str:
-        """Base URL for the OpenAI SDK (with /v1)."""
-        return f"{self.url}/v1"
+        """Base URL for the OpenAI SDK (with /v1; /openai/v1 in the Groq dialect)."""
+        return f"{self.url}{self._openai_prefix}"
 
     # -- request log -----------------------------------------------------------------------------
 
@@ -190,7 +197,7 @@ class FakeProviderServer:
         self._loop.call_soon(self._loop.stop)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        route = _route(request.method, request.path)
+        route = _route(request.method, request.path, self._openai_prefix)
         if route is None:
             return _json_response({"error": {"message": f"no route {request.method} {request.path}"}}, 404)
         api, model = route
@@ -270,8 +277,9 @@ class FakeProviderServer:
             await self._stopping.wait()
             return _json_response({"error": {"message": "server stopping"}}, 503)
         if behavior.status != 200:
-            return _json_response(error_body(record.api, behavior), behavior.status, error_headers(behavior))
-        payload = orjson.dumps(success_body(record, behavior))
+            body = error_body(record.api, behavior, self.dialect)
+            return _json_response(body, behavior.status, error_headers(behavior))
+        payload = orjson.dumps(success_body(record, behavior, self.dialect))
         if behavior.body == "malformed":
             payload = b'{"id": "broken", "choices": [oops'
         elif behavior.body == "truncated":
@@ -312,13 +320,13 @@ def _peer(request: web.BaseRequest) -> str:
     return f"{peer[0]}:{peer[1]}" if peer else ""
 
 
-def _route(method: str, path: str) -> tuple[str, str] | None:
-    """Maps a request to (api, model from the path)."""
-    if method == "GET" and path == "/v1/models":
+def _route(method: str, path: str, openai_prefix: str = "/v1") -> tuple[str, str] | None:
+    """Maps a request to (api, model from the path); OpenAI's routes live under ``openai_prefix``."""
+    if method == "GET" and path == f"{openai_prefix}/models":
         return "models", ""
     if method != "POST":
         return None
-    if path == "/v1/chat/completions":
+    if path == f"{openai_prefix}/chat/completions":
         return "openai", ""
     if path == "/v1/messages":
         return "anthropic", ""

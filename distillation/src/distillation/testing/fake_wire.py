@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from distillation.testing.scripts import Behavior, RecordedRequest
+from distillation.testing.scripts import Behavior, Dialect, RecordedRequest
 
 _STRING_FORMATS = {
     "date": "2024-01-01",
@@ -137,12 +137,12 @@ def usage_for(request: RecordedRequest, behavior: Behavior, text: str) -> tuple[
     return max(1, len(request.text.split())), max(1, len(text.split()))
 
 
-def success_body(request: RecordedRequest, behavior: Behavior) -> dict[str, Any]:
-    """A 200 body in the request's wire format."""
+def success_body(request: RecordedRequest, behavior: Behavior, dialect: Dialect = "openai") -> dict[str, Any]:
+    """A 200 body in the request's wire format (an OpenAI-compatible one in ``dialect``'s words)."""
     text, value, as_tool = answer(request, behavior)
     tokens = usage_for(request, behavior, text)
     if request.api == "openai":
-        return _openai(request, behavior, text, tokens)
+        return _in_dialect(_openai(request, behavior, text, tokens), dialect, request.index)
     if request.api == "anthropic":
         return _anthropic(request, behavior, text, value if as_tool else None, tokens)
     return _gemini(request, behavior, text, tokens)
@@ -158,8 +158,31 @@ def _openai(
         "created": 1700000000,
         "model": request.model,
         "choices": [{"index": 0, "message": message, "finish_reason": behavior.finish, "logprobs": None}],
-        "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1], "total_tokens": sum(tokens)},
+        "usage": {
+            "prompt_tokens": tokens[0],
+            "completion_tokens": tokens[1],
+            "total_tokens": sum(tokens),
+            "prompt_tokens_details": {"cached_tokens": behavior.cached_tokens or 0},
+            "completion_tokens_details": {"reasoning_tokens": 0},
+        },
     }
+
+
+def _in_dialect(body: dict[str, Any], dialect: Dialect, index: int) -> dict[str, Any]:
+    """The fields by which Groq and vLLM answers differ from OpenAI's (both add their own)."""
+    choice, usage = body["choices"][0], body["usage"]
+    if dialect == "groq":
+        usage.pop("completion_tokens_details")
+        usage.update(queue_time=0.01, prompt_time=0.002, completion_time=0.03, total_time=0.032)
+        body.update(system_fingerprint="fp_fake", x_groq={"id": f"req_fake_{index}"})
+    elif dialect == "vllm":
+        choice.update(stop_reason=None)
+        choice["message"].update(reasoning_content=None, tool_calls=[])
+        body.update(prompt_logprobs=None, kv_transfer_params=None)
+        usage.pop("completion_tokens_details")
+        if not usage["prompt_tokens_details"]["cached_tokens"]:
+            usage["prompt_tokens_details"] = None  # vLLM's default: no prompt-cache details
+    return body
 
 
 _ANTHROPIC_STOP = {"stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}
@@ -219,9 +242,17 @@ _GEMINI_STATUS = {
 }
 
 
-def error_body(api: str, behavior: Behavior) -> dict[str, Any]:
-    """An error body in the API's own shape."""
+def error_body(api: str, behavior: Behavior, dialect: Dialect = "openai") -> dict[str, Any]:
+    """An error body in the API's own shape (vLLM's OpenAI-compatible server puts it at the top)."""
     status, message = behavior.status, f"fake error {behavior.status}"
+    if api == "openai" and dialect == "vllm":
+        return {
+            "object": "error",
+            "message": message,
+            "type": "BadRequestError",
+            "param": None,
+            "code": status,
+        }
     if api == "openai":
         kind = _OPENAI_TYPES.get(status, "server_error")
         return {"error": {"message": message, "type": kind, "param": None, "code": kind}}

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 BodyMode = Literal["ok", "malformed", "truncated"]
+# How an OpenAI-compatible server words its answers (see `FakeProviderServer`).
+Dialect = Literal["openai", "groq", "vllm"]
 ContentMode = Literal["auto", "invalid_json", "truncated_json", "wrong_schema"]
 Finish = Literal["stop", "length", "content_filter"]
 
@@ -36,6 +38,8 @@ class Behavior:
             dropped: repairable), "wrong_schema" (valid JSON of the wrong shape).
         finish: "length" or "content_filter" in the API's own words.
         usage: Exact (input, output) token counts to report.
+        cached_tokens: Input tokens reported as read from the provider's prompt cache (OpenAI's
+            `prompt_tokens_details.cached_tokens`; OpenAI-style routes only).
         headers: Extra response headers (of an error answer or a normal one), e.g. a 429's
             `x-ratelimit-remaining-requests` (see `rate_limited`).
     """
@@ -50,6 +54,7 @@ class Behavior:
     content: ContentMode = "auto"
     finish: Finish = "stop"
     usage: tuple[int, int] | None = None
+    cached_tokens: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
 
     def with_(self, **changes: Any) -> Behavior:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -47,22 +48,36 @@ def sdk_http_client(sdk: ModuleType, kind: str, guard: AddressGuard | None = Non
 
 def _guarded_client(sdk: ModuleType, limits: Any, guard: AddressGuard) -> Any:
     """The SDK's aiohttp client on a session whose connections go through ``guard``."""
+    transport = sdk_aiohttp_transport(sdk, guard)
+    if transport is None:
+        raise ConfigurationError(
+            f"checking provider addresses needs aiohttp: pip install '{sdk.__name__}[aiohttp]'"
+        )
+    return sdk.DefaultAioHttpClient(limits=limits, transport=transport)
+
+
+def sdk_aiohttp_transport(sdk: ModuleType, guard: AddressGuard | None = None) -> Any | None:
+    """The SDK's own aiohttp transport with a keep-alive pool (see `sdk_http_client`), or None without one.
+
+    Its ``get_client()`` makes the aiohttp session (in the event loop): the SDK's TLS context, pool size
+    and keep-alive, and with a ``guard`` a session whose connections go through it.
+    """
     try:
         vendored = importlib.import_module(f"{sdk.__name__}._vendor.httpx_aiohttp")
         import aiohttp  # noqa: F401  # the transport needs it
     except ImportError:
-        raise ConfigurationError(
-            f"checking provider addresses needs aiohttp: pip install '{sdk.__name__}[aiohttp]'"
-        ) from None
+        return None
+    limits = _pool_limits(sdk)
     transport = vendored.AiohttpTransport(limits=limits)
-    # Built on the first request, inside the event loop (aiohttp needs a running loop).
-    transport.client = lambda: guarded_session(
-        guard,
-        tls=transport.ssl_context,
-        limit=limits.max_connections or POOL_SIZE,
-        keepalive=limits.keepalive_expiry,
-    )
-    return sdk.DefaultAioHttpClient(limits=limits, transport=transport)
+    if guard is not None:
+        # Built on the first request, inside the event loop (aiohttp needs a running loop).
+        transport.client = lambda: guarded_session(
+            guard,
+            tls=transport.ssl_context,
+            limit=limits.max_connections or POOL_SIZE,
+            keepalive=limits.keepalive_expiry,
+        )
+    return transport
 
 
 def _pool_limits(sdk: ModuleType) -> Any:
@@ -80,15 +95,7 @@ def map_sdk_error(sdk: ModuleType, exc: Exception) -> ProviderError:
     if refused is not None:  # the SDK reports it as a connection error: it is not one to retry
         return refused
     if isinstance(exc, sdk.APIStatusError):
-        headers = dict(exc.response.headers)
-        retry_after, exhausted = parse_retry_after(headers), capacity_exhausted(headers)
-        return error_for_status(
-            exc.status_code,
-            _message(exc),
-            retry_after,
-            exhausted=exhausted,
-            rate_limit=parse_rate_limit_headers(exc.response.headers),
-        )
+        return status_error(exc.status_code, exc.body, exc.response.headers)
     if isinstance(exc, sdk.APITimeoutError):
         # The aiohttp transport reports a refused connection as a connect timeout.
         if type(exc.__cause__).__name__.startswith("Connect"):
@@ -137,11 +144,26 @@ def read_json(content: bytes) -> Any:
         raise InvalidResponseError(f"malformed JSON body ({len(content)} bytes): {exc}") from exc
 
 
-def _message(exc: Any) -> str:
+def status_error(status: int, body: Any, headers: Mapping[str, str]) -> ProviderError:
+    """The typed error of a non-2xx answer: its status, the provider's short message, Retry-After and
+    rate-limit headers.
+
+    ``body`` is the parsed error body, whole or its ``error`` object (as the SDK's exception holds it);
+    ``headers`` must be case-insensitive (httpx's or aiohttp's).
+    """
+    return error_for_status(
+        status,
+        _message(status, body),
+        parse_retry_after(headers),
+        exhausted=capacity_exhausted(headers),
+        rate_limit=parse_rate_limit_headers(headers),
+    )
+
+
+def _message(status: int, body: Any) -> str:
     # Keep the provider's own short message; never echo a whole upstream body into our errors.
-    body = getattr(exc, "body", None)
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return f"HTTP {exc.status_code}: {error['message'][:300]}"
-    return f"HTTP {exc.status_code}"
+            return f"HTTP {status}: {error['message'][:300]}"
+    return f"HTTP {status}"

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from distillation.providers.adapters._http import map_sdk_error, read_json, sdk_http_client
+from distillation.providers.adapters.openai_lean import CHAT_PATH, LeanChat, lean_chat
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import ConfigurationError
@@ -23,6 +24,7 @@ PLACEHOLDER_KEY = "not-needed"
 # the rate-limit headers are read from every answer.
 _JSON_HEADERS = {"Content-Type": "application/json", "X-Stainless-Raw-Response": "raw"}
 _SCHEMA_MODES = ("json_schema", "json_object", "prompt")
+CHAT_PATHS = ("lean", "sdk")
 
 
 class OpenAIAdapter:
@@ -34,8 +36,11 @@ class OpenAIAdapter:
         provider: "openai" or "openai-compatible" (the id prefix, also used in error messages).
         schema_mode: "json_schema" (native), "json_object" (JSON mode, schema checked by us) or
             "prompt" (schema only in the prompt), for servers without JSON-schema support.
-        http_client: "aiohttp" (default, faster under concurrency) or "httpx".
+        http_client: The SDK's transport: "aiohttp" (default, faster under concurrency) or "httpx".
         max_tokens_field: `max_completion_tokens` for OpenAI, `max_tokens` for most other servers.
+        chat_path: "lean" (default) sends chat completions through one pooled aiohttp session with
+            the headers the SDK builds (see `openai_lean`); "sdk" through the SDK's request path.
+            Without the SDK's aiohttp transport the SDK path is used.
     """
 
     def __init__(
@@ -47,9 +52,12 @@ class OpenAIAdapter:
         schema_mode: SchemaMode = "json_schema",
         http_client: str = "aiohttp",
         max_tokens_field: str = "max_completion_tokens",
+        chat_path: str = "lean",
     ) -> None:
         if schema_mode not in _SCHEMA_MODES:
             raise ConfigurationError(f"structured_output must be one of {_SCHEMA_MODES}, not {schema_mode!r}")
+        if chat_path not in CHAT_PATHS:
+            raise ConfigurationError(f"chat_path must be one of {CHAT_PATHS}, not {chat_path!r}")
         self._sdk = import_sdk("openai", provider, "openai", "openai")
         self.provider = provider
         self.model = model
@@ -57,6 +65,11 @@ class OpenAIAdapter:
         self._schema_mode: SchemaMode = schema_mode
         self._max_tokens_field = max_tokens_field
         self._client = self._make_client(credentials, http_client)
+        self._lean: LeanChat | None = None
+        if chat_path == "lean":
+            self._lean = lean_chat(self._sdk, self._client, credentials.address_guard, _JSON_HEADERS)
+        # The path chat completions take: "sdk" when asked for, or when the SDK has no aiohttp transport.
+        self.chat_path = "sdk" if self._lean is None else "lean"
 
     def _make_client(self, credentials: Credentials, kind: str) -> Any:
         if self.provider == "openai":
@@ -83,39 +96,48 @@ class OpenAIAdapter:
         params = chat_params(
             self.model, request, schema_mode=self._schema_mode, max_tokens_field=self._max_tokens_field
         )
-        options = {"timeout": time_limit + 1, "headers": _JSON_HEADERS}
+        body = orjson.dumps(params)
+        if self._lean is not None:
+            answer = await self._lean.post(body, time_limit + 1)
+            content, headers = answer.body, answer.headers
+        else:
+            content, headers = await self._post(body, time_limit + 1)
+        completion = parse_chat(read_json(content))
+        limits = parse_rate_limit_headers(headers)
+        return completion if limits is None else replace(completion, rate_limit=limits)
+
+    async def _post(self, body: bytes, time_limit: float) -> tuple[bytes, Any]:
+        options = {"timeout": time_limit, "headers": _JSON_HEADERS}
         try:
             # The SDK's generic `post` with the body already serialized: `chat.completions.create` would
             # walk every parameter (the JSON schema included) through its type transforms and build a
             # pydantic response, together over half of the client's CPU per request. The SDK still
             # owns auth, the endpoint, timeouts and error types; the request id comes from the body.
-            raw = await self._client.post(
-                "/chat/completions", cast_to=bytes, content=orjson.dumps(params), options=options
-            )
-            content = await raw.read()
+            raw = await self._client.post(CHAT_PATH, cast_to=bytes, content=body, options=options)
+            return await raw.read(), raw.headers
         except self._sdk.OpenAIError as exc:
             raise map_sdk_error(self._sdk, exc) from exc
-        completion = parse_chat(read_json(content))
-        limits = parse_rate_limit_headers(raw.headers)
-        return completion if limits is None else replace(completion, rate_limit=limits)
 
     async def aclose(self) -> None:
-        """Closes the SDK client and its connection pool."""
+        """Closes the lean session and the SDK client with their connection pools."""
+        if self._lean is not None:
+            await self._lean.aclose()
         await self._client.close()
 
 
 def make_openai(model: str, credentials: Credentials, options: Mapping[str, Any]) -> OpenAIAdapter:
-    """Factory for `openai:<model>`; options: `http_client`."""
-    _check_options(options, {"http_client"})
+    """Factory for `openai:<model>`; options: `http_client`, `chat_path`."""
+    _check_options(options, {"http_client", "chat_path"})
     return OpenAIAdapter(model, credentials, **options)
 
 
 def make_openai_compatible(model: str, credentials: Credentials, options: Mapping[str, Any]) -> OpenAIAdapter:
     """Factory for `openai-compatible:<model>` (needs `base_url`).
 
-    Options: `structured_output` ("json_schema", "json_object", "prompt"), `http_client`, `max_tokens_field`.
+    Options: `structured_output` ("json_schema", "json_object", "prompt"), `http_client`, `max_tokens_field`,
+    `chat_path`.
     """
-    _check_options(options, {"structured_output", "http_client", "max_tokens_field"})
+    _check_options(options, {"structured_output", "http_client", "max_tokens_field", "chat_path"})
     kwargs = dict(options)
     schema_mode = kwargs.pop("structured_output", "json_schema")
     kwargs.setdefault("max_tokens_field", "max_tokens")
