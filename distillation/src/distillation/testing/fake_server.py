@@ -2,7 +2,8 @@
 
 It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic
 messages (`POST /v1/messages`) and Gemini generateContent
-(`POST /v1beta/models/{model}:generateContent`), so the real SDKs can be tested against it. Each
+(`POST /v1beta/models/{model}:generateContent`), and OpenAI's Files and Batch APIs (see
+`distillation.testing.fake_batches`), so the real SDKs can be tested against it. Each
 request is logged and answered according to a script (see `distillation.testing.scripts`):
 latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
 exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
@@ -32,6 +33,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from distillation.testing.fake_batches import BatchPlan, OpenAIBatches
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
@@ -58,6 +60,7 @@ class FakeProviderServer:
         models: Model ids listed by `GET /v1/models`.
         port: A fixed port (0 picks a free one).
         limits: Rate limits to report in headers and enforce (see `ServerLimits`).
+        batches: How batches of the OpenAI Batch API run (see `BatchPlan`; at once by default).
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class FakeProviderServer:
         models: tuple[str, ...] = ("fake-model",),
         port: int = 0,
         limits: ServerLimits | None = None,
+        batches: BatchPlan | None = None,
     ) -> None:
         self.script = script
         self.default = default or Behavior()
@@ -83,6 +87,7 @@ class FakeProviderServer:
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
         self._runner: web.ServerRunner | None = None
+        self.batch_api = OpenAIBatches(self._answer_line, batches or BatchPlan())
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -155,9 +160,14 @@ class FakeProviderServer:
         *,
         default: Behavior | None = None,
         limits: ServerLimits | None = None,
+        batches: BatchPlan | None = None,
     ) -> None:
-        """Clears the log and counters and installs a new script (and default, and limits)."""
+        """Clears the log and counters and installs a new script (and default, limits, batch plan).
+
+        Files and batches already created are kept (a client may still poll them).
+        """
         with self._lock:
+            self.batch_api.plan = batches or BatchPlan()
             self._log.clear()
             self._seen.clear()
             self._window.clear()
@@ -190,6 +200,8 @@ class FakeProviderServer:
         self._loop.call_soon(self._loop.stop)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.path.startswith(("/v1/files", "/v1/batches")):
+            return await self._handle_batch_api(request)
         route = _route(request.method, request.path)
         if route is None:
             return _json_response({"error": {"message": f"no route {request.method} {request.path}"}}, 404)
@@ -239,6 +251,18 @@ class FakeProviderServer:
         return max(0, limits.tokens - sum(cost for _, cost in self._window))
 
     def _record(self, api: str, request: web.BaseRequest, model: str, raw: bytes) -> RecordedRequest:
+        return self._log_request(api, request.path, model, raw, dict(request.headers), _peer(request))
+
+    def _log_request(
+        self,
+        api: str,
+        path: str,
+        model: str,
+        raw: bytes,
+        headers: dict[str, str],
+        peer: str,
+        batch: str | None = None,
+    ) -> RecordedRequest:
         try:
             body = orjson.loads(raw) if raw else {}
         except orjson.JSONDecodeError:
@@ -249,18 +273,58 @@ class FakeProviderServer:
             record = RecordedRequest(
                 index=len(self._log),
                 api=api,
-                path=request.path,
+                path=path,
                 model=model or str(body.get("model", "")),
                 body=body,
                 key=key,
                 attempt=self._seen[key],
                 received_at=time.monotonic(),
                 text=request_text(api, body),
-                headers=dict(request.headers),
-                peer=_peer(request),
+                headers=headers,
+                peer=peer,
+                batch=batch,
             )
             self._log.append(record)
         return record
+
+    # -- the OpenAI Files and Batch APIs (see `distillation.testing.fake_batches`) ---------------
+
+    async def _handle_batch_api(self, request: web.BaseRequest) -> web.Response:
+        """Files and batches: every call is logged under the api ``openai-batch``."""
+        method, parts = request.method, request.path.strip("/").split("/")[1:]
+        if method == "POST" and parts == ["files"]:
+            form = await request.post()
+            self._record("openai-batch", request, "", b"")
+            upload = form.get("file")
+            if not isinstance(upload, web.FileField):
+                return _json_response({"error": {"message": "no file in the upload"}}, 400)
+            content = upload.file.read()
+            return _json_response(
+                self.batch_api.upload(upload.filename, str(form.get("purpose")), content), 200
+            )
+        raw = await request.read()
+        self._record("openai-batch", request, "", raw)
+        if method == "GET" and len(parts) == 3 and parts[0] == "files" and parts[2] == "content":
+            found = self.batch_api.content(parts[1])
+            if found is None:
+                return _json_response({"error": {"message": f"no file {parts[1]!r}"}}, 404)
+            return web.Response(body=found, status=200, content_type="application/octet-stream")
+        if method == "POST" and parts == ["batches"]:
+            return _reply(self.batch_api.create(orjson.loads(raw or b"{}")))
+        if method == "GET" and len(parts) == 2 and parts[0] == "batches":
+            return _reply(self.batch_api.retrieve(parts[1]))
+        if method == "POST" and len(parts) == 3 and parts[0] == "batches" and parts[2] == "cancel":
+            return _reply(self.batch_api.cancel(parts[1]))
+        return _json_response({"error": {"message": f"no route {method} {request.path}"}}, 404)
+
+    def _answer_line(self, batch_id: str, url: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """One line of a batch, answered as the script would answer it online (logged with its batch)."""
+        record = self._log_request("openai", url, "", raw, {}, "", batch=batch_id)
+        behavior = (self.script(record) if self.script else None) or self.default
+        record.behavior, record.status, record.answered_at = behavior, behavior.status, time.monotonic()
+        if behavior.status != 200:
+            return behavior.status, error_body("openai", behavior)
+        return 200, success_body(record, behavior)
 
     async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
         if behavior.latency:  # counted from the request's arrival, as a client sees a provider's latency
@@ -326,6 +390,10 @@ def _route(method: str, path: str) -> tuple[str, str] | None:
         if path.startswith(prefix) and path.endswith(":generateContent"):
             return "gemini", path[len(prefix) : -len(":generateContent")]
     return None
+
+
+def _reply(answer: tuple[int, Any]) -> web.Response:
+    return _json_response(answer[1], answer[0])
 
 
 def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:
