@@ -15,6 +15,7 @@ cache get, reserve, call, settle, cache put.
 """
 
 from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped
+from distillation.pipeline.batching import BatchDelivery, BatchJournal, BatchProgress
 from distillation.pipeline.build import build_engine, close_engine, resolve_domains, scenario_sampler
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
 from distillation.pipeline.calls import Call, PaidCalls, item_seed
@@ -40,6 +41,9 @@ __all__ = [
     "LOCAL_MODEL",
     "Accountant",
     "Answer",
+    "BatchDelivery",
+    "BatchJournal",
+    "BatchProgress",
     "BudgetExceeded",
     "Call",
     "CallRecord",

@@ -1,7 +1,8 @@
 """Cost of every attempt and the budget: reserve before a call, settle from reported usage after.
 
 Reservations make the budget safe under concurrency: a call may start only if settled spend, every
-reservation still held, and this call's worst case together stay within the limit.
+reservation still held, and this call's worst case together stay within the limit. An attempt that a
+provider batch carried is priced at the batch rate, and what that saved is kept for the savings report.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class _ModelSpend:
     cost: Decimal = Decimal(0)
     unknown: int = 0
     calls: int = 0
+    batch_saved: Decimal = Decimal(0)
+
+    def book(self, cost: Decimal, online: Decimal | None) -> None:
+        """Add a known cost (and, for a batched answer, what the online rates would have cost)."""
+        self.cost += cost
+        if online is not None:
+            self.batch_saved += online - cost
 
 
 class Accountant:
@@ -97,13 +105,14 @@ class Accountant:
         usage = TokenUsage(
             attempt.usage.input_tokens, attempt.usage.output_tokens, attempt.usage.cached_input_tokens
         )
-        cost = self.prices.cost_of(attempt.model_id, usage)
+        batch = attempt.batch_id is not None
+        cost = self.prices.cost_of(attempt.model_id, usage, batch=batch)
         spend.usage = spend.usage + usage
         if cost is None:
             spend.unknown += 1
             self.unknown_models.add(attempt.model_id)
             return None
-        spend.cost += cost
+        spend.book(cost, self.prices.cost_of(attempt.model_id, usage) if batch else None)
         self.spent += cost
         return cost
 
@@ -111,17 +120,22 @@ class Accountant:
         """The price of a usage (used for rows answered from the cache)."""
         return self.prices.cost_of(model_id, TokenUsage(input_tokens, output_tokens))
 
-    def reuse(self, stage: str, model_id: str, input_tokens: int, output_tokens: int) -> Decimal | None:
-        """Book an answer taken from the cache (nothing is spent); returns what it cost when paid."""
+    def reuse(
+        self, stage: str, model_id: str, input_tokens: int, output_tokens: int, *, batch: bool = False
+    ) -> Decimal | None:
+        """Book an answer taken from the cache (nothing is spent); returns what it cost when paid.
+
+        ``batch``: the answer came from a provider batch (priced at the batch rate).
+        """
         usage = TokenUsage(input_tokens, output_tokens)
-        cost = self.prices.cost_of(model_id, usage)
+        cost = self.prices.cost_of(model_id, usage, batch=batch)
         book = self._reused[(stage, model_id)]
         book.calls += 1
         book.usage = book.usage + usage
         if cost is None:
             book.unknown += 1
         else:
-            book.cost += cost
+            book.book(cost, self.prices.cost_of(model_id, usage) if batch else None)
         return cost
 
     @property
@@ -142,7 +156,12 @@ class Accountant:
             unknown = self.prices.price_for(key[1]) is None
             cost = None if unknown else sum((book.cost for book in books), Decimal(0))
             calls = sum(book.calls for book in books)
-            usages.append(StageUsage(stage=key[0], model_id=key[1], usage=usage, cost=cost, calls=calls))
+            saved = sum((book.batch_saved for book in books), Decimal(0))
+            usages.append(
+                StageUsage(
+                    stage=key[0], model_id=key[1], usage=usage, cost=cost, calls=calls, batch_saved=saved
+                )
+            )
         return usages
 
     def stage_usage(self) -> list[StageUsage]:

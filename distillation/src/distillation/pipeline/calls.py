@@ -13,7 +13,11 @@ scores, and the service's jobs (which run the same steps on their engine) — go
    :class:`~distillation.pipeline.accounting.Accountant` holds the attempt's worst case against the
    budget, then the owner's ``before_attempt`` runs (the service books a ledger row in its shared
    database). Either may refuse (``BudgetExceeded``); nothing is sent then.
-4. **call**: the client sends the request, with retries and re-asks.
+4. **call**: the client sends the request, with retries and re-asks. With a
+   :class:`~distillation.pipeline.batching.BatchDelivery`, a request of a stage that can wait is
+   reserved, then handed to the delivery, which submits it with the others in a provider batch;
+   its answer is the first attempt (re-asks go online), and a request the batch failed or expired
+   is sent online (:mod:`distillation.pipeline.batching`).
 5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
    owner's ``on_attempt`` runs (the service settles its ledger row).
 6. **cache put**: the answer is stored, an unusable one (truncated, filtered, still invalid) too, since
@@ -28,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,9 +41,20 @@ from typing import Any
 from distillation.cost import TokenUsage
 from distillation.datatypes import RenderedPrompt
 from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.batching import BatchDelivery
 from distillation.pipeline.cache import Answer, ResponseCache
 from distillation.pipeline.types import CallRecord
-from distillation.providers import Attempt, AttemptStart, ChatRequest, LLMClient, Message, OutputError
+from distillation.providers import (
+    Attempt,
+    AttemptStart,
+    ChatRequest,
+    LLMClient,
+    Message,
+    OutputError,
+    ProviderError,
+    Usage,
+)
+from distillation.providers.batch import BatchedCompletion
 from distillation.providers.client import StartCallback
 
 # Called with (stage, item key, attempt, cost) after every settled attempt (the service's ledger).
@@ -94,6 +110,7 @@ class PaidCalls:
         max_tokens: Output cap when a call names none.
         on_attempt: Called after every settled attempt (the service's ledger settle).
         before_attempt: Called before every attempt, after the budget check (the service's reserve).
+        batch: Sends the requests of stages that can wait through provider batch APIs; None: online.
         requests: Attempts sent (retries included).
         cached: Answers taken from the cache instead of sent.
     """
@@ -105,6 +122,7 @@ class PaidCalls:
     max_tokens: int = 512
     on_attempt: AttemptHook | None = None
     before_attempt: StartCallback | None = None
+    batch: BatchDelivery | None = None
     requests: int = field(default=0, init=False)
     cached: int = field(default=0, init=False)
 
@@ -161,7 +179,9 @@ class PaidCalls:
         cached = await self.cache.get(fingerprint)
         if cached is not None:
             self.cached += 1
-            cost = self.accountant.reuse(stage, cached.model_id, cached.input_tokens, cached.output_tokens)
+            cost = self.accountant.reuse(
+                stage, cached.model_id, cached.input_tokens, cached.output_tokens, batch=cached.batch
+            )
             return Call(cached, _record(stage, cached, request.template_hash, cost, cached=True))
         attempts: list[Attempt] = []
         costs: list[Decimal | None] = []
@@ -174,9 +194,12 @@ class PaidCalls:
             if self.on_attempt is not None:
                 await self.on_attempt(stage, key, attempt, cost)
 
+        batched = None
+        if self.batch is not None and self.batch.takes(client, stage):
+            batched = await self._through_batch(self.batch, client, request, fingerprint, settle)
         try:
             answer = Answer.from_result(
-                await client.chat(request, on_attempt=settle, fingerprint=fingerprint)
+                await client.chat(request, on_attempt=settle, fingerprint=fingerprint, batched=batched)
             )
         except OutputError as exc:  # paid for but unusable: cached so a rerun does not pay again
             answer = Answer.from_output_error(client.model_id, fingerprint, exc)
@@ -185,6 +208,50 @@ class PaidCalls:
         total = None if len(known) < len(costs) else sum(known, Decimal(0))
         record = _record(stage, answer, request.template_hash, total, cached=False)
         return Call(answer, record, tuple(attempts))
+
+    async def _through_batch(
+        self,
+        batch: BatchDelivery,
+        client: LLMClient,
+        request: ChatRequest,
+        fingerprint: str,
+        settle: Callable[[Attempt], Awaitable[None]],
+    ) -> BatchedCompletion | None:
+        """The request's answer from a provider batch; None when it must go online after all.
+
+        Its worst case is reserved before it joins a batch, so a batch is reserved before it is sent.
+        A request the batch failed or expired is settled as an unbilled attempt (its reservation is
+        given back) and then sent online.
+        """
+        tokens = client.estimate_tokens(client.wire_request(request))
+        start = AttemptStart(client.model_id, fingerprint, 1, tokens)
+        reserved = self.reserve_hook()(start)
+        if inspect.isawaitable(reserved):
+            await reserved
+        try:
+            outcome = await batch.answer(client, request, fingerprint)
+        except BaseException:
+            self.accountant.release(start)
+            raise
+        if isinstance(outcome, BatchedCompletion):
+            return outcome
+        await settle(_unbilled(start, outcome))
+        return None
+
+
+def _unbilled(start: AttemptStart, error: ProviderError) -> Attempt:
+    """A request a batch did not answer: not billed (a provider bills only the requests it answers)."""
+    return Attempt(
+        model_id=start.model_id,
+        fingerprint=start.fingerprint,
+        number=start.number,
+        outcome=error.outcome,
+        usage=Usage(),
+        latency_s=0.0,
+        started_at=time.time(),
+        status_code=error.status_code,
+        error=str(error)[:500],
+    )
 
 
 def item_seed(run_seed: int, key: str) -> int:

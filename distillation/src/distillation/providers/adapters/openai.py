@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from distillation.providers.adapters._http import map_sdk_error, read_json, sdk_http_client
+from distillation.providers.adapters.openai_batch import OpenAIBatchAPI
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import ConfigurationError
@@ -36,6 +37,9 @@ class OpenAIAdapter:
             "prompt" (schema only in the prompt), for servers without JSON-schema support.
         http_client: "aiohttp" (default, faster under concurrency) or "httpx".
         max_tokens_field: `max_completion_tokens` for OpenAI, `max_tokens` for most other servers.
+
+    Attributes:
+        batch_api: OpenAI's Batch API (None for OpenAI-compatible servers, which have none).
     """
 
     def __init__(
@@ -57,6 +61,9 @@ class OpenAIAdapter:
         self._schema_mode: SchemaMode = schema_mode
         self._max_tokens_field = max_tokens_field
         self._client = self._make_client(credentials, http_client)
+        self.batch_api = (
+            OpenAIBatchAPI(self._sdk, self._client, self.params) if provider == "openai" else None
+        )
 
     def _make_client(self, credentials: Credentials, kind: str) -> Any:
         if self.provider == "openai":
@@ -78,11 +85,15 @@ class OpenAIAdapter:
             http_client=sdk_http_client(self._sdk, kind, credentials.address_guard),
         )
 
-    async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
-        """Sends one chat-completions request (see `ProviderAdapter.complete`)."""
-        params = chat_params(
+    def params(self, request: ChatRequest) -> dict[str, Any]:
+        """The chat-completions body of `request` (online, or as a line of a batch)."""
+        return chat_params(
             self.model, request, schema_mode=self._schema_mode, max_tokens_field=self._max_tokens_field
         )
+
+    async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
+        """Sends one chat-completions request (see `ProviderAdapter.complete`)."""
+        params = self.params(request)
         options = {"timeout": time_limit + 1, "headers": _JSON_HEADERS}
         try:
             # The SDK's generic `post` with the body already serialized: `chat.completions.create` would
