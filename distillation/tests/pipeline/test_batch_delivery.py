@@ -36,7 +36,11 @@ def delivery(journal: Path, events: list[BatchProgress] | None = None) -> BatchD
 
 
 async def run(
-    server: FakeProviderServer, batch: BatchDelivery, cache: ResponseCache | None = None, count: int = 12
+    server: FakeProviderServer,
+    batch: BatchDelivery,
+    cache: ResponseCache | None = None,
+    count: int = 12,
+    cancel: asyncio.Event | None = None,
 ) -> tuple[RunReport, Decimal]:
     config = GenerationConfig(
         data_type="qa",
@@ -63,7 +67,7 @@ async def run(
 
     engine.calls.on_attempt = ledger
     try:
-        report = await Runner(engine, MemorySink()).run()
+        report = await Runner(engine, MemorySink(), cancel=cancel).run()
     finally:
         await close_engine(engine)
     return report, sum(booked, Decimal(0))
@@ -156,3 +160,24 @@ def _custom_ids(server: FakeProviderServer, creation: RecordedRequest) -> list[s
     file_id = creation.body["input_file_id"]
     batch = next(b for b in server.batch_api.batches.values() if b.input_file_id == file_id)
     return [str(line["custom_id"]) for line in batch.lines]
+
+
+async def test_a_stopped_run_stops_waiting_for_its_batch_and_the_next_run_resumes_it(tmp_path: Path) -> None:
+    journal = tmp_path / "batches.jsonl"
+    with FakeProviderServer(realistic_answer, batches=BatchPlan(delay_s=3600)) as server:
+        cancel = asyncio.Event()
+
+        def on_progress(progress: BatchProgress) -> None:
+            if progress.state == "submitted":
+                cancel.set()  # Ctrl-C while the batch is pending
+
+        first = BatchDelivery(BatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=on_progress)
+        stopped, _ = await asyncio.wait_for(run(server, first, cancel=cancel), timeout=30)
+        pending = next(iter(server.batch_api.batches.values()))
+        pending.plan = server.batch_api.plan = BatchPlan()  # the provider finishes it meanwhile
+        report, _ = await asyncio.wait_for(run(server, delivery(journal)), timeout=30)
+        lines = [_custom_ids(server, r) for r in creations(server)]
+    assert (stopped.status, stopped.accepted, stopped.rejection_reasons) == ("cancelled", 0, {})
+    assert (report.status, report.accepted) == ("completed", 12)
+    every_line = [key for batch in lines for key in batch]
+    assert len(every_line) == len(set(every_line))

@@ -11,6 +11,8 @@ Resuming: every batch is written to a :class:`BatchJournal` (request fingerprint
 soon as the provider has accepted it. A rerun's request whose fingerprint is in the journal, and not
 yet in the cache, polls that batch again instead of being submitted a second time. A request the
 batch failed, or did not reach before it expired, comes back as an error; the caller sends it online.
+When the run stops (Ctrl-C), the requests waiting for a batch stop waiting: the batch stays at the
+provider and in the journal, and the next run resumes it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from distillation.pipeline.accounting import SpendingStopped
 from distillation.pipeline.types import Stage
 from distillation.providers import ChatRequest, LLMClient, ProviderError
 from distillation.providers.batch import BatchAPI, BatchedCompletion, BatchExpiredError, BatchResults
@@ -148,6 +151,7 @@ class BatchDelivery:
         self.stages = frozenset(stages)
         self.on_progress = on_progress
         self.submitted = 0
+        self.stopped = False
         self._pending: dict[str, _Pending] = {}
         self._watches: dict[str, _Watch] = {}
         self._ended: dict[str, BatchResults] = {}
@@ -162,6 +166,8 @@ class BatchDelivery:
 
         A request already submitted (the journal has its fingerprint) waits for that batch.
         """
+        if self.stopped:
+            return SpendingStopped()
         future: asyncio.Future[BatchOutcome] = asyncio.get_running_loop().create_future()
         known = self.journal.batch_of(fingerprint)
         if known is not None:
@@ -175,6 +181,22 @@ class BatchDelivery:
         else:
             self._arm(pending, client.model_id)
         return await future
+
+    def stop(self) -> None:
+        """The run is stopping: submit nothing more, and stop waiting for batches.
+
+        Every request still waiting gets :class:`SpendingStopped`; batches already submitted stay
+        in the journal, and the next run resumes them.
+        """
+        self.stopped = True
+        for pending in self._pending.values():
+            if pending.timer is not None:
+                pending.timer.cancel()
+            _resolve_all(pending.requests, SpendingStopped())
+        self._pending.clear()
+        for watch in self._watches.values():
+            _resolve_all(watch.waiting, SpendingStopped())
+            watch.waiting.clear()
 
     async def aclose(self) -> None:
         """Stop gathering and polling (batches already submitted stay in the journal)."""

@@ -40,7 +40,7 @@ from typing import Any
 
 from distillation.cost import TokenUsage
 from distillation.datatypes import RenderedPrompt
-from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.accounting import Accountant, SpendingStopped
 from distillation.pipeline.batching import BatchDelivery
 from distillation.pipeline.cache import Answer, ResponseCache
 from distillation.pipeline.types import CallRecord
@@ -235,6 +235,9 @@ class PaidCalls:
             raise
         if isinstance(outcome, BatchedCompletion):
             return outcome
+        if isinstance(outcome, SpendingStopped):  # the run stops: its batch is resumed by the next
+            self.accountant.release(start)
+            raise outcome
         await settle(_unbilled(start, outcome))
         return None
 
