@@ -10,8 +10,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from cli_fakes import cli_app, generate_args, invoke, read_jsonl
+from cli_fakes import JUDGE_USAGE, TEACHER, cli_app, generate_args, invoke, read_jsonl
 
+from distillation.commands.render import money
+from distillation.cost import PriceTable, TokenUsage
 from distillation.testing import BatchPlan, Behavior, FakeProviderServer, RecordedRequest
 from distillation.testing.answers import GOOD_SCORES, realistic_answer, schema_name
 
@@ -90,3 +92,21 @@ def test_a_run_killed_while_its_batch_is_pending_resumes_that_batch(tmp_path: Pa
     assert polled
     assert len(lines) == len(set(lines))  # no request in two batches: the pending one was not resubmitted
     assert len(read_jsonl(output)) == 20
+
+
+def test_relabel_with_batch_answers_every_prompt_in_batches_at_the_batch_rate(tmp_path: Path) -> None:
+    from test_cli_relabel import ANSWER_USAGE, relabel_args, teacher_answers, write_csv
+
+    prompts, output = write_csv(tmp_path / "prompts.csv", 12), tmp_path / "answers.jsonl"
+    with FakeProviderServer(teacher_answers, batches=BatchPlan(delay_s=0.05)) as server:
+        result = invoke(cli_app(server), *relabel_args(prompts, output, *BATCH))
+        online = [r for r in server.requests if r.api == "openai" and r.batch is None]
+        batched = [r for r in server.requests if r.batch is not None]
+    assert result.exit_code == 0, result.output
+    assert online == []
+    assert len(batched) == 24  # 12 answers, then 12 judge scores
+    assert len(read_jsonl(output)) == 12
+    assert "submitted, 12 requests" in result.stdout
+    usage = TokenUsage(12 * (ANSWER_USAGE[0] + JUDGE_USAGE[0]), 12 * (ANSWER_USAGE[1] + JUDGE_USAGE[1]))
+    total = PriceTable.load(None).cost_of(TEACHER, usage, batch=True)
+    assert f"cost: {money(total)} for new requests" in result.stdout
