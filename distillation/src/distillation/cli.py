@@ -82,7 +82,8 @@ def _generate(env: Environment) -> Callable[..., None]:
             typer.Option(
                 "--batch",
                 help="Send the seed, bulk, judge and fix requests through the providers' batch APIs "
-                "(OpenAI Batch): half the price, answered within 24 hours instead of seconds.",
+                "(OpenAI Batch, Anthropic Message Batches): half the price, answered within 24 hours "
+                "instead of seconds.",
             ),
         ] = False,
         batch_poll: Annotated[
@@ -181,7 +182,8 @@ def _relabel(env: Environment) -> Callable[..., None]:
             typer.Option(
                 "--batch",
                 help="Send the answers' and the judge's requests through the providers' batch APIs "
-                "(OpenAI Batch): half the price, answered within 24 hours instead of seconds.",
+                "(OpenAI Batch, Anthropic Message Batches): half the price, answered within 24 hours "
+                "instead of seconds.",
             ),
         ] = False,
         batch_poll: Annotated[

@@ -11,19 +11,22 @@ from pipeline_fakes import STUDENT, TEACHER
 
 from distillation.cost import PriceTable, TokenUsage
 from distillation.pipeline import (
+    Accountant,
     BatchDelivery,
     BatchJournal,
     BatchProgress,
     GenerationConfig,
     MemoryCache,
     MemorySink,
+    PaidCalls,
     ResponseCache,
     Runner,
     RunReport,
+    Stage,
     build_engine,
     close_engine,
 )
-from distillation.providers import Attempt, RetryPolicy
+from distillation.providers import Attempt, ChatRequest, RetryPolicy, get_model
 from distillation.testing import BatchPlan, FakeProviderServer, RecordedRequest, chain, server_error, when
 from distillation.testing.answers import realistic_answer, schema_name
 
@@ -181,3 +184,49 @@ async def test_a_stopped_run_stops_waiting_for_its_batch_and_the_next_run_resume
     assert (report.status, report.accepted) == ("completed", 12)
     every_line = [key for batch in lines for key in batch]
     assert len(every_line) == len(set(every_line))
+
+
+async def test_anthropic_message_batches_answer_through_the_paid_call_path(tmp_path: Path) -> None:
+    """Anthropic's Message Batches: forced tool calls read back, an errored request sent online."""
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+    failing = when(lambda r: r.batch is not None and "q3" in r.text, server_error(500))
+    with FakeProviderServer(failing, batches=BatchPlan(delay_s=0.05)) as server:
+        client = get_model(
+            "anthropic:claude-haiku-4-5",
+            credentials={"api_key": "sk-test", "base_url": server.url},
+            retry=RetryPolicy(initial_delay=0.01, max_delay=0.05),
+        )
+        calls = PaidCalls(MemoryCache(), Accountant(PRICES), batch=delivery(tmp_path / "batches.jsonl"))
+        requests = [ChatRequest.from_prompt(f"q{n}", max_tokens=64, response_schema=schema) for n in range(6)]
+        try:
+            answers = await asyncio.gather(
+                *(
+                    calls.send(client, request, stage=Stage.bulk, key=f"k{n}")
+                    for n, request in enumerate(requests)
+                )
+            )
+        finally:
+            await client.aclose()
+            assert calls.batch is not None
+            await calls.batch.aclose()
+        created = [
+            r for r in server.requests if r.api == "anthropic-batch" and r.path == "/v1/messages/batches"
+        ]
+        online = [r.text for r in server.requests if r.api == "anthropic" and r.batch is None]
+        bill = sum(
+            map(priced_anthropic, [r for r in server.requests if r.api == "anthropic" and r.status == 200])
+        )
+    assert len(created) == 1
+    assert online == ["q3"]
+    assert [answer.answer.data for answer in answers] == [{"answer": "answer text"}] * 6
+    assert [answer.answer.batch for answer in answers] == [True, True, True, False, True, True]
+    assert calls.accountant.spent == bill
+
+
+def priced_anthropic(request: RecordedRequest) -> Decimal:
+    assert request.behavior is not None
+    text = request.text
+    usage = TokenUsage(max(1, len(text.split())), 2)  # the fake's word counts: the answer is "answer text"
+    cost = PRICES.cost_of("anthropic:claude-haiku-4-5", usage, batch=request.batch is not None)
+    assert cost is not None
+    return cost

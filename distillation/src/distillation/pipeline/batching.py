@@ -119,6 +119,7 @@ class _Watch:
     batch_id: str
     client: LLMClient
     waiting: dict[str, list[asyncio.Future[BatchOutcome]]] = field(default_factory=dict)
+    requests: dict[str, ChatRequest] = field(default_factory=dict)  # as sent, to read their answers
 
 
 class BatchDelivery:
@@ -154,7 +155,6 @@ class BatchDelivery:
         self.stopped = False
         self._pending: dict[str, _Pending] = {}
         self._watches: dict[str, _Watch] = {}
-        self._ended: dict[str, BatchResults] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def takes(self, client: LLMClient, stage: str) -> bool:
@@ -171,7 +171,8 @@ class BatchDelivery:
         future: asyncio.Future[BatchOutcome] = asyncio.get_running_loop().create_future()
         known = self.journal.batch_of(fingerprint)
         if known is not None:
-            self._watch(known, client, {fingerprint: [future]}, resumed=True)
+            wire = {fingerprint: client.wire_request(request)}
+            self._watch(known, client, {fingerprint: [future]}, wire, resumed=True)
             return await future
         pending = self._pending.setdefault(client.model_id, _Pending(client))
         pending.requests.setdefault(fingerprint, []).append(future)
@@ -232,29 +233,26 @@ class BatchDelivery:
             return
         client, api = pending.client, pending.client.batch_api
         assert api is not None
-        lines = [(key, client.wire_request(pending.wire[key])) for key in waiting]
+        lines = {key: client.wire_request(pending.wire[key]) for key in waiting}
         try:
-            batch_id = await api.submit(lines)
+            batch_id = await api.submit(list(lines.items()))
         except ProviderError as exc:  # nothing was submitted: each request goes online
             _resolve_all(waiting, exc)
             return
         self.journal.record(batch_id, model_id, list(waiting))
         self.submitted += 1
         self._report(BatchProgress(batch_id, model_id, "submitted", len(waiting)))
-        self._watch(batch_id, client, waiting, resumed=False)
+        self._watch(batch_id, client, waiting, lines, resumed=False)
 
     def _watch(
         self,
         batch_id: str,
         client: LLMClient,
         waiting: dict[str, list[asyncio.Future[BatchOutcome]]],
+        requests: dict[str, ChatRequest],
         *,
         resumed: bool,
     ) -> None:
-        ended = self._ended.get(batch_id)
-        if ended is not None:
-            _deliver(batch_id, ended, waiting)
-            return
         watch = self._watches.get(batch_id)
         if watch is None:
             watch = self._watches[batch_id] = _Watch(batch_id, client)
@@ -263,6 +261,7 @@ class BatchDelivery:
             self._spawn(self._poll(watch))
         for key, futures in waiting.items():
             watch.waiting.setdefault(key, []).extend(futures)
+        watch.requests.update(requests)
 
     async def _poll(self, watch: _Watch) -> None:
         api = watch.client.batch_api
@@ -273,8 +272,7 @@ class BatchDelivery:
             del self._watches[watch.batch_id]
             _resolve_all(watch.waiting, exc)
             return
-        # No await from here on: a request arriving now finds the results in `_ended`.
-        self._ended[watch.batch_id] = results
+        # No await from here on: a request arriving later watches the ended batch anew.
         del self._watches[watch.batch_id]
         _deliver(watch.batch_id, results, watch.waiting)
 
@@ -300,7 +298,7 @@ class BatchDelivery:
                     )
                 )
                 if status.ended:
-                    return await api.results(watch.batch_id)
+                    return await api.results(watch.batch_id, watch.requests)
             await asyncio.sleep(self.poll_s)
 
     def _report(self, progress: BatchProgress) -> None:

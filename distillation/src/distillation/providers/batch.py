@@ -71,6 +71,6 @@ class BatchAPI(Protocol):
         """The batch's state and request counts."""
         ...
 
-    async def results(self, batch_id: str) -> BatchResults:
-        """The result of each request of an ended batch, by custom id."""
+    async def results(self, batch_id: str, requests: Mapping[str, ChatRequest]) -> BatchResults:
+        """The result of each of ``requests`` (by custom id, as submitted) in an ended batch."""
         ...

@@ -1,4 +1,4 @@
-"""The OpenAI Files and Batch APIs of the fake provider server, with scripted delay, failures and expiry.
+"""The OpenAI Files and Batch APIs, and Anthropic's Message Batches, of the fake provider server.
 
 A client uploads a JSONL file (`POST /v1/files`, purpose `batch`), creates a batch over it
 (`POST /v1/batches`), polls it (`GET /v1/batches/{id}`) and, once it has ended, downloads the output
@@ -7,7 +7,9 @@ of the input is answered like an online request by the server's script when the 
 whose behaviour has an error status goes to the error file with that status and the API's error
 body, the others to the output file. A `BatchPlan` sets how long batches take and whether they
 expire (the lines not answered by then go to the error file as `batch_expired`), as OpenAI's do
-when their completion window runs out.
+when their completion window runs out. Anthropic's Message Batches (`POST /v1/messages/batches`,
+`GET .../{id}`, `GET .../{id}/results`, `POST .../{id}/cancel`) follow the same plan, with results
+`succeeded`, `errored`, `expired` or `canceled`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+from aiohttp import web
 
-# Answers one line's body, sent to the line's url, as part of the batch: (HTTP status, response body).
+# Answers one line's body (batch id, url, raw body) as part of the batch: (HTTP status, response body).
 LineAnswerer = Callable[[str, str, bytes], tuple[int, dict[str, Any]]]
 
 _ENDED = ("completed", "expired", "cancelled", "failed")
@@ -205,3 +209,161 @@ def _jsonl(lines: list[dict[str, Any]]) -> bytes:
 
 def _error(message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}
+
+
+@dataclass
+class _MessageBatch:
+    id: str
+    requests: list[dict[str, Any]]
+    created: float
+    plan: BatchPlan
+    results: list[dict[str, Any]] | None = None
+    canceled: bool = False
+
+    def as_json(self, base_url: str) -> dict[str, Any]:
+        total = len(self.requests)
+        counts = {"processing": total, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        if self.results is not None:
+            counts["processing"] = 0
+            for entry in self.results:
+                counts[entry["result"]["type"]] += 1
+        created = datetime.fromtimestamp(time.time() - (time.monotonic() - self.created), UTC)
+        ended = self.results is not None
+        return {
+            "id": self.id,
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts,
+            "created_at": created.isoformat(),
+            "expires_at": (created + timedelta(days=1)).isoformat(),
+            "ended_at": datetime.now(UTC).isoformat() if ended else None,
+            "cancel_initiated_at": datetime.now(UTC).isoformat() if self.canceled else None,
+            "archived_at": None,
+            "results_url": f"{base_url}/v1/messages/batches/{self.id}/results" if ended else None,
+        }
+
+
+@dataclass
+class AnthropicBatches:
+    """Anthropic's Message Batches API: batches of `{custom_id, params}` requests, results as JSONL.
+
+    A line the script answers with an error status is ``errored``; lines an expiring batch does not
+    reach are ``expired``, those of a cancelled one ``canceled``.
+    """
+
+    answer_line: LineAnswerer
+    plan: BatchPlan = field(default_factory=BatchPlan)
+    batches: dict[str, _MessageBatch] = field(default_factory=dict)
+
+    def create(self, body: dict[str, Any], base_url: str) -> tuple[int, dict[str, Any]]:
+        """`POST /v1/messages/batches`."""
+        requests = list(body.get("requests") or [])
+        batch = _MessageBatch(f"msgbatch_fake_{len(self.batches) + 1}", requests, time.monotonic(), self.plan)
+        self.batches[batch.id] = batch
+        return 200, batch.as_json(base_url)
+
+    def retrieve(self, batch_id: str, base_url: str) -> tuple[int, dict[str, Any]]:
+        """`GET /v1/messages/batches/{id}`: the batch, ended first when its time has come."""
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return 404, {"type": "error", "error": {"type": "not_found_error", "message": batch_id}}
+        if batch.results is None and time.monotonic() - batch.created >= batch.plan.delay_s:
+            self._end(batch, "expired" if batch.plan.expire else "completed")
+        return 200, batch.as_json(base_url)
+
+    def cancel(self, batch_id: str, base_url: str) -> tuple[int, dict[str, Any]]:
+        """`POST /v1/messages/batches/{id}/cancel`: ends the batch, no request answered."""
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return 404, {"type": "error", "error": {"type": "not_found_error", "message": batch_id}}
+        if batch.results is None:
+            batch.canceled = True
+            self._end(batch, "canceled")
+        return 200, batch.as_json(base_url)
+
+    def results(self, batch_id: str) -> bytes | None:
+        """`GET /v1/messages/batches/{id}/results`: one JSON line per request; None before it ends."""
+        batch = self.batches.get(batch_id)
+        return None if batch is None or batch.results is None else _jsonl(batch.results)
+
+    def _end(self, batch: _MessageBatch, how: str) -> None:
+        answered = {"completed": len(batch.requests), "expired": batch.plan.answered_before_expiry}.get(
+            how, 0
+        )
+        results = []
+        for number, request in enumerate(batch.requests):
+            result: dict[str, Any]
+            if number >= answered:
+                result = {"type": "expired" if how == "expired" else "canceled"}
+            else:
+                code, body = self.answer_line(
+                    batch.id, "/v1/messages", orjson.dumps(request.get("params") or {})
+                )
+                result = (
+                    {"type": "succeeded", "message": body}
+                    if code == 200
+                    else {"type": "errored", "error": body}
+                )
+            results.append({"custom_id": request.get("custom_id"), "result": result})
+        batch.results = results
+
+
+# Logs one call of a batch API: (api, the HTTP request, its raw body).
+CallLogger = Callable[[str, web.BaseRequest, bytes], None]
+
+
+async def serve_openai_batches(
+    store: OpenAIBatches, request: web.BaseRequest, log: CallLogger
+) -> web.Response:
+    """Files and batches: every call is logged under the api ``openai-batch``."""
+    method, parts = request.method, request.path.strip("/").split("/")[1:]
+    if method == "POST" and parts == ["files"]:
+        form = await request.post()
+        log("openai-batch", request, b"")
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            return _json({"error": {"message": "no file in the upload"}}, 400)
+        return _json(store.upload(upload.filename, str(form.get("purpose")), upload.file.read()), 200)
+    raw = await request.read()
+    log("openai-batch", request, raw)
+    if method == "GET" and len(parts) == 3 and parts[0] == "files" and parts[2] == "content":
+        found = store.content(parts[1])
+        if found is None:
+            return _json({"error": {"message": f"no file {parts[1]!r}"}}, 404)
+        return web.Response(body=found, status=200, content_type="application/octet-stream")
+    if method == "POST" and parts == ["batches"]:
+        return _reply(store.create(orjson.loads(raw or b"{}")))
+    if method == "GET" and len(parts) == 2 and parts[0] == "batches":
+        return _reply(store.retrieve(parts[1]))
+    if method == "POST" and len(parts) == 3 and parts[0] == "batches" and parts[2] == "cancel":
+        return _reply(store.cancel(parts[1]))
+    return _json({"error": {"message": f"no route {method} {request.path}"}}, 404)
+
+
+async def serve_message_batches(
+    store: AnthropicBatches, request: web.BaseRequest, log: CallLogger, base_url: str
+) -> web.Response:
+    """Anthropic's Message Batches: every call is logged under the api ``anthropic-batch``."""
+    raw = await request.read()
+    log("anthropic-batch", request, raw)
+    method, parts = request.method, request.path.strip("/").split("/")[3:]
+    if method == "POST" and not parts:
+        return _reply(store.create(orjson.loads(raw or b"{}"), base_url))
+    if method == "GET" and len(parts) == 1:
+        return _reply(store.retrieve(parts[0], base_url))
+    if method == "POST" and len(parts) == 2 and parts[1] == "cancel":
+        return _reply(store.cancel(parts[0], base_url))
+    if method == "GET" and len(parts) == 2 and parts[1] == "results":
+        found = store.results(parts[0])
+        if found is None:
+            return _json({"type": "error", "error": {"type": "not_found_error", "message": parts[0]}}, 404)
+        return web.Response(body=found, status=200, content_type="application/binary")
+    return _json({"error": {"message": f"no route {method} {request.path}"}}, 404)
+
+
+def _reply(answer: tuple[int, Any]) -> web.Response:
+    return _json(answer[1], answer[0])
+
+
+def _json(body: Any, status: int) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")

@@ -33,7 +33,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from distillation.testing.fake_batches import BatchPlan, OpenAIBatches
+from distillation.testing.fake_batches import (
+    AnthropicBatches,
+    BatchPlan,
+    OpenAIBatches,
+    serve_message_batches,
+    serve_openai_batches,
+)
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
@@ -88,6 +94,7 @@ class FakeProviderServer:
         self._stopping: asyncio.Event | None = None
         self._runner: web.ServerRunner | None = None
         self.batch_api = OpenAIBatches(self._answer_line, batches or BatchPlan())
+        self.message_batches = AnthropicBatches(self._answer_line, batches or BatchPlan())
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -167,7 +174,7 @@ class FakeProviderServer:
         Files and batches already created are kept (a client may still poll them).
         """
         with self._lock:
-            self.batch_api.plan = batches or BatchPlan()
+            self.batch_api.plan = self.message_batches.plan = batches or BatchPlan()
             self._log.clear()
             self._seen.clear()
             self._window.clear()
@@ -201,7 +208,9 @@ class FakeProviderServer:
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         if request.path.startswith(("/v1/files", "/v1/batches")):
-            return await self._handle_batch_api(request)
+            return await serve_openai_batches(self.batch_api, request, self._log_batch_call)
+        if request.path.startswith("/v1/messages/batches"):
+            return await serve_message_batches(self.message_batches, request, self._log_batch_call, self.url)
         route = _route(request.method, request.path)
         if route is None:
             return _json_response({"error": {"message": f"no route {request.method} {request.path}"}}, 404)
@@ -287,43 +296,19 @@ class FakeProviderServer:
             self._log.append(record)
         return record
 
-    # -- the OpenAI Files and Batch APIs (see `distillation.testing.fake_batches`) ---------------
+    # -- batch APIs (see `distillation.testing.fake_batches`) -----------------------------------
 
-    async def _handle_batch_api(self, request: web.BaseRequest) -> web.Response:
-        """Files and batches: every call is logged under the api ``openai-batch``."""
-        method, parts = request.method, request.path.strip("/").split("/")[1:]
-        if method == "POST" and parts == ["files"]:
-            form = await request.post()
-            self._record("openai-batch", request, "", b"")
-            upload = form.get("file")
-            if not isinstance(upload, web.FileField):
-                return _json_response({"error": {"message": "no file in the upload"}}, 400)
-            content = upload.file.read()
-            return _json_response(
-                self.batch_api.upload(upload.filename, str(form.get("purpose")), content), 200
-            )
-        raw = await request.read()
-        self._record("openai-batch", request, "", raw)
-        if method == "GET" and len(parts) == 3 and parts[0] == "files" and parts[2] == "content":
-            found = self.batch_api.content(parts[1])
-            if found is None:
-                return _json_response({"error": {"message": f"no file {parts[1]!r}"}}, 404)
-            return web.Response(body=found, status=200, content_type="application/octet-stream")
-        if method == "POST" and parts == ["batches"]:
-            return _reply(self.batch_api.create(orjson.loads(raw or b"{}")))
-        if method == "GET" and len(parts) == 2 and parts[0] == "batches":
-            return _reply(self.batch_api.retrieve(parts[1]))
-        if method == "POST" and len(parts) == 3 and parts[0] == "batches" and parts[2] == "cancel":
-            return _reply(self.batch_api.cancel(parts[1]))
-        return _json_response({"error": {"message": f"no route {method} {request.path}"}}, 404)
+    def _log_batch_call(self, api: str, request: web.BaseRequest, raw: bytes) -> None:
+        self._record(api, request, "", raw)
 
     def _answer_line(self, batch_id: str, url: str, raw: bytes) -> tuple[int, dict[str, Any]]:
         """One line of a batch, answered as the script would answer it online (logged with its batch)."""
-        record = self._log_request("openai", url, "", raw, {}, "", batch=batch_id)
+        api = "anthropic" if url.endswith("/messages") else "openai"
+        record = self._log_request(api, url, "", raw, {}, "", batch=batch_id)
         behavior = (self.script(record) if self.script else None) or self.default
         record.behavior, record.status, record.answered_at = behavior, behavior.status, time.monotonic()
         if behavior.status != 200:
-            return behavior.status, error_body("openai", behavior)
+            return behavior.status, error_body(api, behavior)
         return 200, success_body(record, behavior)
 
     async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
@@ -390,10 +375,6 @@ def _route(method: str, path: str) -> tuple[str, str] | None:
         if path.startswith(prefix) and path.endswith(":generateContent"):
             return "gemini", path[len(prefix) : -len(":generateContent")]
     return None
-
-
-def _reply(answer: tuple[int, Any]) -> web.Response:
-    return _json_response(answer[1], answer[0])
 
 
 def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -62,8 +62,8 @@ class OpenAIBatchAPI:
             failed=counts.failed if counts else 0,
         )
 
-    async def results(self, batch_id: str) -> BatchResults:
-        """Every line of the batch's output and error files, by custom id."""
+    async def results(self, batch_id: str, requests: Mapping[str, ChatRequest]) -> BatchResults:
+        """Every line of the batch's output and error files, by custom id (a chat body needs no request)."""
         batch = await self._retrieve(batch_id)
         found: dict[str, Completion | ProviderError] = {}
         for file_id in (batch.output_file_id, batch.error_file_id):
