@@ -44,10 +44,12 @@ async def run(
     cache: ResponseCache | None = None,
     count: int = 12,
     cancel: asyncio.Event | None = None,
+    budget: Decimal | None = None,
 ) -> tuple[RunReport, Decimal]:
     config = GenerationConfig(
         data_type="qa",
         count=count,
+        budget_usd=budget,
         teacher=TEACHER,
         student=STUDENT,
         concurrency=64,
@@ -230,3 +232,13 @@ def priced_anthropic(request: RecordedRequest) -> Decimal:
     cost = PRICES.cost_of("anthropic:claude-haiku-4-5", usage, batch=request.batch is not None)
     assert cost is not None
     return cost
+
+
+async def test_each_request_is_reserved_before_its_batch_is_sent_and_the_budget_holds(tmp_path: Path) -> None:
+    budget = Decimal("0.02")  # room for the worst case of some of the 5 seed requests, not all
+    with FakeProviderServer(realistic_answer, batches=BatchPlan(delay_s=0.02)) as server:
+        report, booked = await run(server, delivery(tmp_path / "batches.jsonl"), count=50, budget=budget)
+        first = _custom_ids(server, creations(server)[0])
+    assert report.status == "budget_exhausted"
+    assert 1 <= len(first) < 5  # the requests refused by the budget never joined the batch
+    assert booked == report.cost_usd <= budget
