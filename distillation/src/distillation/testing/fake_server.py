@@ -395,6 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tpm", type=int, default=None, help="tokens per window: reported")
     parser.add_argument("--period", type=float, default=60.0, help="the window of --rpm/--tpm, in seconds")
     parser.add_argument("--max-in-flight", type=int, default=None, help="429 above this many in flight")
+    parser.add_argument("--batch-delay", type=float, default=0.0, help="seconds a batch takes to end")
     args = parser.parse_args(argv)
     limits = None
     if args.rpm or args.tpm or args.max_in_flight:
@@ -407,7 +408,13 @@ def main(argv: list[str] | None = None) -> None:
         randomly(args.hang, hang(), seed=3),
         jittered(args.latency, args.jitter, seed=4),
     )
-    server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port, limits=limits)
+    server = FakeProviderServer(
+        script,
+        default=Behavior(latency=args.latency),
+        port=args.port,
+        limits=limits,
+        batches=BatchPlan(delay_s=args.batch_delay),
+    )
     server.start()
     sys.stdout.write(f"fake provider listening on {server.url}\n")
     sys.stdout.flush()
