@@ -75,16 +75,32 @@ def register(
 
 
 def _generate(env: Environment) -> Callable[..., None]:
-    def generate(options: RunOptions) -> None:
+    def generate(
+        options: RunOptions,
+        batch: Annotated[
+            bool,
+            typer.Option(
+                "--batch",
+                help="Send the seed, bulk, judge and fix requests through the providers' batch APIs "
+                "(OpenAI Batch, Anthropic Message Batches): half the price, answered within 24 hours "
+                "instead of seconds.",
+            ),
+        ] = False,
+        batch_poll: Annotated[
+            float, typer.Option(min=0.01, help="Seconds between two checks of a pending batch.")
+        ] = 30.0,
+    ) -> None:
         """Generate a dataset: teacher seed rows, a task policy, student bulk rows, judged and deduplicated.
 
         Rows stream to the output with their provenance; rejected rows go to <stem>.rejected.jsonl and
         every answer to <stem>.cache.jsonl, so rerunning the same command after an interruption or a
-        budget stop resumes without paying again. Exit code 2 when the run stopped early.
+        budget stop resumes without paying again. With --batch, the batches submitted are kept in
+        <stem>.batches.jsonl: a rerun waits for a pending batch instead of submitting it again.
+        Exit code 2 when the run stopped early.
         """
         from distillation.commands.generate import generate_command
 
-        _exit(generate_command(options, env))
+        _exit(generate_command(options, env, batch_poll=batch_poll if batch else None))
 
     return generate
 
@@ -166,6 +182,18 @@ def _relabel(env: Environment) -> Callable[..., None]:
                 min=0.0, max=10.0, help="Pilot: how far below the teacher's mean score kept answers may be."
             ),
         ] = 0.5,
+        batch: Annotated[
+            bool,
+            typer.Option(
+                "--batch",
+                help="Send the answers' and the judge's requests through the providers' batch APIs "
+                "(OpenAI Batch, Anthropic Message Batches): half the price, answered within 24 hours "
+                "instead of seconds.",
+            ),
+        ] = False,
+        batch_poll: Annotated[
+            float, typer.Option(min=0.01, help="Seconds between two checks of a pending batch.")
+        ] = 30.0,
     ) -> None:
         """Have the teacher answer your own prompts: a prompt set in, chat rows with provenance out.
 
@@ -175,8 +203,9 @@ def _relabel(env: Environment) -> Callable[..., None]:
         goes to <stem>.cache.jsonl, so rerunning the same command resumes without paying again. With
         --student and --cascade the student answers first and the teacher re-answers only what the judge
         scores below --escalate-below or the checks fail; --pilot N prints a threshold table from the
-        first N prompts (answered by both) and stops, or goes on with --pilot-then-run. Exit code 2 when
-        the run stopped early.
+        first N prompts (answered by both) and stops, or goes on with --pilot-then-run. With --batch the
+        requests go through the provider's batch API, and a rerun resumes a pending batch
+        (<stem>.batches.jsonl). Exit code 2 when the run stopped early.
         """
         from decimal import Decimal
 
@@ -220,6 +249,7 @@ def _relabel(env: Environment) -> Callable[..., None]:
             pilot=pilot,
             pilot_then_run=pilot_then_run,
             pilot_margin=pilot_margin,
+            batch_poll=batch_poll if batch else None,
         )
         _exit(relabel_command(options, env))
 

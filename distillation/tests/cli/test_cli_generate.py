@@ -80,7 +80,7 @@ def test_writes_exactly_n_valid_rows_with_provenance_cost_and_savings(
     assert SAVINGS.search(result.stdout)
     judge_saving = cost(TEACHER, JUDGE_USAGE, 18) - cost(STUDENT, JUDGE_USAGE, cheap)
     assert f"judge policy:   {money(judge_saving)} (" in result.stdout
-    assert "batch:          $0.00 (not used yet)" in result.stdout
+    assert "batch:          $0.00 (not used: every request went online)" in result.stdout
     assert f"judging: strong judge on 2 rows, cheap judge on {cheap} (0 escalated" in result.stdout
     assert (tmp_path / "qa.rejected.jsonl").exists()
     assert len(read_jsonl(tmp_path / "qa.cache.jsonl")) == len(fake.requests) == 23 + cheap

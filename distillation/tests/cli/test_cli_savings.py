@@ -47,12 +47,12 @@ def test_the_reference_run_saves_at_least_80_percent_at_default_settings(tmp_pat
     assert saved, result.stdout
     percent = Decimal(saved.group(1))
     assert percent >= 80, result.stdout
-    # The breakdown: each lever's part, summing to the saving; batch and caching are not used yet.
+    # The breakdown: each lever's part, summing to the saving; no batch, and caching is not used yet.
     split, judging = lever(result.stdout, "student split"), lever(result.stdout, "judge policy")
     assert split > 0
     assert judging > 0
     assert abs(split + judging - percent) <= Decimal("0.02")
-    assert "batch:          $0.00 (not used yet)" in result.stdout
+    assert "batch:          $0.00 (not used: every request went online)" in result.stdout
     assert "prompt caching: $0.00 (not used yet)" in result.stdout
     # Quality control is still there: every seed judged by the teacher, some rows escalated.
     judging_line = re.search(

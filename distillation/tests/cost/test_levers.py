@@ -72,3 +72,24 @@ def test_a_free_teacher_has_no_percentage() -> None:
     )
     assert result.teacher_only == result.actual == 0
     assert result.savings_percent is None
+
+
+def test_batched_calls_save_the_batch_lever_and_leave_the_others_at_their_online_price() -> None:
+    def batched(stage: str, model: str, input_tokens: int, output_tokens: int, calls: int) -> StageUsage:
+        total = TokenUsage(input_tokens * calls, output_tokens * calls)
+        online, cost = PRICES.cost_of(model, total), PRICES.cost_of(model, total, batch=True)
+        assert online is not None
+        assert cost is not None
+        return StageUsage(stage, model, total, cost, calls, batch_saved=online - cost)
+
+    rows = [("seed", TEACHER, 300, 200, 2), ("bulk", STUDENT, 900, 200, 18), ("judge", STUDENT, 1000, 80, 20)]
+    kwargs = {"teacher_model_id": TEACHER, "judge_model_id": TEACHER, "baseline_judge_calls": 20}
+    online = savings_breakdown([usage(*row) for row in rows], PRICES, **kwargs)  # type: ignore[arg-type]
+    result = savings_breakdown([batched(*row) for row in rows], PRICES, **kwargs)  # type: ignore[arg-type]
+
+    levers = {lever.name: lever.saved for lever in result.levers}
+    assert online.actual is not None
+    assert result.actual is not None
+    assert levers["batch"] == online.actual - result.actual == online.actual / 2
+    assert levers["student split"] == {lever.name: lever.saved for lever in online.levers}["student split"]
+    assert sum(saved or Decimal(0) for saved in levers.values()) == result.savings

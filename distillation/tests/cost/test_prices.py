@@ -253,3 +253,12 @@ def test_token_usage_adds_up() -> None:
 def test_model_price_without_cached_rate_bills_cache_as_input() -> None:
     price = ModelPrice("x:y", Decimal("2"), Decimal("0"))
     assert price.cost(TokenUsage(input_tokens=10, cached_input_tokens=10)) == Decimal("0.00002")
+
+
+def test_a_batched_request_costs_the_batch_rate_half_the_online_one() -> None:
+    table = PriceTable.load(None)
+    usage = TokenUsage(input_tokens=1_000_000, output_tokens=1_000_000)
+    for model in ("openai:gpt-4o", "openai:gpt-4o-mini"):
+        online, batched = table.cost_of(model, usage), table.cost_of(model, usage, batch=True)
+        assert online is not None
+        assert batched == online / 2

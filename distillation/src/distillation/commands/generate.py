@@ -6,6 +6,10 @@ Each run, first or resumed, rebuilds the output from scratch: it writes accepted
 cache cost nothing, so a rerun pays only for requests that never got an answer, and a row is never
 written twice (the old output is replaced, not appended to). An interrupted run (Ctrl-C, a crash)
 leaves the previous output untouched; its answers are in the cache.
+
+With ``--batch`` the requests of the stages that can wait go through the providers' batch APIs
+(:mod:`distillation.pipeline.batching`); each batch's id is written to ``<stem>.batches.jsonl`` as
+soon as it is submitted, so a rerun after a kill waits for that batch instead of paying for it twice.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ from distillation.datatypes import UnknownDataTypeError
 from distillation.export import export
 from distillation.formats import read_records
 from distillation.pipeline import (
+    BatchDelivery,
+    BatchJournal,
+    BatchProgress,
     GenerationConfig,
     JsonlCache,
     JsonlSink,
@@ -54,10 +61,16 @@ EXIT_INCOMPLETE = 2
 EXIT_INTERRUPTED = 130
 # Errors that mean the run cannot start (or go on): printed as one line, exit code 1.
 FAILURES = (OptionsError, ProviderError, DomainConfigError, UnknownDataTypeError)
+# The most items a run keeps in flight (GenerationConfig.concurrency's limit).
+MAX_ITEMS_IN_FLIGHT = 1024
 
 
-def generate_command(options: RunOptions, env: Environment) -> int:
-    """Run ``distillery generate``; prints progress, the report and how to resume. Returns the exit code."""
+def generate_command(options: RunOptions, env: Environment, *, batch_poll: float | None = None) -> int:
+    """Run ``distillery generate``; prints progress, the report and how to resume. Returns the exit code.
+
+    ``batch_poll``: send the requests that can wait through provider batch APIs, checking a pending
+    batch every this many seconds (``--batch``); None sends every request online.
+    """
     console, errors = Console(), Console(stderr=True)
     paths = RunPaths.beside(options.output, options.format)
     try:
@@ -66,7 +79,11 @@ def generate_command(options: RunOptions, env: Environment) -> int:
         for note in notes:
             plain(errors, f"note: {note}")
         limits = rate_limits(config, options.rpm, options.tpm)
-        outcome = asyncio.run(generate_file(config, paths, options.format, env, errors, limits))
+        if batch_poll is not None:
+            config = batched(config)
+        outcome = asyncio.run(
+            generate_file(config, paths, options.format, env, errors, limits, batch_poll=batch_poll)
+        )
     except FAILURES as exc:
         return fail(errors, exc)
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -95,6 +112,42 @@ def generate_command(options: RunOptions, env: Environment) -> int:
         f"{paths.cache} (the budget limits each run's new spending)",
     )
     return EXIT_INCOMPLETE
+
+
+def batched(config: GenerationConfig) -> GenerationConfig:
+    """The config of a batch run: every item of a stage in flight at once, so they share one batch.
+
+    Online requests (the task policy, retries of what a batch failed) keep the ``--concurrency``
+    limit of their clients.
+    """
+    wanted = min(MAX_ITEMS_IN_FLIGHT, config.count + config.extra_items)
+    return config.model_copy(update={"concurrency": max(config.concurrency, wanted)})
+
+
+@dataclass
+class BatchLines:
+    """Prints a batch's progress: submitted, then ``N of M answered`` whenever it moves."""
+
+    console: Console
+    seen: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+
+    def __call__(self, progress: BatchProgress) -> None:
+        """Print what changed since the batch's last report."""
+        state = (progress.state, progress.answered, progress.failed)
+        if self.seen.get(progress.batch_id) == state:
+            return
+        self.seen[progress.batch_id] = state
+        name = f"batch {progress.batch_id} ({progress.model_id})"
+        if progress.state == "submitted":
+            plain(self.console, f"{name}: submitted, {progress.total} requests")
+        elif progress.state == "resumed":
+            plain(self.console, f"{name}: resumed, submitted by an earlier run")
+        else:
+            failed = f", {progress.failed} failed" if progress.failed else ""
+            plain(
+                self.console,
+                f"{name}: {progress.answered} of {progress.total} answered{failed} ({progress.state})",
+            )
 
 
 @dataclass
@@ -153,10 +206,13 @@ async def generate_file(
     env: Environment,
     console: Console,
     limits: Mapping[str, RateLimit] | None = None,
+    *,
+    batch_poll: float | None = None,
 ) -> GenerateOutcome:
     """Run the pipeline into ``paths`` (see the module docstring for how resuming works).
 
-    ``limits`` are the models' rate limits (``rate_limits(config)`` when not given).
+    ``limits`` are the models' rate limits (``rate_limits(config)`` when not given). ``batch_poll``:
+    send the requests that can wait in provider batches, polled this often (None: all online).
 
     Raises:
         ProviderError: A client could not be built (missing key, unknown provider, missing SDK).
@@ -165,6 +221,9 @@ async def generate_file(
     cache = JsonlCache(paths.cache)
     reused = len(cache)
     counter = AttemptCounter()
+    batch = None
+    if batch_poll is not None:
+        batch = BatchDelivery(BatchJournal(paths.batches), poll_s=batch_poll, on_progress=BatchLines(console))
     try:
         engine = build_engine(
             config,
@@ -176,6 +235,7 @@ async def generate_file(
             domains_file=env.config_file("domains.yaml"),
             rate_limits=rate_limits(config) if limits is None else limits,
             on_attempt=counter,
+            batch=batch,
         )
     except BaseException:
         cache.close()

@@ -150,19 +150,28 @@ class RunPaths:
         rows: Accepted rows with provenance (JSONL); the output itself when the format is ``jsonl``.
         rejected: Rejected rows with their reasons and raw output.
         cache: Answers already paid for, by request fingerprint: what makes a rerun resume for free.
+        batches: Provider batches submitted (``--batch``), by request fingerprint: a rerun polls a
+            pending batch instead of submitting its requests again.
     """
 
     output: Path
     rows: Path
     rejected: Path
     cache: Path
+    batches: Path
 
     @classmethod
     def beside(cls, output: Path, fmt: OutputFormat) -> RunPaths:
         """The paths for ``output`` (``qa.jsonl`` → ``qa.rejected.jsonl``, ``qa.cache.jsonl``)."""
         stem = output.with_suffix("")
         rows = output if fmt is OutputFormat.JSONL else Path(f"{stem}.provenance.jsonl")
-        return cls(output, rows, Path(f"{stem}.rejected.jsonl"), Path(f"{stem}.cache.jsonl"))
+        return cls(
+            output,
+            rows,
+            Path(f"{stem}.rejected.jsonl"),
+            Path(f"{stem}.cache.jsonl"),
+            Path(f"{stem}.batches.jsonl"),
+        )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from distillation.commands.generate import (
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     FAILURES,
+    MAX_ITEMS_IN_FLIGHT,
+    BatchLines,
     _convert,
     _partial,
     _stop_on_signals,
@@ -37,7 +39,15 @@ from distillation.commands.options import (
 from distillation.commands.providers import register_compatible_providers
 from distillation.commands.render import bullet_lines, fail, money, plain, print_reasons
 from distillation.formats import FileFormatError, InputLimitError
-from distillation.pipeline import Engine, JsonlCache, build_engine, close_engine
+from distillation.pipeline import (
+    BatchDelivery,
+    BatchJournal,
+    Engine,
+    JsonlCache,
+    Stage,
+    build_engine,
+    close_engine,
+)
 from distillation.promptsets import PromptFormat, PromptMapping, PromptSet, TooManyErrors, read_prompt_set
 from distillation.providers import RateLimit
 from distillation.relabel import (
@@ -51,6 +61,8 @@ from distillation.relabel import (
     pilot_cascade,
     relabel_config,
 )
+from distillation.relabel.cascade import STUDENT_STAGE
+from distillation.relabel.types import RELABEL_STAGE
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class RelabelOptions:
     pilot: int | None = None
     pilot_then_run: bool = False
     pilot_margin: float = 0.5
+    batch_poll: float | None = None
 
     def cascade_settings(self) -> Cascade | None:
         """The cascade asked for (``--cascade`` or ``--pilot``), or None for the teacher alone.
@@ -270,13 +283,24 @@ async def _relabel_file(
             max_tokens=options.max_tokens,
             temperature=options.temperature,
             seed=options.seed,
-            concurrency=options.concurrency,
+            # A batch run keeps every prompt in flight, so that their requests share one batch.
+            concurrency=options.concurrency
+            if options.batch_poll is None
+            else max(options.concurrency, min(MAX_ITEMS_IN_FLIGHT, len(prompts.prompts))),
             budget_usd=options.budget,
             student=student,
         )
     except ValueError as exc:
         raise OptionsError(str(exc)) from None
     cache = JsonlCache(paths.cache)
+    batch = None
+    if options.batch_poll is not None:
+        batch = BatchDelivery(
+            BatchJournal(paths.batches),
+            poll_s=options.batch_poll,
+            stages=(RELABEL_STAGE, STUDENT_STAGE, Stage.judge),
+            on_progress=BatchLines(console),
+        )
     try:
         engine = build_engine(
             config,
@@ -284,9 +308,10 @@ async def _relabel_file(
             credentials=env.credentials_for(config.teacher, config.student, config.judge_model),
             prices=env.prices(),
             rate_limits={
-                m: RateLimit(max_concurrency=config.concurrency)
+                m: RateLimit(max_concurrency=options.concurrency)
                 for m in (config.teacher, config.student, judge)
             },
+            batch=batch,
         )
     except BaseException:
         cache.close()

@@ -13,8 +13,10 @@ from distillation.cost import RunEstimate, SavingsBreakdown
 from distillation.pipeline import RunReport, Stage
 
 STAGES = (Stage.seed, Stage.policy, Stage.bulk, Stage.judge, Stage.fix)
-# Levers the pipeline does not use yet: they save nothing, and the summary says why.
-UNUSED_LEVERS = ("batch", "prompt caching")
+# Levers that may save nothing, and why the summary says they did not.
+UNUSED_LEVERS = {"batch": "not used yet", "prompt caching": "not used yet"}
+# A run's requests all went online: its batch lever saved nothing (``--batch`` would).
+ONLINE_RUN = {**UNUSED_LEVERS, "batch": "not used: every request went online"}
 
 
 def money(value: Decimal | None) -> str:
@@ -113,7 +115,8 @@ def lever_lines(report: RunReport) -> list[str]:
     """The part of the saving each lever contributed, as a share of the teacher-only cost."""
     if report.savings_usd is None:
         return []
-    return _levers([(lever.lever, lever.saved_usd) for lever in report.levers], report.teacher_only_cost_usd)
+    levers = [(lever.lever, lever.saved_usd) for lever in report.levers]
+    return _levers(levers, report.teacher_only_cost_usd, ONLINE_RUN)
 
 
 def estimate_lines(
@@ -137,7 +140,11 @@ def _amount(value: Decimal) -> str:
     return f"${value:,.2f}" if value == value.quantize(Decimal("0.01")) else money(value)
 
 
-def _levers(levers: list[tuple[str, Decimal | None]], teacher: Decimal | None) -> list[str]:
+def _levers(
+    levers: list[tuple[str, Decimal | None]],
+    teacher: Decimal | None,
+    unused: Mapping[str, str] = UNUSED_LEVERS,
+) -> list[str]:
     if not teacher:
         return []
     lines = []
@@ -145,8 +152,8 @@ def _levers(levers: list[tuple[str, Decimal | None]], teacher: Decimal | None) -
     for lever, value in levers:
         name = f"{lever + ':':<{width + 1}}"
         saved = value or Decimal(0)
-        if lever in UNUSED_LEVERS and not saved:
-            lines.append(f"{name} {money(saved)} (not used yet)")
+        if lever in unused and not saved:
+            lines.append(f"{name} {money(saved)} ({unused[lever]})")
             continue
         share = (saved / teacher * 100).quantize(Decimal("0.01"))
         lines.append(f"{name} {money(saved)} ({share}%)")

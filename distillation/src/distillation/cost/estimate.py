@@ -139,7 +139,8 @@ class StageUsage:
     """Tokens a stage actually used with one model, and what the ledger says they cost.
 
     ``cost=None`` prices the usage from the table instead (at the current price). ``calls``: how many
-    requests the usage sums (0 when unknown).
+    requests the usage sums (0 when unknown). ``batch_saved``: what the part of them sent through a
+    provider batch API saved against the online rates (already taken off ``cost``).
     """
 
     stage: str
@@ -147,6 +148,7 @@ class StageUsage:
     usage: TokenUsage
     cost: Decimal | None = None
     calls: int = 0
+    batch_saved: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)

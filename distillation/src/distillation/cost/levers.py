@@ -12,9 +12,11 @@ The counterfactual is the teacher writing and validating every row with the same
 
 The saving splits exactly into levers: the **student split** (writing: the run's seed, policy and
 bulk calls against the teacher writing every row) and the **judge policy** (validating: the run's
-judge calls against the strong judge on every row). Provider batch APIs and prompt caching are
-levers too; the pipeline uses neither yet, so they contribute nothing. Tokenizers differ between
-models: the counterfactual is an approximation, not a measurement.
+judge calls against the strong judge on every row), and **batch**: what the calls sent through a
+provider batch API saved against the same calls online (each usage's ``batch_saved``); the other
+two levers compare the online price of the run's calls. Prompt caching is a lever too; the pipeline
+does not use it yet, so it contributes nothing. Tokenizers differ between models: the
+counterfactual is an approximation, not a measurement.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def savings_breakdown(
     items = list(usages)
     unknown: set[str] = set()
     actual = {JUDGE_POLICY: Decimal(0), STUDENT_SPLIT: Decimal(0)}
+    batch_saved = {JUDGE_POLICY: Decimal(0), STUDENT_SPLIT: Decimal(0)}
     other_baseline = Decimal(0)
     written = sum(item.calls for item in items if item.stage in write_stages)
     for item in items:
@@ -98,6 +101,7 @@ def savings_breakdown(
             unknown.add(item.model_id)
         else:
             actual[lever] += cost
+            batch_saved[lever] += item.batch_saved
         if item.stage in (judge_stage, *write_stages, *student_only_stages):
             continue
         baseline = prices.cost_of(teacher_model_id, item.usage)  # fixes: the teacher's in both runs
@@ -117,14 +121,16 @@ def savings_breakdown(
     if judging is None:
         unknown.add(judge_model_id)
     if unknown or writing is None or judging is None:
-        levers = (Lever(STUDENT_SPLIT, None), Lever(JUDGE_POLICY, None))
+        levers = (Lever(STUDENT_SPLIT, None), Lever(JUDGE_POLICY, None), Lever(BATCH, None))
         return SavingsBreakdown(None, None, None, None, (*levers, *_unused()), tuple(sorted(unknown)))
     teacher_only = writing + judging + other_baseline
     total = actual[STUDENT_SPLIT] + actual[JUDGE_POLICY]
     savings = teacher_only - total
+    online = {lever: actual[lever] + batch_saved[lever] for lever in actual}
     levers = (
-        Lever(STUDENT_SPLIT, writing + other_baseline - actual[STUDENT_SPLIT]),
-        Lever(JUDGE_POLICY, judging - actual[JUDGE_POLICY]),
+        Lever(STUDENT_SPLIT, writing + other_baseline - online[STUDENT_SPLIT]),
+        Lever(JUDGE_POLICY, judging - online[JUDGE_POLICY]),
+        Lever(BATCH, batch_saved[STUDENT_SPLIT] + batch_saved[JUDGE_POLICY]),
     )
     percent = None if teacher_only == 0 else _percent(savings, teacher_only)
     return SavingsBreakdown(total, teacher_only, savings, percent, (*levers, *_unused()), ())
@@ -204,7 +210,7 @@ def _repeated(
 
 def _unused() -> tuple[Lever, ...]:
     """The levers the pipeline does not use yet: they save nothing."""
-    return (Lever(BATCH, Decimal(0)), Lever(CACHING, Decimal(0)))
+    return (Lever(CACHING, Decimal(0)),)
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:

@@ -1,5 +1,9 @@
 """The price table: operator overrides first, then ``genai-prices`` bundled data, then free local models.
 
+A request sent through a provider's batch API is priced at the batch rate: ``genai-prices``' price
+variant for ``processing: batch`` (half the standard rates for OpenAI, Anthropic and Google). An
+override has no batch rate: a batched request of an overridden model pays the override's rates.
+
 ``genai-prices`` ships its price snapshot inside the package and only refreshes it from the network when
 asked (``UpdatePrices``), which this module never does, so pricing works offline and is reproducible for
 a given package version.
@@ -82,7 +86,7 @@ class PriceTable:
             self._overrides.setdefault(override.model, []).append(override.to_price())
         for prices in self._overrides.values():
             prices.sort(key=lambda p: p.effective_from or date.min)
-        self._genai_cache: dict[tuple[str, date], ModelPrice | None] = {}
+        self._genai_cache: dict[tuple[str, date, bool], ModelPrice | None] = {}
 
     @classmethod
     def load(cls, overrides_path: str | Path | None) -> PriceTable:
@@ -96,12 +100,15 @@ class PriceTable:
         """
         return cls(load_overrides(overrides_path) if overrides_path is not None else ())
 
-    def price_for(self, model_id: str, at: datetime | date | None = None) -> ModelPrice | None:
+    def price_for(
+        self, model_id: str, at: datetime | date | None = None, *, batch: bool = False
+    ) -> ModelPrice | None:
         """The unit prices for a model.
 
         Args:
             model_id: A ``"provider:model"`` id.
             at: When the call happened (for historic prices); now when omitted.
+            batch: The rates of a request sent in a provider batch (see the module docstring).
 
         Returns:
             The price, or ``None`` when the model has no known price.
@@ -119,33 +126,44 @@ class PriceTable:
             return ModelPrice(canonical, _ZERO, _ZERO, _ZERO, source=PriceSource.LOCAL)
         if provider in _NOT_IN_GENAI:
             return None
-        key = (canonical, day)
+        key = (canonical, day, batch)
         if key not in self._genai_cache:
             self._genai_cache[key] = _genai_price(
-                canonical, _GENAI_PROVIDER.get(provider, provider), model, day
+                canonical, _GENAI_PROVIDER.get(provider, provider), model, day, batch=batch
             )
         return self._genai_cache[key]
 
-    def quote(self, model_id: str, usage: TokenUsage, at: datetime | date | None = None) -> CostQuote:
+    def quote(
+        self, model_id: str, usage: TokenUsage, at: datetime | date | None = None, *, batch: bool = False
+    ) -> CostQuote:
         """Price a usage and keep the unit prices used.
 
         Args:
             model_id: A ``"provider:model"`` id.
             usage: Tokens billed.
             at: When the call happened; now when omitted.
+            batch: Whether the tokens were sent in a provider batch (the batch rates).
         """
-        price = self.price_for(model_id, at)
+        price = self.price_for(model_id, at, batch=batch)
         return CostQuote(model_id, usage, price.cost(usage) if price else None, price)
 
-    def cost_of(self, model_id: str, usage: TokenUsage, at: datetime | date | None = None) -> Decimal | None:
+    def cost_of(
+        self, model_id: str, usage: TokenUsage, at: datetime | date | None = None, *, batch: bool = False
+    ) -> Decimal | None:
         """The cost of a usage in US dollars, or ``None`` when the model's price is unknown.
 
         Args:
             model_id: A ``"provider:model"`` id.
             usage: Tokens billed.
             at: When the call happened; now when omitted.
+            batch: Whether the tokens were sent in a provider batch (the batch rates).
+
+        Example:
+            >>> table = PriceTable.load(None)
+            >>> table.cost_of("openai:gpt-4o-mini", TokenUsage(input_tokens=1_000_000), batch=True)
+            Decimal('0.075')
         """
-        return self.quote(model_id, usage, at).cost
+        return self.quote(model_id, usage, at, batch=batch).cost
 
 
 def _day(at: datetime | date | None) -> date:
@@ -154,11 +172,16 @@ def _day(at: datetime | date | None) -> date:
     return at.date() if isinstance(at, datetime) else at
 
 
-def _genai_price(model_id: str, provider_id: str, model_ref: str, day: date) -> ModelPrice | None:
+def _genai_price(
+    model_id: str, provider_id: str, model_ref: str, day: date, *, batch: bool = False
+) -> ModelPrice | None:
     # Pricing an empty usage is the public way to get the unit prices in force on that day.
     when = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    context: gp_types.PriceContext | None = {"processing": "batch"} if batch else None
     try:
-        calculation = calc_price(Usage(), model_ref, provider_id=provider_id, genai_request_timestamp=when)
+        calculation = calc_price(
+            Usage(), model_ref, provider_id=provider_id, genai_request_timestamp=when, price_context=context
+        )
     except (LookupError, ValueError):
         return None
     return _from_genai(model_id, calculation.model_price)

@@ -15,6 +15,7 @@ cache get, reserve, call, settle, cache put (the answer's own attempt is settled
 """
 
 from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped
+from distillation.pipeline.batching import BatchDelivery, BatchJournal, BatchProgress
 from distillation.pipeline.build import build_engine, close_engine, resolve_domains, scenario_sampler
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
 from distillation.pipeline.calls import Call, PaidCalls, item_seed
@@ -41,6 +42,9 @@ __all__ = [
     "LOCAL_MODEL",
     "Accountant",
     "Answer",
+    "BatchDelivery",
+    "BatchJournal",
+    "BatchProgress",
     "BudgetExceeded",
     "Call",
     "CallRecord",

@@ -5,7 +5,8 @@ reservation still held, and this call's worst case together stay within the limi
 that of the request as sent (:mod:`distillation.pipeline.reservations`): when the budget's last room
 cannot cover a call's full output cap, the call goes out with the largest cap that fits, if answers
 to its prompt so far fit in it; else it waits for the calls in flight to settle (their answers are
-usually far below their worst case) and only when none is left does the run stop.
+usually far below their worst case) and only when none is left does the run stop. An attempt that a
+provider batch carried is priced at the batch rate, and what that saved is kept for the savings report.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ class _ModelSpend:
     cost: Decimal = Decimal(0)
     unknown: int = 0
     calls: int = 0
+    batch_saved: Decimal = Decimal(0)
+
+    def book(self, cost: Decimal, online: Decimal | None) -> None:
+        """Add a known cost (and, for a batched answer, what the online rates would have cost)."""
+        self.cost += cost
+        if online is not None:
+            self.batch_saved += online - cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +167,7 @@ class Accountant:
             self.reserved -= held.amount
             if attempt.usage is None:
                 self.unknown += held.amount
-            else:
+            elif attempt.usage.output_tokens > 0:  # an unbilled attempt (a batch's failure) says nothing
                 self.observed.add(held.key, held.input_estimate, attempt.usage)
             self._wake()
         spend = self._spend[(stage, attempt.model_id)]
@@ -171,13 +179,14 @@ class Accountant:
         usage = TokenUsage(
             attempt.usage.input_tokens, attempt.usage.output_tokens, attempt.usage.cached_input_tokens
         )
-        cost = self.prices.cost_of(attempt.model_id, usage)
+        batch = attempt.batch_id is not None
+        cost = self.prices.cost_of(attempt.model_id, usage, batch=batch)
         spend.usage = spend.usage + usage
         if cost is None:
             spend.unknown += 1
             self.unknown_models.add(attempt.model_id)
             return None
-        spend.cost += cost
+        spend.book(cost, self.prices.cost_of(attempt.model_id, usage) if batch else None)
         self.spent += cost
         return cost
 
@@ -185,17 +194,22 @@ class Accountant:
         """The price of a usage (used for rows answered from the cache)."""
         return self.prices.cost_of(model_id, TokenUsage(input_tokens, output_tokens))
 
-    def reuse(self, stage: str, model_id: str, input_tokens: int, output_tokens: int) -> Decimal | None:
-        """Book an answer taken from the cache (nothing is spent); returns what it cost when paid."""
+    def reuse(
+        self, stage: str, model_id: str, input_tokens: int, output_tokens: int, *, batch: bool = False
+    ) -> Decimal | None:
+        """Book an answer taken from the cache (nothing is spent); returns what it cost when paid.
+
+        ``batch``: the answer came from a provider batch (priced at the batch rate).
+        """
         usage = TokenUsage(input_tokens, output_tokens)
-        cost = self.prices.cost_of(model_id, usage)
+        cost = self.prices.cost_of(model_id, usage, batch=batch)
         book = self._reused[(stage, model_id)]
         book.calls += 1
         book.usage = book.usage + usage
         if cost is None:
             book.unknown += 1
         else:
-            book.cost += cost
+            book.book(cost, self.prices.cost_of(model_id, usage) if batch else None)
         return cost
 
     @property
@@ -216,7 +230,12 @@ class Accountant:
             unknown = self.prices.price_for(key[1]) is None
             cost = None if unknown else sum((book.cost for book in books), Decimal(0))
             calls = sum(book.calls for book in books)
-            usages.append(StageUsage(stage=key[0], model_id=key[1], usage=usage, cost=cost, calls=calls))
+            saved = sum((book.batch_saved for book in books), Decimal(0))
+            usages.append(
+                StageUsage(
+                    stage=key[0], model_id=key[1], usage=usage, cost=cost, calls=calls, batch_saved=saved
+                )
+            )
         return usages
 
     def stage_usage(self) -> list[StageUsage]:

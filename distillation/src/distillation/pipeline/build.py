@@ -9,6 +9,7 @@ from typing import Any
 from distillation.cost import PriceTable
 from distillation.datatypes import PromptRenderer, default_renderer, get_datatype
 from distillation.pipeline.accounting import Accountant
+from distillation.pipeline.batching import BatchDelivery
 from distillation.pipeline.cache import ResponseCache
 from distillation.pipeline.calls import AnswerHook, AttemptHook, PaidCalls, ReserveHook
 from distillation.pipeline.config import GenerationConfig
@@ -59,6 +60,7 @@ def build_engine(
     before_attempt: ReserveHook | None = None,
     timeout: float = 120.0,
     retry: RetryPolicy | None = None,
+    batch: BatchDelivery | None = None,
 ) -> Engine:
     """An engine for ``config``.
 
@@ -81,6 +83,8 @@ def build_engine(
             output cap to the room left; raising stops the call).
         timeout: Per-attempt timeout in seconds (in-process models: see ``attempt_timeout``).
         retry: Attempt caps and backoff of every client.
+        batch: Sends the requests of stages that can wait through the providers' batch APIs (at the
+            batch rate); None sends every request online.
     """
     prices = prices or PriceTable.load(None)
     calls = PaidCalls(
@@ -92,6 +96,7 @@ def build_engine(
         on_attempt=on_attempt,
         on_answer=on_answer,
         before_attempt=before_attempt,
+        batch=batch,
     )
     reserve = calls.reserve_hook()
     domains = domains or (load_domains_config(domains_file) if domains_file else load_domains_config())
@@ -164,7 +169,9 @@ def default_rate_limit(model_id: str) -> RateLimit | None:
 
 
 async def close_engine(engine: Engine) -> None:
-    """Close the engine's provider clients."""
+    """Close the engine's batch delivery and provider clients."""
+    if engine.calls.batch is not None:
+        await engine.calls.batch.aclose()
     clients = (engine.teacher, engine.student, engine.judge, engine.first_judge)
     for client in {id(c): c for c in clients}.values():
         await client.aclose()

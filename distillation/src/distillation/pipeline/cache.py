@@ -19,7 +19,10 @@ from distillation.providers import ChatResult, OutputError
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A model's final answer to one request (or its final failure), as kept in the cache."""
+    """A model's final answer to one request (or its final failure), as kept in the cache.
+
+    ``batch``: the answer came back in a provider batch, so it was paid at the batch rate.
+    """
 
     model_id: str
     fingerprint: str
@@ -30,6 +33,7 @@ class Answer:
     attempts: int = 1
     repaired: bool = False
     error: str | None = None
+    batch: bool = False
 
     @classmethod
     def from_result(cls, result: ChatResult) -> Answer:
@@ -43,6 +47,7 @@ class Answer:
             output_tokens=result.usage.output_tokens,
             attempts=len(result.attempts),
             repaired=result.repaired,
+            batch=any(attempt.batch_id is not None for attempt in result.attempts),
         )
 
     @classmethod
@@ -57,6 +62,7 @@ class Answer:
             output_tokens=sum(u.output_tokens for u in usage),
             attempts=len(error.attempts),
             error=str(error),
+            batch=any(attempt.batch_id is not None for attempt in error.attempts),
         )
 
     def to_json(self) -> dict[str, Any]:

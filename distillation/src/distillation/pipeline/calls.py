@@ -15,7 +15,12 @@ scores, and the service's jobs (which run the same steps on their engine) — go
    :class:`~distillation.pipeline.reservations.Need` (the service books a ledger row in its shared
    database). Either may lower the attempt's output cap to the budget's last room, or refuse
    (``BudgetExceeded``); nothing is sent then.
-4. **call**: the client sends the request, with retries and re-asks.
+4. **call**: the client sends the request, with retries and re-asks. With a
+   :class:`~distillation.pipeline.batching.BatchDelivery`, a request of a stage that can wait is
+   reserved, then handed to the delivery, which submits it with the others in a provider batch;
+   its answer is the first attempt (re-asks go online), and a request the batch failed or expired
+   is sent online (:mod:`distillation.pipeline.batching`). A request the budget's last room would
+   cap goes online, where the cap is applied.
 5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
    owner's ``on_attempt`` runs (the service settles its ledger row) — for every attempt but the one
    that brought the answer, which is booked in step 6.
@@ -42,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -49,7 +55,8 @@ from typing import Any
 
 from distillation.cost import TokenUsage
 from distillation.datatypes import RenderedPrompt
-from distillation.pipeline.accounting import Accountant, BudgetExceeded, calling_item
+from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped, calling_item
+from distillation.pipeline.batching import BatchDelivery
 from distillation.pipeline.cache import Answer, ResponseCache
 from distillation.pipeline.reservations import Need
 from distillation.pipeline.types import CallRecord
@@ -61,7 +68,10 @@ from distillation.providers import (
     Message,
     Outcome,
     OutputError,
+    ProviderError,
+    Usage,
 )
+from distillation.providers.batch import BatchedCompletion
 from distillation.providers.client import StartCallback
 
 # Called with (stage, item key, attempt, cost) after every settled attempt (the service's ledger).
@@ -130,6 +140,7 @@ class PaidCalls:
             (the service's ledger settle and response cache); ``cache.put`` is not called then.
         before_attempt: Called before every attempt, after the budget check, with what the attempt may
             cost (the service's reserve); may lower its output cap or refuse it.
+        batch: Sends the requests of stages that can wait through provider batch APIs; None: online.
         requests: Attempts sent (retries included).
         cached: Answers taken from the cache instead of sent.
     """
@@ -142,6 +153,7 @@ class PaidCalls:
     on_attempt: AttemptHook | None = None
     on_answer: AnswerHook | None = None
     before_attempt: ReserveHook | None = None
+    batch: BatchDelivery | None = None
     requests: int = field(default=0, init=False)
     cached: int = field(default=0, init=False)
 
@@ -204,13 +216,18 @@ class PaidCalls:
         cached = await self.cache.get(fingerprint)
         if cached is not None:
             self.cached += 1
-            cost = self.accountant.reuse(stage, cached.model_id, cached.input_tokens, cached.output_tokens)
+            cost = self.accountant.reuse(
+                stage, cached.model_id, cached.input_tokens, cached.output_tokens, batch=cached.batch
+            )
             return Call(cached, _record(stage, cached, request.template_hash, cost, cached=True))
         books = _Books(self, stage, key)
         token = calling_item.set(key)
         try:
+            batched = None
+            if self.batch is not None and self.batch.takes(client, stage):
+                batched = await self._through_batch(self.batch, client, request, fingerprint, books.settle)
             answer = Answer.from_result(
-                await client.chat(request, on_attempt=books.settle, fingerprint=fingerprint)
+                await client.chat(request, on_attempt=books.settle, fingerprint=fingerprint, batched=batched)
             )
         except OutputError as exc:  # paid for but unusable: cached so a rerun does not pay again
             if exc.reason == "length" and exc.capped is not None:
@@ -231,6 +248,40 @@ class PaidCalls:
         total = None if len(known) < len(books.costs) else sum(known, Decimal(0))
         record = _record(stage, answer, request.template_hash, total, cached=False)
         return Call(answer, record, tuple(books.attempts))
+
+    async def _through_batch(
+        self,
+        batch: BatchDelivery,
+        client: LLMClient,
+        request: ChatRequest,
+        fingerprint: str,
+        settle: Callable[[Attempt], Awaitable[None]],
+    ) -> BatchedCompletion | None:
+        """The request's answer from a provider batch; None when it must go online after all.
+
+        Its worst case is reserved before it joins a batch, so a batch is reserved before it is sent.
+        A request the batch failed or expired is settled as an unbilled attempt (its reservation is
+        given back) and then sent online; so is one the budget's last room would cap.
+        """
+        start = client.attempt_start(client.wire_request(request), fingerprint, 1)
+        reserved = self.reserve_hook()(start)
+        cap = await reserved if inspect.isawaitable(reserved) else reserved
+        if cap is not None and start.max_tokens is not None and cap < start.max_tokens:
+            # The budget's last room caps it: sent online, where the cap applies.
+            self.accountant.release(start)
+            return None
+        try:
+            outcome = await batch.answer(client, request, fingerprint)
+        except BaseException:
+            self.accountant.release(start)
+            raise
+        if isinstance(outcome, BatchedCompletion):
+            return outcome
+        if isinstance(outcome, SpendingStopped):  # the run stops: its batch is resumed by the next
+            self.accountant.release(start)
+            raise outcome
+        await settle(_unbilled(start, outcome))
+        return None
 
 
 @dataclass
@@ -276,6 +327,21 @@ class _Books:
     async def _book(self, attempt: Attempt, cost: Decimal | None) -> None:
         if self.calls.on_attempt is not None:
             await self.calls.on_attempt(self.stage, self.key, attempt, cost)
+
+
+def _unbilled(start: AttemptStart, error: ProviderError) -> Attempt:
+    """A request a batch did not answer: not billed (a provider bills only the requests it answers)."""
+    return Attempt(
+        model_id=start.model_id,
+        fingerprint=start.fingerprint,
+        number=start.number,
+        outcome=error.outcome,
+        usage=Usage(),
+        latency_s=0.0,
+        started_at=time.time(),
+        status_code=error.status_code,
+        error=str(error)[:500],
+    )
 
 
 def item_seed(run_seed: int, key: str) -> int:

@@ -6,7 +6,8 @@ on rows that would be thrown away. A budget stop or a cancellation ends the run 
 already paid for are in the cache, and a rerun resumes without paying for them again. A cancellation
 starts no new item and no new call (items waiting for a call slot, or for their judge, end there), but
 lets calls already sent finish: cutting a call whose answer the provider has already billed would
-lose that answer and pay for it again on resume. An unexpected error (a bug,
+lose that answer and pay for it again on resume. Requests waiting for a provider batch stop waiting
+(it may take hours): the batch stays in the journal, and the next run resumes it. An unexpected error (a bug,
 a failing hook or sink) cancels the items in flight and waits for them before it propagates, so no
 task outlives the run: answers that already arrived are in the cache (storing one is finished even
 when its task is cancelled), and the caller can close its sinks and clients safely.
@@ -146,6 +147,8 @@ class Runner:
     async def _stop_spending_on_cancel(self) -> None:
         await self.cancel.wait()
         self.engine.accountant.stop()
+        if self.engine.calls.batch is not None:  # a batch may take hours: stop waiting, resume later
+            self.engine.calls.batch.stop()
 
     async def _seed_item(self, index: int, key: str) -> ItemResult:
         answer, provenance = await write_seed(self.engine, index, key)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from distillation.providers.base import ProviderAdapter
+from distillation.providers.batch import BatchAPI, BatchedCompletion
 from distillation.providers.errors import OutputError, ProviderError, ProviderTimeoutError
 from distillation.providers.fingerprint import fingerprint
 from distillation.providers.ratelimit import (
@@ -121,9 +122,12 @@ class _Run:
     attempts: list[Attempt] = field(default_factory=list)
     # The output cap of the last attempt when `before_attempt` lowered it (a budget's last room).
     capped: int | None = None
+    batched: BatchedCompletion | None = None  # the first attempt's answer, from a provider batch
 
     async def record(self, started: tuple[float, float], outcome: Outcome, **details: Any) -> None:
         wall, mono = started
+        if self.batched is not None and not self.attempts:
+            details["batch_id"] = self.batched.batch_id
         attempt = Attempt(
             model_id=self.model_id,
             fingerprint=self.fingerprint,
@@ -232,6 +236,38 @@ class LLMClient:
         """The cache/resume key of `request` sent to this model."""
         return fingerprint(request, self.model_id)
 
+    @property
+    def batch_api(self) -> BatchAPI | None:
+        """The provider's batch API, when the adapter has one."""
+        found = getattr(self.adapter, "batch_api", None)
+        return found if isinstance(found, BatchAPI) else None
+
+    def wire_request(self, request: ChatRequest) -> ChatRequest:
+        """`request` as sent: the schema goes in the prompt when the adapter has no native schemas.
+
+        A batch line carries this, as the first online attempt would.
+        """
+        return request if self.adapter.native_schema else with_schema_instruction(request)
+
+    def attempt_start(
+        self, prompt: ChatRequest, fingerprint: str, number: int, *, model_id: str | None = None
+    ) -> AttemptStart:
+        """What `before_attempt` is handed for attempt ``number`` of ``prompt`` (as sent)."""
+        return AttemptStart(
+            self.model_id if model_id is None else model_id,
+            fingerprint,
+            number,
+            _estimate_tokens(prompt),
+            input_tokens=_estimate_input(prompt),
+            max_tokens=prompt.max_tokens,
+            template_hash=prompt.template_hash,
+        )
+
+    @staticmethod
+    def estimate_tokens(request: ChatRequest) -> int:
+        """A cheap pre-flight estimate of a request's tokens (its worst case, as reserved)."""
+        return _estimate_tokens(request)
+
     async def chat(
         self,
         request: ChatRequest,
@@ -240,6 +276,7 @@ class LLMClient:
         attempt_timeout: float | None = None,
         on_attempt: AttemptCallback | None = None,
         fingerprint: str | None = None,
+        batched: BatchedCompletion | None = None,
     ) -> ChatResult:
         """Sends `request` with retries and returns the accepted answer.
 
@@ -251,6 +288,9 @@ class LLMClient:
             on_attempt: Per-call attempt callback, called in addition to the client's.
             fingerprint: `self.fingerprint(request)` when the caller already has it (its cache key);
                 computed here otherwise.
+            batched: The answer a provider batch already gave to `wire_request(request)`: it is the
+                first attempt (checked like any answer; its re-asks go online), and nothing is sent
+                for it (its budget was reserved before the batch was submitted).
 
         Returns:
             The accepted answer, with every attempt and the summed usage.
@@ -269,6 +309,7 @@ class LLMClient:
             attempt_timeout or self.timeout,
             _both(self._on_attempt, on_attempt),
             self._before_attempt,
+            batched=batched,
         )
         try:
             return await self._chat(request, output_type, run)
@@ -290,10 +331,14 @@ class LLMClient:
 
     async def _chat(self, request: ChatRequest, output_type: type[BaseModel] | None, run: _Run) -> ChatResult:
         schema = request.response_schema
-        prompt = request if self.adapter.native_schema else with_schema_instruction(request)
+        prompt = self.wire_request(request)
         reasks = 0
         while True:
-            started, completion = await self._complete(prompt, run)
+            if run.batched is not None and not run.attempts:
+                now = time.time(), time.monotonic()
+                started, completion = now, run.batched.completion
+            else:
+                started, completion = await self._complete(prompt, run)
             if completion.finish_reason in ("length", "content_filter"):
                 await run.record_completion(started, Outcome(completion.finish_reason), completion)
                 raise _finish_error(completion, run.capped)
@@ -370,15 +415,7 @@ class LLMClient:
 
     async def _reserve(self, prompt: ChatRequest, run: _Run, number: int) -> ChatRequest:
         """Runs `before_attempt`; the request to send, with the lower output cap it granted, if any."""
-        start = AttemptStart(
-            run.model_id,
-            run.fingerprint,
-            number,
-            _estimate_tokens(prompt),
-            input_tokens=_estimate_input(prompt),
-            max_tokens=prompt.max_tokens,
-            template_hash=prompt.template_hash,
-        )
+        start = self.attempt_start(prompt, run.fingerprint, number, model_id=run.model_id)
         cap = await _call_hook(run.before_attempt, start)
         run.capped = None
         if isinstance(cap, int) and (prompt.max_tokens is None or cap < prompt.max_tokens):

@@ -169,7 +169,8 @@ class Attempt:
     """One attempt to call a provider, as reported to observers and kept on results and errors.
 
     `usage` is `None` when the cost is unknown (timeouts, dropped connections, cancellation): the
-    provider may still bill such attempts.
+    provider may still bill such attempts. `batch_id` names the provider batch that carried the
+    attempt (billed at the batch rate); None for an online attempt.
     """
 
     model_id: str
@@ -183,6 +184,7 @@ class Attempt:
     retry_after_s: float | None = None
     error: str | None = None
     request_id: str | None = None
+    batch_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,6 +184,8 @@ class Relabeler:
     async def _stop_spending_on_cancel(self) -> None:
         await self.cancel.wait()
         self.engine.accountant.stop()
+        if self.engine.calls.batch is not None:  # a batch may take hours: stop waiting, resume later
+            self.engine.calls.batch.stop()
 
     async def _window(self, items: list[tuple[str, PromptRecord]]) -> None:
         running: set[asyncio.Task[RelabelRow | Rejection]] = set()

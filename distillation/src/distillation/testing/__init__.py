@@ -1,5 +1,6 @@
 """Test helpers shipped with the library: a fake provider server and its behaviour scripts."""
 
+from distillation.testing.fake_batches import BatchPlan
 from distillation.testing.fake_server import FakeProviderServer
 from distillation.testing.scripts import (
     Behavior,
@@ -22,6 +23,7 @@ from distillation.testing.scripts import (
 )
 
 __all__ = [
+    "BatchPlan",
     "Behavior",
     "FakeProviderServer",
     "RecordedRequest",

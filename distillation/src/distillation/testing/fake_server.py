@@ -2,7 +2,8 @@
 
 It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic
 messages (`POST /v1/messages`) and Gemini generateContent
-(`POST /v1beta/models/{model}:generateContent`), so the real SDKs can be tested against it. Each
+(`POST /v1beta/models/{model}:generateContent`), and OpenAI's Files and Batch APIs (see
+`distillation.testing.fake_batches`), so the real SDKs can be tested against it. Each
 request is logged and answered according to a script (see `distillation.testing.scripts`):
 latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
 exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
@@ -34,6 +35,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from distillation.testing.fake_batches import (
+    AnthropicBatches,
+    BatchPlan,
+    OpenAIBatches,
+    serve_message_batches,
+    serve_openai_batches,
+)
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
@@ -62,6 +70,7 @@ class FakeProviderServer:
         port: A fixed port (0 picks a free one).
         limits: Rate limits to report in headers and enforce (see `ServerLimits`).
         dialect: How the OpenAI routes answer: "openai", "groq" or "vllm" (see the module docstring).
+        batches: How batches of the OpenAI Batch API run (see `BatchPlan`; at once by default).
     """
 
     def __init__(
@@ -73,6 +82,7 @@ class FakeProviderServer:
         port: int = 0,
         limits: ServerLimits | None = None,
         dialect: Dialect = "openai",
+        batches: BatchPlan | None = None,
     ) -> None:
         self.script = script
         self.dialect: Dialect = dialect
@@ -90,6 +100,8 @@ class FakeProviderServer:
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
         self._runner: web.ServerRunner | None = None
+        self.batch_api = OpenAIBatches(self._answer_line, batches or BatchPlan())
+        self.message_batches = AnthropicBatches(self._answer_line, batches or BatchPlan())
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -162,9 +174,14 @@ class FakeProviderServer:
         *,
         default: Behavior | None = None,
         limits: ServerLimits | None = None,
+        batches: BatchPlan | None = None,
     ) -> None:
-        """Clears the log and counters and installs a new script (and default, and limits)."""
+        """Clears the log and counters and installs a new script (and default, limits, batch plan).
+
+        Files and batches already created are kept (a client may still poll them).
+        """
         with self._lock:
+            self.batch_api.plan = self.message_batches.plan = batches or BatchPlan()
             self._log.clear()
             self._seen.clear()
             self._window.clear()
@@ -197,6 +214,10 @@ class FakeProviderServer:
         self._loop.call_soon(self._loop.stop)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.path.startswith(("/v1/files", "/v1/batches")):
+            return await serve_openai_batches(self.batch_api, request, self._log_batch_call)
+        if request.path.startswith("/v1/messages/batches"):
+            return await serve_message_batches(self.message_batches, request, self._log_batch_call, self.url)
         route = _route(request.method, request.path, self._openai_prefix)
         if route is None:
             return _json_response({"error": {"message": f"no route {request.method} {request.path}"}}, 404)
@@ -246,6 +267,18 @@ class FakeProviderServer:
         return max(0, limits.tokens - sum(cost for _, cost in self._window))
 
     def _record(self, api: str, request: web.BaseRequest, model: str, raw: bytes) -> RecordedRequest:
+        return self._log_request(api, request.path, model, raw, dict(request.headers), _peer(request))
+
+    def _log_request(
+        self,
+        api: str,
+        path: str,
+        model: str,
+        raw: bytes,
+        headers: dict[str, str],
+        peer: str,
+        batch: str | None = None,
+    ) -> RecordedRequest:
         try:
             body = orjson.loads(raw) if raw else {}
         except orjson.JSONDecodeError:
@@ -256,18 +289,34 @@ class FakeProviderServer:
             record = RecordedRequest(
                 index=len(self._log),
                 api=api,
-                path=request.path,
+                path=path,
                 model=model or str(body.get("model", "")),
                 body=body,
                 key=key,
                 attempt=self._seen[key],
                 received_at=time.monotonic(),
                 text=request_text(api, body),
-                headers=dict(request.headers),
-                peer=_peer(request),
+                headers=headers,
+                peer=peer,
+                batch=batch,
             )
             self._log.append(record)
         return record
+
+    # -- batch APIs (see `distillation.testing.fake_batches`) -----------------------------------
+
+    def _log_batch_call(self, api: str, request: web.BaseRequest, raw: bytes) -> None:
+        self._record(api, request, "", raw)
+
+    def _answer_line(self, batch_id: str, url: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """One line of a batch, answered as the script would answer it online (logged with its batch)."""
+        api = "anthropic" if url.endswith("/messages") else "openai"
+        record = self._log_request(api, url, "", raw, {}, "", batch=batch_id)
+        behavior = (self.script(record) if self.script else None) or self.default
+        record.behavior, record.status, record.answered_at = behavior, behavior.status, time.monotonic()
+        if behavior.status != 200:
+            return behavior.status, error_body(api, behavior)
+        return 200, success_body(record, behavior)
 
     async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
         if behavior.latency:  # counted from the request's arrival, as a client sees a provider's latency
@@ -354,6 +403,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tpm", type=int, default=None, help="tokens per window: reported")
     parser.add_argument("--period", type=float, default=60.0, help="the window of --rpm/--tpm, in seconds")
     parser.add_argument("--max-in-flight", type=int, default=None, help="429 above this many in flight")
+    parser.add_argument("--batch-delay", type=float, default=0.0, help="seconds a batch takes to end")
     args = parser.parse_args(argv)
     limits = None
     if args.rpm or args.tpm or args.max_in_flight:
@@ -366,7 +416,13 @@ def main(argv: list[str] | None = None) -> None:
         randomly(args.hang, hang(), seed=3),
         jittered(args.latency, args.jitter, seed=4),
     )
-    server = FakeProviderServer(script, default=Behavior(latency=args.latency), port=args.port, limits=limits)
+    server = FakeProviderServer(
+        script,
+        default=Behavior(latency=args.latency),
+        port=args.port,
+        limits=limits,
+        batches=BatchPlan(delay_s=args.batch_delay),
+    )
     server.start()
     sys.stdout.write(f"fake provider listening on {server.url}\n")
     sys.stdout.flush()

@@ -106,6 +106,7 @@ class RecordedRequest:
         answered_at: `time.monotonic()` when answered.
         headers: The request headers.
         peer: The client's "host:port" (one per TCP connection: shows connection reuse).
+        batch: The batch id when the request is a line of a batch (OpenAI Batch API), else None.
     """
 
     index: int
@@ -122,6 +123,7 @@ class RecordedRequest:
     answered_at: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
     peer: str = ""
+    batch: str | None = None
 
 
 Script = Callable[[RecordedRequest], Behavior | None]

@@ -13,6 +13,7 @@ from distillation.providers.adapters._http import (
     sdk_http_client,
     split_params,
 )
+from distillation.providers.adapters.anthropic_batch import AnthropicBatchAPI
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import ConfigurationError
@@ -31,6 +32,9 @@ class AnthropicAdapter:
         credentials: `api_key` (required), optional `base_url` and `headers`.
         default_max_tokens: Sent when the request has no `max_tokens` (the API requires one).
         http_client: "aiohttp" (default) or "httpx".
+
+    Attributes:
+        batch_api: Anthropic's Message Batches.
     """
 
     provider = "anthropic"
@@ -59,10 +63,15 @@ class AnthropicAdapter:
             http_client=sdk_http_client(self._sdk, http_client, credentials.address_guard),
         )
         self._known = keyword_names(self._client.messages.create)
+        self.batch_api = AnthropicBatchAPI(self._sdk, self._client, self.params, parse_message)
+
+    def params(self, request: ChatRequest) -> dict[str, Any]:
+        """The messages body of `request` (online, or as a request of a message batch)."""
+        return message_params(self.model, request, default_max_tokens=self._default_max_tokens)
 
     async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
         """Sends one messages request (see `ProviderAdapter.complete`)."""
-        params = message_params(self.model, request, default_max_tokens=self._default_max_tokens)
+        params = self.params(request)
         try:
             kwargs = split_params(params, self._known)
             raw = await self._client.messages.with_raw_response.create(**kwargs, timeout=time_limit + 1)

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from distillation.providers.adapters._http import map_sdk_error, read_json, sdk_http_client
+from distillation.providers.adapters.openai_batch import OpenAIBatchAPI
 from distillation.providers.adapters.openai_lean import CHAT_PATH, LeanChat, lean_chat
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
@@ -41,6 +42,9 @@ class OpenAIAdapter:
         chat_path: "lean" (default) sends chat completions through one pooled aiohttp session with
             the headers the SDK builds (see `openai_lean`); "sdk" through the SDK's request path.
             Without the SDK's aiohttp transport the SDK path is used.
+
+    Attributes:
+        batch_api: OpenAI's Batch API (None for OpenAI-compatible servers, which have none).
     """
 
     def __init__(
@@ -70,6 +74,9 @@ class OpenAIAdapter:
             self._lean = lean_chat(self._sdk, self._client, credentials.address_guard, _JSON_HEADERS)
         # The path chat completions take: "sdk" when asked for, or when the SDK has no aiohttp transport.
         self.chat_path = "sdk" if self._lean is None else "lean"
+        self.batch_api = (
+            OpenAIBatchAPI(self._sdk, self._client, self.params) if provider == "openai" else None
+        )
 
     def _make_client(self, credentials: Credentials, kind: str) -> Any:
         if self.provider == "openai":
@@ -91,12 +98,15 @@ class OpenAIAdapter:
             http_client=sdk_http_client(self._sdk, kind, credentials.address_guard),
         )
 
-    async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
-        """Sends one chat-completions request (see `ProviderAdapter.complete`)."""
-        params = chat_params(
+    def params(self, request: ChatRequest) -> dict[str, Any]:
+        """The chat-completions body of `request` (online, or as a line of a batch)."""
+        return chat_params(
             self.model, request, schema_mode=self._schema_mode, max_tokens_field=self._max_tokens_field
         )
-        body = orjson.dumps(params)
+
+    async def complete(self, request: ChatRequest, time_limit: float) -> Completion:
+        """Sends one chat-completions request (see `ProviderAdapter.complete`)."""
+        body = orjson.dumps(self.params(request))
         if self._lean is not None:
             answer = await self._lean.post(body, time_limit + 1)
             content, headers = answer.body, answer.headers
