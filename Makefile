@@ -58,10 +58,12 @@ test-e2e: install-dev frontend chromium
 test-library: install-dev services
 	$(VENV)/bin/pytest -n 2 distillation/tests
 
-# The backend's tests stay in one process: they start real workers, servers and the dev script, whose
-# start-up and timing checks slow down past their limits when two run at once on 2 cores.
+# The backend's tests run in two processes: most of their time is spent waiting on real workers, servers
+# and the fake provider's latency. The few that stop servers or time their own start-up (marked
+# `exclusive`) run alone afterwards.
 test-backend: install-dev services promtool
-	$(VENV)/bin/pytest backend/tests
+	$(VENV)/bin/pytest -n 2 -m "not exclusive" backend/tests
+	$(VENV)/bin/pytest -m exclusive backend/tests
 
 test-python: test-library test-backend
 

@@ -19,6 +19,9 @@ import pytest
 from tests.conftest import act_as_dashboard
 from tests.services import free_port, port_open
 
+# It times the dev script's start and stop: run alone (`make test-backend`), not beside other tests.
+pytestmark = pytest.mark.exclusive
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

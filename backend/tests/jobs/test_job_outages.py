@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.core.config import Settings
 from distillation.testing import FakeProviderServer
@@ -14,6 +15,9 @@ from tests.conftest import WorkerProcess, api_client, login, make_settings, migr
 from tests.jobs.jobkit import example_texts, generation, job_settings, wait_for, wait_until
 from tests.jobs.private_services import PrivatePostgres, PrivateRedis
 from tests.jobs.test_job_faults import slow_answer
+
+# They stop and start servers and time an outage: run alone (`make test-backend`), not beside other tests.
+pytestmark = pytest.mark.exclusive
 
 
 async def test_job_finishes_through_a_redis_restart(
