@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 
 from app.core.config import Settings
-from distillation.cost import PriceTable, TokenUsage
 from distillation.testing import FakeProviderServer
-from distillation.testing.answers import realistic_answer
+from distillation.testing.answers import realistic_answer, realistic_bill
 from tests.conftest import WorkerProcess, api_client, login, migrate
 from tests.jobs.jobkit import STUDENT, generation, job_settings, wait_for
 
@@ -21,13 +20,7 @@ BUDGET = Decimal("0.02")
 
 def billed(server: FakeProviderServer) -> Decimal:
     """What the fake provider billed: every answer's usage at the bundled prices."""
-    prices = PriceTable.load(None)
-    total = Decimal(0)
-    for request in server.requests:
-        usage = realistic_answer(request).usage
-        if request.status == 200 and usage is not None:
-            total += prices.cost_of(f"openai:{request.model}", TokenUsage(*usage)) or Decimal(0)
-    return total
+    return realistic_bill(server.requests)
 
 
 async def paused_on_budget(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from cli_fakes import STUDENT, TEACHER, cli_app, generate_args, invoke
 
-from distillation.cost import PriceTable, TokenUsage
 from distillation.testing import FakeProviderServer
-from distillation.testing.answers import realistic_answer
+from distillation.testing.answers import realistic_answer, realistic_bill
 
 BUDGET = Decimal("0.02")
 STOPPED = re.compile(r"could cost up to \$([\d.]+); spent \$([\d.]+) \+ reserved \$([\d.]+) of the")
@@ -19,13 +18,7 @@ STOPPED = re.compile(r"could cost up to \$([\d.]+); spent \$([\d.]+) \+ reserved
 
 def billed(server: FakeProviderServer) -> Decimal:
     """What the fake provider billed: every answer's usage at the bundled prices."""
-    prices = PriceTable.load(None)
-    total = Decimal(0)
-    for request in server.requests:
-        usage = realistic_answer(request).usage
-        if request.status == 200 and usage is not None:
-            total += prices.cost_of(f"openai:{request.model}", TokenUsage(*usage)) or Decimal(0)
-    return total
+    return realistic_bill(server.requests)
 
 
 def spend(tmp_path: Path, teacher: str, concurrency: int) -> tuple[Decimal, str]:

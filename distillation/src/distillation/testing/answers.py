@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
+from distillation.cost import PriceTable, TokenUsage
 from distillation.testing.scripts import Behavior, RecordedRequest, ok
 
 WORDS = (
@@ -105,3 +107,19 @@ def varied_answer(
         pair = {"input": sentence(rng, 12).capitalize() + "?", "output": sentence(rng, 24).capitalize() + "."}
         return ok(text=json.dumps(pair), usage=(600, 50))
     return ok(usage=(500, 120))  # the task policy: the server's schema-valid default
+
+
+def realistic_bill(requests: Iterable[RecordedRequest], prices: PriceTable | None = None) -> Decimal:
+    """What a provider answering with :func:`realistic_answer` billed: every answered request's usage.
+
+    Args:
+        requests: The fake server's recorded requests (``server.requests``).
+        prices: The price table (the bundled one by default); models are priced as ``openai:<model>``.
+    """
+    table = PriceTable.load(None) if prices is None else prices
+    total = Decimal(0)
+    for request in requests:
+        usage = realistic_answer(request).usage
+        if request.status == 200 and usage is not None:
+            total += table.cost_of(f"openai:{request.model}", TokenUsage(*usage)) or Decimal(0)
+    return total
