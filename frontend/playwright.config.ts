@@ -2,6 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 8765);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+// e2e/shards.sh runs several Playwright processes side by side: each keeps its report and artifacts apart.
+const SHARD = process.env.E2E_SHARD ? `shard-${process.env.E2E_SHARD}` : "";
 
 /**
  * Browser tests against the real stack: the built dashboard served by `distillery serve`, a real
@@ -15,9 +17,9 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   timeout: 90_000,
   expect: { timeout: 15_000 },
-  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  reporter: [["list"], ["html", { open: "never", outputFolder: `playwright-report/${SHARD}` }]],
   // Kept apart from test-results/screenshots, which the screenshot test writes.
-  outputDir: "test-results/artifacts",
+  outputDir: `test-results/artifacts/${SHARD}`,
   use: {
     baseURL: BASE_URL,
     browserName: "chromium",
