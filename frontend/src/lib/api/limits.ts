@@ -51,6 +51,11 @@ export const REQUEST_LIMITS = {
     name: { minLength: 1, maxLength: 200 },
     subdomain: { maxLength: 100 },
   },
+  DecisionUpdate: {
+    comment: { maxLength: 10000 },
+    messages: { minItems: 1, maxItems: 500 },
+    rating: { minimum: 1, maximum: 5 },
+  },
   DomainCreate: {
     id: { maxLength: 64, pattern: "^[a-z][a-z0-9_]*$" },
     name: { minLength: 1 },
@@ -205,6 +210,9 @@ export const REQUEST_LIMITS = {
   ResumeRequest: {
     budget_usd: { minimum: 0 },
   },
+  ReviewApply: {
+    version: { minimum: 1 },
+  },
   SampleRequest: {
     n: { minimum: 1, maximum: 10000000 },
     name: { minLength: 1, maxLength: 200 },
@@ -324,6 +332,9 @@ export const PARAMETER_LIMITS = {
   list_versions_api_v1_datasets__dataset_id__versions_get: {
     page: { minimum: 1, maximum: 1000000 },
     page_size: { minimum: 1, maximum: 500 },
+  },
+  next_review_api_v1_datasets__dataset_id__review_next_get: {
+    after: { minimum: -1 },
   },
   rejected_items_api_v1_jobs__job_id__items_get: {
     page: { minimum: 1, maximum: 1000000 },
