@@ -54,10 +54,10 @@ export function ReviewProgressCard({ datasetId, canApply, writing }: Props) {
       >
         <div className="h-full bg-accent" style={{ width: `${percent}%` }} />
       </div>
-      <dl aria-label="Rows by decision" className="mt-3 grid grid-cols-4 gap-2 text-sm">
+      <dl aria-label="Rows by decision" className="mt-3 grid grid-cols-2 gap-2 text-sm">
         {(["pending", "accepted", "rejected", "edited"] as const).map((status) => (
           <div key={status}>
-            <dt className="text-xs uppercase tracking-wide text-muted">{status}</dt>
+            <dt className="text-xs capitalize text-muted">{status}</dt>
             <dd className="font-semibold tabular-nums text-fg">{data[status].toLocaleString()}</dd>
           </div>
         ))}
