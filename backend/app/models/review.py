@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, IdMixin, TimestampMixin
@@ -47,3 +47,22 @@ class ReviewDecision(IdMixin, TimestampMixin, Base):
     rating: Mapped[int | None] = mapped_column(Integer, default=None)
     applied_in: Mapped[int | None] = mapped_column(Integer, default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ReviewAssignment(IdMixin, TimestampMixin, Base):
+    """A reviewer's share of a dataset: the current rows scored in a range (every row by default).
+
+    While a reviewer has an assignment, their queue holds only its rows; unscored rows are in it only when
+    neither bound is set.
+    """
+
+    __tablename__ = "review_assignments"
+    __table_args__ = (UniqueConstraint("dataset_id", "reviewer_id", name="uq_review_assignments_reviewer"),)
+
+    dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    score_min: Mapped[float | None] = mapped_column(Float, default=None)
+    score_max: Mapped[float | None] = mapped_column(Float, default=None)
+    assigned_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )

@@ -20,8 +20,16 @@ from app.core.errors import (
 )
 from app.datasets.schemas import VersionChange
 from app.models import Role, User
-from app.reviews import service
-from app.reviews.schemas import DecisionRead, DecisionUpdate, ReviewApply, ReviewNext, ReviewProgress
+from app.reviews import assignments, service
+from app.reviews.schemas import (
+    AssignmentCreate,
+    AssignmentRead,
+    DecisionRead,
+    DecisionUpdate,
+    ReviewApply,
+    ReviewNext,
+    ReviewProgress,
+)
 
 router = APIRouter(prefix="/datasets/{dataset_id}/review", tags=["review"])
 Reviewer = Annotated[User, require_role(Role.admin, Role.editor)]
@@ -38,6 +46,31 @@ async def next_review(
 ) -> ReviewNext:
     """The first row of the current version, in dataset order, that you have not decided on."""
     return await service.next_row(session, user, dataset_id, after)
+
+
+@router.get("/assignments", responses=READ_ERRORS)
+async def list_assignments(
+    dataset_id: uuid.UUID, _: CurrentUser, session: SessionDep
+) -> list[AssignmentRead]:
+    """Who reviews which rows of the dataset, and how many of them each has decided."""
+    return await assignments.listed(session, dataset_id)
+
+
+@router.put("/assignments", status_code=204, responses=WRITE_ERRORS | error_responses(BadRequest))
+async def assign(dataset_id: uuid.UUID, body: AssignmentCreate, user: Reviewer, session: SessionDep) -> None:
+    """Assign a reviewer the rows scored in a range (every row without bounds); replaces theirs.
+
+    Only the dataset's owner or an admin assigns; their queue then holds only these rows.
+    """
+    await assignments.assign(session, user, dataset_id, body)
+
+
+@router.delete("/assignments/{reviewer_id}", status_code=204, responses=WRITE_ERRORS)
+async def unassign(
+    dataset_id: uuid.UUID, reviewer_id: uuid.UUID, user: Reviewer, session: SessionDep
+) -> None:
+    """End a reviewer's assignment: their queue holds every row again; their decisions stay."""
+    await assignments.unassign(session, user, dataset_id, reviewer_id)
 
 
 @router.put("/{example_id}", responses=WRITE_ERRORS | error_responses(BadRequest, UnprocessableContent))

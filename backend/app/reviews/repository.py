@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -36,17 +37,26 @@ class ReviewRepository(Repository[ReviewDecision]):
         return (Example.dataset_id == dataset_id, Example.removed_in.is_(None), ~mine)
 
     async def next_undecided(
-        self, dataset_id: uuid.UUID, reviewer_id: uuid.UUID, after: int | None
+        self,
+        dataset_id: uuid.UUID,
+        reviewer_id: uuid.UUID,
+        after: int | None,
+        where: Sequence[ColumnElement[bool]] = (),
     ) -> Example | None:
-        """The first current row in dataset order (after position ``after``) the reviewer has not decided."""
-        query = select(Example).where(*self._undecided(dataset_id, reviewer_id))
+        """The first current row in dataset order (after position ``after``, matching ``where``) the
+        reviewer has not decided."""
+        query = select(Example).where(*self._undecided(dataset_id, reviewer_id), *where)
         if after is not None:
             query = query.where(Example.position > after)
         return await self.session.scalar(query.order_by(Example.position, Example.id).limit(1))
 
-    async def count_undecided(self, dataset_id: uuid.UUID, reviewer_id: uuid.UUID) -> int:
-        """How many current rows the reviewer has not decided."""
-        query = select(func.count()).select_from(Example).where(*self._undecided(dataset_id, reviewer_id))
+    async def count_undecided(
+        self, dataset_id: uuid.UUID, reviewer_id: uuid.UUID, where: Sequence[ColumnElement[bool]] = ()
+    ) -> int:
+        """How many current rows (matching ``where``) the reviewer has not decided."""
+        query = (
+            select(func.count()).select_from(Example).where(*self._undecided(dataset_id, reviewer_id), *where)
+        )
         return int(await self.session.scalar(query) or 0)
 
     async def for_row(

@@ -45,7 +45,8 @@ class ReviewNext(Schema):
     """The next row of the current version that the caller has not decided on, if any."""
 
     version: int
-    pending: int = Field(description="rows of the current version the caller has not decided on")
+    assigned: bool = Field(description="whether the queue holds only the rows assigned to the caller")
+    pending: int = Field(description="rows of the current version (assigned to the caller) not decided on")
     example: ExampleDetail | None
 
 
@@ -78,3 +79,24 @@ class ReviewApply(Schema):
     version: int | None = Field(
         default=None, ge=1, description="the version the reviewers saw; refused when the dataset is past it"
     )
+
+
+class AssignmentCreate(Schema):
+    """Assign the rows scored in a range (every row when no bound is set) to a reviewer."""
+
+    email: str = Field(
+        min_length=3, max_length=320, description="the reviewer's e-mail; an editor or an admin"
+    )
+    score_min: float | None = Field(default=None, ge=0, le=10, description="rows scored at least this")
+    score_max: float | None = Field(default=None, ge=0, le=10, description="rows scored at most this")
+
+
+class AssignmentRead(Schema):
+    """A reviewer's share of the current version and how many of its rows they decided."""
+
+    reviewer_id: uuid.UUID
+    email: str
+    score_min: float | None
+    score_max: float | None
+    rows: int
+    decided: int

@@ -19,6 +19,7 @@ from app.datasets.repository import DatasetRepository
 from app.datasets.schemas import ExampleDetail, VersionChange
 from app.models import Example, ReviewDecision, ReviewStatus, User
 from app.models.base import utcnow
+from app.reviews.assignment_repository import AssignmentRepository, in_range
 from app.reviews.repository import CurrentDecision, ReviewRepository
 from app.reviews.schemas import DecisionUpdate, ReviewApply, ReviewerProgress, ReviewNext, ReviewProgress
 
@@ -26,13 +27,17 @@ CHANGES = (ReviewStatus.rejected, ReviewStatus.edited)
 
 
 async def next_row(session: AsyncSession, user: User, dataset_id: uuid.UUID, after: int | None) -> ReviewNext:
-    """The first current row (after position ``after``, to skip rows) the user has not decided on."""
+    """The first current row (after position ``after``, to skip rows) the user has not decided on,
+    among the rows assigned to them when they have an assignment."""
     dataset = await service.get(session, dataset_id)
     reviews = ReviewRepository(session)
-    example = await reviews.next_undecided(dataset.id, user.id, after)
+    assigned = await AssignmentRepository(session).of(dataset.id, user.id)
+    where = in_range(assigned.score_min, assigned.score_max) if assigned else []
+    example = await reviews.next_undecided(dataset.id, user.id, after, where)
     return ReviewNext(
         version=dataset.version,
-        pending=await reviews.count_undecided(dataset.id, user.id),
+        assigned=assigned is not None,
+        pending=await reviews.count_undecided(dataset.id, user.id, where),
         example=ExampleDetail.model_validate(example) if example else None,
     )
 

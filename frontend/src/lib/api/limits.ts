@@ -3,6 +3,11 @@
 // (PARAMETER_LIMITS, by operation id); read them through "@/lib/limits".
 
 export const REQUEST_LIMITS = {
+  AssignmentCreate: {
+    email: { minLength: 3, maxLength: 320 },
+    score_max: { minimum: 0, maximum: 10 },
+    score_min: { minimum: 0, maximum: 10 },
+  },
   Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
     prompt_field: { minLength: 1, maxLength: 200 },
     reference_field: { minLength: 1, maxLength: 200 },

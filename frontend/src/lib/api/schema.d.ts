@@ -481,6 +481,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/review/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Assignments
+         * @description Who reviews which rows of the dataset, and how many of them each has decided.
+         */
+        get: operations["list_assignments_api_v1_datasets__dataset_id__review_assignments_get"];
+        /**
+         * Assign
+         * @description Assign a reviewer the rows scored in a range (every row without bounds); replaces theirs.
+         *
+         *     Only the dataset's owner or an admin assigns; their queue then holds only these rows.
+         */
+        put: operations["assign_api_v1_datasets__dataset_id__review_assignments_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/review/assignments/{reviewer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unassign
+         * @description End a reviewer's assignment: their queue holds every row again; their decisions stay.
+         */
+        delete: operations["unassign_api_v1_datasets__dataset_id__review_assignments__reviewer_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{dataset_id}/review/next": {
         parameters: {
             query?: never;
@@ -1583,6 +1629,48 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AssignmentCreate
+         * @description Assign the rows scored in a range (every row when no bound is set) to a reviewer.
+         */
+        AssignmentCreate: {
+            /**
+             * Email
+             * @description the reviewer's e-mail; an editor or an admin
+             */
+            email: string;
+            /**
+             * Score Max
+             * @description rows scored at most this
+             */
+            score_max?: number | null;
+            /**
+             * Score Min
+             * @description rows scored at least this
+             */
+            score_min?: number | null;
+        };
+        /**
+         * AssignmentRead
+         * @description A reviewer's share of the current version and how many of its rows they decided.
+         */
+        AssignmentRead: {
+            /** Decided */
+            decided: number;
+            /** Email */
+            email: string;
+            /**
+             * Reviewer Id
+             * Format: uuid
+             */
+            reviewer_id: string;
+            /** Rows */
+            rows: number;
+            /** Score Max */
+            score_max: number | null;
+            /** Score Min */
+            score_min: number | null;
+        };
         /** Body_preview_prompt_file_api_v1_prompt_sets_preview_post */
         Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
             /**
@@ -3882,10 +3970,15 @@ export interface components {
          * @description The next row of the current version that the caller has not decided on, if any.
          */
         ReviewNext: {
+            /**
+             * Assigned
+             * @description whether the queue holds only the rows assigned to the caller
+             */
+            assigned: boolean;
             example: components["schemas"]["ExampleDetail"] | null;
             /**
              * Pending
-             * @description rows of the current version the caller has not decided on
+             * @description rows of the current version (assigned to the caller) not decided on
              */
             pending: number;
             /** Version */
@@ -6121,6 +6214,199 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VersionChange"];
                 };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_assignments_api_v1_datasets__dataset_id__review_assignments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentRead"][];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    assign_api_v1_datasets__dataset_id__review_assignments_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unassign_api_v1_datasets__dataset_id__review_assignments__reviewer_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                reviewer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid credentials. */
             401: {
