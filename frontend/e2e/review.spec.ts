@@ -102,3 +102,40 @@ test("a viewer reads the review queue but cannot decide", async ({ page, browser
     await context.close();
   }
 });
+
+test("the owner assigns low-scored rows to an editor, whose queue holds only those", async ({ page, browser }) => {
+  await signIn(page);
+  const email = `${uniqueName("review-editor").replace(/\s+/g, "-")}@example.com`;
+  const password = "editor-Horse-42";
+  const created = await apiPost(page.request, "/api/v1/users", { data: { email, password, role: "editor" } });
+  expect(created.status()).toBe(201);
+  // Scored 4.0, 7.7, 5.4, 9.1, 6.8 and 4.5 (data.ts): at most 5 are rows 1 and 6.
+  const dataset = await createDataset(page.request, uniqueName("Assigned"), generatedJsonl(6));
+  await page.goto(`/datasets/review/?id=${dataset.id}`);
+  const form = page.getByRole("form", { name: "Assign rows" });
+  await form.getByLabel("Reviewer's e-mail").fill(email);
+  await form.getByLabel("Score to").fill("5");
+  await form.getByRole("button", { name: "Assign" }).click();
+  const assignments = page.getByRole("list", { name: "Assignments" });
+  await expect(assignments).toContainText(`${email}scored at most 5: 0 of 2 decided`);
+  await expectAccessible(page, "review with assignments");
+
+  const context = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const editor = await context.newPage();
+  try {
+    await editor.goto(`/datasets/review/?id=${dataset.id}`);
+    await editor.getByLabel("E-mail").fill(email);
+    await editor.getByLabel("Password").fill(password);
+    await editor.getByRole("button", { name: "Sign in" }).click();
+    const row = editor.getByRole("region", { name: /^Row \d/ });
+    await expect(editor.getByText("2 rows assigned to you and pending for you in v1")).toBeVisible();
+    await expect(row).toContainText("Question 1:");
+    await editor.keyboard.press("r");
+    await expect(row).toContainText("Question 6:");
+  } finally {
+    await context.close();
+  }
+  await page.reload();
+  await expect(assignments).toContainText("scored at most 5: 1 of 2 decided");
+  await page.screenshot({ path: "test-results/screenshots/review-assigned-1280.png", fullPage: true });
+});

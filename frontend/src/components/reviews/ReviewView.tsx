@@ -14,6 +14,7 @@ import { useDataset, type DatasetDetail } from "@/hooks/queries/datasets";
 import { useReviewNext } from "@/hooks/queries/reviews";
 import { useSearchState } from "@/hooks/useSearchState";
 
+import { AssignmentsCard } from "./AssignmentsCard";
 import { ReviewCard } from "./ReviewCard";
 import { ReviewProgressCard } from "./ReviewProgressCard";
 
@@ -51,7 +52,8 @@ function Queue({ dataset, canDecide }: { dataset: DatasetDetail; canDecide: bool
   return (
     <div className="space-y-2">
       <p className="text-sm text-muted" aria-live="polite">
-        {next.data.pending} row{next.data.pending === 1 ? "" : "s"} pending for you in v{next.data.version}. Keys: a accept,
+        {next.data.pending} row{next.data.pending === 1 ? "" : "s"} {next.data.assigned ? "assigned to you and " : ""}pending
+        for you in v{next.data.version}. Keys: a accept,
         r reject, e edit, s skip.
       </p>
       <ReviewCard key={example.id} datasetId={dataset.id} example={example} canDecide={canDecide} onSkip={() => setAfter(example.position)} />
@@ -98,7 +100,10 @@ export function ReviewView() {
       <PageHeader title={`Review ${data.name}`} description="Decide on each row; nothing changes until you apply the decisions as a new version." />
       <div className="grid gap-5 xl:grid-cols-[3fr_1fr]">
         <Queue dataset={data} canDecide={canCreate(me.data)} />
-        <ReviewProgressCard datasetId={data.id} canApply={canChange(me.data, data)} writing={data.status === "generating"} />
+        <div className="space-y-5">
+          <ReviewProgressCard datasetId={data.id} canApply={canChange(me.data, data)} writing={data.status === "generating"} />
+          <AssignmentsCard datasetId={data.id} canAssign={canChange(me.data, data)} />
+        </div>
       </div>
     </>
   );

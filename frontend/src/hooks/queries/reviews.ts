@@ -68,3 +68,32 @@ export function useApplyReview(datasetId: string) {
     },
   });
 }
+
+export type Assignment = Schemas["AssignmentRead"];
+
+/** Who reviews which rows of the dataset, and how many of them each has decided. */
+export function useAssignments(datasetId: string) {
+  return useQuery({
+    queryKey: [...reviewKeys.all(datasetId), "assignments"] as const,
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/datasets/{dataset_id}/review/assignments", { params: { path: { dataset_id: datasetId } } })),
+  });
+}
+
+/** Assigns a reviewer the rows in a score range (replacing theirs), or ends an assignment (`remove`). */
+export function useAssign(datasetId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (change: Schemas["AssignmentCreate"] | { remove: string }) => {
+      const path = { dataset_id: datasetId };
+      if ("remove" in change)
+        await unwrap(
+          api.DELETE("/api/v1/datasets/{dataset_id}/review/assignments/{reviewer_id}", {
+            params: { path: { ...path, reviewer_id: change.remove } },
+          }),
+        );
+      else await unwrap(api.PUT("/api/v1/datasets/{dataset_id}/review/assignments", { params: { path }, body: change }));
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: reviewKeys.all(datasetId) }),
+  });
+}
