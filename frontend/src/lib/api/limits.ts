@@ -3,6 +3,11 @@
 // (PARAMETER_LIMITS, by operation id); read them through "@/lib/limits".
 
 export const REQUEST_LIMITS = {
+  AssignmentCreate: {
+    email: { minLength: 3, maxLength: 320 },
+    score_max: { minimum: 0, maximum: 10 },
+    score_min: { minimum: 0, maximum: 10 },
+  },
   Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
     prompt_field: { minLength: 1, maxLength: 200 },
     reference_field: { minLength: 1, maxLength: 200 },
@@ -50,6 +55,11 @@ export const REQUEST_LIMITS = {
     domain: { maxLength: 100 },
     name: { minLength: 1, maxLength: 200 },
     subdomain: { maxLength: 100 },
+  },
+  DecisionUpdate: {
+    comment: { maxLength: 10000 },
+    messages: { minItems: 1, maxItems: 500 },
+    rating: { minimum: 1, maximum: 5 },
   },
   DomainCreate: {
     id: { maxLength: 64, pattern: "^[a-z][a-z0-9_]*$" },
@@ -205,6 +215,9 @@ export const REQUEST_LIMITS = {
   ResumeRequest: {
     budget_usd: { minimum: 0 },
   },
+  ReviewApply: {
+    version: { minimum: 1 },
+  },
   SampleRequest: {
     n: { minimum: 1, maximum: 10000000 },
     name: { minLength: 1, maxLength: 200 },
@@ -324,6 +337,9 @@ export const PARAMETER_LIMITS = {
   list_versions_api_v1_datasets__dataset_id__versions_get: {
     page: { minimum: 1, maximum: 1000000 },
     page_size: { minimum: 1, maximum: 500 },
+  },
+  next_review_api_v1_datasets__dataset_id__review_next_get: {
+    after: { minimum: -1 },
   },
   rejected_items_api_v1_jobs__job_id__items_get: {
     page: { minimum: 1, maximum: 1000000 },
