@@ -37,10 +37,14 @@ def _builtin(name: str) -> AdapterFactory | None:
         from distillation.providers.adapters.local import make_local
 
         return make_local
+    if name == "tuned":
+        from distillation.providers.adapters.tuned import make_tuned
+
+        return make_tuned
     return None
 
 
-BUILTIN_PROVIDERS = ("openai", "anthropic", "google", "openai-compatible", "local")
+BUILTIN_PROVIDERS = ("openai", "anthropic", "google", "openai-compatible", "local", "tuned")
 
 
 def register_provider(name: str, factory: AdapterFactory) -> None:
@@ -95,7 +99,7 @@ def get_model(
 
     Args:
         model_id: E.g. "openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5", "google:gemini-2.5-flash",
-            "openai-compatible:llama3.1" (with `base_url`), "local:smollm2-135m".
+            "openai-compatible:llama3.1" (with `base_url`), "local:smollm2-135m", "tuned:<run folder>".
         credentials: `Credentials` or a dict with `api_key`, `base_url`, `organization`, `project`,
             `headers`. The library reads no environment variables: the caller passes keys in.
         options: Provider-specific adapter options (e.g. `structured_output` for openai-compatible,
