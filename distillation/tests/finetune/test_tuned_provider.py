@@ -17,6 +17,15 @@ from distillation.providers import ChatRequest, ConfigurationError, available_pr
 from distillation.testing.tiny_models import chat_rows, save_tiny
 
 
+@pytest.fixture(autouse=True)
+def _library_factory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library's own ``tuned`` factory, even where a service in this process registered its own."""
+    from distillation.providers import registry
+
+    kept = {name: factory for name, factory in registry._FACTORIES.items() if name != "tuned"}
+    monkeypatch.setattr(registry, "_FACTORIES", kept)
+
+
 def _tune(tmp_path: Path, **settings: object) -> Path:
     base = save_tiny(tmp_path / "tiny-llama", "llama")
     config = FinetuneConfig(
@@ -77,3 +86,18 @@ async def test_a_run_with_a_gguf_export_answers_through_llama_cpp(tmp_path: Path
     assert result.usage.output_tokens > 0
     with pytest.raises(ConfigurationError, match="no GGUF export"):
         get_model(f"tuned:{_tune(tmp_path / 'plain')}", options={"backend": "gguf"})
+
+
+def test_tuned_models_are_treated_as_in_process_ones_one_generation_at_a_time() -> None:
+    from distillation.pipeline.build import attempt_timeout, default_rate_limit
+    from distillation.providers import runs_in_process
+
+    assert runs_in_process("tuned:runs/support")
+    assert runs_in_process("local:smollm2-135m")
+    assert not runs_in_process("openai:gpt-4o-mini")
+    assert not runs_in_process("openai-compatible:tuned")
+    limit = default_rate_limit("tuned:runs/support")
+    assert limit is not None
+    assert limit.max_concurrency == 1
+    assert attempt_timeout("tuned:runs/support", 60) > 60
+    assert attempt_timeout("openai:gpt-4o-mini", 60) == 60

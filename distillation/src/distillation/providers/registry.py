@@ -45,6 +45,13 @@ def _builtin(name: str) -> AdapterFactory | None:
 
 
 BUILTIN_PROVIDERS = ("openai", "anthropic", "google", "openai-compatible", "local", "tuned")
+# Providers whose models run in this process, one generation at a time (no network, no price).
+IN_PROCESS_PROVIDERS = ("local", "tuned")
+
+
+def runs_in_process(model_id: str) -> bool:
+    """Whether a "provider:model" id names a model that runs in this process (`local:`, `tuned:`)."""
+    return model_id.partition(":")[0] in IN_PROCESS_PROVIDERS
 
 
 def register_provider(name: str, factory: AdapterFactory) -> None:
