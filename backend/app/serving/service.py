@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -37,8 +36,6 @@ from distillation.providers import ChatRequest, Completion, Message, ProviderErr
 from distillation.providers.adapters.tuned import TunedAdapter
 
 _ADAPTERS: dict[Path, TunedAdapter] = {}
-# Streamed answers go out a word at a time (with the spaces that follow it).
-_PIECES = re.compile(r"\S+\s*|\s+")
 
 
 async def list_models(session: AsyncSession) -> ServedModelList:
@@ -133,19 +130,23 @@ async def stream(
 ) -> AsyncIterator[str]:
     """The answer as SSE ``chat.completion.chunk`` events, then ``data: [DONE]``.
 
-    The role goes out at once; the text follows word by word once the model has answered (the
-    adapters answer whole), and an error after the first event is sent as an ``error`` event.
+    The role goes out at once, the text as the model writes it (``TunedAdapter.stream``); an error
+    after the first event is sent as an ``error`` event, as OpenAI does.
     """
     completion_id, created = new_id(), int(time.time())
     yield chunk(completion_id, created, body.model, {"role": "assistant", "content": ""}, None)
+    answer: Completion | None = None
     try:
-        answer = await complete(adapter, request, time_limit)
-    except (BadRequest, ServiceUnavailable) as exc:
-        error = {"error": {"message": str(exc.detail), "type": "server_error", "param": None, "code": None}}
+        async for piece in adapter.stream(request, time_limit):
+            if isinstance(piece, str):
+                yield chunk(completion_id, created, body.model, {"content": piece}, None)
+            else:
+                answer = piece
+    except ProviderError as exc:
+        error = {"error": {"message": str(exc), "type": "server_error", "param": None, "code": None}}
         yield f"data: {json.dumps(error)}\n\n"
         return
-    for piece in _PIECES.findall(answer.text):
-        yield chunk(completion_id, created, body.model, {"content": piece}, None)
+    assert answer is not None  # the adapter's stream ends with the whole answer
     yield chunk(completion_id, created, body.model, {}, answer.finish_reason)
     if body.stream_options is not None and body.stream_options.include_usage:
         last = ChatCompletionChunk(

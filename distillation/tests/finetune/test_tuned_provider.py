@@ -58,6 +58,13 @@ async def test_a_tuned_run_answers_through_its_adapter_with_usage_counted_at_no_
     assert result.finish_reason == "stop"
     assert first.text.startswith(result.text)  # greedy: the same answer, cut at the stop sequence
     assert stop not in result.text
+    longer = request.model_copy(update={"max_tokens": 40})  # random tokens: long enough to hold spaces
+    streamed = [piece async for piece in model.adapter.stream(longer, 60)]  # type: ignore[attr-defined]
+    *pieces, whole = streamed
+    assert len(pieces) > 1  # the text as it is generated, then the whole answer
+    assert "".join(pieces).strip() == whole.text
+    assert whole.usage.output_tokens == 40
+    assert whole.finish_reason == "length"
     assert PriceTable().cost_of(f"tuned:{run}", TokenUsage(input_tokens=1000, output_tokens=10)) == 0
 
 

@@ -9,8 +9,9 @@ Weights come only from local files. Tuned models are priced $0 unless a price ov
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +23,9 @@ from distillation.providers.types import ChatRequest, Completion, FinishReason, 
 Backend = Literal["auto", "gguf", "adapter"]
 DEFAULT_MAX_TOKENS = 256
 _OPTIONS = {"run_dir", "backend", "device", "n_ctx", "n_threads"}
+# An answer that cannot be streamed as it is generated goes out a word at a time (with its spaces).
+_WORDS = re.compile(r"\S+\s*|\s+")
+Push = Callable[[str], None]
 
 
 def gguf_file(run_dir: Path) -> Path | None:
@@ -42,17 +46,30 @@ class _TransformersModel:
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Any] | None = None
 
-    def generate(self, request: ChatRequest) -> Completion:
+    def generate(self, request: ChatRequest, push: Push | None = None) -> Completion:
+        """One answer; ``push`` gets its text piece by piece while it is generated."""
         with self._lock:
             if self._loaded is None:
                 from distillation.finetune.api import load_run_model
 
                 self._loaded = load_run_model(self._run_dir, self._device)  # type: ignore[arg-type]
             model, tokenizer = self._loaded
-            return _generate(model, tokenizer, request)
+            return _generate(model, tokenizer, request, None if push is None else _streamer(tokenizer, push))
 
 
-def _generate(model: Any, tokenizer: Any, request: ChatRequest) -> Completion:
+def _streamer(tokenizer: Any, push: Push) -> Any:
+    """A transformers streamer that hands each piece of decoded text (whole words) to ``push``."""
+    import transformers
+
+    class _Pieces(transformers.TextStreamer):
+        def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+            if text:
+                push(text)
+
+    return _Pieces(tokenizer, skip_prompt=True, skip_special_tokens=True)
+
+
+def _generate(model: Any, tokenizer: Any, request: ChatRequest, streamer: Any = None) -> Completion:
     import torch
 
     messages = [{"role": m.role, "content": m.content} for m in request.messages]
@@ -68,7 +85,7 @@ def _generate(model: Any, tokenizer: Any, request: ChatRequest) -> Completion:
     with torch.no_grad():
         output = model.generate(
             **batch, max_new_tokens=limit, pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=tokenizer.eos_token_id, **settings,
+            eos_token_id=tokenizer.eos_token_id, streamer=streamer, **settings,
         )  # fmt: skip
     tokens = output[0, batch["input_ids"].shape[1] :].tolist()
     ended = tokenizer.eos_token_id in tokens
@@ -139,6 +156,37 @@ class TunedAdapter:
                 return await asyncio.to_thread(self._transformers.generate, request)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise ProviderError(f"tuned model failed: {exc}") from exc
+
+    async def stream(self, request: ChatRequest, time_limit: float) -> AsyncIterator[str | Completion]:
+        """The answer's text piece by piece, then the whole `Completion` (usage, finish reason).
+
+        The adapter backend streams tokens as they are generated; the GGUF backend and requests with
+        stop sequences (which can only be cut once the text is there) answer whole, then go out a
+        word at a time.
+        """
+        if self._transformers is None or request.stop:
+            answer = await self.complete(request, time_limit)
+            for word in _WORDS.findall(answer.text):
+                yield word
+            yield answer
+            return
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[str | None] = asyncio.Queue()
+        self._queue = self._queue or asyncio.Lock()
+
+        def push(text: str) -> None:  # called in the generating thread
+            loop.call_soon_threadsafe(pieces.put_nowait, text)
+
+        async with self._queue:
+            work = asyncio.ensure_future(asyncio.to_thread(self._transformers.generate, request, push))
+            work.add_done_callback(lambda _: pieces.put_nowait(None))
+            while (piece := await pieces.get()) is not None:
+                yield piece
+            try:
+                answer = await work
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ProviderError(f"tuned model failed: {exc}") from exc
+        yield answer
 
     async def aclose(self) -> None:
         """Keeps the model loaded for the next request of this client."""
