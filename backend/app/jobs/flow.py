@@ -29,6 +29,7 @@ from app.jobs.ledger import ItemScope, current_item
 from app.jobs.repository import Lease
 from app.models import Job, JobStage, JobStatus
 from distillation.pipeline import GenerationConfig, close_engine
+from distillation.providers import runs_in_process
 from distillation.quality import NearDuplicateConfig
 
 logger = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ def _width(model: str | None, config: GenerationConfig, most: int, limit: int | 
     replaces both the job's concurrency and ``JOB_ITEM_CONCURRENCY`` (the operator chose it for this
     provider); else the smaller of those two applies.
     """
-    if model is None or model.startswith("local:"):
+    if model is None or runs_in_process(model):
         return 1
     if limit is not None:
         return limit

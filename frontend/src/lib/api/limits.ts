@@ -34,11 +34,22 @@ export const REQUEST_LIMITS = {
   BulkAction: {
     ids: { minItems: 1, maxItems: 10000 },
   },
+  ChatCompletionCreate: {
+    max_completion_tokens: { minimum: 1, maximum: 4096 },
+    max_tokens: { minimum: 1, maximum: 4096 },
+    messages: { minItems: 1, maxItems: 256 },
+    model: { minLength: 1, maxLength: 264 },
+    temperature: { minimum: 0, maximum: 2 },
+    top_p: { maximum: 1, exclusiveMinimum: 0 },
+  },
   ChatMessage: {
     content: { maxLength: 1000000 },
   },
   ConnectionTestRequest: {
     model: { minLength: 1, maxLength: 200, pattern: "^[^\\s]+$" },
+  },
+  ConversationMessage: {
+    content: { maxLength: 1000000 },
   },
   ConvertRequest: {
     name: { minLength: 1, maxLength: 200 },
