@@ -24,6 +24,7 @@ from app.core.logging import configure_logging
 from app.core.security_headers import SecurityHeadersMiddleware
 from app.observability.endpoints import metrics_response
 from app.observability.http import MetricsMiddleware
+from app.serving.endpoints import router as serving_router
 from app.users.quotas import create_task_counter
 from app.worker.app import create_celery
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
     hsts = (settings.public_url or "").lower().startswith("https://")
     app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
     app.include_router(api_router)
+    app.include_router(serving_router)
     app.add_api_route(
         "/api/{path:path}",
         _unknown_api_path,

@@ -107,20 +107,41 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     return {e.status_code: {"model": ErrorBody, "description": e.__doc__ or e.error} for e in errors}
 
 
+# The OpenAI-compatible endpoint (``app.serving``) answers errors as OpenAI does, so its SDKs raise
+# their own typed errors: ``{"error": {"message", "type", "param", "code"}}``, a bad body as a 400.
+OPENAI_PREFIX = "/v1/"
+_OPENAI_CODES = {401: "invalid_api_key", 404: "model_not_found"}
+
+
+def _openai_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    body = {"error": {"message": message, "type": kind, "param": None, "code": _OPENAI_CODES.get(status)}}
+    return JSONResponse(body, status, headers=headers or None)
+
+
+def _is_openai(request: Request) -> bool:
+    return request.url.path.startswith(OPENAI_PREFIX)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every failure in the one JSON shape; unexpected ones are logged, never leaked."""
 
     @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        if _is_openai(request):
+            return _openai_error(exc.status_code, str(exc.detail or exc.error), exc.headers)
         body = ErrorBody(error=exc.error, detail=exc.detail).model_dump()
         return JSONResponse(body, exc.status_code, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in exc.errors()
         ]
+        if _is_openai(request):
+            problems = (f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in detail)
+            return _openai_error(400, "; ".join(problems))
         return JSONResponse(ErrorBody(error="validation_error", detail=detail).model_dump(), 422)
 
     @app.exception_handler(StarletteHTTPException)

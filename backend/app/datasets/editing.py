@@ -7,6 +7,8 @@ and position (``added_in`` = the new version); a removal only closes the row.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +16,7 @@ from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.datasets import service
 from app.datasets.example_repository import ExampleRepository
 from app.datasets.repository import DatasetRepository
-from app.datasets.schemas import BulkAction, ExampleUpdate, VersionChange
+from app.datasets.schemas import BulkAction, ChatMessage, ExampleUpdate, VersionChange
 from app.models import Example, User
 from app.models.base import utcnow
 from distillation.formats import RecordError, validate_chat
@@ -36,25 +38,21 @@ async def _current(session: AsyncSession, dataset_id: uuid.UUID, example_id: uui
     return example
 
 
-async def edit(
-    session: AsyncSession, user: User, dataset_id: uuid.UUID, example_id: uuid.UUID, body: ExampleUpdate
-) -> Example:
-    """Replace an example's messages in a new version; returns the new row."""
-    dataset = await service.get_writable(session, user, dataset_id)
-    service.ensure_idle(dataset)
-    old = await _current(session, dataset_id, example_id)
+def checked_messages(old: Example, messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+    """New messages for ``old``'s row, checked as a chat record with the row's metadata, or 422."""
     metadata = (old.record or {}).get("metadata")
-    candidate = {"messages": [m.model_dump(exclude_none=True) for m in body.messages]}
+    candidate = {"messages": [m.model_dump(exclude_none=True) for m in messages]}
     try:
         chat = validate_chat(candidate | ({"metadata": metadata} if isinstance(metadata, dict) else {}))
     except RecordError as exc:
         raise UnprocessableContent(str(exc)) from exc
-    number = await DatasetRepository(session).bump_version(dataset.id)
-    if await ExampleRepository(session).close(dataset.id, [old.id], number) != 1:
-        raise Conflict(f"example {example_id} was changed by someone else; reload it")
-    messages = [dict(m) for m in chat["messages"]]
-    new = Example(
-        dataset_id=dataset.id,
+    return [dict(m) for m in chat["messages"]]
+
+
+def replacement(old: Example, messages: list[dict[str, Any]], number: int, editor_id: uuid.UUID) -> Example:
+    """The row that replaces ``old`` in version ``number`` with new messages."""
+    return Example(
+        dataset_id=old.dataset_id,
         item_key=old.item_key,
         position=old.position,
         added_in=number,
@@ -65,11 +63,25 @@ async def edit(
         # The scores judged the old text; they do not describe the edited one.
         score=None,
         scores=None,
-        provenance={**old.provenance, "edited_from": str(old.id), "edited_by": str(user.id)},
+        provenance={**old.provenance, "edited_from": str(old.id), "edited_by": str(editor_id)},
         cluster=old.cluster,
         search_text=service.search_text(messages),
         created_at=utcnow(),
     )
+
+
+async def edit(
+    session: AsyncSession, user: User, dataset_id: uuid.UUID, example_id: uuid.UUID, body: ExampleUpdate
+) -> Example:
+    """Replace an example's messages in a new version; returns the new row."""
+    dataset = await service.get_writable(session, user, dataset_id)
+    service.ensure_idle(dataset)
+    old = await _current(session, dataset_id, example_id)
+    messages = checked_messages(old, body.messages)
+    number = await DatasetRepository(session).bump_version(dataset.id)
+    if await ExampleRepository(session).close(dataset.id, [old.id], number) != 1:
+        raise Conflict(f"example {example_id} was changed by someone else; reload it")
+    new = replacement(old, messages, number, user.id)
     await ExampleRepository(session).create(new)
     await service.finish_version(session, dataset, number, f"edit example {old.item_key}")
     return new

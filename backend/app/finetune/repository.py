@@ -27,6 +27,11 @@ class FinetuneRunRepository(Repository[FinetuneRun]):
             query = query.where(FinetuneRun.dataset_id == dataset_id)
         return await self.paginate(query, pagination, order_by=[FinetuneRun.created_at.desc()])
 
+    async def completed(self) -> list[FinetuneRun]:
+        """Finished runs, newest first: the tuned models there are to serve."""
+        query = self.statement().where(FinetuneRun.status == RunStatus.completed)
+        return await self.all(query.order_by(FinetuneRun.created_at.desc()))
+
     async def move(self, run_id: uuid.UUID, to: RunStatus, only_from: list[RunStatus], **values: Any) -> bool:
         """Compare-and-set the run's status (with other column values)."""
         moved = await self.update_where(

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
@@ -29,11 +31,15 @@ from app.jobs.ledger import ItemScope, current_item
 from app.jobs.repository import Lease
 from app.models import Job, JobStage, JobStatus
 from distillation.pipeline import GenerationConfig, close_engine
+from distillation.providers import runs_in_process
 from distillation.quality import NearDuplicateConfig
 
 logger = logging.getLogger(__name__)
 
 ChunkOutcome = Literal["finished", "more", "stopped"]
+# Redis (the rate limits every worker shares) unreachable: no item's fault, so no item's attempt.
+SHARED_STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
+SHARED_STORE_WAIT_S = 1.0  # how long a coroutine waits after giving its item back, so none spins
 
 
 @dataclass
@@ -138,6 +144,10 @@ class Worker:
                 await runtime.kind.run_item(self.items, runtime, lease)
             except asyncio.CancelledError:
                 raise
+            except SHARED_STORE_DOWN as exc:
+                logger.warning("shared rate limits unreachable (%s); item %s goes back", exc, lease.item_key)
+                await self.items.put_back(lease, f"rate limits unreachable: {type(exc).__name__}: {exc}")
+                await asyncio.sleep(min(SHARED_STORE_WAIT_S, max(0.0, deadline - time.monotonic())))
             except Exception as exc:  # a bug or a bad row must not take the other items down with it
                 logger.exception("item %s of job %s failed", lease.item_key, runtime.job_id)
                 await self.items.attempt_failed(lease, f"{type(exc).__name__}: {exc}")
@@ -163,7 +173,7 @@ def _width(model: str | None, config: GenerationConfig, most: int, limit: int | 
     replaces both the job's concurrency and ``JOB_ITEM_CONCURRENCY`` (the operator chose it for this
     provider); else the smaller of those two applies.
     """
-    if model is None or model.startswith("local:"):
+    if model is None or runs_in_process(model):
         return 1
     if limit is not None:
         return limit

@@ -160,6 +160,13 @@ class Items:
             return
         await self.attempt_failed(lease, f"{type(exc).__name__}: {exc}")
 
+    async def put_back(self, lease: Lease, error: str) -> None:
+        """Return the item, its attempt uncounted: something outside it failed (the shared rate limits)."""
+        async with self.maker() as session, session.begin():
+            await repository.finish(
+                session, lease, ItemStatus.pending, error=error[:2000], uncount_attempt=True
+            )
+
     async def attempt_failed(self, lease: Lease, error: str) -> None:
         """An attempt failed: the item goes back, or fails for good after the last attempt allowed."""
         poisoned = lease.attempts >= self.settings.job_max_item_attempts

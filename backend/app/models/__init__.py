@@ -21,6 +21,7 @@ from app.models.job import (
 from app.models.prompt_set import Prompt, PromptSet
 from app.models.provider import EVERY_MODEL, ProviderCredential, ProviderLimit
 from app.models.quota import TaskWindow
+from app.models.review import ReviewAssignment, ReviewDecision, ReviewStatus
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
 from app.models.user import LoginThrottle, Role, User, UserSession
 
@@ -50,6 +51,9 @@ __all__ = [
     "PromptSet",
     "ProviderCredential",
     "ProviderLimit",
+    "ReviewAssignment",
+    "ReviewDecision",
+    "ReviewStatus",
     "Role",
     "RunStatus",
     "TaskRecord",

@@ -29,7 +29,7 @@ from app.providers.schemas import (
     ProviderLimits,
     ProviderLimitsWrite,
 )
-from distillation.providers import Limiter, RateLimit, RedisLimiter
+from distillation.providers import Limiter, RateLimit, RedisLimiter, runs_in_process
 from distillation.providers.ratelimit import DEFAULT_LIMITER
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ async def job_limits(
     session: AsyncSession, settings: Settings, model_ids: Iterable[str]
 ) -> dict[str, EffectiveLimits]:
     """Model id → the set and ``.env`` limits of each model a job uses (in-process models have none)."""
-    wanted = [m for m in dict.fromkeys(model_ids) if m and not m.startswith("local:")]
+    wanted = [m for m in dict.fromkeys(model_ids) if m and not runs_in_process(m)]
     rows = await ProviderLimitRepository(session).for_providers(split_model_id(m)[0] for m in wanted)
     env = env_defaults(settings)
     found = {}

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings, get_settings
 from app.core.errors import NotFound, UnprocessableContent
+from app.finetune.provider import register_tuned
 from app.models import ProviderCredential, User
 from app.providers import crypto
 from app.providers.limits import provider_limits
@@ -113,6 +114,7 @@ async def resolve_credentials(
     """
     settings = settings or get_settings()
     register_compatible_providers()
+    register_tuned(settings)
     found = {name: p.credentials for name, p in environment_providers(settings).items()}
     for row in await ProviderCredentialRepository(session).list_all():
         try:

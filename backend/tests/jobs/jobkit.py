@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -111,3 +112,35 @@ async def example_texts(client: httpx.AsyncClient, dataset_id: str) -> list[str]
         if page * 500 >= body["total"]:
             return texts
         page += 1
+
+
+async def what_the_job_left(database_url: str, job_id: str, dataset_id: str, texts: list[str]) -> str:
+    """What a job test saw, for its assertion messages: rows, repeated texts, items by status, ledger."""
+    repeated = {text[:60]: n for text, n in Counter(texts).items() if n > 1}
+    conn = await asyncpg.connect(database_url)
+    try:
+        items = await conn.fetch(
+            "SELECT stage, status, count(*) AS n, max(attempts) AS attempts, max(variant) AS variant"
+            " FROM job_items WHERE job_id = $1 GROUP BY stage, status ORDER BY stage, status",
+            uuid.UUID(job_id),
+        )
+        errors = await conn.fetch(
+            "SELECT item_key, status, attempts, variant, error FROM job_items"
+            " WHERE job_id = $1 AND (error IS NOT NULL OR status <> 'done') ORDER BY item_key LIMIT 20",
+            uuid.UUID(job_id),
+        )
+        examples = await conn.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT item_key) AS keys, count(DISTINCT content_hash) AS hashes"
+            " FROM examples WHERE dataset_id = $1 AND removed_in IS NULL",
+            uuid.UUID(dataset_id),
+        )
+    finally:
+        await conn.close()
+    cost, settled, reserved = await ledger_totals(database_url, job_id)
+    assert examples is not None
+    return (
+        f"{len(texts)} texts through the API, {len(set(texts))} distinct, repeated: {repeated}; "
+        f"examples: {dict(examples)}; items: {[dict(r) for r in items]}; "
+        f"unfinished or erred items: {[dict(r) for r in errors]}; "
+        f"ledger: cost {cost}, {settled} settled, {reserved} reserved"
+    )

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
 from app.core.config import Settings
+from app.core.db import create_engine, create_sessionmaker
+from app.jobs.flow import Worker
 from distillation.testing import FakeProviderServer
 from tests.conftest import WorkerProcess, api_client, login, make_settings, migrate
-from tests.jobs.jobkit import example_texts, generation, job_settings, wait_for, wait_until
+from tests.jobs.jobkit import (
+    example_texts,
+    generation,
+    job_settings,
+    wait_for,
+    wait_until,
+    what_the_job_left,
+)
 from tests.jobs.private_services import PrivatePostgres, PrivateRedis
 from tests.jobs.test_job_faults import slow_answer
 
@@ -39,10 +51,55 @@ async def test_job_finishes_through_a_redis_restart(
                 redis.start()
                 done = await wait_for(client, job["id"], ("completed", "failed"), within=240)
                 texts = await example_texts(client, job["dataset_id"])
+                seen = await what_the_job_left(postgres_url, job["id"], job["dataset_id"], texts)
     finally:
         redis.stop()
-    assert done["status"] == "completed", done
-    assert len(set(texts)) == 120
+    assert done["status"] == "completed", (done, seen)
+    assert len(texts) == 120, seen
+    assert len(set(texts)) == 120, seen
+
+
+async def test_an_unreachable_redis_costs_no_item_an_attempt(
+    server_settings: Settings, postgres_url: str
+) -> None:
+    """Items whose rate-limit check cannot reach Redis go back uncounted, so an outage fails none.
+
+    Before, each such item counted an attempt and was leased again at once: a worker spun through the
+    first items' five attempts within the outage and the job completed with them failed.
+    """
+    with FakeProviderServer(slow_answer) as server:
+        settings = job_settings(server_settings, server, job_task_slice_seconds=2.0)
+        await migrate(settings)
+        async with api_client(settings) as client:
+            await login(client)
+            job = (await client.post("/api/v1/jobs/generate", json=generation(20))).json()
+        down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_closed_port()}/0"})
+        engine = create_engine(down, pooled=False)
+        worker = Worker(create_sessionmaker(engine), down)
+        try:
+            outcome = await worker.run_chunk(uuid.UUID(job["id"]), 0)
+        finally:
+            await worker.stop()
+            await engine.dispose()
+        conn = await asyncpg.connect(postgres_url)
+        try:
+            items = await conn.fetch(
+                "SELECT item_key, status, attempts, error FROM job_items WHERE job_id = $1 ORDER BY item_key",
+                uuid.UUID(job["id"]),
+            )
+        finally:
+            await conn.close()
+    assert {(row["status"], row["attempts"]) for row in items} == {("pending", 0)}, [dict(r) for r in items]
+    assert any(row["error"] for row in items), "no item was tried"
+    assert not server.requests, "a request went out without its rate-limit check"
+    assert outcome == "more"
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def test_job_finishes_through_a_postgres_outage_and_the_api_answers_503_meanwhile(

@@ -39,6 +39,7 @@ from distillation.pipeline import (
     write_bulk,
     write_seed,
 )
+from distillation.providers import runs_in_process
 
 NEXT = {JobStage.seed: JobStage.policy, JobStage.policy: JobStage.bulk}
 
@@ -127,7 +128,7 @@ async def start(
     )
     session.add(job)
     await session.flush()
-    size = chunk_size(settings.job_chunk_size, config.student.startswith("local:"))
+    size = chunk_size(settings.job_chunk_size, runs_in_process(config.student))
     await repository.insert_items(session, plan(job, config, size, seeds))
     await dispatch(session, job.id, JobStage.seed)
     return job

@@ -42,6 +42,7 @@ from distillation.pipeline import (
     judge_row,
     validate_row,
 )
+from distillation.providers import runs_in_process
 from distillation.quality import Decision, aggregate_score, decide
 
 Verdict = Literal["keep", "fix", "remove"]
@@ -168,7 +169,7 @@ async def create(session: AsyncSession, user: User, body: QualityRequest, settin
         requested=len(rows),
         budget=body.budget_usd,
     )
-    local = body.judge.startswith("local:")
+    local = runs_in_process(body.judge)
     return await start_row_job(
         session, job, dataset, rows, local=local, configured_chunk=settings.job_chunk_size
     )

@@ -38,6 +38,7 @@ from distillation.pipeline import (
     write_bulk,
     write_seed,
 )
+from distillation.providers import runs_in_process
 
 WRITERS = (JobKind.generate, JobKind.amplify)
 
@@ -81,7 +82,7 @@ async def create(session: AsyncSession, user: User, body: RegenerateRequest, set
         budget=body.budget_usd,
         policy=source.policy,
     )
-    local = any(model.startswith("local:") for model in (config.teacher, config.student))
+    local = any(runs_in_process(model) for model in (config.teacher, config.student))
     return await start_row_job(
         session, job, dataset, rows, local=local, configured_chunk=settings.job_chunk_size
     )

@@ -35,6 +35,7 @@ from app.promptsets import service as promptsets
 from app.users.quotas import check_new_job
 from distillation.pipeline import Engine, GenerationConfig, ItemResult, Rejection, Row
 from distillation.promptsets import PromptRecord
+from distillation.providers import runs_in_process
 from distillation.relabel import MemoryRelabelSink, Relabeler, RelabelRow, prompt_keys, relabel_config
 
 DATA_TYPE = "generation"
@@ -95,7 +96,7 @@ async def create(session: AsyncSession, user: User, body: RelabelRequest, settin
     )
     keys = prompt_keys([promptsets.record_of(prompt) for prompt in stored])
     rows = [(key, prompt.position) for key, prompt in zip(keys, stored, strict=True)]
-    local = body.teacher.startswith("local:")
+    local = runs_in_process(body.teacher)
     return await start_row_job(
         session, job, dataset, rows, local=local, configured_chunk=settings.job_chunk_size
     )

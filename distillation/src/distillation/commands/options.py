@@ -219,13 +219,13 @@ def rate_limits(
     Limits not given are learned from the provider's rate-limit headers. In-process models keep
     their own one-at-a-time limit (``distillation.pipeline.build.default_rate_limit``).
     """
-    from distillation.providers import RateLimit
+    from distillation.providers import RateLimit, runs_in_process
 
     models = dict.fromkeys((config.teacher, config.student, config.judge_model, config.cheap_judge_model))
     return {
         model: RateLimit(requests_per_minute=rpm, tokens_per_minute=tpm, max_concurrency=config.concurrency)
         for model in models
-        if not model.startswith("local:")
+        if not runs_in_process(model)
     }
 
 

@@ -29,8 +29,8 @@ __all__ = ["CostQuote", "PriceTable"]
 # Our provider names -> genai-prices provider ids. Providers missing here are looked up under their own
 # name; these never are, because their model names are the operator's own.
 _GENAI_PROVIDER: Final = {"openai": "openai", "anthropic": "anthropic", "google": "google"}
-_NOT_IN_GENAI: Final = frozenset({"openai-compatible", "local"})
-_FREE_PROVIDERS: Final = frozenset({"local"})
+_NOT_IN_GENAI: Final = frozenset({"openai-compatible", "local", "tuned"})
+_FREE_PROVIDERS: Final = frozenset({"local", "tuned"})
 _ZERO: Final = Decimal(0)
 
 
@@ -65,7 +65,8 @@ class PriceTable:
     """Looks up per-model prices and prices token usage.
 
     Order of precedence: the newest override whose ``effective_from`` is on or before the call's date,
-    then ``genai-prices`` data for that date, then $0 for ``local:`` models. Anything else is unknown.
+    then ``genai-prices`` data for that date, then $0 for ``local:`` and ``tuned:`` models. Anything else
+    is unknown.
 
     Example:
         >>> table = PriceTable.load(None)

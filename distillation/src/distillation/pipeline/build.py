@@ -21,6 +21,7 @@ from distillation.providers import (
     RateLimit,
     RetryPolicy,
     get_model,
+    runs_in_process,
 )
 from distillation.scenarios import DomainsConfig, ScenarioSampler, load_domains_config
 
@@ -154,7 +155,7 @@ def attempt_timeout(model_id: str, timeout: float) -> float:
     every retry times out the same way. Its length is bounded by ``max_tokens``; the long timeout is
     only a safety net.
     """
-    return max(timeout, LOCAL_TIMEOUT) if model_id.startswith("local:") else timeout
+    return max(timeout, LOCAL_TIMEOUT) if runs_in_process(model_id) else timeout
 
 
 def default_rate_limit(model_id: str) -> RateLimit | None:
@@ -163,7 +164,7 @@ def default_rate_limit(model_id: str) -> RateLimit | None:
     Without this cap, requests wait for the model's lock inside the per-attempt timeout, time out,
     and the abandoned generations keep the CPU busy.
     """
-    if model_id.startswith("local:"):
+    if runs_in_process(model_id):
         return RateLimit(max_concurrency=1, adaptive=False)
     return None
 

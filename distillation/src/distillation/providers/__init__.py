@@ -58,7 +58,12 @@ from distillation.providers.ratelimit import (
     littles_law_cap,
 )
 from distillation.providers.redis_limiter import RedisLimiter
-from distillation.providers.registry import available_providers, get_model, register_provider
+from distillation.providers.registry import (
+    available_providers,
+    get_model,
+    register_provider,
+    runs_in_process,
+)
 from distillation.providers.retry import RetryPolicy
 from distillation.providers.types import (
     Attempt,
@@ -111,4 +116,5 @@ __all__ = [
     "littles_law_cap",
     "parse_rate_limit_headers",
     "register_provider",
+    "runs_in_process",
 ]

@@ -37,10 +37,21 @@ def _builtin(name: str) -> AdapterFactory | None:
         from distillation.providers.adapters.local import make_local
 
         return make_local
+    if name == "tuned":
+        from distillation.providers.adapters.tuned import make_tuned
+
+        return make_tuned
     return None
 
 
-BUILTIN_PROVIDERS = ("openai", "anthropic", "google", "openai-compatible", "local")
+BUILTIN_PROVIDERS = ("openai", "anthropic", "google", "openai-compatible", "local", "tuned")
+# Providers whose models run in this process, one generation at a time (no network, no price).
+IN_PROCESS_PROVIDERS = ("local", "tuned")
+
+
+def runs_in_process(model_id: str) -> bool:
+    """Whether a "provider:model" id names a model that runs in this process (`local:`, `tuned:`)."""
+    return model_id.partition(":")[0] in IN_PROCESS_PROVIDERS
 
 
 def register_provider(name: str, factory: AdapterFactory) -> None:
@@ -95,7 +106,7 @@ def get_model(
 
     Args:
         model_id: E.g. "openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5", "google:gemini-2.5-flash",
-            "openai-compatible:llama3.1" (with `base_url`), "local:smollm2-135m".
+            "openai-compatible:llama3.1" (with `base_url`), "local:smollm2-135m", "tuned:<run folder>".
         credentials: `Credentials` or a dict with `api_key`, `base_url`, `organization`, `project`,
             `headers`. The library reads no environment variables: the caller passes keys in.
         options: Provider-specific adapter options (e.g. `structured_output` for openai-compatible,

@@ -3,6 +3,11 @@
 // (PARAMETER_LIMITS, by operation id); read them through "@/lib/limits".
 
 export const REQUEST_LIMITS = {
+  AssignmentCreate: {
+    email: { minLength: 3, maxLength: 320 },
+    score_max: { minimum: 0, maximum: 10 },
+    score_min: { minimum: 0, maximum: 10 },
+  },
   Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
     prompt_field: { minLength: 1, maxLength: 200 },
     reference_field: { minLength: 1, maxLength: 200 },
@@ -29,11 +34,22 @@ export const REQUEST_LIMITS = {
   BulkAction: {
     ids: { minItems: 1, maxItems: 10000 },
   },
+  ChatCompletionCreate: {
+    max_completion_tokens: { minimum: 1, maximum: 4096 },
+    max_tokens: { minimum: 1, maximum: 4096 },
+    messages: { minItems: 1, maxItems: 256 },
+    model: { minLength: 1, maxLength: 264 },
+    temperature: { minimum: 0, maximum: 2 },
+    top_p: { maximum: 1, exclusiveMinimum: 0 },
+  },
   ChatMessage: {
     content: { maxLength: 1000000 },
   },
   ConnectionTestRequest: {
     model: { minLength: 1, maxLength: 200, pattern: "^[^\\s]+$" },
+  },
+  ConversationMessage: {
+    content: { maxLength: 1000000 },
   },
   ConvertRequest: {
     name: { minLength: 1, maxLength: 200 },
@@ -50,6 +66,11 @@ export const REQUEST_LIMITS = {
     domain: { maxLength: 100 },
     name: { minLength: 1, maxLength: 200 },
     subdomain: { maxLength: 100 },
+  },
+  DecisionUpdate: {
+    comment: { maxLength: 10000 },
+    messages: { minItems: 1, maxItems: 500 },
+    rating: { minimum: 1, maximum: 5 },
   },
   DomainCreate: {
     id: { maxLength: 64, pattern: "^[a-z][a-z0-9_]*$" },
@@ -205,6 +226,9 @@ export const REQUEST_LIMITS = {
   ResumeRequest: {
     budget_usd: { minimum: 0 },
   },
+  ReviewApply: {
+    version: { minimum: 1 },
+  },
   SampleRequest: {
     n: { minimum: 1, maximum: 10000000 },
     name: { minLength: 1, maxLength: 200 },
@@ -324,6 +348,9 @@ export const PARAMETER_LIMITS = {
   list_versions_api_v1_datasets__dataset_id__versions_get: {
     page: { minimum: 1, maximum: 1000000 },
     page_size: { minimum: 1, maximum: 500 },
+  },
+  next_review_api_v1_datasets__dataset_id__review_next_get: {
+    after: { minimum: -1 },
   },
   rejected_items_api_v1_jobs__job_id__items_get: {
     page: { minimum: 1, maximum: 1000000 },

@@ -1493,10 +1493,65 @@ export interface paths {
         patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Chat Completion
+         * @description Answer a conversation with a tuned model; ``stream: true`` sends ``chat.completion.chunk`` events
+         *     ending with ``data: [DONE]``.
+         */
+        post: operations["create_chat_completion_v1_chat_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description The models served here: ``tuned:<run id>`` of every completed fine-tune run, newest first.
+         */
+        get: operations["list_models_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AssistantMessage
+         * @description The model's answer.
+         */
+        AssistantMessage: {
+            /** Content */
+            content: string;
+            /**
+             * Role
+             * @default assistant
+             * @constant
+             */
+            role: "assistant";
+        };
         /** Body_preview_prompt_file_api_v1_prompt_sets_preview_post */
         Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
             /**
@@ -1651,6 +1706,61 @@ export interface components {
             status: string;
         };
         /**
+         * ChatCompletion
+         * @description A whole answer (``stream: false``).
+         */
+        ChatCompletion: {
+            /** Choices */
+            choices: components["schemas"]["Choice"][];
+            /** Created */
+            created: number;
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /**
+             * Object
+             * @default chat.completion
+             * @constant
+             */
+            object: "chat.completion";
+            usage: components["schemas"]["CompletionUsage"];
+        };
+        /**
+         * ChatCompletionCreate
+         * @description A chat-completions request; fields the served models do not use (``user``, ...) are ignored.
+         */
+        ChatCompletionCreate: {
+            /** Max Completion Tokens */
+            max_completion_tokens?: number | null;
+            /** Max Tokens */
+            max_tokens?: number | null;
+            /** Messages */
+            messages: components["schemas"]["ConversationMessage"][];
+            /** Model */
+            model: string;
+            /**
+             * N
+             * @default 1
+             * @constant
+             */
+            n: 1;
+            /** Seed */
+            seed?: number | null;
+            /** Stop */
+            stop?: string | string[] | null;
+            /**
+             * Stream
+             * @default false
+             */
+            stream: boolean;
+            stream_options?: components["schemas"]["StreamOptions"] | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Top P */
+            top_p?: number | null;
+        };
+        /**
          * ChatMessage
          * @description One chat turn.
          */
@@ -1681,6 +1791,32 @@ export interface components {
             status: "ok" | "down";
         };
         /**
+         * Choice
+         * @description The one answer (``n`` is 1).
+         */
+        Choice: {
+            /** Finish Reason */
+            finish_reason: string;
+            /**
+             * Index
+             * @default 0
+             */
+            index: number;
+            message: components["schemas"]["AssistantMessage"];
+        };
+        /**
+         * CompletionUsage
+         * @description Tokens of the prompt and of the answer.
+         */
+        CompletionUsage: {
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Total Tokens */
+            total_tokens: number;
+        };
+        /**
          * ConnectionTest
          * @description Whether the provider accepted the stored credentials; the message never contains the key.
          */
@@ -1699,6 +1835,19 @@ export interface components {
         ConnectionTestRequest: {
             /** Model */
             model?: string | null;
+        };
+        /**
+         * ConversationMessage
+         * @description One message of the conversation (text content only).
+         */
+        ConversationMessage: {
+            /** Content */
+            content: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "user" | "assistant";
         };
         /**
          * ConversionLoss
@@ -3063,6 +3212,27 @@ export interface components {
              */
             reachable: boolean | null;
         };
+        /**
+         * OpenAIError
+         * @description The error body of the ``/v1`` endpoints (OpenAI's shape, which its SDKs turn into exceptions).
+         */
+        OpenAIError: {
+            error: components["schemas"]["OpenAIErrorDetail"];
+        };
+        /**
+         * OpenAIErrorDetail
+         * @description What went wrong, as OpenAI says it (``code``: ``invalid_api_key``, ``model_not_found``, ...).
+         */
+        OpenAIErrorDetail: {
+            /** Code */
+            code?: string | null;
+            /** Message */
+            message: string;
+            /** Param */
+            param?: string | null;
+            /** Type */
+            type: string;
+        };
         /** Page[CallRead] */
         Page_CallRead_: {
             /** Items */
@@ -3879,6 +4049,38 @@ export interface components {
             text: string;
         };
         /**
+         * ServedModel
+         * @description One servable model.
+         */
+        ServedModel: {
+            /** Created */
+            created: number;
+            /** Id */
+            id: string;
+            /**
+             * Object
+             * @default model
+             * @constant
+             */
+            object: "model";
+            /** Owned By */
+            owned_by: string;
+        };
+        /**
+         * ServedModelList
+         * @description The models ``/v1/chat/completions`` serves.
+         */
+        ServedModelList: {
+            /** Data */
+            data: components["schemas"]["ServedModel"][];
+            /**
+             * Object
+             * @default list
+             * @constant
+             */
+            object: "list";
+        };
+        /**
          * SkippedRow
          * @description A row left out because the target view cannot express it.
          */
@@ -3971,6 +4173,17 @@ export interface components {
             rejected: number;
             /** Stage */
             stage: string;
+        };
+        /**
+         * StreamOptions
+         * @description ``include_usage``: send a last chunk with the usage, as OpenAI does.
+         */
+        StreamOptions: {
+            /**
+             * Include Usage
+             * @default false
+             */
+            include_usage: boolean;
         };
         /**
          * SubdomainSpec
@@ -9399,6 +9612,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_chat_completion_v1_chat_completions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionCreate"];
+            };
+        };
+        responses: {
+            /** @description With `stream: true`: SSE chunks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description An OpenAI-shaped error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description An OpenAI-shaped error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description An OpenAI-shaped error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description An OpenAI-shaped error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    list_models_v1_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServedModelList"];
+                };
+            };
+            /** @description An OpenAI-shaped error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
                 };
             };
         };

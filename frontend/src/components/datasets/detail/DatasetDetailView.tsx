@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { ActionMenu } from "@/components/ui/ActionMenu";
-import { Button } from "@/components/ui/Button";
+import { Button, buttonVariants } from "@/components/ui/Button";
 import { DownloadIcon } from "@/components/ui/icons";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { RelativeTime } from "@/components/ui/RelativeTime";
@@ -110,6 +110,9 @@ export function DatasetDetailView() {
         description={<Subtitle dataset={data} />}
         actions={
           <>
+            <Link href={`/datasets/review/?id=${encodeURIComponent(data.id)}`} className={buttonVariants()}>
+              Review
+            </Link>
             <Button variant="primary" onClick={() => setExporting({})}>
               <DownloadIcon />
               Export

@@ -1,0 +1,87 @@
+"""The SQL of the review queue: rows still to review, decisions, and the decisions on current rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, and_, func, select
+
+from app.kit.repository import Repository
+from app.models import Example, ReviewDecision, ReviewStatus, User
+
+
+class CurrentDecision(NamedTuple):
+    """A decision on a row of the current version, with its reviewer's email."""
+
+    decision: ReviewDecision
+    email: str
+
+
+class ReviewRepository(Repository[ReviewDecision]):
+    """Decisions of reviewers on the rows of datasets."""
+
+    model = ReviewDecision
+
+    def _undecided(self, dataset_id: uuid.UUID, reviewer_id: uuid.UUID) -> tuple[ColumnElement[bool], ...]:
+        mine = (
+            select(ReviewDecision.id)
+            .where(
+                ReviewDecision.dataset_id == dataset_id,
+                ReviewDecision.reviewer_id == reviewer_id,
+                ReviewDecision.example_id == Example.id,
+            )
+            .exists()
+        )
+        return (Example.dataset_id == dataset_id, Example.removed_in.is_(None), ~mine)
+
+    async def next_undecided(
+        self,
+        dataset_id: uuid.UUID,
+        reviewer_id: uuid.UUID,
+        after: int | None,
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> Example | None:
+        """The first current row in dataset order (after position ``after``, matching ``where``) the
+        reviewer has not decided."""
+        query = select(Example).where(*self._undecided(dataset_id, reviewer_id), *where)
+        if after is not None:
+            query = query.where(Example.position > after)
+        return await self.session.scalar(query.order_by(Example.position, Example.id).limit(1))
+
+    async def count_undecided(
+        self, dataset_id: uuid.UUID, reviewer_id: uuid.UUID, where: Sequence[ColumnElement[bool]] = ()
+    ) -> int:
+        """How many current rows (matching ``where``) the reviewer has not decided."""
+        query = (
+            select(func.count()).select_from(Example).where(*self._undecided(dataset_id, reviewer_id), *where)
+        )
+        return int(await self.session.scalar(query) or 0)
+
+    async def for_row(
+        self, dataset_id: uuid.UUID, item_key: str, reviewer_id: uuid.UUID
+    ) -> ReviewDecision | None:
+        """The reviewer's decision on the row with ``item_key``, of any version."""
+        return await self.one_or_none(
+            self.statement().where(
+                ReviewDecision.dataset_id == dataset_id,
+                ReviewDecision.item_key == item_key,
+                ReviewDecision.reviewer_id == reviewer_id,
+            )
+        )
+
+    async def on_current_rows(
+        self, dataset_id: uuid.UUID, *, unapplied: bool = False
+    ) -> list[CurrentDecision]:
+        """Decisions on rows of the current version, oldest decision first."""
+        query = (
+            select(ReviewDecision, User.email)
+            .join(Example, and_(Example.id == ReviewDecision.example_id, Example.removed_in.is_(None)))
+            .join(User, User.id == ReviewDecision.reviewer_id)
+            .where(ReviewDecision.dataset_id == dataset_id, ReviewDecision.status != ReviewStatus.pending)
+            .order_by(ReviewDecision.decided_at, ReviewDecision.id)
+        )
+        if unapplied:
+            query = query.where(ReviewDecision.applied_in.is_(None))
+        return [CurrentDecision(d, e) for d, e in await self.session.execute(query)]

@@ -1,0 +1,1 @@
+"""The OpenAI-compatible endpoint: tuned students served at ``/v1``."""
