@@ -461,6 +461,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/review/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply Review
+         * @description Apply every row's latest decision as one new version: rejected rows removed, edited rows replaced.
+         */
+        post: operations["apply_review_api_v1_datasets__dataset_id__review_apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/review/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Assignments
+         * @description Who reviews which rows of the dataset, and how many of them each has decided.
+         */
+        get: operations["list_assignments_api_v1_datasets__dataset_id__review_assignments_get"];
+        /**
+         * Assign
+         * @description Assign a reviewer the rows scored in a range (every row without bounds); replaces theirs.
+         *
+         *     Only the dataset's owner or an admin assigns; their queue then holds only these rows.
+         */
+        put: operations["assign_api_v1_datasets__dataset_id__review_assignments_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/review/assignments/{reviewer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unassign
+         * @description End a reviewer's assignment: their queue holds every row again; their decisions stay.
+         */
+        delete: operations["unassign_api_v1_datasets__dataset_id__review_assignments__reviewer_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/review/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Next Review
+         * @description The first row of the current version, in dataset order, that you have not decided on.
+         */
+        get: operations["next_review_api_v1_datasets__dataset_id__review_next_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/review/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Progress
+         * @description The current version's rows by their latest decision, and each reviewer's counts.
+         */
+        get: operations["review_progress_api_v1_datasets__dataset_id__review_progress_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/review/{example_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Decide
+         * @description Accept, reject or edit a current row, with a comment and a 1-5 rating; replaces your decision.
+         *
+         *     Nothing changes in the dataset until the decisions are applied.
+         */
+        put: operations["decide_api_v1_datasets__dataset_id__review__example_id__put"];
+        post?: never;
+        /**
+         * Take Back
+         * @description Take back your decision on a row: it is pending for you again.
+         */
+        delete: operations["take_back_api_v1_datasets__dataset_id__review__example_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{dataset_id}/sample": {
         parameters: {
             query?: never;
@@ -1539,6 +1671,48 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AssignmentCreate
+         * @description Assign the rows scored in a range (every row when no bound is set) to a reviewer.
+         */
+        AssignmentCreate: {
+            /**
+             * Email
+             * @description the reviewer's e-mail; an editor or an admin
+             */
+            email: string;
+            /**
+             * Score Max
+             * @description rows scored at most this
+             */
+            score_max?: number | null;
+            /**
+             * Score Min
+             * @description rows scored at least this
+             */
+            score_min?: number | null;
+        };
+        /**
+         * AssignmentRead
+         * @description A reviewer's share of the current version and how many of its rows they decided.
+         */
+        AssignmentRead: {
+            /** Decided */
+            decided: number;
+            /** Email */
+            email: string;
+            /**
+             * Reviewer Id
+             * Format: uuid
+             */
+            reviewer_id: string;
+            /** Rows */
+            rows: number;
+            /** Score Max */
+            score_max: number | null;
+            /** Score Min */
+            score_min: number | null;
+        };
+        /**
          * AssistantMessage
          * @description The model's answer.
          */
@@ -2159,6 +2333,61 @@ export interface components {
          * @enum {string}
          */
         Decision: "keep" | "fix" | "remove";
+        /**
+         * DecisionRead
+         * @description A reviewer's decision on a row.
+         */
+        DecisionRead: {
+            /** Applied In */
+            applied_in: number | null;
+            /** Comment */
+            comment: string;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Example Id
+             * Format: uuid
+             */
+            example_id: string;
+            /** Item Key */
+            item_key: string;
+            /** Messages */
+            messages: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Rating */
+            rating: number | null;
+            /**
+             * Reviewer Id
+             * Format: uuid
+             */
+            reviewer_id: string;
+            status: components["schemas"]["ReviewStatus"];
+            /** Version */
+            version: number;
+        };
+        /**
+         * DecisionUpdate
+         * @description A reviewer's verdict on one row; ``pending`` takes a decision back.
+         */
+        DecisionUpdate: {
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /**
+             * Messages
+             * @description the corrected messages; only with `edited`
+             */
+            messages?: components["schemas"]["ChatMessage"][] | null;
+            /**
+             * Rating
+             * @description the reviewer's score of the row, 1 to 5
+             */
+            rating?: number | null;
+            status: components["schemas"]["ReviewStatus"];
+        };
         /**
          * DistributionReport
          * @description Per-key distribution report over a set of scenarios.
@@ -3894,6 +4123,86 @@ export interface components {
         ResumeRequest: {
             /** Budget Usd */
             budget_usd?: number | string | null;
+        };
+        /**
+         * ReviewApply
+         * @description Apply the decisions not applied yet as one new version.
+         */
+        ReviewApply: {
+            /**
+             * Version
+             * @description the version the reviewers saw; refused when the dataset is past it
+             */
+            version?: number | null;
+        };
+        /**
+         * ReviewNext
+         * @description The next row of the current version that the caller has not decided on, if any.
+         */
+        ReviewNext: {
+            /**
+             * Assigned
+             * @description whether the queue holds only the rows assigned to the caller
+             */
+            assigned: boolean;
+            example: components["schemas"]["ExampleDetail"] | null;
+            /**
+             * Pending
+             * @description rows of the current version (assigned to the caller) not decided on
+             */
+            pending: number;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ReviewProgress
+         * @description Every row of the current version by its latest decision, and each reviewer's counts.
+         */
+        ReviewProgress: {
+            /** Accepted */
+            accepted: number;
+            /** Edited */
+            edited: number;
+            /** Example Count */
+            example_count: number;
+            /** Pending */
+            pending: number;
+            /** Rejected */
+            rejected: number;
+            /** Reviewers */
+            reviewers: components["schemas"]["ReviewerProgress"][];
+            /**
+             * To Apply
+             * @description rows a new version would remove or change
+             */
+            to_apply: number;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ReviewStatus
+         * @description A reviewer's verdict on one row.
+         * @enum {string}
+         */
+        ReviewStatus: "pending" | "accepted" | "rejected" | "edited";
+        /**
+         * ReviewerProgress
+         * @description How far one reviewer is through the current version.
+         */
+        ReviewerProgress: {
+            /** Accepted */
+            accepted: number;
+            /** Edited */
+            edited: number;
+            /** Email */
+            email: string;
+            /** Rejected */
+            rejected: number;
+            /**
+             * Reviewer Id
+             * Format: uuid
+             */
+            reviewer_id: string;
         };
         /**
          * Role
@@ -6077,6 +6386,518 @@ export interface operations {
             };
             /** @description The resource does not exist or is not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_review_api_v1_datasets__dataset_id__review_apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionChange"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_assignments_api_v1_datasets__dataset_id__review_assignments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentRead"][];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    assign_api_v1_datasets__dataset_id__review_assignments_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unassign_api_v1_datasets__dataset_id__review_assignments__reviewer_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                reviewer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    next_review_api_v1_datasets__dataset_id__review_next_get: {
+        parameters: {
+            query?: {
+                /** @description skip to rows after this position */
+                after?: number | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewNext"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    review_progress_api_v1_datasets__dataset_id__review_progress_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewProgress"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_api_v1_datasets__dataset_id__review__example_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                example_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is well-formed but its content breaks the rules (a record that is not a valid chat). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    take_back_api_v1_datasets__dataset_id__review__example_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                example_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
