@@ -317,7 +317,7 @@ class Relabeler:
         judged = False
         if structure.ok and (always_judge or sampled_for_judging(key, engine.config.judge_sample_rate)):
             scores, provenance.judge_feedback = await judge_row(
-                engine, key, structure.record, provenance, messages=messages
+                engine, key, structure.record, provenance, messages=self._shown(messages)
             )
             provenance.judge_scores = scores.criteria() if scores is not None else None
             score = aggregate_score(scores) if scores is not None else None
@@ -378,7 +378,7 @@ class Relabeler:
             else:
                 # The student's judging has its own item key: its ledger entries are told apart.
                 scores, feedback = await judge_row(
-                    engine, f"{key}-student", structure.record, provenance, messages=messages
+                    engine, f"{key}-student", structure.record, provenance, messages=self._shown(messages)
                 )
                 self.judged += 1
                 provenance.judge_feedback = feedback
@@ -445,7 +445,7 @@ class Relabeler:
         provenance = Provenance(
             stage=RELABEL_STAGE, model=call.answer.model_id, template_hash="", scenario={}
         )
-        scores, _ = await judge_row(engine, key, structure.record, provenance, messages=messages)
+        scores, _ = await judge_row(engine, key, structure.record, provenance, messages=self._shown(messages))
         trace.teacher_calls.extend(provenance.calls)
         trace.teacher_score = aggregate_score(scores) if scores is not None else None
 
@@ -466,6 +466,11 @@ class Relabeler:
         if structure.record is not None:
             content = json.dumps(engine.datatype.dump(structure.record), ensure_ascii=False)
         return [*prompt.messages, {"role": "assistant", "content": content}], structure
+
+    def _shown(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """What the judge is shown of a structured answer: the prompt and the answer (a free-text
+        answer's record is that conversation already)."""
+        return messages if structured_answers(self.engine.config) else None
 
     def _record(self, structure: StructureResult | None) -> dict[str, Any] | None:
         """A structured answer's record, as the row's ``metadata.record``."""
