@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from distillation.datatypes import PromptRenderer, PromptTemplateError, get_datatype, list_datatypes
+from distillation.pipeline import GenerationConfig
 from distillation.providers.structured import schema_error
 from distillation.quality import judge_prompt
 from distillation.taskspec import (
@@ -218,3 +219,19 @@ def test_a_spec_on_a_built_in_type_keeps_its_record_and_adds_validators() -> Non
         parse_task_spec("datatype: qna\nname: x\n")
     with pytest.raises(TaskSpecError, match="keeps its output schema"):
         parse_task_spec("name: x\ndatatype: qa\noutput_schema: {type: object}\n")
+
+
+def test_a_run_config_takes_its_data_type_instruction_and_labels_from_the_spec() -> None:
+    item = spec(instruction="Triage the ticket.", labels=["billing"])
+    config = GenerationConfig.model_validate({"data_type": "qa", "count": 3, "task": item.model_dump()})
+    assert (config.data_type, config.instruction, config.labels) == (
+        "triage",
+        "Triage the ticket.",
+        ("billing",),
+    )
+    assert config.task_ref.model_dump() == {"name": "triage", "version": "2", "builtin": False}
+    given = GenerationConfig(data_type="triage", count=3, task=item, instruction="Mine.")
+    assert given.instruction == "Mine."
+    # A run without a spec records its built-in data type's spec.
+    plain = GenerationConfig(data_type="qa", count=3)
+    assert plain.task_ref.model_dump() == {"name": "qa", "version": "1", "builtin": True}
