@@ -103,6 +103,13 @@ export function ReviewView() {
         <div className="space-y-5">
           <ReviewProgressCard datasetId={data.id} canApply={canChange(me.data, data)} writing={data.status === "generating"} />
           <AssignmentsCard datasetId={data.id} canAssign={canChange(me.data, data)} />
+          <p className="text-sm text-muted">
+            The reviewed rows calibrate the judge:{" "}
+            <Link href={datasetHref(data.id, "threshold")} className="font-medium text-accent hover:underline">
+              Calibrate the judge
+            </Link>{" "}
+            beside the threshold slider.
+          </p>
         </div>
       </div>
     </>
