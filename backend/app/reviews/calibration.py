@@ -50,9 +50,13 @@ class GoldRow:
     """A reviewed row: the human's verdict and the judge's score of the text the reviewer read."""
 
     decision: ReviewDecision
-    example: Example
+    example: Example  # the row the decision points at now: after an applied edit, the new row
+    read: Example  # the row the reviewer read, whose score and reasons the judge gave
     reviewer: str
-    score: float | None
+
+    @property
+    def score(self) -> float | None:
+        return self.read.score
 
     @property
     def keep(self) -> bool:
@@ -168,7 +172,7 @@ async def gold_rows(session: AsyncSession, dataset_id: uuid.UUID) -> list[GoldRo
     rows = []
     for key, found in latest.items():
         read = originals.get(edited_from[key], found.example) if key in edited_from else found.example
-        rows.append(GoldRow(found.decision, found.example, found.email, read.score))
+        rows.append(GoldRow(found.decision, found.example, read, found.email))
     return sorted(rows, key=lambda row: (row.example.position, row.example.item_key))
 
 
@@ -178,9 +182,9 @@ def _disagreement(row: GoldRow, score: float) -> Disagreement:
         item_key=row.example.item_key,
         position=row.example.position,
         current=row.example.removed_in is None,
-        question=_question(row.example.messages),
+        question=_question(row.read.messages),
         score=score,
-        reasons=dict(row.example.scores or {}),
+        reasons=dict(row.read.scores or {}),
         human="keep" if row.keep else "remove",
         status=row.decision.status,
         rating=row.decision.rating,

@@ -99,6 +99,8 @@ async def test_calibration_numbers_on_a_hand_built_gold_set(any_settings: Settin
         at_six = await admin.get(f"{API}/{dataset_id}/calibration", params={"threshold": 6})
         applied = await admin.post(f"{API}/{dataset_id}/review/apply", json={})
         after_apply = await admin.get(f"{API}/{dataset_id}/calibration")
+        at_eight = (await admin.get(f"{API}/{dataset_id}/calibration", params={"threshold": 8})).json()
+        six_after = (await admin.get(f"{API}/{dataset_id}/calibration", params={"threshold": 6})).json()
     assert best.status_code == 200, best.text
     body = best.json()
     assert {k: body[k] for k in ("version", "gold", "scored", "unscored", "rated")} == {
@@ -160,6 +162,13 @@ async def test_calibration_numbers_on_a_hand_built_gold_set(any_settings: Settin
     assert {k: again[k] for k in ("gold", "scored", "kappa", "spearman", "confusion")} == {
         k: body[k] for k in ("gold", "scored", "kappa", "spearman", "confusion")
     }
+    # At 8 the edited row (7.5, kept by its reviewer) disagrees: shown with the reasons of the text read.
+    edited = next(d for d in at_eight["disagreements"] if d["item_key"] == "k0002")
+    assert (edited["score"], edited["status"], edited["current"]) == (7.5, "edited", True)
+    assert edited["reasons"] == {"content_quality": 7.5, "reason": "judged 2"}
+    # The rejected row 4 is gone from v2 but stays in the gold set.
+    rejected = next(d for d in six_after["disagreements"] if d["item_key"] == "k0004")
+    assert (rejected["human"], rejected["score"], rejected["current"]) == ("remove", 6.0, False)
 
 
 async def test_too_few_gold_rows_is_a_clear_409(any_settings: Settings) -> None:
