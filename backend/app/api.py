@@ -14,6 +14,7 @@ from app.jobs.endpoints import budget_router
 from app.jobs.endpoints import router as jobs_router
 from app.promptsets.endpoints import router as promptsets_router
 from app.providers.endpoints import router as providers_router
+from app.reviews.endpoints import calibration_router
 from app.reviews.endpoints import router as reviews_router
 from app.system.endpoints import router as system_router
 from app.tokens.endpoints import router as tokens_router
@@ -26,6 +27,7 @@ api_router.include_router(datasets_router)
 api_router.include_router(examples_router)
 api_router.include_router(duplicates_router)
 api_router.include_router(reviews_router)
+api_router.include_router(calibration_router)
 api_router.include_router(tokens_router)
 api_router.include_router(users_router)
 api_router.include_router(providers_router)

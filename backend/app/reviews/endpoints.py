@@ -20,10 +20,11 @@ from app.core.errors import (
 )
 from app.datasets.schemas import VersionChange
 from app.models import Role, User
-from app.reviews import assignments, service
+from app.reviews import assignments, calibration, service
 from app.reviews.schemas import (
     AssignmentCreate,
     AssignmentRead,
+    Calibration,
     DecisionRead,
     DecisionUpdate,
     ReviewApply,
@@ -32,6 +33,7 @@ from app.reviews.schemas import (
 )
 
 router = APIRouter(prefix="/datasets/{dataset_id}/review", tags=["review"])
+calibration_router = APIRouter(prefix="/datasets/{dataset_id}", tags=["review"])
 Reviewer = Annotated[User, require_role(Role.admin, Role.editor)]
 READ_ERRORS = error_responses(Unauthorized, NotFound)
 WRITE_ERRORS = error_responses(Unauthorized, Forbidden, NotFound, Conflict)
@@ -104,3 +106,21 @@ async def apply_review(
 ) -> VersionChange:
     """Apply every row's latest decision as one new version: rejected rows removed, edited rows replaced."""
     return await service.apply(session, user, dataset_id, body)
+
+
+@calibration_router.get("/calibration", responses=READ_ERRORS | error_responses(calibration.TooFewGoldRows))
+async def calibrate(
+    dataset_id: uuid.UUID,
+    _: CurrentUser,
+    session: SessionDep,
+    threshold: Annotated[
+        float | None,
+        Query(ge=0, le=10, description="the judge's minimum score to compare at; unset: the recommended one"),
+    ] = None,
+) -> Calibration:
+    """The judge's stored scores against the reviewed rows: Spearman's rho, Cohen's kappa, the confusion
+    matrix and the disagreements at ``threshold``, and the threshold that agrees best with the reviewers.
+
+    Refused (409, ``too_few_gold_rows``) under 5 reviewed rows with a judge score.
+    """
+    return await calibration.calibrate(session, dataset_id, threshold)

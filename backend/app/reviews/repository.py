@@ -85,3 +85,35 @@ class ReviewRepository(Repository[ReviewDecision]):
         if unapplied:
             query = query.where(ReviewDecision.applied_in.is_(None))
         return [CurrentDecision(d, e) for d, e in await self.session.execute(query)]
+
+
+class GoldDecision(NamedTuple):
+    """A decision on a row of any version, with the row it was made on and its reviewer's email."""
+
+    decision: ReviewDecision
+    example: Example
+    email: str
+
+
+class GoldRepository(Repository[ReviewDecision]):
+    """The decisions that make a dataset's gold set: every verdict, on current rows or not."""
+
+    model = ReviewDecision
+
+    async def decisions(self, dataset_id: uuid.UUID) -> list[GoldDecision]:
+        """Every accepted, rejected or edited decision of the dataset with its row, oldest decision first."""
+        query = (
+            select(ReviewDecision, Example, User.email)
+            .join(Example, Example.id == ReviewDecision.example_id)
+            .join(User, User.id == ReviewDecision.reviewer_id)
+            .where(ReviewDecision.dataset_id == dataset_id, ReviewDecision.status != ReviewStatus.pending)
+            .order_by(ReviewDecision.decided_at, ReviewDecision.id)
+        )
+        return [GoldDecision(d, e, m) for d, e, m in await self.session.execute(query)]
+
+    async def examples(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Example]:
+        """The rows with these ids (of any version), by id."""
+        if not ids:
+            return {}
+        found = await self.session.scalars(select(Example).where(Example.id.in_(ids)))
+        return {e.id: e for e in found}

@@ -12,6 +12,8 @@ from app.datasets.schemas import ChatMessage, ExampleDetail
 from app.kit.schemas import Schema
 from app.models import ReviewStatus
 
+DISAGREEMENTS_SHOWN = 200
+
 
 class DecisionUpdate(Schema):
     """A reviewer's verdict on one row; ``pending`` takes a decision back."""
@@ -100,3 +102,64 @@ class AssignmentRead(Schema):
     score_max: float | None
     rows: int
     decided: int
+
+
+class Confusion(Schema):
+    """The scored gold rows by the human's verdict and the judge's at the threshold."""
+
+    both_keep: int = Field(description="accepted or edited by the human, scored at or above the threshold")
+    human_keep_judge_remove: int = Field(description="accepted or edited, scored below the threshold")
+    human_remove_judge_keep: int = Field(description="rejected, scored at or above the threshold")
+    both_remove: int = Field(description="rejected, scored below the threshold")
+
+
+class ThresholdAgreement(Schema):
+    """How far the judge agrees with the humans when it keeps the rows scored at least ``threshold``."""
+
+    threshold: float
+    kappa: float | None = Field(
+        description="Cohen's kappa on keep/remove; null when it is undefined (both sides chose one verdict)"
+    )
+    agreement: float = Field(description="the share of scored gold rows where judge and human agree")
+
+
+class Disagreement(Schema):
+    """A gold row where the human and the judge disagree at the threshold."""
+
+    example_id: uuid.UUID
+    item_key: str
+    position: int
+    current: bool = Field(description="whether the row is in the current version")
+    question: str = Field(description="the row's first user message, cut to 300 characters")
+    score: float
+    reasons: dict[str, Any] = Field(description="the judge's reasons: its scores per criterion")
+    human: str = Field(description="`keep` (accepted or edited) or `remove` (rejected)")
+    status: ReviewStatus
+    rating: int | None
+    comment: str
+    reviewer: str
+
+
+class Calibration(Schema):
+    """The judge's stored scores against the dataset's gold set: its reviewed rows, latest decision each."""
+
+    version: int
+    threshold: float = Field(description="the minimum score the judge keeps at, for kappa and the matrix")
+    gold: int = Field(description="reviewed rows (latest decision per row), of any version")
+    scored: int = Field(description="gold rows with a judge score")
+    unscored: int = Field(description="gold rows without a judge score: left out of every number")
+    rated: int = Field(description="scored gold rows with a 1-5 rating by the reviewer")
+    spearman: float | None = Field(
+        description="Spearman's rho of rating against judge score; null under 3 rated rows or when either "
+        "side is constant"
+    )
+    spearman_p: float | None = Field(description="the two-sided p-value of rho")
+    kappa: float | None
+    agreement: float
+    confusion: Confusion
+    recommended: ThresholdAgreement = Field(
+        description="the observed score that maximises kappa (ties: higher agreement, then lower threshold)"
+    )
+    candidates: list[ThresholdAgreement] = Field(description="every candidate threshold, lowest first")
+    disagreements: list[Disagreement] = Field(description=f"at most {DISAGREEMENTS_SHOWN}, by position")
+    disagreement_count: int

@@ -72,6 +72,7 @@ def register(
         ("evaluate", _evaluate(env)),
     ):
         app.command(name, help=_help(command.__doc__))(command)
+    app.add_typer(_task_app(), name="task", help="List, show and check task specs.")
 
 
 def _generate(env: Environment) -> Callable[..., None]:
@@ -194,6 +195,13 @@ def _relabel(env: Environment) -> Callable[..., None]:
         batch_poll: Annotated[
             float, typer.Option(min=0.01, help="Seconds between two checks of a pending batch.")
         ] = 30.0,
+        task: Annotated[
+            Path | None,
+            typer.Option(
+                help="A task spec (YAML): answers are asked in its output schema and pass its "
+                "validators; its policy and rubric reach the judge (see docs/task-specs.md)."
+            ),
+        ] = None,
     ) -> None:
         """Have the teacher answer your own prompts: a prompt set in, chat rows with provenance out.
 
@@ -250,10 +258,43 @@ def _relabel(env: Environment) -> Callable[..., None]:
             pilot_then_run=pilot_then_run,
             pilot_margin=pilot_margin,
             batch_poll=batch_poll if batch else None,
+            task=task,
         )
         _exit(relabel_command(options, env))
 
     return relabel
+
+
+def _task_app() -> typer.Typer:
+    task_app = typer.Typer(no_args_is_help=True)
+
+    @task_app.command("list")
+    def task_list() -> None:
+        """List the built-in task specs (one per built-in data type)."""
+        from distillation.commands.tasks import list_command
+
+        _exit(list_command())
+
+    @task_app.command("show")
+    def task_show(
+        spec: Annotated[str, typer.Argument(help="A spec file (YAML), or a built-in spec's name (qa...).")],
+    ) -> None:
+        """Print a task spec as YAML: a file after its checks, or a built-in one by name."""
+        from distillation.commands.tasks import show_command
+
+        _exit(show_command(spec))
+
+    @task_app.command("validate")
+    def task_validate(
+        spec: Annotated[Path, typer.Argument(help="A spec file (YAML).")],
+    ) -> None:
+        """Check a task spec file: YAML, fields, JSON Schema, templates (rendered in the sandboxed
+        environment) and validators; prints each problem with its line. Exit code 1 if any."""
+        from distillation.commands.tasks import validate_command
+
+        _exit(validate_command(spec))
+
+    return task_app
 
 
 def _estimate(env: Environment) -> Callable[..., None]:

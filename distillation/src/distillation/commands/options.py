@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from distillation.pipeline import GenerationConfig
     from distillation.providers import Credentials, RateLimit
     from distillation.quality import QualityThresholds
+    from distillation.taskspec import TaskSpec
 
 CredentialsHook = Callable[[str], "Credentials | None"]
 ConfigDir = Path | Callable[[], Path | None] | None
@@ -83,6 +84,7 @@ class RunOptions:
     judge_share: float = 0.25
     escalate_margin: float = 1.0
     max_tokens: int = 512
+    task: Path | None = None
 
     def config(self) -> tuple[GenerationConfig, list[str]]:
         """The run's config, and notes the user should read (e.g. why auto-remove is off).
@@ -94,8 +96,10 @@ class RunOptions:
 
         judge = self.judge or self.teacher
         thresholds, notes = quality_thresholds(self.min_score, self.fix_below, judge)
+        spec = read_task_spec(self.task)
         try:
             config = GenerationConfig(
+                task=spec,
                 data_type=self.data_type,
                 count=self.count,
                 domains=self.domain,
@@ -120,6 +124,22 @@ class RunOptions:
         except ValueError as exc:
             raise OptionsError(_first_error(exc)) from None
         return config, notes
+
+
+def read_task_spec(path: Path | None) -> TaskSpec | None:
+    """The task spec of ``--task``, or None without one.
+
+    Raises:
+        OptionsError: The file cannot be read or is not a valid spec (the message names its lines).
+    """
+    if path is None:
+        return None
+    from distillation.taskspec import TaskSpecError, load_task_spec
+
+    try:
+        return load_task_spec(path)
+    except TaskSpecError as exc:
+        raise OptionsError(str(exc)) from None
 
 
 def quality_thresholds(
@@ -319,6 +339,13 @@ def _template(
         ),
     ] = 1.0,
     max_tokens: Annotated[int, typer.Option(min=16, help="Output token cap per generation request.")] = 512,
+    task: Annotated[
+        Path | None,
+        typer.Option(
+            help="A task spec (YAML): output schema, prompts, policy, rubric and validators; it sets "
+            "the data type, and the instruction and labels unless given (see docs/task-specs.md)."
+        ),
+    ] = None,
 ) -> None:
     """The shared options; only the signature is used."""
 

@@ -35,6 +35,7 @@ from distillation.commands.options import (
     OutputFormat,
     RunPaths,
     quality_thresholds,
+    read_task_spec,
 )
 from distillation.commands.providers import register_compatible_providers
 from distillation.commands.render import bullet_lines, fail, money, plain, print_reasons
@@ -93,6 +94,7 @@ class RelabelOptions:
     pilot_then_run: bool = False
     pilot_margin: float = 0.5
     batch_poll: float | None = None
+    task: Path | None = None
 
     def cascade_settings(self) -> Cascade | None:
         """The cascade asked for (``--cascade`` or ``--pilot``), or None for the teacher alone.
@@ -273,6 +275,7 @@ async def _relabel_file(
     thresholds, notes = quality_thresholds(options.min_score, None, judge)
     for note in notes:
         plain(console, f"note: {note}")
+    spec = read_task_spec(options.task)
     try:
         config = relabel_config(
             options.teacher,
@@ -289,6 +292,7 @@ async def _relabel_file(
             else max(options.concurrency, min(MAX_ITEMS_IN_FLIGHT, len(prompts.prompts))),
             budget_usd=options.budget,
             student=student,
+            task=spec,
         )
     except ValueError as exc:
         raise OptionsError(str(exc)) from None

@@ -211,6 +211,10 @@ class DataType(ABC, Generic[R]):
             "description": self.description,
             "schema_json": json.dumps(self.json_schema(), ensure_ascii=False, indent=2),
             "example_json": self.example().model_dump_json(indent=2, exclude_none=True),
+            # A task spec's (``distillation.taskspec``): its name and version, policy and rubric.
+            "spec": None,
+            "task_policy": None,
+            "rubric": [],
         }
 
     def dump(self, record: R) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 from jinja2 import meta
 from pydantic import BaseModel, ConfigDict
 
@@ -50,6 +51,10 @@ class PromptRenderer:
     Args:
         search_paths: Directories searched before the built-in templates, so a file there with a
             built-in name (``judge.jinja2``) overrides it.
+        templates: Template sources by name, searched before ``search_paths`` (a task spec's).
+        sandboxed: Render in Jinja's sandbox (for templates users write: no access to unsafe
+            attributes such as ``__class__``; such a template fails with ``PromptTemplateError``).
+            A template that sets no ``user`` block then sends its whole text as the user message.
 
     Example:
         >>> renderer = PromptRenderer()
@@ -57,17 +62,28 @@ class PromptRenderer:
         64
     """
 
-    def __init__(self, search_paths: Sequence[str | os.PathLike[str]] = ()) -> None:
+    def __init__(
+        self,
+        search_paths: Sequence[str | os.PathLike[str]] = (),
+        *,
+        templates: Mapping[str, str] | None = None,
+        sandboxed: bool = False,
+    ) -> None:
+        self.search_paths = tuple(search_paths)
+        self.sandboxed = sandboxed
         loaders: list[jinja2.BaseLoader] = []
+        if templates:
+            loaders.append(jinja2.DictLoader(dict(templates)))
         if search_paths:
             loaders.append(jinja2.FileSystemLoader([os.fspath(path) for path in search_paths]))
         loaders.append(jinja2.FunctionLoader(_load_builtin))
         self._loader = jinja2.ChoiceLoader(loaders)
         # Prompts are plain text sent to a model, not HTML: escaping would corrupt code and quotes.
-        self.env = jinja2.Environment(
+        environment = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+        self.env = environment(
             loader=self._loader,
             undefined=jinja2.StrictUndefined,
-            autoescape=False,  # noqa: S701
+            autoescape=False,
             trim_blocks=True,
             lstrip_blocks=True,
         )
@@ -90,9 +106,13 @@ class PromptRenderer:
         template = self._template(name)
         try:
             module = template.make_module(context)
+        except jinja2.exceptions.SecurityError as exc:
+            raise PromptTemplateError(f"{name}: refused by the template sandbox: {exc.message}") from None
         except jinja2.TemplateError as exc:
             raise PromptTemplateError(f"{name}: {exc.message}") from None
         texts = {role: str(getattr(module, role, "")).strip() for role in MESSAGE_ROLES}
+        if self.sandboxed and not texts["user"]:
+            texts["user"] = str(module).strip()
         messages = [{"role": role, "content": text} for role, text in texts.items() if text]
         if not any(message["role"] == "user" for message in messages):
             raise PromptTemplateError(f"{name}: renders no user message ({{% set user %}} block)")

@@ -24,6 +24,7 @@ from distillation.providers import (
     runs_in_process,
 )
 from distillation.scenarios import DomainsConfig, ScenarioSampler, load_domains_config
+from distillation.taskspec.datatype import spec_datatype, spec_renderer
 
 
 def resolve_domains(config: DomainsConfig, wanted: tuple[str, ...]) -> list[str] | None:
@@ -119,15 +120,22 @@ def build_engine(
         )
     return Engine(
         config=config,
-        datatype=get_datatype(config.data_type),
+        datatype=spec_datatype(config.task) if config.task is not None else get_datatype(config.data_type),
         sampler=sampler,
         teacher=clients[config.teacher],
         student=clients[config.student],
         judge=clients[config.judge_model],
         calls=calls,
-        renderer=renderer or default_renderer(),
+        renderer=task_renderer(config, renderer),
         cheap_judge=clients[config.cheap_judge_model],
     )
+
+
+def task_renderer(config: GenerationConfig, renderer: PromptRenderer | None = None) -> PromptRenderer:
+    """The run's renderer: a task spec's templates in the sandbox over ``renderer``'s, else ``renderer``."""
+    if config.task is not None and any(True for _ in config.task.templates.items()):
+        return spec_renderer(config.task, renderer)
+    return renderer or default_renderer()
 
 
 def scenario_sampler(config: GenerationConfig, domains: DomainsConfig) -> ScenarioSampler:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillation.pipeline.types import Stage
 from distillation.quality import QualityThresholds
+from distillation.taskspec.spec import TaskRef, TaskSpec
 
 LOCAL_MODEL = "local:smollm2-135m"
 # Share of cheap-judged rows an estimate expects to escalate when nothing measured says otherwise.
@@ -89,6 +90,8 @@ class GenerationConfig(BaseModel):
             fits what is left, and the run stops cleanly (and can resume) when not even a call as
             long as its prompt's answers so far fits (:mod:`distillation.pipeline.reservations`).
         max_extra_items: How many items beyond ``count`` may be tried to replace rejected rows.
+        task: The user's task spec (schema, prompts, policy, rubric, validators); when set,
+            ``data_type`` is the spec's name and ``instruction`` defaults to the spec's.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -117,12 +120,37 @@ class GenerationConfig(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=1024)
     budget_usd: Decimal | None = Field(default=None, ge=0)
     max_extra_items: int | None = Field(default=None, ge=0)
+    task: TaskSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_task(cls, data: Any) -> Any:
+        """A task spec names the data type and gives the instruction and labels left unset."""
+        task = data.get("task") if isinstance(data, dict) else None
+        if task is None:
+            return data
+        spec = task if isinstance(task, TaskSpec) else TaskSpec.model_validate(task)
+        data = {**data, "task": spec, "data_type": spec.datatype or spec.name}
+        if data.get("instruction") is None and spec.instruction:
+            data["instruction"] = spec.instruction
+        if data.get("labels") is None and spec.labels:
+            data["labels"] = tuple(spec.labels)
+        return data
 
     @model_validator(mode="after")
     def _single_domain_for_subdomain(self) -> GenerationConfig:
         if self.subdomain is not None and len(self.domains) != 1:
             raise ValueError("a subdomain needs exactly one domain")
         return self
+
+    @property
+    def task_ref(self) -> TaskRef:
+        """The spec every row records: the user's, or the built-in data type's."""
+        if self.task is not None:
+            return self.task.ref
+        from distillation.taskspec.datatype import BUILTIN_VERSION
+
+        return TaskRef(name=self.data_type, version=BUILTIN_VERSION, builtin=True)
 
     @property
     def judge_model(self) -> str:

@@ -164,7 +164,7 @@ async def write_seed(engine: Engine, index: int, key: str) -> tuple[Answer, Prov
         schema=engine.datatype.json_schema(),
         schema_name="example",
     )
-    return call.answer, _provenance(Stage.seed, call.answer, prompt, scenario, [], call.record)
+    return call.answer, _provenance(engine, Stage.seed, call.answer, prompt, scenario, [], call.record)
 
 
 async def write_bulk(
@@ -193,7 +193,9 @@ async def write_bulk(
         schema_name="example",
     )
     exemplar_ids = [row.key for row in exemplars]
-    return call.answer, _provenance(Stage.bulk, call.answer, prompt, scenario, exemplar_ids, call.record)
+    return call.answer, _provenance(
+        engine, Stage.bulk, call.answer, prompt, scenario, exemplar_ids, call.record
+    )
 
 
 async def extract_policy(engine: Engine, seeds: Sequence[Row]) -> tuple[TaskPolicy, CallRecord]:
@@ -239,6 +241,7 @@ def default_policy(engine: Engine, seeds: Sequence[Row]) -> TaskPolicy:
 
 
 def _provenance(
+    engine: Engine,
     stage: str,
     answer: Answer,
     prompt: RenderedPrompt,
@@ -253,6 +256,7 @@ def _provenance(
         scenario=scenario.as_dict(),
         exemplar_ids=exemplars,
         calls=[call],
+        task=engine.config.task_ref,
     )
 
 

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from distillation.taskspec.spec import TaskRef
+
 
 class Stage(StrEnum):
     """The pipeline's stages: what item keys, provenance, call records and stage reports are labelled.
@@ -78,6 +80,9 @@ class Provenance(BaseModel):
     fixes: list[FixStep] = Field(default_factory=list)
     # The teacher's chain of thought for a user's seed example (seed amplification).
     reasoning: str | None = None
+    # The task spec the row was made under: its name and version (a built-in data type's spec, or
+    # the user's); None for rows written before specs existed.
+    task: TaskRef | None = None
 
     @property
     def input_tokens(self) -> int:

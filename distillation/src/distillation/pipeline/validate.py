@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from distillation.pipeline.cache import Answer
 from distillation.pipeline.config import GenerationConfig
-from distillation.pipeline.engine import Engine, ItemResult, as_plain
+from distillation.pipeline.engine import Engine, ItemResult
 from distillation.pipeline.types import FixStep, Provenance, Rejection, Row, RowStage, Stage
 from distillation.providers import LLMClient
 from distillation.quality import (
@@ -103,7 +103,7 @@ async def validate_row(
             reason = "; ".join(structure.reasons) if not structure.ok else result.reason
             return _reject(key, stage, reason, answer.text, provenance)
         if result.decision is Decision.KEEP:
-            record = as_plain(structure.record)
+            record = engine.datatype.dump(structure.record) if structure.record is not None else {}
             return ItemResult(
                 row=Row(
                     key=key,
@@ -166,20 +166,37 @@ def _scored(
 
 
 async def judge_row(
-    engine: Engine, key: str, record: Any, provenance: Provenance
+    engine: Engine,
+    key: str,
+    record: Any,
+    provenance: Provenance,
+    *,
+    messages: list[dict[str, Any]] | None = None,
 ) -> tuple[JudgeScores | None, str | None]:
     """Score one record with the engine's judge: (scores, feedback), or (None, why) when unparsable.
 
     The call is appended to ``provenance.calls``; it goes through the cache like every other call.
+    ``messages``: the conversation the judge sees, when not the record's own chat view (a relabelled
+    prompt and its structured answer).
     """
-    return await _judge(engine, engine.judge, key, record, provenance)
+    return await _judge(engine, engine.judge, key, record, provenance, messages=messages)
 
 
 async def _judge(
-    engine: Engine, judge: LLMClient, key: str, record: Any, provenance: Provenance
+    engine: Engine,
+    judge: LLMClient,
+    key: str,
+    record: Any,
+    provenance: Provenance,
+    *,
+    messages: list[dict[str, Any]] | None = None,
 ) -> tuple[JudgeScores | None, str | None]:
     prompt = judge_prompt(
-        engine.datatype, record, instruction=engine.config.instruction, renderer=engine.renderer
+        engine.datatype,
+        record,
+        instruction=engine.config.instruction,
+        renderer=engine.renderer,
+        messages=messages,
     )
     call = await engine.calls.call(
         judge,

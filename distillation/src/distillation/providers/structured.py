@@ -15,6 +15,8 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import orjson
+import referencing
+import referencing.exceptions
 from pydantic import BaseModel, ValidationError
 
 from distillation.providers.types import ChatRequest, Completion, JsonSchema, Message
@@ -68,7 +70,10 @@ def schema_error(value: Any, schema: JsonSchema) -> str | None:
     if fast is not None and fast.is_valid(value):
         return None
     validator = _validator(schema_json)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    try:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    except referencing.exceptions.Unresolvable as exc:
+        return f"the schema cannot be checked: {_remote_reason(exc)}"
     if error is None:
         return None
     where = "/".join(str(p) for p in error.absolute_path) or "(root)"
@@ -128,12 +133,44 @@ def _model_error(value: Any, output_type: type[BaseModel]) -> str | None:
     return None
 
 
+class RemoteReferenceError(ValueError):
+    """A schema refers to a document outside itself (a remote or relative ``$ref``): never fetched."""
+
+
+def _refuse_retrieval(uri: str) -> referencing.Resource[Any]:
+    raise RemoteReferenceError(
+        f"the schema refers to {uri!r}, which is not fetched: put the definition under $defs "
+        "and refer to it as #/$defs/..."
+    )
+
+
+# `retrieve` is the attrs alias of the private `_retrieve` field, which mypy's attrs plugin does not see.
+OFFLINE_REGISTRY: referencing.Registry[Any] = referencing.Registry(retrieve=_refuse_retrieval)  # type: ignore[call-arg]
+"""A registry that refuses to retrieve any resource: `jsonschema` would otherwise fetch remote `$ref`s."""
+
+
+def offline_validator(schema: JsonSchema) -> jsonschema.protocols.Validator:
+    """A `jsonschema` validator of `schema` (the draft its `$schema` names, else 2020-12) that never
+    fetches a `$ref` over the network: resolving one outside the schema raises `Unresolvable`.
+    """
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    validator: jsonschema.protocols.Validator = cls(schema, registry=OFFLINE_REGISTRY)
+    return validator
+
+
+def _remote_reason(exc: BaseException) -> str:
+    """The refusal behind an unresolvable reference, else the error itself."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, RemoteReferenceError):
+            return str(cause)
+        cause = cause.__cause__ or cause.__context__
+    return str(exc)
+
+
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> jsonschema.protocols.Validator:
-    schema = orjson.loads(schema_json)
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
+    return offline_validator(orjson.loads(schema_json))
 
 
 @lru_cache(maxsize=256)

@@ -19,6 +19,7 @@ def judge_prompt(
     instruction: str | None = None,
     system: str | None = None,
     renderer: PromptRenderer | None = None,
+    messages: Sequence[Mapping[str, Any]] | None = None,
 ) -> RenderedPrompt:
     """Render the judge prompt for one example; the reply parses with ``parse_judge_output``.
 
@@ -28,13 +29,16 @@ def judge_prompt(
         instruction: What the dataset trains for.
         system: System prompt of the example's chat view, if the dataset has one.
         renderer: Renderer with user template overrides.
+        messages: The conversation shown, instead of the record's chat view.
     """
     parsed = datatype.parse(record)
     return (renderer or default_renderer()).render(
         "judge",
         datatype=datatype.prompt_info(),
         record=datatype.dump(parsed),
-        messages=datatype.to_messages(parsed, system=system),
+        messages=[dict(m) for m in messages]
+        if messages is not None
+        else datatype.to_messages(parsed, system=system),
         instruction=instruction,
         criteria=[{"name": c.name, "description": c.description} for c in CRITERIA],
         schema_json=json.dumps(judge_schema(), ensure_ascii=False, indent=2),
@@ -66,9 +70,7 @@ def fix_prompt(
     return (renderer or default_renderer()).render(
         "fix",
         datatype=datatype.prompt_info(),
-        record=record.model_dump(mode="json", exclude_none=True)
-        if isinstance(record, BaseModel)
-        else dict(record),
+        record=datatype.dump(record) if isinstance(record, BaseModel) else dict(record),
         reasons=problems,
         scores=scores.criteria() if scores else None,
         instruction=instruction,

@@ -11,6 +11,7 @@ an answer is never rewritten, since the answer is the teacher's own.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from distillation.pipeline.accounting import BudgetExceeded, SpendingStopped
+from distillation.pipeline.cache import Answer
 from distillation.pipeline.calls import item_seed
 from distillation.pipeline.config import GenerationConfig
 from distillation.pipeline.engine import Engine
@@ -30,6 +32,7 @@ from distillation.quality import (
     Decision,
     DecisionResult,
     QualityThresholds,
+    StructureResult,
     aggregate_score,
     check_structure,
     decide,
@@ -44,6 +47,7 @@ from distillation.relabel.cascade import (
     pilot_report,
 )
 from distillation.relabel.types import (
+    ANSWER_SCHEMA_NAME,
     RELABEL_STAGE,
     MemoryRelabelSink,
     RelabelReport,
@@ -51,6 +55,7 @@ from distillation.relabel.types import (
     RelabelSink,
     RelabelStatus,
 )
+from distillation.taskspec.spec import TaskSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,7 @@ def relabel_config(
     concurrency: int = 8,
     budget_usd: Decimal | None = None,
     student: str | None = None,
+    task: TaskSpec | None = None,
 ) -> GenerationConfig:
     """The engine config of a relabel run (``build_engine`` takes it): the teacher answers, no fixes.
 
@@ -95,6 +101,9 @@ def relabel_config(
         budget_usd: Spending limit of new requests.
         student: "provider:model" answering first in a cascade (see :class:`Cascade`); the teacher
             (no cascade) when omitted.
+        task: A task spec: answers are asked in its output schema (the provider's structured output
+            where it has one) and pass its validators; its policy and rubric reach the judge. A spec
+            on the built-in ``generation`` type keeps free-text answers.
     """
     limits = (thresholds or QualityThresholds()).model_copy(update={"auto_fix": False})
     return GenerationConfig(
@@ -110,7 +119,30 @@ def relabel_config(
         seed=seed,
         concurrency=concurrency,
         budget_usd=budget_usd,
+        task=task,
     )
+
+
+def structured_answers(config: GenerationConfig) -> bool:
+    """Whether a relabel run asks for answers in its task spec's schema (not free text)."""
+    return config.task is not None and config.task.datatype != "generation"
+
+
+def with_task_system(config: GenerationConfig, messages: tuple[Message, ...]) -> tuple[Message, ...]:
+    """The prompt's messages with the task spec's instruction and policy in the system message.
+
+    They go after the prompt's own system message when it has one; the written row keeps the prompt's
+    messages as they were (the student learns to answer the prompt, not the spec).
+    """
+    task = config.task
+    parts = [part for part in (config.instruction, task.policy if task else None) if part]
+    if not parts:
+        return messages
+    text = "\n\n".join(parts)
+    if messages and messages[0].role == "system":
+        first = Message(role="system", content=f"{messages[0].content}\n\n{text}")
+        return (first, *messages[1:])
+    return (Message(role="system", content=text), *messages)
 
 
 def prompt_keys(prompts: Sequence[PromptRecord]) -> list[str]:
@@ -231,12 +263,21 @@ class Relabeler:
         if prompt.uses_tools:
             reason = "tool calling is not supported by relabel yet (the prompt has tools or tool turns)"
             return Rejection(key=key, stage=RELABEL_STAGE, reason=reason)
+        messages = tuple(Message(role=m["role"], content=m["content"]) for m in prompt.messages)
         request = ChatRequest(
-            messages=tuple(Message(role=m["role"], content=m["content"]) for m in prompt.messages),
+            messages=messages,
             max_tokens=engine.config.max_tokens,
             temperature=engine.config.temperature,
             seed=item_seed(engine.config.seed, key),
         )
+        if structured_answers(engine.config):
+            request = request.model_copy(
+                update={
+                    "messages": with_task_system(engine.config, messages),
+                    "response_schema": engine.datatype.json_schema(),
+                    "schema_name": ANSWER_SCHEMA_NAME,
+                }
+            )
         if self.cascade is None:
             return await self._teacher(index, key, prompt, request)
         return await self._cascade(index, key, prompt, request, self.cascade)
@@ -262,6 +303,7 @@ class Relabeler:
             template_hash="",
             scenario={},
             calls=[*before, call.record],
+            task=engine.config.task_ref,
         )
         if trace is not None:
             trace.teacher_calls.append(call.record)
@@ -269,12 +311,14 @@ class Relabeler:
         if answer.error is not None or not text:
             why = answer.error or "the answer is empty"
             return _rejection(key, f"unusable model output: {why}", answer.text, provenance)
-        messages: list[dict[str, Any]] = [*prompt.messages, {"role": "assistant", "content": text}]
-        structure = check_structure(engine.datatype, {"turns": messages}, context=engine.context)
+        messages, structure = self._checked(prompt, answer)
+        text = messages[-1]["content"]
         score = None
         judged = False
         if structure.ok and (always_judge or sampled_for_judging(key, engine.config.judge_sample_rate)):
-            scores, provenance.judge_feedback = await judge_row(engine, key, structure.record, provenance)
+            scores, provenance.judge_feedback = await judge_row(
+                engine, key, structure.record, provenance, messages=self._shown(messages)
+            )
             provenance.judge_scores = scores.criteria() if scores is not None else None
             score = aggregate_score(scores) if scores is not None else None
             judged = True
@@ -299,6 +343,7 @@ class Relabeler:
             score=score,
             provenance=provenance,
             cascade=trace,
+            record=self._record(structure),
         )
 
     async def _cascade(
@@ -309,24 +354,32 @@ class Relabeler:
         call = await engine.calls.send(engine.student, request, stage=STUDENT_STAGE, key=key)
         answer = call.answer
         provenance = Provenance(
-            stage=STUDENT_STAGE, model=answer.model_id, template_hash="", scenario={}, calls=[call.record]
+            stage=STUDENT_STAGE,
+            model=answer.model_id,
+            template_hash="",
+            scenario={},
+            calls=[call.record],
+            task=engine.config.task_ref,
         )
         sampled = sampled_for_judging(key, engine.config.judge_sample_rate)
         trace = CascadeTrace(key=key, path="student", student_model=answer.model_id, teacher_judged=sampled)
         text = answer.text.strip()
         messages: list[dict[str, Any]] = [*prompt.messages, {"role": "assistant", "content": text}]
         result: DecisionResult | None = None
+        structure: StructureResult | None = None
         if answer.error is not None or not text:
             trace.escalation_kind = "unusable output"
             trace.escalation = f"unusable student output: {answer.error or 'the answer is empty'}"
         else:
-            structure = check_structure(engine.datatype, {"turns": messages}, context=engine.context)
+            messages, structure = self._checked(prompt, answer)
             if not structure.ok:
                 trace.escalation_kind = "failed checks"
                 trace.escalation = "failed checks: " + "; ".join(structure.reasons)
             else:
                 # The student's judging has its own item key: its ledger entries are told apart.
-                scores, feedback = await judge_row(engine, f"{key}-student", structure.record, provenance)
+                scores, feedback = await judge_row(
+                    engine, f"{key}-student", structure.record, provenance, messages=self._shown(messages)
+                )
                 self.judged += 1
                 provenance.judge_feedback = feedback
                 if scores is None:
@@ -356,6 +409,7 @@ class Relabeler:
                 score=trace.student_score,
                 provenance=provenance,
                 cascade=trace,
+                record=self._record(structure),
             )
         else:
             trace.path, trace.teacher_accepted = "teacher-escalated", False
@@ -385,16 +439,44 @@ class Relabeler:
         text = call.answer.text.strip()
         if call.answer.error is not None or not text:
             return
-        messages: list[dict[str, Any]] = [*prompt.messages, {"role": "assistant", "content": text}]
-        structure = check_structure(engine.datatype, {"turns": messages}, context=engine.context)
+        messages, structure = self._checked(prompt, call.answer)
         if not structure.ok:
             return
         provenance = Provenance(
             stage=RELABEL_STAGE, model=call.answer.model_id, template_hash="", scenario={}
         )
-        scores, _ = await judge_row(engine, key, structure.record, provenance)
+        scores, _ = await judge_row(engine, key, structure.record, provenance, messages=self._shown(messages))
         trace.teacher_calls.extend(provenance.calls)
         trace.teacher_score = aggregate_score(scores) if scores is not None else None
+
+    def _checked(self, prompt: PromptRecord, answer: Answer) -> tuple[list[dict[str, Any]], StructureResult]:
+        """The conversation with the answer appended, and the answer's checks.
+
+        A free-text answer is checked as the conversation it ends; a structured one (a task spec's)
+        as a record of the spec, and written as its JSON.
+        """
+        engine = self.engine
+        if not structured_answers(engine.config):
+            text = answer.text.strip()
+            messages = [*prompt.messages, {"role": "assistant", "content": text}]
+            return messages, check_structure(engine.datatype, {"turns": messages}, context=engine.context)
+        data: Any = answer.data if answer.data is not None else answer.text
+        structure = check_structure(engine.datatype, data, context=engine.context)
+        content = answer.text.strip()
+        if structure.record is not None:
+            content = json.dumps(engine.datatype.dump(structure.record), ensure_ascii=False)
+        return [*prompt.messages, {"role": "assistant", "content": content}], structure
+
+    def _shown(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """What the judge is shown of a structured answer: the prompt and the answer (a free-text
+        answer's record is that conversation already)."""
+        return messages if structured_answers(self.engine.config) else None
+
+    def _record(self, structure: StructureResult | None) -> dict[str, Any] | None:
+        """A structured answer's record, as the row's ``metadata.record``."""
+        if structure is None or structure.record is None or not structured_answers(self.engine.config):
+            return None
+        return self.engine.datatype.dump(structure.record)
 
     async def _settle(self, task: asyncio.Task[RelabelRow | Rejection]) -> _Stop | None:
         try:

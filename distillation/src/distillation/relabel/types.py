@@ -15,6 +15,8 @@ from distillation.relabel.cascade import CascadeReport, CascadeTrace
 
 # The stage of the teacher's answer to a user's prompt (item keys, provenance and call records).
 RELABEL_STAGE = "relabel"
+# The schema name of a structured (task spec) answer, as the provider sees it.
+ANSWER_SCHEMA_NAME = "answer"
 
 RelabelStatus = Literal["completed", "incomplete", "budget_exhausted", "cancelled"]
 
@@ -31,6 +33,8 @@ class RelabelRow(BaseModel):
         provenance: Model, calls with tokens and cost, judge scores and decision.
         cascade: In a cascade, what the prompt went through (the student's answer and score, why it
             escalated); written under ``provenance.cascade``.
+        record: A task spec's structured answer (the object its output schema describes), written
+            as ``metadata.record``; None for free-text answers.
     """
 
     key: str
@@ -40,6 +44,7 @@ class RelabelRow(BaseModel):
     score: float | None = None
     provenance: Provenance
     cascade: CascadeTrace | None = None
+    record: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The row as written to JSONL: the chat messages first, everything else under ``metadata``."""
@@ -62,6 +67,8 @@ class RelabelRow(BaseModel):
         if self.prompt.tools:
             row["tools"] = self.prompt.tools
         row["metadata"] = {"id": self.key, "source": source, "score": self.score, "provenance": provenance}
+        if self.record is not None:
+            row["metadata"]["record"] = self.record
         return row
 
 

@@ -42,14 +42,15 @@ function JudgeScores({ example }: { example: Example }) {
   );
 }
 
-const SHORTCUTS: [ReviewKey, string][] = [
-  ["a", "Accept"],
-  ["r", "Reject"],
-  ["e", "Edit"],
-  ["s", "Skip"],
+// The keys of each button; "s" (skip) and "n" (next) both move on to the next row without a decision.
+const SHORTCUTS: [ReviewKey, string, ReviewKey[]][] = [
+  ["a", "Accept", ["a"]],
+  ["r", "Reject", ["r"]],
+  ["e", "Edit", ["e"]],
+  ["s", "Skip to next", ["s", "n"]],
 ];
 
-/** One row to review: its messages and the judge's verdict, decided with buttons or the keys a, r, e and s. */
+/** One row to review: its messages and the judge's verdict, decided with buttons or the keys a, r, e, s and n; 1 to 5 rate it. */
 export function ReviewCard({ datasetId, example, canDecide, onSkip }: Props) {
   const decide = useDecide(datasetId);
   const [comment, setComment] = useState("");
@@ -67,7 +68,9 @@ export function ReviewCard({ datasetId, example, canDecide, onSkip }: Props) {
     if (key === "a") send("accepted");
     else if (key === "r") send("rejected");
     else if (key === "e") setDraft(toDraft(example.messages));
-    else onSkip();
+    else if (key === "s" || key === "n") onSkip();
+    // A digit rates the row; the decision key that follows saves the rating with it.
+    else setRating(key);
   };
   useReviewKeys(canDecide && draft === null, act);
 
@@ -90,8 +93,8 @@ export function ReviewCard({ datasetId, example, canDecide, onSkip }: Props) {
           <Field label="Comment" htmlFor="review-comment" hint="Saved with your decision.">
             <Textarea rows={3} value={comment} onChange={(e) => setComment(e.target.value)} limit={LIMITS.DecisionUpdate.comment} />
           </Field>
-          <Field label="Your rating" htmlFor="review-rating" hint="Optional, 1 (bad) to 5 (very good).">
-            <Select value={rating} onChange={(e) => setRating(e.target.value)}>
+          <Field label="Your rating" htmlFor="review-rating" hint="Optional, 1 (bad) to 5 (very good): or press 1 to 5.">
+            <Select value={rating} onChange={(e) => setRating(e.target.value)} aria-keyshortcuts="1 2 3 4 5">
               <option value="">No rating</option>
               {[1, 2, 3, 4, 5].map((n) => (
                 <option key={n} value={n}>
@@ -104,16 +107,20 @@ export function ReviewCard({ datasetId, example, canDecide, onSkip }: Props) {
       </div>
       {draft === null && (
         <div role="group" aria-label="Decide on this row" className="mt-5 flex flex-wrap gap-2">
-          {SHORTCUTS.map(([key, label]) => (
+          {SHORTCUTS.map(([key, label, keys]) => (
             <Button
               key={key}
               variant={key === "r" ? "danger" : key === "a" ? "primary" : "secondary"}
               disabled={busy || (!canDecide && key !== "s")}
-              aria-keyshortcuts={key}
+              aria-keyshortcuts={keys.join(" ")}
               onClick={() => act(key)}
             >
               {label}
-              <kbd className="ml-1.5 rounded border border-current/40 px-1 text-xs">{key}</kbd>
+              {keys.map((k) => (
+                <kbd key={k} className="ml-1.5 rounded border border-current/40 px-1 text-xs">
+                  {k}
+                </kbd>
+              ))}
             </Button>
           ))}
         </div>

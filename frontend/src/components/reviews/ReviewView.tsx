@@ -42,7 +42,7 @@ function Queue({ dataset, canDecide }: { dataset: DatasetDetail; canDecide: bool
   if (!example)
     return after !== null && next.data.pending > 0 ? (
       <EmptyState title="No row left after the skipped ones" action={<Button onClick={() => setAfter(null)}>Start again from the top</Button>}>
-        {next.data.pending} row{next.data.pending === 1 ? "" : "s"} you skipped are still pending.
+        {next.data.pending} row{next.data.pending === 1 ? " you skipped is" : "s you skipped are"} still pending.
       </EmptyState>
     ) : (
       <EmptyState title="Every row of this version is decided">
@@ -54,7 +54,7 @@ function Queue({ dataset, canDecide }: { dataset: DatasetDetail; canDecide: bool
       <p className="text-sm text-muted" aria-live="polite">
         {next.data.pending} row{next.data.pending === 1 ? "" : "s"} {next.data.assigned ? "assigned to you and " : ""}pending
         for you in v{next.data.version}. Keys: a accept,
-        r reject, e edit, s skip.
+        r reject, e edit, s or n skip to the next row, 1 to 5 rate.
       </p>
       <ReviewCard key={example.id} datasetId={dataset.id} example={example} canDecide={canDecide} onSkip={() => setAfter(example.position)} />
     </div>
@@ -103,6 +103,13 @@ export function ReviewView() {
         <div className="space-y-5">
           <ReviewProgressCard datasetId={data.id} canApply={canChange(me.data, data)} writing={data.status === "generating"} />
           <AssignmentsCard datasetId={data.id} canAssign={canChange(me.data, data)} />
+          <p className="text-sm text-muted">
+            The reviewed rows calibrate the judge:{" "}
+            <Link href={datasetHref(data.id, "threshold")} className="font-medium text-accent hover:underline">
+              Calibrate the judge
+            </Link>{" "}
+            beside the threshold slider.
+          </p>
         </div>
       </div>
     </>

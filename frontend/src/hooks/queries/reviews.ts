@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, unwrap, type Schemas } from "@/lib/api/client";
 
@@ -7,12 +7,28 @@ import { datasetKeys } from "./datasets";
 export type ReviewNext = Schemas["ReviewNext"];
 export type ReviewProgress = Schemas["ReviewProgress"];
 export type DecisionUpdate = Schemas["DecisionUpdate"];
+export type Calibration = Schemas["Calibration"];
 
 export const reviewKeys = {
   all: (id: string) => [...datasetKeys.detail(id), "review"] as const,
   next: (id: string, after: number | null) => [...reviewKeys.all(id), "next", after] as const,
   progress: (id: string) => [...reviewKeys.all(id), "progress"] as const,
+  calibration: (id: string, threshold: number) => [...reviewKeys.all(id), "calibration", threshold] as const,
 };
+
+/** The judge's scores against the reviewed rows at a minimum score; the last answer stays while the next loads. */
+export function useCalibration(datasetId: string, threshold: number) {
+  return useQuery({
+    queryKey: reviewKeys.calibration(datasetId, threshold),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/datasets/{dataset_id}/calibration", {
+          params: { path: { dataset_id: datasetId }, query: { threshold } },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
 
 /** The next row of the current version that I have not decided on, after position `after` (rows skipped). */
 export function useReviewNext(datasetId: string, after: number | null) {

@@ -263,6 +263,9 @@ export const REQUEST_LIMITS = {
 } as const;
 
 export const PARAMETER_LIMITS = {
+  calibrate_api_v1_datasets__dataset_id__calibration_get: {
+    threshold: { minimum: 0, maximum: 10 },
+  },
   check_provider_api_v1_providers__name__test_post: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
   },

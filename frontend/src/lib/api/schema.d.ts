@@ -326,6 +326,29 @@ export interface paths {
         patch: operations["update_dataset_api_v1_datasets__dataset_id__patch"];
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/calibration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calibrate
+         * @description The judge's stored scores against the reviewed rows: Spearman's rho, Cohen's kappa, the confusion
+         *     matrix and the disagreements at ``threshold``, and the threshold that agrees best with the reviewers.
+         *
+         *     Refused (409, ``too_few_gold_rows``) under 5 reviewed rows with a judge score.
+         */
+        get: operations["calibrate_api_v1_datasets__dataset_id__calibration_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{dataset_id}/convert": {
         parameters: {
             query?: never;
@@ -1840,6 +1863,68 @@ export interface components {
             ids: string[];
         };
         /**
+         * Calibration
+         * @description The judge's stored scores against the dataset's gold set: its reviewed rows, latest decision each.
+         */
+        Calibration: {
+            /** Agreement */
+            agreement: number;
+            /**
+             * Candidates
+             * @description every candidate threshold, lowest first
+             */
+            candidates: components["schemas"]["ThresholdAgreement"][];
+            confusion: components["schemas"]["Confusion"];
+            /** Disagreement Count */
+            disagreement_count: number;
+            /**
+             * Disagreements
+             * @description at most 200, by position
+             */
+            disagreements: components["schemas"]["Disagreement"][];
+            /**
+             * Gold
+             * @description reviewed rows (latest decision per row), of any version
+             */
+            gold: number;
+            /** Kappa */
+            kappa: number | null;
+            /**
+             * Rated
+             * @description scored gold rows with a 1-5 rating by the reviewer
+             */
+            rated: number;
+            /** @description the observed score that maximises kappa (ties: higher agreement, then lower threshold) */
+            recommended: components["schemas"]["ThresholdAgreement"];
+            /**
+             * Scored
+             * @description gold rows with a judge score
+             */
+            scored: number;
+            /**
+             * Spearman
+             * @description Spearman's rho of rating against judge score; null under 3 rated rows or when either side is constant
+             */
+            spearman: number | null;
+            /**
+             * Spearman P
+             * @description the two-sided p-value of rho
+             */
+            spearman_p: number | null;
+            /**
+             * Threshold
+             * @description the minimum score the judge keeps at, for kappa and the matrix
+             */
+            threshold: number;
+            /**
+             * Unscored
+             * @description gold rows without a judge score: left out of every number
+             */
+            unscored: number;
+            /** Version */
+            version: number;
+        };
+        /**
          * CallRead
          * @description One ledger row: one provider attempt.
          */
@@ -1989,6 +2074,32 @@ export interface components {
             prompt_tokens: number;
             /** Total Tokens */
             total_tokens: number;
+        };
+        /**
+         * Confusion
+         * @description The scored gold rows by the human's verdict and the judge's at the threshold.
+         */
+        Confusion: {
+            /**
+             * Both Keep
+             * @description accepted or edited by the human, scored at or above the threshold
+             */
+            both_keep: number;
+            /**
+             * Both Remove
+             * @description rejected, scored below the threshold
+             */
+            both_remove: number;
+            /**
+             * Human Keep Judge Remove
+             * @description accepted or edited, scored below the threshold
+             */
+            human_keep_judge_remove: number;
+            /**
+             * Human Remove Judge Keep
+             * @description rejected, scored at or above the threshold
+             */
+            human_remove_judge_keep: number;
         };
         /**
          * ConnectionTest
@@ -2386,6 +2497,52 @@ export interface components {
              * @description the reviewer's score of the row, 1 to 5
              */
             rating?: number | null;
+            status: components["schemas"]["ReviewStatus"];
+        };
+        /**
+         * Disagreement
+         * @description A gold row where the human and the judge disagree at the threshold.
+         */
+        Disagreement: {
+            /** Comment */
+            comment: string;
+            /**
+             * Current
+             * @description whether the row is in the current version
+             */
+            current: boolean;
+            /**
+             * Example Id
+             * Format: uuid
+             */
+            example_id: string;
+            /**
+             * Human
+             * @description `keep` (accepted or edited) or `remove` (rejected)
+             */
+            human: string;
+            /** Item Key */
+            item_key: string;
+            /** Position */
+            position: number;
+            /**
+             * Question
+             * @description the row's first user message, cut to 300 characters
+             */
+            question: string;
+            /** Rating */
+            rating: number | null;
+            /**
+             * Reasons
+             * @description the judge's reasons: its scores per criterion
+             */
+            reasons: {
+                [key: string]: unknown;
+            };
+            /** Reviewer */
+            reviewer: string;
+            /** Score */
+            score: number;
             status: components["schemas"]["ReviewStatus"];
         };
         /**
@@ -4622,6 +4779,24 @@ export interface components {
          */
         TaskStatus: "queued" | "running" | "succeeded" | "failed";
         /**
+         * ThresholdAgreement
+         * @description How far the judge agrees with the humans when it keeps the rows scored at least ``threshold``.
+         */
+        ThresholdAgreement: {
+            /**
+             * Agreement
+             * @description the share of scored gold rows where judge and human agree
+             */
+            agreement: number;
+            /**
+             * Kappa
+             * @description Cohen's kappa on keep/remove; null when it is undefined (both sides chose one verdict)
+             */
+            kappa: number | null;
+            /** Threshold */
+            threshold: number;
+        };
+        /**
          * ThresholdApply
          * @description Keep the current rows scored at or above ``min_score`` (and the unscored ones) as a new version.
          */
@@ -5802,6 +5977,67 @@ export interface operations {
             };
             /** @description The resource does not exist or is not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    calibrate_api_v1_datasets__dataset_id__calibration_get: {
+        parameters: {
+            query?: {
+                /** @description the judge's minimum score to compare at; unset: the recommended one */
+                threshold?: number | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The dataset has too few reviewed rows with a judge score to calibrate the judge on. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 
+import { CalibrationPanel } from "@/components/reviews/CalibrationPanel";
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
 import { FormError } from "@/components/ui/Field";
@@ -28,13 +29,14 @@ function Count({ label, value, caption, tone }: { label: string; value: number; 
 type PartitionProps = {
   datasetId: string;
   data: ScoreThresholds;
+  index: number;
+  setIndex: (index: number) => void;
   canEdit: boolean;
   writing: boolean;
   onShowVersions: () => void;
 };
 
-function Partition({ datasetId, data, canEdit, writing, onShowVersions }: PartitionProps) {
-  const [index, setIndex] = useState(0);
+function Partition({ datasetId, data, index, setIndex, canEdit, writing, onShowVersions }: PartitionProps) {
   const apply = useApplyThreshold(datasetId);
   const point = data.points[index] ?? { min_score: 0, kept: data.scored, removed: 0 };
   const score = point.min_score.toFixed(1);
@@ -112,36 +114,51 @@ function Partition({ datasetId, data, canEdit, writing, onShowVersions }: Partit
 /** A minimum judge score chosen with a slider: the rows it keeps and removes, counted live, applied as a version. */
 export function ThresholdPanel({ dataset, canEdit, onShowVersions }: { dataset: DatasetDetail; canEdit: boolean; onShowVersions: () => void }) {
   const thresholds = useScoreThresholds(dataset.id);
+  // The slider's position (a step of `data.step`), here so that the calibration can move it.
+  const [index, setIndex] = useState(0);
+  const data = thresholds.data;
+  const scored = data !== undefined && data.scored > 0;
+  const threshold = data?.points[index]?.min_score ?? 0;
+  const moveTo = (value: number) => {
+    if (!data) return;
+    setIndex(Math.min(data.points.length - 1, Math.max(0, Math.round(value / data.step))));
+    document.getElementById("threshold-slider")?.focus();
+  };
   return (
-    <Card
-      title="Keep rows by judge score"
-      labelledBy="threshold-title"
-      aside={<span className="text-xs text-muted">From the stored scores: no judge is called</span>}
-    >
-      {thresholds.isPending ? (
-        <LoadingRegion label="Counting the scores…">
-          <Skeleton className="h-72 w-full" />
-        </LoadingRegion>
-      ) : thresholds.isError ? (
-        <ErrorState
-          title="Could not count the scores"
-          error={thresholds.error}
-          onRetry={() => void thresholds.refetch()}
-          retrying={thresholds.isFetching}
-        />
-      ) : thresholds.data.scored === 0 ? (
-        <EmptyState title="No example has a judge score yet">
-          A quality check scores every row; then a minimum score can be chosen here.
-        </EmptyState>
-      ) : (
-        <Partition
-          datasetId={dataset.id}
-          data={thresholds.data}
-          canEdit={canEdit}
-          writing={dataset.status === "generating"}
-          onShowVersions={onShowVersions}
-        />
-      )}
-    </Card>
+    <div className="min-w-0 space-y-5">
+      <Card
+        title="Keep rows by judge score"
+        labelledBy="threshold-title"
+        aside={<span className="text-xs text-muted">From the stored scores: no judge is called</span>}
+      >
+        {thresholds.isPending ? (
+          <LoadingRegion label="Counting the scores…">
+            <Skeleton className="h-72 w-full" />
+          </LoadingRegion>
+        ) : thresholds.isError ? (
+          <ErrorState
+            title="Could not count the scores"
+            error={thresholds.error}
+            onRetry={() => void thresholds.refetch()}
+            retrying={thresholds.isFetching}
+          />
+        ) : thresholds.data.scored === 0 ? (
+          <EmptyState title="No example has a judge score yet">
+            A quality check scores every row; then a minimum score can be chosen here.
+          </EmptyState>
+        ) : (
+          <Partition
+            datasetId={dataset.id}
+            data={thresholds.data}
+            index={index}
+            setIndex={setIndex}
+            canEdit={canEdit}
+            writing={dataset.status === "generating"}
+            onShowVersions={onShowVersions}
+          />
+        )}
+      </Card>
+      {scored && <CalibrationPanel datasetId={dataset.id} threshold={threshold} onUse={moveTo} />}
+    </div>
   );
 }
