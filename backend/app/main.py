@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import api_router
+from app.auth import security
 from app.auth.csrf import CSRFMiddleware
 from app.auth.throttle import create_store
 from app.core.api_docs import install_api_docs
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = 
     """
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    security.configure(settings.environment)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

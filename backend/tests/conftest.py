@@ -20,6 +20,7 @@ import redis
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
+from app.auth import security
 from app.auth.csrf import CSRF_COOKIE, CSRF_HEADER
 from app.core.config import Settings
 from app.main import create_app
@@ -31,6 +32,8 @@ ADMIN_PASSWORD = "correct horse battery staple"
 TEST_SECRET_KEY = "test-secret-key-that-is-long-and-not-a-placeholder"
 BIN = Path(sys.executable).parent
 TEMPLATES = Templates()
+# The users the tests make get the cheap hashes their apps (ENVIRONMENT=test) would give them.
+security.configure("test")
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
