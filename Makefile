@@ -5,7 +5,7 @@
 #   make test-fast  the quick loop (under 3 minutes on 2 cores): lint, types and the tests that start no
 #                   worker process, no browser and no bundled model.
 .PHONY: dev install install-dev frontend frontend-deps services chromium promtool lint typecheck test \
-        test-fast test-setup test-python test-library test-backend test-e2e bench bench-service \
+        test-fast test-unit test-setup test-python test-library test-backend test-e2e bench bench-service \
         gen-client migrate revision clean
 
 VENV := .venv
@@ -78,8 +78,14 @@ test:
 	@scripts/timed-stages.sh "install-dev services | frontend chromium promtool" \
 		"test-e2e | lint typecheck test-library test-backend"
 
+# Lint and types beside the tests: mypy and tsc each keep one core busy, while the tests also wait on
+# fake providers' latency and their databases.
 FAST_TESTS := not slow and not local_model and not processes
-test-fast: lint typecheck
+test-fast:
+	@scripts/timed-stages.sh "install-dev frontend-deps services" "lint typecheck | test-unit"
+
+# The tests `make test-fast` runs: no worker process, no browser, no bundled model, nothing marked slow.
+test-unit: install-dev services
 	$(VENV)/bin/pytest -n 2 -m "$(FAST_TESTS)" distillation/tests backend/tests
 
 # Throughput and CPU of the engine's request path against a raw AsyncOpenAI loop, and memory over

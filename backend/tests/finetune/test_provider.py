@@ -26,6 +26,7 @@ async def _register(settings: Settings) -> None:
     await engine.dispose()
 
 
+@pytest.mark.slow
 async def test_a_run_id_answers_from_its_run_folder_and_a_path_is_refused(
     sqlite_settings: Settings, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from cli_fakes import JUDGE_USAGE, TEACHER, cli_app, generate_args, invoke, read_jsonl
 
 from distillation.commands.render import money
@@ -61,6 +62,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_run_killed_while_its_batch_is_pending_resumes_that_batch(tmp_path: Path) -> None:
     output, journal = tmp_path / "qa.jsonl", tmp_path / "qa.batches.jsonl"
     args = [str(arg) for arg in generate_args(output, 20, *BATCH)]

@@ -38,6 +38,7 @@ def cached_answers(path: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_without_sending_an_answered_request_again(tmp_path: Path) -> None:
     def answers_then_hangs(request: RecordedRequest) -> Behavior:
         return hang() if request.index >= ANSWERED_BEFORE_HANG else varied_answer(request)
@@ -67,6 +68,7 @@ def test_a_killed_run_resumes_without_sending_an_answered_request_again(tmp_path
     assert not (tmp_path / "qa.jsonl.partial").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_or_sigterm_stops_cleanly_keeps_the_rows_and_a_rerun_completes(
     tmp_path: Path, stop: signal.Signals

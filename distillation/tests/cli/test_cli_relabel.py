@@ -10,6 +10,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from cli_fakes import (
     GOOD_SCORES,
     JUDGE_USAGE,
@@ -182,6 +183,7 @@ def test_a_budget_stop_then_a_rerun_answers_every_prompt_exactly_once(tmp_path: 
     assert len(sent) == 30
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_and_answers_every_prompt_exactly_once(tmp_path: Path) -> None:
     answered_before_kill = 7
 

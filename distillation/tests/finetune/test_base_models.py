@@ -54,6 +54,7 @@ def _config(base_model: str, **settings: Any) -> FinetuneConfig:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_model_id_resolves_from_the_local_cache_and_is_described_from_its_headers(hub_cache: Path) -> None:
     snapshot = save_tiny_in_cache(hub_cache, MODEL_ID, "qwen2")
 
@@ -85,6 +86,7 @@ def test_a_model_id_missing_from_the_cache_names_the_cache_and_downloads_nothing
     assert not any(hub_cache.iterdir())  # nothing was fetched or created
 
 
+@pytest.mark.slow
 def test_a_gguf_file_is_described_from_its_metadata() -> None:
     info = describe_base_model("local:smollm2-135m")
     assert info.kind == "bundled"

@@ -69,6 +69,7 @@ def test_rows_keep_their_ids_records_and_exemplars(qa_dataset: Path) -> None:
     assert all(row.record is not None and set(row.record) == {"question", "answer"} for row in rows)
 
 
+@pytest.mark.slow
 def test_only_assistant_turns_are_labelled(tokenizer: Any) -> None:
     messages = [
         {"role": "system", "content": "Be brief."},
@@ -85,6 +86,7 @@ def test_only_assistant_turns_are_labelled(tokenizer: Any) -> None:
     assert tokenizer.decode(item.input_ids) == item.text
 
 
+@pytest.mark.slow
 def test_a_weight_zero_turn_is_context_only(tokenizer: Any) -> None:
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": "Hi"},

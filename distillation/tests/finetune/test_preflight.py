@@ -20,6 +20,7 @@ def _row(row_id: str, answer: str, weight: int = 1) -> TrainingRow:
     return TrainingRow(row_id, 0, messages)
 
 
+@pytest.mark.slow
 def test_samples_show_which_text_is_trained_on(tokenizer: Any, qa_dataset: Path) -> None:
     rows = load_rows(qa_dataset)
     report = preflight(tokenizer, rows, max_seq_length=1024, samples=2)
@@ -34,6 +35,7 @@ def test_samples_show_which_text_is_trained_on(tokenizer: Any, qa_dataset: Path)
     assert sum(item.count for item in report.histogram) == len(rows) == len(report.lengths)
 
 
+@pytest.mark.slow
 def test_rows_with_every_label_masked_are_refused(tokenizer: Any) -> None:
     report = preflight(tokenizer, [_row("good", "Yes."), _row("masked", "No.", weight=0)], 512)
 
@@ -42,6 +44,7 @@ def test_rows_with_every_label_masked_are_refused(tokenizer: Any) -> None:
         report.raise_for_problems()
 
 
+@pytest.mark.slow
 def test_rows_over_the_length_limit_are_refused_or_dropped(tokenizer: Any) -> None:
     rows = [_row("short", "Yes."), _row("long", "word " * 200)]
     report = preflight(tokenizer, rows, max_seq_length=64)

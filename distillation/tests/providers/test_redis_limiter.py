@@ -185,6 +185,7 @@ asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.arg
 """
 
 
+@pytest.mark.slow
 def test_requests_per_window_hold_across_processes(
     server: FakeProviderServer, redis_url: str, key: str
 ) -> None:

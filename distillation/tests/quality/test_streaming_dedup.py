@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from distillation.pipeline.dedup import StreamingDeduplicator
 from distillation.quality import NearDuplicateConfig, jaccard, shingles
 
@@ -49,6 +51,7 @@ def edited(original: str, rng: random.Random, changes: int) -> str:
     return " ".join(words)
 
 
+@pytest.mark.slow
 def test_the_compact_index_stays_small_and_keeps_finding_duplicates_after_many_rows() -> None:
     rng = random.Random(5)
     dedup = StreamingDeduplicator()
@@ -67,6 +70,7 @@ def test_the_compact_index_stays_small_and_keeps_finding_duplicates_after_many_r
     assert dedup.duplicate_of("a row added twice keeps its first text") is None
 
 
+@pytest.mark.slow
 def test_near_duplicate_decisions_follow_the_true_jaccard_similarity() -> None:
     config = NearDuplicateConfig()
     rng = random.Random(11)
