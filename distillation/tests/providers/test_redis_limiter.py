@@ -94,7 +94,9 @@ async def test_two_clients_through_redis_stay_under_the_shared_rate(
     key: str,
 ) -> None:
     sent: list[Attempt] = []
-    rate = RateLimit(requests_per_minute=3, period_s=0.5, key=key)
+    # Windows of 2 s: the times below are taken in this process after Redis grants each request, and on a
+    # loaded machine a grant can be recorded a few hundred milliseconds late.
+    rate = RateLimit(requests_per_minute=3, period_s=2.0, key=key)
     worker_a = make_model("openai:gpt-fake", rate_limit=rate, limiter=limiters[0], on_attempt=sent.append)
     worker_b = make_model(
         "anthropic:claude-fake", rate_limit=rate, limiter=limiters[1], on_attempt=sent.append
@@ -103,11 +105,11 @@ async def test_two_clients_through_redis_stay_under_the_shared_rate(
     await asyncio.gather(*calls)
 
     send_times = [a.started_at for a in sent]
-    assert max_in_window(send_times, 0.49) <= 3  # Redis's clock decides; ours may differ by a millisecond
-    assert max(send_times) - min(send_times) >= 0.95  # 8 requests at 3 per window need three windows
+    assert max_in_window(send_times, 1.6) <= 3  # Redis's clock decides; ours records each grant later
+    assert max(send_times) - min(send_times) >= 3.9  # 8 requests at 3 per window need three windows
     arrivals = [r.received_at for r in server.requests]
     assert len(arrivals) == 8
-    assert max_in_window(arrivals, 0.4) <= 3
+    assert max_in_window(arrivals, 1.6) <= 3
     await limiters[0].reset(key)
 
 
