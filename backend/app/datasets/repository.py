@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from app.datasets.example_repository import ExampleRepository, like_pattern, live_at
 from app.kit.pagination import Pagination
 from app.kit.repository import AnySelect, Repository
-from app.models import Dataset, DatasetVersion, Example
+from app.models import Dataset, DatasetStatus, DatasetVersion, Example
 from app.models.base import utcnow
 
 __all__ = ["DatasetRepository", "DatasetVersionRepository"]
@@ -45,7 +45,7 @@ class DatasetRepository(Repository[Dataset]):
         pagination: Pagination,
     ) -> tuple[list[Dataset], int]:
         """One page of datasets and the total."""
-        query = self.statement()
+        query = self.statement().where(Dataset.status != DatasetStatus.preview)
         if data_type is not None:
             query = query.where(Dataset.data_type == data_type)
         if domain is not None:

@@ -37,7 +37,8 @@ def search_text(messages: list[dict[str, Any]]) -> str:
 async def get(session: AsyncSession, dataset_id: uuid.UUID) -> Dataset:
     """A dataset, or 404."""
     dataset = await DatasetRepository(session).get(dataset_id)
-    if dataset is None:
+    if dataset is None or dataset.status is DatasetStatus.preview:
+        # A preview's rows are no dataset of the user's: they are read through the preview job.
         raise NotFound(f"no dataset {dataset_id}")
     return dataset
 

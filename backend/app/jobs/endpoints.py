@@ -28,7 +28,7 @@ from app.core.errors import (
 from app.datasets.schemas import RowError
 from app.jobs import control, ledger_repository, repository, scenarios, service
 from app.jobs.estimate import EstimateRead, EstimateRequest, estimate
-from app.jobs.kinds import quality, regenerate, relabel
+from app.jobs.kinds import generate, quality, regenerate, relabel
 from app.jobs.schemas import (
     BudgetRead,
     BudgetUpdate,
@@ -37,6 +37,7 @@ from app.jobs.schemas import (
     ItemRead,
     JobRead,
     JobUpdate,
+    PreviewRead,
     QualityRequest,
     RegenerateRequest,
     RelabelRequest,
@@ -77,6 +78,23 @@ async def start_generation(
 ) -> JobRead:
     """Create a dataset and start the job that generates it."""
     job = await service.create_generation(session, user, body, settings)
+    return (await service.read(session, [job]))[0]
+
+
+@router.post(
+    "/generate/preview",
+    status_code=201,
+    responses=error_responses(Unauthorized, Forbidden, BadRequest) | QUOTA_ERRORS,
+)
+async def start_preview(
+    user: Editor, session: SessionDep, settings: SettingsDep, body: GenerationRequest
+) -> JobRead:
+    """Write 3 rows as the request would, to look at before the full run (``count`` is ignored).
+
+    The rows go through the same paid calls, ledger and budgets as a job's, into no dataset of the
+    user's: read them with ``GET /jobs/{id}/preview``, then discard them with ``DELETE``.
+    """
+    job = await generate.create_preview(session, user, body, settings)
     return (await service.read(session, [job]))[0]
 
 
@@ -184,8 +202,20 @@ async def job_scenarios(
 
 @router.get("/{job_id}", responses=READ_ERRORS)
 async def get_job(_: CurrentUser, session: SessionDep, job_id: uuid.UUID) -> JobRead:
-    """A job with its progress per stage, cost so far and ETA."""
-    return (await service.read(session, [await service.get(session, job_id)]))[0]
+    """A job with its progress per stage, cost so far and ETA; once ended, how its rows were checked."""
+    return (await service.read(session, [await service.get(session, job_id)], summary=True))[0]
+
+
+@router.get("/{job_id}/preview", responses=READ_ERRORS)
+async def get_preview(_: CurrentUser, session: SessionDep, job_id: uuid.UUID) -> PreviewRead:
+    """A preview job's rows with how each was checked, its removed items, and its cost from the ledger."""
+    return await service.preview(session, await service.get(session, job_id))
+
+
+@router.delete("/{job_id}/preview", status_code=204, responses=CONTROL_ERRORS)
+async def discard_preview(user: Editor, session: SessionDep, job_id: uuid.UUID) -> None:
+    """Delete an ended preview with its rows; its ledger rows (the spend) stay."""
+    await service.discard_preview(session, user, await service.get(session, job_id))
 
 
 @router.patch("/{job_id}", responses=CONTROL_ERRORS)
@@ -293,7 +323,7 @@ async def _snapshots(
             if job is None:
                 yield "event: end\ndata: {}\n\n"
                 return
-            body = (await service.read(session, [job]))[0].model_dump_json()
+            body = (await service.read(session, [job], summary=True))[0].model_dump_json()
         if body != last:
             last, quiet = body, 0.0
             yield f"event: progress\ndata: {body}\n\n"

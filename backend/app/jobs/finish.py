@@ -19,7 +19,8 @@ async def finish_dataset(session: AsyncSession, job: Job, status: DatasetStatus)
     if dataset is None:
         return
     count = await datasets_repo.set_example_count(dataset.id)
-    dataset.status = status
+    if dataset.status is not DatasetStatus.preview:  # a preview's rows stay hidden until discarded
+        dataset.status = status
     version = await DatasetVersionRepository(session).get_version(dataset.id, dataset.version)
     if version is not None:
         version.example_count = count

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -270,6 +270,22 @@ async def settled_cost(session: AsyncSession, job_id: uuid.UUID) -> Decimal:
         )
     )
     return Decimal(str(total or 0))
+
+
+async def job_usage(session: AsyncSession, job_id: uuid.UUID) -> tuple[int, int, int, Decimal]:
+    """The job's ledger in sum: (attempts, input tokens, output tokens, settled cost)."""
+    settled = case((LlmCall.status == CallStatus.settled, LlmCall.cost_usd), else_=0)
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(LlmCall.input_tokens), 0),
+                func.coalesce(func.sum(LlmCall.output_tokens), 0),
+                func.coalesce(func.sum(settled), 0),
+            ).where(LlmCall.job_id == job_id)
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2]), Decimal(str(row[3]))
 
 
 async def get_global_budget(session: AsyncSession) -> GlobalBudget:

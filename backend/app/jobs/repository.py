@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
     Dataset,
     DatasetStatus,
+    Example,
     ItemStatus,
     Job,
     JobItem,
@@ -113,7 +114,11 @@ async def set_policy(session: AsyncSession, job_id: uuid.UUID, policy: dict[str,
 
 async def set_dataset_status(session: AsyncSession, dataset_id: uuid.UUID, status: DatasetStatus) -> None:
     """Set the status of a job's dataset (generating while the job runs)."""
-    await session.execute(update(Dataset).where(Dataset.id == dataset_id).values(status=status))
+    await session.execute(
+        update(Dataset)
+        .where(Dataset.id == dataset_id, Dataset.status != DatasetStatus.preview)
+        .values(status=status)
+    )
 
 
 async def mark_progress(session: AsyncSession, job_id: uuid.UUID) -> None:
@@ -227,6 +232,56 @@ async def failed_items(
         select(JobItem).where(where).order_by(JobItem.position).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+def _job_rows(job: Job) -> ColumnElement[bool]:
+    """The rows a job wrote into its dataset: those keyed by one of its items."""
+    keys = select(JobItem.item_key).where(JobItem.job_id == job.id)
+    return and_(Example.dataset_id == job.dataset_id, Example.item_key.in_(keys))
+
+
+async def job_rows(session: AsyncSession, job: Job, limit: int) -> list[Example]:
+    """The first ``limit`` rows the job wrote, in their dataset's order."""
+    query = select(Example).where(_job_rows(job)).order_by(Example.position).limit(limit)
+    rows = await session.scalars(query)
+    return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class RowChecks:
+    """How a job's rows were checked, and why items were removed.
+
+    ``groups``: (judge route, scored, fixed, rows) per combination; ``reasons``: (reason, items).
+    """
+
+    groups: list[tuple[str | None, bool, bool, int]]
+    reasons: list[tuple[str, int]]
+
+
+async def row_checks(session: AsyncSession, job: Job, most_reasons: int) -> RowChecks:
+    """Counted in the database: the job's rows by judge route, score and fix; the removal reasons."""
+    route = Example.provenance["judge_route"].as_string()
+    scored = Example.score.is_not(None)
+    fixed = Example.provenance[("fixes", 0, "reason")].as_string().is_not(None)
+    counted = await session.execute(
+        select(route, scored, fixed, func.count()).where(_job_rows(job)).group_by(route, scored, fixed)
+    )
+    groups = [(name, bool(s), bool(f), int(count)) for name, s, f, count in counted]
+    reason = func.coalesce(JobItem.error, "no reason recorded")
+    removed = await session.execute(
+        select(reason, func.count())
+        .where(JobItem.job_id == job.id, JobItem.status.in_([ItemStatus.rejected, ItemStatus.failed]))
+        .group_by(reason)
+        .order_by(func.count().desc(), reason)
+        .limit(most_reasons)
+    )
+    return RowChecks(groups, [(str(name), int(count)) for name, count in removed])
+
+
+async def removed_count(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """How many of the job's items ended without a row (rejected or failed)."""
+    where = and_(JobItem.job_id == job_id, JobItem.status.in_([ItemStatus.rejected, ItemStatus.failed]))
+    return int(await session.scalar(select(func.count()).select_from(JobItem).where(where)) or 0)
 
 
 async def reopen_failed(session: AsyncSession, job_id: uuid.UUID) -> int:

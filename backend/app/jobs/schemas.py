@@ -119,6 +119,26 @@ class JobActivity(Schema):
     last_progress_at: datetime | None = Field(description="When an item last finished")
 
 
+class ReasonCount(Schema):
+    """How many of a job's items ended for one reason."""
+
+    reason: str
+    count: int
+
+
+class JobSummary(Schema):
+    """What a job that writes new rows left, once it has ended: judged, checked by structure, flagged."""
+
+    rows: int = Field(description="Rows the job added to its dataset")
+    judged: int = Field(description="Rows a judge scored (strong, cheap or escalated)")
+    structure_only: int = Field(
+        description="Rows checked only by their structure: the judge policy sampled them out"
+    )
+    fixed: int = Field(description="Rows kept after a fix of what the judge or the checks flagged")
+    removed: int = Field(description="Items that ended without a row: rejected, or failed")
+    reasons: list[ReasonCount] = Field(description="Why items were removed, most frequent first")
+
+
 class JobRead(Schema):
     """A job with its live progress and cost."""
 
@@ -146,6 +166,13 @@ class JobRead(Schema):
     finished_at: datetime | None
     config: dict[str, object]
     activity: JobActivity
+    preview: bool = Field(
+        default=False, description="A wizard's preview: its rows are shown on the preview, in no dataset."
+    )
+    summary: JobSummary | None = Field(
+        default=None,
+        description="Judged, structure-only and removed rows; generation jobs that have ended, one job read.",
+    )
 
 
 class JobUpdate(Schema):
@@ -255,3 +282,27 @@ class RelabelRequest(Schema):
     seed: Seed = 0
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+
+class PreviewRow(Schema):
+    """One row of a preview, with how it was checked and what it cost."""
+
+    stage: str
+    messages: list[dict[str, object]]
+    score: float | None
+    judged: bool = Field(description="Whether a judge scored it (else only its structure was checked)")
+    decision_reason: str | None
+    input_tokens: int
+    output_tokens: int
+
+
+class PreviewRead(Schema):
+    """A preview job's rows and rejections, and what it cost from the ledger."""
+
+    job: JobRead
+    rows: list[PreviewRow]
+    removed: list[ItemRead] = Field(description="Items that ended without a row, with their reasons")
+    calls: int = Field(description="Provider attempts in the ledger")
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Money = Field(description="The settled cost of its ledger rows")

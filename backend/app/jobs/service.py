@@ -13,19 +13,37 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.datasets.repository import DatasetRepository
 from app.jobs import ledger_repository, repository
 from app.jobs.finish import finish_dataset
 from app.jobs.kinds import amplify, generate
 from app.jobs.kinds.base import Failed
 from app.jobs.kinds.registry import kind_of
 from app.jobs.planning import dispatch
-from app.jobs.schemas import ActivityState, GenerationRequest, JobActivity, JobRead, StageProgress, Verdicts
-from app.models import DatasetStatus, Job, JobStage, JobStatus, Role, User
+from app.jobs.schemas import (
+    ActivityState,
+    GenerationRequest,
+    ItemRead,
+    JobActivity,
+    JobRead,
+    JobSummary,
+    PreviewRead,
+    PreviewRow,
+    ReasonCount,
+    StageProgress,
+    Verdicts,
+)
+from app.models import DatasetStatus, Example, Job, JobStage, JobStatus, Role, User
 from app.models.base import utcnow
 from distillation.pipeline import GenerationConfig
 
 ACTIVE = (JobStatus.pending, JobStatus.running, JobStatus.paused)
+ENDED = (JobStatus.completed, JobStatus.failed, JobStatus.cancelled)
+# Judge routes (``Provenance.judge_route``) under which a judge scored the row.
+JUDGED_ROUTES = ("strong", "cheap", "escalated")
+# Removal reasons a summary names (the most frequent first).
+MOST_REASONS = 10
 
 
 async def generation_config(
@@ -64,8 +82,11 @@ def ensure_can_control(user: User, job: Job) -> None:
 STALLED_AFTER = timedelta(minutes=3)
 
 
-async def read(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
-    """Jobs with their progress per stage, accepted count, ETA and where they are."""
+async def read(session: AsyncSession, jobs: list[Job], *, summary: bool = False) -> list[JobRead]:
+    """Jobs with their progress per stage, accepted count, ETA and where they are.
+
+    With ``summary``, each ended job that wrote new rows also says how they were checked.
+    """
     ids = [job.id for job in jobs]
     counts = await repository.item_counts(session, ids)
     versioned = [job.id for job in jobs if kind_of(job.kind).versioned]
@@ -73,9 +94,82 @@ async def read(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
     facts = await repository.activity_facts(session, ids)
     running = any(job.status is JobStatus.running for job in jobs)
     queue = await repository.waiting_jobs(session) if running else []
-    return [
+    reads = [
         _read(job, counts[job.id], verdicts.get(job.id), _activity(job, facts[job.id], queue)) for job in jobs
     ]
+    if summary:
+        for job, job_read in zip(jobs, reads, strict=True):
+            if job.status in ENDED and not kind_of(job.kind).versioned:
+                job_read.summary = await summarise(session, job)
+    return reads
+
+
+async def summarise(session: AsyncSession, job: Job) -> JobSummary:
+    """How the job's rows were checked (judged, or by structure only), fixed, and why items were removed."""
+    checks = await repository.row_checks(session, job, MOST_REASONS)
+    rows = judged = fixed = 0
+    for route, scored, was_fixed, count in checks.groups:
+        rows += count
+        # Rows from before the judge policy have no route: a score says a judge saw them.
+        judged += count if route in JUDGED_ROUTES or (route is None and scored) else 0
+        fixed += count if was_fixed else 0
+    return JobSummary(
+        rows=rows,
+        judged=judged,
+        structure_only=rows - judged,
+        fixed=fixed,
+        removed=await repository.removed_count(session, job.id),
+        reasons=[ReasonCount(reason=reason, count=count) for reason, count in checks.reasons],
+    )
+
+
+def is_preview(job: Job) -> bool:
+    """Whether the job is a wizard's preview."""
+    return job.config.get("preview") is True
+
+
+async def preview(session: AsyncSession, job: Job) -> PreviewRead:
+    """A preview job's rows (each with how it was checked and its tokens), removals and ledger sums."""
+    if not is_preview(job):
+        raise NotFound(f"job {job.id} is not a preview")
+    rows = await repository.job_rows(session, job, limit=job.requested)
+    removed, _ = await repository.failed_items(session, job.id, limit=job.requested * 4, offset=0)
+    calls, input_tokens, output_tokens, cost = await ledger_repository.job_usage(session, job.id)
+    return PreviewRead(
+        job=(await read(session, [job], summary=True))[0],
+        rows=[_preview_row(row) for row in rows],
+        removed=[ItemRead.model_validate(item) for item in removed],
+        calls=calls,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost_usd=cost,
+    )
+
+
+def _preview_row(row: Example) -> PreviewRow:
+    provenance = row.provenance or {}
+    calls = [c for c in provenance.get("calls") or [] if isinstance(c, dict)]
+    route = provenance.get("judge_route")
+    return PreviewRow(
+        stage=row.stage,
+        messages=row.messages,
+        score=row.score,
+        judged=route in JUDGED_ROUTES or (route is None and row.score is not None),
+        decision_reason=provenance.get("decision_reason"),
+        input_tokens=sum(int(c.get("input_tokens") or 0) for c in calls),
+        output_tokens=sum(int(c.get("output_tokens") or 0) for c in calls),
+    )
+
+
+async def discard_preview(session: AsyncSession, user: User, job: Job) -> None:
+    """Delete an ended preview's rows with its hidden dataset; its ledger rows stay (the spend was real)."""
+    ensure_can_control(user, job)
+    if not is_preview(job):
+        raise NotFound(f"job {job.id} is not a preview")
+    if job.status not in ENDED:
+        raise Conflict("the preview is still running: cancel it, or wait until it has ended")
+    await repository.delete_job_items(session, job.id)
+    await DatasetRepository(session).delete_with_rows(job.dataset_id)
 
 
 def _activity(job: Job, facts: repository.ActivityFacts, queue: list[uuid.UUID]) -> JobActivity:
@@ -174,6 +268,7 @@ def _read(
         finished_at=job.finished_at,
         config=job.config,
         activity=activity,
+        preview=is_preview(job),
     )
 
 

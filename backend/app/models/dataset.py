@@ -24,6 +24,8 @@ class DatasetStatus(enum.StrEnum):
     generating = "generating"
     ready = "ready"
     failed = "failed"
+    # The rows of a wizard's preview job: shown on the preview, hidden from the datasets, discarded after.
+    preview = "preview"
 
 
 class Dataset(IdMixin, TimestampMixin, Base):

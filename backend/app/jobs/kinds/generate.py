@@ -44,8 +44,14 @@ from distillation.providers import runs_in_process
 NEXT = {JobStage.seed: JobStage.policy, JobStage.policy: JobStage.bulk}
 
 
+# Rows a wizard's preview writes with the chosen models and settings, before the full run.
+PREVIEW_ROWS = 3
+
+
 class GenerateConfig(JobConfig):
-    """A generation job's config: the engine's config as requested."""
+    """A generation job's config: the engine's config as requested (``preview``: a wizard's preview)."""
+
+    preview: bool = False
 
 
 async def request_config(
@@ -92,6 +98,21 @@ async def create(session: AsyncSession, user: User, body: GenerationRequest, set
     )
 
 
+async def create_preview(
+    session: AsyncSession, user: User, body: GenerationRequest, settings: Settings
+) -> Job:
+    """A job of ``PREVIEW_ROWS`` rows as ``body`` would write them, into a hidden dataset.
+
+    The job is an ordinary generation job (the same paid-call path, ledger and budgets); only its
+    dataset is marked ``preview``: no list shows it, and it is deleted when the preview is discarded.
+    """
+    if body.seed_examples is not None:
+        raise BadRequest("a preview writes rows from the data type and domain; amplifications have none")
+    config = await request_config(session, body.model_copy(update={"count": PREVIEW_ROWS}), settings)
+    stored = GenerateConfig.model_validate(config.model_dump() | {"preview": True})
+    return await start(session, user, body, settings, JobKind.generate, stored, status=DatasetStatus.preview)
+
+
 async def start(
     session: AsyncSession,
     user: User,
@@ -100,6 +121,7 @@ async def start(
     kind: JobKind,
     config: JobConfig,
     seeds: int | None = None,
+    status: DatasetStatus = DatasetStatus.generating,
 ) -> Job:
     """Create the dataset, the job of ``kind`` with its stored ``config``, and its planned items."""
     await check_new_job(session, settings, user, config.count + (seeds or 0))
@@ -114,7 +136,7 @@ async def start(
             subdomain=config.subdomain,
         ),
         reason="generated",
-        status=DatasetStatus.generating,
+        status=status,
     )
     stored = config.model_dump(mode="json")
     job = new_job(

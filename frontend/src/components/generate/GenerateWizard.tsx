@@ -10,6 +10,7 @@ import { CheckboxField } from "@/components/ui/Checkbox";
 import { FormError } from "@/components/ui/Field";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { useEstimate, useStartGeneration } from "@/hooks/queries/jobs";
+import { useDiscardPreview, useStartPreview } from "@/hooks/queries/preview";
 import { useStartRelabel } from "@/hooks/queries/promptSets";
 import { useDebounced } from "@/hooks/useDebounced";
 import { errorMessage } from "@/lib/api/client";
@@ -20,6 +21,7 @@ import { DomainStep } from "./DomainStep";
 import { DEFAULT_DRAFT, problems, STEPS, toRelabelRequest, toRequest, type Draft, type Step } from "./draft";
 import { ESTIMATE_DEBOUNCE_MS, EstimatePanel } from "./EstimatePanel";
 import { ModelsStep } from "./ModelsStep";
+import { PreviewPanel } from "./PreviewPanel";
 import { ReviewStep } from "./ReviewStep";
 import { SettingsStep } from "./SettingsStep";
 import { StepList } from "./StepList";
@@ -32,6 +34,9 @@ export function GenerateWizard() {
   const router = useRouter();
   const generation = useStartGeneration();
   const relabel = useStartRelabel();
+  const startPreview = useStartPreview();
+  const discardPreview = useDiscardPreview();
+  const [previewId, setPreviewId] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft>(DEFAULT_DRAFT);
   const [step, setStep] = useState<Step>(0);
   const [shown, setShown] = useState<Step | null>(null);
@@ -76,7 +81,28 @@ export function GenerateWizard() {
       return setShown(first);
     }
     if (needsConfirmation) return;
-    generation.mutate(request, { onSuccess: (job) => router.push(jobHref(job.id)) });
+    generation.mutate(request, {
+      onSuccess: (job) => {
+        // The preview served its turn: its rows go (a running one is stopped), its cost stays in the ledger.
+        if (previewId !== null) discardPreview.mutate(previewId, { onError: () => undefined });
+        router.push(jobHref(job.id));
+      },
+    });
+  };
+  const previewRequest = draft.source === "domain" ? toRequest(draft) : null;
+  const preview = () => {
+    if (!previewRequest) return setShown(step);
+    startPreview.mutate(previewRequest, { onSuccess: (job) => setPreviewId(job.id) });
+  };
+  const discard = () => {
+    if (previewId === null) return;
+    discardPreview.mutate(previewId, {
+      onSuccess: (outcome) => {
+        if (outcome === "stopped") return;
+        setPreviewId(null);
+        startPreview.reset();
+      },
+    });
   };
   const reachable = (target: Step) => target <= step || Object.keys(problems(draft, Math.max(0, target - 1) as Step)).length === 0;
 
@@ -112,6 +138,17 @@ export function GenerateWizard() {
                   onCheckedChange={(checked) => setConfirmedOver(checked ? overKey : null)}
                 />
               </div>
+            )}
+            {step === LAST && draft.source === "domain" && (
+              <PreviewPanel
+                jobId={previewId}
+                request={previewRequest}
+                starting={startPreview.isPending}
+                startError={startPreview.error}
+                onStart={preview}
+                onDiscard={discard}
+                discarding={discardPreview.isPending}
+              />
             )}
             {start.isError && (
               <div className="mt-4">

@@ -53,9 +53,13 @@ function Header({ job, mode }: { job: Job; mode: LiveMode }) {
         </span>
       }
       actions={
-        <Link href={datasetHref(job.dataset_id)} className="text-sm font-medium text-accent hover:underline">
-          Open the dataset
-        </Link>
+        job.preview ? (
+          <span className="text-sm text-muted">A wizard&apos;s preview: its rows are in no dataset.</span>
+        ) : (
+          <Link href={datasetHref(job.dataset_id)} className="text-sm font-medium text-accent hover:underline">
+            Open the dataset
+          </Link>
+        )
       }
     />
   );

@@ -41,6 +41,39 @@ function Verdicts({ job, verdicts }: { job: Job; verdicts: NonNullable<Job["verd
   );
 }
 
+/** How an ended job's rows were checked: by a judge, by their structure only, and why items were removed. */
+function RowChecks({ summary }: { summary: NonNullable<Job["summary"]> }) {
+  return (
+    <section aria-labelledby="job-checks-title" data-testid="job-checks">
+      <h3 id="job-checks-title" className="mb-2 text-sm font-medium text-fg">
+        How the rows were checked
+      </h3>
+      <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+        <Stat label="Judged">{summary.judged}</Stat>
+        <Stat label="Structure only">{summary.structure_only}</Stat>
+        <Stat label="Fixed">{summary.fixed}</Stat>
+        <Stat label="Removed">{summary.removed}</Stat>
+      </dl>
+      <p className="mt-2 text-sm text-muted" data-testid="job-checks-text">
+        {summary.judged} of {summary.rows} row{summary.rows === 1 ? "" : "s"} judged
+        {summary.structure_only > 0
+          ? `; ${summary.structure_only} checked only by their structure (the judge policy left them unjudged)`
+          : ""}
+        {summary.removed > 0 ? `; ${summary.removed} removed.` : "; none removed."}
+      </p>
+      {summary.reasons.length > 0 && (
+        <ul className="mt-2 list-disc space-y-1 pl-5 text-sm text-fg" aria-label="Why rows were removed">
+          {summary.reasons.map((r) => (
+            <li key={r.reason} className="break-words">
+              {r.reason} <span className="tabular-nums text-muted">({r.count})</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 const ROWS_LABELS: Partial<Record<Job["kind"], string>> = { quality: "Reviewed rows", regenerate: "Rows done" };
 
 /** Rows accepted (or, for a quality job, reviewed), money spent against the budget, and the time left. */
@@ -60,6 +93,7 @@ export function JobSummary({ job }: { job: Job }) {
         <ProgressBar label={rowsLabel} value={job.accepted} max={job.requested} />
       </div>
       {job.verdicts && <Verdicts job={job} verdicts={job.verdicts} />}
+      {job.summary && <RowChecks summary={job.summary} />}
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Spent">{formatUsd(job.spent_usd)}</Stat>
         <Stat label="Reserved">{formatUsd(job.reserved_usd)}</Stat>

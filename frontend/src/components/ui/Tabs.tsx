@@ -32,7 +32,8 @@ export function Tabs<T extends string>({ idPrefix, label, tabs, active, onChange
     list.current?.querySelector<HTMLButtonElement>(`#${idPrefix}-tab-${next.id}`)?.focus();
   };
   return (
-    <div ref={list} role="tablist" aria-label={label} className="flex gap-1 overflow-x-auto border-b border-border">
+    // The tabs wrap onto a second line rather than scroll: on a phone every tab, the active one too, stays in view.
+    <div ref={list} role="tablist" aria-label={label} className="flex flex-wrap gap-x-1 border-b border-border">
       {tabs.map((tab, index) => {
         const selected = tab.id === active;
         return (
@@ -46,7 +47,7 @@ export function Tabs<T extends string>({ idPrefix, label, tabs, active, onChange
             tabIndex={selected ? 0 : -1}
             onClick={() => onChange(tab.id)}
             onKeyDown={(event) => onKeyDown(event, index)}
-            className={`-mb-px whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium transition-colors ${
+            className={`-mb-px whitespace-nowrap border-b-2 px-2.5 py-2 text-sm sm:px-3 font-medium transition-colors ${
               selected ? "border-accent text-accent" : "border-transparent text-muted hover:text-fg"
             }`}
           >

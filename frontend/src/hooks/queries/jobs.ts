@@ -7,6 +7,7 @@ export type Job = Schemas["JobRead"];
 export type JobStatus = Schemas["JobStatus"];
 export type JobPage = Schemas["Page_JobRead_"];
 export type JobItem = Schemas["ItemRead"];
+
 export type GenerationRequest = Schemas["GenerationRequest"];
 export type QualityRequest = Schemas["QualityRequest"];
 export type Estimate = Schemas["EstimateRead"];
@@ -27,6 +28,7 @@ export const jobKeys = {
   lists: () => [...jobKeys.all, "list"] as const,
   list: (filters: JobFilters) => [...jobKeys.lists(), filters] as const,
   detail: (id: string) => [...jobKeys.all, "detail", id] as const,
+  preview: (id: string) => [...jobKeys.all, "preview", id] as const,
   items: (id: string, page: number, version: number) => [...jobKeys.all, "items", id, page, version] as const,
   estimate: (request: GenerationRequest | null) => [...jobKeys.all, "estimate", request] as const,
   budget: () => [...jobKeys.all, "budget"] as const,

@@ -978,6 +978,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/generate/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Preview
+         * @description Write 3 rows as the request would, to look at before the full run (``count`` is ignored).
+         *
+         *     The rows go through the same paid calls, ledger and budgets as a job's, into no dataset of the
+         *     user's: read them with ``GET /jobs/{id}/preview``, then discard them with ``DELETE``.
+         */
+        post: operations["start_preview_api_v1_jobs_generate_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/quality": {
         parameters: {
             query?: never;
@@ -1067,7 +1090,7 @@ export interface paths {
         };
         /**
          * Get Job
-         * @description A job with its progress per stage, cost so far and ETA.
+         * @description A job with its progress per stage, cost so far and ETA; once ended, how its rows were checked.
          */
         get: operations["get_job_api_v1_jobs__job_id__get"];
         put?: never;
@@ -1177,6 +1200,30 @@ export interface paths {
          */
         post: operations["pause_job_api_v1_jobs__job_id__pause_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Preview
+         * @description A preview job's rows with how each was checked, its removed items, and its cost from the ledger.
+         */
+        get: operations["get_preview_api_v1_jobs__job_id__preview_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Discard Preview
+         * @description Delete an ended preview with its rows; its ledger rows (the spend) stay.
+         */
+        delete: operations["discard_preview_api_v1_jobs__job_id__preview_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2423,7 +2470,7 @@ export interface components {
          * @description Whether a dataset can be used.
          * @enum {string}
          */
-        DatasetStatus: "generating" | "ready" | "failed";
+        DatasetStatus: "generating" | "ready" | "failed" | "preview";
         /**
          * DatasetUpdate
          * @description Fields to change; only those sent are applied.
@@ -3392,6 +3439,12 @@ export interface components {
             owner_id: string | null;
             /** Pause Reason */
             pause_reason: string | null;
+            /**
+             * Preview
+             * @description A wizard's preview: its rows are shown on the preview, in no dataset.
+             * @default false
+             */
+            preview: boolean;
             /** Requested */
             requested: number;
             /** Reserved Usd */
@@ -3405,6 +3458,8 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["JobStatus"];
+            /** @description Judged, structure-only and removed rows; generation jobs that have ended, one job read. */
+            summary?: components["schemas"]["JobSummary"] | null;
             /** Unknown Usd */
             unknown_usd: string;
             /** @description Kept, fixed (regenerated) and removed rows; quality and regenerate jobs only. */
@@ -3416,6 +3471,42 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        /**
+         * JobSummary
+         * @description What a job that writes new rows left, once it has ended: judged, checked by structure, flagged.
+         */
+        JobSummary: {
+            /**
+             * Fixed
+             * @description Rows kept after a fix of what the judge or the checks flagged
+             */
+            fixed: number;
+            /**
+             * Judged
+             * @description Rows a judge scored (strong, cheap or escalated)
+             */
+            judged: number;
+            /**
+             * Reasons
+             * @description Why items were removed, most frequent first
+             */
+            reasons: components["schemas"]["ReasonCount"][];
+            /**
+             * Removed
+             * @description Items that ended without a row: rejected, or failed
+             */
+            removed: number;
+            /**
+             * Rows
+             * @description Rows the job added to its dataset
+             */
+            rows: number;
+            /**
+             * Structure Only
+             * @description Rows checked only by their structure: the judge policy sampled them out
+             */
+            structure_only: number;
+        };
         /**
          * JobUpdate
          * @description Change a job's budget (raise it, then resume a job the budget paused).
@@ -3873,6 +3964,59 @@ export interface components {
             teacher?: string | null;
         };
         /**
+         * PreviewRead
+         * @description A preview job's rows and rejections, and what it cost from the ledger.
+         */
+        PreviewRead: {
+            /**
+             * Calls
+             * @description Provider attempts in the ledger
+             */
+            calls: number;
+            /**
+             * Cost Usd
+             * @description The settled cost of its ledger rows
+             */
+            cost_usd: string;
+            /** Input Tokens */
+            input_tokens: number;
+            job: components["schemas"]["JobRead"];
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Removed
+             * @description Items that ended without a row, with their reasons
+             */
+            removed: components["schemas"]["ItemRead"][];
+            /** Rows */
+            rows: components["schemas"]["PreviewRow"][];
+        };
+        /**
+         * PreviewRow
+         * @description One row of a preview, with how it was checked and what it cost.
+         */
+        PreviewRow: {
+            /** Decision Reason */
+            decision_reason: string | null;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Judged
+             * @description Whether a judge scored it (else only its structure was checked)
+             */
+            judged: boolean;
+            /** Messages */
+            messages: {
+                [key: string]: unknown;
+            }[];
+            /** Output Tokens */
+            output_tokens: number;
+            /** Score */
+            score: number | null;
+            /** Stage */
+            stage: string;
+        };
+        /**
          * PromptFileRead
          * @description What a prompt file holds under a mapping: the columns, the mapping used, the first prompts and
          *     every line left out (bad lines with their reason, duplicates with the line they repeat).
@@ -4177,6 +4321,16 @@ export interface components {
              * @description Most background tasks (diagnostics, duplicate searches, fine-tunes, playground prompts) started in a minute (one more: 429 with Retry-After).
              */
             tasks_per_minute: number | null;
+        };
+        /**
+         * ReasonCount
+         * @description How many of a job's items ended for one reason.
+         */
+        ReasonCount: {
+            /** Count */
+            count: number;
+            /** Reason */
+            reason: string;
         };
         /**
          * RegenerateRequest
@@ -8431,6 +8585,75 @@ export interface operations {
             };
         };
     };
+    start_preview_api_v1_jobs_generate_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job has more rows than the caller's role may ask for in one job. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     start_quality_api_v1_jobs_quality_post: {
         parameters: {
             query?: never;
@@ -9113,6 +9336,120 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["JobRead"];
                 };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_preview_api_v1_jobs__job_id__preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    discard_preview_api_v1_jobs__job_id__preview_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid credentials. */
             401: {

@@ -52,30 +52,33 @@ function VersionsTable({
           {versions.map((v) => (
             <tr key={v.number}>
               <td className={`${TD} font-medium tabular-nums`}>v{v.number}</td>
-              <td className={`${TD} break-words text-muted`}>{v.reason}</td>
+              <td className={`${TD} text-muted [overflow-wrap:anywhere]`}>{v.reason}</td>
               <td className={`${TD} text-right tabular-nums`}>{v.example_count.toLocaleString()}</td>
               <td className={`${TD} hidden whitespace-nowrap text-muted md:table-cell`}>
                 <RelativeTime value={v.created_at} />
               </td>
-              <td className={`${TD} whitespace-nowrap text-right`}>
-                {v.number > 1 && (
+              <td className={TD}>
+                {/* On a phone the two actions stack, so the table fits without a sideways scroll. */}
+                <div className="flex flex-col items-end gap-1 sm:flex-row sm:justify-end">
+                  {v.number > 1 && (
+                    <Button
+                      variant="ghost"
+                      className="px-2 py-1"
+                      onClick={() => onCompare(v.number)}
+                      aria-label={`Compare v${v.number} with v${v.number - 1}`}
+                    >
+                      Diff
+                    </Button>
+                  )}
                   <Button
                     variant="ghost"
                     className="px-2 py-1"
-                    onClick={() => onCompare(v.number)}
-                    aria-label={`Compare v${v.number} with v${v.number - 1}`}
+                    onClick={() => onExport(v.number)}
+                    aria-label={`Export v${v.number}`}
                   >
-                    Diff
+                    Export
                   </Button>
-                )}
-                <Button
-                  variant="ghost"
-                  className="px-2 py-1"
-                  onClick={() => onExport(v.number)}
-                  aria-label={`Export v${v.number}`}
-                >
-                  Export
-                </Button>
+                </div>
               </td>
             </tr>
           ))}
