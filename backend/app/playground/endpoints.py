@@ -12,7 +12,7 @@ from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
 from app.models import Role, User
 from app.playground import service
-from app.playground.schemas import PlaygroundModel, PlaygroundRequest
+from app.playground.schemas import PlaygroundChat, PlaygroundModel
 from app.providers import catalog
 
 router = APIRouter(prefix="/playground", tags=["playground"])
@@ -38,7 +38,7 @@ async def list_models(_: CurrentUser, session: SessionDep, settings: SettingsDep
     response_class=StreamingResponse,
 )
 async def chat(
-    body: PlaygroundRequest, request: Request, _: Editor, session: SessionDep, settings: SettingsDep
+    body: PlaygroundChat, request: Request, _: Editor, session: SessionDep, settings: SettingsDep
 ) -> StreamingResponse:
     """Send each column's conversation to its model, all at once; answers stream as they come.
 

@@ -59,7 +59,7 @@ class DecodingOptions(Schema):
     greedy: bool = False
 
 
-class PlaygroundRequest(Schema):
+class PlaygroundChat(Schema):
     """One prompt (each column's conversation) sent to every column's model at once."""
 
     system: str | None = Field(default=None, max_length=20_000)

@@ -37,8 +37,8 @@ from app.playground.schemas import (
     ColumnError,
     ColumnStart,
     DecodingOptions,
+    PlaygroundChat,
     PlaygroundModel,
-    PlaygroundRequest,
     PlaygroundTurn,
 )
 from app.providers import catalog
@@ -110,7 +110,7 @@ async def offered_models(session: AsyncSession, settings: Settings) -> list[Play
     return offered
 
 
-async def plan(session: AsyncSession, settings: Settings, body: PlaygroundRequest) -> list[ColumnPlan]:
+async def plan(session: AsyncSession, settings: Settings, body: PlaygroundChat) -> list[ColumnPlan]:
     """A client and a request per column.
 
     A model that cannot answer for lack of credentials gets a refusal shown in its column.
@@ -160,7 +160,7 @@ def _client(model_id: str, credentials: Credentials | None, settings: Settings) 
 
 
 def _request(
-    body: PlaygroundRequest, turns: list[PlaygroundTurn], provider: str, notes: list[str]
+    body: PlaygroundChat, turns: list[PlaygroundTurn], provider: str, notes: list[str]
 ) -> ChatRequest:
     options: DecodingOptions = body.options
     messages = [Message(role="system", content=body.system)] if body.system else []
