@@ -62,8 +62,8 @@ from distillation.providers import (
 from distillation.providers.adapters.local import BUNDLED_MODEL
 from distillation.providers.registry import runs_in_process
 
-# Providers whose API takes top-k here (llama.cpp's sampler); the others answer without it.
-TOP_K_PROVIDERS = frozenset({LOCAL})
+# Providers whose models take top-k here (llama.cpp's and transformers' samplers); others answer without it.
+TOP_K_PROVIDERS = frozenset({LOCAL, TUNED})
 # One attempt, no re-ask: a 429 or an error is shown in its column at once, not retried behind it.
 ONE_ATTEMPT = RetryPolicy(max_attempts=1, max_reasks=0)
 # In-process models keep their loaded weights between requests (loading one takes seconds).

@@ -79,7 +79,11 @@ def _generate(model: Any, tokenizer: Any, request: ChatRequest, streamer: Any = 
     sample = bool(request.temperature)
     settings: dict[str, Any] = {"do_sample": sample}
     if sample:
+        # top_k as llama.cpp's sampler takes it (a provider option); transformers' own default otherwise.
+        top_k = request.provider_options.get("top_k")
         settings.update(temperature=request.temperature, top_p=request.top_p or 1.0)
+        if top_k is not None:
+            settings["top_k"] = int(top_k)
     if request.seed is not None:
         torch.manual_seed(request.seed)
     with torch.no_grad():
