@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
@@ -191,7 +191,7 @@ def sse(event: str, body: BaseModel) -> str:
 
 async def events(
     maker: async_sessionmaker[AsyncSession], prices: PriceTable, plans: list[ColumnPlan]
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     """Every column's events as they come, then ``event: end``; closing the stream stops every model."""
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     tasks = [asyncio.create_task(_run_column(maker, prices, p, queue.put_nowait)) for p in plans]

@@ -3,6 +3,7 @@ booked in the ledger as playground spend, errors kept to their column, bad model
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -16,13 +17,15 @@ from sqlalchemy import select
 
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
-from app.models import GlobalBudget, LlmCall, Role
+from app.models import CallStatus, GlobalBudget, LlmCall, Role
+from app.playground import service
+from app.playground.schemas import PlaygroundChat
 from distillation.cost import PriceTable, TokenUsage
 from distillation.testing import FakeProviderServer, RecordedRequest, chain, ok, rate_limited, when
 from tests.clients import bearer_client, token_of
 from tests.conftest import api_client, login, migrate
 
-CHEAP, BUSY = "openai:gpt-4o-mini", "openai:gpt-4o"
+CHEAP, BUSY, SLOW = "openai:gpt-4o-mini", "openai:gpt-4o", "openai:gpt-4.1-mini"
 ANSWER = "Bees make honey from nectar."
 # One SSE event: its name, its JSON data, a blank line.
 EVENT = re.compile(r"event: (\w+)\ndata: (.*)\n\n")
@@ -31,6 +34,7 @@ EVENT = re.compile(r"event: (\w+)\ndata: (.*)\n\n")
 def _script(request: RecordedRequest) -> Any:
     return chain(
         when(lambda r: r.model == "gpt-4o", rate_limited(retry_after=30)),
+        when(lambda r: r.model == "gpt-4.1-mini", ok(latency=30)),
         lambda r: ok(text=ANSWER, usage=(12, 5), latency=0.05),
     )(request)
 
@@ -200,3 +204,37 @@ async def test_only_signed_in_editors_may_spend(settings: Settings, fake: FakePr
     async with bearer_client(settings, editor) as client:
         assert (await client.post("/api/v1/playground/chat", json=_body(CHEAP))).status_code == 200
     assert len(fake.requests) == 1
+
+
+async def test_closing_the_stream_stops_the_calls_and_keeps_their_worst_case_counted(
+    settings: Settings, fake: FakeProviderServer
+) -> None:
+    async with api_client(settings) as client:
+        await login(client)
+        assert (await client.put("/api/v1/budget", json={"limit_usd": "5"})).status_code == 200
+    body = PlaygroundChat.model_validate(_body(SLOW))
+    engine = create_engine(settings, pooled=False)
+    maker = create_sessionmaker(engine)
+    try:
+        async with maker() as session:
+            plans = await service.plan(session, settings, body)
+        events = service.events(maker, PriceTable.load(None), plans)
+        assert (await anext(events)).startswith("event: start")
+        for _ in range(100):  # until the request is at the provider
+            if fake.requests:
+                break
+            await asyncio.sleep(0.05)
+        await events.aclose()  # what the server does when the browser stops reading
+    finally:
+        await engine.dispose()
+    [call] = await _playground_calls(settings)
+    assert call.status is CallStatus.unknown
+    assert call.outcome == "cancelled"
+    assert call.reserved_usd > 0
+    engine = create_engine(settings, pooled=False)
+    async with create_sessionmaker(engine)() as session:
+        budget = await session.get(GlobalBudget, "global")
+    await engine.dispose()
+    assert budget is not None
+    assert budget.reserved_usd == 0
+    assert budget.unknown_usd == call.reserved_usd
