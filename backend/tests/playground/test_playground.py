@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +18,17 @@ from sqlalchemy import select
 
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
-from app.models import CallStatus, GlobalBudget, LlmCall, Role
+from app.finetune.runner import run_folder
+from app.models import CallStatus, FinetuneRun, GlobalBudget, LlmCall, Role, RunStatus
 from app.playground import service
 from app.playground.schemas import PlaygroundChat
 from distillation.cost import PriceTable, TokenUsage
+from distillation.finetune import FinetuneConfig, finetune
 from distillation.testing import FakeProviderServer, RecordedRequest, chain, ok, rate_limited, when
+from distillation.testing.tiny_models import chat_rows, save_tiny
 from tests.clients import bearer_client, token_of
 from tests.conftest import api_client, login, migrate
+from tests.datasets.factories import seed_dataset
 
 CHEAP, BUSY, SLOW = "openai:gpt-4o-mini", "openai:gpt-4o", "openai:gpt-4.1-mini"
 ANSWER = "Bees make honey from nectar."
@@ -238,3 +243,39 @@ async def test_closing_the_stream_stops_the_calls_and_keeps_their_worst_case_cou
     assert budget is not None
     assert budget.reserved_usd == 0
     assert budget.unknown_usd == call.reserved_usd
+
+
+@pytest.mark.slow
+async def test_a_tuned_run_streams_its_answer_in_the_playground_at_no_cost(
+    settings: Settings, tmp_path: Path
+) -> None:
+    dataset_id = await seed_dataset(settings)
+    engine = create_engine(settings, pooled=False)
+    async with create_sessionmaker(engine)() as session:
+        run = FinetuneRun(
+            dataset_id=dataset_id, dataset_version=1, name="done", status=RunStatus.completed, config={}
+        )
+        session.add(run)
+        await session.commit()
+    await engine.dispose()
+    config = FinetuneConfig(
+        base_model=str(save_tiny(tmp_path / "tiny-llama", "llama")), max_steps=2, batch_size=4,
+        max_seq_length=64, heldout_fraction=0, learning_rate=1e-3, lora_r=4, lora_alpha=8, device="cpu",
+    )  # fmt: skip
+    assert finetune(chat_rows(), run_folder(settings, run.id) / "run", config).status == "completed"
+
+    model = f"tuned:{run.id}"
+    async with api_client(settings) as client:
+        await login(client)
+        offered = [m["id"] for m in (await client.get("/api/v1/playground/models")).json()]
+        response = await client.post("/api/v1/playground/chat", json=_body(model, max_tokens=12))
+    assert model in offered
+    events = _events(response.text)
+    deltas = [data["text"] for name, data in events if name == "delta"]
+    done = next(data for name, data in events if name == "done")
+    assert len(deltas) > 1  # token by token (random weights: the answer runs to max_tokens)
+    assert "".join(deltas) == done["text"]
+    assert done["output_tokens"] == 12
+    assert Decimal(done["cost_usd"]) == 0
+    [call] = await _playground_calls(settings)
+    assert (call.provider, call.model, call.cost_usd) == ("tuned", str(run.id), Decimal(0))
