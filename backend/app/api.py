@@ -12,6 +12,7 @@ from app.domains.endpoints import router as domains_router
 from app.finetune.endpoints import router as finetune_router
 from app.jobs.endpoints import budget_router
 from app.jobs.endpoints import router as jobs_router
+from app.playground.endpoints import router as playground_router
 from app.promptsets.endpoints import router as promptsets_router
 from app.providers.endpoints import router as providers_router
 from app.reviews.endpoints import calibration_router
@@ -38,3 +39,4 @@ api_router.include_router(jobs_router)
 api_router.include_router(budget_router)
 api_router.include_router(analytics_router)
 api_router.include_router(finetune_router)
+api_router.include_router(playground_router)

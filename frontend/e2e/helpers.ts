@@ -26,6 +26,16 @@ export async function apiPatch(request: APIRequestContext, url: string, options:
   return request.patch(url, await asDashboard(request, options));
 }
 
+/** A PUT for a test's setup, sent as the dashboard sends it (see `apiPost`). */
+export async function apiPut(request: APIRequestContext, url: string, options: PostOptions = {}) {
+  return request.put(url, await asDashboard(request, options));
+}
+
+/** A DELETE for a test's clean-up, sent as the dashboard sends it (see `apiPost`). */
+export async function apiDelete(request: APIRequestContext, url: string, options: PostOptions = {}) {
+  return request.delete(url, await asDashboard(request, options));
+}
+
 async function asDashboard(request: APIRequestContext, options: PostOptions): Promise<PostOptions> {
   const { cookies } = await request.storageState();
   const token = cookies.find((cookie) => cookie.name === CSRF_COOKIE)?.value ?? "";

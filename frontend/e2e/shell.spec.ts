@@ -47,6 +47,7 @@ test("the main navigation leads to the work; Tasks and System sit under Settings
     "Jobs",
     "Datasets",
     "Fine-tune",
+    "Playground",
     "Analytics",
     "Settings",
     /API docs/,

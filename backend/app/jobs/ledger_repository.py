@@ -153,7 +153,7 @@ async def settle_call(
     session: AsyncSession,
     call_id: uuid.UUID,
     *,
-    job_id: uuid.UUID,
+    job_id: uuid.UUID | None,
     stage: str,
     status: CallStatus,
     outcome: str,

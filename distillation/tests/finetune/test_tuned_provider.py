@@ -89,8 +89,14 @@ async def test_a_run_with_a_gguf_export_answers_through_llama_cpp(tmp_path: Path
     run = _tune(tmp_path, gguf=("f16", "q8_0"))
     model = get_model(f"tuned:{run}", options={"n_ctx": 256, "n_threads": 1})
     assert model.adapter.backend == "gguf"  # type: ignore[attr-defined]
-    result = await model.adapter.complete(ChatRequest.from_prompt("What do bees make?", max_tokens=4), 60)
+    request = ChatRequest.from_prompt("What do bees make?", max_tokens=4, temperature=0.0, seed=1)
+    result = await model.adapter.complete(request, 60)
     assert result.usage.output_tokens > 0
+    # Streamed token by token through llama.cpp: the same greedy answer, in pieces.
+    *pieces, whole = [part async for part in model.adapter.stream(request, 60)]  # type: ignore[attr-defined]
+    assert all(isinstance(piece, str) for piece in pieces)
+    assert "".join(pieces) == whole.text == result.text
+    assert whole.usage == result.usage
     with pytest.raises(ConfigurationError, match="no GGUF export"):
         get_model(f"tuned:{_tune(tmp_path / 'plain')}", options={"backend": "gguf"})
 

@@ -52,3 +52,30 @@ async def test_local_model_writes_schema_valid_json() -> None:
         assert 0 < result.usage.output_tokens <= 40
         assert result.model_id == "local:smollm2-135m"
     assert first.data == second.data  # same seed, temperature 0: deterministic
+
+
+async def test_local_model_streams_its_answer_and_stops_when_closed() -> None:
+    async with get_model("local:smollm2-135m", options={"n_ctx": 512}) as model:
+        adapter = model.adapter
+        short = ChatRequest.from_prompt("Say hi.", max_tokens=60, temperature=0.0, seed=7)
+        request = ChatRequest.from_prompt("Count from one to twenty.", max_tokens=24, temperature=0.0, seed=7)
+        finishes = []
+        for asked in (short, request):  # an answer that ends, then one cut at max_tokens
+            parts = [part async for part in adapter.stream(asked, 60)]  # type: ignore[attr-defined]
+            whole = await adapter.complete(asked, 60)
+            *pieces, answer = parts
+            assert len(pieces) > 1
+            assert all(isinstance(p, str) for p in pieces)
+            assert "".join(pieces) == answer.text == whole.text
+            assert answer.usage == whole.usage
+            assert answer.finish_reason == whole.finish_reason
+            finishes.append(answer.finish_reason)
+        assert finishes == ["stop", "length"]
+
+        stream = adapter.stream(request, 60)  # type: ignore[attr-defined]
+        first = await anext(stream)
+        await stream.aclose()  # the generation stops at its next token; the model is free at once
+        again = await asyncio.wait_for(adapter.complete(request, 60), 30)
+
+    assert isinstance(first, str)
+    assert again.text == whole.text

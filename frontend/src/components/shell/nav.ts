@@ -6,6 +6,7 @@ import {
   GenerateIcon,
   JobsIcon,
   OverviewIcon,
+  PlayIcon,
   SettingsIcon,
   type IconComponent,
 } from "@/components/ui/icons";
@@ -31,6 +32,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: "Jobs", href: "/jobs/", icon: JobsIcon },
   { label: "Datasets", href: "/datasets/", icon: DatasetsIcon },
   { label: "Fine-tune", href: "/finetune/", icon: FinetuneIcon },
+  { label: "Playground", href: "/playground/", icon: PlayIcon },
   { label: "Analytics", href: "/analytics/", icon: AnalyticsIcon },
   { label: "Settings", href: "/settings/", icon: SettingsIcon, also: ["/tasks/"] },
   { label: "API docs", href: `${API_BASE_URL}/docs`, icon: DocsIcon, external: true },

@@ -72,6 +72,13 @@ export const REQUEST_LIMITS = {
     messages: { minItems: 1, maxItems: 500 },
     rating: { minimum: 1, maximum: 5 },
   },
+  DecodingOptions: {
+    max_tokens: { minimum: 1, maximum: 4096 },
+    seed: { minimum: 0, maximum: 2147483647 },
+    temperature: { minimum: 0, maximum: 2 },
+    top_k: { minimum: 1, maximum: 1000 },
+    top_p: { maximum: 1, exclusiveMinimum: 0 },
+  },
   DomainCreate: {
     id: { maxLength: 64, pattern: "^[a-z][a-z0-9_]*$" },
     name: { minLength: 1 },
@@ -182,10 +189,21 @@ export const REQUEST_LIMITS = {
     current_password: { minLength: 1, maxLength: 1024 },
     new_password: { minLength: 8, maxLength: 1024 },
   },
+  PlaygroundChat: {
+    columns: { minItems: 1, maxItems: 6 },
+    system: { maxLength: 20000 },
+  },
+  PlaygroundColumn: {
+    messages: { minItems: 1, maxItems: 64 },
+    model: { minLength: 3, maxLength: 264, pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*:\\S+$" },
+  },
   PlaygroundRequest: {
     max_new_tokens: { minimum: 1, maximum: 2048 },
     prompt: { minLength: 1, maxLength: 8000 },
     teacher: { maxLength: 264 },
+  },
+  PlaygroundTurn: {
+    content: { maxLength: 100000 },
   },
   ProviderLimitsWrite: {
     models: { maxItems: 200 },

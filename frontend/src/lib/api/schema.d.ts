@@ -1289,6 +1289,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/playground/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat
+         * @description Send each column's conversation to its model, all at once; answers stream as they come.
+         *
+         *     Calls are booked in the ledger as playground spend (stage ``playground``, no job) at the ledger's
+         *     prices, held against the global budget. Closing the stream stops every model.
+         */
+        post: operations["chat_api_v1_playground_chat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/playground/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description The bundled model, completed tuned runs and the priced models of providers with credentials.
+         */
+        get: operations["list_models_api_v1_playground_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/prompt-sets": {
         parameters: {
             query?: never;
@@ -2545,6 +2588,33 @@ export interface components {
              */
             rating?: number | null;
             status: components["schemas"]["ReviewStatus"];
+        };
+        /**
+         * DecodingOptions
+         * @description How the models sample. ``greedy`` overrides temperature, top-p and top-k (temperature 0, top-k 1).
+         *
+         *     ``top_k`` goes only to models whose API takes it (the bundled and tuned models, Anthropic, Gemini);
+         *     the others answer without it and their column says so.
+         */
+        DecodingOptions: {
+            /**
+             * Greedy
+             * @default false
+             */
+            greedy: boolean;
+            /**
+             * Max Tokens
+             * @default 256
+             */
+            max_tokens: number;
+            /** Seed */
+            seed?: number | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Top K */
+            top_k?: number | null;
+            /** Top P */
+            top_p?: number | null;
         };
         /**
          * Disagreement
@@ -3946,6 +4016,46 @@ export interface components {
             revoke_tokens: boolean;
         };
         /**
+         * PlaygroundChat
+         * @description One prompt (each column's conversation) sent to every column's model at once.
+         */
+        PlaygroundChat: {
+            /** Columns */
+            columns: components["schemas"]["PlaygroundColumn"][];
+            options?: components["schemas"]["DecodingOptions"];
+            /** System */
+            system?: string | null;
+        };
+        /**
+         * PlaygroundColumn
+         * @description One model and its conversation so far, ending with the user's new message.
+         */
+        PlaygroundColumn: {
+            /** Messages */
+            messages: components["schemas"]["PlaygroundTurn"][];
+            /** Model */
+            model: string;
+        };
+        /**
+         * PlaygroundModel
+         * @description A model the playground offers; any other ``provider:model`` id may be typed in.
+         */
+        PlaygroundModel: {
+            /**
+             * Group
+             * @enum {string}
+             */
+            group: "bundled" | "tuned" | "provider";
+            /** Id */
+            id: string;
+            /** Input Per Mtok */
+            input_per_mtok?: string | null;
+            /** Label */
+            label: string;
+            /** Output Per Mtok */
+            output_per_mtok?: string | null;
+        };
+        /**
          * PlaygroundRequest
          * @description A prompt for the models of a completed run.
          */
@@ -3962,6 +4072,19 @@ export interface components {
              * @description Also ask the teacher (costs money).
              */
             teacher?: string | null;
+        };
+        /**
+         * PlaygroundTurn
+         * @description One message of a column's conversation (the system message is the request's own).
+         */
+        PlaygroundTurn: {
+            /** Content */
+            content: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
         };
         /**
          * PreviewRead
@@ -9708,6 +9831,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    chat_api_v1_playground_chat_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaygroundChat"];
+            };
+        };
+        responses: {
+            /**
+             * @description Server-sent events, one stream for every model: `start`, `delta` (a piece of text),
+             *     then `done` (usage, cost, latency) or `error`, each naming its `column`; `end` when every column has ended.
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description A model id its provider refuses */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A tuned model that is not a completed run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_models_api_v1_playground_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaygroundModel"][];
                 };
             };
         };

@@ -10,15 +10,20 @@ import asyncio
 import contextlib
 import importlib.util
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
-from distillation.providers.errors import ConfigurationError, MissingDependencyError, ProviderError
-from distillation.providers.types import ChatRequest, Completion
+from distillation.providers.errors import (
+    ConfigurationError,
+    MissingDependencyError,
+    ProviderError,
+    ProviderTimeoutError,
+)
+from distillation.providers.types import ChatRequest, Completion, FinishReason, Usage
 from distillation.providers.wire.openai import parse_chat
 
 BUNDLED_MODEL = "smollm2-135m"
@@ -93,6 +98,34 @@ def _generate(loaded: _Loaded, params: dict[str, Any], abandoned: threading.Even
         return loaded.llama.create_chat_completion(**params)
 
 
+def _generate_streamed(
+    loaded: _Loaded, params: dict[str, Any], abandoned: threading.Event, push: Callable[[str], None]
+) -> Completion:
+    """Generates with llama.cpp's token stream, handing each piece to ``push``; stops when abandoned."""
+    with loaded.lock:
+        if abandoned.is_set():
+            raise _Abandoned()
+        pieces: list[str] = []
+        finish: str | None = None
+        for chunk in loaded.llama.create_chat_completion(**params, stream=True):
+            choice = chunk["choices"][0]
+            text = choice["delta"].get("content")
+            if text:
+                pieces.append(text)
+                push(text)
+            finish = choice.get("finish_reason") or finish
+            if abandoned.is_set():  # leaving the stream ends the generation: the next caller starts now
+                finish = "other"
+                break
+        output = len(loaded.llama.tokenize("".join(pieces).encode(), add_bos=False, special=False))
+        # The context holds the prompt and the answer but the last token sampled (an answer cut at
+        # max_tokens leaves out its own last token; one that ended leaves out the end token).
+        prompt = max(int(loaded.llama.n_tokens) - output + (finish == "length"), 0)
+    finished: FinishReason = finish if finish in ("stop", "length") else "other"  # type: ignore[assignment]
+    usage = Usage(input_tokens=prompt, output_tokens=output)
+    return Completion(text="".join(pieces), finish_reason=finished, usage=usage, raw_finish_reason=finish)
+
+
 class LocalAdapter:
     """Chat completions from a GGUF model run in a worker thread.
 
@@ -142,6 +175,48 @@ class LocalAdapter:
         except (ValueError, RuntimeError) as exc:  # llama.cpp reports context overflow and load errors so
             raise ProviderError(f"local model failed: {exc}") from exc
         return parse_chat(body)
+
+    async def stream(self, request: ChatRequest, time_limit: float) -> AsyncIterator[str | Completion]:
+        """The answer's text piece by piece as llama.cpp writes it, then the whole `Completion`.
+
+        Closing the iterator (or cancelling its reader) stops the generation at its next token.
+        Structured requests are not streamed (their answer is one JSON value): use `complete`.
+        """
+        if request.response_schema is not None:
+            raise ConfigurationError("structured answers are not streamed; use complete()")
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[str | None] = asyncio.Queue()
+        abandoned = threading.Event()
+
+        def push(text: str) -> None:  # called in the generating thread
+            loop.call_soon_threadsafe(pieces.put_nowait, text)
+
+        self._queue = self._queue or asyncio.Lock()
+        async with self._queue:
+            if self._loaded is None:
+                args = (self._llama_cpp, self._path, self._n_ctx, self._n_threads)
+                self._loaded = await asyncio.to_thread(_load, *args)
+            params = local_params(request)
+            work = asyncio.ensure_future(
+                asyncio.to_thread(_generate_streamed, self._loaded, params, abandoned, push)
+            )
+            work.add_done_callback(lambda _: pieces.put_nowait(None))
+            deadline = loop.time() + time_limit
+            try:
+                # Each wait is bounded by what is left of the time limit (a timeout around the
+                # `yield`s would fire in the reader's code, not here).
+                while (piece := await asyncio.wait_for(pieces.get(), deadline - loop.time())) is not None:
+                    yield piece
+                answer = await work
+            except TimeoutError as exc:
+                abandoned.set()
+                raise ProviderTimeoutError(f"no whole answer within {time_limit:.0f} s") from exc
+            except (ValueError, RuntimeError) as exc:
+                raise ProviderError(f"local model failed: {exc}") from exc
+            except BaseException:  # closed or cancelled: stop generating
+                abandoned.set()
+                raise
+        yield answer
 
     async def aclose(self) -> None:
         """Keeps the model loaded: it is shared by every client in the process."""

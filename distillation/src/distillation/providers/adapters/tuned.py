@@ -79,7 +79,11 @@ def _generate(model: Any, tokenizer: Any, request: ChatRequest, streamer: Any = 
     sample = bool(request.temperature)
     settings: dict[str, Any] = {"do_sample": sample}
     if sample:
+        # top_k as llama.cpp's sampler takes it (a provider option); transformers' own default otherwise.
+        top_k = request.provider_options.get("top_k")
         settings.update(temperature=request.temperature, top_p=request.top_p or 1.0)
+        if top_k is not None:
+            settings["top_k"] = int(top_k)
     if request.seed is not None:
         torch.manual_seed(request.seed)
     with torch.no_grad():
@@ -160,10 +164,14 @@ class TunedAdapter:
     async def stream(self, request: ChatRequest, time_limit: float) -> AsyncIterator[str | Completion]:
         """The answer's text piece by piece, then the whole `Completion` (usage, finish reason).
 
-        The adapter backend streams tokens as they are generated; the GGUF backend and requests with
-        stop sequences (which can only be cut once the text is there) answer whole, then go out a
-        word at a time.
+        Both backends stream tokens as they are generated; requests with stop sequences to the
+        transformers backend (which can only be cut once the text is there) answer whole, then go
+        out a word at a time.
         """
+        if self._local is not None:  # llama.cpp cuts at stop sequences as it streams
+            async for part in self._local.stream(request, time_limit):
+                yield part
+            return
         if self._transformers is None or request.stop:
             answer = await self.complete(request, time_limit)
             for word in _WORDS.findall(answer.text):
