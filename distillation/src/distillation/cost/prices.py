@@ -166,6 +166,20 @@ class PriceTable:
         """
         return self.quote(model_id, usage, at, batch=batch).cost
 
+    def cost_of_calls(
+        self, model_id: str, usage: TokenUsage, calls: int, at: datetime | date | None = None
+    ) -> Decimal | None:
+        """The cost of the summed tokens of ``calls`` requests (a price tier applies per request).
+
+        Args:
+            model_id: A ``"provider:model"`` id.
+            usage: The tokens of all the calls together.
+            calls: How many requests they were.
+            at: When the calls happened; now when omitted.
+        """
+        price = self.price_for(model_id, at)
+        return None if price is None else price.cost_of_calls(usage, calls)
+
 
 def _day(at: datetime | date | None) -> date:
     if at is None:
