@@ -1,8 +1,10 @@
 """Model-pair advice for the wizard: students and cheap judges for a teacher, with their savings.
 
-The library's :func:`distillation.pipeline.advice.advise` over the price catalogue (``genai-prices``
-and the operator's overrides); each suggestion is priced into the planned job by the keyless
-estimator, so nothing is sent to a provider.
+The library's :func:`distillation.pipeline.advice.advise` chooses from the price catalogue
+(``genai-prices`` and the operator's overrides); each suggestion is then priced by the service's own
+estimate (:func:`app.jobs.estimate.estimate`: past jobs' usage of the data type, else the offline token
+model), so its figures are the ones the wizard's estimate shows once the suggestion is taken, at the
+default settings. Nothing is sent to a provider.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import BadRequest
+from app.jobs.estimate import estimate
 from app.jobs.schemas import Money
 from app.kit.schemas import Schema
 from distillation.cost import PriceTable
 from distillation.datatypes import get_datatype
+from distillation.pipeline import GenerationConfig, JudgePolicy
 from distillation.pipeline.advice import Suggestion, advise
 
 
@@ -49,7 +54,8 @@ class AdviceRead(Schema):
     judges: list[SuggestionRead] = Field(description="Cheap judges, priced with the first student.")
 
 
-def advice(
+async def advice(
+    session: AsyncSession,
     prices: PriceTable,
     *,
     teacher: str,
@@ -71,13 +77,60 @@ def advice(
         )
     except (KeyError, ValueError) as exc:
         raise BadRequest(str(exc).strip("'\"")) from exc
+    base = GenerationConfig(data_type=data_type, count=count, teacher=teacher, max_tokens=max_tokens)
+    student = found.students[0].model_id if found.students else base.student
+    students = [
+        await _priced(session, prices, s, base.model_copy(update={"student": s.model_id}))
+        for s in found.students
+    ]
+    judges = [
+        await _priced(
+            session,
+            prices,
+            s,
+            base.model_copy(update={"student": student, "judge_policy": JudgePolicy(cheap_judge=s.model_id)}),
+        )
+        for s in found.judges
+    ]
     return AdviceRead(
         teacher=found.teacher,
         teacher_context_window=found.teacher_context_window,
         data_type=found.data_type,
         count=found.count,
-        students=[_read(s) for s in found.students],
-        judges=[_read(s) for s in found.judges],
+        students=_ranked(teacher, students),
+        judges=_ranked(teacher, judges),
+    )
+
+
+def _ranked(teacher: str, suggestions: list[SuggestionRead]) -> list[SuggestionRead]:
+    """The library's order on the service's figures: the teacher's provider first, then the saving."""
+    provider = teacher.partition(":")[0]
+    return sorted(
+        suggestions,
+        key=lambda s: (
+            s.model.partition(":")[0] != provider,
+            -s.savings_usd,
+            -(s.context_window or 0),
+            s.model,
+        ),
+    )
+
+
+async def _priced(
+    session: AsyncSession, prices: PriceTable, s: Suggestion, config: GenerationConfig
+) -> SuggestionRead:
+    """The suggestion with the service's estimate of the job that takes it (the library's when unpriced)."""
+    read = _read(s)
+    projected = await estimate(session, config, prices)
+    if projected.total_usd is None or projected.teacher_only_usd is None or projected.savings_usd is None:
+        return read
+    return read.model_copy(
+        update={
+            "estimated_cost_usd": projected.total_usd,
+            "teacher_only_usd": projected.teacher_only_usd,
+            "savings_usd": projected.savings_usd,
+            "savings_percent": projected.savings_percent,
+        }
     )
 
 

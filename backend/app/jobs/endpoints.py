@@ -156,6 +156,7 @@ async def estimate_generation(
 @router.get("/advice", responses=error_responses(Unauthorized, BadRequest))
 async def model_advice(
     _: CurrentUser,
+    session: SessionDep,
     settings: SettingsDep,
     teacher: Annotated[str, Query(min_length=3, max_length=264, description="provider:model")],
     data_type: Annotated[str, Query(max_length=64)] = "qa",
@@ -164,9 +165,11 @@ async def model_advice(
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> AdviceRead:
     """Students and cheap judges for a teacher from the price catalogue, each with the planned job's
-    estimated cost and saving (priced offline; only models with a known price; unknown facts are null).
+    estimated cost and saving at the default settings, as the job's estimate prices it (no provider is
+    asked; only models with a known price; unknown facts are null).
     """
-    return advice(
+    return await advice(
+        session,
         price_table(settings),
         teacher=teacher,
         data_type=data_type,

@@ -17,18 +17,18 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Literal
 
 from pydantic import Field
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
+from app.jobs import savings_repository
 from app.jobs.schemas import Money
 from app.kit.schemas import Schema
-from app.models import CallStatus, ItemStatus, Job, JobItem, JobKind, LlmCall
+from app.models import ItemStatus, Job, JobKind
 from distillation.cost import (
     PriceTable,
     SavingsBreakdown,
@@ -115,22 +115,18 @@ async def job_savings(session: AsyncSession, prices: PriceTable, job: Job) -> Sa
 
 async def dataset_savings(session: AsyncSession, prices: PriceTable, dataset_id: uuid.UUID) -> SavingsRead:
     """The savings of every generation and amplification job that wrote into the dataset."""
-    jobs = await session.scalars(
-        select(Job).where(Job.dataset_id == dataset_id, Job.kind.in_(SAVING_KINDS)).order_by(Job.created_at)
+    return await savings_of_jobs(
+        session, prices, await savings_repository.jobs_of_dataset(session, dataset_id, SAVING_KINDS)
     )
-    return await savings_of_jobs(session, prices, list(jobs))
 
 
 async def period_savings(
     session: AsyncSession, prices: PriceTable, since: date | None, until: date | None
 ) -> SavingsRead:
     """The savings of the generation and amplification jobs created from ``since`` to ``until`` (UTC days)."""
-    query = select(Job).where(Job.kind.in_(SAVING_KINDS)).order_by(Job.created_at)
-    if since is not None:
-        query = query.where(Job.created_at >= datetime.combine(since, time.min))
-    if until is not None:
-        query = query.where(Job.created_at < datetime.combine(until + timedelta(days=1), time.min))
-    return await savings_of_jobs(session, prices, list(await session.scalars(query)))
+    return await savings_of_jobs(
+        session, prices, await savings_repository.jobs_created(session, SAVING_KINDS, since, until)
+    )
 
 
 def _config(values: dict[str, Any]) -> GenerationConfig:
@@ -145,34 +141,13 @@ async def _usages(
     """Per job: settled usage per stage and model (with calls), and the number of calls."""
     usages: dict[uuid.UUID, list[StageUsage]] = defaultdict(list)
     calls: dict[uuid.UUID, int] = defaultdict(int)
-    if not ids:
-        return usages, calls
-    model = LlmCall.provider + ":" + LlmCall.model
-    rows = await session.execute(
-        select(
-            LlmCall.job_id,
-            LlmCall.stage,
-            model,
-            func.coalesce(func.sum(LlmCall.input_tokens), 0),
-            func.coalesce(func.sum(LlmCall.output_tokens), 0),
-            func.coalesce(func.sum(LlmCall.cached_tokens), 0),
-            func.sum(LlmCall.cost_usd),
-            func.count(),
-            func.count(LlmCall.cost_usd),
-        )
-        .where(LlmCall.job_id.in_(ids), LlmCall.status == CallStatus.settled)
-        .group_by(LlmCall.job_id, LlmCall.stage, model)
-    )
-    for job_id, stage, model_id, i, o, cached, cost, count, priced in rows:
-        if job_id is None:  # the query asks for the given jobs only
-            continue
-        usage = TokenUsage(int(i or 0), int(o or 0), min(int(cached or 0), int(i or 0)))
+    for row in await savings_repository.settled_usage(session, ids):
+        usage = TokenUsage(row.input_tokens, row.output_tokens, min(row.cached_tokens, row.input_tokens))
         # A stage and model with an unpriced call is priced again from the table (unknown stays unknown).
-        known = None if cost is None or priced < count else Decimal(str(cost))
-        usages[job_id].append(
-            StageUsage(_LEDGER_STAGE.get(stage, stage), str(model_id), usage, known, int(count))
-        )
-        calls[job_id] += int(count)
+        known = row.cost if row.priced_calls == row.calls else None
+        stage = _LEDGER_STAGE.get(row.stage, row.stage)
+        usages[row.job_id].append(StageUsage(stage, row.model_id, usage, known, row.calls))
+        calls[row.job_id] += row.calls
     return usages, calls
 
 
@@ -180,26 +155,8 @@ async def _items(
     session: AsyncSession, ids: list[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
     """Per job: the row items it tried, and those with a paid row-writing call."""
-    if not ids:
-        return {}, {}
-    tried = await session.execute(
-        select(JobItem.job_id, func.count())
-        .where(JobItem.job_id.in_(ids), JobItem.stage.in_(_WRITE_STAGES), JobItem.status.in_(_TRIED))
-        .group_by(JobItem.job_id)
-    )
-    paid = await session.execute(
-        select(LlmCall.job_id, func.count(func.distinct(LlmCall.item_key)))
-        .where(
-            LlmCall.job_id.in_(ids),
-            LlmCall.status == CallStatus.settled,
-            LlmCall.stage.in_(_LEDGER_WRITES),
-        )
-        .group_by(LlmCall.job_id)
-    )
-    return (
-        {job_id: int(count) for job_id, count in tried},
-        {job_id: int(count) for job_id, count in paid if job_id is not None},
-    )
+    tried = await savings_repository.tried_items(session, ids, _WRITE_STAGES, _TRIED)
+    return tried, await savings_repository.items_with_calls(session, ids, _LEDGER_WRITES)
 
 
 def _read(

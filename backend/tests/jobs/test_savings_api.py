@@ -178,6 +178,9 @@ async def test_advice_lists_cheaper_priced_models_with_their_savings(
         unpriced = await client.get("/api/v1/jobs/advice", params={"teacher": "openai-compatible:mine"})
         bad_type = await client.get("/api/v1/jobs/advice", params={"teacher": TEACHER, "data_type": "poetry"})
         bad_count = await client.get("/api/v1/jobs/advice", params={"teacher": TEACHER, "count": 0})
+        first = found.json()["students"][0]["model"]
+        body = generation(200, student=first)
+        estimated = (await client.post("/api/v1/jobs/estimate", json=body)).json()
 
     assert anonymous.status_code == 401
     assert found.status_code == 200, found.text
@@ -193,6 +196,13 @@ async def test_advice_lists_cheaper_priced_models_with_their_savings(
         )
     savings = [Decimal(s["savings_usd"]) for s in advice["students"]]
     assert savings == sorted(savings, reverse=True)
+    # The figures the wizard's estimate shows once the suggestion is taken (default settings).
+    taken = advice["students"][0]
+    assert (taken["estimated_cost_usd"], taken["teacher_only_usd"], taken["savings_usd"]) == (
+        estimated["total_usd"],
+        estimated["teacher_only_usd"],
+        estimated["savings_usd"],
+    )
     assert unpriced.status_code == 400
     assert "no price for the teacher" in unpriced.json()["detail"]
     assert bad_type.status_code == 400

@@ -944,7 +944,8 @@ export interface paths {
         /**
          * Model Advice
          * @description Students and cheap judges for a teacher from the price catalogue, each with the planned job's
-         *     estimated cost and saving (priced offline; only models with a known price; unknown facts are null).
+         *     estimated cost and saving at the default settings, as the job's estimate prices it (no provider is
+         *     asked; only models with a known price; unknown facts are null).
          */
         get: operations["model_advice_api_v1_jobs_advice_get"];
         put?: never;
