@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -42,9 +42,11 @@ async def jobs_created(
     """Jobs of ``kinds`` created from ``since`` to ``until`` (whole UTC days), oldest first."""
     query = select(Job).where(Job.kind.in_(kinds)).order_by(Job.created_at)
     if since is not None:
-        query = query.where(Job.created_at >= datetime.combine(since, time.min))
+        query = query.where(Job.created_at >= datetime.combine(since, time.min, tzinfo=UTC))
     if until is not None:
-        query = query.where(Job.created_at < datetime.combine(until + timedelta(days=1), time.min))
+        query = query.where(
+            Job.created_at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+        )
     return list(await session.scalars(query))
 
 

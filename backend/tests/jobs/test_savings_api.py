@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -97,6 +98,13 @@ async def test_a_jobs_savings_are_the_same_on_its_page_its_dataset_and_in_analyt
         by_job = (await client.get(f"/api/v1/jobs/{job['id']}/savings")).json()
         by_dataset = (await client.get(f"/api/v1/datasets/{job['dataset_id']}/savings")).json()
         overall = (await client.get("/api/v1/analytics/savings")).json()
+        today = utcnow().date()
+        this_day = (
+            await client.get("/api/v1/analytics/savings", params={"since": str(today), "until": str(today)})
+        ).json()
+        before = (
+            await client.get("/api/v1/analytics/savings", params={"until": str(today - timedelta(days=1))})
+        ).json()
 
     want = expected(TEACHER, STUDENT, seeds=1, bulk=9)
     assert by_job["kind"] == "saved"
@@ -119,6 +127,8 @@ async def test_a_jobs_savings_are_the_same_on_its_page_its_dataset_and_in_analyt
     assert (by_job["jobs"], by_job["calls"], by_job["cached_rows"]) == (1, 21, 0)
     assert by_dataset == by_job
     assert overall == by_job  # the only job of this fresh database
+    assert this_day == by_job
+    assert (before["kind"], before["jobs"]) == ("nothing", 0)
 
 
 async def test_a_fully_cached_job_says_nothing_was_paid(any_settings: Settings) -> None:
