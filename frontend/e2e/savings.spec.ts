@@ -86,6 +86,14 @@ test("a finished job, its dataset and analytics tell the same savings, a free ru
   await expect(datasetCard.getByTestId("savings-headline")).toHaveText(apiSavings.headline);
   await page.screenshot({ path: `${SHOTS}/savings-dataset-1280.png`, fullPage: true });
 
+  // Analytics words its period's jobs with the same function: the card says what the API says.
+  const served = page.waitForResponse((r) => r.url().includes("/api/v1/analytics/savings"));
+  await page.goto("/analytics/");
+  const period = (await (await served).json()) as { headline: string };
+  const analyticsCard = page.getByRole("region", { name: "Savings vs teacher only" });
+  await expect(analyticsCard.getByTestId("savings-headline")).toHaveText(period.headline);
+  await page.screenshot({ path: `${SHOTS}/savings-analytics-1280.png`, fullPage: true });
+
   // A paid run's page: the saving, the counterfactual and each lever's part (the API's figures, as served).
   await page.route(`**/api/v1/jobs/${job.id}/savings`, (route) =>
     route.fulfill({
