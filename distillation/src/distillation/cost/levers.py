@@ -332,13 +332,9 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _usd(value: Decimal) -> str:
-    """Dollars with cents, or the significant places of an amount below a cent."""
+    """Dollars with cents from $1 up, else up to six places (as the CLI's ``money``)."""
     if value == 0:
         return "$0.00"
     if abs(value) >= 1:
         return f"${value:,.2f}"
-    return (
-        f"${value:.6f}".rstrip("0").rstrip(".")
-        if value.quantize(Decimal("0.01")) != value
-        else f"${value:.2f}"
-    )
+    return f"${value:.6f}".rstrip("0")

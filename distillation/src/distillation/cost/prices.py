@@ -101,6 +101,10 @@ class PriceTable:
         """
         return cls(load_overrides(overrides_path) if overrides_path is not None else ())
 
+    def overridden_models(self) -> tuple[str, ...]:
+        """The models the operator's overrides price, sorted."""
+        return tuple(sorted(self._overrides))
+
     def price_for(
         self, model_id: str, at: datetime | date | None = None, *, batch: bool = False
     ) -> ModelPrice | None:

@@ -137,8 +137,8 @@ class Advice:
 
 
 def catalogue(prices: PriceTable, extra: Iterable[str] = ()) -> list[Candidate]:
-    """Every chat model with a known price: ``genai-prices``' models of our providers and ``extra`` ids
-    (e.g. the price overrides' models), deduplicated, deprecated ones flagged."""
+    """Every chat model with a known price: ``genai-prices``' models of our providers, the models of
+    the price overrides and ``extra`` ids, deduplicated, deprecated ones flagged."""
     found: dict[str, Candidate] = {}
     for provider in genai_data.providers:
         ours = next((name for name, gp in _PROVIDERS.items() if gp == provider.id), None)
@@ -152,7 +152,7 @@ def catalogue(prices: PriceTable, extra: Iterable[str] = ()) -> list[Candidate]:
             if prices.price_for(model_id) is None:
                 continue
             found[model_id] = Candidate(model_id, model.context_window, bool(model.deprecated))
-    for model_id in extra:
+    for model_id in (*prices.overridden_models(), *extra):
         if model_id not in found and prices.price_for(model_id) is not None:
             found[model_id] = Candidate(model_id)
     return sorted(found.values(), key=lambda c: c.model_id)
