@@ -121,3 +121,15 @@ def test_structured_output_support_is_told_where_the_providers_document_it() -> 
     assert structured_output("google:gemini-2.5-flash") == "native"
     assert structured_output("google:gemini-pro") is None
     assert structured_output("openai-compatible:mine") is None
+
+
+def test_the_overrides_models_are_in_the_catalogue() -> None:
+    prices = PriceTable(
+        [PriceOverride(model="openai-compatible:mine", input=Decimal("0.01"), output=Decimal("0.02"))]
+    )
+
+    models = {c.model_id: c for c in catalogue(prices)}
+
+    assert models["openai-compatible:mine"].context_window is None
+    advice = advise("openai:gpt-4o", prices, count=100, limit=50)
+    assert "openai-compatible:mine" in [s.model_id for s in advice.students]
