@@ -13,14 +13,13 @@ from app.analytics.schemas import (
     CostReport,
     DailyPoint,
     QualityReport,
-    SavingsReportRead,
     SeriesDimension,
     Summary,
 )
 from app.auth.deps import CurrentUser
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import BadRequest, Unauthorized, error_responses
-from distillation.cost import PriceTable
+from app.jobs.savings import SavingsRead, period_savings, price_table
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 ERRORS = error_responses(Unauthorized, BadRequest)
@@ -72,12 +71,11 @@ async def savings(
     settings: SettingsDep,
     since: date | None = None,
     until: date | None = None,
-) -> SavingsReportRead:
-    """What the jobs cost against their teachers writing every row."""
+) -> SavingsRead:
+    """What the generation jobs created in the period cost against the teacher writing and validating
+    every row with the same policy, the saving and each lever's part (as each job's and dataset's page)."""
     _check(since, until)
-    overrides = settings.config_dir / "prices.yaml"
-    prices = PriceTable.load(overrides if overrides.is_file() else None)
-    return await service.savings(session, prices, since, until)
+    return await period_savings(session, price_table(settings), since, until)
 
 
 @router.get("/quality", responses=ERRORS)

@@ -97,31 +97,6 @@ class AnalyticsRepository(Repository[LlmCall]):
         rows = await self.session.execute(select(Dataset.id, Dataset.name).where(Dataset.id.in_(ids)))
         return {str(row.id): row.name for row in rows}
 
-    async def usage_by_job(self, since: date | None, until: date | None) -> list[Any]:
-        """Tokens and settled cost per job, stage and model (for the savings against the teacher)."""
-        model = LlmCall.provider + ":" + LlmCall.model
-        query = (
-            select(
-                LlmCall.job_id,
-                LlmCall.stage,
-                model.label("model"),
-                func.coalesce(func.sum(LlmCall.input_tokens), 0).label("input_tokens"),
-                func.coalesce(func.sum(LlmCall.output_tokens), 0).label("output_tokens"),
-                func.coalesce(func.sum(LlmCall.cost_usd), 0).label("cost"),
-            )
-            .where(
-                LlmCall.status == CallStatus.settled,
-                LlmCall.job_id.is_not(None),
-                *_range(LlmCall.created_at, since, until),
-            )
-            .group_by(LlmCall.job_id, LlmCall.stage, model)
-        )
-        return list(await self.session.execute(query))
-
-    async def job(self, job_id: uuid.UUID) -> Job | None:
-        """The job that spent a usage row's tokens."""
-        return await self.session.get(Job, job_id)
-
     async def score_histogram(
         self, since: date | None, until: date | None
     ) -> tuple[dict[int, int], float | None]:

@@ -50,17 +50,6 @@ class DailyPoint(Schema):
     output_tokens: int = 0
 
 
-class SavingsReportRead(Schema):
-    """What the jobs cost against the same tokens written by each job's teacher."""
-
-    actual_usd: Money
-    teacher_only_usd: Money | None
-    savings_usd: Money | None
-    savings_percent: Money | None
-    jobs: int
-    unknown_models: list[str]
-
-
 class StageQuality(Schema):
     """Items of one stage by outcome."""
 

@@ -16,7 +16,6 @@ from app.analytics.schemas import (
     CostRow,
     DailyPoint,
     QualityReport,
-    SavingsReportRead,
     SeriesDimension,
     StageQuality,
     Summary,
@@ -24,7 +23,6 @@ from app.analytics.schemas import (
 from app.jobs import ledger_repository
 from app.models import ItemStatus
 from app.models.base import utcnow
-from distillation.cost import PriceTable, StageUsage, TokenUsage, savings_report
 from distillation.pipeline import Stage
 
 
@@ -85,42 +83,6 @@ async def daily(
         )
         for row in await AnalyticsRepository(session).daily(split, since, until, dataset)
     ]
-
-
-async def savings(
-    session: AsyncSession, prices: PriceTable, since: date | None, until: date | None
-) -> SavingsReportRead:
-    """Actual spend against each job's teacher writing the same tokens."""
-    usages: dict[uuid.UUID, list[StageUsage]] = defaultdict(list)
-    for row in await AnalyticsRepository(session).usage_by_job(since, until):
-        usage = TokenUsage(int(row.input_tokens), int(row.output_tokens))
-        usages[row.job_id].append(StageUsage(row.stage, row.model, usage, Decimal(str(row.cost))))
-    actual, teacher, unknown = Decimal(0), Decimal(0), set[str]()
-    teacher_known = True
-    for job_id, stage_usages in usages.items():
-        job = await AnalyticsRepository(session).job(job_id)
-        if job is None:
-            continue
-        report = savings_report(stage_usages, prices, teacher_model_id=str(job.config.get("teacher")))
-        actual += sum((u.cost or Decimal(0) for u in stage_usages), Decimal(0))
-        unknown.update(report.unknown_models)
-        if report.teacher_cost is None:
-            teacher_known = False
-        else:
-            teacher += report.teacher_cost
-    teacher_only = teacher if teacher_known else None
-    saved = None if teacher_only is None else teacher_only - actual
-    percent = (
-        None if saved is None or not teacher_only else (saved / teacher_only * 100).quantize(Decimal("0.01"))
-    )
-    return SavingsReportRead(
-        actual_usd=actual,
-        teacher_only_usd=teacher_only,
-        savings_usd=saved,
-        savings_percent=percent,
-        jobs=len(usages),
-        unknown_models=sorted(unknown),
-    )
 
 
 async def quality(session: AsyncSession, since: date | None, until: date | None) -> QualityReport:

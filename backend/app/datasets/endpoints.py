@@ -50,6 +50,8 @@ from app.datasets.schemas import (
     VersionCompare,
     VersionRead,
 )
+from app.jobs import savings
+from app.jobs.savings import SavingsRead
 from app.kit.pagination import PaginationDep
 from app.kit.schemas import SEED_MAX, Page
 from app.models import Role, User
@@ -131,6 +133,15 @@ async def merge_datasets(body: MergeRequest, user: Editor, session: SessionDep) 
 async def get_dataset(dataset_id: uuid.UUID, _: CurrentUser, session: SessionDep) -> DatasetDetail:
     """A dataset with statistics of its current version."""
     return await service.detail(session, dataset_id)
+
+
+@router.get("/{dataset_id}/savings", responses=READ_ERRORS)
+async def dataset_savings(
+    dataset_id: uuid.UUID, _: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> SavingsRead:
+    """What the generation jobs that wrote the dataset cost against the teacher alone, and the saving."""
+    dataset = await service.get(session, dataset_id)
+    return await savings.dataset_savings(session, savings.price_table(settings), dataset.id)
 
 
 @router.patch("/{dataset_id}", responses=WRITE_ERRORS | error_responses(BadRequest))

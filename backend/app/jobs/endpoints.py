@@ -27,8 +27,10 @@ from app.core.errors import (
 )
 from app.datasets.schemas import RowError
 from app.jobs import control, ledger_repository, repository, scenarios, service
+from app.jobs.advice import AdviceRead, advice
 from app.jobs.estimate import EstimateRead, EstimateRequest, estimate
 from app.jobs.kinds import generate, quality, regenerate, relabel
+from app.jobs.savings import SavingsRead, job_savings, price_table
 from app.jobs.schemas import (
     BudgetRead,
     BudgetUpdate,
@@ -51,7 +53,6 @@ from app.kit.schemas import Page
 from app.models import JobStatus, Role, User
 from app.users.quotas import JobTooLarge
 from distillation.amplify import seeds
-from distillation.cost import PriceTable
 from distillation.formats import FileFormatError, InputLimitError
 from distillation.scenarios import DistributionReport
 
@@ -166,10 +167,34 @@ async def estimate_generation(
     """
     job = GenerationRequest.model_validate(body.model_dump(exclude={"human_cost_per_row_usd"}))
     config = await service.generation_config(session, job, settings)
-    overrides = settings.config_dir / "prices.yaml"
-    prices = PriceTable.load(overrides if overrides.is_file() else None)
     seeds = None if body.seed_examples is None else len(body.seed_examples)
-    return await estimate(session, config, prices, seeds, body.human_cost_per_row_usd)
+    return await estimate(session, config, price_table(settings), seeds, body.human_cost_per_row_usd)
+
+
+@router.get("/advice", responses=error_responses(Unauthorized, BadRequest))
+async def model_advice(
+    _: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    teacher: Annotated[str, Query(min_length=3, max_length=264, description="provider:model")],
+    data_type: Annotated[str, Query(max_length=64)] = "qa",
+    count: Annotated[int, Query(ge=1, le=1_000_000)] = 1000,
+    max_tokens: Annotated[int, Query(ge=16, le=32_000)] = 512,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> AdviceRead:
+    """Students and cheap judges for a teacher from the price catalogue, each with the planned job's
+    estimated cost and saving at the default settings, as the job's estimate prices it (no provider is
+    asked; only models with a known price; unknown facts are null).
+    """
+    return await advice(
+        session,
+        price_table(settings),
+        teacher=teacher,
+        data_type=data_type,
+        count=count,
+        max_tokens=max_tokens,
+        limit=limit,
+    )
 
 
 @router.get("", responses=error_responses(Unauthorized))
@@ -216,6 +241,15 @@ async def get_preview(_: CurrentUser, session: SessionDep, job_id: uuid.UUID) ->
 async def discard_preview(user: Editor, session: SessionDep, job_id: uuid.UUID) -> None:
     """Delete an ended preview with its rows; its ledger rows (the spend) stay."""
     await service.discard_preview(session, user, await service.get(session, job_id))
+
+
+@router.get("/{job_id}/savings", responses=READ_ERRORS)
+async def savings_of_job(
+    _: CurrentUser, session: SessionDep, settings: SettingsDep, job_id: uuid.UUID
+) -> SavingsRead:
+    """What the job cost against the teacher writing and validating every row with the same policy,
+    the saving, each lever's part, and a sentence that holds for free and fully cached runs."""
+    return await job_savings(session, price_table(settings), await service.get(session, job_id))
 
 
 @router.patch("/{job_id}", responses=CONTROL_ERRORS)

@@ -1,5 +1,5 @@
-"""The engine's commands (``generate``, ``relabel``, ``estimate``, ``validate``, ``export``, ``finetune``,
-``evaluate``).
+"""The engine's commands (``generate``, ``relabel``, ``estimate``, ``advise``, ``validate``, ``export``,
+``finetune``, ``evaluate``).
 
 They are added to a host's Typer app.
 
@@ -13,13 +13,14 @@ Example:
     >>> app = typer.Typer()
     >>> register(app, credentials=lambda provider: None, config_dir=None)
     >>> sorted(command.name or "" for command in app.registered_commands)
-    ['estimate', 'evaluate', 'export', 'finetune', 'generate', 'relabel', 'validate']
+    ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'relabel', 'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
         distillery generate --data-type qa --domain "Customer Support" --count 40 --output qa.jsonl
         distillery relabel prompts.csv --teacher openai:gpt-4o --output answers.jsonl
         distillery estimate --data-type qa --count 1000 --teacher openai:gpt-4o --student openai:gpt-4o-mini
+        distillery advise --teacher openai:gpt-4o --data-type qa --count 200
         distillery validate qa.jsonl --data-type qa
         distillery export qa.jsonl --format openai --output out/ --splits 0.8,0.1,0.1
         distillery finetune qa.jsonl --output runs/qa --max-steps 60
@@ -66,6 +67,7 @@ def register(
         ("generate", with_run_options(_generate(env))),
         ("relabel", _relabel(env)),
         ("estimate", with_run_options(_estimate(env))),
+        ("advise", _advise(env)),
         ("validate", _validate),
         ("export", _export),
         ("finetune", _finetune),
@@ -321,6 +323,31 @@ def _estimate(env: Environment) -> Callable[..., None]:
         _exit(estimate_command(options, env, pilot=pilot, human_rate=Decimal(str(human_rate))))
 
     return estimate
+
+
+def _advise(env: Environment) -> Callable[..., None]:
+    def advise(
+        teacher: Annotated[str, typer.Option(help="The teacher, as provider:model (e.g. openai:gpt-4o).")],
+        data_type: Annotated[str, typer.Option(help="The planned job's data type.")] = "qa",
+        count: Annotated[int, typer.Option(min=1, max=1_000_000, help="The planned job's rows.")] = 1000,
+        max_tokens: Annotated[int, typer.Option(min=16, max=32_000, help="Its answer cap.")] = 512,
+        limit: Annotated[int, typer.Option(min=1, max=50, help="Suggestions per role.")] = 5,
+    ) -> None:
+        """Suggest students and cheap judges for a teacher from the price catalogue.
+
+        Each suggestion shows its price against the teacher's, its context window and schema-mode
+        support (or that they are unknown) and the planned job's estimated cost and saving against
+        the teacher alone. Offline: no key needed, nothing sent. Only models with a known price.
+        """
+        from distillation.commands.advise import advise_command
+
+        _exit(
+            advise_command(
+                env, teacher=teacher, data_type=data_type, count=count, max_tokens=max_tokens, limit=limit
+            )
+        )
+
+    return advise
 
 
 def _validate(

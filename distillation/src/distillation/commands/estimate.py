@@ -53,13 +53,8 @@ from distillation.pipeline import (
     write_seed,
 )
 from distillation.pipeline.cache import Answer
-from distillation.pipeline.estimates import (
-    HUMAN_COST_PER_ROW_USD,
-    escalation_rate,
-    offline_pilots,
-    offline_plan,
-    planned_items,
-)
+from distillation.pipeline.estimates import HUMAN_COST_PER_ROW_USD, escalation_rate
+from distillation.pipeline.estimates import offline_estimate as estimate_offline
 from distillation.pipeline.types import RowStage
 
 CHEAP, ESCALATED = "judge: cheap", "judge: escalated"
@@ -168,9 +163,8 @@ def estimate_command(
 
 def offline_estimate(config: GenerationConfig, prices: PriceTable) -> EstimateOutcome:
     """The projection from the data type's token model, priced from ``prices``; sends nothing."""
-    pilots = offline_pilots(config)
-    estimate = estimate_run(offline_plan(config, pilots), pilots, prices, teacher_model_id=config.teacher)
-    return _outcome(estimate, prices, config, planned_items(config, pilots))
+    estimate, breakdown = estimate_offline(config, prices)
+    return EstimateOutcome(estimate, breakdown)
 
 
 def _outcome(

@@ -21,8 +21,11 @@ from distillation.cost.estimate import (
 from distillation.cost.levers import (
     Lever,
     SavingsBreakdown,
+    SavingsStatement,
+    combine_breakdowns,
     estimate_breakdown,
     savings_breakdown,
+    tell_savings,
     with_counterfactual,
 )
 from distillation.cost.overrides import PriceConfigError, PriceOverride, load_overrides, parse_overrides
@@ -42,12 +45,14 @@ __all__ = [
     "RunEstimate",
     "SavingsBreakdown",
     "SavingsReport",
+    "SavingsStatement",
     "StageEstimate",
     "StagePilot",
     "StagePlan",
     "StageSavings",
     "StageUsage",
     "TokenUsage",
+    "combine_breakdowns",
     "estimate_breakdown",
     "estimate_run",
     "load_overrides",
@@ -55,5 +60,6 @@ __all__ = [
     "parse_overrides",
     "savings_breakdown",
     "savings_report",
+    "tell_savings",
     "with_counterfactual",
 ]

@@ -217,8 +217,8 @@ def estimate_run(
             cached_input_tokens=_ceil(pilot.cached_input_tokens_per_row * item.rows),
         )
         attempts = _ceil(Decimal(item.rows) / pilot.acceptance_rate)
-        cost = prices.cost_of(item.model_id, usage)
-        teacher = prices.cost_of(teacher_model_id, usage)
+        cost = prices.cost_of_calls(item.model_id, usage, attempts)
+        teacher = prices.cost_of_calls(teacher_model_id, usage, attempts)
         stages.append(StageEstimate(item.stage, item.model_id, item.rows, attempts, usage, cost, teacher))
     unknown = _unknown(
         ((s.model_id, s.cost) for s in stages), teacher_model_id, [s.teacher_cost for s in stages]

@@ -24,12 +24,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Literal
 
 from distillation.cost.estimate import RunEstimate, StageUsage
 from distillation.cost.prices import PriceTable
 from distillation.cost.types import TokenUsage
 
-__all__ = ["Lever", "SavingsBreakdown", "estimate_breakdown", "savings_breakdown", "with_counterfactual"]
+__all__ = [
+    "Lever",
+    "SavingsBreakdown",
+    "SavingsStatement",
+    "combine_breakdowns",
+    "estimate_breakdown",
+    "savings_breakdown",
+    "tell_savings",
+    "with_counterfactual",
+]
 
 STUDENT_SPLIT, JUDGE_POLICY, BATCH, CACHING = "student split", "judge policy", "batch", "prompt caching"
 
@@ -95,7 +105,11 @@ def savings_breakdown(
     other_baseline = Decimal(0)
     written = sum(item.calls for item in items if item.stage in write_stages)
     for item in items:
-        cost = item.cost if item.cost is not None else prices.cost_of(item.model_id, item.usage)
+        cost = (
+            item.cost
+            if item.cost is not None
+            else prices.cost_of_calls(item.model_id, item.usage, item.calls)
+        )
         lever = JUDGE_POLICY if item.stage == judge_stage else STUDENT_SPLIT
         if cost is None:
             unknown.add(item.model_id)
@@ -104,7 +118,9 @@ def savings_breakdown(
             batch_saved[lever] += item.batch_saved
         if item.stage in (judge_stage, *write_stages, *student_only_stages):
             continue
-        baseline = prices.cost_of(teacher_model_id, item.usage)  # fixes: the teacher's in both runs
+        baseline = prices.cost_of_calls(
+            teacher_model_id, item.usage, item.calls
+        )  # fixes: the teacher's in both runs
         if baseline is None:
             unknown.add(teacher_model_id)
         else:
@@ -198,14 +214,15 @@ def _repeated(
     """``times`` calls of the items' mean tokens at ``model_id``'s rates (their own tokens when None)."""
     usage = sum((item.usage for item in items), TokenUsage())
     calls = sum(item.calls for item in items)
-    if times is not None:
-        if times == 0 or calls == 0:
-            return Decimal(0)
-        usage = TokenUsage(
-            input_tokens=round(usage.input_tokens * times / calls),
-            output_tokens=round(usage.output_tokens * times / calls),
-        )
-    return prices.cost_of(model_id, usage)
+    if times is None:
+        return prices.cost_of_calls(model_id, usage, calls)
+    if times == 0 or calls == 0:
+        return Decimal(0)
+    usage = TokenUsage(
+        input_tokens=round(usage.input_tokens * times / calls),
+        output_tokens=round(usage.output_tokens * times / calls),
+    )
+    return prices.cost_of_calls(model_id, usage, times)
 
 
 def _unused() -> tuple[Lever, ...]:
@@ -215,3 +232,109 @@ def _unused() -> tuple[Lever, ...]:
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return (part / whole * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
+SavingsKind = Literal["saved", "cost_more", "free", "cached", "nothing", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsStatement:
+    """What a run's saving was, in words that hold for free, cached and unpriced runs.
+
+    Attributes:
+        kind: ``saved`` (cheaper than the teacher alone), ``cost_more`` (dearer), ``free`` (the
+            models cost nothing, nor would the teacher), ``cached`` (no call was paid: every answer
+            came from the answer cache), ``nothing`` (no call at all), ``unknown`` (a price is missing).
+        headline: One sentence for people.
+        lever_percents: Each lever's share of the teacher-only cost, in the breakdown's order; ``None``
+            where it has no meaning (nothing to compare with, or a price unknown).
+    """
+
+    kind: SavingsKind
+    headline: str
+    lever_percents: tuple[Decimal | None, ...]
+
+
+def tell_savings(breakdown: SavingsBreakdown, *, calls: int, cached_items: int = 0) -> SavingsStatement:
+    """Say what a run saved against the teacher alone, without dividing by nothing.
+
+    Args:
+        breakdown: The run's :func:`savings_breakdown` (or several runs', :func:`combine_breakdowns`).
+        calls: Provider calls the run made (paid or free).
+        cached_items: Rows whose answer came from the answer cache, so no call was made for them.
+    """
+    blank = tuple(None for _ in breakdown.levers)
+    if breakdown.unknown_models:
+        names = ", ".join(breakdown.unknown_models)
+        return SavingsStatement("unknown", f"The saving is unknown: no price for {names}.", blank)
+    if calls == 0:
+        if cached_items:
+            rows = _plural(cached_items, "row")
+            text = (
+                f"Nothing was paid: the answers of all {rows} came from the answer cache (paid for before)."
+            )
+            return SavingsStatement("cached", text, blank)
+        return SavingsStatement("nothing", "No model was called, so nothing was spent or saved.", blank)
+    actual, teacher = breakdown.actual or Decimal(0), breakdown.teacher_only or Decimal(0)
+    cached = (
+        f" The answers of {_plural(cached_items, 'row')} came from the answer cache at no cost; "
+        "the comparison covers the calls this run made."
+        if cached_items
+        else ""
+    )
+    if teacher == 0:
+        if actual == 0:
+            text = "Free run: the models used cost nothing (local models), and so would the teacher alone."
+            return SavingsStatement("free", text + cached, blank)
+        text = f"The run cost {_usd(actual)}; the teacher alone would have cost nothing (its model is free)."
+        return SavingsStatement("cost_more", text + cached, blank)
+    percents = tuple(
+        None if lever.saved is None else _percent(lever.saved, teacher) for lever in breakdown.levers
+    )
+    savings = breakdown.savings if breakdown.savings is not None else teacher - actual
+    if savings < 0:
+        text = f"The run cost {_usd(actual)}, {_usd(-savings)} more than the teacher alone ({_usd(teacher)})."
+        return SavingsStatement("cost_more", text + cached, percents)
+    text = (
+        f"Saved {_usd(savings)} ({_percent(savings, teacher)}%): the run cost {_usd(actual)} where the "
+        f"teacher alone, writing and validating every row, would have cost {_usd(teacher)}."
+    )
+    return SavingsStatement("saved", text + cached, percents)
+
+
+def combine_breakdowns(breakdowns: Iterable[SavingsBreakdown]) -> SavingsBreakdown:
+    """Several runs' breakdowns as one: sums, lever by lever; unknown when any run's is."""
+    items = list(breakdowns)
+    unknown = tuple(sorted({model for b in items for model in b.unknown_models}))
+    names = [lever.name for lever in (items[0].levers if items else ())] or [
+        STUDENT_SPLIT,
+        JUDGE_POLICY,
+        BATCH,
+        CACHING,
+    ]
+    if unknown:
+        levers = tuple(Lever(name, None) for name in names)
+        return SavingsBreakdown(None, None, None, None, levers, unknown)
+    actual = sum((b.actual or Decimal(0) for b in items), Decimal(0))
+    teacher = sum((b.teacher_only or Decimal(0) for b in items), Decimal(0))
+    savings = teacher - actual
+    levers = tuple(Lever(name, sum((_lever(b, name) for b in items), Decimal(0))) for name in names)
+    percent = None if teacher == 0 else _percent(savings, teacher)
+    return SavingsBreakdown(actual, teacher, savings, percent, levers, ())
+
+
+def _lever(breakdown: SavingsBreakdown, name: str) -> Decimal:
+    return next((lever.saved or Decimal(0) for lever in breakdown.levers if lever.name == name), Decimal(0))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _usd(value: Decimal) -> str:
+    """Dollars with cents from $1 up, else up to six places (as the CLI's ``money``)."""
+    if value == 0:
+        return "$0.00"
+    if abs(value) >= 1:
+        return f"${value:,.2f}"
+    return f"${value:.6f}".rstrip("0")

@@ -101,6 +101,10 @@ class PriceTable:
         """
         return cls(load_overrides(overrides_path) if overrides_path is not None else ())
 
+    def overridden_models(self) -> tuple[str, ...]:
+        """The models the operator's overrides price, sorted."""
+        return tuple(sorted(self._overrides))
+
     def price_for(
         self, model_id: str, at: datetime | date | None = None, *, batch: bool = False
     ) -> ModelPrice | None:
@@ -165,6 +169,20 @@ class PriceTable:
             Decimal('0.075')
         """
         return self.quote(model_id, usage, at, batch=batch).cost
+
+    def cost_of_calls(
+        self, model_id: str, usage: TokenUsage, calls: int, at: datetime | date | None = None
+    ) -> Decimal | None:
+        """The cost of the summed tokens of ``calls`` requests (a price tier applies per request).
+
+        Args:
+            model_id: A ``"provider:model"`` id.
+            usage: The tokens of all the calls together.
+            calls: How many requests they were.
+            at: When the calls happened; now when omitted.
+        """
+        price = self.price_for(model_id, at)
+        return None if price is None else price.cost_of_calls(usage, calls)
 
 
 def _day(at: datetime | date | None) -> date:

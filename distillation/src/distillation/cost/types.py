@@ -119,7 +119,21 @@ class ModelPrice:
             >>> price.cost(TokenUsage(input_tokens=1000, output_tokens=500, cached_input_tokens=200))
             Decimal('0.000435')
         """
-        rate_in, rate_out, rate_cached = self._rates(usage.input_tokens)
+        return self.cost_of_calls(usage, 1)
+
+    def cost_of_calls(self, usage: TokenUsage, calls: int) -> Decimal:
+        """Price the tokens of ``calls`` calls together: a tier applies by the tokens of one call.
+
+        A tier (e.g. a higher rate above 200,000 input tokens) is chosen per request, so the summed
+        tokens of many calls are priced at the rates of their mean call.
+
+        Example:
+            >>> tier = PriceTier(100, Decimal("2"), Decimal("2"), Decimal("2"))
+            >>> price = ModelPrice("m:x", Decimal("1"), Decimal("1"), None, tiers=(tier,))
+            >>> price.cost_of_calls(TokenUsage(input_tokens=1_000_000), 10_000)  # 100 tokens a call
+            Decimal('1')
+        """
+        rate_in, rate_out, rate_cached = self._rates(usage.input_tokens // max(1, calls))
         uncached = usage.input_tokens - usage.cached_input_tokens
         total = uncached * rate_in + usage.cached_input_tokens * rate_cached + usage.output_tokens * rate_out
         return total / PER_MILLION

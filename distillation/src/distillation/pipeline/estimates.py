@@ -12,11 +12,19 @@ and the service replaces them with the usage of its finished jobs of the same da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Final
 
-from distillation.cost import StagePilot, StagePlan
+from distillation.cost import (
+    PriceTable,
+    RunEstimate,
+    SavingsBreakdown,
+    StagePilot,
+    StagePlan,
+    estimate_breakdown,
+    estimate_run,
+)
 from distillation.pipeline.config import GenerationConfig
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "TokenModel",
     "escalation_rate",
     "human_cost",
+    "offline_estimate",
     "offline_pilots",
     "offline_plan",
     "planned_items",
@@ -116,3 +125,22 @@ def planned_items(config: GenerationConfig, pilots: dict[str, StagePilot] | None
 def human_cost(rows: int, per_row: Decimal) -> Decimal:
     """What human annotators would be paid for ``rows`` rows at ``per_row`` US dollars each."""
     return per_row * rows
+
+
+def offline_estimate(config: GenerationConfig, prices: PriceTable) -> tuple[RunEstimate, SavingsBreakdown]:
+    """The run's projection from the data type's token model and its saving by lever; sends nothing.
+
+    The estimate's teacher-only cost is the counterfactual of :func:`distillation.cost.savings_breakdown`
+    (the teacher writes every row, the strong judge scores every row), and its unknown models include
+    the counterfactual's.
+    """
+    pilots = offline_pilots(config)
+    estimate = estimate_run(offline_plan(config, pilots), pilots, prices, teacher_model_id=config.teacher)
+    breakdown = estimate_breakdown(
+        estimate,
+        prices,
+        judge_model_id=config.judge_model,
+        baseline_judge_calls=config.baseline_judge_calls(planned_items(config, pilots)),
+    )
+    unknown = tuple(sorted(set(estimate.unknown_models) | set(breakdown.unknown_models)))
+    return replace(estimate, teacher_only=breakdown.teacher_only, unknown_models=unknown), breakdown

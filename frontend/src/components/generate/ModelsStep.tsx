@@ -4,8 +4,10 @@ import { DemoModelNotice } from "@/components/models/DemoModelNotice";
 import { ModelSelect, usableProviders } from "@/components/models/ModelSelect";
 import { Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
-import { useProviders } from "@/hooks/queries/providers";
+import { LOCAL_MODEL, useProviders } from "@/hooks/queries/providers";
 
+import { AMPLIFIED_DATA_TYPE } from "./draft";
+import { ModelAdvice } from "./ModelAdvice";
 import type { StepProps } from "./steps";
 
 export function ModelsStep({ draft, change }: StepProps) {
@@ -15,6 +17,9 @@ export function ModelsStep({ draft, change }: StepProps) {
     return <ErrorState title="Could not load the providers" error={providers.error} onRetry={() => void providers.refetch()} />;
   }
   const usable = usableProviders(providers.data);
+  const count = Number(draft.count);
+  // A suggestion taken from the catalogue is offered in the pickers even when no provider lists it.
+  const taken = [draft.student, draft.cheapJudge].filter((m) => m.includes(":") && m !== LOCAL_MODEL);
   return (
     <div className="space-y-4">
       <ModelSelect
@@ -37,6 +42,7 @@ export function ModelsStep({ draft, change }: StepProps) {
         providers={usable}
         value={draft.student}
         onChange={(student) => change({ student })}
+        suggested={taken}
       />
       )}
       <ModelSelect
@@ -52,6 +58,27 @@ export function ModelsStep({ draft, change }: StepProps) {
         onChange={(judge) => change({ judge })}
         allowDefault="Same as the teacher"
       />
+      {draft.source !== "prompts" && (
+        <p className="text-sm text-muted" data-testid="cheap-judge">
+          Cheap judge: {draft.cheapJudge || "the student"}{" "}
+          {draft.cheapJudge && (
+            <button type="button" className="font-medium text-accent hover:underline" onClick={() => change({ cheapJudge: "" })}>
+              Use the student again
+            </button>
+          )}
+        </p>
+      )}
+      {draft.source !== "prompts" && (
+        <ModelAdvice
+          teacher={draft.teacher}
+          dataType={draft.source === "examples" ? AMPLIFIED_DATA_TYPE : draft.dataType}
+          count={Number.isInteger(count) && count > 0 ? count : 100}
+          student={draft.student}
+          cheapJudge={draft.cheapJudge}
+          onStudent={(student) => change({ student })}
+          onCheapJudge={(cheapJudge) => change({ cheapJudge })}
+        />
+      )}
       <DemoModelNotice models={[draft.teacher, draft.student, draft.judge]} />
       {usable.length === 0 && (
         <p className="text-sm text-muted">

@@ -35,7 +35,9 @@ export type Draft = {
   fixBelow: string;
   removeBelow: string;
   judgeShare: string;
-  /** The judge policy: the share (%) of student rows the cheap judge (the student) scores... */
+  /** The judge policy's cheap judge ("" = the student)... */
+  cheapJudge: string;
+  /** ...the share (%) of student rows it scores... */
   cheapShare: string;
   /** ...and how far above the fix threshold its scores go on to the strong judge. */
   escalateMargin: string;
@@ -59,6 +61,7 @@ export const DEFAULT_DRAFT: Draft = {
   teacher: LOCAL_MODEL,
   student: LOCAL_MODEL,
   judge: "",
+  cheapJudge: "",
   name: "",
   count: "100",
   teacherRatio: "10",
@@ -144,7 +147,7 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     // The API's defaults, spelled out because the generated type lists every field.
     seed: 0,
     judge_sample_rate: Number(draft.judgeShare) / 100,
-    judge_policy: { cheap_judge: null, share: Number(draft.cheapShare) / 100, escalate_margin: Number(draft.escalateMargin) },
+    judge_policy: { cheap_judge: draft.cheapJudge || null, share: Number(draft.cheapShare) / 100, escalate_margin: Number(draft.escalateMargin) },
     near_duplicate_threshold: 0.7,
     exemplars: 3,
     max_tokens: 512,

@@ -15,6 +15,7 @@ import { ApiError } from "@/lib/api/client";
 import { JobBudget } from "./JobBudget";
 import { JobControls } from "./JobControls";
 import { DemoModelNotice } from "@/components/models/DemoModelNotice";
+import { JobSavingsCard } from "@/components/savings/SavingsCards";
 
 import { JobStatusBadge } from "./JobStatusBadge";
 import { jobSummary } from "./JobsTable";
@@ -96,6 +97,7 @@ function JobBody({ job, mode, canControl }: { job: Job; mode: LiveMode; canContr
             <JobBudget key={job.budget_usd ?? "none"} job={job} canControl={canControl} />
           </div>
         </Card>
+        <JobSavingsCard job={job} />
         <Card title="Stages" labelledBy="job-stages-title">
           <StageList job={job} />
         </Card>

@@ -30,10 +30,12 @@ type ModelSelectProps = {
   onChange: (value: string) => void;
   /** The text of an empty first option ("Same as the teacher"); no such option when unset. */
   allowDefault?: string;
+  /** Models offered on top (e.g. a suggestion taken from the price catalogue), under "Suggested". */
+  suggested?: string[];
 };
 
 /** A model picker: the bundled local model, then every configured provider's models. */
-export function ModelSelect({ id, label, hint, providers, value, onChange, allowDefault }: ModelSelectProps) {
+export function ModelSelect({ id, label, hint, providers, value, onChange, allowDefault, suggested = [] }: ModelSelectProps) {
   return (
     <Field label={label} htmlFor={id} hint={hint}>
       <Select value={value} onChange={(e) => onChange(e.target.value)}>
@@ -41,6 +43,15 @@ export function ModelSelect({ id, label, hint, providers, value, onChange, allow
         <optgroup label="Bundled">
           <option value={LOCAL_MODEL}>{LOCAL_MODEL} (demo: runs here, free)</option>
         </optgroup>
+        {suggested.length > 0 && (
+          <optgroup label="Suggested">
+            {suggested.map((model) => (
+              <option key={model} value={model}>
+                {model}
+              </option>
+            ))}
+          </optgroup>
+        )}
         {providers.map((p) => (
           <ProviderGroup key={p.name} provider={p} />
         ))}

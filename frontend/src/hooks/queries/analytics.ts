@@ -4,7 +4,7 @@ import { api, unwrap, type Schemas } from "@/lib/api/client";
 
 export type CostReport = Schemas["CostReport"];
 export type DailyPoint = Schemas["DailyPoint"];
-export type Savings = Schemas["SavingsReportRead"];
+export type Savings = Schemas["SavingsRead"];
 export type QualityReport = Schemas["QualityReport"];
 export type Summary = Schemas["Summary"];
 export type SeriesDimension = "provider" | "model" | "stage";

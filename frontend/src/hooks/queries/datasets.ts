@@ -81,6 +81,15 @@ export function useDataset(id: string) {
   });
 }
 
+/** What the generation jobs that wrote the dataset saved against the teacher alone. */
+export function useDatasetSavings(id: string) {
+  return useQuery({
+    queryKey: [...datasetKeys.detail(id), "savings"] as const,
+    queryFn: () => unwrap(api.GET("/api/v1/datasets/{dataset_id}/savings", { params: { path: { dataset_id: id } } })),
+    enabled: id !== "",
+  });
+}
+
 export function useVersions(id: string, page: number, pageSize: number) {
   return useQuery({
     queryKey: datasetKeys.versionList(id, page),

@@ -370,6 +370,13 @@ export const PARAMETER_LIMITS = {
     page: { minimum: 1, maximum: 1000000 },
     page_size: { minimum: 1, maximum: 500 },
   },
+  model_advice_api_v1_jobs_advice_get: {
+    count: { minimum: 1, maximum: 1000000 },
+    data_type: { maxLength: 64 },
+    limit: { minimum: 1, maximum: 50 },
+    max_tokens: { minimum: 16, maximum: 32000 },
+    teacher: { minLength: 3, maxLength: 264 },
+  },
   next_review_api_v1_datasets__dataset_id__review_next_get: {
     after: { minimum: -1 },
   },

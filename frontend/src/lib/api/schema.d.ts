@@ -73,7 +73,8 @@ export interface paths {
         };
         /**
          * Savings
-         * @description What the jobs cost against their teachers writing every row.
+         * @description What the generation jobs created in the period cost against the teacher writing and validating
+         *     every row with the same policy, the saving and each lever's part (as each job's and dataset's page).
          */
         get: operations["savings_api_v1_analytics_savings_get"];
         put?: never;
@@ -636,6 +637,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/savings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dataset Savings
+         * @description What the generation jobs that wrote the dataset cost against the teacher alone, and the saving.
+         */
+        get: operations["dataset_savings_api_v1_datasets__dataset_id__savings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{dataset_id}/split": {
         parameters: {
             query?: never;
@@ -928,6 +949,28 @@ export interface paths {
          * @description Jobs, newest first.
          */
         get: operations["list_jobs_api_v1_jobs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/advice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model Advice
+         * @description Students and cheap judges for a teacher from the price catalogue, each with the planned job's
+         *     estimated cost and saving at the default settings, as the job's estimate prices it (no provider is
+         *     asked; only models with a known price; unknown facts are null).
+         */
+        get: operations["model_advice_api_v1_jobs_advice_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1263,6 +1306,27 @@ export interface paths {
          * @description Try the failed and rejected items again.
          */
         post: operations["retry_job_api_v1_jobs__job_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/savings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Savings Of Job
+         * @description What the job cost against the teacher writing and validating every row with the same policy,
+         *     the saving, each lever's part, and a sentence that holds for free and fully cached runs.
+         */
+        get: operations["savings_of_job_api_v1_jobs__job_id__savings_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1783,6 +1847,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AdviceRead
+         * @description Students and cheap judges for a teacher, best first (the teacher's provider first).
+         */
+        AdviceRead: {
+            /** Count */
+            count: number;
+            /** Data Type */
+            data_type: string;
+            /**
+             * Judges
+             * @description Cheap judges, priced with the first student.
+             */
+            judges: components["schemas"]["SuggestionRead"][];
+            /** Students */
+            students: components["schemas"]["SuggestionRead"][];
+            /** Teacher */
+            teacher: string;
+            /** Teacher Context Window */
+            teacher_context_window: number | null;
+        };
         /**
          * AssignmentCreate
          * @description Assign the rows scored in a range (every row when no bound is set) to a reviewer.
@@ -3645,6 +3730,24 @@ export interface components {
             saved_usd: string | null;
         };
         /**
+         * LeverShareRead
+         * @description The part of the saving one lever contributed.
+         */
+        LeverShareRead: {
+            /** Lever */
+            lever: string;
+            /**
+             * Percent
+             * @description Share of the teacher-only cost; null when there is nothing to compare with.
+             */
+            percent: string | null;
+            /**
+             * Saved Usd
+             * @description Null when a price is unknown.
+             */
+            saved_usd: string | null;
+        };
+        /**
          * LimitValues
          * @description Rate limits of a provider or one of its models; a field left out (null) is not set here.
          */
@@ -4704,15 +4807,44 @@ export interface components {
             seed: number;
         };
         /**
-         * SavingsReportRead
-         * @description What the jobs cost against the same tokens written by each job's teacher.
+         * SavingsRead
+         * @description Actual cost, the teacher-only counterfactual, the saving and its levers, and a sentence saying it.
          */
-        SavingsReportRead: {
-            /** Actual Usd */
+        SavingsRead: {
+            /**
+             * Actual Usd
+             * @description What the calls cost (calls to unpriced models excluded).
+             */
             actual_usd: string;
-            /** Jobs */
+            /**
+             * Cached Rows
+             * @description Rows whose answer came from the answer cache (no call made).
+             */
+            cached_rows: number;
+            /**
+             * Calls
+             * @description Provider calls they made.
+             */
+            calls: number;
+            /** Headline */
+            headline: string;
+            /**
+             * Jobs
+             * @description Generation and amplification jobs counted.
+             */
             jobs: number;
-            /** Savings Percent */
+            /**
+             * Kind
+             * @description saved, cost_more, free (local models), cached (every answer from the cache, no call), nothing (no call), unknown (a price is missing), not_applicable (not a generation job).
+             * @enum {string}
+             */
+            kind: "saved" | "cost_more" | "free" | "cached" | "nothing" | "unknown" | "not_applicable";
+            /** Levers */
+            levers: components["schemas"]["LeverShareRead"][];
+            /**
+             * Savings Percent
+             * @description Null when the teacher alone would cost nothing.
+             */
             savings_percent: string | null;
             /** Savings Usd */
             savings_usd: string | null;
@@ -4950,6 +5082,48 @@ export interface components {
              * @default 1
              */
             weight: number;
+        };
+        /**
+         * SuggestionRead
+         * @description A student or cheap judge for the teacher, with the planned job's estimate.
+         */
+        SuggestionRead: {
+            /**
+             * Context Window
+             * @description Input tokens it accepts; null when unknown.
+             */
+            context_window: number | null;
+            /** Estimated Cost Usd */
+            estimated_cost_usd: string;
+            /** Input Per Mtok Usd */
+            input_per_mtok_usd: string;
+            /** Model */
+            model: string;
+            /** Notes */
+            notes: string[];
+            /** Output Per Mtok Usd */
+            output_per_mtok_usd: string;
+            /**
+             * Price Ratio
+             * @description A typical call's price against the teacher's (0.06 = 6%).
+             */
+            price_ratio: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "student" | "judge";
+            /** Savings Percent */
+            savings_percent: string | null;
+            /** Savings Usd */
+            savings_usd: string;
+            /**
+             * Structured Output
+             * @description native: the provider documents a schema mode; none: it documents none; null: unknown.
+             */
+            structured_output: ("native" | "none") | null;
+            /** Teacher Only Usd */
+            teacher_only_usd: string;
         };
         /**
          * Summary
@@ -5541,7 +5715,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SavingsReportRead"];
+                    "application/json": components["schemas"]["SavingsRead"];
                 };
             };
             /** @description The request is well-formed but cannot be carried out as asked. */
@@ -7500,6 +7674,55 @@ export interface operations {
             };
         };
     };
+    dataset_savings_api_v1_datasets__dataset_id__savings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavingsRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     split_dataset_api_v1_datasets__dataset_id__split_post: {
         parameters: {
             query?: never;
@@ -8566,6 +8789,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_JobRead_"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    model_advice_api_v1_jobs_advice_get: {
+        parameters: {
+            query: {
+                /** @description provider:model */
+                teacher: string;
+                data_type?: string;
+                count?: number;
+                max_tokens?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid credentials. */
@@ -9773,6 +10050,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    savings_of_job_api_v1_jobs__job_id__savings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavingsRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -1,3 +1,4 @@
+import { DatasetSavingsCard } from "@/components/savings/SavingsCards";
 import { Card } from "@/components/ui/Card";
 import type { DatasetDetail } from "@/hooks/queries/datasets";
 import { formatPercent } from "@/lib/format";
@@ -63,6 +64,7 @@ export function OverviewPanel({ dataset }: { dataset: DatasetDetail }) {
         </div>
       </div>
       <ScenarioChart datasetId={dataset.id} />
+      <DatasetSavingsCard datasetId={dataset.id} />
       {dataset.description && (
         <Card title="Description" labelledBy="dataset-description-title">
           <p className="whitespace-pre-wrap text-sm text-fg">{dataset.description}</p>
