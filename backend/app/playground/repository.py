@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.ledger_repository import GLOBAL, roll_period
 from app.models import CallStatus, GlobalBudget, LlmCall
+from distillation.pipeline.types import Stage
 
-STAGE = "playground"
+STAGE = Stage.playground
 
 
 async def reserve_call(

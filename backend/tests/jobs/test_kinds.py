@@ -66,7 +66,10 @@ def test_a_stored_config_without_its_kinds_fields_is_refused(kind: JobKind, miss
 
 def test_stages_are_stored_and_shown_as_their_names() -> None:
     assert [str(stage) for stage in JobStage] == ["seed", "policy", "bulk", "judge", "regenerate", "relabel"]
-    assert [stage.value for stage in Stage] == ["seed", "policy", "bulk", "judge", "fix", "trace", "amplify"]
+    assert [stage.value for stage in Stage] == [
+        *("seed", "policy", "bulk", "judge", "fix", "trace", "amplify"),
+        *("relabel", "relabel-student", "evaluate", "playground"),
+    ]
     assert str(JobStage.bulk) == str(Stage.bulk) == "bulk"
 
 

@@ -16,6 +16,7 @@ from distillation.cost import PriceTable, TokenUsage
 from distillation.finetune.model import require
 from distillation.pipeline import Accountant, MemoryCache, PaidCalls
 from distillation.pipeline.calls import attempts_usage
+from distillation.pipeline.types import Stage
 from distillation.providers import (
     ChatRequest,
     Credentials,
@@ -161,7 +162,7 @@ async def _ask(
         schema_name="judge_scores" if schema else "response",
     )
     try:
-        call = await calls.send(client, request, stage="evaluate")
+        call = await calls.send(client, request, stage=Stage.evaluate)
     except ProviderError as exc:
         return Answer("", attempts_usage(exc.attempts), str(exc))
     if call.answer.error is not None:  # truncated, filtered or invalid: kept as a failed answer

@@ -24,6 +24,10 @@ class Stage(StrEnum):
     fix = "fix"  # a low-scoring row is rewritten
     trace = "trace"  # seed amplification: the teacher's reasoning for a user's example
     amplify = "amplify"  # seed amplification: the student writes a new pair
+    relabel = "relabel"  # the teacher answers a user's prompt
+    relabel_student = "relabel-student"  # a cascade's student answers a user's prompt first
+    evaluate = "evaluate"  # a model answers a held-out prompt, or a judge compares two answers
+    playground = "playground"  # a model answers a prompt typed in the dashboard's playground
 
 
 # The stages that write a row (seed rows and bulk rows).

@@ -19,10 +19,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from distillation.pipeline.types import CallRecord
+from distillation.pipeline.types import CallRecord, Stage
 
 # The stage of the student's answer to a user's prompt (call records, the ledger hook, spend by stage).
-STUDENT_STAGE = "relabel-student"
+STUDENT_STAGE = Stage.relabel_student
 
 CascadePath = Literal["student", "teacher-escalated"]
 # Thresholds a pilot tries: 0, 0.5, ..., 10 (a score below the threshold escalates).

@@ -9,12 +9,12 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from distillation.pipeline.types import Provenance, Rejection
+from distillation.pipeline.types import Provenance, Rejection, Stage
 from distillation.promptsets import PromptRecord
 from distillation.relabel.cascade import CascadeReport, CascadeTrace
 
 # The stage of the teacher's answer to a user's prompt (item keys, provenance and call records).
-RELABEL_STAGE = "relabel"
+RELABEL_STAGE = Stage.relabel
 # The schema name of a structured (task spec) answer, as the provider sees it.
 ANSWER_SCHEMA_NAME = "answer"
 
