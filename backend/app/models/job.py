@@ -164,8 +164,8 @@ class CallStatus(enum.StrEnum):
     ``settled``: sent and answered (or refused); its cost is the provider-reported usage.
     ``unknown``: may have been sent, but no usage came back (a timeout, a dropped connection, a worker
     that died): its worst case stays counted against the budgets.
-    ``not_sent``: the request never left the worker (its rate-limit check failed, or it was cancelled
-    before it was sent): it cost nothing, and its reservation was given back.
+    ``not_sent``: the request never left the worker (its rate-limit check failed, no connection could
+    be opened, or it was cancelled before it was sent): it cost nothing, its reservation given back.
     """
 
     reserved = "reserved"

@@ -4,6 +4,7 @@ and no answer booked as paid without being in the cache."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -28,12 +29,13 @@ from distillation.providers import (
     AttemptStart,
     LLMClient,
     Outcome,
+    ProviderConnectError,
     ProviderError,
     RetryPolicy,
     Usage,
     get_model,
 )
-from distillation.testing import FakeProviderServer, hang, length, ok, sequence, server_error
+from distillation.testing import Behavior, FakeProviderServer, hang, length, ok, sequence, server_error
 
 MODEL = "openai:gpt-4o-mini"
 PROMPT = RenderedPrompt(
@@ -343,3 +345,44 @@ async def test_a_request_that_timed_out_after_it_was_sent_stays_unknown(fake: Fa
     assert (attempt.outcome, attempt.usage, cost) == (Outcome.TIMEOUT, None, None)
     assert calls.accountant.unknown > 0  # its worst case stays counted
     assert calls.accountant.reserved == 0
+
+
+async def test_a_request_whose_answer_broke_off_after_it_was_sent_stays_unknown(
+    fake: FakeProviderServer,
+) -> None:
+    fake.reset(default=Behavior(body="truncated"))  # the connection ends in the middle of the answer
+    events: list[tuple[str, Attempt, Decimal | None]] = []
+    calls = paid_calls(before_attempt=lambda start, need: None, on_attempt=_booked(events))
+    async with get_model(
+        MODEL,
+        credentials={"api_key": "sk-test", "base_url": fake.openai_base_url},
+        retry=RetryPolicy(max_attempts=1),
+        before_attempt=calls.reserve_hook(),
+    ) as model:
+        with pytest.raises(ProviderError):
+            await ask(calls, model)
+
+    assert len(fake.requests) == 1
+    [(_, attempt, cost)] = events
+    assert attempt.outcome in (Outcome.CONNECTION_ERROR, Outcome.INVALID_RESPONSE)
+    assert (attempt.usage, cost) == (None, None)
+    assert calls.accountant.unknown > 0
+
+
+async def test_a_refused_connection_is_booked_not_sent_and_its_room_given_back() -> None:
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    events: list[tuple[str, Attempt, Decimal | None]] = []
+    calls = paid_calls(before_attempt=lambda start, need: None, on_attempt=_booked(events))
+    async with get_model(
+        MODEL,
+        credentials={"api_key": "sk-test", "base_url": f"http://127.0.0.1:{port}/v1"},
+        retry=RetryPolicy(max_attempts=2, initial_delay=0.01),
+        before_attempt=calls.reserve_hook(),
+    ) as model:
+        with pytest.raises(ProviderConnectError):
+            await ask(calls, model)
+
+    assert [(a.outcome, cost) for _, a, cost in events] == [(Outcome.NOT_SENT, Decimal(0))] * 2
+    assert (calls.accountant.reserved, calls.accountant.unknown, calls.requests) == (0, 0, 0)

@@ -24,7 +24,8 @@ scores, and the service's jobs (which run the same steps on their engine) — go
 5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
    owner's ``on_attempt`` runs (the service settles its ledger row) — for every attempt but the one
    that brought the answer, which is booked in step 6. An attempt reserved but surely never sent (its
-   rate-limit check failed, or it was cancelled while it waited for its slot) is booked too, as
+   rate-limit check failed, no connection could be opened, or it was cancelled while it waited for
+   its slot) is booked too, as
    ``Outcome.NOT_SENT`` with zero usage: its reservation is given back at once (the service closes
    its row as ``not_sent``) and it counts in no request total. One that may have been sent (a timeout,
    a connection dropped after the request went out) keeps its worst case as unknown.

@@ -141,6 +141,9 @@ class _Run:
         await _call_hook(self.on_attempt, attempt)
 
     async def record_error(self, started: tuple[float, float], error: ProviderError) -> None:
+        if not error.sent:  # no connection was opened: nothing can have been billed
+            await self.record(started, Outcome.NOT_SENT, usage=Usage(), error=str(error)[:500])
+            return
         usage = Usage() if error.outcome in _UNBILLED else None
         await self.record(
             started,
