@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.repository import Repository
-from app.models import CallStatus, Dataset, Example, Job, JobItem, JobStatus, LlmCall
+from app.models import SENT_STATUSES, CallStatus, Dataset, Example, Job, JobItem, JobStatus, LlmCall
 
 OK_OUTCOME = "ok"
 
@@ -65,7 +65,7 @@ class AnalyticsRepository(Repository[LlmCall]):
         """Ledger totals per value of one dimension."""
         key = _key(self.session, group_by)
         query = _totals(key).where(
-            *_range(LlmCall.created_at, since, until), LlmCall.status != CallStatus.reserved
+            *_range(LlmCall.created_at, since, until), LlmCall.status.in_(SENT_STATUSES)
         )
         if dataset_id is not None:
             query = query.where(LlmCall.dataset_id == dataset_id)
@@ -85,7 +85,7 @@ class AnalyticsRepository(Repository[LlmCall]):
             func.count().label("calls"),
             func.coalesce(func.sum(LlmCall.input_tokens), 0).label("input_tokens"),
             func.coalesce(func.sum(LlmCall.output_tokens), 0).label("output_tokens"),
-        ).where(*_range(LlmCall.created_at, since, until), LlmCall.status != CallStatus.reserved)
+        ).where(*_range(LlmCall.created_at, since, until), LlmCall.status.in_(SENT_STATUSES))
         if dataset_id is not None:
             query = query.where(LlmCall.dataset_id == dataset_id)
         return list(await self.session.execute(query.group_by(day, key).order_by(day, key)))

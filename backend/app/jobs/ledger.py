@@ -8,6 +8,8 @@ the largest cap that fits, if answers to its prompt so far fit in it (``Need.fit
 the calls in flight, in any worker, to settle, and the job pauses only when none is left to. After the
 attempt the row is settled from the provider's usage; an attempt whose usage never comes back (a
 timeout, a killed worker) keeps an "unknown" row whose worst case stays counted against the budget.
+An attempt that never left the worker (its rate-limit check failed, e.g. Redis was unreachable, or it
+was cancelled before it was sent) closes its row as "not_sent" at once: $0, its reservation given back.
 
 Answers are cached by request fingerprint in the same database, so a job resumed after a crash, a
 pause or a cancellation never pays for a request twice. The attempt that brought an answer is settled
@@ -30,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.jobs import ledger_repository, repository
 from app.models import CallStatus, JobStatus
 from distillation.pipeline import Answer, BudgetExceeded, Need
-from distillation.providers import Attempt, AttemptStart
+from distillation.providers import Attempt, AttemptStart, Outcome
 
 # How often a call waiting for room reads the budgets again, and for how long at most.
 ROOM_POLL_S = 0.2
@@ -168,7 +170,8 @@ class Ledger:
                 await ledger_repository.cache_response(
                     session, answer.fingerprint, answer.model_id, answer.to_json()
                 )
-        if opened is not None and self.observer is not None:
+        sent = attempt.outcome is not Outcome.NOT_SENT
+        if opened is not None and sent and self.observer is not None:
             self.observer(stage, scope, attempt, cost)
 
 
@@ -180,9 +183,29 @@ async def _settle(
     attempt: Attempt,
     cost: Decimal | None,
 ) -> None:
-    """Close the attempt's reserved row from its provider-reported usage (unknown when none came)."""
+    """Close the attempt's reserved row from its provider-reported usage (unknown when none came).
+
+    An attempt that never left the process closes as ``not_sent``: $0, its reservation given back.
+    """
     call_id, reserved = opened
     usage = attempt.usage
+    if attempt.outcome is Outcome.NOT_SENT:
+        await ledger_repository.settle_call(
+            session,
+            call_id,
+            job_id=scope.job_id,
+            stage=stage,
+            status=CallStatus.not_sent,
+            outcome=attempt.outcome.value,
+            reserved=reserved,
+            cost=Decimal(0),
+            input_tokens=0,
+            output_tokens=0,
+            cached_tokens=0,
+            latency_ms=0,
+            error=attempt.error,
+        )
+        return
     await ledger_repository.settle_call(
         session,
         call_id,

@@ -6,6 +6,7 @@ from app.models.dataset import Dataset, DatasetStatus, DatasetVersion, Example, 
 from app.models.domain import UserDomain
 from app.models.finetune import FinetuneRun, RunStatus
 from app.models.job import (
+    SENT_STATUSES,
     CachedResponse,
     CallStatus,
     ExampleBand,
@@ -27,6 +28,7 @@ from app.models.user import LoginThrottle, Role, User, UserSession
 
 __all__ = [
     "EVERY_MODEL",
+    "SENT_STATUSES",
     "ApiToken",
     "Base",
     "CachedResponse",

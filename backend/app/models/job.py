@@ -159,11 +159,23 @@ class JobItem(IdMixin, Base):
 
 
 class CallStatus(enum.StrEnum):
-    """A ledger row's state: reserved before the call, settled from the provider's usage after."""
+    """A ledger row's state: reserved before the call, then closed once, as one of the other three.
+
+    ``settled``: sent and answered (or refused); its cost is the provider-reported usage.
+    ``unknown``: may have been sent, but no usage came back (a timeout, a dropped connection, a worker
+    that died): its worst case stays counted against the budgets.
+    ``not_sent``: the request never left the worker (its rate-limit check failed, no connection could
+    be opened, or it was cancelled before it was sent): it cost nothing, its reservation given back.
+    """
 
     reserved = "reserved"
     settled = "settled"
     unknown = "unknown"
+    not_sent = "not_sent"
+
+
+# The rows of attempts that went (or may have gone) to a provider: what analytics count as calls.
+SENT_STATUSES = (CallStatus.settled, CallStatus.unknown)
 
 
 class LlmCall(IdMixin, Base):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from app.kit.repository import Repository
-from app.models import CallStatus, GlobalBudget, Job, JobKind, JobStatus, LlmCall
+from app.models import SENT_STATUSES, GlobalBudget, Job, JobKind, JobStatus, LlmCall
 
 ACTIVE = (JobStatus.pending, JobStatus.running, JobStatus.paused)
 
@@ -77,7 +77,7 @@ class MetricsRepository(Repository[Job]):
         unknown = func.sum(case((LlmCall.cost_usd.is_(None), 1), else_=0))
         rows = await self.session.execute(
             select(LlmCall.provider, LlmCall.model, LlmCall.stage, func.sum(LlmCall.cost_usd), unknown)
-            .where(LlmCall.status != CallStatus.reserved)
+            .where(LlmCall.status.in_(SENT_STATUSES))
             .group_by(LlmCall.provider, LlmCall.model, LlmCall.stage)
         )
         return [

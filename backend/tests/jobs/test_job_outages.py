@@ -6,7 +6,9 @@ import asyncio
 import socket
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -93,6 +95,75 @@ async def test_an_unreachable_redis_costs_no_item_an_attempt(
     assert any(row["error"] for row in items), "no item was tried"
     assert not server.requests, "a request went out without its rate-limit check"
     assert outcome == "more"
+
+
+async def test_requests_never_sent_during_a_redis_outage_cost_no_budget(
+    server_settings: Settings, postgres_url: str, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    """An attempt reserved but never sent (its rate-limit check could not reach Redis) gives its room back.
+
+    Before, its ledger row stayed reserved until the reconciler closed it as unknown, and its worst
+    case counted against the job's and the global budget.
+    """
+    with FakeProviderServer(slow_answer) as server:
+        settings = job_settings(server_settings, server, job_task_slice_seconds=2.0)
+        await migrate(settings)
+        async with api_client(settings) as client:
+            await login(client)
+            job = (await client.post("/api/v1/jobs/generate", json=generation(20))).json()
+            down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_closed_port()}/0"})
+            engine = create_engine(down, pooled=False)
+            worker = Worker(create_sessionmaker(engine), down)
+            try:
+                await worker.run_chunk(uuid.UUID(job["id"]), 0)
+            finally:
+                await worker.stop()
+                await engine.dispose()
+            during = await _money(postgres_url, job["id"])
+            assert not server.requests, "a request went out without its rate-limit check"
+            assert during["rows"].get("not_sent", 0) > 0, during
+            assert set(during["rows"]) == {"not_sent"}, during  # none reserved, none unknown
+            assert during["job"] == during["global"] == (0, 0, 0), during  # spent, reserved, unknown
+
+            start_worker(settings, "--beat")
+            done = await wait_for(client, job["id"], ("completed", "failed"), within=180)
+            texts = await example_texts(client, done["dataset_id"])
+        after = await _money(postgres_url, job["id"])
+    assert done["status"] == "completed", done
+    assert len(set(texts)) == 20, texts
+    assert set(after["rows"]) == {"not_sent", "settled"}, after
+    assert after["rows"]["settled"] == len(server.requests), after
+    spent, reserved, unknown = after["job"]
+    assert (reserved, unknown) == (0, 0), after
+    assert spent == after["settled"] > 0, after  # the job's cost is the sum of its settled rows
+    assert after["global"] == after["job"], after
+    assert Decimal(done["spent_usd"]) == spent, done
+
+
+async def _money(database_url: str, job_id: str) -> dict[str, Any]:
+    """A job's ledger rows by status, their settled sum, and the job's and the global budget's money."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT status, count(*) AS n FROM llm_calls WHERE job_id = $1 GROUP BY status", uuid.UUID(job_id)
+        )
+        settled = await conn.fetchval(
+            "SELECT coalesce(sum(cost_usd), 0) FROM llm_calls WHERE job_id = $1 AND status = 'settled'",
+            uuid.UUID(job_id),
+        )
+        job = await conn.fetchrow(
+            "SELECT spent_usd, reserved_usd, unknown_usd FROM jobs WHERE id = $1", uuid.UUID(job_id)
+        )
+        budget = await conn.fetchrow("SELECT spent_usd, reserved_usd, unknown_usd FROM global_budget")
+    finally:
+        await conn.close()
+    assert job is not None
+    return {
+        "rows": {row["status"]: int(row["n"]) for row in rows},
+        "settled": Decimal(settled),
+        "job": tuple(Decimal(v) for v in job.values()),
+        "global": tuple(Decimal(v) for v in budget.values()) if budget is not None else None,
+    }
 
 
 def _closed_port() -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
-from app.jobs import repository, service
+from app.jobs import ledger_repository, repository, service
 from app.jobs.engines import build_job_engine
 from app.jobs.ledger import ItemScope, Ledger, current_item
 from app.jobs.repository import Lease
@@ -278,3 +278,30 @@ async def test_workers_cap_the_last_calls_to_the_room_left_and_wait_for_the_call
 
     assert (first, waited, capped) == (300, True, 100)  # $0.002 left: 100 tokens, the least worth it
     assert (held.spent_usd, held.reserved_usd) == (Decimal("0.002"), Decimal("0.002"))
+
+
+async def test_an_attempt_never_sent_closes_its_row_as_not_sent_and_gives_its_room_back(
+    any_settings: Settings,
+) -> None:
+    async with planned_job(any_settings, 1) as (job, maker):
+        async with maker() as session:
+            before = await ledger_repository.get_global_budget(session)
+            budget_before = (before.spent_usd, before.reserved_usd, before.unknown_usd)
+        lease = await claim(maker, job, "worker")
+        books = ledger(maker)
+        await as_item(job, lease, lambda: books.reserve(attempt(1), NEED))
+        async with maker() as session:
+            held = await service.get(session, job.id)
+        assert held.reserved_usd > 0
+        unsent = Attempt(TEACHER, FINGERPRINT, 1, Outcome.NOT_SENT, Usage(), 0.0, 0.0, error="not sent")
+        await as_item(job, lease, lambda: books.settle("seed", lease.item_key, unsent, Decimal(0)))
+        async with maker() as session, session.begin():  # the reconciler leaves a closed row alone
+            await ledger_repository.close_job_calls(session, job.id)
+        rows = await calls(maker, job)
+        async with maker() as session:
+            after = await service.get(session, job.id)
+            budget = await ledger_repository.get_global_budget(session)
+
+    assert [(c.status, c.outcome, c.cost_usd) for c in rows] == [(CallStatus.not_sent, "not_sent", 0)]
+    assert (after.spent_usd, after.reserved_usd, after.unknown_usd) == (0, 0, 0)
+    assert (budget.spent_usd, budget.reserved_usd, budget.unknown_usd) == budget_before

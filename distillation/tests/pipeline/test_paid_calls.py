@@ -3,6 +3,8 @@ and no answer booked as paid without being in the cache."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -22,8 +24,18 @@ from distillation.pipeline import (
     item_seed,
 )
 from distillation.pipeline.calls import AnswerHook, AttemptHook, ReserveHook
-from distillation.providers import Attempt, AttemptStart, LLMClient, Outcome, ProviderError, get_model
-from distillation.testing import FakeProviderServer, length, ok, sequence, server_error
+from distillation.providers import (
+    Attempt,
+    AttemptStart,
+    LLMClient,
+    Outcome,
+    ProviderConnectError,
+    ProviderError,
+    RetryPolicy,
+    Usage,
+    get_model,
+)
+from distillation.testing import Behavior, FakeProviderServer, hang, length, ok, sequence, server_error
 
 MODEL = "openai:gpt-4o-mini"
 PROMPT = RenderedPrompt(
@@ -228,3 +240,149 @@ async def test_an_answer_re_asked_in_vain_is_settled_and_nothing_is_stored(
     assert books.booked == [("settled", 1, Outcome.INVALID_OUTPUT), ("settled", 2, Outcome.CLIENT_ERROR)]
     assert books.stored == {}
     assert await calls.cache.get(FINGERPRINT) is None
+
+
+class _Unreachable:
+    """A limiter whose store cannot be reached (Redis down)."""
+
+    async def try_acquire(self, key: str, parts: object, period_s: float) -> float:
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    async def pause(self, key: str, seconds: float) -> None:
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    async def publish_learned(self, key: str, info: dict[str, int]) -> None:
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    async def learned(self, key: str) -> dict[str, int] | None:
+        return None
+
+
+class _Never(_Unreachable):
+    """A limiter that never grants a slot (the window stays full)."""
+
+    async def try_acquire(self, key: str, parts: object, period_s: float) -> float:
+        return 60.0
+
+
+def _booked(events: list[tuple[str, Attempt, Decimal | None]]) -> AttemptHook:
+    async def settle(stage: str, key: str, attempt: Attempt, cost: Decimal | None) -> None:
+        events.append((stage, attempt, cost))
+
+    return settle
+
+
+async def test_a_request_whose_rate_limit_check_fails_is_booked_not_sent_and_its_room_given_back(
+    fake: FakeProviderServer,
+) -> None:
+    fake.reset(default=ok(usage=(1000, 100)))
+    reserved: list[AttemptStart] = []
+    events: list[tuple[str, Attempt, Decimal | None]] = []
+    calls = paid_calls(before_attempt=lambda start, need: reserved.append(start), on_attempt=_booked(events))
+    credentials = {"api_key": "sk-test", "base_url": fake.openai_base_url}
+    down = get_model(
+        MODEL, credentials=credentials, limiter=_Unreachable(), before_attempt=calls.reserve_hook()
+    )
+    async with down:
+        with pytest.raises(ConnectionError):
+            await ask(calls, down)
+
+    assert fake.requests == []
+    assert len(reserved) == 1
+    [(stage, attempt, cost)] = events  # the owner closes its reservation at once, at $0
+    assert (stage, attempt.outcome, attempt.usage, cost) == ("seed", Outcome.NOT_SENT, Usage(), Decimal(0))
+    assert (attempt.fingerprint, attempt.number) == (reserved[0].fingerprint, reserved[0].number)
+    assert "ConnectionError" in (attempt.error or "")
+    assert (calls.accountant.reserved, calls.accountant.unknown, calls.accountant.spent) == (0, 0, 0)
+    assert calls.requests == 0
+
+    async with with_reserve(calls, fake) as up:  # once the limiter answers, it is sent as usual
+        call = await ask(calls, up)
+    assert len(fake.requests) == 1
+    assert call.cost == Decimal("0.00021")
+    assert [a.outcome for _, a, _ in events] == [Outcome.NOT_SENT, Outcome.OK]
+
+
+async def test_a_call_cancelled_while_it_waits_for_its_rate_limit_slot_is_booked_not_sent(
+    fake: FakeProviderServer,
+) -> None:
+    events: list[tuple[str, Attempt, Decimal | None]] = []
+    reserved = asyncio.Event()
+    calls = paid_calls(before_attempt=lambda start, need: reserved.set(), on_attempt=_booked(events))
+    credentials = {"api_key": "sk-test", "base_url": fake.openai_base_url}
+    async with get_model(
+        MODEL, credentials=credentials, limiter=_Never(), before_attempt=calls.reserve_hook()
+    ) as model:
+        task = asyncio.create_task(ask(calls, model))
+        await reserved.wait()
+        await asyncio.sleep(0.05)  # in the limiter's wait for a slot
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    assert fake.requests == []
+    assert [(a.outcome, cost) for _, a, cost in events] == [(Outcome.NOT_SENT, Decimal(0))]
+    assert calls.accountant.reserved == 0
+
+
+async def test_a_request_that_timed_out_after_it_was_sent_stays_unknown(fake: FakeProviderServer) -> None:
+    fake.reset(default=hang())
+    events: list[tuple[str, Attempt, Decimal | None]] = []
+    calls = paid_calls(before_attempt=lambda start, need: None, on_attempt=_booked(events))
+    credentials = {"api_key": "sk-test", "base_url": fake.openai_base_url}
+    async with get_model(
+        MODEL,
+        credentials=credentials,
+        retry=RetryPolicy(max_attempts=1),
+        timeout=0.3,
+        before_attempt=calls.reserve_hook(),
+    ) as model:
+        with pytest.raises(ProviderError):
+            await ask(calls, model)
+
+    assert len(fake.requests) == 1  # it reached the provider, which may bill it
+    [(_, attempt, cost)] = events
+    assert (attempt.outcome, attempt.usage, cost) == (Outcome.TIMEOUT, None, None)
+    assert calls.accountant.unknown > 0  # its worst case stays counted
+    assert calls.accountant.reserved == 0
+
+
+async def test_a_request_whose_answer_broke_off_after_it_was_sent_stays_unknown(
+    fake: FakeProviderServer,
+) -> None:
+    fake.reset(default=Behavior(body="truncated"))  # the connection ends in the middle of the answer
+    events: list[tuple[str, Attempt, Decimal | None]] = []
+    calls = paid_calls(before_attempt=lambda start, need: None, on_attempt=_booked(events))
+    async with get_model(
+        MODEL,
+        credentials={"api_key": "sk-test", "base_url": fake.openai_base_url},
+        retry=RetryPolicy(max_attempts=1),
+        before_attempt=calls.reserve_hook(),
+    ) as model:
+        with pytest.raises(ProviderError):
+            await ask(calls, model)
+
+    assert len(fake.requests) == 1
+    [(_, attempt, cost)] = events
+    assert attempt.outcome in (Outcome.CONNECTION_ERROR, Outcome.INVALID_RESPONSE)
+    assert (attempt.usage, cost) == (None, None)
+    assert calls.accountant.unknown > 0
+
+
+async def test_a_refused_connection_is_booked_not_sent_and_its_room_given_back() -> None:
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    events: list[tuple[str, Attempt, Decimal | None]] = []
+    calls = paid_calls(before_attempt=lambda start, need: None, on_attempt=_booked(events))
+    async with get_model(
+        MODEL,
+        credentials={"api_key": "sk-test", "base_url": f"http://127.0.0.1:{port}/v1"},
+        retry=RetryPolicy(max_attempts=2, initial_delay=0.01),
+        before_attempt=calls.reserve_hook(),
+    ) as model:
+        with pytest.raises(ProviderConnectError):
+            await ask(calls, model)
+
+    assert [(a.outcome, cost) for _, a, cost in events] == [(Outcome.NOT_SENT, Decimal(0))] * 2
+    assert (calls.accountant.reserved, calls.accountant.unknown, calls.requests) == (0, 0, 0)

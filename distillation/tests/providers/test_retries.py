@@ -16,7 +16,7 @@ from distillation.providers import (
     ChatRequest,
     LLMClient,
     Outcome,
-    ProviderConnectionError,
+    ProviderConnectError,
     RateLimitedError,
     RetryPolicy,
     ServerError,
@@ -166,11 +166,12 @@ async def test_refused_connections_are_retried_without_hidden_sdk_retries(
         sdk_model_id, credentials={"api_key": "k", "base_url": base}, retry=RetryPolicy(max_attempts=2)
     )
     started = time.monotonic()
-    with pytest.raises(ProviderConnectionError) as info:
+    with pytest.raises(ProviderConnectError) as info:
         await model.chat(PROMPT)
     assert time.monotonic() - started < 1.5  # google-genai's implicit retry sleeps 1-10 s when left on
-    assert [a.outcome for a in info.value.attempts] == [Outcome.CONNECTION_ERROR] * 2
-    assert all(a.usage is None for a in info.value.attempts)
+    # No connection was opened, so nothing was sent: booked as not sent, at no cost.
+    assert [a.outcome for a in info.value.attempts] == [Outcome.NOT_SENT] * 2
+    assert all(a.usage == Usage() for a in info.value.attempts)
 
 
 async def test_cancelled_call_reports_its_attempt(

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from distillation.cost import Budget, PriceTable, StageUsage, TokenUsage
 from distillation.pipeline.reservations import Need, Observations, PromptKey, prompt_key
-from distillation.providers import Attempt, AttemptStart
+from distillation.providers import Attempt, AttemptStart, Outcome
 from distillation.providers.errors import ProviderError
 
 # How long a call may wait for the calls in flight to give back the room it needs.
@@ -163,6 +163,11 @@ class Accountant:
     def settle(self, stage: str, attempt: Attempt) -> Decimal | None:
         """Release the attempt's reservation and book its cost; None when it cannot be known."""
         held = self._held.pop((attempt.fingerprint, attempt.number), None)
+        if attempt.outcome is Outcome.NOT_SENT:  # never left the process: its hold is given back
+            if held is not None:
+                self.reserved -= held.amount
+                self._wake()
+            return Decimal(0)
         if held is not None:
             self.reserved -= held.amount
             if attempt.usage is None:

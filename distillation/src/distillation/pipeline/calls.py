@@ -23,7 +23,12 @@ scores, and the service's jobs (which run the same steps on their engine) — go
    cap goes online, where the cap is applied.
 5. **settle**: after each attempt the accountant books its cost from the provider's usage, then the
    owner's ``on_attempt`` runs (the service settles its ledger row) — for every attempt but the one
-   that brought the answer, which is booked in step 6.
+   that brought the answer, which is booked in step 6. An attempt reserved but surely never sent (its
+   rate-limit check failed, no connection could be opened, or it was cancelled while it waited for
+   its slot) is booked too, as
+   ``Outcome.NOT_SENT`` with zero usage: its reservation is given back at once (the service closes
+   its row as ``not_sent``) and it counts in no request total. One that may have been sent (a timeout,
+   a connection dropped after the request went out) keeps its worst case as unknown.
 6. **cache put and settle**: the answer is stored, an unusable one (truncated, filtered, still
    invalid) too, since it was paid for, and the attempt that brought it is booked *with* it: the
    owner's ``on_answer`` does both in one commit (the service settles the ledger row and caches the
@@ -297,7 +302,8 @@ class _Books:
 
     async def settle(self, attempt: Attempt) -> None:
         """Step 5: the accountant books every attempt now; the owner all but the answer's."""
-        self.calls.requests += 1
+        if attempt.outcome is not Outcome.NOT_SENT:
+            self.calls.requests += 1
         self.attempts.append(attempt)
         cost = self.calls.accountant.settle(self.stage, attempt)
         self.costs.append(cost)

@@ -141,6 +141,9 @@ class _Run:
         await _call_hook(self.on_attempt, attempt)
 
     async def record_error(self, started: tuple[float, float], error: ProviderError) -> None:
+        if not error.sent:  # no connection was opened: nothing can have been billed
+            await self.record(started, Outcome.NOT_SENT, usage=Usage(), error=str(error)[:500])
+            return
         usage = Usage() if error.outcome in _UNBILLED else None
         await self.record(
             started,
@@ -385,14 +388,23 @@ class LLMClient:
             # free: a call queued behind others holds no budget, and one queued when the run stops
             # is never sent. It may lower the attempt's output cap to what the budget has left.
             prompt = await self._reserve(prompt, run, number)
+        except BaseException:
+            self.concurrency.release(epoch, Outcome.CANCELLED)
+            raise
+        try:
             tokens = _estimate_tokens(prompt)
             # The window slot is taken last, right before sending, so the provider sees the same
             # spacing the limiter granted (not a burst of slots that waited for concurrency).
             if not self._shared_checked:
                 await self._load_shared_limits()
             await acquire(self._limiter, self._key, self.rate_limit, tokens)
-        except BaseException:
+        except BaseException as exc:
+            # Reserved but never sent (the limiter's store is unreachable, or the call was cancelled
+            # while it waited for its slot): the attempt is booked as not sent, so what
+            # `before_attempt` reserved for it is given back at once, and the error goes on.
             self.concurrency.release(epoch, Outcome.CANCELLED)
+            now = (time.time(), time.monotonic())
+            await run.record(now, Outcome.NOT_SENT, usage=Usage(), error=f"not sent: {exc!r}"[:500])
             raise
         started = (time.time(), time.monotonic())
         try:

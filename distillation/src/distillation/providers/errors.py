@@ -24,9 +24,12 @@ class ProviderError(Exception):
             in flight; a 429 without that says only "retry later".
         rate_limit: The rate-limit state the answer's headers reported (429s and others), if any.
         attempts: Every attempt of the `chat` call that raised it (filled by `LLMClient`).
+        sent: False when the request surely never left the process (no connection could be opened):
+            nothing can have been billed, and the attempt is booked as `Outcome.NOT_SENT`.
     """
 
     retryable: ClassVar[bool] = False
+    sent: ClassVar[bool] = True
     outcome: ClassVar[Outcome] = Outcome.CLIENT_ERROR
 
     def __init__(
@@ -113,6 +116,44 @@ class ProviderConnectionError(ProviderError):
 
     retryable = True
     outcome = Outcome.CONNECTION_ERROR
+
+
+class ProviderConnectError(ProviderConnectionError):
+    """No connection could be opened (refused, unreachable, a connect timeout, a failed TLS handshake).
+
+    The request's bytes are written only on an open connection, so this one was never sent. A
+    connection that dropped after it opened is a plain `ProviderConnectionError`: the request may
+    have reached the provider.
+    """
+
+    sent = False
+
+
+def never_connected(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the connection was never opened, so nothing was sent."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # SDKs and their transports wrap the cause a few times
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionRefusedError) or type(seen).__name__ in _CONNECT_FAILURES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+# The transports' "could not open the connection" errors (aiohttp's and httpx's): raised before any
+# byte of the request is written.
+_CONNECT_FAILURES = frozenset(
+    {
+        "ClientConnectorError",
+        "ClientConnectorSSLError",
+        "ClientConnectorCertificateError",
+        "ClientConnectorDNSError",
+        "ConnectionTimeoutError",
+        "ConnectError",
+        "ConnectTimeout",
+    }
+)
 
 
 class InvalidResponseError(ProviderError):

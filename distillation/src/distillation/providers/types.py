@@ -129,6 +129,9 @@ class Outcome(enum.StrEnum):
     AUTH_ERROR = "auth_error"
     CLIENT_ERROR = "client_error"
     CANCELLED = "cancelled"
+    # The request never left the process (its rate-limit check failed or it was cancelled before it was
+    # sent): nothing can have been billed, so its reservation is given back whole.
+    NOT_SENT = "not_sent"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,12 @@ import orjson
 from distillation.providers.errors import (
     ConfigurationError,
     InvalidResponseError,
+    ProviderConnectError,
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
     error_for_status,
+    never_connected,
 )
 from distillation.providers.guard import AddressGuard, AddressRefusedError, guarded_session
 from distillation.providers.limit_headers import parse_rate_limit_headers
@@ -99,9 +101,11 @@ def map_sdk_error(sdk: ModuleType, exc: Exception) -> ProviderError:
     if isinstance(exc, sdk.APITimeoutError):
         # The aiohttp transport reports a refused connection as a connect timeout.
         if type(exc.__cause__).__name__.startswith("Connect"):
-            return ProviderConnectionError(f"could not connect: {exc.__cause__}")
+            return ProviderConnectError(f"could not connect: {exc.__cause__}")
         return ProviderTimeoutError("the provider did not answer in time")
     if isinstance(exc, sdk.APIConnectionError):
+        if never_connected(exc):
+            return ProviderConnectError(f"could not connect: {exc}")
         return ProviderConnectionError(f"connection failed: {exc}")
     if isinstance(exc, sdk.APIResponseValidationError):
         return InvalidResponseError(f"unreadable response: {exc}")

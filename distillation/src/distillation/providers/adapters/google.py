@@ -13,10 +13,12 @@ from distillation.providers.credentials import Credentials
 from distillation.providers.errors import (
     ConfigurationError,
     InvalidResponseError,
+    ProviderConnectError,
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
     error_for_status,
+    never_connected,
 )
 from distillation.providers.guard import guarded_session
 from distillation.providers.retry import capacity_exhausted, parse_retry_after
@@ -92,6 +94,8 @@ class GoogleAdapter:
         except Exception as exc:
             if not _is_transport_error(exc):
                 raise
+            if never_connected(exc):
+                raise ProviderConnectError(f"could not connect: {exc}") from exc
             raise ProviderConnectionError(f"connection failed: {exc}") from exc
         return parse_generate(response)
 

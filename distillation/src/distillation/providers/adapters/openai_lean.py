@@ -23,7 +23,12 @@ import aiohttp
 import orjson
 
 from distillation.providers.adapters._http import sdk_aiohttp_transport, status_error
-from distillation.providers.errors import ProviderConnectionError, ProviderError, ProviderTimeoutError
+from distillation.providers.errors import (
+    ProviderConnectError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeoutError,
+)
 from distillation.providers.guard import AddressGuard, AddressRefusedError
 
 CHAT_PATH = "/chat/completions"
@@ -118,7 +123,7 @@ def lean_chat(
 def transport_error(exc: BaseException) -> ProviderError:
     """A transport failure as the SDK path reports it (a refused connection is a connection error)."""
     if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
-        return ProviderConnectionError(f"could not connect: {exc}")
+        return ProviderConnectError(f"could not connect: {exc}")
     if isinstance(exc, TimeoutError):
         return ProviderTimeoutError("the provider did not answer in time")
     return ProviderConnectionError(f"connection failed: {exc}")
