@@ -53,17 +53,19 @@ async def test_client_never_exceeds_requests_per_window(
     server: FakeProviderServer, make_model: ModelFactory
 ) -> None:
     sent: list[Attempt] = []
-    rate = RateLimit(requests_per_minute=4, period_s=1.0, key="rpm-test")
+    # Windows of 2 s: each send time is taken after the limiter grants it, and on a loaded machine a grant
+    # can be recorded a few hundred milliseconds late.
+    rate = RateLimit(requests_per_minute=4, period_s=2.0, key="rpm-test")
     model = make_model("openai:gpt-fake", rate_limit=rate, on_attempt=sent.append)
     await asyncio.gather(*(model.chat(ChatRequest.from_prompt(f"q{i}")) for i in range(10)))
 
     send_times = [a.started_at for a in sent]
-    assert max_in_window(send_times, 0.995) <= 4
-    assert max(send_times) - min(send_times) >= 2.0  # 10 requests need at least two more windows
+    assert max_in_window(send_times, 1.6) <= 4
+    assert max(send_times) - min(send_times) >= 3.9  # 10 requests need at least two more windows
     arrivals = [r.received_at for r in server.requests]
     assert len(arrivals) == 10
     # At the server, with slack for connection set-up and a loaded machine delaying arrivals.
-    assert max_in_window(arrivals, 0.75) <= 4
+    assert max_in_window(arrivals, 1.5) <= 4
 
 
 async def test_client_respects_tokens_per_window(
