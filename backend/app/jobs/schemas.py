@@ -73,6 +73,13 @@ class GenerationRequest(Schema):
     temperature: float = Field(default=0.8, ge=0, le=2)
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+    task_spec_id: uuid.UUID | None = Field(
+        default=None,
+        description="A stored task spec the job runs (schema, prompts, policy, rubric, validators).",
+    )
+    task_spec_version: int | None = Field(
+        default=None, ge=1, description="The spec's version; its newest when omitted."
+    )
     seed_examples: list[SeedExample] | None = Field(
         default=None,
         min_length=1,
@@ -255,3 +262,10 @@ class RelabelRequest(Schema):
     seed: Seed = 0
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+    task_spec_id: uuid.UUID | None = Field(
+        default=None,
+        description="A stored task spec the job runs (schema, prompts, policy, rubric, validators).",
+    )
+    task_spec_version: int | None = Field(
+        default=None, ge=1, description="The spec's version; its newest when omitted."
+    )
