@@ -102,6 +102,7 @@ export const REQUEST_LIMITS = {
     seed_examples: { minItems: 1, maxItems: 200 },
     student: { maxLength: 264 },
     subdomain: { maxLength: 100 },
+    task_spec_version: { minimum: 1 },
     teacher: { maxLength: 264 },
     teacher_ratio: { maximum: 1, exclusiveMinimum: 0 },
     temperature: { minimum: 0, maximum: 2 },
@@ -146,6 +147,7 @@ export const REQUEST_LIMITS = {
     seed_examples: { minItems: 1, maxItems: 200 },
     student: { maxLength: 264 },
     subdomain: { maxLength: 100 },
+    task_spec_version: { minimum: 1 },
     teacher: { maxLength: 264 },
     teacher_ratio: { maximum: 1, exclusiveMinimum: 0 },
     temperature: { minimum: 0, maximum: 2 },
@@ -220,6 +222,7 @@ export const REQUEST_LIMITS = {
     max_tokens: { minimum: 16, maximum: 32000 },
     name: { minLength: 1, maxLength: 200 },
     seed: { minimum: 0, maximum: 2147483647 },
+    task_spec_version: { minimum: 1 },
     teacher: { maxLength: 264 },
     temperature: { minimum: 0, maximum: 2 },
   },
@@ -300,6 +303,9 @@ export const PARAMETER_LIMITS = {
   get_limits_api_v1_providers__name__limits_get: {
     model: { maxItems: 50 },
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
+  },
+  get_task_spec_api_v1_task_specs__spec_id__get: {
+    version: { minimum: 1 },
   },
   job_events_api_v1_jobs__job_id__events_get: {
     interval: { minimum: 0.2, maximum: 30 },
