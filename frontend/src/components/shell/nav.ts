@@ -7,6 +7,7 @@ import {
   JobsIcon,
   OverviewIcon,
   SettingsIcon,
+  TasksIcon,
   type IconComponent,
 } from "@/components/ui/icons";
 import { API_BASE_URL } from "@/lib/api/client";
@@ -28,6 +29,7 @@ export type NavItem = {
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: "Overview", href: "/", icon: OverviewIcon },
   { label: "Generate", href: "/generate/", icon: GenerateIcon },
+  { label: "Task specs", href: "/task-specs/", icon: TasksIcon },
   { label: "Jobs", href: "/jobs/", icon: JobsIcon },
   { label: "Datasets", href: "/datasets/", icon: DatasetsIcon },
   { label: "Fine-tune", href: "/finetune/", icon: FinetuneIcon },
