@@ -12,6 +12,7 @@ from pydantic import Field, PlainSerializer
 from app.datasets.schemas import RowError
 from app.kit.schemas import Schema, Seed
 from app.models import JobKind, JobStatus
+from app.taskspecs.schemas import MAX_SPEC_VERSION
 from distillation.pipeline import LOCAL_MODEL, JudgePolicy
 from distillation.quality import QualityThresholds
 
@@ -78,7 +79,7 @@ class GenerationRequest(Schema):
         description="A stored task spec the job runs (schema, prompts, policy, rubric, validators).",
     )
     task_spec_version: int | None = Field(
-        default=None, ge=1, description="The spec's version; its newest when omitted."
+        default=None, ge=1, le=MAX_SPEC_VERSION, description="The spec's version; its newest when omitted."
     )
     seed_examples: list[SeedExample] | None = Field(
         default=None,
@@ -267,5 +268,5 @@ class RelabelRequest(Schema):
         description="A stored task spec the job runs (schema, prompts, policy, rubric, validators).",
     )
     task_spec_version: int | None = Field(
-        default=None, ge=1, description="The spec's version; its newest when omitted."
+        default=None, ge=1, le=MAX_SPEC_VERSION, description="The spec's version; its newest when omitted."
     )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep
 from app.core.errors import (
+    BadRequest,
     Conflict,
     Forbidden,
     NotFound,
@@ -21,6 +22,7 @@ from app.core.errors import (
 from app.models import Role, User
 from app.taskspecs import service
 from app.taskspecs.schemas import (
+    MAX_SPEC_VERSION,
     TaskSpecCheck,
     TaskSpecRead,
     TaskSpecSummary,
@@ -32,7 +34,9 @@ from distillation.taskspec.loading import MAX_SPEC_BYTES
 router = APIRouter(prefix="/task-specs", tags=["task-specs"])
 Editor = Annotated[User, require_role(Role.admin, Role.editor)]
 WRITE_ERRORS = error_responses(Unauthorized, Forbidden, Conflict, service.InvalidSpec)
-Version = Annotated[int | None, Query(ge=1, description="A saved version; the newest when omitted.")]
+Version = Annotated[
+    int | None, Query(ge=1, le=MAX_SPEC_VERSION, description="A saved version; the newest when omitted.")
+]
 
 
 @router.get("", responses=error_responses(Unauthorized))
@@ -53,7 +57,11 @@ async def create_task_spec(user: Editor, session: SessionDep, body: TaskSpecWrit
     return await service.create(session, user, service.check(body.spec))
 
 
-@router.post("/upload", status_code=201, responses=WRITE_ERRORS | error_responses(PayloadTooLarge))
+# BadRequest: a body that is not multipart form data.
+FILE_ERRORS = WRITE_ERRORS | error_responses(BadRequest, PayloadTooLarge)
+
+
+@router.post("/upload", status_code=201, responses=FILE_ERRORS)
 async def upload_task_spec(
     user: Editor,
     session: SessionDep,

@@ -10,6 +10,9 @@ from pydantic import Field
 
 from app.kit.schemas import Schema
 
+# Above any version a spec reaches (and within a database integer).
+MAX_SPEC_VERSION = 1_000_000
+
 
 class TaskSpecSummary(Schema):
     """One spec in the list: a stored spec's newest version, or a built-in one (no id, read-only)."""

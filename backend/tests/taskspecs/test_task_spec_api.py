@@ -176,3 +176,37 @@ async def test_a_spec_is_not_deleted_while_a_job_uses_it(any_settings: Settings)
     assert config["task"]["policy"].startswith("Urgent only")  # version 1's policy, not "Be brief."
     assert deleted.status_code == 204
     assert gone.status_code == 404
+
+
+async def test_a_generation_job_records_the_spec_version_it_runs(sqlite_settings: Settings) -> None:
+    with FakeProviderServer(lambda request: ok(text="unused")) as server:
+        settings = job_settings(sqlite_settings, server)
+        await migrate(settings)
+        async with api_client(settings) as client:
+            await login(client)
+            spec_id = (await client.post(API, json={"spec": triage()})).json()["id"]
+            await client.put(f"{API}/{spec_id}", json={"spec": triage(policy="Never promise a refund.")})
+            body = {
+                "name": "triage rows",
+                "data_type": "ticket-triage",
+                "count": 4,
+                "domains": ["Customer Support"],
+                "teacher": TEACHER,
+                "student": TEACHER,
+                "task_spec_id": spec_id,
+            }
+            # No worker runs: the job is planned and waits, its config holding the spec it will run.
+            newest = await client.post("/api/v1/jobs/generate", json=body)
+            first = await client.post("/api/v1/jobs/generate", json=body | {"task_spec_version": 1})
+            unknown = await client.post(
+                "/api/v1/jobs/generate", json=body | {"task_spec_id": "00000000-0000-0000-0000-000000000000"}
+            )
+
+    assert newest.status_code == 201, newest.text
+    config = newest.json()["config"]
+    assert (config["task_spec_id"], config["task_spec_version"]) == (spec_id, 2)
+    assert config["data_type"] == "ticket-triage"
+    assert config["task"]["policy"] == "Never promise a refund."
+    assert config["task"]["output_schema"] == SCHEMA
+    assert first.json()["config"]["task"]["policy"].startswith("Urgent only")
+    assert unknown.status_code == 404
