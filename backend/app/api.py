@@ -18,6 +18,7 @@ from app.providers.endpoints import router as providers_router
 from app.reviews.endpoints import calibration_router
 from app.reviews.endpoints import router as reviews_router
 from app.system.endpoints import router as system_router
+from app.taskspecs.endpoints import router as taskspecs_router
 from app.tokens.endpoints import router as tokens_router
 from app.users.endpoints import router as users_router
 
@@ -35,6 +36,7 @@ api_router.include_router(providers_router)
 api_router.include_router(domains_router)
 api_router.include_router(datatypes_router)
 api_router.include_router(promptsets_router)
+api_router.include_router(taskspecs_router)
 api_router.include_router(jobs_router)
 api_router.include_router(budget_router)
 api_router.include_router(analytics_router)

@@ -119,6 +119,8 @@ def seed(client: httpx.Client, folder: Path) -> dict[str, list[str]]:
     job = created(
         client.post("/api/v1/jobs/generate", json={"name": "fuzz job", "data_type": "qa", "count": 3})
     )
+    spec = {"name": "fuzz-spec", "output_schema": {"type": "object"}, "policy": "Be brief."}
+    task_spec = created(client.post("/api/v1/task-specs", json={"spec": spec}))
     domain = {"id": "fuzz_domain", "name": "Fuzz", "subdomains": {"one": {"name": "One"}}}
     created(client.post("/api/v1/domains", json=domain))
     user = created(client.post("/api/v1/users", json={"email": "editor@test.local", "password": "p" * 12}))
@@ -132,6 +134,7 @@ def seed(client: httpx.Client, folder: Path) -> dict[str, list[str]]:
         "slug": ["fuzz_domain", "customer_support"],
         "user_id": [str(user["id"])],
         "token_id": [str(token["id"])],
+        "spec_id": [str(task_spec["id"])],
     }
 
 

@@ -72,7 +72,7 @@ SEED_EXAMPLES_MAX = 200
 @router.post(
     "/generate",
     status_code=201,
-    responses=error_responses(Unauthorized, Forbidden, BadRequest) | QUOTA_ERRORS,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest) | QUOTA_ERRORS,
 )
 async def start_generation(
     user: Editor, session: SessionDep, settings: SettingsDep, body: GenerationRequest
@@ -157,7 +157,7 @@ async def read_seed_examples(_: Editor, body: SeedExamplesText) -> SeedExamplesR
     )
 
 
-@router.post("/estimate", responses=error_responses(Unauthorized, BadRequest))
+@router.post("/estimate", responses=error_responses(Unauthorized, NotFound, BadRequest))
 async def estimate_generation(
     _: CurrentUser, session: SessionDep, settings: SettingsDep, body: EstimateRequest
 ) -> EstimateRead:

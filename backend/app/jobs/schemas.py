@@ -12,6 +12,7 @@ from pydantic import Field, PlainSerializer
 from app.datasets.schemas import RowError
 from app.kit.schemas import Schema, Seed
 from app.models import JobKind, JobStatus
+from app.taskspecs.schemas import MAX_SPEC_VERSION
 from distillation.pipeline import LOCAL_MODEL, JudgePolicy
 from distillation.quality import QualityThresholds
 
@@ -73,6 +74,13 @@ class GenerationRequest(Schema):
     temperature: float = Field(default=0.8, ge=0, le=2)
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+    task_spec_id: uuid.UUID | None = Field(
+        default=None,
+        description="A stored task spec the job runs (schema, prompts, policy, rubric, validators).",
+    )
+    task_spec_version: int | None = Field(
+        default=None, ge=1, le=MAX_SPEC_VERSION, description="The spec's version; its newest when omitted."
+    )
     seed_examples: list[SeedExample] | None = Field(
         default=None,
         min_length=1,
@@ -282,6 +290,13 @@ class RelabelRequest(Schema):
     seed: Seed = 0
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+    task_spec_id: uuid.UUID | None = Field(
+        default=None,
+        description="A stored task spec the job runs (schema, prompts, policy, rubric, validators).",
+    )
+    task_spec_version: int | None = Field(
+        default=None, ge=1, le=MAX_SPEC_VERSION, description="The spec's version; its newest when omitted."
+    )
 
 
 class PreviewRow(Schema):

@@ -24,6 +24,7 @@ from app.models.provider import EVERY_MODEL, ProviderCredential, ProviderLimit
 from app.models.quota import TaskWindow
 from app.models.review import ReviewAssignment, ReviewDecision, ReviewStatus
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
+from app.models.task_spec import TaskSpecVersion
 from app.models.user import LoginThrottle, Role, User, UserSession
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "Role",
     "RunStatus",
     "TaskRecord",
+    "TaskSpecVersion",
     "TaskStatus",
     "TaskWindow",
     "TokenScope",

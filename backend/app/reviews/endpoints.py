@@ -44,7 +44,9 @@ async def next_review(
     dataset_id: uuid.UUID,
     user: CurrentUser,
     session: SessionDep,
-    after: Annotated[int | None, Query(ge=-1, description="skip to rows after this position")] = None,
+    after: Annotated[
+        int | None, Query(ge=-1, le=2_147_483_647, description="skip to rows after this position")
+    ] = None,
 ) -> ReviewNext:
     """The first row of the current version, in dataset order, that you have not decided on."""
     return await service.next_row(session, user, dataset_id, after)

@@ -19,7 +19,7 @@ from app.core.config import Settings
 from app.core.errors import BadRequest
 from app.jobs.items import Items, JobRuntime
 from app.jobs.kinds import generate
-from app.jobs.kinds.base import JobConfig
+from app.jobs.kinds.base import JobConfig, spec_fields
 from app.jobs.repository import Lease
 from app.jobs.schemas import GenerationRequest, SeedExample
 from app.models import Job, JobKind, JobStage, User
@@ -176,7 +176,13 @@ async def create(session: AsyncSession, user: User, body: GenerationRequest, set
     assert body.seed_examples is not None
     check_request(body)
     config = await generate.request_config(session, body, settings)
-    stored = AmplifyConfig.model_validate({**config.model_dump(), "seed_examples": body.seed_examples})
+    stored = AmplifyConfig.model_validate(
+        {
+            **config.model_dump(),
+            **spec_fields(body.task_spec_id, config),
+            "seed_examples": body.seed_examples,
+        }
+    )
     seeds = len(body.seed_examples)
     return await generate.start(session, user, body, settings, JobKind.amplify, stored, seeds)
 

@@ -16,6 +16,7 @@ Leases, fences, the ledger, the outbox and the Celery task never look at the kin
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -39,6 +40,10 @@ class JobConfig(GenerationConfig):
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    # The stored task spec the job runs, and its version (the spec itself is in ``task``).
+    task_spec_id: uuid.UUID | None = None
+    task_spec_version: int | None = None
 
     def engine_config(self) -> GenerationConfig:
         """The engine's part; its budget is enforced by the shared ledger, not in-process."""
@@ -98,3 +103,10 @@ class Kind(Protocol):
     async def finish(self, session: AsyncSession, job: Job) -> None:
         """Settle the dataset of a job that just completed."""
         ...
+
+
+def spec_fields(task_spec_id: uuid.UUID | None, config: GenerationConfig) -> dict[str, object]:
+    """The job config's record of the stored spec it runs: its id and version (None without one)."""
+    if task_spec_id is None or config.task is None:
+        return {"task_spec_id": None, "task_spec_version": None}
+    return {"task_spec_id": task_spec_id, "task_spec_version": int(config.task.version)}

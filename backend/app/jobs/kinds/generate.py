@@ -20,11 +20,12 @@ from app.domains.service import domains_config
 from app.jobs import repository
 from app.jobs.finish import finish_dataset
 from app.jobs.items import Items, JobRuntime
-from app.jobs.kinds.base import Failed, JobConfig, StageCounts
+from app.jobs.kinds.base import Failed, JobConfig, StageCounts, spec_fields
 from app.jobs.planning import chunk_size, dispatch, item_rows, new_job
 from app.jobs.repository import Lease
 from app.jobs.schemas import GenerationRequest
 from app.models import DatasetStatus, ItemStatus, Job, JobKind, JobStage, User
+from app.taskspecs import service as taskspecs
 from app.users.quotas import check_new_job
 from distillation.datatypes import TaskPolicy, get_datatype
 from distillation.pipeline import (
@@ -58,10 +59,16 @@ async def request_config(
     session: AsyncSession, body: GenerationRequest, settings: Settings
 ) -> GenerationConfig:
     """The engine's config of a request; a config the engine refuses is a 400 with the reason."""
-    values = body.model_dump(exclude={"name", "description", "seed_examples"})
+    values = body.model_dump(
+        exclude={"name", "description", "seed_examples", "task_spec_id", "task_spec_version"}
+    )
+    if body.task_spec_id is not None:
+        spec, _ = await taskspecs.for_job(session, body.task_spec_id, body.task_spec_version)
+        values["task"] = spec.model_dump(mode="json")
     try:
         config = GenerationConfig.model_validate(values)
-        get_datatype(config.data_type)
+        if config.task is None:
+            get_datatype(config.data_type)
         resolve_domains(await domains_config(session, settings), config.domains)
     except (ValidationError, ValueError, KeyError) as exc:
         raise BadRequest(str(exc)) from exc
@@ -94,7 +101,12 @@ async def create(session: AsyncSession, user: User, body: GenerationRequest, set
     """A new dataset and the job that fills it; its first chunks are sent after the commit."""
     config = await request_config(session, body, settings)
     return await start(
-        session, user, body, settings, JobKind.generate, GenerateConfig.model_validate(config.model_dump())
+        session,
+        user,
+        body,
+        settings,
+        JobKind.generate,
+        GenerateConfig.model_validate({**config.model_dump(), **spec_fields(body.task_spec_id, config)}),
     )
 
 

@@ -25,13 +25,14 @@ from app.datasets.schemas import DatasetCreate
 from app.jobs import observe
 from app.jobs.finish import finish_dataset
 from app.jobs.items import Items, JobRuntime
-from app.jobs.kinds.base import Failed, JobConfig, StageCounts
+from app.jobs.kinds.base import Failed, JobConfig, StageCounts, spec_fields
 from app.jobs.planning import new_job, start_row_job
 from app.jobs.repository import Lease
 from app.jobs.schemas import RelabelRequest
 from app.models import DatasetStatus, ItemStatus, Job, JobKind, JobStage, User
 from app.promptsets import repository as prompt_repository
 from app.promptsets import service as promptsets
+from app.taskspecs import service as taskspecs
 from app.users.quotas import check_new_job
 from distillation.pipeline import Engine, GenerationConfig, ItemResult, Rejection, Row
 from distillation.promptsets import PromptRecord
@@ -57,6 +58,9 @@ async def create(session: AsyncSession, user: User, body: RelabelRequest, settin
     if not stored:
         raise BadRequest("the prompt set has no prompts")
     await check_new_job(session, settings, user, len(stored))
+    task = None
+    if body.task_spec_id is not None:
+        task, _ = await taskspecs.for_job(session, body.task_spec_id, body.task_spec_version)
     try:
         engine_config = relabel_config(
             body.teacher,
@@ -68,10 +72,12 @@ async def create(session: AsyncSession, user: User, body: RelabelRequest, settin
             temperature=body.temperature,
             seed=body.seed,
             concurrency=body.concurrency,
+            task=task,
         )
         config = RelabelConfig.model_validate(
             {
                 **engine_config.model_dump(),
+                **spec_fields(body.task_spec_id, engine_config),
                 "near_duplicate_threshold": NO_NEAR_DUPLICATES,
                 "prompt_set_id": prompt_set.id,
             }

@@ -14,6 +14,8 @@ export const AMPLIFIED_DATA_TYPE = "generation";
 /** What the wizard has collected so far, as the form holds it (numbers still as typed). */
 export type Draft = {
   dataType: string;
+  /** A stored task spec the job runs (its newest version); "" for none. */
+  taskSpecId: string;
   source: Source;
   /** The examples as pasted or loaded; `examples` holds them once the server has read them without error. */
   examplesText: string;
@@ -49,6 +51,7 @@ export type Step = 0 | 1 | 2 | 3 | 4;
 
 export const DEFAULT_DRAFT: Draft = {
   dataType: "",
+  taskSpecId: "",
   source: "domain",
   examplesText: "",
   examples: [],
@@ -125,6 +128,7 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     name: draft.name.trim(),
     description: draft.instruction.trim(),
     data_type: amplify ? AMPLIFIED_DATA_TYPE : draft.dataType,
+    task_spec_id: draft.taskSpecId || null,
     count: Number(draft.count),
     domains: domain ? [domain] : [],
     subdomain: domain && draft.subdomain ? draft.subdomain : null,
@@ -163,6 +167,7 @@ export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set
     name: draft.name.trim(),
     description: draft.instruction.trim(),
     teacher: draft.teacher,
+    task_spec_id: draft.taskSpecId || null,
     judge: draft.judge || null,
     judge_sample_rate: Number(draft.judgeShare) / 100,
     budget_usd: draft.budget.trim() ? draft.budget.trim() : null,

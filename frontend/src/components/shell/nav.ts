@@ -8,6 +8,7 @@ import {
   OverviewIcon,
   PlayIcon,
   SettingsIcon,
+  TasksIcon,
   type IconComponent,
 } from "@/components/ui/icons";
 import { API_BASE_URL } from "@/lib/api/client";
@@ -29,6 +30,7 @@ export type NavItem = {
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: "Overview", href: "/", icon: OverviewIcon },
   { label: "Generate", href: "/generate/", icon: GenerateIcon },
+  { label: "Task specs", href: "/task-specs/", icon: TasksIcon },
   { label: "Jobs", href: "/jobs/", icon: JobsIcon },
   { label: "Datasets", href: "/datasets/", icon: DatasetsIcon },
   { label: "Fine-tune", href: "/finetune/", icon: FinetuneIcon },

@@ -109,6 +109,7 @@ export const REQUEST_LIMITS = {
     seed_examples: { minItems: 1, maxItems: 200 },
     student: { maxLength: 264 },
     subdomain: { maxLength: 100 },
+    task_spec_version: { minimum: 1, maximum: 1000000 },
     teacher: { maxLength: 264 },
     teacher_ratio: { maximum: 1, exclusiveMinimum: 0 },
     temperature: { minimum: 0, maximum: 2 },
@@ -153,6 +154,7 @@ export const REQUEST_LIMITS = {
     seed_examples: { minItems: 1, maxItems: 200 },
     student: { maxLength: 264 },
     subdomain: { maxLength: 100 },
+    task_spec_version: { minimum: 1, maximum: 1000000 },
     teacher: { maxLength: 264 },
     teacher_ratio: { maximum: 1, exclusiveMinimum: 0 },
     temperature: { minimum: 0, maximum: 2 },
@@ -238,6 +240,7 @@ export const REQUEST_LIMITS = {
     max_tokens: { minimum: 16, maximum: 32000 },
     name: { minLength: 1, maxLength: 200 },
     seed: { minimum: 0, maximum: 2147483647 },
+    task_spec_version: { minimum: 1, maximum: 1000000 },
     teacher: { maxLength: 264 },
     temperature: { minimum: 0, maximum: 2 },
   },
@@ -322,6 +325,9 @@ export const PARAMETER_LIMITS = {
     model: { maxItems: 50 },
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
   },
+  get_task_spec_api_v1_task_specs__spec_id__get: {
+    version: { minimum: 1, maximum: 1000000 },
+  },
   job_events_api_v1_jobs__job_id__events_get: {
     interval: { minimum: 0.2, maximum: 30 },
   },
@@ -378,7 +384,7 @@ export const PARAMETER_LIMITS = {
     teacher: { minLength: 3, maxLength: 264 },
   },
   next_review_api_v1_datasets__dataset_id__review_next_get: {
-    after: { minimum: -1 },
+    after: { minimum: -1, maximum: 2147483647 },
   },
   rejected_items_api_v1_jobs__job_id__items_get: {
     page: { minimum: 1, maximum: 1000000 },

@@ -1624,6 +1624,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/task-specs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Task Specs
+         * @description The built-in specs (read-only, one per built-in data type), then the stored ones by name.
+         */
+        get: operations["list_task_specs_api_v1_task_specs_get"];
+        put?: never;
+        /**
+         * Create Task Spec
+         * @description Store a new spec as version 1.
+         */
+        post: operations["create_task_spec_api_v1_task_specs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-specs/builtin/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Builtin Task Spec
+         * @description A built-in spec (version 1, read-only).
+         */
+        get: operations["get_builtin_task_spec_api_v1_task_specs_builtin__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-specs/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Task Spec
+         * @description Store a spec read from a YAML file; a bad file is a 422 naming the line of each problem.
+         */
+        post: operations["upload_task_spec_api_v1_task_specs_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-specs/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Task Spec
+         * @description Whether a spec is valid (its templates rendered once in the sandbox); nothing is stored.
+         */
+        post: operations["validate_task_spec_api_v1_task_specs_validate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-specs/{spec_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Task Spec
+         * @description A stored spec at one version (the newest by default).
+         */
+        get: operations["get_task_spec_api_v1_task_specs__spec_id__get"];
+        /**
+         * Update Task Spec
+         * @description Save the spec's next version; older versions stay readable and jobs keep the one they use.
+         */
+        put: operations["update_task_spec_api_v1_task_specs__spec_id__put"];
+        post?: never;
+        /**
+         * Delete Task Spec
+         * @description Delete a spec and every version; 409 while an unfinished job uses it.
+         */
+        delete: operations["delete_task_spec_api_v1_task_specs__spec_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-specs/{spec_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Task Spec Versions
+         * @description Every saved version of a spec, newest first.
+         */
+        get: operations["list_task_spec_versions_api_v1_task_specs__spec_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -1984,6 +2116,14 @@ export interface components {
              * @description Comma-separated fields kept as variables (default: every other)
              */
             variable_fields?: string | null;
+        };
+        /** Body_upload_task_spec_api_v1_task_specs_upload_post */
+        Body_upload_task_spec_api_v1_task_specs_upload_post: {
+            /**
+             * File
+             * @description A task spec as YAML (or JSON)
+             */
+            file: string;
         };
         /**
          * BudgetRead
@@ -3105,6 +3245,16 @@ export interface components {
             /** Subdomain */
             subdomain?: string | null;
             /**
+             * Task Spec Id
+             * @description A stored task spec the job runs (schema, prompts, policy, rubric, validators).
+             */
+            task_spec_id?: string | null;
+            /**
+             * Task Spec Version
+             * @description The spec's version; its newest when omitted.
+             */
+            task_spec_version?: number | null;
+            /**
              * Teacher
              * @default local:smollm2-135m
              */
@@ -3458,6 +3608,16 @@ export interface components {
             student: string;
             /** Subdomain */
             subdomain?: string | null;
+            /**
+             * Task Spec Id
+             * @description A stored task spec the job runs (schema, prompts, policy, rubric, validators).
+             */
+            task_spec_id?: string | null;
+            /**
+             * Task Spec Version
+             * @description The spec's version; its newest when omitted.
+             */
+            task_spec_version?: number | null;
             /**
              * Teacher
              * @default local:smollm2-135m
@@ -4623,6 +4783,16 @@ export interface components {
              */
             seed: number;
             /**
+             * Task Spec Id
+             * @description A stored task spec the job runs (schema, prompts, policy, rubric, validators).
+             */
+            task_spec_id?: string | null;
+            /**
+             * Task Spec Version
+             * @description The spec's version; its newest when omitted.
+             */
+            task_spec_version?: number | null;
+            /**
              * Teacher
              * @description Answers the prompts.
              * @default local:smollm2-135m
@@ -5222,6 +5392,102 @@ export interface components {
             status: components["schemas"]["TaskStatus"];
             /** Worker */
             worker: string | null;
+        };
+        /**
+         * TaskSpecCheck
+         * @description Whether a spec is valid: its problems (a YAML file's with their line), and the spec as read.
+         */
+        TaskSpecCheck: {
+            /** Problems */
+            problems: string[];
+            /** Spec */
+            spec?: {
+                [key: string]: unknown;
+            } | null;
+            /** Valid */
+            valid: boolean;
+        };
+        /**
+         * TaskSpecRead
+         * @description One version of a spec: the library's ``TaskSpec`` as JSON (its ``version`` is this version).
+         */
+        TaskSpecRead: {
+            /** Author Id */
+            author_id?: string | null;
+            /** Builtin */
+            builtin: boolean;
+            /** Created At */
+            created_at?: string | null;
+            /** Id */
+            id: string | null;
+            /** Latest Version */
+            latest_version: number;
+            /** Spec */
+            spec: {
+                [key: string]: unknown;
+            };
+            /** Version */
+            version: number;
+        };
+        /**
+         * TaskSpecSummary
+         * @description One spec in the list: a stored spec's newest version, or a built-in one (no id, read-only).
+         */
+        TaskSpecSummary: {
+            /** Builtin */
+            builtin: boolean;
+            /**
+             * Created At
+             * @description When this version was saved; None when built in.
+             */
+            created_at: string | null;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * @description None for a built-in spec (one per built-in data type).
+             */
+            id: string | null;
+            /** Name */
+            name: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * TaskSpecVersionRead
+         * @description A saved version, as the history lists it.
+         */
+        TaskSpecVersionRead: {
+            /** Author Id */
+            author_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Name */
+            name: string;
+            /** Policy */
+            policy: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * TaskSpecWrite
+         * @description A spec to save (``TaskSpec`` fields; its ``version`` is set by the service).
+         */
+        TaskSpecWrite: {
+            /**
+             * Spec
+             * @description name, instruction, output_schema, input_fields, templates, policy, rubric, validators, labels, datatype (docs/task-specs.md).
+             */
+            spec: {
+                [key: string]: unknown;
+            };
         };
         /**
          * TaskStatus
@@ -8905,6 +9171,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -8958,6 +9233,15 @@ export interface operations {
             };
             /** @description Valid credentials without the needed role. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10915,6 +11199,501 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_task_specs_api_v1_task_specs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecSummary"][];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_task_spec_api_v1_task_specs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskSpecWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The spec is not valid; ``detail`` lists each problem. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_builtin_task_spec_api_v1_task_specs_builtin__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_task_spec_api_v1_task_specs_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_task_spec_api_v1_task_specs_upload_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body or uploaded file is larger than the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The spec is not valid; ``detail`` lists each problem. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    validate_task_spec_api_v1_task_specs_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskSpecWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecCheck"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_task_spec_api_v1_task_specs__spec_id__get: {
+        parameters: {
+            query?: {
+                /** @description A saved version; the newest when omitted. */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                spec_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_task_spec_api_v1_task_specs__spec_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spec_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskSpecWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The spec is not valid; ``detail`` lists each problem. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_task_spec_api_v1_task_specs__spec_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spec_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_task_spec_versions_api_v1_task_specs__spec_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spec_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskSpecVersionRead"][];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -1,0 +1,66 @@
+"""Task specs as the API shows and takes them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from app.kit.schemas import Schema
+
+# Above any version a spec reaches (and within a database integer).
+MAX_SPEC_VERSION = 1_000_000
+
+
+class TaskSpecSummary(Schema):
+    """One spec in the list: a stored spec's newest version, or a built-in one (no id, read-only)."""
+
+    id: uuid.UUID | None = Field(description="None for a built-in spec (one per built-in data type).")
+    name: str
+    title: str
+    description: str
+    version: int
+    builtin: bool
+    created_at: datetime | None = Field(description="When this version was saved; None when built in.")
+
+
+class TaskSpecRead(Schema):
+    """One version of a spec: the library's ``TaskSpec`` as JSON (its ``version`` is this version)."""
+
+    id: uuid.UUID | None
+    version: int
+    latest_version: int
+    builtin: bool
+    spec: dict[str, Any]
+    author_id: uuid.UUID | None = None
+    created_at: datetime | None = None
+
+
+class TaskSpecVersionRead(Schema):
+    """A saved version, as the history lists it."""
+
+    version: int
+    name: str
+    title: str
+    policy: str
+    author_id: uuid.UUID | None
+    created_at: datetime
+
+
+class TaskSpecWrite(Schema):
+    """A spec to save (``TaskSpec`` fields; its ``version`` is set by the service)."""
+
+    spec: dict[str, Any] = Field(
+        description="name, instruction, output_schema, input_fields, templates, policy, rubric, "
+        "validators, labels, datatype (docs/task-specs.md)."
+    )
+
+
+class TaskSpecCheck(Schema):
+    """Whether a spec is valid: its problems (a YAML file's with their line), and the spec as read."""
+
+    valid: bool
+    problems: list[str]
+    spec: dict[str, Any] | None = None
