@@ -10,6 +10,7 @@ from app.datasets.example_endpoints import router as examples_router
 from app.datatypes.endpoints import router as datatypes_router
 from app.domains.endpoints import router as domains_router
 from app.finetune.endpoints import router as finetune_router
+from app.hub.endpoints import router as hub_router
 from app.jobs.endpoints import budget_router
 from app.jobs.endpoints import router as jobs_router
 from app.playground.endpoints import router as playground_router
@@ -42,3 +43,4 @@ api_router.include_router(budget_router)
 api_router.include_router(analytics_router)
 api_router.include_router(finetune_router)
 api_router.include_router(playground_router)
+api_router.include_router(hub_router)

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     allow_private_provider_urls: bool | None = None
 
+    # The Hugging Face Hub that dataset pushes go to (a local fake in tests).
+    hub_endpoint: str = "https://huggingface.co"
+
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     anthropic_api_key: SecretStr | None = None

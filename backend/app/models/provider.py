@@ -31,6 +31,8 @@ class ProviderCredential(IdMixin, TimestampMixin, Base):
 
 
 EVERY_MODEL = "*"
+# The stored credential that holds the Hugging Face Hub token (not a model provider: left out of theirs).
+HUB_CREDENTIAL = "huggingface"
 
 
 class ProviderLimit(IdMixin, TimestampMixin, Base):

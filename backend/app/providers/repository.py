@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from app.kit.repository import Repository
 from app.models import ProviderCredential, ProviderLimit
+from app.models.provider import HUB_CREDENTIAL
 
 
 class ProviderCredentialRepository(Repository[ProviderCredential]):
@@ -14,8 +15,9 @@ class ProviderCredentialRepository(Repository[ProviderCredential]):
     model = ProviderCredential
 
     async def list_all(self) -> list[ProviderCredential]:
-        """Every stored credential, by name."""
-        return await self.list(order_by=[ProviderCredential.name])
+        """Every stored provider credential, by name (not the Hub token's)."""
+        rows = await self.list(order_by=[ProviderCredential.name])
+        return [row for row in rows if row.name != HUB_CREDENTIAL]
 
     async def get_by_name(self, name: str) -> ProviderCredential | None:
         """The stored credential of one provider name."""

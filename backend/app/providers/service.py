@@ -23,6 +23,7 @@ from app.core.config import Settings, get_settings
 from app.core.errors import NotFound, UnprocessableContent
 from app.finetune.provider import register_tuned
 from app.models import ProviderCredential, User
+from app.models.provider import HUB_CREDENTIAL
 from app.providers import crypto
 from app.providers.limits import provider_limits
 from app.providers.repository import ProviderCredentialRepository
@@ -236,7 +237,7 @@ async def save(
 async def delete(session: AsyncSession, name: str) -> None:
     """Remove the stored credential of ``name`` (the environment's applies again, if any)."""
     row = await ProviderCredentialRepository(session).get_by_name(name)
-    if row is None:
+    if row is None or name == HUB_CREDENTIAL:
         raise NotFound(f"no stored credentials for provider {name}")
     await ProviderCredentialRepository(session).delete(row)
 
@@ -244,6 +245,10 @@ async def delete(session: AsyncSession, name: str) -> None:
 def _kind_for(name: str, requested: str | None, row: ProviderCredential | None) -> str:
     if name == LOCAL:
         raise UnprocessableContent("the bundled local model needs no credentials")
+    if name == HUB_CREDENTIAL:
+        raise UnprocessableContent(
+            "the Hugging Face token is stored under Settings → Hugging Face (/hub/token)"
+        )
     if name in KEYED_PROVIDERS:
         if requested not in (None, name):
             raise UnprocessableContent(f"the provider named {name} speaks {name}, not {requested}")

@@ -12,7 +12,13 @@ from kombu import Queue
 from app.core.config import Settings, get_settings
 
 QUEUES = ("default", "llm", "gpu")
-TASK_MODULES = ["app.system.tasks", "app.jobs.tasks", "app.datasets.tasks", "app.finetune.tasks"]
+TASK_MODULES = [
+    "app.system.tasks",
+    "app.jobs.tasks",
+    "app.datasets.tasks",
+    "app.finetune.tasks",
+    "app.hub.tasks",
+]
 
 
 def create_celery(settings: Settings) -> Celery:

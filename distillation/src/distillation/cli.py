@@ -13,7 +13,7 @@ Example:
     >>> app = typer.Typer()
     >>> register(app, credentials=lambda provider: None, config_dir=None)
     >>> sorted(command.name or "" for command in app.registered_commands)
-    ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'relabel', 'validate']
+    ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'push', 'relabel', 'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
@@ -23,6 +23,7 @@ Example:
         distillery advise --teacher openai:gpt-4o --data-type qa --count 200
         distillery validate qa.jsonl --data-type qa
         distillery export qa.jsonl --format openai --output out/ --splits 0.8,0.1,0.1
+        HF_TOKEN=hf_... distillery push qa.jsonl --repo me/support-qa --splits 0.9,0.1
         distillery finetune qa.jsonl --output runs/qa --max-steps 60
         distillery evaluate qa.jsonl --run runs/qa
 """
@@ -70,6 +71,7 @@ def register(
         ("advise", _advise(env)),
         ("validate", _validate),
         ("export", _export),
+        ("push", _push),
         ("finetune", _finetune),
         ("evaluate", _evaluate(env)),
     ):
@@ -385,6 +387,40 @@ def _export(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--splits") from None
     _exit(export_command(file, format, output, splits=ratios, style=style, seed=seed))
+
+
+def _push(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, JSON or CSV file.")],
+    repo: Annotated[str, typer.Option(help="The Hub dataset repo: owner/name.")],
+    token: Annotated[
+        str,
+        typer.Option(
+            envvar="HF_TOKEN", help="A Hub write token (from HF_TOKEN; never printed).", show_default=False
+        ),
+    ],
+    format: Annotated[str, typer.Option("--format", help="parquet or jsonl.")] = "parquet",
+    splits: Annotated[
+        str | None, typer.Option(help="Ratios: 0.8,0.1,0.1 (train,validation,test) or train=0.9,test=0.1.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the split assignment.")] = 0,
+    public: Annotated[bool, typer.Option(help="Make a new repo public (private by default).")] = False,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(envvar="HF_ENDPOINT", help="The Hub's address (default https://huggingface.co)."),
+    ] = None,
+) -> None:
+    """Push a dataset file to a Hugging Face Hub dataset repo as Parquet or JSONL with a dataset card."""
+    from distillation.commands.convert import parse_splits, push_command
+
+    try:
+        ratios = parse_splits(splits)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--splits") from None
+    _exit(
+        push_command(
+            file, repo, token, fmt=format, splits=ratios, seed=seed, private=not public, endpoint=endpoint
+        )
+    )
 
 
 def _finetune(

@@ -142,3 +142,25 @@ def test_a_bundled_judge_only_records_scores_unless_thresholds_are_given() -> No
     assert notes == []
     assert config.thresholds.auto_remove
     assert config.thresholds.fix_below == 7
+
+
+def test_push_sends_the_file_to_the_hub_and_reports_a_bad_token(
+    dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distillation.testing.fake_hub import FakeHubServer
+
+    with FakeHubServer({"hf_cli_token": "me"}) as hub:
+        monkeypatch.setenv("HF_TOKEN", "hf_cli_token")
+        pushed = invoke(
+            cli_app(None), "push", dataset, "--repo", "me/qa", "--format", "jsonl", "--endpoint", hub.url
+        )
+        monkeypatch.setenv("HF_TOKEN", "hf_wrong_token")
+        refused = invoke(cli_app(None), "push", dataset, "--repo", "me/qa", "--endpoint", hub.url)
+        repo = hub.repos["me/qa"]
+    assert pushed.exit_code == 0, pushed.output
+    assert f"pushed to {hub.url}/datasets/me/qa" in pushed.output
+    assert sorted(repo.files) == ["README.md", "data/train-00000-of-00001.jsonl"]
+    assert repo.private is True
+    assert refused.exit_code == 1
+    assert "401" in refused.output
+    assert "hf_wrong_token" not in refused.output

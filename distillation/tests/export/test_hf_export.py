@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from distillation.export import (
     render_dataset_card,
     size_category,
 )
+from distillation.testing.fake_hub import FakeHubServer
 
 CARD = DatasetCardInfo(
     pretty_name="Support QA",
@@ -51,6 +54,10 @@ def test_card_front_matter_has_hub_metadata() -> None:
         {"split": "test", "path": "data/test-*"},
         {"split": "train", "path": "data/train-*"},
         {"split": "validation", "path": "data/validation-*"},
+    ]
+    parquet = render_dataset_card(replace(CARD, file_extension="parquet"), {"train": 1})
+    assert front_matter(parquet)["configs"][0]["data_files"] == [
+        {"split": "train", "path": "data/train-*.parquet"}
     ]
 
 
@@ -147,32 +154,26 @@ def test_refuses_to_write_into_a_non_empty_directory(tmp_path: Path, datasets_mo
     assert [p.name for p in (tmp_path / "ds").iterdir()] == ["keep.txt"]
 
 
-def test_push_happens_only_with_a_target_and_uploads_the_card(
-    tmp_path: Path, datasets_module: Any, monkeypatch: pytest.MonkeyPatch
+def test_push_happens_only_with_a_target_and_sends_the_saved_folder(
+    tmp_path: Path, datasets_module: Any
 ) -> None:
-    # No network here: record the calls the real push would make instead.
-    huggingface_hub = pytest.importorskip("huggingface_hub")
-    calls: list[tuple[str, dict[str, Any]]] = []
+    with FakeHubServer({"hf_t": "me"}) as hub:
+        plain = export([qa(1)], "hf", tmp_path / "local")
+        assert plain.hub_url is None
+        assert hub.requests == []
 
-    def fake_push(self: Any, repo_id: str, **kwargs: Any) -> None:
-        calls.append(("push_to_hub", {"repo_id": repo_id, **kwargs}))
-
-    def fake_upload(self: Any, **kwargs: Any) -> None:
-        calls.append(("upload_file", kwargs))
-
-    monkeypatch.setattr(datasets_module.DatasetDict, "push_to_hub", fake_push)
-    monkeypatch.setattr(huggingface_hub.HfApi, "upload_file", fake_upload)
-
-    plain = export([qa(1)], "hf", tmp_path / "local")
-    assert plain.hub_url is None
-    assert calls == []
-
-    pushed = export([qa(1)], "hf", tmp_path / "ds", card=CARD, hub=HubTarget("me/support-qa", token="hf_t"))
-    assert pushed.hub_url == "https://huggingface.co/datasets/me/support-qa"
-    assert [name for name, _ in calls] == ["push_to_hub", "upload_file"]
-    assert calls[0][1] == {"repo_id": "me/support-qa", "private": True, "token": "hf_t"}
-    assert calls[1][1]["path_in_repo"] == "README.md"
-    assert calls[1][1]["repo_type"] == "dataset"
+        target = HubTarget("me/support-qa", token="hf_t")
+        pushed = export([qa(1), qa(2)], "hf", tmp_path / "ds", card=CARD, hub=target, hub_endpoint=hub.url)
+        repo = hub.repos["me/support-qa"]
+    assert pushed.hub_url == f"{hub.url}/datasets/me/support-qa"
+    assert repo.private is True
+    assert "train/data-00000-of-00001.arrow" in repo.files
+    # The card's configs name the files that were sent.
+    meta = front_matter(repo.files["README.md"].decode())
+    assert meta["configs"][0]["data_files"] == [{"split": "train", "path": "train/*.arrow"}]
+    local = tmp_path / "ds"
+    assert all(fnmatch.filter(repo.files, f["path"]) for f in meta["configs"][0]["data_files"])
+    assert repo.files["README.md"] == (local / "README.md").read_bytes()
 
 
 def test_a_failed_save_leaves_nothing_behind(

@@ -71,3 +71,40 @@ def export_command(
         plain(errors, f"{result.skipped} rows skipped; notes:")
         bullet_lines(errors, result.warnings)
     return 0
+
+
+def push_command(
+    file: Path,
+    repo_id: str,
+    token: str,
+    *,
+    fmt: str = "parquet",
+    splits: Mapping[str, float] | None = None,
+    seed: int = 0,
+    private: bool = True,
+    endpoint: str | None = None,
+) -> int:
+    """Push ``file`` to a Hub dataset repo as Parquet or JSONL with a dataset card. Returns 0 or 1."""
+    from distillation.export import DatasetCardInfo, HubPushError, HubTarget, push_dataset
+
+    console, errors = Console(), Console(stderr=True)
+    try:
+        target = HubTarget(repo_id, token, private)
+        card = DatasetCardInfo(pretty_name=repo_id.split("/", 1)[1])
+        records = (row.record for row in read_records(file) if row.record is not None)
+        result = push_dataset(
+            records,
+            target,
+            fmt=fmt,
+            splits=splits,
+            seed=seed,
+            card=card,
+            endpoint=endpoint,
+            progress=lambda line: plain(errors, line),
+        )
+    except (ValueError, FileFormatError, InputLimitError, HubPushError) as exc:
+        return fail(errors, exc)
+    for split, count in sorted(result.counts.items()):
+        plain(console, f"{split}: {count} rows")
+    plain(console, f"pushed to {result.url}")
+    return 0

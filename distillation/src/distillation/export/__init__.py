@@ -13,6 +13,13 @@ Example:
 from distillation.export.api import ExportResult, export
 from distillation.export.card import DatasetCardInfo, render_dataset_card, size_category
 from distillation.export.hf import HubTarget, push_to_hub
+from distillation.export.hub import (
+    DEFAULT_HUB_ENDPOINT,
+    HUB_FORMATS,
+    HubPushError,
+    HubPushResult,
+    push_dataset,
+)
 from distillation.export.prepare import ExportReport, prepare_record
 from distillation.export.registry import (
     STYLES,
@@ -40,7 +47,9 @@ from distillation.export.writers import (
 )
 
 __all__ = [
+    "DEFAULT_HUB_ENDPOINT",
     "DEFAULT_SPLITS",
+    "HUB_FORMATS",
     "STYLES",
     "CsvEncoder",
     "CsvWriter",
@@ -53,6 +62,8 @@ __all__ = [
     "ExportStream",
     "FileSink",
     "FormatSpec",
+    "HubPushError",
+    "HubPushResult",
     "HubTarget",
     "JsonArrayEncoder",
     "JsonArrayWriter",
@@ -65,6 +76,7 @@ __all__ = [
     "export",
     "get_format",
     "prepare_record",
+    "push_dataset",
     "push_to_hub",
     "register_format",
     "render_dataset_card",

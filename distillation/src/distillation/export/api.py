@@ -59,6 +59,7 @@ def export(
     spreadsheet_safe: bool = True,
     card: DatasetCardInfo | None = None,
     hub: HubTarget | None = None,
+    hub_endpoint: str | None = None,
 ) -> ExportResult:
     """Write records in a training format, optionally split into train/validation/test.
 
@@ -82,6 +83,7 @@ def export(
         spreadsheet_safe: CSV only: prefix formula-like cells with ``'``.
         card: Dataset card for ``hf``.
         hub: Push the ``hf`` export to the Hub with this repo and token; nothing is pushed without it.
+        hub_endpoint: The Hub's address for ``hub`` (``https://huggingface.co`` by default).
 
     Returns:
         Paths, counts per split, skipped count and warnings.
@@ -122,7 +124,7 @@ def export(
         for name, count in sorted(counts.items()):
             if count < MIN_EXAMPLES:
                 report.warn(f"{name}: {count} example(s); OpenAI fine-tuning needs at least {MIN_EXAMPLES}")
-    hub_url = push_to_hub(Path(out), hub) if hub is not None else None
+    hub_url = push_to_hub(Path(out), hub, endpoint=hub_endpoint) if hub is not None else None
     return ExportResult(
         spec.name, style or spec.styles[0], paths, dict(counts), report.skipped, report.lines(), hub_url
     )

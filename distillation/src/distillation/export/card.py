@@ -14,7 +14,7 @@ from typing import Final
 
 import yaml
 
-__all__ = ["DatasetCardInfo", "render_dataset_card", "size_category"]
+__all__ = ["DatasetCardInfo", "data_path", "render_dataset_card", "size_category"]
 
 _SIZE_BOUNDS: Final = (
     (1_000, "n<1K"),
@@ -52,6 +52,12 @@ class DatasetCardInfo:
         created: Generation date (passed in, never read from the clock).
         filtering: Filtering and deduplication counts, e.g. ``{"removed_duplicates": 12}``.
         style: The record view the files hold.
+        judge_policy: How rows were judged and kept, e.g. ``"score >= 7 of 10 on 100% of rows"``.
+        cost_usd: What generating the rows cost, in US dollars.
+        file_extension: The data files' extension (``parquet``, ``jsonl``, ``arrow``); the card's
+            ``configs`` name ``data/<split>-*.<extension>``.
+        data_dir: The folder of the data files (``data`` on the Hub; ``""`` for a ``save_to_disk``
+            folder, whose files are ``<split>/*.arrow``).
     """
 
     pretty_name: str
@@ -67,6 +73,10 @@ class DatasetCardInfo:
     created: date | None = None
     filtering: Mapping[str, int | str] = field(default_factory=dict)
     style: str = "chat"
+    judge_policy: str | None = None
+    cost_usd: float | None = None
+    file_extension: str | None = None
+    data_dir: str = "data"
 
 
 def size_category(rows: int) -> str:
@@ -75,6 +85,13 @@ def size_category(rows: int) -> str:
         if rows < bound:
             return label
     return "n>1T"
+
+
+def data_path(info: DatasetCardInfo, split: str) -> str:
+    """The ``configs`` pattern of a split's files: ``data/<split>-*.<ext>``, or ``<split>/*.arrow``."""
+    if not info.data_dir:
+        return f"{split}/*.{info.file_extension or 'arrow'}"
+    return f"{info.data_dir}/{split}-*" + (f".{info.file_extension}" if info.file_extension else "")
 
 
 def render_dataset_card(info: DatasetCardInfo, split_counts: Mapping[str, int]) -> str:
@@ -99,7 +116,7 @@ def render_dataset_card(info: DatasetCardInfo, split_counts: Mapping[str, int]) 
         "configs": [
             {
                 "config_name": "default",
-                "data_files": [{"split": name, "path": f"data/{name}-*"} for name in splits],
+                "data_files": [{"split": name, "path": data_path(info, name)} for name in splits],
             }
         ],
     }
@@ -110,7 +127,7 @@ def render_dataset_card(info: DatasetCardInfo, split_counts: Mapping[str, int]) 
         info.description.strip()
         or "Synthetic fine-tuning data distilled from a teacher model with Distillery.",
         _structure(info, split_counts, splits, total),
-        _generation(info),
+        _generation(info, total),
         _filtering(info),
         "## Limitations\n\nEvery row was written by a language model and may contain errors, biases or "
         "made-up facts, even after filtering. Review a sample before training on it, and check the "
@@ -128,16 +145,21 @@ def _structure(info: DatasetCardInfo, split_counts: Mapping[str, int], splits: l
     )
 
 
-def _generation(info: DatasetCardInfo) -> str:
+def _generation(info: DatasetCardInfo, total: int) -> str:
+    cost = f"${info.cost_usd:.4f}" if info.cost_usd is not None else None
     items = [
         ("Teacher model", info.teacher_model),
         ("Student model", info.student_model),
         ("Judge model", info.judge_model),
         ("Prompt version", info.prompt_version),
+        ("Judge policy", info.judge_policy),
+        ("Generation cost", cost),
         ("Generated on", info.created.isoformat() if info.created else None),
     ]
     lines = [f"- **{label}:** `{value}`" for label, value in items if value]
-    return "## How it was made\n\n" + "\n".join(lines) if lines else ""
+    if not lines:
+        return ""
+    return "## How it was made\n\n" + "\n".join([*lines, f"- **Rows:** {total}"])
 
 
 def _filtering(info: DatasetCardInfo) -> str:

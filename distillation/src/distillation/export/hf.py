@@ -10,6 +10,7 @@ renamed into place, so a failed export leaves nothing behind. Nothing here touch
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -82,7 +83,9 @@ class HfDatasetSink(Sink):
         self._pa = require_pyarrow()
         self._out = out
         self._style = style
-        self._card = card or DatasetCardInfo(pretty_name=out.name, style=style.value)
+        info = card or DatasetCardInfo(pretty_name=out.name, style=style.value)
+        # save_to_disk writes <split>/data-*.arrow: the card's configs name those files.
+        self._card = dataclasses.replace(info, data_dir="", file_extension="arrow")
         self._schema = arrow_schema(style, include_metadata=include_metadata)
         out.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -168,24 +171,24 @@ class _ArrowSplit:
         self._sink.close()
 
 
-def push_to_hub(path: Path, target: HubTarget) -> str:
-    """Upload a saved export directory to the Hub, then replace the generated README with our card.
+def push_to_hub(path: Path, target: HubTarget, *, endpoint: str | None = None) -> str:
+    """Upload a saved export directory (its Arrow files and card) to a Hub dataset repo in one commit.
+
+    The card's ``configs`` name the ``<split>/*.arrow`` files of the directory, which the Hub's
+    ``datasets`` loader reads as they are.
 
     Args:
         path: A directory written by the ``hf`` export.
         target: Repo id, token and visibility.
+        endpoint: The Hub's address (``https://huggingface.co`` by default).
 
     Returns:
         The dataset's URL on the Hub.
-    """
-    datasets = _require_datasets()
-    from huggingface_hub import HfApi
 
-    dataset = datasets.load_from_disk(str(path))
-    dataset.push_to_hub(target.repo_id, private=target.private, token=target.token)
-    card = path / "README.md"
-    if card.exists():
-        HfApi(token=target.token).upload_file(
-            path_or_fileobj=str(card), path_in_repo="README.md", repo_id=target.repo_id, repo_type="dataset"
-        )
-    return f"https://huggingface.co/datasets/{target.repo_id}"
+    Raises:
+        distillation.export.hub.HubPushError: The Hub refused the push or could not be reached.
+    """
+    from distillation.export.hub import DEFAULT_HUB_ENDPOINT, upload_folder
+
+    upload_folder(path, target, endpoint=endpoint)
+    return f"{(endpoint or DEFAULT_HUB_ENDPOINT).rstrip('/')}/datasets/{target.repo_id}"

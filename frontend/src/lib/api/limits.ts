@@ -159,6 +159,15 @@ export const REQUEST_LIMITS = {
     teacher_ratio: { maximum: 1, exclusiveMinimum: 0 },
     temperature: { minimum: 0, maximum: 2 },
   },
+  HubPushRequest: {
+    repo_id: { pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$" },
+    seed: { minimum: 0, maximum: 2147483647 },
+    splits: { maxLength: 200 },
+    version: { minimum: 1 },
+  },
+  HubTokenWrite: {
+    token: { minLength: 1, maxLength: 1000 },
+  },
   JobUpdate: {
     budget_usd: { minimum: 0 },
   },

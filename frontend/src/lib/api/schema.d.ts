@@ -485,6 +485,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push Dataset
+         * @description Push a version to a Hub dataset repo in a worker (Parquet or JSONL and a card); poll the task.
+         */
+        post: operations["push_dataset_api_v1_datasets__dataset_id__push_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{dataset_id}/review/apply": {
         parameters: {
             query?: never;
@@ -932,6 +952,50 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hub": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Hub
+         * @description Whether a Hugging Face token is stored (its last 4 characters only) and the Hub's address.
+         */
+        get: operations["read_hub_api_v1_hub_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hub/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Hub Token
+         * @description Store the Hugging Face write token, encrypted; no answer ever contains it.
+         */
+        put: operations["save_hub_token_api_v1_hub_token_put"];
+        post?: never;
+        /**
+         * Delete Hub Token
+         * @description Forget the stored Hugging Face token.
+         */
+        delete: operations["delete_hub_token_api_v1_hub_token_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3652,6 +3716,68 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "down";
+        };
+        /**
+         * HubPushRequest
+         * @description Where and how to push a dataset version.
+         */
+        HubPushRequest: {
+            /**
+             * Format
+             * @default parquet
+             * @enum {string}
+             */
+            format: "parquet" | "jsonl";
+            /**
+             * Private
+             * @default true
+             */
+            private: boolean;
+            /**
+             * Repo Id
+             * @description 'owner/name' of the dataset repo
+             */
+            repo_id: string;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Splits
+             * @description Split ratios, e.g. 'train=0.8,validation=0.1,test=0.1'; one train split when omitted
+             */
+            splits?: string | null;
+            /**
+             * Version
+             * @description The version to push; the current one when omitted
+             */
+            version?: number | null;
+        };
+        /**
+         * HubSettingsRead
+         * @description Whether a Hub token is stored (its last 4 characters only) and the Hub's address.
+         */
+        HubSettingsRead: {
+            /** Configured */
+            configured: boolean;
+            /** Endpoint */
+            endpoint: string;
+            /** Key Last4 */
+            key_last4?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /**
+         * HubTokenWrite
+         * @description A Hugging Face access token with write rights; never returned by any answer.
+         */
+        HubTokenWrite: {
+            /**
+             * Token
+             * Format: password
+             */
+            token: string;
         };
         /**
          * ItemRead
@@ -7357,6 +7483,86 @@ export interface operations {
             };
         };
     };
+    push_dataset_api_v1_datasets__dataset_id__push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HubPushRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRecordRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is well-formed but its content breaks the rules (a record that is not a valid chat). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     apply_review_api_v1_datasets__dataset_id__review_apply_post: {
         parameters: {
             query?: never;
@@ -9030,6 +9236,131 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    read_hub_api_v1_hub_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubSettingsRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_hub_token_api_v1_hub_token_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HubTokenWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubSettingsRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is well-formed but its content breaks the rules (a record that is not a valid chat). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_hub_token_api_v1_hub_token_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

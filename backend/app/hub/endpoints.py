@@ -1,0 +1,69 @@
+"""The Hub token (Settings → Hugging Face) and pushing a dataset version to the Hub."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from app.auth.deps import CurrentUser, require_role
+from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    UnprocessableContent,
+    error_responses,
+)
+from app.hub import service
+from app.hub.schemas import HubPushRequest, HubSettingsRead, HubTokenWrite
+from app.models import Role, User
+from app.system.schemas import TaskRecordRead
+from app.users.quotas import TaskQuotaDep
+
+router = APIRouter(tags=["hub"])
+Admin = Annotated[User, require_role(Role.admin)]
+Editor = Annotated[User, require_role(Role.admin, Role.editor)]
+
+
+@router.get("/hub", responses=error_responses(Unauthorized))
+async def read_hub(_: CurrentUser, session: SessionDep, settings: SettingsDep) -> HubSettingsRead:
+    """Whether a Hugging Face token is stored (its last 4 characters only) and the Hub's address."""
+    return await service.read_settings(session, settings)
+
+
+@router.put("/hub/token", responses=error_responses(Unauthorized, Forbidden, UnprocessableContent))
+async def save_hub_token(
+    body: HubTokenWrite, admin: Admin, session: SessionDep, settings: SettingsDep
+) -> HubSettingsRead:
+    """Store the Hugging Face write token, encrypted; no answer ever contains it."""
+    return await service.save_token(session, settings, admin, body)
+
+
+@router.delete("/hub/token", status_code=204, responses=error_responses(Unauthorized, Forbidden, NotFound))
+async def delete_hub_token(_: Admin, session: SessionDep) -> None:
+    """Forget the stored Hugging Face token."""
+    await service.delete_token(session)
+
+
+@router.post(
+    "/datasets/{dataset_id}/push",
+    status_code=202,
+    responses=error_responses(
+        BadRequest, Unauthorized, Forbidden, NotFound, UnprocessableContent, TooManyRequests
+    ),
+)
+async def push_dataset(
+    dataset_id: uuid.UUID,
+    body: HubPushRequest,
+    user: Editor,
+    session: SessionDep,
+    settings: SettingsDep,
+    quota: TaskQuotaDep,
+) -> TaskRecordRead:
+    """Push a version to a Hub dataset repo in a worker (Parquet or JSONL and a card); poll the task."""
+    record = await service.start_push(session, settings, quota, user, dataset_id, body)
+    return TaskRecordRead.model_validate(record)
