@@ -302,6 +302,8 @@ async def test_an_attempt_never_sent_closes_its_row_as_not_sent_and_gives_its_ro
             after = await service.get(session, job.id)
             budget = await ledger_repository.get_global_budget(session)
 
-    assert [(c.status, c.outcome, c.cost_usd) for c in rows] == [(CallStatus.not_sent, "not_sent", 0)]
-    assert (after.spent_usd, after.reserved_usd, after.unknown_usd) == (0, 0, 0)
+    assert [(c.status, c.outcome, c.cost_usd) for c in rows] == [
+        (CallStatus.not_sent, "not_sent", Decimal(0))
+    ]
+    assert (after.spent_usd, after.reserved_usd, after.unknown_usd) == (Decimal(0),) * 3
     assert (budget.spent_usd, budget.reserved_usd, budget.unknown_usd) == budget_before
