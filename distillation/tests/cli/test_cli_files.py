@@ -144,6 +144,7 @@ def test_a_bundled_judge_only_records_scores_unless_thresholds_are_given() -> No
     assert config.thresholds.fix_below == 7
 
 
+@pytest.mark.usefixtures("hub_online")
 def test_push_sends_the_file_to_the_hub_and_reports_a_bad_token(
     dataset: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -154,6 +154,7 @@ def test_refuses_to_write_into_a_non_empty_directory(tmp_path: Path, datasets_mo
     assert [p.name for p in (tmp_path / "ds").iterdir()] == ["keep.txt"]
 
 
+@pytest.mark.usefixtures("hub_online")
 def test_push_happens_only_with_a_target_and_sends_the_saved_folder(
     tmp_path: Path, datasets_module: Any
 ) -> None:

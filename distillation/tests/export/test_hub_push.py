@@ -27,6 +27,9 @@ CARD = DatasetCardInfo(
     cost_usd=0.0123,
 )
 
+# The fake Hub must be reachable even in a run that collected the fine-tune tests (HF_HUB_OFFLINE).
+pytestmark = pytest.mark.usefixtures("hub_online")
+
 
 def qa(i: int) -> dict[str, Any]:
     messages = [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]
