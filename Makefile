@@ -70,13 +70,14 @@ test-python: test-library test-backend
 # Everything the tests need, installed or started first, so that each stage's time is its own.
 test-setup: install-dev frontend chromium services promtool
 
-# Two lanes side by side, twice: the Python packages beside the dashboard's build, then the browser
-# tests beside lint, types and the Python tests. Both suites spend most of their time waiting on
-# servers, workers and a fake provider's latency, so on 2 cores the lanes take little longer than the
-# longer one alone. After the time of each stage, the runners' summary lines close the output.
+# The Python packages install beside the dashboard's build; then every check, one after another. (The
+# browser tests beside the Python tests took about twice as long as alone on 2 cores: the bundled
+# model, Chromium and the workers keep both cores busy, so the lanes gained nothing and made the
+# timing-sensitive tests flakier.) After the time of each stage, the runners' summary lines close
+# the output.
 test:
 	@scripts/timed-stages.sh "install-dev services | frontend chromium promtool" \
-		"test-e2e | lint typecheck test-library test-backend"
+		lint typecheck test-e2e test-library test-backend
 
 # Lint and types beside the tests: mypy and tsc each keep one core busy, while the tests also wait on
 # fake providers' latency and their databases.
