@@ -73,11 +73,12 @@ test-setup: install-dev frontend chromium services promtool
 # The Python packages install beside the dashboard's build; then every check, one after another. (The
 # browser tests beside the Python tests took about twice as long as alone on 2 cores: the bundled
 # model, Chromium and the workers keep both cores busy, so the lanes gained nothing and made the
-# timing-sensitive tests flakier.) After the time of each stage, the runners' summary lines close
+# timing-sensitive tests flakier.) The Python tests come before the slower browser tests, so that a
+# failure among them shows sooner. After the time of each stage, the runners' summary lines close
 # the output.
 test:
 	@scripts/timed-stages.sh "install-dev services | frontend chromium promtool" \
-		lint typecheck test-e2e test-library test-backend
+		lint typecheck test-library test-backend test-e2e
 
 # Lint and types beside the tests: mypy and tsc each keep one core busy, while the tests also wait on
 # fake providers' latency and their databases.

@@ -44,6 +44,7 @@ test("the main navigation leads to the work; Tasks and System sit under Settings
   await expect(nav.getByRole("link")).toHaveText([
     "Overview",
     "Generate",
+    "Task specs",
     "Jobs",
     "Datasets",
     "Fine-tune",
