@@ -85,7 +85,7 @@ async def start_generation(
 @router.post(
     "/generate/preview",
     status_code=201,
-    responses=error_responses(Unauthorized, Forbidden, BadRequest) | QUOTA_ERRORS,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest) | QUOTA_ERRORS,
 )
 async def start_preview(
     user: Editor, session: SessionDep, settings: SettingsDep, body: GenerationRequest
