@@ -66,7 +66,7 @@ export function DailyCostChart({ range }: { range: DateRange }) {
           <figure
             role="img"
             aria-label={`${metric === "cost" ? "Spend" : "Tokens"} per day by ${split}: ${format(total)} over ${rows.length} days across ${keys.join(", ")}`}
-            className="h-72 w-full"
+            className="h-72 w-full min-w-0 overflow-hidden"
           >
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>

@@ -23,7 +23,7 @@ function Histogram({ report }: { report: QualityReport }) {
   if (scored === 0) return <EmptyState title="No judge scores in this range" />;
   const summary = rows.filter((r) => r.count > 0).map((r) => `${r.count} scored ${r.score}`).join(", ");
   return (
-    <figure role="img" aria-label={`Judge scores: ${summary}`} className="h-56 w-full">
+    <figure role="img" aria-label={`Judge scores: ${summary}`} className="h-56 w-full min-w-0 overflow-hidden">
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid vertical={false} stroke="var(--border)" />

@@ -38,7 +38,7 @@ export function LossChart({ curve }: { curve: (number | null)[][] }) {
     heldout === null ? null : `latest held-out loss ${heldout.toFixed(3)}`,
   ].filter(Boolean);
   return (
-    <figure role="img" aria-label={summary.join(", ")} className="h-72 w-full" data-testid="loss-chart">
+    <figure role="img" aria-label={summary.join(", ")} className="h-72 w-full min-w-0 overflow-hidden" data-testid="loss-chart">
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid vertical={false} stroke="var(--border)" />

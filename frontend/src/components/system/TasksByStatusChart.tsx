@@ -43,7 +43,7 @@ export function TasksByStatusChart({ counts }: { counts: Record<string, number> 
           Tasks appear here once work is queued. Try the worker diagnostic on the Tasks page.
         </EmptyState>
       ) : (
-        <figure role="img" aria-label={`Tasks by status: ${summary}`} className="min-h-56 w-full flex-1">
+        <figure role="img" aria-label={`Tasks by status: ${summary}`} className="min-h-56 w-full flex-1 min-w-0 overflow-hidden">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
               <CartesianGrid vertical={false} stroke="var(--border)" />

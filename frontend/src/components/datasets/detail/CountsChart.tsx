@@ -23,7 +23,7 @@ export function CountsChart({ title, id, counts, empty }: CountsChartProps) {
           role="img"
           aria-label={`${title}: ${summary}`}
           style={{ height: 48 + rows.length * 36 }}
-          className="w-full"
+          className="w-full min-w-0 overflow-hidden"
         >
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={rows} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 8 }}>

@@ -51,7 +51,7 @@ function Chart({ report }: { report: Report }) {
           {parameter.total.toLocaleString()} rows · off target by {formatPercent(parameter.total_variation * 100)}
         </p>
       </div>
-      <figure role="img" aria-label={`${label(key)}, achieved against target: ${summary}`} className="h-64 w-full">
+      <figure role="img" aria-label={`${label(key)}, achieved against target: ${summary}`} className="h-64 w-full min-w-0 overflow-hidden">
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
             <CartesianGrid vertical={false} stroke="var(--border)" />

@@ -41,7 +41,7 @@ export function ScoreHistogram({ stats }: { stats: DatasetDetail["stats"] }) {
           <code className="font-mono">distillery generate</code> wrote.
         </EmptyState>
       ) : (
-        <figure role="img" aria-label={`Judge scores: ${summary}`} className="min-h-64 w-full flex-1">
+        <figure role="img" aria-label={`Judge scores: ${summary}`} className="min-h-64 w-full flex-1 min-w-0 overflow-hidden">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
               <CartesianGrid vertical={false} stroke="var(--border)" />

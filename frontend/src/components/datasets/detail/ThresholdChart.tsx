@@ -34,7 +34,7 @@ export function buckets(points: ThresholdPoint[], index: number): Bucket[] {
 export function ThresholdChart({ points, index, label }: { points: ThresholdPoint[]; index: number; label: string }) {
   const rows = buckets(points, index);
   return (
-    <figure role="img" aria-label={label} className="h-56 w-full">
+    <figure role="img" aria-label={label} className="h-56 w-full min-w-0 overflow-hidden">
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid vertical={false} stroke="var(--border)" />
