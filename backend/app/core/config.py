@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     job_task_slice_seconds: float = Field(default=60.0, gt=0, le=800)
     job_reconcile_seconds: float = Field(default=15.0, gt=0)
     job_call_timeout_seconds: float = Field(default=120.0, gt=0)
+    # A wizard's preview nobody discarded (the tab closed, the full run started instead) is deleted with
+    # its rows this long after it ended; its ledger rows stay.
+    preview_retention_seconds: float = Field(default=24 * 3600.0, gt=0)
 
     prometheus_multiproc_dir: Path | None = None
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)

@@ -428,6 +428,22 @@ async def jobs_in(session: AsyncSession, statuses: Sequence[JobStatus]) -> list[
     return list(await session.scalars(select(Job).where(Job.status.in_(list(statuses)))))
 
 
+async def previews_ended_before(session: AsyncSession, cutoff: datetime) -> list[Job]:
+    """Wizard previews that ended before ``cutoff`` and still have their hidden dataset."""
+    return list(
+        await session.scalars(
+            select(Job)
+            .join(Dataset, Dataset.id == Job.dataset_id)
+            .where(
+                Dataset.status == DatasetStatus.preview,
+                Job.status.in_([JobStatus.completed, JobStatus.failed, JobStatus.cancelled]),
+                # A cancelled job has no finish time: its last progress (or its start) stands in.
+                func.coalesce(Job.finished_at, Job.progressed_at, Job.created_at) < cutoff,
+            )
+        )
+    )
+
+
 async def live_leases(session: AsyncSession, job_id: uuid.UUID) -> int:
     """Items of the job currently leased."""
     count = await session.scalar(

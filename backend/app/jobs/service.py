@@ -168,6 +168,10 @@ async def discard_preview(session: AsyncSession, user: User, job: Job) -> None:
         raise NotFound(f"job {job.id} is not a preview")
     if job.status not in ENDED:
         raise Conflict("the preview is still running: cancel it, or wait until it has ended")
+    await _delete_preview(session, job)
+
+
+async def _delete_preview(session: AsyncSession, job: Job) -> None:
     await repository.delete_job_items(session, job.id)
     await DatasetRepository(session).delete_with_rows(job.dataset_id)
 
@@ -314,7 +318,10 @@ async def advance(session: AsyncSession, job_id: uuid.UUID) -> str | None:
 
 
 async def reconcile(session: AsyncSession, settings: Settings) -> dict[str, int]:
-    """Free expired leases, close abandoned ledger rows, advance finished stages, re-send lost work."""
+    """Free expired leases, close abandoned ledger rows, advance finished stages, re-send lost work.
+
+    Previews left ended for longer than ``preview_retention_seconds`` are deleted with their rows.
+    """
     expired = await repository.expire_leases(session, settings.job_max_item_attempts)
     grace = timedelta(seconds=settings.job_call_timeout_seconds + settings.job_lease_seconds)
     abandoned = await ledger_repository.close_abandoned_calls(session, utcnow() - grace)
@@ -328,4 +335,15 @@ async def reconcile(session: AsyncSession, settings: Settings) -> dict[str, int]
         if job.id in touched or (quiet and not await repository.live_leases(session, job.id)):
             resent += await dispatch(session, job.id, JobStage(job.stage))
             await repository.mark_progress(session, job.id)
-    return {"expired": len(expired), "abandoned": abandoned, "resent": resent}
+    # Previews nobody discarded: the rows go, the ledger's record of their spend stays.
+    forgotten = await repository.previews_ended_before(
+        session, utcnow() - timedelta(seconds=settings.preview_retention_seconds)
+    )
+    for job in forgotten:
+        await _delete_preview(session, job)
+    return {
+        "expired": len(expired),
+        "abandoned": abandoned,
+        "resent": resent,
+        "previews_deleted": len(forgotten),
+    }

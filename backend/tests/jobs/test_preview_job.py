@@ -5,6 +5,7 @@ Both run in a real worker against the fake provider, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -113,3 +114,36 @@ async def test_an_ended_job_says_how_many_rows_were_judged_checked_by_structure_
     assert all(r["reason"] for r in summary["reasons"])
     # A list stays cheap: only one job's read carries its summary.
     assert all(item["summary"] is None for item in listed)
+
+
+async def test_a_preview_nobody_discarded_is_deleted_after_its_retention_with_its_spend_kept(
+    any_settings: Settings, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    with FakeProviderServer(varied_answer) as server:
+        settings = job_settings(any_settings, server, preview_retention_seconds=2.0)
+        await migrate(settings)
+        start_worker(settings, "--beat")
+        async with api_client(settings) as client:
+            await login(client)
+            full = await client.post("/api/v1/jobs/generate", json=generation(3, name="Kept"))
+            preview = await client.post("/api/v1/jobs/generate/preview", json=generation(50, name="Left"))
+            assert full.status_code == preview.status_code == 201, (full.text, preview.text)
+            kept = await wait_for(client, full.json()["id"], ("completed", "failed"))
+            ended = await wait_for(client, preview.json()["id"], ("completed", "failed"))
+            assert ended["status"] == "completed", ended
+            spent = Decimal((await client.get("/api/v1/budget")).json()["spent_usd"])
+            deadline = asyncio.get_running_loop().time() + 60
+            while (gone := await client.get(f"/api/v1/jobs/{ended['id']}")).status_code == 200:
+                assert asyncio.get_running_loop().time() < deadline, "the preview was never deleted"
+                await asyncio.sleep(0.5)
+            rows = await client.get(f"/api/v1/jobs/{ended['id']}/preview")
+            still = await client.get(f"/api/v1/jobs/{kept['id']}")
+            dataset = await client.get(f"/api/v1/datasets/{kept['dataset_id']}")
+            spent_after = Decimal((await client.get("/api/v1/budget")).json()["spent_usd"])
+
+    assert gone.status_code == rows.status_code == 404
+    # A job the user ran is never touched, and the deleted preview's spend stays counted.
+    assert kept["status"] == "completed"
+    assert still.status_code == dataset.status_code == 200
+    assert dataset.json()["example_count"] == 3
+    assert spent_after == spent > Decimal(kept["spent_usd"])
