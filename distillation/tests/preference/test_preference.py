@@ -23,46 +23,16 @@ from distillation.preference import (
 from distillation.promptsets import PromptRecord, fingerprint
 from distillation.providers import RetryPolicy
 from distillation.relabel import relabel_config
-from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
+from distillation.testing import FakeProviderServer
+from distillation.testing.answers import preference_answer as scripted
+from distillation.testing.answers import schema_name
 
 TEACHER, STUDENT, JUDGE = "openai:gpt-4o", "openai:gpt-4o-mini", "openai:gpt-4o"
-ANSWER_USAGE, VERDICT_USAGE = (30, 20), (200, 40)
 
 
 def prompt(text: str, line: int) -> PromptRecord:
     messages = [{"role": "user", "content": text}]
     return PromptRecord(messages=messages, line=line, fingerprint=fingerprint(messages))
-
-
-def schema_name(request: RecordedRequest) -> str | None:
-    fmt = request.body.get("response_format") or {}
-    return (fmt.get("json_schema") or {}).get("name")
-
-
-def scripted(request: RecordedRequest) -> Behavior:
-    """Teacher and student answers that name their author; a judge that prefers the teacher by 5,
-    except for 'tricky' prompts (it always picks A), 'even' ones (a tie) and 'close' ones (by 1)."""
-    if schema_name(request) != "pairwise_verdict":
-        author = "Teacher" if request.model == "gpt-4o" else "Student"
-        return ok(text=f"{author} answer: {request.body['messages'][-1]['content']}", usage=ANSWER_USAGE)
-    user = request.body["messages"][-1]["content"]
-    shown_a = user.split("[Answer A]", 1)[1].split("[End of answer A]", 1)[0]
-    teacher_is_a = "Teacher answer" in shown_a
-    teacher_side = "A" if teacher_is_a else "B"
-    if "tricky" in user:
-        verdict: dict[str, Any] = {"winner": "A", "score_a": 8, "score_b": 5, "reason": "A reads better."}
-    elif "even" in user:
-        verdict = {"winner": "tie", "score_a": 7, "score_b": 7, "reason": "Both are fine."}
-    else:
-        gap = 1 if "close" in user else 5
-        teacher_score, student_score = 9, 9 - gap
-        verdict = {
-            "winner": teacher_side,
-            "score_a": teacher_score if teacher_is_a else student_score,
-            "score_b": student_score if teacher_is_a else teacher_score,
-            "reason": "The teacher's answer is more complete.",
-        }
-    return ok(text=json.dumps(verdict), usage=VERDICT_USAGE)
 
 
 PROMPTS = [

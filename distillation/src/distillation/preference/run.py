@@ -68,7 +68,8 @@ class PreferencePair(BaseModel):
         preferred: The model both orders preferred (None when they did not agree).
         margin: The smaller of the two orders' margins for ``preferred``.
         reason: Why the pair is kept or rejected (a rejection's starts with its key, e.g. ``tie``).
-        calls: Every call behind the pair, with tokens and cost (cached ones included, priced 0).
+        calls: Every call behind the pair, with tokens and cost (an answer from the cache is marked
+            ``cached`` and priced as when it was paid).
     """
 
     key: str
@@ -90,7 +91,7 @@ class PreferencePair(BaseModel):
 
     @property
     def cost_usd(self) -> Decimal | None:
-        """What this run paid for the pair's calls (None when a price is unknown)."""
+        """What the pair's calls cost, cached ones priced as when paid (None when a price is unknown)."""
         costs = [call.cost_usd for call in self.calls]
         known = [cost for cost in costs if cost is not None]
         return sum(known, Decimal(0)) if len(known) == len(costs) else None
