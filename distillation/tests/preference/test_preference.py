@@ -22,7 +22,7 @@ from distillation.preference import (
 )
 from distillation.promptsets import PromptRecord, fingerprint
 from distillation.providers import RetryPolicy
-from distillation.relabel import relabel_config
+from distillation.relabel import MemoryRelabelSink, Relabeler, relabel_config
 from distillation.testing import FakeProviderServer
 from distillation.testing.answers import preference_answer as scripted
 from distillation.testing.answers import schema_name
@@ -169,3 +169,22 @@ def test_verdicts_are_read_leniently_and_an_unreadable_one_rejects_the_pair() ->
 
     assert not decision.kept
     assert decision.reason.startswith("judge output unparsable")
+
+
+async def test_the_teachers_answers_of_a_relabel_run_on_the_same_cache_are_reused() -> None:
+    cache = MemoryCache()
+    with FakeProviderServer(scripted) as server:
+        engine = build_engine(
+            relabel_config(TEACHER, count=len(PROMPTS), judge_sample_rate=0),
+            cache=cache,
+            credentials={"openai": {"api_key": "sk-test", "base_url": server.openai_base_url}},
+        )
+        try:
+            relabeled = await Relabeler(engine, MemoryRelabelSink()).run(PROMPTS)
+        finally:
+            await close_engine(engine)
+        report, _ = await prefer(server, PROMPTS, cache)
+
+    assert relabeled.requests == 10
+    assert (report.cached_answers, report.requests) == (10, 30)  # the student's answers and the verdicts
+    assert (report.kept, report.rejected) == (6, 4)
