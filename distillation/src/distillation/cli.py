@@ -1,5 +1,5 @@
-"""The engine's commands (``generate``, ``relabel``, ``estimate``, ``advise``, ``validate``, ``export``,
-``finetune``, ``evaluate``).
+"""The engine's commands (``generate``, ``relabel``, ``prefer``, ``estimate``, ``advise``, ``validate``,
+``export``, ``finetune``, ``evaluate``).
 
 They are added to a host's Typer app.
 
@@ -12,13 +12,15 @@ Example:
     >>> from distillation.cli import register
     >>> app = typer.Typer()
     >>> register(app, credentials=lambda provider: None, config_dir=None)
-    >>> sorted(command.name or "" for command in app.registered_commands)
-    ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'push', 'relabel', 'validate']
+    >>> sorted(command.name or "" for command in app.registered_commands)  # doctest: +NORMALIZE_WHITESPACE
+    ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'prefer', 'push', 'relabel',
+     'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
         distillery generate --data-type qa --domain "Customer Support" --count 40 --output qa.jsonl
         distillery relabel prompts.csv --teacher openai:gpt-4o --output answers.jsonl
+        distillery prefer prompts.csv --teacher openai:gpt-4o --student openai:gpt-4o-mini --output dpo.jsonl
         distillery estimate --data-type qa --count 1000 --teacher openai:gpt-4o --student openai:gpt-4o-mini
         distillery advise --teacher openai:gpt-4o --data-type qa --count 200
         distillery validate qa.jsonl --data-type qa
@@ -67,6 +69,7 @@ def register(
     for name, command in (
         ("generate", with_run_options(_generate(env))),
         ("relabel", _relabel(env)),
+        ("prefer", _prefer(env)),
         ("estimate", with_run_options(_estimate(env))),
         ("advise", _advise(env)),
         ("validate", _validate),
@@ -267,6 +270,102 @@ def _relabel(env: Environment) -> Callable[..., None]:
         _exit(relabel_command(options, env))
 
     return relabel
+
+
+def _prefer(env: Environment) -> Callable[..., None]:
+    def prefer(
+        prompts: Annotated[
+            Path,
+            typer.Argument(
+                exists=True, help="JSONL, JSON, CSV or Parquet file, or a Hugging Face save_to_disk folder."
+            ),
+        ],
+        output: Annotated[Path, typer.Option(help="Output file.")],
+        student: Annotated[str, typer.Option(help="Model whose answers are compared with the teacher's.")],
+        teacher: Annotated[str, typer.Option(help="Model answering the prompts.")] = LOCAL_MODEL,
+        judge: Annotated[
+            str | None, typer.Option(help="Model comparing the answers (the teacher when omitted).")
+        ] = None,
+        min_margin: Annotated[
+            float,
+            typer.Option(
+                min=0.0,
+                max=10.0,
+                help="How much higher (0-10) both orders must score the preferred answer for a pair "
+                "to be kept.",
+            ),
+        ] = 2.0,
+        format: Annotated[
+            str,
+            typer.Option(
+                "--format",
+                help="trl-dpo (TRL prompt/chosen/rejected), openai-preference (OpenAI preference "
+                "fine-tuning) or jsonl (the pairs with their verdicts and cost).",
+            ),
+        ] = "trl-dpo",
+        input_format: Annotated[
+            str | None, typer.Option(help="jsonl, json, csv, parquet or hf (detected when omitted).")
+        ] = None,
+        prompt_field: Annotated[str | None, typer.Option(help="Field holding the user prompt.")] = None,
+        system_field: Annotated[str | None, typer.Option(help="Field holding the system prompt.")] = None,
+        messages_field: Annotated[str, typer.Option(help="Field holding chat messages.")] = "messages",
+        keep_duplicates: Annotated[bool, typer.Option(help="Answer repeated prompts again.")] = False,
+        max_errors: Annotated[
+            int | None, typer.Option(min=0, help="Stop the import past this many bad lines.")
+        ] = None,
+        budget: Annotated[
+            float | None,
+            typer.Option(min=0, help="US dollars this run may spend on new requests: never passed."),
+        ] = None,
+        concurrency: Annotated[int, typer.Option(min=1, help="Prompts in flight at once.")] = 8,
+        max_tokens: Annotated[int, typer.Option(min=16, help="Output token cap per answer.")] = 512,
+        temperature: Annotated[float, typer.Option(min=0.0, max=2.0, help="Sampling temperature.")] = 0.8,
+        seed: Annotated[int, typer.Option(help="Seed of the answers' sampling.")] = 0,
+    ) -> None:
+        """Build preference pairs: the teacher's and the student's answers, judged in both orders.
+
+        The judge compares the two answers to each prompt twice, with their order swapped; a pair is
+        kept when both orders prefer the same answer by at least --min-margin, and written as a
+        prompt / chosen / rejected row (--format trl-dpo or openai-preference). The others go to
+        <stem>.rejected.jsonl with the reason (position-inconsistent, tie, below margin); both
+        verdicts, the models and the cost of every kept pair to <stem>.provenance.jsonl. Every answer
+        goes to <stem>.cache.jsonl, so rerunning the same command resumes without paying again. Exit
+        code 2 when the budget stopped the run.
+        """
+        from decimal import Decimal
+
+        from distillation.commands.prefer import PreferOptions, prefer_command
+        from distillation.promptsets import PromptFormat, PromptMapping
+
+        try:
+            fmt = PromptFormat(input_format) if input_format else None
+        except ValueError:
+            raise typer.BadParameter(
+                f"unknown format {input_format!r}", param_hint="--input-format"
+            ) from None
+        options = PreferOptions(
+            prompts=prompts,
+            output=output,
+            teacher=teacher,
+            student=student,
+            judge=judge,
+            min_margin=min_margin,
+            format=format,
+            input_format=fmt,
+            mapping=PromptMapping(
+                prompt_field=prompt_field, system_field=system_field, messages_field=messages_field
+            ),
+            keep_duplicates=keep_duplicates,
+            max_errors=max_errors,
+            budget=None if budget is None else Decimal(str(budget)),
+            concurrency=concurrency,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+        )
+        _exit(prefer_command(options, env))
+
+    return prefer
 
 
 def _task_app() -> typer.Typer:

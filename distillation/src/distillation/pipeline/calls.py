@@ -2,8 +2,8 @@
 
 Every request of the library and of the service — the pipeline's seed, bulk, policy, judge and fix
 calls, seed amplification's traces, policy and new pairs, evaluation's teacher answers and judge
-scores, and the service's jobs (which run the same steps on their engine) — goes through
-:class:`PaidCalls`, in this order:
+scores, preference pairs' answers and verdicts, and the service's jobs (which run the same steps on
+their engine) — goes through :class:`PaidCalls`, in this order:
 
 1. **fingerprint**: the request is built (an item's own sampling seed comes from :func:`item_seed`)
    and fingerprinted by its client (model, sorted settings, template hash, messages, schema). The

@@ -123,3 +123,34 @@ def realistic_bill(requests: Iterable[RecordedRequest], prices: PriceTable | Non
         if request.status == 200 and usage is not None:
             total += table.cost_of(f"openai:{request.model}", TokenUsage(*usage)) or Decimal(0)
     return total
+
+
+def preference_answer(request: RecordedRequest, *, teacher: str = "gpt-4o") -> Behavior:
+    """Scripted answers of a preference run: each answer names its author, the judge has known habits.
+
+    An answer request is answered ``Teacher answer: <last turn>`` when it names the ``teacher`` model,
+    ``Student answer: <last turn>`` otherwise. A pairwise verdict (schema ``pairwise_verdict``)
+    prefers the teacher's answer, 9 to 4, wherever it is shown, except for prompts that mention
+    "tricky" (it always picks A, 8 to 5: position bias), "even" (a tie, 7 to 7) or "close" (the
+    teacher, 9 to 8).
+    """
+    if schema_name(request) != "pairwise_verdict":
+        author = "Teacher" if request.model == teacher else "Student"
+        return ok(text=f"{author} answer: {request.body['messages'][-1]['content']}", usage=(30, 20))
+    user = request.body["messages"][-1]["content"]
+    shown_a = user.split("[Answer A]", 1)[1].split("[End of answer A]", 1)[0]
+    teacher_is_a = "Teacher answer" in shown_a
+    verdict: dict[str, Any]
+    if "tricky" in user:
+        verdict = {"winner": "A", "score_a": 8, "score_b": 5, "reason": "A reads better."}
+    elif "even" in user:
+        verdict = {"winner": "tie", "score_a": 7, "score_b": 7, "reason": "Both are fine."}
+    else:
+        teacher_score, student_score = 9, 8 if "close" in user else 4
+        verdict = {
+            "winner": "A" if teacher_is_a else "B",
+            "score_a": teacher_score if teacher_is_a else student_score,
+            "score_b": student_score if teacher_is_a else teacher_score,
+            "reason": "The teacher's answer is more complete.",
+        }
+    return ok(text=json.dumps(verdict), usage=(200, 40))
