@@ -45,6 +45,10 @@ class ReviewDecision(IdMixin, TimestampMixin, Base):
     messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     comment: Mapped[str] = mapped_column(Text, default="")
     rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The reviewer's 1-5 rating per criterion the judge scored the row on, by criterion name.
+    criteria: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
+    # The label the reviewer gives a row of a classification dataset; applied when it differs.
+    label: Mapped[str | None] = mapped_column(String(200), default=None)
     applied_in: Mapped[int | None] = mapped_column(Integer, default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -4,7 +4,9 @@ A row's latest accepted, rejected or edited decision (of any reviewer, on any ve
 human verdict: accepted or edited is *keep*, rejected is *remove*. The judge keeps a row when its stored
 score is at or above the threshold. Rows without a judge score are counted but left out of every number.
 A decision stays in the gold set after the row is removed or edited, with the score of the text the
-reviewer read. Nothing here calls a provider.
+reviewer read. Beside the keep/remove numbers, the reviewers' ratings per judge criterion are compared
+with the judge's score on that criterion, and on a classification dataset the reviewers' labels with the
+labels of the rows they read. Nothing here calls a provider.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 import uuid
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,12 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import Conflict
 from app.datasets import service
 from app.models import Example, ReviewDecision, ReviewStatus
+from app.reviews import labels
 from app.reviews.repository import GoldRepository
 from app.reviews.schemas import (
     DISAGREEMENTS_SHOWN,
     Calibration,
     Confusion,
+    CriterionAgreement,
     Disagreement,
+    LabelAgreement,
+    LabelPair,
     ThresholdAgreement,
 )
 
@@ -140,6 +147,44 @@ def spearman(pairs: Sequence[tuple[int, float]]) -> tuple[float | None, float | 
     return round(rho, 4), round(p, 6)
 
 
+def criterion_agreement(gold: Sequence[GoldRow]) -> list[CriterionAgreement]:
+    """Per criterion the reviewers rated (by name): their ratings against the judge's criterion scores.
+
+    A rating counts when the judge scored the row the reviewer read on that criterion.
+    """
+    pairs: dict[str, list[tuple[int, float]]] = {}
+    for row in gold:
+        judged = row.read.scores or {}
+        for name, rating in (row.decision.criteria or {}).items():
+            score = judged.get(name)
+            if isinstance(score, int | float) and not isinstance(score, bool):
+                pairs.setdefault(name, []).append((rating, float(score)))
+    found = []
+    for name, rated in sorted(pairs.items()):
+        rho, p = spearman(rated)
+        found.append(CriterionAgreement(criterion=name, rated=len(rated), spearman=rho, spearman_p=p))
+    return found
+
+
+def label_agreement(gold: Sequence[GoldRow]) -> LabelAgreement:
+    """The labels of the rows the reviewers read against the labels they gave."""
+    pairs = Counter(
+        (labels.row_label(row.read.record, row.read.messages), row.decision.label)
+        for row in gold
+        if row.decision.label is not None
+    )
+    total = sum(pairs.values())
+    kept = sum(n for (was, given), n in pairs.items() if was == given)
+    confusion = [
+        LabelPair(dataset_label=was, reviewer_label=given, rows=n)
+        for (was, given), n in sorted(pairs.items(), key=lambda item: (item[0][0] or "", item[0][1] or ""))
+        if given is not None
+    ]
+    return LabelAgreement(
+        labelled=total, agreement=round(kept / total, 4) if total else None, confusion=confusion
+    )
+
+
 def _number(value: Fraction | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
@@ -231,4 +276,6 @@ async def calibrate(session: AsyncSession, dataset_id: uuid.UUID, threshold: flo
         candidates=[_point(point) for point in points],
         disagreements=disagree[:DISAGREEMENTS_SHOWN],
         disagreement_count=len(disagree),
+        criteria=criterion_agreement(gold),
+        labels=label_agreement(gold) if dataset.data_type == labels.CLASSIFICATION else None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, func, select
 
@@ -13,10 +13,11 @@ from app.models import Example, ReviewDecision, ReviewStatus, User
 
 
 class CurrentDecision(NamedTuple):
-    """A decision on a row of the current version, with its reviewer's email."""
+    """A decision on a row of the current version, with its reviewer's email and the row."""
 
     decision: ReviewDecision
     email: str
+    example: Example
 
 
 class ReviewRepository(Repository[ReviewDecision]):
@@ -76,7 +77,7 @@ class ReviewRepository(Repository[ReviewDecision]):
     ) -> list[CurrentDecision]:
         """Decisions on rows of the current version, oldest decision first."""
         query = (
-            select(ReviewDecision, User.email)
+            select(ReviewDecision, User.email, Example)
             .join(Example, and_(Example.id == ReviewDecision.example_id, Example.removed_in.is_(None)))
             .join(User, User.id == ReviewDecision.reviewer_id)
             .where(ReviewDecision.dataset_id == dataset_id, ReviewDecision.status != ReviewStatus.pending)
@@ -84,7 +85,16 @@ class ReviewRepository(Repository[ReviewDecision]):
         )
         if unapplied:
             query = query.where(ReviewDecision.applied_in.is_(None))
-        return [CurrentDecision(d, e) for d, e in await self.session.execute(query)]
+        return [CurrentDecision(d, m, e) for d, m, e in await self.session.execute(query)]
+
+    async def current_contents(
+        self, dataset_id: uuid.UUID
+    ) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+        """The record and messages of every row of the current version (a classification dataset's labels)."""
+        query = select(Example.record, Example.messages).where(
+            Example.dataset_id == dataset_id, Example.removed_in.is_(None)
+        )
+        return [(record, messages) for record, messages in await self.session.execute(query)]
 
 
 class GoldDecision(NamedTuple):

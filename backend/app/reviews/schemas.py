@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from app.datasets.schemas import ChatMessage, ExampleDetail
 from app.kit.schemas import Schema
 from app.models import ReviewStatus
 
 DISAGREEMENTS_SHOWN = 200
+MAX_CRITERIA = 50
+
+Rating = Annotated[int, Field(ge=1, le=5)]
+CriterionName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class DecisionUpdate(Schema):
@@ -25,6 +29,18 @@ class DecisionUpdate(Schema):
     comment: str = Field(default="", max_length=10_000)
     rating: int | None = Field(
         default=None, ge=1, le=5, description="the reviewer's score of the row, 1 to 5"
+    )
+    criteria: dict[CriterionName, Rating] | None = Field(
+        default=None,
+        max_length=MAX_CRITERIA,
+        description="the reviewer's score, 1 to 5, per criterion the judge scored the row on (its `scores`)",
+    )
+    label: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the correct label of a classification row (one of `labels` of the review's next row); "
+        "with `accepted` or `rejected`. An accepted row's label is written into it when applied",
     )
 
 
@@ -39,6 +55,8 @@ class DecisionRead(Schema):
     messages: list[dict[str, Any]] | None
     comment: str
     rating: int | None
+    criteria: dict[str, int] | None
+    label: str | None
     applied_in: int | None
     decided_at: datetime | None
 
@@ -50,6 +68,14 @@ class ReviewNext(Schema):
     assigned: bool = Field(description="whether the queue holds only the rows assigned to the caller")
     pending: int = Field(description="rows of the current version (assigned to the caller) not decided on")
     example: ExampleDetail | None
+    label: str | None = Field(
+        default=None, description="the row's label, for a row of a classification dataset"
+    )
+    labels: list[str] | None = Field(
+        default=None,
+        description="the labels a reviewer may give the row: its record's own `labels`, else every label "
+        "of the dataset's current rows; null unless the dataset is a classification dataset",
+    )
 
 
 class ReviewerProgress(Schema):
@@ -71,7 +97,7 @@ class ReviewProgress(Schema):
     accepted: int
     rejected: int
     edited: int
-    to_apply: int = Field(description="rows a new version would remove or change")
+    to_apply: int = Field(description="rows a new version would remove or change (edits and new labels)")
     reviewers: list[ReviewerProgress]
 
 
@@ -140,6 +166,36 @@ class Disagreement(Schema):
     reviewer: str
 
 
+class CriterionAgreement(Schema):
+    """The reviewers' 1-5 ratings of one judge criterion against the judge's score on it."""
+
+    criterion: str
+    rated: int = Field(description="gold rows whose reviewer rated this criterion and the judge scored it")
+    spearman: float | None = Field(
+        description="Spearman's rho of rating against the judge's criterion score; null under 3 rated rows "
+        "or when either side is constant"
+    )
+    spearman_p: float | None = Field(description="the two-sided p-value of rho")
+
+
+class LabelPair(Schema):
+    """How many labelled gold rows had this dataset label and got this label from the reviewer."""
+
+    dataset_label: str | None = Field(description="the label of the row the reviewer read")
+    reviewer_label: str
+    rows: int
+
+
+class LabelAgreement(Schema):
+    """The dataset's labels against the reviewers' on the gold rows of a classification dataset."""
+
+    labelled: int = Field(description="gold rows with a reviewer's label")
+    agreement: float | None = Field(
+        description="the share of labelled gold rows whose label the reviewer kept; null for none"
+    )
+    confusion: list[LabelPair] = Field(description="every (dataset label, reviewer label) pair seen, sorted")
+
+
 class Calibration(Schema):
     """The judge's stored scores against the dataset's gold set: its reviewed rows, latest decision each."""
 
@@ -163,3 +219,11 @@ class Calibration(Schema):
     candidates: list[ThresholdAgreement] = Field(description="every candidate threshold, lowest first")
     disagreements: list[Disagreement] = Field(description=f"at most {DISAGREEMENTS_SHOWN}, by position")
     disagreement_count: int
+    criteria: list[CriterionAgreement] = Field(
+        default_factory=list,
+        description="per judge criterion the reviewers rated, by name: rating against criterion score, over "
+        "every gold row (scored overall or not)",
+    )
+    labels: LabelAgreement | None = Field(
+        default=None, description="label agreement on a classification dataset's gold rows; else null"
+    )

@@ -12,18 +12,42 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import BadRequest, Conflict
+from app.core.errors import BadRequest, Conflict, UnprocessableContent
 from app.datasets import editing, service
 from app.datasets.example_repository import ExampleRepository
 from app.datasets.repository import DatasetRepository
 from app.datasets.schemas import ExampleDetail, VersionChange
-from app.models import Example, ReviewDecision, ReviewStatus, User
+from app.models import Dataset, Example, ReviewDecision, ReviewStatus, User
 from app.models.base import utcnow
+from app.reviews import labels
 from app.reviews.assignment_repository import AssignmentRepository, in_range
 from app.reviews.repository import CurrentDecision, ReviewRepository
 from app.reviews.schemas import DecisionUpdate, ReviewApply, ReviewerProgress, ReviewNext, ReviewProgress
 
 CHANGES = (ReviewStatus.rejected, ReviewStatus.edited)
+# A label makes sense beside a verdict on the row as it is; an edit rewrites the answer itself.
+LABELLED = (ReviewStatus.accepted, ReviewStatus.rejected)
+LISTED = 20
+
+
+def changes_row(found: CurrentDecision) -> bool:
+    """Whether applying the decision removes or changes its row: a rejection, an edit, or a new label."""
+    decision = found.decision
+    if decision.status in CHANGES:
+        return True
+    return decision.label is not None and decision.label != labels.row_label(
+        found.example.record, found.example.messages
+    )
+
+
+async def allowed_labels(session: AsyncSession, dataset: Dataset, example: Example) -> list[str] | None:
+    """The labels a reviewer may give ``example``; None unless the dataset is a classification dataset."""
+    if dataset.data_type != labels.CLASSIFICATION:
+        return None
+    stated = labels.stated_labels(example.record)
+    if stated is not None:
+        return stated
+    return labels.dataset_labels(await ReviewRepository(session).current_contents(dataset.id))
 
 
 async def next_row(session: AsyncSession, user: User, dataset_id: uuid.UUID, after: int | None) -> ReviewNext:
@@ -34,12 +58,56 @@ async def next_row(session: AsyncSession, user: User, dataset_id: uuid.UUID, aft
     assigned = await AssignmentRepository(session).of(dataset.id, user.id)
     where = in_range(assigned.score_min, assigned.score_max) if assigned else []
     example = await reviews.next_undecided(dataset.id, user.id, after, where)
+    classified = example is not None and dataset.data_type == labels.CLASSIFICATION
     return ReviewNext(
         version=dataset.version,
         assigned=assigned is not None,
         pending=await reviews.count_undecided(dataset.id, user.id, where),
         example=ExampleDetail.model_validate(example) if example else None,
+        label=labels.row_label(example.record, example.messages) if example and classified else None,
+        labels=await allowed_labels(session, dataset, example) if example and classified else None,
     )
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:LISTED])
+    return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "") if names else "none"
+
+
+def _checked_criteria(example: Example, criteria: dict[str, int] | None) -> dict[str, int] | None:
+    """The reviewer's ratings per criterion, or 422 for a criterion the judge did not score the row on."""
+    if not criteria:
+        return None
+    judged = sorted(
+        name
+        for name, value in (example.scores or {}).items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    )
+    unknown = sorted(set(criteria) - set(judged))
+    if unknown:
+        raise UnprocessableContent(
+            f"the judge did not score this row on {_listed(unknown)}; its criteria: {_listed(judged)}"
+        )
+    return dict(sorted(criteria.items()))
+
+
+async def _checked_label(
+    session: AsyncSession, dataset: Dataset, example: Example, body: DecisionUpdate
+) -> str | None:
+    """The reviewer's label, or 400/422 when the row takes no label or the label is not one of its labels."""
+    if body.label is None:
+        return None
+    if body.status not in LABELLED:
+        raise BadRequest("a label goes with an accepted or rejected row; an edit changes the answer itself")
+    allowed = await allowed_labels(session, dataset, example)
+    if allowed is None:
+        raise UnprocessableContent(
+            f"only rows of a classification dataset take a label; this dataset's data type is "
+            f"{dataset.data_type}"
+        )
+    if body.label not in allowed:
+        raise UnprocessableContent(f"label {body.label!r} is not one of the row's labels: {_listed(allowed)}")
+    return body.label
 
 
 async def _current(session: AsyncSession, dataset_id: uuid.UUID, example_id: uuid.UUID) -> Example:
@@ -70,6 +138,8 @@ async def decide(
         raise BadRequest("a decision accepts, rejects or edits; take it back to make the row pending")
     if (body.status is ReviewStatus.edited) != (body.messages is not None):
         raise BadRequest("send messages with an `edited` decision, and only with it")
+    criteria = _checked_criteria(example, body.criteria)
+    label = await _checked_label(session, dataset, example, body)
     reviews = ReviewRepository(session)
     found = await reviews.for_row(dataset.id, example.item_key, user.id)
     values = {
@@ -79,6 +149,8 @@ async def decide(
         "messages": editing.checked_messages(example, body.messages) if body.messages else None,
         "comment": body.comment,
         "rating": body.rating,
+        "criteria": criteria,
+        "label": label,
         "applied_in": None,
         "decided_at": utcnow(),
     }
@@ -89,9 +161,9 @@ async def decide(
     return await reviews.update(found, values)
 
 
-def _latest(decisions: list[CurrentDecision]) -> dict[str, ReviewDecision]:
+def _latest(decisions: list[CurrentDecision]) -> dict[str, CurrentDecision]:
     # Oldest first, so a later decision on the same row replaces an earlier one.
-    return {found.decision.item_key: found.decision for found in decisions}
+    return {found.decision.item_key: found for found in decisions}
 
 
 async def progress(session: AsyncSession, dataset_id: uuid.UUID) -> ReviewProgress:
@@ -99,7 +171,10 @@ async def progress(session: AsyncSession, dataset_id: uuid.UUID) -> ReviewProgre
     dataset = await service.get(session, dataset_id)
     decisions = await ReviewRepository(session).on_current_rows(dataset.id)
     rows = _latest(decisions)
-    by_status = {status: sum(1 for d in rows.values() if d.status is status) for status in ReviewStatus}
+    by_status = {
+        status: sum(1 for found in rows.values() if found.decision.status is status)
+        for status in ReviewStatus
+    }
     unapplied = _latest([found for found in decisions if found.decision.applied_in is None])
     reviewers: dict[uuid.UUID, ReviewerProgress] = {}
     for found in decisions:
@@ -117,20 +192,22 @@ async def progress(session: AsyncSession, dataset_id: uuid.UUID) -> ReviewProgre
         accepted=by_status[ReviewStatus.accepted],
         rejected=by_status[ReviewStatus.rejected],
         edited=by_status[ReviewStatus.edited],
-        to_apply=sum(1 for d in unapplied.values() if d.status in CHANGES),
+        to_apply=sum(1 for found in unapplied.values() if changes_row(found)),
         reviewers=sorted(reviewers.values(), key=lambda r: r.email),
     )
 
 
-async def _apply_one(session: AsyncSession, decision: ReviewDecision, number: int) -> Example | None:
+async def _apply_one(session: AsyncSession, found: CurrentDecision, number: int) -> Example | None:
     """Remove or replace the decision's row in version ``number``; returns the replacement row."""
+    decision, old = found.decision, found.example
     rows = ExampleRepository(session)
     await rows.close(decision.dataset_id, [decision.example_id], number)
-    if decision.status is not ReviewStatus.edited or decision.messages is None:
+    if decision.status is ReviewStatus.rejected:
         return None
-    old = await rows.get(decision.example_id)
-    assert old is not None  # the decision's row is current: it was just closed
-    return await rows.create(editing.replacement(old, decision.messages, number, decision.reviewer_id))
+    if decision.status is ReviewStatus.edited and decision.messages is not None:
+        return await rows.create(editing.replacement(old, decision.messages, number, decision.reviewer_id))
+    assert decision.label is not None  # an accepted row changes only by its new label
+    return await rows.create(labels.relabeled(old, decision.label, number, decision.reviewer_id))
 
 
 async def apply(session: AsyncSession, user: User, dataset_id: uuid.UUID, body: ReviewApply) -> VersionChange:
@@ -148,18 +225,21 @@ async def apply(session: AsyncSession, user: User, dataset_id: uuid.UUID, body: 
         raise Conflict(f"the dataset is at v{number - 1} now, not v{body.version}; reload the review")
     decisions = await ReviewRepository(session).on_current_rows(dataset.id, unapplied=True)
     latest = _latest(decisions)
-    changes = [d for d in latest.values() if d.status in CHANGES]
+    changes = [found for found in latest.values() if changes_row(found)]
     if not changes:
         # Raising rolls the version bump back with everything else.
-        raise Conflict(f"no decision to reject or edit a row of v{number - 1}; nothing to apply")
-    replaced = {d.item_key: await _apply_one(session, d, number) for d in changes}
+        raise Conflict(f"no decision to reject, edit or relabel a row of v{number - 1}; nothing to apply")
+    replaced = {found.decision.item_key: await _apply_one(session, found, number) for found in changes}
     reviews = ReviewRepository(session)
     for found in decisions:
         new = replaced.get(found.decision.item_key)
         # An edit's decisions follow the row it made, so the edited row is not pending again.
         moved = {"example_id": new.id} if new is not None else {}
         await reviews.update(found.decision, {"applied_in": number, **moved}, flush=False)
-    removed = sum(1 for d in changes if d.status is ReviewStatus.rejected)
-    reason = f"review: {removed} rejected row(s) removed, {len(changes) - removed} edited"
+    removed = sum(1 for found in changes if found.decision.status is ReviewStatus.rejected)
+    edited = sum(1 for found in changes if found.decision.status is ReviewStatus.edited)
+    relabeled = len(changes) - removed - edited
+    reason = f"review: {removed} rejected row(s) removed, {edited} edited"
+    reason += f", {relabeled} relabeled" if relabeled else ""
     count = await service.finish_version(session, dataset, number, reason)
     return VersionChange(version=number, affected=len(changes), example_count=count)

@@ -10,9 +10,8 @@ import { useCalibration, type Calibration } from "@/hooks/queries/reviews";
 import { useDebounced } from "@/hooks/useDebounced";
 import { ApiError } from "@/lib/api/client";
 
-const fixed = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? "—" : n.toFixed(digits));
-const percent = (n: number) => `${Math.round(n * 100)}%`;
-const rows = (n: number) => `${n.toLocaleString()} row${n === 1 ? "" : "s"}`;
+import { CriteriaTable, fixed, LabelsTable, percent, rows } from "./CalibrationDetails";
+
 
 function Stat({ label, value, caption }: { label: string; value: string; caption: string }) {
   return (
@@ -147,6 +146,20 @@ function Numbers({ data, onUse }: { data: Calibration; onUse: (threshold: number
         </h3>
         <Disagreements data={data} />
       </section>
+      <section aria-labelledby="calibration-criteria" className="space-y-2">
+        <h3 id="calibration-criteria" className="text-sm font-semibold text-fg">
+          Per criterion
+        </h3>
+        <CriteriaTable data={data} />
+      </section>
+      {data.labels && (
+        <section aria-labelledby="calibration-labels" className="space-y-2">
+          <h3 id="calibration-labels" className="text-sm font-semibold text-fg">
+            Labels
+          </h3>
+          <LabelsTable labels={data.labels} />
+        </section>
+      )}
     </div>
   );
 }

@@ -17,7 +17,69 @@ import { MessagesEditor, toDraft, type Draft } from "./MessagesEditor";
 import { useReviewKeys, type ReviewKey } from "./useReviewKeys";
 
 type Example = Schemas["ExampleDetail"];
-type Props = { datasetId: string; example: Example; canDecide: boolean; onSkip: () => void };
+type Props = {
+  datasetId: string;
+  example: Example;
+  /** The row's label and the labels a reviewer may give it, for a row of a classification dataset. */
+  label?: string | null;
+  labels?: string[] | null;
+  canDecide: boolean;
+  onSkip: () => void;
+};
+
+const RATINGS = [1, 2, 3, 4, 5];
+
+/** The criteria the judge scored the row on with a number: the ones a reviewer can rate too. */
+function judgedCriteria(example: Example): string[] {
+  return Object.entries(example.scores ?? {})
+    .filter(([, value]) => typeof value === "number")
+    .map(([name]) => name);
+}
+
+function RatingOptions() {
+  return (
+    <>
+      <option value="">No rating</option>
+      {RATINGS.map((n) => (
+        <option key={n} value={n}>
+          {n}
+        </option>
+      ))}
+    </>
+  );
+}
+
+type CriteriaProps = { criteria: string[]; values: Record<string, string>; onChange: (name: string, value: string) => void };
+
+/** One labelled 1-5 select per criterion the judge scored, grouped under a legend. */
+function CriterionRatings({ criteria, values, onChange }: CriteriaProps) {
+  return (
+    <fieldset className="space-y-2">
+      <legend className="text-sm font-medium text-fg">Rating per criterion</legend>
+      <p id="review-criteria-hint" className="text-xs text-muted">
+        Optional, 1 (bad) to 5 (very good), on the criteria the judge scored.
+      </p>
+      <div className="grid grid-cols-[minmax(0,1fr)_auto] items-center gap-x-3 gap-y-2">
+        {criteria.map((name, i) => (
+          <div key={name} className="contents">
+            <label htmlFor={`review-criterion-${i}`} className="break-words text-sm text-fg">
+              {name}
+            </label>
+            <Select
+              id={`review-criterion-${i}`}
+              className="w-32"
+              aria-describedby="review-criteria-hint"
+              value={values[name] ?? ""}
+              onChange={(e) => onChange(name, e.target.value)}
+            >
+              <RatingOptions />
+            </Select>
+          </div>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
 
 function JudgeScores({ example }: { example: Example }) {
   const criteria = Object.entries(example.scores ?? {});
@@ -51,18 +113,35 @@ const SHORTCUTS: [ReviewKey, string, ReviewKey[]][] = [
 ];
 
 /** One row to review: its messages and the judge's verdict, decided with buttons or the keys a, r, e, s and n; 1 to 5 rate it. */
-export function ReviewCard({ datasetId, example, canDecide, onSkip }: Props) {
+export function ReviewCard({ datasetId, example, label = null, labels = null, canDecide, onSkip }: Props) {
   const decide = useDecide(datasetId);
   const [comment, setComment] = useState("");
   const [rating, setRating] = useState("");
+  const [criteria, setCriteria] = useState<Record<string, string>>({});
+  const [newLabel, setNewLabel] = useState("");
   const [draft, setDraft] = useState<Draft | null>(null);
   const busy = decide.isPending;
+  const judged = judgedCriteria(example);
 
-  const send = (status: "accepted" | "rejected" | "edited", messages?: Draft) =>
+  const send = (status: "accepted" | "rejected" | "edited", messages?: Draft) => {
+    const rated = Object.fromEntries(
+      Object.entries(criteria)
+        .filter(([, value]) => value !== "")
+        .map(([name, value]) => [name, Number(value)]),
+    );
     decide.mutate({
       exampleId: example.id,
-      body: { status, comment, rating: rating ? Number(rating) : null, ...(messages ? { messages } : {}) },
+      body: {
+        status,
+        comment,
+        rating: rating ? Number(rating) : null,
+        criteria: Object.keys(rated).length ? rated : null,
+        // An edit rewrites the answer itself: the label goes with an accepted or rejected row only.
+        label: newLabel && status !== "edited" ? newLabel : null,
+        ...(messages ? { messages } : {}),
+      },
     });
+  };
   const act = (key: ReviewKey) => {
     if (busy) return;
     if (key === "a") send("accepted");
@@ -95,14 +174,32 @@ export function ReviewCard({ datasetId, example, canDecide, onSkip }: Props) {
           </Field>
           <Field label="Your rating" htmlFor="review-rating" hint="Optional, 1 (bad) to 5 (very good): or press 1 to 5.">
             <Select value={rating} onChange={(e) => setRating(e.target.value)} aria-keyshortcuts="1 2 3 4 5">
-              <option value="">No rating</option>
-              {[1, 2, 3, 4, 5].map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
+              <RatingOptions />
             </Select>
           </Field>
+          {judged.length > 0 && (
+            <CriterionRatings
+              criteria={judged}
+              values={criteria}
+              onChange={(name, value) => setCriteria((old) => ({ ...old, [name]: value }))}
+            />
+          )}
+          {labels && labels.length > 0 && (
+            <Field
+              label="Correct label"
+              htmlFor="review-label"
+              hint={`The row's label: ${label ?? "none"}. Optional, saved with Accept or Reject; an accepted row gets a different label when the decisions are applied.`}
+            >
+              <Select value={newLabel} onChange={(e) => setNewLabel(e.target.value)}>
+                <option value="">Not checked</option>
+                {labels.map((name) => (
+                  <option key={name} value={name}>
+                    {name === label ? `${name} (the row's label)` : name}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+          )}
         </div>
       </div>
       {draft === null && (

@@ -56,7 +56,15 @@ function Queue({ dataset, canDecide }: { dataset: DatasetDetail; canDecide: bool
         for you in v{next.data.version}. Keys: a accept,
         r reject, e edit, s or n skip to the next row, 1 to 5 rate.
       </p>
-      <ReviewCard key={example.id} datasetId={dataset.id} example={example} canDecide={canDecide} onSkip={() => setAfter(example.position)} />
+      <ReviewCard
+        key={example.id}
+        datasetId={dataset.id}
+        example={example}
+        label={next.data.label ?? null}
+        labels={next.data.labels ?? null}
+        canDecide={canDecide}
+        onSkip={() => setAfter(example.position)}
+      />
     </div>
   );
 }

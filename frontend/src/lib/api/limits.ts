@@ -69,6 +69,7 @@ export const REQUEST_LIMITS = {
   },
   DecisionUpdate: {
     comment: { maxLength: 10000 },
+    label: { minLength: 1, maxLength: 200 },
     messages: { minItems: 1, maxItems: 500 },
     rating: { minimum: 1, maximum: 5 },
   },

@@ -2254,6 +2254,11 @@ export interface components {
              */
             candidates: components["schemas"]["ThresholdAgreement"][];
             confusion: components["schemas"]["Confusion"];
+            /**
+             * Criteria
+             * @description per judge criterion the reviewers rated, by name: rating against criterion score, over every gold row (scored overall or not)
+             */
+            criteria?: components["schemas"]["CriterionAgreement"][];
             /** Disagreement Count */
             disagreement_count: number;
             /**
@@ -2268,6 +2273,8 @@ export interface components {
             gold: number;
             /** Kappa */
             kappa: number | null;
+            /** @description label agreement on a classification dataset's gold rows; else null */
+            labels?: components["schemas"]["LabelAgreement"] | null;
             /**
              * Rated
              * @description scored gold rows with a 1-5 rating by the reviewer
@@ -2627,6 +2634,29 @@ export interface components {
             unknown_cost_calls: number;
         };
         /**
+         * CriterionAgreement
+         * @description The reviewers' 1-5 ratings of one judge criterion against the judge's score on it.
+         */
+        CriterionAgreement: {
+            /** Criterion */
+            criterion: string;
+            /**
+             * Rated
+             * @description gold rows whose reviewer rated this criterion and the judge scored it
+             */
+            rated: number;
+            /**
+             * Spearman
+             * @description Spearman's rho of rating against the judge's criterion score; null under 3 rated rows or when either side is constant
+             */
+            spearman: number | null;
+            /**
+             * Spearman P
+             * @description the two-sided p-value of rho
+             */
+            spearman_p: number | null;
+        };
+        /**
          * DailyPoint
          * @description Spend of one series on one day.
          */
@@ -2832,6 +2862,10 @@ export interface components {
             applied_in: number | null;
             /** Comment */
             comment: string;
+            /** Criteria */
+            criteria: {
+                [key: string]: number;
+            } | null;
             /** Decided At */
             decided_at: string | null;
             /**
@@ -2841,6 +2875,8 @@ export interface components {
             example_id: string;
             /** Item Key */
             item_key: string;
+            /** Label */
+            label: string | null;
             /** Messages */
             messages: {
                 [key: string]: unknown;
@@ -2866,6 +2902,18 @@ export interface components {
              * @default
              */
             comment: string;
+            /**
+             * Criteria
+             * @description the reviewer's score, 1 to 5, per criterion the judge scored the row on (its `scores`)
+             */
+            criteria?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Label
+             * @description the correct label of a classification row (one of `labels` of the review's next row); with `accepted` or `rejected`. An accepted row's label is written into it when applied
+             */
+            label?: string | null;
             /**
              * Messages
              * @description the corrected messages; only with `edited`
@@ -3994,6 +4042,42 @@ export interface components {
             share: number;
         };
         /**
+         * LabelAgreement
+         * @description The dataset's labels against the reviewers' on the gold rows of a classification dataset.
+         */
+        LabelAgreement: {
+            /**
+             * Agreement
+             * @description the share of labelled gold rows whose label the reviewer kept; null for none
+             */
+            agreement: number | null;
+            /**
+             * Confusion
+             * @description every (dataset label, reviewer label) pair seen, sorted
+             */
+            confusion: components["schemas"]["LabelPair"][];
+            /**
+             * Labelled
+             * @description gold rows with a reviewer's label
+             */
+            labelled: number;
+        };
+        /**
+         * LabelPair
+         * @description How many labelled gold rows had this dataset label and got this label from the reviewer.
+         */
+        LabelPair: {
+            /**
+             * Dataset Label
+             * @description the label of the row the reviewer read
+             */
+            dataset_label: string | null;
+            /** Reviewer Label */
+            reviewer_label: string;
+            /** Rows */
+            rows: number;
+        };
+        /**
          * LearnedLimits
          * @description Limits learned from the provider's rate-limit headers (shared by every worker).
          */
@@ -4980,6 +5064,16 @@ export interface components {
             assigned: boolean;
             example: components["schemas"]["ExampleDetail"] | null;
             /**
+             * Label
+             * @description the row's label, for a row of a classification dataset
+             */
+            label?: string | null;
+            /**
+             * Labels
+             * @description the labels a reviewer may give the row: its record's own `labels`, else every label of the dataset's current rows; null unless the dataset is a classification dataset
+             */
+            labels?: string[] | null;
+            /**
              * Pending
              * @description rows of the current version (assigned to the caller) not decided on
              */
@@ -5006,7 +5100,7 @@ export interface components {
             reviewers: components["schemas"]["ReviewerProgress"][];
             /**
              * To Apply
-             * @description rows a new version would remove or change
+             * @description rows a new version would remove or change (edits and new labels)
              */
             to_apply: number;
             /** Version */
