@@ -6,6 +6,7 @@ import { ErrorState } from "@/components/ui/StateViews";
 import { useMe } from "@/hooks/queries/auth";
 
 import { BudgetCard } from "./BudgetCard";
+import { HubCard } from "./HubCard";
 import { PasswordCard } from "./PasswordCard";
 import { SettingsSections } from "./SettingsSections";
 import { ProvidersCard } from "./ProvidersCard";
@@ -19,13 +20,14 @@ export function SettingsView() {
   const isAdmin = me.data.role === "admin";
   return (
     <>
-      <PageHeader title="Settings" description="Provider keys, spending limits, API tokens, your password and who can sign in." />
+      <PageHeader title="Settings" description="Provider keys, the Hugging Face token, spending limits, API tokens, your password and who can sign in." />
       <SettingsSections />
       <div className="space-y-4">
         <div className="grid gap-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
           <ProvidersCard isAdmin={isAdmin} />
           <BudgetCard isAdmin={isAdmin} />
         </div>
+        <HubCard isAdmin={isAdmin} />
         <TokensCard role={me.data.role} />
         <PasswordCard />
         {isAdmin && <UsersCard selfId={me.data.id} />}

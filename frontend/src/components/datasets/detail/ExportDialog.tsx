@@ -17,6 +17,47 @@ import { SEED_LIMIT, seedError } from "@/lib/seed";
 
 import { EXPORT_FORMATS } from "../constants";
 import { SPLIT_NAMES, SplitRatioFields, useSplitRatios, type SplitName } from "../SplitRatios";
+import { HubPushForm } from "./HubPushForm";
+
+type Destination = "download" | "hub";
+
+const DESTINATIONS: readonly { id: Destination; label: string }[] = [
+  { id: "download", label: "Download a file" },
+  { id: "hub", label: "Push to the Hub" },
+];
+
+function DestinationChoice({ value, onChange }: { value: Destination; onChange: (d: Destination) => void }) {
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium text-fg">Destination</legend>
+      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+        {DESTINATIONS.map((destination) => (
+          <label key={destination.id} className="flex items-center gap-2">
+            <Radio name="export-destination" checked={value === destination.id} onChange={() => onChange(destination.id)} />
+            {destination.label}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+type VersionFieldProps = { dataset: Dataset; value: number; onChange: (version: number) => void };
+
+function VersionField({ dataset, value, onChange }: VersionFieldProps) {
+  return (
+    <Field label="Version" htmlFor="export-version">
+      <Select value={value} onChange={(e) => onChange(Number(e.target.value))}>
+        {Array.from({ length: dataset.version }, (_, i) => dataset.version - i).map((n) => (
+          <option key={n} value={n}>
+            v{n}
+            {n === dataset.version ? " (current)" : ""}
+          </option>
+        ))}
+      </Select>
+    </Field>
+  );
+}
 
 function FormatChoice({ value, onChange }: { value: ExportFormat; onChange: (f: ExportFormat) => void }) {
   return (
@@ -50,11 +91,12 @@ function FormatChoice({ value, onChange }: { value: ExportFormat; onChange: (f: 
 
 type ExportDialogProps = { dataset: Dataset; version?: number; onClose: () => void };
 
-/** Download the dataset (or one version, or one split of it) in any format the API writes. */
+/** Download the dataset (or one version, or one split of it) in any format the API writes, or push it to the Hub. */
 export function ExportDialog({ dataset, version: initialVersion, onClose }: ExportDialogProps) {
   const download = useExportDataset(dataset.id);
   const [format, setFormat] = useState<ExportFormat>("jsonl");
   const [version, setVersion] = useState(initialVersion ?? dataset.version);
+  const [destination, setDestination] = useState<Destination>("download");
   const [safe, setSafe] = useState(true);
   const [splitting, setSplitting] = useState(false);
   const [seed, setSeed] = useState("0");
@@ -75,16 +117,21 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
     });
   };
   const blocked = download.isPending || (splitting && (shares.error !== null || seedProblem !== null));
+  const versionField = <VersionField dataset={dataset} value={version} onChange={setVersion} />;
 
   return (
     <Dialog
       title={`Export “${dataset.name}”`}
-      description="The file is written from the database as it streams; edits are always in it."
+      description={
+        destination === "hub"
+          ? "A worker writes the files and the dataset card and commits them to a Hub dataset repo."
+          : "The file is written from the database as it streams; edits are always in it."
+      }
       onClose={onClose}
       footer={
         <>
           <Button onClick={onClose}>Done</Button>
-          {!splitting && (
+          {destination === "download" && !splitting && (
             <Button variant="primary" onClick={() => start()} disabled={blocked}>
               <DownloadIcon />
               {download.isPending ? "Preparing…" : "Download"}
@@ -94,74 +141,72 @@ export function ExportDialog({ dataset, version: initialVersion, onClose }: Expo
       }
     >
       <div className="space-y-4">
-        <FormatChoice value={format} onChange={setFormat} />
-        <div className="grid gap-3 sm:grid-cols-2">
-          <Field label="Version" htmlFor="export-version">
-            <Select value={version} onChange={(e) => setVersion(Number(e.target.value))}>
-              {Array.from({ length: dataset.version }, (_, i) => dataset.version - i).map((n) => (
-                <option key={n} value={n}>
-                  v{n}
-                  {n === dataset.version ? " (current)" : ""}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <fieldset>
-            <legend className="text-sm font-medium text-fg">Files</legend>
-            <div className="mt-1 flex flex-col gap-1 text-sm">
-              <label className="flex items-center gap-2">
-                <Radio name="export-splits" checked={!splitting} onChange={() => setSplitting(false)} />
-                The whole version, one file
-              </label>
-              <label className="flex items-center gap-2">
-                <Radio name="export-splits" checked={splitting} onChange={() => setSplitting(true)} />
-                Train / validation / test, a file each
-              </label>
+        <DestinationChoice value={destination} onChange={setDestination} />
+        {destination === "hub" ? (
+          <HubPushForm dataset={dataset} version={version} versionField={versionField} />
+        ) : (
+          <>
+            <FormatChoice value={format} onChange={setFormat} />
+            <div className="grid gap-3 sm:grid-cols-2">
+              {versionField}
+              <fieldset>
+                <legend className="text-sm font-medium text-fg">Files</legend>
+                <div className="mt-1 flex flex-col gap-1 text-sm">
+                  <label className="flex items-center gap-2">
+                    <Radio name="export-splits" checked={!splitting} onChange={() => setSplitting(false)} />
+                    The whole version, one file
+                  </label>
+                  <label className="flex items-center gap-2">
+                    <Radio name="export-splits" checked={splitting} onChange={() => setSplitting(true)} />
+                    Train / validation / test, a file each
+                  </label>
+                </div>
+              </fieldset>
             </div>
-          </fieldset>
-        </div>
-        {format === "csv" && (
-          <CheckboxField
-            id="export-safe"
-            label="Spreadsheet-safe"
-            hint="Cells that start like a formula (=, +, -, @) get a leading apostrophe."
-            checked={safe}
-            onCheckedChange={setSafe}
-          />
-        )}
-        {splitting && (
-          <div className="space-y-3 rounded-lg border border-border p-3">
-            <SplitRatioFields state={shares} idPrefix="export-split" />
-            <Field
-              label="Seed"
-              htmlFor="export-seed"
-              error={seedProblem}
-              hint="The same seed and shares always put an example in the same split."
-              className="max-w-xs"
-            >
-              <NumberInput integer limit={SEED_LIMIT} value={seed} onChange={(e) => setSeed(e.target.value)} />
-            </Field>
-            <div className="flex flex-wrap gap-2">
-              {SPLIT_NAMES.map((name) => (
-                <Button
-                  key={name}
-                  variant="primary"
-                  onClick={() => start(name)}
-                  disabled={blocked || shares.ratios[name] === 0}
+            {format === "csv" && (
+              <CheckboxField
+                id="export-safe"
+                label="Spreadsheet-safe"
+                hint="Cells that start like a formula (=, +, -, @) get a leading apostrophe."
+                checked={safe}
+                onCheckedChange={setSafe}
+              />
+            )}
+            {splitting && (
+              <div className="space-y-3 rounded-lg border border-border p-3">
+                <SplitRatioFields state={shares} idPrefix="export-split" />
+                <Field
+                  label="Seed"
+                  htmlFor="export-seed"
+                  error={seedProblem}
+                  hint="The same seed and shares always put an example in the same split."
+                  className="max-w-xs"
                 >
-                  <DownloadIcon />
-                  Download {name}
-                </Button>
-              ))}
+                  <NumberInput integer limit={SEED_LIMIT} value={seed} onChange={(e) => setSeed(e.target.value)} />
+                </Field>
+                <div className="flex flex-wrap gap-2">
+                  {SPLIT_NAMES.map((name) => (
+                    <Button
+                      key={name}
+                      variant="primary"
+                      onClick={() => start(name)}
+                      disabled={blocked || shares.ratios[name] === 0}
+                    >
+                      <DownloadIcon />
+                      Download {name}
+                    </Button>
+                  ))}
+                </div>
+              </div>
+            )}
+            <div aria-live="polite">
+              {saved && (
+                <p className="rounded-md border border-ok/30 bg-ok-soft px-3 py-2 text-sm text-fg">Downloaded {saved}.</p>
+              )}
             </div>
-          </div>
+            {download.isError && <FormError>{errorMessage(download.error)}</FormError>}
+          </>
         )}
-        <div aria-live="polite">
-          {saved && (
-            <p className="rounded-md border border-ok/30 bg-ok-soft px-3 py-2 text-sm text-fg">Downloaded {saved}.</p>
-          )}
-        </div>
-        {download.isError && <FormError>{errorMessage(download.error)}</FormError>}
       </div>
     </Dialog>
   );
