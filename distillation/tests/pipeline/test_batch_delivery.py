@@ -13,8 +13,8 @@ from distillation.cost import PriceTable, TokenUsage
 from distillation.pipeline import (
     Accountant,
     BatchDelivery,
-    BatchJournal,
     BatchProgress,
+    FileBatchJournal,
     GenerationConfig,
     MemoryCache,
     MemorySink,
@@ -35,7 +35,7 @@ PRICES = PriceTable.load(None)
 
 def delivery(journal: Path, events: list[BatchProgress] | None = None) -> BatchDelivery:
     hook = None if events is None else events.append
-    return BatchDelivery(BatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=hook)
+    return BatchDelivery(FileBatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=hook)
 
 
 async def run(
@@ -148,7 +148,7 @@ async def test_a_rerun_resumes_the_pending_batch_instead_of_submitting_it_again(
             if progress.state == "submitted":
                 submitted.set()
 
-        first = BatchDelivery(BatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=on_progress)
+        first = BatchDelivery(FileBatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=on_progress)
         task = asyncio.create_task(run(server, first))
         await submitted.wait()
         task.cancel()  # the process dies while its first batch is pending
@@ -176,7 +176,7 @@ async def test_a_stopped_run_stops_waiting_for_its_batch_and_the_next_run_resume
             if progress.state == "submitted":
                 cancel.set()  # Ctrl-C while the batch is pending
 
-        first = BatchDelivery(BatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=on_progress)
+        first = BatchDelivery(FileBatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=on_progress)
         stopped, _ = await asyncio.wait_for(run(server, first, cancel=cancel), timeout=30)
         pending = next(iter(server.batch_api.batches.values()))
         pending.plan = server.batch_api.plan = BatchPlan()  # the provider finishes it meanwhile

@@ -42,8 +42,8 @@ from distillation.export import export
 from distillation.formats import read_records
 from distillation.pipeline import (
     BatchDelivery,
-    BatchJournal,
     BatchProgress,
+    FileBatchJournal,
     GenerationConfig,
     JsonlCache,
     JsonlSink,
@@ -223,7 +223,8 @@ async def generate_file(
     counter = AttemptCounter()
     batch = None
     if batch_poll is not None:
-        batch = BatchDelivery(BatchJournal(paths.batches), poll_s=batch_poll, on_progress=BatchLines(console))
+        journal = FileBatchJournal(paths.batches)
+        batch = BatchDelivery(journal, poll_s=batch_poll, on_progress=BatchLines(console))
     try:
         engine = build_engine(
             config,

@@ -42,8 +42,8 @@ from distillation.commands.render import bullet_lines, fail, money, plain, print
 from distillation.formats import FileFormatError, InputLimitError
 from distillation.pipeline import (
     BatchDelivery,
-    BatchJournal,
     Engine,
+    FileBatchJournal,
     JsonlCache,
     Stage,
     build_engine,
@@ -300,7 +300,7 @@ async def _relabel_file(
     batch = None
     if options.batch_poll is not None:
         batch = BatchDelivery(
-            BatchJournal(paths.batches),
+            FileBatchJournal(paths.batches),
             poll_s=options.batch_poll,
             stages=(RELABEL_STAGE, STUDENT_STAGE, Stage.judge),
             on_progress=BatchLines(console),

@@ -15,7 +15,13 @@ cache get, reserve, call, settle, cache put (the answer's own attempt is settled
 """
 
 from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped
-from distillation.pipeline.batching import BatchDelivery, BatchJournal, BatchProgress
+from distillation.pipeline.batching import (
+    BATCH_STAGES,
+    BatchDelivery,
+    BatchJournal,
+    BatchProgress,
+    FileBatchJournal,
+)
 from distillation.pipeline.build import build_engine, close_engine, resolve_domains, scenario_sampler
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
 from distillation.pipeline.calls import Call, PaidCalls, item_seed
@@ -39,6 +45,7 @@ from distillation.pipeline.types import (
 from distillation.pipeline.validate import judge_row, validate_row
 
 __all__ = [
+    "BATCH_STAGES",
     "LOCAL_MODEL",
     "Accountant",
     "Answer",
@@ -49,6 +56,7 @@ __all__ = [
     "Call",
     "CallRecord",
     "Engine",
+    "FileBatchJournal",
     "GenerationConfig",
     "ItemResult",
     "JsonlCache",

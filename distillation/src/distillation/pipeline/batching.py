@@ -8,9 +8,11 @@ arrive together (the items of a stage start at once) are gathered until none has
 each request's answer goes back to its caller, which settles it at the batch rate and caches it.
 
 Resuming: every batch is written to a :class:`BatchJournal` (request fingerprint → batch id) as
-soon as the provider has accepted it. A rerun's request whose fingerprint is in the journal, and not
-yet in the cache, polls that batch again instead of being submitted a second time. A request the
-batch failed, or did not reach before it expired, comes back as an error; the caller sends it online.
+soon as the provider has accepted it: a JSONL file for the CLI (:class:`FileBatchJournal`), a table
+for the service's jobs (any object with the protocol's two methods). A rerun's request whose
+fingerprint is in the journal, and not yet in the cache, polls that batch again instead of being
+submitted a second time. A request the batch failed, or did not reach before it expired, comes back
+as an error; the caller sends it online.
 When the run stops (Ctrl-C), the requests waiting for a batch stop waiting: the batch stays at the
 provider and in the journal, and the next run resumes it.
 """
@@ -19,11 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from distillation.pipeline.accounting import SpendingStopped
 from distillation.pipeline.types import Stage
@@ -36,6 +39,8 @@ BATCH_STAGES = frozenset({Stage.seed, Stage.bulk, Stage.judge, Stage.fix})
 MAX_POLL_FAILURES = 5
 
 BatchOutcome = BatchedCompletion | ProviderError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +67,24 @@ class BatchProgress:
 BatchHook = Callable[[BatchProgress], None]
 
 
-class BatchJournal:
-    """The batches submitted for a run, by request fingerprint: an append-only JSONL file.
+class BatchJournal(Protocol):
+    """Where the batches submitted for a run are remembered, by request fingerprint.
+
+    A journal outlives the process: a request whose fingerprint it holds is polled in that batch
+    again instead of being submitted a second time.
+    """
+
+    async def batch_of(self, fingerprint: str) -> str | None:
+        """The batch a request was submitted in, if any."""
+        ...
+
+    async def record(self, batch_id: str, model_id: str, fingerprints: Collection[str]) -> None:
+        """Remember a submitted batch (durably, before this returns)."""
+        ...
+
+
+class FileBatchJournal:
+    """A :class:`BatchJournal` in an append-only JSONL file.
 
     Each line is one batch: ``{"batch_id", "model_id", "fingerprints"}``, flushed and synced before
     any of its requests is waited for, so a process killed while a batch is pending leaves its id.
@@ -81,11 +102,11 @@ class BatchJournal:
                 except (ValueError, KeyError, TypeError):  # a line cut short by a crash
                     continue
 
-    def batch_of(self, fingerprint: str) -> str | None:
+    async def batch_of(self, fingerprint: str) -> str | None:
         """The batch a request was submitted in, if any."""
         return self._batches.get(fingerprint)
 
-    def record(self, batch_id: str, model_id: str, fingerprints: Collection[str]) -> None:
+    async def record(self, batch_id: str, model_id: str, fingerprints: Collection[str]) -> None:
         """Remember a submitted batch (on disk before this returns)."""
         self._add(batch_id, fingerprints)
         if self.path is None:
@@ -126,7 +147,7 @@ class BatchDelivery:
     """Gathers requests into provider batches, polls them, and hands each answer back.
 
     Args:
-        journal: Where submitted batches are remembered (see :class:`BatchJournal`).
+        journal: Where submitted batches are remembered (see :class:`BatchJournal`); None: in memory.
         poll_s: Seconds between two polls of a batch.
         gather_s: A batch is submitted once no request has joined it for this long.
         max_requests: A batch is submitted at once when it holds this many requests.
@@ -147,7 +168,7 @@ class BatchDelivery:
         stages: Collection[str] = BATCH_STAGES,
         on_progress: BatchHook | None = None,
     ) -> None:
-        self.journal = journal or BatchJournal()
+        self.journal: BatchJournal = journal if journal is not None else FileBatchJournal()
         self.poll_s, self.gather_s, self.max_requests = poll_s, gather_s, max_requests
         self.stages = frozenset(stages)
         self.on_progress = on_progress
@@ -168,8 +189,10 @@ class BatchDelivery:
         """
         if self.stopped:
             return SpendingStopped()
+        known = await self.journal.batch_of(fingerprint)
+        if self.stopped:
+            return SpendingStopped()
         future: asyncio.Future[BatchOutcome] = asyncio.get_running_loop().create_future()
-        known = self.journal.batch_of(fingerprint)
         if known is not None:
             wire = {fingerprint: client.wire_request(request)}
             self._watch(known, client, {fingerprint: [future]}, wire, resumed=True)
@@ -239,7 +262,10 @@ class BatchDelivery:
         except ProviderError as exc:  # nothing was submitted: each request goes online
             _resolve_all(waiting, exc)
             return
-        self.journal.record(batch_id, model_id, list(waiting))
+        try:
+            await self.journal.record(batch_id, model_id, list(waiting))
+        except Exception:  # the batch is at the provider: wait for it here, it just cannot be resumed
+            logger.warning("batch %s (%s) could not be journalled", batch_id, model_id, exc_info=True)
         self.submitted += 1
         self._report(BatchProgress(batch_id, model_id, "submitted", len(waiting)))
         self._watch(batch_id, client, waiting, lines, resumed=False)
