@@ -187,3 +187,21 @@ def test_estimate_uses_real_prices_from_config(tmp_path: Path) -> None:
     )
     assert estimate.total == Decimal("0.15")
     assert estimate.teacher_only == Decimal("2.5")
+
+
+def test_a_batch_stage_is_priced_at_the_batch_rate_and_its_saving_kept() -> None:
+    table = PriceTable.load(None)
+    pilots = {"bulk": StagePilot(Decimal(800), Decimal(400))}
+    model = "openai:gpt-4o-mini"
+    online = estimate_run([StagePlan("bulk", model, 100)], pilots, table, teacher_model_id="openai:gpt-4o")
+    batch = estimate_run(
+        [StagePlan("bulk", model, 100, batch=True)], pilots, table, teacher_model_id="openai:gpt-4o"
+    )
+    (plain,), (batched,) = online.stages, batch.stages
+    assert plain.cost is not None
+    assert batched.cost is not None
+    assert batched.cost == table.cost_of(model, batched.usage, batch=True)
+    assert batched.cost < plain.cost
+    assert batched.batch_saved == plain.cost - batched.cost
+    assert plain.batch_saved == 0
+    assert batched.teacher_cost == plain.teacher_cost  # the teacher alone would pay online rates

@@ -83,16 +83,24 @@ class StagePilot:
 
 @dataclass(frozen=True, slots=True)
 class StagePlan:
-    """How many accepted rows a stage must produce, and with which model."""
+    """How many accepted rows a stage must produce, and with which model.
+
+    ``batch``: its requests go through the provider's batch API, priced at the batch rate.
+    """
 
     stage: str
     model_id: str
     rows: int
+    batch: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class StageEstimate:
-    """The projection for one stage; ``cost``/``teacher_cost`` are ``None`` when a price is unknown."""
+    """The projection for one stage; ``cost``/``teacher_cost`` are ``None`` when a price is unknown.
+
+    ``batch_saved``: what sending the stage through a batch API saves against the online rates (taken
+    off ``cost`` already; the teacher's cost stays at the online rates, as the teacher alone would pay).
+    """
 
     stage: str
     model_id: str
@@ -101,6 +109,7 @@ class StageEstimate:
     usage: TokenUsage
     cost: Decimal | None
     teacher_cost: Decimal | None
+    batch_saved: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +226,13 @@ def estimate_run(
             cached_input_tokens=_ceil(pilot.cached_input_tokens_per_row * item.rows),
         )
         attempts = _ceil(Decimal(item.rows) / pilot.acceptance_rate)
-        cost = prices.cost_of_calls(item.model_id, usage, attempts)
+        online = prices.cost_of_calls(item.model_id, usage, attempts)
+        cost = prices.cost_of_calls(item.model_id, usage, attempts, batch=True) if item.batch else online
+        saved = online - cost if online is not None and cost is not None else Decimal(0)
         teacher = prices.cost_of_calls(teacher_model_id, usage, attempts)
-        stages.append(StageEstimate(item.stage, item.model_id, item.rows, attempts, usage, cost, teacher))
+        stages.append(
+            StageEstimate(item.stage, item.model_id, item.rows, attempts, usage, cost, teacher, saved)
+        )
     unknown = _unknown(
         ((s.model_id, s.cost) for s in stages), teacher_model_id, [s.teacher_cost for s in stages]
     )

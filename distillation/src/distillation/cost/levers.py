@@ -172,6 +172,7 @@ def estimate_breakdown(
             usage=stage.usage,
             cost=stage.cost,
             calls=stage.attempts,
+            batch_saved=stage.batch_saved,
         )
         for stage in estimate.stages
     ]

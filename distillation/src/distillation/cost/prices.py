@@ -171,7 +171,13 @@ class PriceTable:
         return self.quote(model_id, usage, at, batch=batch).cost
 
     def cost_of_calls(
-        self, model_id: str, usage: TokenUsage, calls: int, at: datetime | date | None = None
+        self,
+        model_id: str,
+        usage: TokenUsage,
+        calls: int,
+        at: datetime | date | None = None,
+        *,
+        batch: bool = False,
     ) -> Decimal | None:
         """The cost of the summed tokens of ``calls`` requests (a price tier applies per request).
 
@@ -180,8 +186,9 @@ class PriceTable:
             usage: The tokens of all the calls together.
             calls: How many requests they were.
             at: When the calls happened; now when omitted.
+            batch: Whether they were sent in a provider batch (the batch rates).
         """
-        price = self.price_for(model_id, at)
+        price = self.price_for(model_id, at, batch=batch)
         return None if price is None else price.cost_of_calls(usage, calls)
 
 

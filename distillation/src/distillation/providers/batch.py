@@ -74,3 +74,18 @@ class BatchAPI(Protocol):
     async def results(self, batch_id: str, requests: Mapping[str, ChatRequest]) -> BatchResults:
         """The result of each of ``requests`` (by custom id, as submitted) in an ended batch."""
         ...
+
+
+# The providers whose adapters here have a batch API; OpenAI-compatible servers, Google (not wired
+# in yet) and local models have none, and their requests are sent online.
+BATCH_PROVIDERS = frozenset({"openai", "anthropic"})
+
+
+def offers_batches(model_id: str) -> bool:
+    """Whether requests to ``model_id`` (``provider:model``) can go through a batch API here.
+
+    Example:
+        >>> offers_batches("openai:gpt-4o-mini"), offers_batches("ollama:llama3")
+        (True, False)
+    """
+    return model_id.partition(":")[0] in BATCH_PROVIDERS
