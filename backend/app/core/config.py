@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     # A wizard's preview nobody discarded (the tab closed, the full run started instead) is deleted with
     # its rows this long after it ended; its ledger rows stay.
     preview_retention_seconds: float = Field(default=24 * 3600.0, gt=0)
+    # Batch delivery: how often a pending provider batch is checked, and how many items one worker
+    # process works on at once (each waits for its batch, so they are gathered into one).
+    job_batch_poll_seconds: float = Field(default=60.0, gt=0)
+    job_batch_item_concurrency: int = Field(default=256, ge=1, le=10_000)
 
     prometheus_multiproc_dir: Path | None = None
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)

@@ -168,7 +168,9 @@ async def estimate_generation(
     job = GenerationRequest.model_validate(body.model_dump(exclude={"human_cost_per_row_usd"}))
     config = await service.generation_config(session, job, settings)
     seeds = None if body.seed_examples is None else len(body.seed_examples)
-    return await estimate(session, config, price_table(settings), seeds, body.human_cost_per_row_usd)
+    return await estimate(
+        session, config, price_table(settings), seeds, body.human_cost_per_row_usd, body.delivery
+    )
 
 
 @router.get("/advice", responses=error_responses(Unauthorized, BadRequest))

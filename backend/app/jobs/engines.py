@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.domains.service import domains_config
+from app.jobs.batches import DbBatchJournal
 from app.jobs.kinds.registry import kind_of
 from app.jobs.ledger import DbResponseCache, Ledger
 from app.jobs.observe import attempt_observer
@@ -17,7 +18,7 @@ from app.models import Job
 from app.providers.limits import job_limits, rate_limit_of, set_concurrency, shared_limiter
 from app.providers.service import resolve_credentials
 from distillation.cost import PriceTable
-from distillation.pipeline import Engine, GenerationConfig, build_engine
+from distillation.pipeline import BatchDelivery, Engine, GenerationConfig, build_engine
 from distillation.providers import RateLimit
 
 
@@ -48,10 +49,16 @@ async def build_job_engine(
     """The engine that writes the job's items, with the ledger booking every attempt.
 
     Each model's client gets the limits set for it in Settings → Providers, else the ``.env`` defaults
-    (``app.providers.limits``); models with none keep the library's defaults.
+    (``app.providers.limits``); models with none keep the library's defaults. A job with batch
+    delivery sends the requests that can wait through the providers' batch APIs, journalled in the
+    database (``app.jobs.batches``).
     """
     prices = PriceTable.load(_config_file(settings, "prices.yaml"))
     config = job_config(job)
+    batch = None
+    if kind_of(job.kind).config_of(job).delivery == "batch":
+        journal = DbBatchJournal(maker, job.id)
+        batch = BatchDelivery(journal, poll_s=settings.job_batch_poll_seconds, on_progress=journal.progress)
     ledger = Ledger(maker, observer=attempt_observer(prices, config.teacher))
     async with maker() as session:  # keys are decrypted here, in the worker, never sent in messages
         credentials = await resolve_credentials(session, settings)
@@ -72,5 +79,6 @@ async def build_job_engine(
         on_answer=ledger.settle_answer,
         before_attempt=ledger.reserve,
         timeout=settings.job_call_timeout_seconds,
+        batch=batch,
     )
     return JobEngine(engine, ledger, rate_limits, concurrency)

@@ -9,7 +9,9 @@ and the strong judge scores every row.
 Tokens per accepted row and acceptance rates come from the ledger of finished jobs of the same data
 type when there are any ("history"); otherwise from the library's offline token model of the data type,
 capped by the request's own ``max_tokens`` ("defaults"). Prices come from the same table the ledger
-uses; no provider is asked. The saving is itemised by lever (student split, judge policy, batch,
+uses; no provider is asked. With batch delivery the stages that can wait (seeds, bulk, judging) are
+priced at the batch rate where the model's provider has a batch API, and the difference is the batch
+lever; the policy stays online. The saving is itemised by lever (student split, judge policy, batch,
 prompt caching), compared with human annotation at the request's rate per row, and a warning says
 when the estimate exceeds the request's budget.
 """
@@ -23,18 +25,20 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs import ledger_repository
+from app.jobs.kinds.base import Delivery
 from app.jobs.kinds.generate import stage_sizes
 from app.jobs.schemas import GenerationRequest, Money
 from app.kit.schemas import Schema
 from app.models import ItemStatus, JobKind
 from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_breakdown, estimate_run
-from distillation.pipeline import GenerationConfig, Stage
+from distillation.pipeline import BATCH_STAGES, GenerationConfig, Stage
 from distillation.pipeline.estimates import (
     HUMAN_COST_PER_ROW_USD,
     escalation_rate,
     human_cost,
     offline_pilots,
 )
+from distillation.providers.batch import offers_batches
 
 Basis = Literal["history", "defaults"]
 JUDGE_CHEAP, JUDGE_ESCALATED = "judge: cheap", "judge: escalated"
@@ -53,6 +57,7 @@ class StageEstimateRead(Schema):
     output_tokens: int
     cost_usd: Money | None
     teacher_cost_usd: Money | None
+    batch: bool = Field(default=False, description="Priced at the batch rate (batch delivery).")
 
 
 class LeverRead(Schema):
@@ -90,20 +95,25 @@ class EstimateRead(Schema):
     unknown_models: list[str]
 
 
-def _plan(config: GenerationConfig, seeds: int | None) -> list[StagePlan]:
+def _plan(config: GenerationConfig, seeds: int | None, batch: bool = False) -> list[StagePlan]:
     models: dict[str, str] = {
         Stage.seed: config.teacher,
         Stage.policy: config.teacher,
         Stage.bulk: config.student,
     }
-    plan = [StagePlan(stage, models[stage], rows) for stage, rows in stage_sizes(config, seeds)]
+
+    def line(stage: str, model: str, rows: int) -> StagePlan:
+        waits = stage in BATCH_STAGES or stage.startswith(Stage.judge)
+        return StagePlan(stage, model, rows, batch=batch and waits and offers_batches(model))
+
+    plan = [line(stage, models[stage], rows) for stage, rows in stage_sizes(config, seeds)]
     # The judge policy's lines: the strong judge on the teacher's rows (the user's examples are not
     # judged), the cheap judge on its share of the student's, and the escalations.
     teacher_rows = 0 if seeds is not None else config.seed_count
     student_rows = config.count if seeds is not None else config.bulk_count
     rate = escalation_rate(config.judge_policy.escalate_margin)
     for label, model, calls in config.judge_calls(teacher_rows, student_rows, rate):
-        plan.append(StagePlan(label, model, calls))
+        plan.append(line(label, model, calls))
     return plan
 
 
@@ -154,13 +164,14 @@ async def estimate(
     prices: PriceTable,
     seeds: int | None = None,
     human_cost_per_row: Decimal = HUMAN_COST_PER_ROW_USD,
+    delivery: Delivery = "online",
 ) -> EstimateRead:
     """Project the job's cost per stage, total, by lever, against the teacher alone and against humans.
 
     ``seeds``: the number of the user's examples when the job amplifies them (their seed stage is a
-    trace per example).
+    trace per example). ``delivery``: "batch" prices the stages that can wait at the batch rate.
     """
-    plan = _plan(config, seeds)
+    plan = _plan(config, seeds, batch=delivery == "batch")
     pilots = await _history(session, config.data_type, JobKind.generate if seeds is None else JobKind.amplify)
     pilots = _judge_lines(pilots)
     basis: Basis = "history" if all(stage.stage in pilots for stage in plan) else "defaults"
@@ -188,8 +199,9 @@ async def estimate(
                 output_tokens=s.usage.output_tokens,
                 cost_usd=s.cost,
                 teacher_cost_usd=s.teacher_cost,
+                batch=plan_line.batch,
             )
-            for s in run.stages
+            for s, plan_line in zip(run.stages, plan, strict=True)
         ],
         total_usd=run.total,
         teacher_only_usd=breakdown.teacher_only,

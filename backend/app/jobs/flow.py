@@ -32,6 +32,7 @@ from app.jobs.repository import Lease
 from app.models import Job, JobStage, JobStatus
 from distillation.pipeline import GenerationConfig, close_engine
 from distillation.providers import runs_in_process
+from distillation.providers.batch import offers_batches
 from distillation.quality import NearDuplicateConfig
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,8 @@ class Worker:
         model = runtime.kind.model(stage, runtime.engine.config)
         most = runtime.max_concurrency.get(model or "")
         width = _width(model, runtime.engine.config, self.settings.job_item_concurrency, most)
+        if _batched(runtime, model, stage):  # every item waits for a batch: gather them into one
+            width = self.settings.job_batch_item_concurrency
         renewer = asyncio.create_task(self._renew(held))
         try:
             await asyncio.gather(*(self._loop(runtime, stage, chunk, deadline, held) for _ in range(width)))
@@ -164,6 +167,12 @@ class Worker:
                         await repository.renew(session, list(held.values()), self.owner, self.lease)
                 except Exception:  # the lease may lapse; the fence keeps a late commit out
                     logger.warning("could not renew %d lease(s)", len(held), exc_info=True)
+
+
+def _batched(runtime: JobRuntime, model: str | None, stage: JobStage) -> bool:
+    """Whether the stage's items wait for a provider batch (batch delivery, a model that has one)."""
+    batch = runtime.engine.calls.batch
+    return batch is not None and model is not None and stage in batch.stages and offers_batches(model)
 
 
 def _width(model: str | None, config: GenerationConfig, most: int, limit: int | None = None) -> int:

@@ -74,6 +74,11 @@ class GenerationRequest(Schema):
     temperature: float = Field(default=0.8, ge=0, le=2)
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+    delivery: Literal["online", "batch"] = Field(
+        default="online",
+        description="batch: the seed, bulk, judge and fix requests go through the providers' batch APIs "
+        "(half the price, answers within hours); models without a batch API are asked online.",
+    )
     task_spec_id: uuid.UUID | None = Field(
         default=None,
         description="A stored task spec the job runs (schema, prompts, policy, rubric, validators).",
@@ -99,6 +104,22 @@ class StageProgress(Schema):
     done: int
     rejected: int
     failed: int
+
+
+class JobBatchRead(Schema):
+    """A provider batch a job's requests wait in (batch delivery): its state at the last check."""
+
+    batch_id: str = Field(description="The provider's id of the batch")
+    model: str = Field(description="The model it runs on (provider:model)")
+    state: str = Field(
+        description="submitted until the first check, then the provider's word: in_progress, "
+        "finalizing, completed, expired, cancelled, failed..."
+    )
+    total: int = Field(description="Requests in the batch")
+    answered: int = Field(description="Requests answered so far")
+    failed: int = Field(description="Requests the batch failed so far (they are sent online)")
+    submitted_at: datetime
+    checked_at: datetime = Field(description="When its state was last written")
 
 
 class Verdicts(Schema):
@@ -180,6 +201,13 @@ class JobRead(Schema):
     summary: JobSummary | None = Field(
         default=None,
         description="Judged, structure-only and removed rows; generation jobs that have ended, one job read.",
+    )
+    delivery: Literal["online", "batch"] = Field(
+        default="online", description="How its requests that can wait are sent (config.delivery)."
+    )
+    batches: list[JobBatchRead] = Field(
+        default_factory=list,
+        description="The provider batches it submitted, oldest first (batch delivery; empty online).",
     )
 
 

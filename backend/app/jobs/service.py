@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.datasets.repository import DatasetRepository
-from app.jobs import ledger_repository, repository
+from app.jobs import batch_repository, ledger_repository, repository
 from app.jobs.finish import finish_dataset
 from app.jobs.kinds import amplify, generate
 from app.jobs.kinds.base import Failed
@@ -26,6 +26,7 @@ from app.jobs.schemas import (
     GenerationRequest,
     ItemRead,
     JobActivity,
+    JobBatchRead,
     JobRead,
     JobSummary,
     PreviewRead,
@@ -94,9 +95,25 @@ async def read(session: AsyncSession, jobs: list[Job], *, summary: bool = False)
     facts = await repository.activity_facts(session, ids)
     running = any(job.status is JobStatus.running for job in jobs)
     queue = await repository.waiting_jobs(session) if running else []
+    batches = await batch_repository.batches_of(session, ids)
     reads = [
         _read(job, counts[job.id], verdicts.get(job.id), _activity(job, facts[job.id], queue)) for job in jobs
     ]
+    for job, job_read in zip(jobs, reads, strict=True):
+        job_read.delivery = kind_of(job.kind).config_of(job).delivery
+        job_read.batches = [
+            JobBatchRead(
+                batch_id=b.batch_id,
+                model=b.model_id,
+                state=b.state,
+                total=b.total,
+                answered=b.answered,
+                failed=b.failed,
+                submitted_at=b.created_at,
+                checked_at=b.updated_at,
+            )
+            for b in batches[job.id]
+        ]
     if summary:
         for job, job_read in zip(jobs, reads, strict=True):
             if job.status in ENDED and not kind_of(job.kind).versioned:

@@ -221,6 +221,29 @@ class CachedResponse(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class JobBatch(Base):
+    """A provider batch a job's requests were submitted in: the service's batch journal.
+
+    Written as soon as the provider accepts the batch, so a worker killed while it is pending leaves
+    its id, and the next worker to lease the items polls it instead of submitting them again. The
+    state and counts are the last poll's (``submitted`` until the first).
+    """
+
+    __tablename__ = "job_batches"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(264))
+    # The request fingerprints the batch holds.
+    fingerprints: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(32), default="submitted")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ExampleBand(Base):
     """One MinHash-LSH band of an accepted example: near-duplicate candidates across worker processes."""
 

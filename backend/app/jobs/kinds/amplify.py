@@ -181,6 +181,7 @@ async def create(session: AsyncSession, user: User, body: GenerationRequest, set
             **config.model_dump(),
             **spec_fields(body.task_spec_id, config),
             "seed_examples": body.seed_examples,
+            "delivery": body.delivery,
         }
     )
     seeds = len(body.seed_examples)

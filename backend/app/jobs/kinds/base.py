@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from pydantic import ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,8 @@ from distillation.pipeline import GenerationConfig
 
 # Per stage, per item status: how many items (``repository.item_counts`` of one job).
 StageCounts = dict[str, dict[str, int]]
+# How the requests of the stages that can wait are sent: one by one, or in provider batches.
+Delivery = Literal["online", "batch"]
 
 
 class JobConfig(GenerationConfig):
@@ -44,6 +46,9 @@ class JobConfig(GenerationConfig):
     # The stored task spec the job runs, and its version (the spec itself is in ``task``).
     task_spec_id: uuid.UUID | None = None
     task_spec_version: int | None = None
+    # "batch": the requests of the seed, bulk, judge and fix stages go through the providers' batch
+    # APIs at the batch rate (``app.jobs.batches``); rows stored before it existed are "online".
+    delivery: Delivery = "online"
 
     def engine_config(self) -> GenerationConfig:
         """The engine's part; its budget is enforced by the shared ledger, not in-process."""

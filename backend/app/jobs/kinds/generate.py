@@ -60,7 +60,7 @@ async def request_config(
 ) -> GenerationConfig:
     """The engine's config of a request; a config the engine refuses is a 400 with the reason."""
     values = body.model_dump(
-        exclude={"name", "description", "seed_examples", "task_spec_id", "task_spec_version"}
+        exclude={"name", "description", "seed_examples", "task_spec_id", "task_spec_version", "delivery"}
     )
     if body.task_spec_id is not None:
         spec, _ = await taskspecs.for_job(session, body.task_spec_id, body.task_spec_version)
@@ -106,7 +106,9 @@ async def create(session: AsyncSession, user: User, body: GenerationRequest, set
         body,
         settings,
         JobKind.generate,
-        GenerateConfig.model_validate({**config.model_dump(), **spec_fields(body.task_spec_id, config)}),
+        GenerateConfig.model_validate(
+            {**config.model_dump(), **spec_fields(body.task_spec_id, config), "delivery": body.delivery}
+        ),
     )
 
 

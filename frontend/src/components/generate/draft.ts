@@ -11,6 +11,9 @@ export type Source = "domain" | "examples" | "prompts";
 /** Amplified examples become single-turn chats: the data type of every seed-amplification job. */
 export const AMPLIFIED_DATA_TYPE = "generation";
 
+/** How the requests that can wait are sent: one by one, or in provider batches (half the price, within hours). */
+export type Delivery = GenerationRequest["delivery"];
+
 /** What the wizard has collected so far, as the form holds it (numbers still as typed). */
 export type Draft = {
   dataType: string;
@@ -44,6 +47,7 @@ export type Draft = {
   /** ...and how far above the fix threshold its scores go on to the strong judge. */
   escalateMargin: string;
   budget: string;
+  delivery: Delivery;
 };
 
 export const STEPS = ["Data type", "Domain or examples", "Models", "Size & quality", "Review"] as const;
@@ -75,6 +79,7 @@ export const DEFAULT_DRAFT: Draft = {
   cheapShare: "25",
   escalateMargin: "1",
   budget: "",
+  delivery: "online",
 };
 
 /** The API's limits on the fields the wizard asks for; the shares are percentages of 0–1 fractions. */
@@ -140,6 +145,7 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     judge: draft.judge || null,
     teacher_ratio: amplify ? 0.1 : Number(draft.teacherRatio) / 100,
     budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
+    delivery: draft.delivery,
     thresholds: {
       fix_below: Number(draft.fixBelow),
       remove_below: Number(draft.removeBelow),

@@ -3291,6 +3291,13 @@ export interface components {
             /** Data Type */
             data_type: string;
             /**
+             * Delivery
+             * @description batch: the seed, bulk, judge and fix requests go through the providers' batch APIs (half the price, answers within hours); models without a batch API are asked online.
+             * @default online
+             * @enum {string}
+             */
+            delivery: "online" | "batch";
+            /**
              * Description
              * @default
              */
@@ -3661,6 +3668,13 @@ export interface components {
             /** Data Type */
             data_type: string;
             /**
+             * Delivery
+             * @description batch: the seed, bulk, judge and fix requests go through the providers' batch APIs (half the price, answers within hours); models without a batch API are asked online.
+             * @default online
+             * @enum {string}
+             */
+            delivery: "online" | "batch";
+            /**
              * Description
              * @default
              */
@@ -3883,6 +3897,53 @@ export interface components {
             workers: string[];
         };
         /**
+         * JobBatchRead
+         * @description A provider batch a job's requests wait in (batch delivery): its state at the last check.
+         */
+        JobBatchRead: {
+            /**
+             * Answered
+             * @description Requests answered so far
+             */
+            answered: number;
+            /**
+             * Batch Id
+             * @description The provider's id of the batch
+             */
+            batch_id: string;
+            /**
+             * Checked At
+             * Format: date-time
+             * @description When its state was last written
+             */
+            checked_at: string;
+            /**
+             * Failed
+             * @description Requests the batch failed so far (they are sent online)
+             */
+            failed: number;
+            /**
+             * Model
+             * @description The model it runs on (provider:model)
+             */
+            model: string;
+            /**
+             * State
+             * @description submitted until the first check, then the provider's word: in_progress, finalizing, completed, expired, cancelled, failed...
+             */
+            state: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /**
+             * Total
+             * @description Requests in the batch
+             */
+            total: number;
+        };
+        /**
          * JobKind
          * @description What a job does.
          * @enum {string}
@@ -3896,6 +3957,11 @@ export interface components {
             /** Accepted */
             accepted: number;
             activity: components["schemas"]["JobActivity"];
+            /**
+             * Batches
+             * @description The provider batches it submitted, oldest first (batch delivery; empty online).
+             */
+            batches?: components["schemas"]["JobBatchRead"][];
             /** Budget Usd */
             budget_usd: string | null;
             /** Config */
@@ -3912,6 +3978,13 @@ export interface components {
              * Format: uuid
              */
             dataset_id: string;
+            /**
+             * Delivery
+             * @description How its requests that can wait are sent (config.delivery).
+             * @default online
+             * @enum {string}
+             */
+            delivery: "online" | "batch";
             /** Error */
             error: string | null;
             /** Eta Seconds */
@@ -5388,6 +5461,12 @@ export interface components {
         StageEstimateRead: {
             /** Attempts */
             attempts: number;
+            /**
+             * Batch
+             * @description Priced at the batch rate (batch delivery).
+             * @default false
+             */
+            batch: boolean;
             /** Cost Usd */
             cost_usd: string | null;
             /** Input Tokens */
