@@ -57,6 +57,9 @@ export function ReviewStep({ draft }: StepProps) {
       } to the strong judge`,
     ],
     ["Budget", draft.budget ? `$${draft.budget}` : "no limit"],
+    ...(draft.source === "prompts"
+      ? []
+      : ([["Delivery", draft.delivery === "batch" ? "batch: 50% off, answers within hours" : "online"]] as [string, string][])),
   ];
   return (
     <dl className="grid grid-cols-[minmax(0,auto)_minmax(0,1fr)] gap-x-4 gap-y-2 text-sm">

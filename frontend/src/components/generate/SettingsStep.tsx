@@ -3,7 +3,8 @@ import { TextInput } from "@/components/ui/Input";
 import { NumberInput } from "@/components/ui/NumberInput";
 import { useMyQuotas } from "@/hooks/queries/users";
 
-import { DRAFT_LIMITS, type Draft } from "./draft";
+import { ChoiceCards } from "./ChoiceCards";
+import { DRAFT_LIMITS, type Delivery, type Draft } from "./draft";
 import type { StepProps } from "./steps";
 
 /** The draft's fields a text or number input edits. */
@@ -50,6 +51,15 @@ function useRowCap(withExamples: boolean): string {
   if (rows == null) return "";
   return ` Your role may start jobs of at most ${rows.toLocaleString("en")} rows${withExamples ? ", your examples included" : ""}.`;
 }
+
+const DELIVERIES = [
+  { value: "online", title: "Online", description: "Every request is answered in seconds, at the standard price." },
+  {
+    value: "batch",
+    title: "Batch (50% off, answers within hours)",
+    description: "Rows, judging and fixes go through the providers' batch APIs (OpenAI, Anthropic); other models are asked online.",
+  },
+];
 
 export function SettingsStep(props: StepProps) {
   const examples = props.draft.source === "examples" ? props.draft.examples.length : null;
@@ -119,6 +129,17 @@ export function SettingsStep(props: StepProps) {
         hint="The job pauses before spending more; you can raise it and resume."
         step={0.01}
       />
+      {!prompts && (
+        <div className="sm:col-span-2">
+          <ChoiceCards
+            legend="Delivery"
+            name="delivery"
+            value={props.draft.delivery}
+            onChange={(delivery) => props.change({ delivery: delivery as Delivery })}
+            choices={DELIVERIES}
+          />
+        </div>
+      )}
     </div>
   );
 }

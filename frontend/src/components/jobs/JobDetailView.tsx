@@ -12,6 +12,7 @@ import { useMe } from "@/hooks/queries/auth";
 import { useLiveJob, type Job, type LiveMode } from "@/hooks/queries/jobs";
 import { ApiError } from "@/lib/api/client";
 
+import { JobBatches } from "./JobBatches";
 import { JobBudget } from "./JobBudget";
 import { JobControls } from "./JobControls";
 import { DemoModelNotice } from "@/components/models/DemoModelNotice";
@@ -97,6 +98,7 @@ function JobBody({ job, mode, canControl }: { job: Job; mode: LiveMode; canContr
             <JobBudget key={job.budget_usd ?? "none"} job={job} canControl={canControl} />
           </div>
         </Card>
+        <JobBatches job={job} />
         <JobSavingsCard job={job} />
         <Card title="Stages" labelledBy="job-stages-title">
           <StageList job={job} />
