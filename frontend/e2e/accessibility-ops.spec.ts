@@ -1,22 +1,10 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 
 import { uniqueName } from "./data";
-import { signIn } from "./helpers";
+import { expectAccessible, signIn } from "./helpers";
 import { startJob, stopJob } from "./jobs-data";
 
 const SCHEMES = ["light", "dark"] as const;
-
-/** axe-core over the page as it is now (open dialogs included): no serious or critical violation. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
-    .analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: accessibility violations`).toEqual([]);
-}
 
 /** The estimate is re-priced (and faded while it is) after a change: check the page once it has settled. */
 async function settledEstimate(page: Page): Promise<void> {

@@ -1,21 +1,9 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 
 import { BAD_JSONL, createDataset, generatedJsonl, uniqueName } from "./data";
-import { LIST_PATTERNS, looksNew, signIn } from "./helpers";
+import { LIST_PATTERNS, expectAccessible, looksNew, signIn } from "./helpers";
 
 const SCHEMES = ["light", "dark"] as const;
-
-/** axe-core over the page as it is now (open dialogs included): no serious or critical violation. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
-    .analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: accessibility violations`).toEqual([]);
-}
 
 for (const scheme of SCHEMES) {
   test(`every page passes axe-core in ${scheme} mode`, async ({ page }) => {

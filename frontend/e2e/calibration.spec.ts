@@ -1,18 +1,9 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 
 import { createDataset, generatedJsonl, uniqueName } from "./data";
-import { signIn } from "./helpers";
+import { AXE_TAGS_WCAG21_AA, expectAccessible, signIn } from "./helpers";
 
 const DIR = "test-results/screenshots";
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: accessibility violations`).toEqual([]);
-}
 
 // The judge scores of generatedJsonl's rows (data.ts): 4.0, 7.7, 5.4, 9.1, 6.8, 4.5, 8.2, 5.9, ...
 const score = (i: number) => Math.round(40 + ((i * 37) % 60)) / 10;
@@ -30,7 +21,7 @@ test("20 rows reviewed by keyboard calibrate the judge; its recommended threshol
   await expect(row).toContainText("Question 1:");
   await expect(row.getByRole("button", { name: /Skip to next/ })).toHaveAttribute("aria-keyshortcuts", "s n");
   await expect(rated).toHaveAttribute("aria-keyshortcuts", "1 2 3 4 5");
-  await expectAccessible(page, "review queue");
+  await expectAccessible(page, "review queue", AXE_TAGS_WCAG21_AA);
   await page.screenshot({ path: `${DIR}/calibration-queue-1280.png`, fullPage: true });
 
   // Keyboard alone: a digit rates the row, a or r decides it, n moves past the last one undecided.
@@ -48,7 +39,7 @@ test("20 rows reviewed by keyboard calibrate the judge; its recommended threshol
   await expect(counts).toContainText(/pending\s*1/);
   await expect(counts).toContainText(/accepted\s*11/);
   await expect(counts).toContainText(/rejected\s*9/);
-  await expectAccessible(page, "review of 20 rows");
+  await expectAccessible(page, "review of 20 rows", AXE_TAGS_WCAG21_AA);
   await page.screenshot({ path: `${DIR}/calibration-review-1280.png`, fullPage: true });
 
   await page.getByRole("link", { name: "Calibrate the judge" }).click();
@@ -78,7 +69,7 @@ test("20 rows reviewed by keyboard calibrate the judge; its recommended threshol
   await expect(disagreements.nth(1)).toContainText("Question 8:");
   await expect(disagreements.nth(1)).toContainText("rated 4/5");
   await expect(panel.getByRole("button", { name: "The slider is at the recommended threshold" })).toBeDisabled();
-  await expectAccessible(page, "calibration");
+  await expectAccessible(page, "calibration", AXE_TAGS_WCAG21_AA);
   await page.screenshot({ path: `${DIR}/calibration-1280.png`, fullPage: true });
 
   // Applying stays the slider's one step: the 12 rows below 7.3 (the skipped row among them) go in v2.
@@ -93,7 +84,7 @@ test("20 rows reviewed by keyboard calibrate the judge; its recommended threshol
   // Nothing pushes the page sideways on a phone: the matrix scrolls inside its own box if it must. (Polled:
   // the histogram takes its new width from a resize observer, a moment after the viewport changes.)
   await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  await expectAccessible(page, "calibration at 390 px");
+  await expectAccessible(page, "calibration at 390 px", AXE_TAGS_WCAG21_AA);
   await page.screenshot({ path: `${DIR}/calibration-390.png`, fullPage: true });
   await page.goto(`/datasets/review/?id=${dataset.id}`);
   await expect(page.getByText("No row left after the skipped ones").or(page.getByText(/Every row of this version/))).toBeVisible();
@@ -113,5 +104,5 @@ test("calibration with too few reviewed rows says how many more are needed", asy
   await expect(panel.getByText("Too few reviewed rows to calibrate the judge")).toBeVisible();
   await expect(panel).toContainText("1 reviewed row(s) with a judge score; calibrating the judge needs at least 5: review 4 more");
   await expect(panel.getByRole("link", { name: "Open the review queue" })).toBeVisible();
-  await expectAccessible(page, "calibration, too few rows");
+  await expectAccessible(page, "calibration, too few rows", AXE_TAGS_WCAG21_AA);
 });

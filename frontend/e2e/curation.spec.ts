@@ -1,8 +1,7 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 
 import { createDataset, generatedJsonl, uniqueName } from "./data";
-import { apiPatch, apiPost, signIn } from "./helpers";
+import { AXE_TAGS_WCAG21_AA, apiPatch, apiPost, expectAccessible, signIn } from "./helpers";
 
 /** Rows without a judge score, as a file that was never judged holds them. */
 const UNSCORED = ["A", "B"]
@@ -19,14 +18,6 @@ const UNSCORED = ["A", "B"]
 /** The judge scores `generatedJsonl(count)` gives its rows (data.ts). */
 function generatedScores(count: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.round(40 + ((i * 37) % 60)) / 10);
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: accessibility violations`).toEqual([]);
 }
 
 test("the threshold slider counts kept and removed rows live and applies them as a version", async ({ page }) => {
@@ -63,7 +54,7 @@ test("the threshold slider counts kept and removed rows live and applies them as
   await expect(page.locator("output[for=threshold-slider]")).toHaveText("6.9");
   await page.keyboard.press("ArrowRight");
   expect(asked).toBe(1);
-  await expectAccessible(page, "threshold");
+  await expectAccessible(page, "threshold", AXE_TAGS_WCAG21_AA);
   await page.screenshot({ path: "test-results/screenshots/dataset-threshold-1280.png", fullPage: true });
 
   const removed = 30 - keptAt7;
@@ -109,9 +100,9 @@ test("version compare shows a changed row's words deleted and inserted, and filt
   await expect(row.locator("del")).toHaveCSS("text-decoration-line", "line-through");
   await expect(row.locator("ins")).toHaveCSS("text-decoration-line", "underline");
   await expect(row).toContainText("here is how a refund request is handled,");
-  await expectAccessible(page, "version diff");
+  await expectAccessible(page, "version diff", AXE_TAGS_WCAG21_AA);
   await page.emulateMedia({ colorScheme: "dark" });
-  await expectAccessible(page, "version diff in dark mode");
+  await expectAccessible(page, "version diff in dark mode", AXE_TAGS_WCAG21_AA);
   await page.emulateMedia({ colorScheme: "light" });
   await page.screenshot({ path: "test-results/screenshots/dataset-diff-1280.png", fullPage: true });
 

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 
 import { CSRF_COOKIE, CSRF_HEADER } from "../src/lib/api/csrf";
@@ -75,4 +76,18 @@ export async function downloadFrom(page: Page, button: Locator): Promise<{ name:
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
   return { name: download.suggestedFilename(), body: Buffer.concat(chunks) };
+}
+
+/** axe-core's rule sets a page is held to: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices. */
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] as const;
+/** The rule sets of the pages checked against WCAG 2.1 AA (not its level-A additions, nor 2.2), and best practices. */
+export const AXE_TAGS_WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"] as const;
+
+/** axe-core over the page as it is now (open dialogs included): no serious or critical violation of `tags`. */
+export async function expectAccessible(page: Page, what: string, tags: readonly string[] = AXE_TAGS): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags([...tags]).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, `${what}: accessibility violations`).toEqual([]);
 }

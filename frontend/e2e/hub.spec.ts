@@ -1,24 +1,13 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 
 import { createDataset, generatedJsonl, uniqueName } from "./data";
-import { apiPost, signIn } from "./helpers";
+import { apiPost, expectAccessible, signIn } from "./helpers";
 
 /** The token and user the fake Hub of e2e/serve.sh accepts. */
 const HUB_TOKEN = process.env.E2E_HUB_TOKEN ?? "hf_e2e_write_token_5eb1";
 const HUB_USER = process.env.E2E_HUB_USER ?? "e2e-user";
 const DIR = "test-results/screenshots";
 const ROWS = 20;
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
-    .analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: accessibility violations`).toEqual([]);
-}
 
 /** Opens the dataset's export dialog on its Hub destination and returns the dialog. */
 async function openPush(page: Page, dataset: { id: string; name: string }) {

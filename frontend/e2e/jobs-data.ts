@@ -1,16 +1,35 @@
 import { expect, type APIRequestContext } from "@playwright/test";
 
-import { apiPost } from "./helpers";
+import { apiDelete, apiPost, apiPut } from "./helpers";
 
-/** A generation job on the bundled model, started through the API; `count` rows of question–answer. */
+/**
+ * The fake provider server that e2e/serve.sh starts beside the API (`python -m distillation.testing`,
+ * on E2E_PROVIDER_PORT), registered as an OpenAI-compatible server the way an admin adds one in
+ * Settings → Providers. It answers every request after a pause (serve.sh sets it), so a job on it stays
+ * running, its items in flight, while a test looks at it, and it costs the machine no CPU: the bundled
+ * model is left to the specs that test it.
+ */
+const FAKE_PROVIDER = "e2e-fake";
+export const FAKE_MODEL = `${FAKE_PROVIDER}:fake-model`;
+const FAKE_BASE_URL = `http://127.0.0.1:${process.env.E2E_PROVIDER_PORT ?? ""}/v1`;
+
+/** A generation job on the fake provider, started through the API; `count` rows of question–answer. */
 export async function startJob(request: APIRequestContext, name: string, count: number): Promise<{ id: string }> {
-  const response = await apiPost(request, "/api/v1/jobs/generate", { data: { name, data_type: "qa", count } });
+  const saved = await apiPut(request, `/api/v1/providers/${FAKE_PROVIDER}`, { data: { base_url: FAKE_BASE_URL } });
+  expect(saved.status(), await saved.text()).toBe(200);
+  const response = await apiPost(request, "/api/v1/jobs/generate", {
+    // A seed of its own: with another job's seed its requests would be answered from the response cache at
+    // once (rows the job already rejected), and it would end before the test looks at it.
+    data: { name, data_type: "qa", count, teacher: FAKE_MODEL, student: FAKE_MODEL, seed: 1 + Math.floor(Math.random() * 1_000_000) },
+  });
   expect(response.status(), await response.text()).toBe(201);
   return (await response.json()) as { id: string };
 }
 
-/** Cancels a job unless it has already stopped, so it leaves the single e2e worker free. */
+/** Cancels a job unless it has already stopped, and removes the fake provider, so later tests see neither. */
 export async function stopJob(request: APIRequestContext, id: string): Promise<void> {
   const response = await apiPost(request, `/api/v1/jobs/${id}/cancel`);
   expect([200, 409]).toContain(response.status());
+  const removed = await apiDelete(request, `/api/v1/providers/${FAKE_PROVIDER}`);
+  expect([204, 404]).toContain(removed.status());
 }

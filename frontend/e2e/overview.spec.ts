@@ -53,7 +53,7 @@ test("the overview counts datasets and examples, shows this month's spend and li
   await page.goto("/");
   await expect(page.getByTestId("summary-datasets")).toHaveText(String(before.datasets + 1));
   await expect(page.getByTestId("summary-examples")).toHaveText((before.examples + 7).toLocaleString("en-US"));
-  // The bundled model is free: its job adds nothing (other specs' playground calls may have spent).
+  // Nothing ran since: the spend is as before (other specs' playground calls may have spent).
   await expect(page.getByTestId("summary-spend")).toHaveText(formatUsd(before.spent_this_month_usd));
   const job = await startJob(page.request, uniqueName("Overview run"), 40);
   try {

@@ -1,10 +1,9 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 
-import { apiDelete, apiPut, signIn } from "./helpers";
+import { AXE_TAGS_WCAG21_AA, apiDelete, apiPut, expectAccessible, signIn } from "./helpers";
 
 const BUNDLED = "local:smollm2-135m";
 const FAKE = "openai:gpt-4o-mini"; // the fake provider server stands in for OpenAI: priced like it
@@ -36,14 +35,6 @@ test.beforeAll(async () => {
 test.afterAll(() => {
   fake?.kill("SIGTERM");
 });
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: accessibility violations`).toEqual([]);
-}
 
 function column(page: Page, model: string): Locator {
   return page.getByRole("region", { name: `${model} conversation` });
@@ -111,7 +102,7 @@ test("two models stream side by side, a keyless one fails in its own column, a s
     await expect(column(page, FAKE).getByTestId("answer-cost")).toHaveText(/^\$0\.0+[1-9]\d$/);
     const growth = await page.evaluate(() => (window as unknown as { growth: Set<number> }).growth.size);
     expect(growth, "the bundled model's answer grew token by token").toBeGreaterThan(3);
-    await expectAccessible(page, "playground after one turn");
+    await expectAccessible(page, "playground after one turn", AXE_TAGS_WCAG21_AA);
     await page.screenshot({ path: "test-results/screenshots/playground-1280.png", fullPage: true });
 
     // The second turn carries each column's own conversation.
@@ -142,7 +133,7 @@ test("two models stream side by side, a keyless one fails in its own column, a s
     expect(Number(budget.spent_usd), "the fake provider's answers are booked in the ledger").toBeGreaterThan(0);
 
     await page.setViewportSize({ width: 390, height: 844 });
-    await expectAccessible(page, "playground at 390 px");
+    await expectAccessible(page, "playground at 390 px", AXE_TAGS_WCAG21_AA);
     await page.screenshot({ path: "test-results/screenshots/playground-390.png", fullPage: true });
   } finally {
     await apiDelete(page.request, "/api/v1/providers/openai");

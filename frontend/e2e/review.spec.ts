@@ -1,16 +1,7 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 
 import { createDataset, generatedJsonl, uniqueName } from "./data";
-import { apiPost, signIn } from "./helpers";
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: accessibility violations`).toEqual([]);
-}
+import { AXE_TAGS_WCAG21_AA, apiPost, expectAccessible, signIn } from "./helpers";
 
 test("a review decided by keyboard is applied as one new version", async ({ page }) => {
   await signIn(page);
@@ -27,7 +18,7 @@ test("a review decided by keyboard is applied as one new version", async ({ page
   await expect(row.getByRole("heading", { name: /Judge score/ })).toBeVisible();
   await expect(row).toContainText("content_quality");
   await expect(row.getByRole("button", { name: /Accept/ })).toHaveAttribute("aria-keyshortcuts", "a");
-  await expectAccessible(page, "review");
+  await expectAccessible(page, "review", AXE_TAGS_WCAG21_AA);
   await page.screenshot({ path: "test-results/screenshots/review-1280.png", fullPage: true });
 
   await page.keyboard.press("a");
@@ -62,7 +53,7 @@ test("a review decided by keyboard is applied as one new version", async ({ page
   await expect(counts).toContainText(/rejected\s*2/);
   await expect(counts).toContainText(/edited\s*1/);
   await expect(page.getByRole("progressbar", { name: /6 of 6 rows decided/ })).toHaveAttribute("aria-valuenow", "6");
-  await expectAccessible(page, "review finished");
+  await expectAccessible(page, "review finished", AXE_TAGS_WCAG21_AA);
   await page.screenshot({ path: "test-results/screenshots/review-done-1280.png", fullPage: true });
 
   await page.getByRole("button", { name: "Apply 3 decisions as v2" }).click();
@@ -118,7 +109,7 @@ test("the owner assigns low-scored rows to an editor, whose queue holds only tho
   await form.getByRole("button", { name: "Assign" }).click();
   const assignments = page.getByRole("list", { name: "Assignments" });
   await expect(assignments).toContainText(`${email}scored at most 5: 0 of 2 decided`);
-  await expectAccessible(page, "review with assignments");
+  await expectAccessible(page, "review with assignments", AXE_TAGS_WCAG21_AA);
 
   const context = await browser.newContext({ baseURL: new URL(page.url()).origin });
   const editor = await context.newPage();

@@ -3,6 +3,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { BAD_JSONL, createDataset, generatedJsonl, uniqueName } from "./data";
 import { startRun, stopRun } from "./finetune-data";
 import { LIST_PATTERNS, apiPost, expectLiveWorker, looksNew, signIn } from "./helpers";
+import { startJob, stopJob } from "./jobs-data";
 
 const DIR = "test-results/screenshots";
 const WIDTHS = [1280, 390] as const;
@@ -161,17 +162,13 @@ for (const width of WIDTHS) {
   test(`screenshots of the generate, jobs, analytics and settings pages at ${width} px`, async ({ page }) => {
     await page.setViewportSize({ width, height: width > 500 ? 800 : 844 });
     await signIn(page);
-    const sent = await apiPost(page.request, "/api/v1/jobs/generate", {
-      data: { name: `Screenshot job ${width}`, data_type: "qa", count: 40 },
-    });
-    expect(sent.status()).toBe(201);
-    const { id } = (await sent.json()) as { id: string };
+    const { id } = await startJob(page.request, `Screenshot job ${width}`, 40);
     try {
       await shootOperations(page, width, id, "");
       await page.emulateMedia({ colorScheme: "dark" });
       await shootOperations(page, width, id, "-dark");
     } finally {
-      await apiPost(page.request, `/api/v1/jobs/${id}/cancel`);
+      await stopJob(page.request, id);
     }
   });
 }

@@ -86,7 +86,6 @@ def test_a_model_id_missing_from_the_cache_names_the_cache_and_downloads_nothing
     assert not any(hub_cache.iterdir())  # nothing was fetched or created
 
 
-@pytest.mark.slow
 def test_a_gguf_file_is_described_from_its_metadata() -> None:
     info = describe_base_model("local:smollm2-135m")
     assert info.kind == "bundled"

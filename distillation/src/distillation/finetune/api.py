@@ -15,6 +15,7 @@ from distillation.finetune.checkpoint import CheckpointStore
 from distillation.finetune.config import BUNDLED_BASE_MODEL, Device, FinetuneConfig
 from distillation.finetune.data import DatasetError, Split, data_hash, heldout_split, load_rows
 from distillation.finetune.export import export_gguf, write_modelfile
+from distillation.finetune.gguf_header import read_gguf_header
 from distillation.finetune.log import TrainingLog
 from distillation.finetune.loop import EvalCallback, LoopOutcome, LoraTrainer, StepCallback, StopCheck
 from distillation.finetune.model import (
@@ -315,9 +316,8 @@ def _gguf_pre(source: BaseModelSource) -> str | None:
     """The pre-tokenizer of a GGUF base model, kept for its export (None: chosen by architecture)."""
     if source.gguf_file is None:
         return None
-    gguf = require("gguf")
-    field = gguf.GGUFReader(source.directory / source.gguf_file).fields.get("tokenizer.ggml.pre")
-    return None if field is None else str(field.contents())
+    pre = read_gguf_header(source.directory / source.gguf_file).metadata.get("tokenizer.ggml.pre")
+    return pre if isinstance(pre, str) else None
 
 
 def _preferred(files: list[Path]) -> Path:

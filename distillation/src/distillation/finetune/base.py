@@ -1,6 +1,7 @@
 """What a base model is before it is loaded, which modules get adapters, and QLoRA loading.
 
-:func:`describe_base_model` reads only headers (``config.json``, safetensors headers, GGUF metadata):
+:func:`describe_base_model` reads only headers (``config.json``, safetensors headers, the GGUF header
+and metadata without the vocabulary, see :mod:`distillation.finetune.gguf_header`):
 parameter count, bytes on disk, architecture, and a rough estimate of the memory and speed of LoRA
 training on this machine, for a form to show before a run is started.
 """
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from distillation.finetune.config import DEFAULT_TARGET_MODULES
+from distillation.finetune.gguf_header import GGUFArray, read_gguf_header
 from distillation.finetune.model import (
     BaseModelSource,
     FinetuneError,
@@ -284,24 +286,26 @@ def _params_from_config(folder: Path) -> int:
 
 
 def _gguf_shape(path: Path) -> dict[str, Any]:
-    gguf = require("gguf")
+    """The shape of a GGUF model from its header alone: its vocabulary and weights are never read."""
     try:
-        reader = gguf.GGUFReader(path)
+        header = read_gguf_header(path)
     except (ValueError, OSError) as exc:
         raise FinetuneError(f"{path} is not a readable GGUF file: {exc}") from exc
+    metadata = header.metadata
 
-    def field(key: str) -> Any:
-        item = reader.fields.get(key)
-        return None if item is None else item.contents()
+    def number(key: str) -> int | None:
+        value = metadata.get(key)
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
-    architecture = str(field("general.architecture") or "unknown")
-    tokens = field("tokenizer.ggml.tokens")
+    architecture = str(metadata.get("general.architecture") or "unknown")
+    tokens = metadata.get("tokenizer.ggml.tokens")
+    vocab = number(f"{architecture}.vocab_size") or (len(tokens) if isinstance(tokens, GGUFArray) else None)
     return {
         "architecture": architecture,
-        "params": int(sum(int(tensor.n_elements) for tensor in reader.tensors)),
+        "params": header.params,
         "bytes": path.stat().st_size,
-        "hidden_size": field(f"{architecture}.embedding_length"),
-        "layers": field(f"{architecture}.block_count"),
-        "vocab_size": field(f"{architecture}.vocab_size") or (len(tokens) if tokens else None),
-        "context_length": field(f"{architecture}.context_length"),
+        "hidden_size": number(f"{architecture}.embedding_length"),
+        "layers": number(f"{architecture}.block_count"),
+        "vocab_size": vocab,
+        "context_length": number(f"{architecture}.context_length"),
     }
