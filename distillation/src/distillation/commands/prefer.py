@@ -23,13 +23,12 @@ from rich.console import Console
 from distillation.commands.generate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, FAILURES, _partial
 from distillation.commands.options import Environment, OptionsError
 from distillation.commands.providers import register_compatible_providers
-from distillation.commands.relabel import _print_import
+from distillation.commands.relabel import read_prompts
 from distillation.commands.render import bullet_lines, fail, money, plain, print_reasons
 from distillation.export.preference import export_preferences, get_preference_format
-from distillation.formats import FileFormatError, InputLimitError
 from distillation.pipeline import JsonlCache, build_engine, close_engine
 from distillation.preference import DEFAULT_MIN_MARGIN, JsonlPreferenceSink, PreferenceReport, PreferenceRun
-from distillation.promptsets import PromptFormat, PromptMapping, PromptSet, TooManyErrors, read_prompt_set
+from distillation.promptsets import PromptFormat, PromptMapping, PromptSet
 from distillation.providers import RateLimit
 from distillation.relabel import relabel_config
 
@@ -96,17 +95,9 @@ def prefer_command(options: PreferOptions, env: Environment) -> int:
     except OptionsError as exc:
         return fail(errors, exc)
     paths = PreferPaths.beside(options.output, options.format)
-    try:
-        prompts = read_prompt_set(
-            options.prompts,
-            file_format=options.input_format,
-            mapping=options.mapping,
-            max_errors=options.max_errors,
-            dedup=not options.keep_duplicates,
-        )
-    except (TooManyErrors, FileFormatError, InputLimitError, OSError) as exc:
-        return fail(errors, exc)
-    _print_import(console, errors, prompts, options.keep_duplicates)
+    prompts = read_prompts(options, console, errors)
+    if isinstance(prompts, int):
+        return prompts
     if not prompts.prompts:
         return fail(errors, OptionsError(f"{options.prompts} holds no usable prompt"))
     try:

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -117,17 +118,9 @@ def relabel_command(options: RelabelOptions, env: Environment) -> int:
     """Run ``distillery relabel``; prints the import summary, progress and report. Returns the exit code."""
     console, errors = Console(), Console(stderr=True)
     paths = RunPaths.beside(options.output, options.format)
-    try:
-        prompts = read_prompt_set(
-            options.prompts,
-            file_format=options.input_format,
-            mapping=options.mapping,
-            max_errors=options.max_errors,
-            dedup=not options.keep_duplicates,
-        )
-    except (TooManyErrors, FileFormatError, InputLimitError, OSError) as exc:
-        return fail(errors, exc)
-    _print_import(console, errors, prompts, options.keep_duplicates)
+    prompts = read_prompts(options, console, errors)
+    if isinstance(prompts, int):
+        return prompts
     if options.preview is not None:
         _print_preview(console, prompts, options.preview)
         return 0
@@ -149,12 +142,39 @@ def relabel_command(options: RelabelOptions, env: Environment) -> int:
     return _print_report(console, errors, report, paths)
 
 
-def _print_import(console: Console, errors: Console, prompts: PromptSet, kept_duplicates: bool) -> None:
+class PromptInput(Protocol):
+    """The options that say which prompt file to read and how (``relabel``'s and ``prefer``'s)."""
+
+    @property
+    def prompts(self) -> Path: ...
+    @property
+    def input_format(self) -> PromptFormat | None: ...
+    @property
+    def mapping(self) -> PromptMapping: ...
+    @property
+    def max_errors(self) -> int | None: ...
+    @property
+    def keep_duplicates(self) -> bool: ...
+
+
+def read_prompts(options: PromptInput, console: Console, errors: Console) -> PromptSet | int:
+    """Read the prompt file and print what was imported; the exit code instead when it cannot be read."""
+    try:
+        prompts = read_prompt_set(
+            options.prompts,
+            file_format=options.input_format,
+            mapping=options.mapping,
+            max_errors=options.max_errors,
+            dedup=not options.keep_duplicates,
+        )
+    except (TooManyErrors, FileFormatError, InputLimitError, OSError) as exc:
+        return fail(errors, exc)
     plain(console, f"prompts: {prompts.summary()}")
     bullet_lines(errors, (f"line {bad.line}: {bad.reason}" for bad in prompts.errors))
-    if prompts.duplicates and not kept_duplicates:
+    if prompts.duplicates and not options.keep_duplicates:
         repeats = (f"line {d.line} repeats line {d.first_line}" for d in prompts.duplicates)
         bullet_lines(console, repeats, limit=5)
+    return prompts
 
 
 def _print_preview(console: Console, prompts: PromptSet, count: int) -> None:
