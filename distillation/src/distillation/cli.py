@@ -49,7 +49,39 @@ from distillation.commands.options import (
 )
 
 if TYPE_CHECKING:
+    from distillation.promptsets import PromptFormat
     from distillation.providers import Credentials
+
+# The options of the commands that read a prompt file (relabel, prefer), written once.
+PromptsArg = Annotated[
+    Path,
+    typer.Argument(
+        exists=True, help="JSONL, JSON, CSV or Parquet file, or a Hugging Face save_to_disk folder."
+    ),
+]
+OutputOpt = Annotated[Path, typer.Option(help="Output file.")]
+InputFormatOpt = Annotated[
+    str | None, typer.Option(help="jsonl, json, csv, parquet or hf (detected when omitted).")
+]
+PromptFieldOpt = Annotated[str | None, typer.Option(help="Field holding the user prompt.")]
+SystemFieldOpt = Annotated[str | None, typer.Option(help="Field holding the system prompt.")]
+MessagesFieldOpt = Annotated[str, typer.Option(help="Field holding chat messages.")]
+KeepDuplicatesOpt = Annotated[bool, typer.Option(help="Answer repeated prompts again.")]
+MaxErrorsOpt = Annotated[int | None, typer.Option(min=0, help="Stop the import past this many bad lines.")]
+PromptConcurrencyOpt = Annotated[int, typer.Option(min=1, help="Prompts in flight at once.")]
+AnswerTokensOpt = Annotated[int, typer.Option(min=16, help="Output token cap per answer.")]
+TemperatureOpt = Annotated[float, typer.Option(min=0.0, max=2.0, help="Sampling temperature.")]
+AnswerSeedOpt = Annotated[int, typer.Option(help="Seed of the answers' sampling.")]
+
+
+def _prompt_format(input_format: str | None) -> PromptFormat | None:
+    """``--input-format`` as a prompt-file format (detected from the file when None)."""
+    from distillation.promptsets import PromptFormat
+
+    try:
+        return PromptFormat(input_format) if input_format else None
+    except ValueError:
+        raise typer.BadParameter(f"unknown format {input_format!r}", param_hint="--input-format") from None
 
 
 def register(
@@ -115,34 +147,25 @@ def _generate(env: Environment) -> Callable[..., None]:
 
 def _relabel(env: Environment) -> Callable[..., None]:
     def relabel(
-        prompts: Annotated[
-            Path,
-            typer.Argument(
-                exists=True, help="JSONL, JSON, CSV or Parquet file, or a Hugging Face save_to_disk folder."
-            ),
-        ],
-        output: Annotated[Path, typer.Option(help="Output file.")],
+        prompts: PromptsArg,
+        output: OutputOpt,
         teacher: Annotated[str, typer.Option(help="Model answering the prompts.")] = LOCAL_MODEL,
         judge: Annotated[
             str | None, typer.Option(help="Model scoring answers (the teacher when omitted).")
         ] = None,
-        input_format: Annotated[
-            str | None, typer.Option(help="jsonl, json, csv, parquet or hf (detected when omitted).")
-        ] = None,
-        prompt_field: Annotated[str | None, typer.Option(help="Field holding the user prompt.")] = None,
-        system_field: Annotated[str | None, typer.Option(help="Field holding the system prompt.")] = None,
+        input_format: InputFormatOpt = None,
+        prompt_field: PromptFieldOpt = None,
+        system_field: SystemFieldOpt = None,
         reference_field: Annotated[str | None, typer.Option(help="Field holding a reference answer.")] = None,
         variable_field: Annotated[
             list[str] | None, typer.Option(help="Field kept as a variable (repeatable; default: the others).")
         ] = None,
-        messages_field: Annotated[str, typer.Option(help="Field holding chat messages.")] = "messages",
-        keep_duplicates: Annotated[bool, typer.Option(help="Answer repeated prompts again.")] = False,
+        messages_field: MessagesFieldOpt = "messages",
+        keep_duplicates: KeepDuplicatesOpt = False,
         preview: Annotated[
             int | None, typer.Option(min=1, help="Only show the first N prompts as mapped; send nothing.")
         ] = None,
-        max_errors: Annotated[
-            int | None, typer.Option(min=0, help="Stop the import past this many bad lines.")
-        ] = None,
+        max_errors: MaxErrorsOpt = None,
         format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.JSONL,
         budget: Annotated[
             float | None,
@@ -152,10 +175,10 @@ def _relabel(env: Environment) -> Callable[..., None]:
                 "are capped to what is left.",
             ),
         ] = None,
-        concurrency: Annotated[int, typer.Option(min=1, help="Prompts in flight at once.")] = 8,
-        max_tokens: Annotated[int, typer.Option(min=16, help="Output token cap per answer.")] = 512,
-        temperature: Annotated[float, typer.Option(min=0.0, max=2.0, help="Sampling temperature.")] = 0.8,
-        seed: Annotated[int, typer.Option(help="Seed of the answers' sampling.")] = 0,
+        concurrency: PromptConcurrencyOpt = 8,
+        max_tokens: AnswerTokensOpt = 512,
+        temperature: TemperatureOpt = 0.8,
+        seed: AnswerSeedOpt = 0,
         judge_sample_rate: Annotated[
             float, typer.Option(min=0.0, max=1.0, help="Share of answers the judge scores.")
         ] = 1.0,
@@ -225,14 +248,9 @@ def _relabel(env: Environment) -> Callable[..., None]:
         from decimal import Decimal
 
         from distillation.commands.relabel import RelabelOptions, relabel_command
-        from distillation.promptsets import PromptFormat, PromptMapping
+        from distillation.promptsets import PromptMapping
 
-        try:
-            fmt = PromptFormat(input_format) if input_format else None
-        except ValueError:
-            raise typer.BadParameter(
-                f"unknown format {input_format!r}", param_hint="--input-format"
-            ) from None
+        fmt = _prompt_format(input_format)
         mapping = PromptMapping(
             prompt_field=prompt_field,
             system_field=system_field,
@@ -274,13 +292,8 @@ def _relabel(env: Environment) -> Callable[..., None]:
 
 def _prefer(env: Environment) -> Callable[..., None]:
     def prefer(
-        prompts: Annotated[
-            Path,
-            typer.Argument(
-                exists=True, help="JSONL, JSON, CSV or Parquet file, or a Hugging Face save_to_disk folder."
-            ),
-        ],
-        output: Annotated[Path, typer.Option(help="Output file.")],
+        prompts: PromptsArg,
+        output: OutputOpt,
         student: Annotated[str, typer.Option(help="Model whose answers are compared with the teacher's.")],
         teacher: Annotated[str, typer.Option(help="Model answering the prompts.")] = LOCAL_MODEL,
         judge: Annotated[
@@ -303,24 +316,20 @@ def _prefer(env: Environment) -> Callable[..., None]:
                 "fine-tuning) or jsonl (the pairs with their verdicts and cost).",
             ),
         ] = "trl-dpo",
-        input_format: Annotated[
-            str | None, typer.Option(help="jsonl, json, csv, parquet or hf (detected when omitted).")
-        ] = None,
-        prompt_field: Annotated[str | None, typer.Option(help="Field holding the user prompt.")] = None,
-        system_field: Annotated[str | None, typer.Option(help="Field holding the system prompt.")] = None,
-        messages_field: Annotated[str, typer.Option(help="Field holding chat messages.")] = "messages",
-        keep_duplicates: Annotated[bool, typer.Option(help="Answer repeated prompts again.")] = False,
-        max_errors: Annotated[
-            int | None, typer.Option(min=0, help="Stop the import past this many bad lines.")
-        ] = None,
+        input_format: InputFormatOpt = None,
+        prompt_field: PromptFieldOpt = None,
+        system_field: SystemFieldOpt = None,
+        messages_field: MessagesFieldOpt = "messages",
+        keep_duplicates: KeepDuplicatesOpt = False,
+        max_errors: MaxErrorsOpt = None,
         budget: Annotated[
             float | None,
             typer.Option(min=0, help="US dollars this run may spend on new requests: never passed."),
         ] = None,
-        concurrency: Annotated[int, typer.Option(min=1, help="Prompts in flight at once.")] = 8,
-        max_tokens: Annotated[int, typer.Option(min=16, help="Output token cap per answer.")] = 512,
-        temperature: Annotated[float, typer.Option(min=0.0, max=2.0, help="Sampling temperature.")] = 0.8,
-        seed: Annotated[int, typer.Option(help="Seed of the answers' sampling.")] = 0,
+        concurrency: PromptConcurrencyOpt = 8,
+        max_tokens: AnswerTokensOpt = 512,
+        temperature: TemperatureOpt = 0.8,
+        seed: AnswerSeedOpt = 0,
     ) -> None:
         """Build preference pairs: the teacher's and the student's answers, judged in both orders.
 
@@ -335,14 +344,9 @@ def _prefer(env: Environment) -> Callable[..., None]:
         from decimal import Decimal
 
         from distillation.commands.prefer import PreferOptions, prefer_command
-        from distillation.promptsets import PromptFormat, PromptMapping
+        from distillation.promptsets import PromptMapping
 
-        try:
-            fmt = PromptFormat(input_format) if input_format else None
-        except ValueError:
-            raise typer.BadParameter(
-                f"unknown format {input_format!r}", param_hint="--input-format"
-            ) from None
+        fmt = _prompt_format(input_format)
         options = PreferOptions(
             prompts=prompts,
             output=output,
