@@ -130,7 +130,7 @@ async def test_apply_removes_rejected_and_replaces_edited_rows_in_one_version(an
         "to_apply": 0,
     }
     assert again.status_code == 409
-    assert again.json()["detail"] == "no decision to reject or edit a row of v2; nothing to apply"
+    assert again.json()["detail"] == "no decision to reject, edit or relabel a row of v2; nothing to apply"
     assert pending["example"]["item_key"] == "k0003"
 
 
