@@ -126,7 +126,10 @@ async def test_a_preview_nobody_discarded_is_deleted_after_its_retention_with_it
         async with api_client(settings) as client:
             await login(client)
             full = await client.post("/api/v1/jobs/generate", json=generation(3, name="Kept"))
-            preview = await client.post("/api/v1/jobs/generate/preview", json=generation(50, name="Left"))
+            # Another seed: the preview's requests are its own, not cache hits of the full job's.
+            preview = await client.post(
+                "/api/v1/jobs/generate/preview", json=generation(50, name="Left", seed=1)
+            )
             assert full.status_code == preview.status_code == 201, (full.text, preview.text)
             kept = await wait_for(client, full.json()["id"], ("completed", "failed"))
             ended = await wait_for(client, preview.json()["id"], ("completed", "failed"))
