@@ -220,6 +220,7 @@ async def _settle(
         cached_tokens=usage.cached_input_tokens if usage else None,
         latency_ms=round(attempt.latency_s * 1000),
         error=attempt.error,
+        batch_id=attempt.batch_id,
     )
 
 

@@ -164,6 +164,7 @@ async def settle_call(
     cached_tokens: int | None,
     latency_ms: int,
     error: str | None,
+    batch_id: str | None = None,
 ) -> None:
     """Close a reserved row with its outcome and move its money from reserved to spent (or unknown)."""
     closed = await session.execute(
@@ -178,6 +179,7 @@ async def settle_call(
             output_tokens=output_tokens,
             cached_tokens=cached_tokens,
             latency_ms=latency_ms,
+            batch_id=batch_id,
             error=None if error is None else error[:2000],
             settled_at=utcnow(),
         )

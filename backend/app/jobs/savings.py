@@ -86,7 +86,7 @@ async def savings_of_jobs(session: AsyncSession, prices: PriceTable, jobs: Seque
         text = "This kind of job has no teacher-only counterfactual: it is the teacher's or judge's own work."
         return _read("not_applicable", text, combine_breakdowns([]), (), 0, 0, 0)
     ids = [job.id for job in counted]
-    usages, calls = await _usages(session, ids)
+    usages, calls = await _usages(session, prices, ids)
     tried, paid = await _items(session, ids)
     breakdowns: list[SavingsBreakdown] = []
     for job in counted:
@@ -136,19 +136,32 @@ def _config(values: dict[str, Any]) -> GenerationConfig:
 
 
 async def _usages(
-    session: AsyncSession, ids: list[uuid.UUID]
+    session: AsyncSession, prices: PriceTable, ids: list[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, list[StageUsage]], dict[uuid.UUID, int]]:
-    """Per job: settled usage per stage and model (with calls), and the number of calls."""
+    """Per job: settled usage per stage, model and delivery (with calls), and the number of calls."""
     usages: dict[uuid.UUID, list[StageUsage]] = defaultdict(list)
     calls: dict[uuid.UUID, int] = defaultdict(int)
     for row in await savings_repository.settled_usage(session, ids):
-        usage = TokenUsage(row.input_tokens, row.output_tokens, min(row.cached_tokens, row.input_tokens))
-        # A stage and model with an unpriced call is priced again from the table (unknown stays unknown).
-        known = row.cost if row.priced_calls == row.calls else None
-        stage = _LEDGER_STAGE.get(row.stage, row.stage)
-        usages[row.job_id].append(StageUsage(stage, row.model_id, usage, known, row.calls))
+        usages[row.job_id].append(_stage_usage(prices, row))
         calls[row.job_id] += row.calls
     return usages, calls
+
+
+def _stage_usage(prices: PriceTable, row: savings_repository.UsageRow) -> StageUsage:
+    """One ledger group as the library's usage; a batched group with what the batch rate saved.
+
+    A group with an unpriced call is priced again from the table (unknown stays unknown); a batched
+    group at the batch rate. What a batch saved is the same calls at the online rates less their cost.
+    """
+    usage = TokenUsage(row.input_tokens, row.output_tokens, min(row.cached_tokens, row.input_tokens))
+    stage = _LEDGER_STAGE.get(row.stage, row.stage)
+    known = row.cost if row.priced_calls == row.calls else None
+    if not row.batched:
+        return StageUsage(stage, row.model_id, usage, known, row.calls)
+    cost = known if known is not None else prices.cost_of_calls(row.model_id, usage, row.calls, batch=True)
+    online = prices.cost_of_calls(row.model_id, usage, row.calls)
+    saved = online - cost if online is not None and cost is not None else Decimal(0)
+    return StageUsage(stage, row.model_id, usage, cost, row.calls, saved)
 
 
 async def _items(

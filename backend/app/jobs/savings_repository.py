@@ -15,7 +15,7 @@ from app.models import CallStatus, ItemStatus, Job, JobItem, JobKind, LlmCall
 
 
 class UsageRow(NamedTuple):
-    """Settled calls of one job, ledger stage and model."""
+    """Settled calls of one job, ledger stage and model, sent online or in provider batches."""
 
     job_id: uuid.UUID
     stage: str
@@ -26,6 +26,7 @@ class UsageRow(NamedTuple):
     cost: Decimal | None
     calls: int
     priced_calls: int
+    batched: bool
 
 
 async def jobs_of_dataset(
@@ -51,10 +52,14 @@ async def jobs_created(
 
 
 async def settled_usage(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[UsageRow]:
-    """Per job, ledger stage and model: settled tokens, cost, calls and priced calls."""
+    """Per job, ledger stage, model and delivery: settled tokens, cost, calls and priced calls.
+
+    The calls a provider batch carried (billed at the batch rate) are a row of their own.
+    """
     if not ids:
         return []
     model = LlmCall.provider + ":" + LlmCall.model
+    batched = LlmCall.batch_id.is_not(None)
     rows = await session.execute(
         select(
             LlmCall.job_id,
@@ -66,9 +71,10 @@ async def settled_usage(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list
             func.sum(LlmCall.cost_usd),
             func.count(),
             func.count(LlmCall.cost_usd),
+            batched,
         )
         .where(LlmCall.job_id.in_(ids), LlmCall.status == CallStatus.settled)
-        .group_by(LlmCall.job_id, LlmCall.stage, model)
+        .group_by(LlmCall.job_id, LlmCall.stage, model, batched)
     )
     return [
         UsageRow(
@@ -81,8 +87,9 @@ async def settled_usage(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list
             None if cost is None else Decimal(str(cost)),
             int(count),
             int(priced),
+            bool(in_batch),
         )
-        for job_id, stage, model_id, i, o, cached, cost, count, priced in rows
+        for job_id, stage, model_id, i, o, cached, cost, count, priced, in_batch in rows
         if job_id is not None
     ]
 

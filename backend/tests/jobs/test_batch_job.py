@@ -37,19 +37,31 @@ def answered(server: FakeProviderServer) -> list[RecordedRequest]:
     return [r for r in server.requests if r.api == "openai" and r.status == 200]
 
 
-def billed(server: FakeProviderServer) -> Decimal:
+def billed(server: FakeProviderServer, requests: list[RecordedRequest] | None = None) -> Decimal:
     """What the provider bills: every answered request, a line of a batch at the batch rate.
 
     Each request's cost is rounded as the ledger's money column stores it (8 places).
     """
     total = Decimal(0)
-    for request in answered(server):
+    for request in answered(server) if requests is None else requests:
         assert request.behavior is not None
         assert request.behavior.usage is not None
         usage = TokenUsage(*request.behavior.usage)
         cost = PRICES.cost_of(f"openai:{request.model}", usage, batch=request.batch is not None)
         assert cost is not None
         total += cost.quantize(Decimal("0.00000001"), rounding=ROUND_HALF_UP)
+    return total
+
+
+def billed_online(requests: list[RecordedRequest]) -> Decimal:
+    """What the requests would have cost sent online."""
+    total = Decimal(0)
+    for request in requests:
+        assert request.behavior is not None
+        assert request.behavior.usage is not None
+        cost = PRICES.cost_of(f"openai:{request.model}", TokenUsage(*request.behavior.usage))
+        assert cost is not None
+        total += cost
     return total
 
 
@@ -97,9 +109,11 @@ async def test_a_batch_job_answers_every_row_in_batches_at_the_batch_rate(
             done = await wait_for(client, job["id"], ("completed", "failed"), within=180)
             batches = await settled_batches(client, job["id"])
             texts = await example_texts(client, job["dataset_id"])
+            savings = (await client.get(f"/api/v1/jobs/{job['id']}/savings")).json()
         online = [schema_name(r) for r in answered(server) if r.batch is None]
         in_batches = [r for r in answered(server) if r.batch is not None]
         bill = billed(server)
+        batch_saved = billed_online(in_batches) - billed(server, in_batches)
         lines = submitted_lines(server)
 
     assert done["status"] == "completed", done
@@ -115,6 +129,11 @@ async def test_a_batch_job_answers_every_row_in_batches_at_the_batch_rate(
     assert cost == bill  # each batched answer booked at the batch rate
     assert Decimal(done["spent_usd"]) == cost
     assert Decimal(done["unknown_usd"]) == 0
+    # The savings give the batch lever what the batched answers would have cost online, less their bill.
+    lever = next(Decimal(item["saved_usd"]) for item in savings["levers"] if item["lever"] == "batch")
+    assert batch_saved > 0
+    assert abs(lever - batch_saved) < Decimal("0.000001")
+    assert Decimal(savings["actual_usd"]) == cost
 
 
 async def test_requests_a_batch_failed_are_sent_online(

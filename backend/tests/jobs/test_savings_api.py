@@ -26,9 +26,17 @@ TOKENS = {"seed": (600, 300), "policy": (2000, 500), "bulk": (1000, 300), "judge
 
 
 async def finished_job(
-    settings: Settings, client: httpx.AsyncClient, *, calls: bool, **body: Any
+    settings: Settings,
+    client: httpx.AsyncClient,
+    *,
+    calls: bool,
+    batched: tuple[str, ...] = (),
+    **body: Any,
 ) -> dict[str, Any]:
-    """A job whose row items are done, with (or, all answers cached, without) their ledger rows."""
+    """A job whose row items are done, with (or, all answers cached, without) their ledger rows.
+
+    The calls of the ``batched`` stages went in a provider batch, billed at the batch rate.
+    """
     created = await client.post("/api/v1/jobs/generate", json=generation(10, **body))
     assert created.status_code == 201, created.text
     job = created.json()
@@ -43,15 +51,15 @@ async def finished_job(
             items = (await session.scalars(select(JobItem).where(JobItem.job_id == job_id))).all()
             for item in items if calls else ():
                 model = teacher if item.stage in ("seed", "policy") else student
-                session.add(call(job, item.item_key, item.stage, model))
+                session.add(call(job, item.item_key, item.stage, model, item.stage in batched))
                 if item.stage in ("seed", "bulk"):  # every row judged by the teacher
-                    session.add(call(job, item.item_key, "judge", teacher))
+                    session.add(call(job, item.item_key, "judge", teacher, "judge" in batched))
     finally:
         await engine.dispose()
     return dict(job)
 
 
-def call(job: dict[str, Any], key: str, stage: str, model: str) -> LlmCall:
+def call(job: dict[str, Any], key: str, stage: str, model: str, batched: bool = False) -> LlmCall:
     i, o = TOKENS[stage]
     provider, _, name = model.partition(":")
     return LlmCall(
@@ -63,9 +71,10 @@ def call(job: dict[str, Any], key: str, stage: str, model: str) -> LlmCall:
         model=name,
         fingerprint=uuid.uuid4().hex,
         status=CallStatus.settled,
-        cost_usd=PRICES.cost_of(model, TokenUsage(i, o)),
+        cost_usd=PRICES.cost_of(model, TokenUsage(i, o), batch=batched),
         input_tokens=i,
         output_tokens=o,
+        batch_id="batch_1" if batched else None,
         settled_at=utcnow(),
     )
 
@@ -145,6 +154,39 @@ async def test_a_fully_cached_job_says_nothing_was_paid(any_settings: Settings) 
     assert (said["calls"], said["cached_rows"], said["savings_percent"]) == (0, 10, None)
     assert Decimal(said["actual_usd"]) == 0
     assert all(lever["percent"] is None for lever in said["levers"])
+
+
+async def test_calls_a_provider_batch_carried_give_the_batch_lever_its_share(
+    any_settings: Settings,
+) -> None:
+    await migrate(any_settings)
+    async with api_client(any_settings) as client:
+        await login(client)
+        online = await finished_job(any_settings, client, calls=True)
+        batched = await finished_job(any_settings, client, calls=True, batched=("bulk", "judge"))
+        said_online = (await client.get(f"/api/v1/jobs/{online['id']}/savings")).json()
+        said = (await client.get(f"/api/v1/jobs/{batched['id']}/savings")).json()
+
+    def lever(read: dict[str, Any], name: str) -> Decimal:
+        return next(Decimal(item["saved_usd"]) for item in read["levers"] if item["lever"] == name)
+
+    def costs(stage: str, model: str, calls: int) -> tuple[Decimal, Decimal]:
+        usage = TokenUsage(*TOKENS[stage])
+        online, batch = PRICES.cost_of(model, usage), PRICES.cost_of(model, usage, batch=True)
+        assert online is not None
+        assert batch is not None
+        return online * calls, batch * calls
+
+    bulk, judge = costs("bulk", STUDENT, 9), costs("judge", TEACHER, 10)
+    assert lever(said_online, "batch") == 0
+    # The batch API halves the rates: the lever is what the same calls cost online, less their bill.
+    assert lever(said, "batch") == (bulk[0] - bulk[1]) + (judge[0] - judge[1]) > 0
+    assert Decimal(said["actual_usd"]) == Decimal(said_online["actual_usd"]) - lever(said, "batch")
+    assert said["teacher_only_usd"] == said_online["teacher_only_usd"]  # the counterfactual is online
+    for name in ("student split", "judge policy"):
+        assert lever(said, name) == lever(said_online, name)
+    assert sum(Decimal(item["saved_usd"]) for item in said["levers"]) == Decimal(said["savings_usd"])
+    assert said["calls"] == said_online["calls"] == 21
 
 
 async def test_a_free_run_on_local_models_is_not_a_saving(any_settings: Settings) -> None:
