@@ -137,7 +137,7 @@ def test_the_default_estimate_needs_no_key_and_sends_nothing(
     assert re.search(r"student split: +\$[\d.,]+ \([\d.]+%\)", out)
     assert re.search(r"judge policy: +\$[\d.,]+ \([\d.]+%\)", out)
     assert re.search(r"batch: +\$0\.00 \(not used yet\)", out)
-    assert re.search(r"prompt caching: +\$0\.00 \(not used yet\)", out)
+    assert re.search(r"prompt caching: +\$0\.00 \(not estimated\)", out)
     assert "human annotation at $0.50/row: $1,000.00 for 2000 rows; the estimate is" in out
     assert "warning" not in out
 

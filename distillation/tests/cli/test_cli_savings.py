@@ -10,6 +10,8 @@ from typing import Any
 
 from cli_fakes import STUDENT, TEACHER, cli_app, generate_args, invoke
 
+from distillation.commands.render import money
+from distillation.cost import PriceTable, TokenUsage
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest
 from distillation.testing.answers import GOOD_SCORES, realistic_answer, schema_name
 
@@ -47,13 +49,13 @@ def test_the_reference_run_saves_at_least_80_percent_at_default_settings(tmp_pat
     assert saved, result.stdout
     percent = Decimal(saved.group(1))
     assert percent >= 80, result.stdout
-    # The breakdown: each lever's part, summing to the saving; no batch, and caching is not used yet.
+    # The breakdown: each lever's part, summing to the saving; no batch, and no prefix long enough to cache.
     split, judging = lever(result.stdout, "student split"), lever(result.stdout, "judge policy")
     assert split > 0
     assert judging > 0
     assert abs(split + judging - percent) <= Decimal("0.02")
     assert "batch:          $0.00 (not used: every request went online)" in result.stdout
-    assert "prompt caching: $0.00 (not used yet)" in result.stdout
+    assert "prompt caching: $0.00 (no input tokens were read from the prompt cache)" in result.stdout
     # Quality control is still there: every seed judged by the teacher, some rows escalated.
     judging_line = re.search(
         r"judging: strong judge on (\d+) rows, cheap judge on (\d+) \((\d+) escalated", result.stdout
@@ -63,6 +65,40 @@ def test_the_reference_run_saves_at_least_80_percent_at_default_settings(tmp_pat
     assert strong == 20
     assert 0 < escalated < cheap
     assert len(judge_requests) == strong + cheap + escalated
+
+
+# A detailed task brief (about 1,700 tokens): every prompt of a stage starts with it.
+LONG_INSTRUCTION = " ".join(
+    f"Rule {i}: answer the customer's question about orders, refunds and deliveries politely, "
+    "cite the policy that applies and never promise what the policy does not allow."
+    for i in range(1, 41)
+)
+
+
+def test_prompts_sharing_a_long_prefix_save_the_caching_lever_at_the_cached_rate(tmp_path: Path) -> None:
+    with FakeProviderServer(reference_answers, prompt_cache=True) as server:
+        args = generate_args(tmp_path / "qa.jsonl", 30, "--instruction", LONG_INSTRUCTION)
+        result = invoke(cli_app(server), *args)
+        answered = [r for r in server.requests if r.status == 200]
+
+    assert result.exit_code == 0, result.output
+    hits = [r for r in answered if r.behavior is not None and r.behavior.cached_tokens]
+    assert len(hits) > len(answered) // 2, result.stdout  # the first request of each prefix writes it
+    # The provider's bill, cached input at genai-prices' cached rate, is what the run says it cost.
+    prices, bill = PriceTable.load(None), Decimal(0)
+    for request in answered:
+        assert request.behavior is not None
+        assert request.behavior.usage is not None
+        usage = TokenUsage(*request.behavior.usage, request.behavior.cached_tokens or 0)
+        cost = prices.cost_of(f"openai:{request.model}", usage)
+        assert cost is not None
+        bill += cost
+    assert f"cost: {money(bill)} for {len(answered)} new requests" in result.stdout
+    assert lever(result.stdout, "prompt caching") > 0
+    saved = SAVED.search(result.stdout)
+    assert saved, result.stdout
+    parts = sum(lever(result.stdout, name) for name in ("student split", "judge policy", "prompt caching"))
+    assert abs(parts - Decimal(saved.group(1))) <= Decimal("0.03")
 
 
 def test_a_fully_cached_rerun_says_what_the_teacher_alone_would_have_cost(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from distillation.cost import PriceTable, StageUsage, TokenUsage, savings_breakdown
+from distillation.cost import PriceTable, SavingsBreakdown, StageUsage, TokenUsage, savings_breakdown
 
 TEACHER, STUDENT = "openai:gpt-4o", "openai:gpt-4o-mini"
 PRICES = PriceTable.load(None)
@@ -93,3 +93,36 @@ def test_batched_calls_save_the_batch_lever_and_leave_the_others_at_their_online
     assert levers["batch"] == online.actual - result.actual == online.actual / 2
     assert levers["student split"] == {lever.name: lever.saved for lever in online.levers}["student split"]
     assert sum(saved or Decimal(0) for saved in levers.values()) == result.savings
+
+
+def test_cached_input_saves_the_caching_lever_and_the_counterfactual_caches_nothing() -> None:
+    def cached(stage: str, model: str, calls: int, hits: int) -> StageUsage:
+        total = TokenUsage(1500 * calls, 200 * calls, hits)
+        return StageUsage(stage, model, total, PRICES.cost_of(model, total), calls)
+
+    plain = [cached("seed", TEACHER, 2, 0), cached("bulk", STUDENT, 18, 0), cached("judge", TEACHER, 20, 0)]
+    hit = [cached("seed", TEACHER, 2, 1024), cached("bulk", STUDENT, 18, 17 * 1024)]
+    hit.append(cached("judge", TEACHER, 20, 19 * 1152))
+
+    def breakdown(usages: list[StageUsage]) -> SavingsBreakdown:
+        return savings_breakdown(
+            usages, PRICES, teacher_model_id=TEACHER, judge_model_id=TEACHER, baseline_judge_calls=20
+        )
+
+    without, result = breakdown(plain), breakdown(hit)
+
+    levers = {lever.name: lever.saved for lever in result.levers}
+    # Each cached token is billed at the cached rate instead of the input rate (genai-prices).
+    per_token = {TEACHER: Decimal("1.25") / 1_000_000, STUDENT: Decimal("0.075") / 1_000_000}
+    saved = (1024 + 19 * 1152) * per_token[TEACHER] + 17 * 1024 * per_token[STUDENT]
+    assert levers["prompt caching"] == saved > 0
+    assert result.teacher_only == without.teacher_only  # the teacher alone caches nothing
+    assert result.actual == sum((u.cost or Decimal(0) for u in hit), Decimal(0))
+    assert without.actual is not None
+    assert result.actual == without.actual - saved
+    other = {lever.name: lever.saved for lever in without.levers}
+    assert (levers["student split"], levers["judge policy"]) == (
+        other["student split"],
+        other["judge policy"],
+    )
+    assert sum(value or Decimal(0) for value in levers.values()) == result.savings

@@ -49,8 +49,12 @@ async def test_request_reaches_the_wire_with_key_model_and_settings(
     if request.api == "openai":
         assert body["max_completion_tokens"] == 17
         assert body["temperature"] == 0.3
+        assert body["prompt_cache_key"].startswith("distillery-")
     elif request.api == "anthropic":
-        assert (body["max_tokens"], body["system"], body["temperature"]) == (17, "sys prompt", 0.3)
+        assert (body["max_tokens"], body["temperature"]) == (17, 0.3)
+        assert body["system"] == [
+            {"type": "text", "text": "sys prompt", "cache_control": {"type": "ephemeral"}}
+        ]
     else:
         assert request.path == "/v1beta/models/gemini-fake:generateContent"
         assert body["generationConfig"]["maxOutputTokens"] == 17

@@ -14,9 +14,14 @@ from distillation.pipeline import RunReport, Stage
 
 STAGES = (Stage.seed, Stage.policy, Stage.bulk, Stage.judge, Stage.fix)
 # Levers that may save nothing, and why the summary says they did not.
-UNUSED_LEVERS = {"batch": "not used yet", "prompt caching": "not used yet"}
-# A run's requests all went online: its batch lever saved nothing (``--batch`` would).
-ONLINE_RUN = {**UNUSED_LEVERS, "batch": "not used: every request went online"}
+# An estimate does not predict prompt-cache hits: they depend on the provider's cache at the time.
+UNUSED_LEVERS = {"batch": "not used yet", "prompt caching": "not estimated"}
+# A run's requests all went online: its batch lever saved nothing (``--batch`` would); a run whose
+# prompts' prefixes were too short (or new) to be cached read nothing from the prompt cache.
+ONLINE_RUN = {
+    "batch": "not used: every request went online",
+    "prompt caching": "no input tokens were read from the prompt cache",
+}
 
 
 def money(value: Decimal | None) -> str:

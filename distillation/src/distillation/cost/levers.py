@@ -12,10 +12,11 @@ The counterfactual is the teacher writing and validating every row with the same
 
 The saving splits exactly into levers: the **student split** (writing: the run's seed, policy and
 bulk calls against the teacher writing every row) and the **judge policy** (validating: the run's
-judge calls against the strong judge on every row), and **batch**: what the calls sent through a
-provider batch API saved against the same calls online (each usage's ``batch_saved``); the other
-two levers compare the online price of the run's calls. Prompt caching is a lever too; the pipeline
-does not use it yet, so it contributes nothing. Tokenizers differ between models: the
+judge calls against the strong judge on every row), **batch**: what the calls sent through a
+provider batch API saved against the same calls online (each usage's ``batch_saved``), and **prompt
+caching**: what the input tokens read from the provider's prompt cache saved against the same tokens
+at the uncached input rate (online rates). The first two levers compare the online, uncached price of
+the run's calls; the counterfactual caches nothing. Tokenizers differ between models: the
 counterfactual is an approximation, not a measurement.
 """
 
@@ -102,6 +103,7 @@ def savings_breakdown(
     unknown: set[str] = set()
     actual = {JUDGE_POLICY: Decimal(0), STUDENT_SPLIT: Decimal(0)}
     batch_saved = {JUDGE_POLICY: Decimal(0), STUDENT_SPLIT: Decimal(0)}
+    cache_saved = {JUDGE_POLICY: Decimal(0), STUDENT_SPLIT: Decimal(0)}
     other_baseline = Decimal(0)
     written = sum(item.calls for item in items if item.stage in write_stages)
     for item in items:
@@ -116,11 +118,12 @@ def savings_breakdown(
         else:
             actual[lever] += cost
             batch_saved[lever] += item.batch_saved
+            cache_saved[lever] += _cache_saved(prices, item)
         if item.stage in (judge_stage, *write_stages, *student_only_stages):
             continue
-        baseline = prices.cost_of_calls(
-            teacher_model_id, item.usage, item.calls
-        )  # fixes: the teacher's in both runs
+        # Fixes: the teacher's in both runs (the counterfactual's uncached).
+        uncached = replace(item.usage, cached_input_tokens=0)
+        baseline = prices.cost_of_calls(teacher_model_id, uncached, item.calls)
         if baseline is None:
             unknown.add(teacher_model_id)
         else:
@@ -137,19 +140,20 @@ def savings_breakdown(
     if judging is None:
         unknown.add(judge_model_id)
     if unknown or writing is None or judging is None:
-        levers = (Lever(STUDENT_SPLIT, None), Lever(JUDGE_POLICY, None), Lever(BATCH, None))
-        return SavingsBreakdown(None, None, None, None, (*levers, *_unused()), tuple(sorted(unknown)))
+        levers = tuple(Lever(name, None) for name in (STUDENT_SPLIT, JUDGE_POLICY, BATCH, CACHING))
+        return SavingsBreakdown(None, None, None, None, levers, tuple(sorted(unknown)))
     teacher_only = writing + judging + other_baseline
     total = actual[STUDENT_SPLIT] + actual[JUDGE_POLICY]
     savings = teacher_only - total
-    online = {lever: actual[lever] + batch_saved[lever] for lever in actual}
+    online = {lever: actual[lever] + batch_saved[lever] + cache_saved[lever] for lever in actual}
     levers = (
         Lever(STUDENT_SPLIT, writing + other_baseline - online[STUDENT_SPLIT]),
         Lever(JUDGE_POLICY, judging - online[JUDGE_POLICY]),
         Lever(BATCH, batch_saved[STUDENT_SPLIT] + batch_saved[JUDGE_POLICY]),
+        Lever(CACHING, cache_saved[STUDENT_SPLIT] + cache_saved[JUDGE_POLICY]),
     )
     percent = None if teacher_only == 0 else _percent(savings, teacher_only)
-    return SavingsBreakdown(total, teacher_only, savings, percent, (*levers, *_unused()), ())
+    return SavingsBreakdown(total, teacher_only, savings, percent, levers, ())
 
 
 def estimate_breakdown(
@@ -226,9 +230,14 @@ def _repeated(
     return prices.cost_of_calls(model_id, usage, times)
 
 
-def _unused() -> tuple[Lever, ...]:
-    """The levers the pipeline does not use yet: they save nothing."""
-    return (Lever(CACHING, Decimal(0)),)
+def _cache_saved(prices: PriceTable, item: StageUsage) -> Decimal:
+    """What the item's cached input tokens saved: the same calls uncached less cached (online rates)."""
+    if not item.usage.cached_input_tokens:
+        return Decimal(0)
+    uncached = replace(item.usage, cached_input_tokens=0)
+    full = prices.cost_of_calls(item.model_id, uncached, item.calls or 1)
+    cached = prices.cost_of_calls(item.model_id, item.usage, item.calls or 1)
+    return Decimal(0) if full is None or cached is None else full - cached
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:

@@ -42,6 +42,7 @@ from distillation.testing.fake_batches import (
     serve_message_batches,
     serve_openai_batches,
 )
+from distillation.testing.fake_cache import PromptCacheModel
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
@@ -71,6 +72,9 @@ class FakeProviderServer:
         limits: Rate limits to report in headers and enforce (see `ServerLimits`).
         dialect: How the OpenAI routes answer: "openai", "groq" or "vllm" (see the module docstring).
         batches: How batches of the OpenAI Batch API run (see `BatchPlan`; at once by default).
+        prompt_cache: Model the providers' prompt caches: a request whose prefix an earlier one of the
+            same model sent reports those input tokens as cached (see `fake_cache`), unless its
+            behaviour sets `cached_tokens` itself. Off: no cached tokens but the behaviour's.
     """
 
     def __init__(
@@ -83,8 +87,10 @@ class FakeProviderServer:
         limits: ServerLimits | None = None,
         dialect: Dialect = "openai",
         batches: BatchPlan | None = None,
+        prompt_cache: bool = False,
     ) -> None:
         self.script = script
+        self.prompt_cache = PromptCacheModel() if prompt_cache else None
         self.dialect: Dialect = dialect
         self._openai_prefix = "/openai/v1" if dialect == "groq" else "/v1"
         self.default = default or Behavior()
@@ -176,10 +182,12 @@ class FakeProviderServer:
         limits: ServerLimits | None = None,
         batches: BatchPlan | None = None,
     ) -> None:
-        """Clears the log and counters and installs a new script (and default, limits, batch plan).
+        """Clears the log, counters and prompt cache; installs a new script (and default, limits, batch plan).
 
         Files and batches already created are kept (a client may still poll them).
         """
+        if self.prompt_cache is not None:
+            self.prompt_cache = PromptCacheModel()
         with self._lock:
             self.batch_api.plan = self.message_batches.plan = batches or BatchPlan()
             self._log.clear()
@@ -231,6 +239,7 @@ class FakeProviderServer:
         behavior = refusal or (self.script(record) if self.script else None) or self.default
         if extra:
             behavior = behavior.with_(headers=behavior.headers + tuple(extra.items()))
+        behavior = self._cached(record, behavior)
         record.behavior = behavior
         if refusal is None:
             self._in_flight += 1
@@ -312,11 +321,20 @@ class FakeProviderServer:
         """One line of a batch, answered as the script would answer it online (logged with its batch)."""
         api = "anthropic" if url.endswith("/messages") else "openai"
         record = self._log_request(api, url, "", raw, {}, "", batch=batch_id)
-        behavior = (self.script(record) if self.script else None) or self.default
+        behavior = self._cached(record, (self.script(record) if self.script else None) or self.default)
         record.behavior, record.status, record.answered_at = behavior, behavior.status, time.monotonic()
         if behavior.status != 200:
             return behavior.status, error_body(api, behavior)
         return 200, success_body(record, behavior)
+
+    def _cached(self, record: RecordedRequest, behavior: Behavior) -> Behavior:
+        """The behaviour with the input tokens the prompt cache model read (answered requests only)."""
+        if self.prompt_cache is None or behavior.status != 200 or behavior.cached_tokens is not None:
+            return behavior
+        cached = self.prompt_cache.cached_tokens(record)
+        if behavior.usage is not None:
+            cached = min(cached, behavior.usage[0])
+        return behavior.with_(cached_tokens=cached)
 
     async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
         if behavior.latency:  # counted from the request's arrival, as a client sees a provider's latency

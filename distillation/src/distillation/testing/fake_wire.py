@@ -98,7 +98,10 @@ def request_text(api: str, body: dict[str, Any]) -> str:
         return "\n".join(
             p.get("text", "") for t in turns for p in t.get("parts") or [] if isinstance(p, dict)
         )
-    parts = [body.get("system")] if isinstance(body.get("system"), str) else []
+    system = body.get("system")
+    if isinstance(system, list):  # text blocks (with a cache breakpoint)
+        system = "\n".join(b.get("text", "") for b in system if isinstance(b, dict))
+    parts = [system] if isinstance(system, str) else []
     for message in body.get("messages") or []:
         content = message.get("content")
         parts.append(content if isinstance(content, str) else orjson.dumps(content).decode())
@@ -141,6 +144,8 @@ def success_body(request: RecordedRequest, behavior: Behavior, dialect: Dialect 
     """A 200 body in the request's wire format (an OpenAI-compatible one in ``dialect``'s words)."""
     text, value, as_tool = answer(request, behavior)
     tokens = usage_for(request, behavior, text)
+    if behavior.cached_tokens:  # part of the input tokens, never more
+        behavior = behavior.with_(cached_tokens=min(behavior.cached_tokens, tokens[0]))
     if request.api == "openai":
         return _in_dialect(_openai(request, behavior, text, tokens), dialect, request.index)
     if request.api == "anthropic":
@@ -205,7 +210,12 @@ def _anthropic(
         "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": tokens[0], "output_tokens": tokens[1]},
+        # Anthropic counts cache reads apart from the (uncached) input tokens.
+        "usage": {
+            "input_tokens": tokens[0] - (behavior.cached_tokens or 0),
+            "output_tokens": tokens[1],
+            "cache_read_input_tokens": behavior.cached_tokens or 0,
+        },
     }
 
 

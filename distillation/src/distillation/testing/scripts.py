@@ -39,7 +39,8 @@ class Behavior:
         finish: "length" or "content_filter" in the API's own words.
         usage: Exact (input, output) token counts to report.
         cached_tokens: Input tokens reported as read from the provider's prompt cache (OpenAI's
-            `prompt_tokens_details.cached_tokens`; OpenAI-style routes only).
+            `prompt_tokens_details.cached_tokens`, Anthropic's `cache_read_input_tokens`; part of
+            `usage`'s input tokens). None: the server's prompt cache model says, when it has one.
         headers: Extra response headers (of an error answer or a normal one), e.g. a 429's
             `x-ratelimit-remaining-requests` (see `rate_limited`).
     """

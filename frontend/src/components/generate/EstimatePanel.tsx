@@ -62,9 +62,11 @@ function EstimateBody({ estimate }: { estimate: Estimate }) {
               <tr key={lever.lever}>
                 <td className="py-1">{lever.lever}</td>
                 <td className="py-1 text-right tabular-nums">
-                  {lever.saved_usd !== null && Number(lever.saved_usd) === 0 && (lever.lever === "batch" || lever.lever === "prompt caching")
+                  {lever.saved_usd !== null && Number(lever.saved_usd) === 0 && lever.lever === "batch"
                     ? "not used yet"
-                    : formatUsd(lever.saved_usd)}
+                    : lever.lever === "prompt caching" && Number(lever.saved_usd) === 0
+                      ? "not estimated"
+                      : formatUsd(lever.saved_usd)}
                 </td>
               </tr>
             ))}

@@ -101,7 +101,11 @@ class OpenAIAdapter:
     def params(self, request: ChatRequest) -> dict[str, Any]:
         """The chat-completions body of `request` (online, or as a line of a batch)."""
         return chat_params(
-            self.model, request, schema_mode=self._schema_mode, max_tokens_field=self._max_tokens_field
+            self.model,
+            request,
+            schema_mode=self._schema_mode,
+            max_tokens_field=self._max_tokens_field,
+            cache_key=self.provider == "openai",  # OpenAI-compatible servers may refuse unknown fields
         )
 
     async def complete(self, request: ChatRequest, time_limit: float) -> Completion:

@@ -27,8 +27,18 @@ def tool_schema(schema: JsonSchema) -> tuple[JsonSchema, bool]:
     return {"type": "object", "properties": {_WRAP_KEY: schema}, "required": [_WRAP_KEY]}, True
 
 
+def system_blocks(system: str) -> list[dict[str, Any]]:
+    """The system prompt as one text block with a prompt-cache breakpoint.
+
+    The breakpoint caches the request's static prefix (the tools, i.e. the forced tool's schema, then
+    the system prompt): a later request with the same prefix reads it at the cache-read rate. A
+    prefix shorter than the model's minimum (1,024 tokens for most) is simply not cached.
+    """
+    return [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+
+
 def message_params(model: str, request: ChatRequest, *, default_max_tokens: int) -> dict[str, Any]:
-    """Builds the JSON body of `POST /v1/messages`."""
+    """Builds the JSON body of `POST /v1/messages` (the system prompt marked for prompt caching)."""
     if request.seed is not None:
         raise UnsupportedFeatureError("the anthropic provider has no `seed` setting; leave it unset")
     system, turns = request.system_and_turns()
@@ -38,7 +48,7 @@ def message_params(model: str, request: ChatRequest, *, default_max_tokens: int)
         "messages": [{"role": m.role, "content": m.content} for m in turns],
     }
     optional = {
-        "system": system,
+        "system": system_blocks(system) if system else None,
         "temperature": request.temperature,
         "top_p": request.top_p,
         "stop_sequences": list(request.stop) if request.stop else None,

@@ -6,6 +6,7 @@ in-process llama.cpp adapter and the tests.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
 from distillation.providers.errors import InvalidResponseError
@@ -28,12 +29,18 @@ def chat_params(
     *,
     schema_mode: SchemaMode = "json_schema",
     max_tokens_field: str = "max_completion_tokens",
+    cache_key: bool = False,
 ) -> dict[str, Any]:
-    """Builds the JSON body of `POST /chat/completions`."""
+    """Builds the JSON body of `POST /chat/completions`.
+
+    ``cache_key``: send a `prompt_cache_key` (OpenAI's own API only; see :func:`prompt_cache_key`).
+    """
     params: dict[str, Any] = {
         "model": model,
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],
     }
+    if cache_key:
+        params["prompt_cache_key"] = prompt_cache_key(request)
     optional = {
         max_tokens_field: request.max_tokens,
         "temperature": request.temperature,
@@ -46,6 +53,18 @@ def chat_params(
         params["response_format"] = response_format(request, schema_mode)
     params.update(request.provider_options)
     return params
+
+
+def prompt_cache_key(request: ChatRequest) -> str:
+    """A key shared by the requests of one prompt template and system prompt (one task and stage).
+
+    OpenAI routes requests with the same key to the same cache, so the requests of a stage, whose
+    prompts start with the same static prefix, read it at the cached rate. The variable part of a
+    prompt (the row, the scenario) is not in the key.
+    """
+    system = "\n".join(m.content for m in request.messages if m.role == "system")
+    digest = hashlib.sha256(f"{request.template_hash}\n{system}".encode()).hexdigest()
+    return f"distillery-{digest[:32]}"
 
 
 def response_format(request: ChatRequest, schema_mode: SchemaMode) -> dict[str, Any]:
