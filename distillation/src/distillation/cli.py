@@ -129,18 +129,36 @@ def _generate(env: Environment) -> Callable[..., None]:
         batch_poll: Annotated[
             float, typer.Option(min=0.01, help="Seconds between two checks of a pending batch.")
         ] = 30.0,
+        delivery: Annotated[
+            str,
+            typer.Option(
+                help="online; batch (as --batch); or auto: batch while the --deadline leaves the "
+                "providers' 24-hour batch window, online after."
+            ),
+        ] = "online",
+        deadline: Annotated[
+            str | None,
+            typer.Option(
+                help="When the rows are due, for --delivery auto: a duration (90m, 36h, 2d) or an ISO "
+                "date and time (UTC unless it says)."
+            ),
+        ] = None,
     ) -> None:
         """Generate a dataset: teacher seed rows, a task policy, student bulk rows, judged and deduplicated.
 
         Rows stream to the output with their provenance; rejected rows go to <stem>.rejected.jsonl and
         every answer to <stem>.cache.jsonl, so rerunning the same command after an interruption or a
-        budget stop resumes without paying again. With --batch, the batches submitted are kept in
-        <stem>.batches.jsonl: a rerun waits for a pending batch instead of submitting it again.
-        Exit code 2 when the run stopped early.
+        budget stop resumes without paying again. With --batch (or --delivery batch/auto), the batches
+        submitted are kept in <stem>.batches.jsonl: a rerun waits for a pending batch instead of
+        submitting it again. Exit code 2 when the run stopped early.
         """
         from distillation.commands.generate import generate_command
 
-        _exit(generate_command(options, env, batch_poll=batch_poll if batch else None))
+        _exit(
+            generate_command(
+                options, env, batch=batch, batch_poll=batch_poll, delivery=delivery, deadline=deadline
+            )
+        )
 
     return generate
 

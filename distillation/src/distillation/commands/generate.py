@@ -21,12 +21,14 @@ import signal
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from distillation.commands.delivery import plan_delivery
 from distillation.commands.options import (
     Environment,
     OptionsError,
@@ -65,24 +67,37 @@ FAILURES = (OptionsError, ProviderError, DomainConfigError, UnknownDataTypeError
 MAX_ITEMS_IN_FLIGHT = 1024
 
 
-def generate_command(options: RunOptions, env: Environment, *, batch_poll: float | None = None) -> int:
+def generate_command(
+    options: RunOptions,
+    env: Environment,
+    *,
+    batch: bool = False,
+    batch_poll: float = 30.0,
+    delivery: str = "online",
+    deadline: str | None = None,
+) -> int:
     """Run ``distillery generate``; prints progress, the report and how to resume. Returns the exit code.
 
-    ``batch_poll``: send the requests that can wait through provider batch APIs, checking a pending
-    batch every this many seconds (``--batch``); None sends every request online.
+    ``delivery`` (``online``, ``batch``, or ``auto`` with a ``deadline``; ``batch``: ``--batch``, see
+    :mod:`distillation.commands.delivery`): whether the requests that can wait go through provider
+    batch APIs, a pending batch checked every ``batch_poll`` seconds.
     """
     console, errors = Console(), Console(stderr=True)
     paths = RunPaths.beside(options.output, options.format)
     try:
+        plan = plan_delivery(delivery, deadline, batch=batch, now=datetime.now(UTC))
         register_compatible_providers()
         config, notes = options.config()
-        for note in notes:
+        for note in [*notes, *filter(None, [plan.note()])]:
             plain(errors, f"note: {note}")
         limits = rate_limits(config, options.rpm, options.tpm)
-        if batch_poll is not None:
+        poll = batch_poll if plan.batched else None
+        if poll is not None:
             config = batched(config)
         outcome = asyncio.run(
-            generate_file(config, paths, options.format, env, errors, limits, batch_poll=batch_poll)
+            generate_file(
+                config, paths, options.format, env, errors, limits, batch_poll=poll, deadline=plan.deadline
+            )
         )
     except FAILURES as exc:
         return fail(errors, exc)
@@ -208,11 +223,13 @@ async def generate_file(
     limits: Mapping[str, RateLimit] | None = None,
     *,
     batch_poll: float | None = None,
+    deadline: datetime | None = None,
 ) -> GenerateOutcome:
     """Run the pipeline into ``paths`` (see the module docstring for how resuming works).
 
     ``limits`` are the models' rate limits (``rate_limits(config)`` when not given). ``batch_poll``:
-    send the requests that can wait in provider batches, polled this often (None: all online).
+    send the requests that can wait in provider batches, polled this often (None: all online), while
+    ``deadline`` (if any) leaves the batch window.
 
     Raises:
         ProviderError: A client could not be built (missing key, unknown provider, missing SDK).
@@ -224,7 +241,7 @@ async def generate_file(
     batch = None
     if batch_poll is not None:
         journal = FileBatchJournal(paths.batches)
-        batch = BatchDelivery(journal, poll_s=batch_poll, on_progress=BatchLines(console))
+        batch = BatchDelivery(journal, poll_s=batch_poll, on_progress=BatchLines(console), deadline=deadline)
     try:
         engine = build_engine(
             config,

@@ -17,10 +17,13 @@ cache get, reserve, call, settle, cache put (the answer's own attempt is settled
 from distillation.pipeline.accounting import Accountant, BudgetExceeded, SpendingStopped
 from distillation.pipeline.batching import (
     BATCH_STAGES,
+    BATCH_WINDOW,
     BatchDelivery,
     BatchJournal,
     BatchProgress,
+    Delivery,
     FileBatchJournal,
+    batch_in_time,
 )
 from distillation.pipeline.build import build_engine, close_engine, resolve_domains, scenario_sampler
 from distillation.pipeline.cache import Answer, JsonlCache, MemoryCache, ResponseCache
@@ -46,6 +49,7 @@ from distillation.pipeline.validate import judge_row, validate_row
 
 __all__ = [
     "BATCH_STAGES",
+    "BATCH_WINDOW",
     "LOCAL_MODEL",
     "Accountant",
     "Answer",
@@ -55,6 +59,7 @@ __all__ = [
     "BudgetExceeded",
     "Call",
     "CallRecord",
+    "Delivery",
     "Engine",
     "FileBatchJournal",
     "GenerationConfig",
@@ -80,6 +85,7 @@ __all__ = [
     "SpendingStopped",
     "Stage",
     "StageStats",
+    "batch_in_time",
     "build_engine",
     "close_engine",
     "extract_policy",

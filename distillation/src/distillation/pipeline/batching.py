@@ -15,6 +15,11 @@ submitted a second time. A request the batch failed, or did not reach before it 
 as an error; the caller sends it online.
 When the run stops (Ctrl-C), the requests waiting for a batch stop waiting: the batch stays at the
 provider and in the journal, and the next run resumes it.
+
+Delivery ``auto`` is batch delivery with a deadline: a request joins a batch only while the
+deadline leaves the providers' completion window (24 hours: OpenAI's and Anthropic's batches end,
+answered or expired, within it); once the deadline is nearer, requests go online. A batch already
+submitted ends within the window, before the deadline, and whatever it did not answer goes online.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ import logging
 import os
 from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from distillation.pipeline.accounting import SpendingStopped
 from distillation.pipeline.types import Stage
@@ -37,6 +43,12 @@ from distillation.providers.batch import BatchAPI, BatchedCompletion, BatchExpir
 BATCH_STAGES = frozenset({Stage.seed, Stage.bulk, Stage.judge, Stage.fix})
 # Consecutive failed polls of one batch before its requests are sent online instead.
 MAX_POLL_FAILURES = 5
+# How long a provider may take to end a batch (OpenAI's completion window, Anthropic's limit).
+BATCH_WINDOW = timedelta(hours=24)
+
+# How a run sends the requests of the stages that can wait: all online, in provider batches, or in
+# batches while a deadline leaves them time (see the module docstring).
+Delivery = Literal["online", "batch", "auto"]
 
 BatchOutcome = BatchedCompletion | ProviderError
 
@@ -143,6 +155,11 @@ class _Watch:
     requests: dict[str, ChatRequest] = field(default_factory=dict)  # as sent, to read their answers
 
 
+def batch_in_time(deadline: datetime | None, now: datetime, window: timedelta = BATCH_WINDOW) -> bool:
+    """Whether a batch submitted at ``now`` ends (answered or expired) by ``deadline`` (None: no deadline)."""
+    return deadline is None or now + window <= deadline
+
+
 class BatchDelivery:
     """Gathers requests into provider batches, polls them, and hands each answer back.
 
@@ -153,6 +170,10 @@ class BatchDelivery:
         max_requests: A batch is submitted at once when it holds this many requests.
         stages: The stages whose requests go in batches; the others are sent online.
         on_progress: Called with every submission and poll (``batch submitted / N of M answered``).
+        deadline: When the run's answers are due (delivery ``auto``): requests go online once it is
+            nearer than ``window``; None: no deadline.
+        window: The most a provider takes to end a batch.
+        clock: The current time (aware, UTC), for tests.
 
     Attributes:
         submitted: Batches this delivery submitted (resumed ones not included).
@@ -167,11 +188,15 @@ class BatchDelivery:
         max_requests: int = 50_000,
         stages: Collection[str] = BATCH_STAGES,
         on_progress: BatchHook | None = None,
+        deadline: datetime | None = None,
+        window: timedelta = BATCH_WINDOW,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.journal: BatchJournal = journal if journal is not None else FileBatchJournal()
         self.poll_s, self.gather_s, self.max_requests = poll_s, gather_s, max_requests
         self.stages = frozenset(stages)
         self.on_progress = on_progress
+        self.deadline, self.window, self.clock = deadline, window, clock
         self.submitted = 0
         self.stopped = False
         self._pending: dict[str, _Pending] = {}
@@ -179,8 +204,15 @@ class BatchDelivery:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def takes(self, client: LLMClient, stage: str) -> bool:
-        """Whether a request of ``stage`` to ``client`` goes in a batch (its provider has a batch API)."""
-        return stage in self.stages and client.batch_api is not None
+        """Whether a request of ``stage`` to ``client`` goes in a batch.
+
+        Its stage can wait, its provider has a batch API and the deadline, if any, is far enough.
+        """
+        return stage in self.stages and client.batch_api is not None and self.in_time()
+
+    def in_time(self) -> bool:
+        """Whether a batch submitted now ends before the deadline (always, without one)."""
+        return batch_in_time(self.deadline, self.clock(), self.window)
 
     async def answer(self, client: LLMClient, request: ChatRequest, fingerprint: str) -> BatchOutcome:
         """The answer a batch gives to ``request``, or why it gave none.
