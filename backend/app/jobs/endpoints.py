@@ -169,7 +169,13 @@ async def estimate_generation(
     config = await service.generation_config(session, job, settings)
     seeds = None if body.seed_examples is None else len(body.seed_examples)
     return await estimate(
-        session, config, price_table(settings), seeds, body.human_cost_per_row_usd, body.delivery
+        session,
+        config,
+        price_table(settings),
+        seeds,
+        body.human_cost_per_row_usd,
+        body.delivery,
+        body.deadline,
     )
 
 

@@ -51,14 +51,20 @@ async def build_job_engine(
     Each model's client gets the limits set for it in Settings → Providers, else the ``.env`` defaults
     (``app.providers.limits``); models with none keep the library's defaults. A job with batch
     delivery sends the requests that can wait through the providers' batch APIs, journalled in the
-    database (``app.jobs.batches``).
+    database (``app.jobs.batches``); with auto delivery, while its deadline leaves the batch window.
     """
     prices = PriceTable.load(_config_file(settings, "prices.yaml"))
     config = job_config(job)
     batch = None
-    if kind_of(job.kind).config_of(job).delivery == "batch":
+    stored = kind_of(job.kind).config_of(job)
+    if stored.delivery != "online":
         journal = DbBatchJournal(maker, job.id)
-        batch = BatchDelivery(journal, poll_s=settings.job_batch_poll_seconds, on_progress=journal.progress)
+        batch = BatchDelivery(
+            journal,
+            poll_s=settings.job_batch_poll_seconds,
+            on_progress=journal.progress,
+            deadline=stored.batch_deadline(),
+        )
     ledger = Ledger(maker, observer=attempt_observer(prices, config.teacher))
     async with maker() as session:  # keys are decrypted here, in the worker, never sent in messages
         credentials = await resolve_credentials(session, settings)

@@ -18,6 +18,7 @@ when the estimate exceeds the request's budget.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -31,7 +32,7 @@ from app.jobs.schemas import GenerationRequest, Money
 from app.kit.schemas import Schema
 from app.models import ItemStatus, JobKind
 from distillation.cost import PriceTable, StagePilot, StagePlan, estimate_breakdown, estimate_run
-from distillation.pipeline import BATCH_STAGES, GenerationConfig, Stage
+from distillation.pipeline import BATCH_STAGES, GenerationConfig, Stage, batch_in_time
 from distillation.pipeline.estimates import (
     HUMAN_COST_PER_ROW_USD,
     escalation_rate,
@@ -165,13 +166,16 @@ async def estimate(
     seeds: int | None = None,
     human_cost_per_row: Decimal = HUMAN_COST_PER_ROW_USD,
     delivery: Delivery = "online",
+    deadline: datetime | None = None,
 ) -> EstimateRead:
     """Project the job's cost per stage, total, by lever, against the teacher alone and against humans.
 
     ``seeds``: the number of the user's examples when the job amplifies them (their seed stage is a
-    trace per example). ``delivery``: "batch" prices the stages that can wait at the batch rate.
+    trace per example). ``delivery``: "batch" prices the stages that can wait at the batch rate, and so
+    does "auto" while ``deadline`` leaves the batch window (else it is priced online).
     """
-    plan = _plan(config, seeds, batch=delivery == "batch")
+    batched = delivery == "batch" or (delivery == "auto" and batch_in_time(deadline, datetime.now(UTC)))
+    plan = _plan(config, seeds, batch=batched)
     pilots = await _history(session, config.data_type, JobKind.generate if seeds is None else JobKind.amplify)
     pilots = _judge_lines(pilots)
     basis: Basis = "history" if all(stage.stage in pilots for stage in plan) else "defaults"

@@ -170,9 +170,14 @@ class Worker:
 
 
 def _batched(runtime: JobRuntime, model: str | None, stage: JobStage) -> bool:
-    """Whether the stage's items wait for a provider batch (batch delivery, a model that has one)."""
+    """Whether the stage's items wait for a provider batch (batch delivery, a model that has one).
+
+    With auto delivery, only while the deadline leaves the batch window.
+    """
     batch = runtime.engine.calls.batch
-    return batch is not None and model is not None and stage in batch.stages and offers_batches(model)
+    if batch is None or model is None:
+        return False
+    return stage in batch.stages and offers_batches(model) and batch.in_time()
 
 
 def _width(model: str | None, config: GenerationConfig, most: int, limit: int | None = None) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer
+from pydantic import AwareDatetime, Field, PlainSerializer, model_validator
 
 from app.datasets.schemas import RowError
 from app.kit.schemas import Schema, Seed
@@ -74,10 +74,14 @@ class GenerationRequest(Schema):
     temperature: float = Field(default=0.8, ge=0, le=2)
     concurrency: int = Field(default=8, ge=1, le=256)
     budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
-    delivery: Literal["online", "batch"] = Field(
+    delivery: Literal["online", "batch", "auto"] = Field(
         default="online",
         description="batch: the seed, bulk, judge and fix requests go through the providers' batch APIs "
-        "(half the price, answers within hours); models without a batch API are asked online.",
+        "(half the price, answers within hours); models without a batch API are asked online. auto: "
+        "batch while the deadline leaves the providers' 24-hour batch window, online after.",
+    )
+    deadline: AwareDatetime | None = Field(
+        default=None, description="When the rows are due: required by delivery auto, refused otherwise."
     )
     task_spec_id: uuid.UUID | None = Field(
         default=None,
@@ -92,6 +96,12 @@ class GenerationRequest(Schema):
         max_length=200,
         description="Input/output examples to amplify (needs an instruction and data type generation).",
     )
+
+    @model_validator(mode="after")
+    def _deadline_goes_with_auto(self) -> GenerationRequest:
+        if (self.delivery == "auto") != (self.deadline is not None):
+            raise ValueError("delivery auto needs a deadline, and a deadline goes only with delivery auto")
+        return self
 
 
 class StageProgress(Schema):
@@ -202,9 +212,10 @@ class JobRead(Schema):
         default=None,
         description="Judged, structure-only and removed rows; generation jobs that have ended, one job read.",
     )
-    delivery: Literal["online", "batch"] = Field(
+    delivery: Literal["online", "batch", "auto"] = Field(
         default="online", description="How its requests that can wait are sent (config.delivery)."
     )
+    deadline: datetime | None = Field(default=None, description="When its rows are due (delivery auto).")
     batches: list[JobBatchRead] = Field(
         default_factory=list,
         description="The provider batches it submitted, oldest first (batch delivery; empty online).",

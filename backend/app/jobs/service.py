@@ -100,7 +100,8 @@ async def read(session: AsyncSession, jobs: list[Job], *, summary: bool = False)
         _read(job, counts[job.id], verdicts.get(job.id), _activity(job, facts[job.id], queue)) for job in jobs
     ]
     for job, job_read in zip(jobs, reads, strict=True):
-        job_read.delivery = kind_of(job.kind).config_of(job).delivery
+        stored = kind_of(job.kind).config_of(job)
+        job_read.delivery, job_read.deadline = stored.delivery, stored.deadline
         job_read.batches = [
             JobBatchRead(
                 batch_id=b.batch_id,

@@ -12,10 +12,12 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
+import pytest
 
 from app.core.config import Settings
 from app.jobs.kinds.generate import GenerateConfig
@@ -243,3 +245,60 @@ def test_a_config_stored_before_delivery_existed_is_online() -> None:
     stored.pop("name")
     assert GenerateConfig.model_validate(stored).delivery == "online"
     assert GenerateConfig.model_validate(stored | {"delivery": "batch"}).delivery == "batch"
+
+
+def due_in(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+async def test_auto_delivery_needs_a_deadline_and_is_priced_as_batch_only_when_it_leaves_the_window(
+    sqlite_settings: Settings,
+) -> None:
+    await migrate(sqlite_settings)
+    async with api_client(sqlite_settings) as client:
+        await login(client)
+
+        async def estimate(**body: Any) -> httpx.Response:
+            return await client.post("/api/v1/jobs/estimate", json=generation(200, **body))
+
+        online, batch = (await estimate()).json(), (await estimate(delivery="batch")).json()
+        far = (await estimate(delivery="auto", deadline=due_in(48))).json()
+        near = (await estimate(delivery="auto", deadline=due_in(3))).json()
+        refused = [
+            await estimate(delivery="auto"),
+            await estimate(delivery="batch", deadline=due_in(48)),
+            await estimate(delivery="auto", deadline="2030-01-01T00:00:00"),  # no time zone
+        ]
+        deadline = due_in(30)
+        created = await client.post(
+            "/api/v1/jobs/generate", json=generation(5, delivery="auto", deadline=deadline)
+        )
+        assert created.status_code == 201, created.text
+        read = (await client.get(f"/api/v1/jobs/{created.json()['id']}")).json()
+
+    assert [r.status_code for r in refused] == [422, 422, 422]
+    assert far["total_usd"] == batch["total_usd"]
+    assert near["total_usd"] == online["total_usd"]
+    assert (read["delivery"], read["config"]["delivery"]) == ("auto", "auto")
+    assert datetime.fromisoformat(read["deadline"]) == datetime.fromisoformat(deadline)
+
+
+@pytest.mark.parametrize(("hours", "batched"), [(48, True), (3, False)])
+async def test_an_auto_job_batches_only_while_its_deadline_leaves_the_batch_window(
+    server_settings: Settings, start_worker: Callable[..., WorkerProcess], hours: float, batched: bool
+) -> None:
+    with FakeProviderServer(realistic_answer, batches=BatchPlan(delay_s=0.1)) as server:
+        settings = batch_settings(server_settings, server)
+        await migrate(settings)
+        start_worker(settings, "--beat")
+        async with api_client(settings) as client:
+            await login(client)
+            body = generation(10, delivery="auto", deadline=due_in(hours))
+            job = (await client.post("/api/v1/jobs/generate", json=body)).json()
+            done = await wait_for(client, job["id"], ("completed", "failed"), within=180)
+        in_batches = [r for r in answered(server) if r.batch is not None]
+
+    assert done["status"] == "completed", done
+    assert done["accepted"] == 10
+    assert bool(in_batches) is batched
+    assert bool(server.batch_api.batches) is batched

@@ -182,6 +182,7 @@ async def create(session: AsyncSession, user: User, body: GenerationRequest, set
             **spec_fields(body.task_spec_id, config),
             "seed_examples": body.seed_examples,
             "delivery": body.delivery,
+            "deadline": body.deadline,
         }
     )
     seeds = len(body.seed_examples)

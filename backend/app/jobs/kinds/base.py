@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Literal, Protocol
 
 from pydantic import ConfigDict
@@ -30,8 +31,9 @@ from distillation.pipeline import GenerationConfig
 
 # Per stage, per item status: how many items (``repository.item_counts`` of one job).
 StageCounts = dict[str, dict[str, int]]
-# How the requests of the stages that can wait are sent: one by one, or in provider batches.
-Delivery = Literal["online", "batch"]
+# How the requests of the stages that can wait are sent: one by one, in provider batches, or in
+# batches while the deadline leaves the batch window (``distillation.pipeline.batching``).
+Delivery = Literal["online", "batch", "auto"]
 
 
 class JobConfig(GenerationConfig):
@@ -49,6 +51,12 @@ class JobConfig(GenerationConfig):
     # "batch": the requests of the seed, bulk, judge and fix stages go through the providers' batch
     # APIs at the batch rate (``app.jobs.batches``); rows stored before it existed are "online".
     delivery: Delivery = "online"
+    # When the rows are due (delivery "auto").
+    deadline: datetime | None = None
+
+    def batch_deadline(self) -> datetime | None:
+        """The deadline batch delivery keeps to: the job's with delivery "auto", else none."""
+        return self.deadline if self.delivery == "auto" else None
 
     def engine_config(self) -> GenerationConfig:
         """The engine's part; its budget is enforced by the shared ledger, not in-process."""

@@ -60,7 +60,15 @@ async def request_config(
 ) -> GenerationConfig:
     """The engine's config of a request; a config the engine refuses is a 400 with the reason."""
     values = body.model_dump(
-        exclude={"name", "description", "seed_examples", "task_spec_id", "task_spec_version", "delivery"}
+        exclude={
+            "name",
+            "description",
+            "seed_examples",
+            "task_spec_id",
+            "task_spec_version",
+            "delivery",
+            "deadline",
+        }
     )
     if body.task_spec_id is not None:
         spec, _ = await taskspecs.for_job(session, body.task_spec_id, body.task_spec_version)
@@ -107,7 +115,12 @@ async def create(session: AsyncSession, user: User, body: GenerationRequest, set
         settings,
         JobKind.generate,
         GenerateConfig.model_validate(
-            {**config.model_dump(), **spec_fields(body.task_spec_id, config), "delivery": body.delivery}
+            {
+                **config.model_dump(),
+                **spec_fields(body.task_spec_id, config),
+                "delivery": body.delivery,
+                "deadline": body.deadline,
+            }
         ),
     )
 

@@ -59,7 +59,7 @@ export function ReviewStep({ draft }: StepProps) {
     ["Budget", draft.budget ? `$${draft.budget}` : "no limit"],
     ...(draft.source === "prompts"
       ? []
-      : ([["Delivery", draft.delivery === "batch" ? "batch: 50% off, answers within hours" : "online"]] as [string, string][])),
+      : ([["Delivery", deliveryText(draft)]] as [string, string][])),
   ];
   return (
     <dl className="grid grid-cols-[minmax(0,auto)_minmax(0,1fr)] gap-x-4 gap-y-2 text-sm">
@@ -71,4 +71,10 @@ export function ReviewStep({ draft }: StepProps) {
       ))}
     </dl>
   );
+}
+
+function deliveryText(draft: Draft): string {
+  if (draft.delivery === "batch") return "batch: 50% off, answers within hours";
+  if (draft.delivery === "auto") return `auto: batch until the deadline (in ${draft.deadlineHours} hours) is within the 24-hour batch window`;
+  return "online";
 }

@@ -59,6 +59,11 @@ const DELIVERIES = [
     title: "Batch (50% off, answers within hours)",
     description: "Rows, judging and fixes go through the providers' batch APIs (OpenAI, Anthropic); other models are asked online.",
   },
+  {
+    value: "auto",
+    title: "Auto (batch until the deadline nears)",
+    description: "Batch while the deadline is more than the providers' 24-hour batch window away, online after.",
+  },
 ];
 
 export function SettingsStep(props: StepProps) {
@@ -139,6 +144,15 @@ export function SettingsStep(props: StepProps) {
             choices={DELIVERIES}
           />
         </div>
+      )}
+      {!prompts && props.draft.delivery === "auto" && (
+        <NumberField
+          {...props}
+          field="deadlineHours"
+          label="Deadline (hours from now)"
+          hint="Under 24 hours, every request goes online."
+          step={1}
+        />
       )}
     </div>
   );

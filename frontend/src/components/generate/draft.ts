@@ -48,6 +48,8 @@ export type Draft = {
   escalateMargin: string;
   budget: string;
   delivery: Delivery;
+  /** Hours from now the rows are due, for delivery "auto". */
+  deadlineHours: string;
 };
 
 export const STEPS = ["Data type", "Domain or examples", "Models", "Size & quality", "Review"] as const;
@@ -80,6 +82,7 @@ export const DEFAULT_DRAFT: Draft = {
   escalateMargin: "1",
   budget: "",
   delivery: "online",
+  deadlineHours: "48",
 };
 
 /** The API's limits on the fields the wizard asks for; the shares are percentages of 0–1 fractions. */
@@ -95,6 +98,8 @@ export const DRAFT_LIMITS = {
   cheapShare: LIMITS.JudgePolicy.share,
   escalateMargin: LIMITS.JudgePolicy.escalate_margin,
   budget: LIMITS.GenerationRequest.budget_usd,
+  // A deadline is a time, not a bounded number in the API: the wizard asks for 1 hour to 90 days.
+  deadlineHours: { minimum: 1, maximum: 2160 },
 } as const;
 const L = DRAFT_LIMITS;
 
@@ -121,6 +126,8 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
   if (!accepts(draft.cheapShare, L.cheapShare, { scale: 100 })) found.cheapShare = `A percentage ${rangeText(L.cheapShare, 100)}.`;
   if (!accepts(draft.escalateMargin, L.escalateMargin)) found.escalateMargin = `A score margin ${rangeText(L.escalateMargin)}.`;
   if (draft.budget.trim() && !accepts(draft.budget, L.budget)) found.budget = "An amount in US dollars, or empty.";
+  if (draft.delivery === "auto" && !accepts(draft.deadlineHours, L.deadlineHours))
+    found.deadlineHours = `Hours from now ${rangeText(L.deadlineHours)}.`;
   return found;
 }
 
@@ -146,6 +153,7 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     teacher_ratio: amplify ? 0.1 : Number(draft.teacherRatio) / 100,
     budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
     delivery: draft.delivery,
+    deadline: draft.delivery === "auto" ? new Date(Date.now() + Number(draft.deadlineHours) * 3_600_000).toISOString() : null,
     thresholds: {
       fix_below: Number(draft.fixBelow),
       remove_below: Number(draft.removeBelow),

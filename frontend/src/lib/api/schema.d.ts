@@ -3291,12 +3291,17 @@ export interface components {
             /** Data Type */
             data_type: string;
             /**
+             * Deadline
+             * @description When the rows are due: required by delivery auto, refused otherwise.
+             */
+            deadline?: string | null;
+            /**
              * Delivery
-             * @description batch: the seed, bulk, judge and fix requests go through the providers' batch APIs (half the price, answers within hours); models without a batch API are asked online.
+             * @description batch: the seed, bulk, judge and fix requests go through the providers' batch APIs (half the price, answers within hours); models without a batch API are asked online. auto: batch while the deadline leaves the providers' 24-hour batch window, online after.
              * @default online
              * @enum {string}
              */
-            delivery: "online" | "batch";
+            delivery: "online" | "batch" | "auto";
             /**
              * Description
              * @default
@@ -3668,12 +3673,17 @@ export interface components {
             /** Data Type */
             data_type: string;
             /**
+             * Deadline
+             * @description When the rows are due: required by delivery auto, refused otherwise.
+             */
+            deadline?: string | null;
+            /**
              * Delivery
-             * @description batch: the seed, bulk, judge and fix requests go through the providers' batch APIs (half the price, answers within hours); models without a batch API are asked online.
+             * @description batch: the seed, bulk, judge and fix requests go through the providers' batch APIs (half the price, answers within hours); models without a batch API are asked online. auto: batch while the deadline leaves the providers' 24-hour batch window, online after.
              * @default online
              * @enum {string}
              */
-            delivery: "online" | "batch";
+            delivery: "online" | "batch" | "auto";
             /**
              * Description
              * @default
@@ -3979,12 +3989,17 @@ export interface components {
              */
             dataset_id: string;
             /**
+             * Deadline
+             * @description When its rows are due (delivery auto).
+             */
+            deadline?: string | null;
+            /**
              * Delivery
              * @description How its requests that can wait are sent (config.delivery).
              * @default online
              * @enum {string}
              */
-            delivery: "online" | "batch";
+            delivery: "online" | "batch" | "auto";
             /** Error */
             error: string | null;
             /** Eta Seconds */
