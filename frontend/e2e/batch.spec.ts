@@ -40,6 +40,42 @@ test("the wizard offers batch delivery, prices it and starts the job with it", a
   }
 });
 
+test("the wizard offers auto delivery with a deadline and starts the job with it", async ({ page }) => {
+  const bodies: { delivery?: unknown; deadline?: unknown }[] = [];
+  await page.route("**/api/v1/jobs/estimate", async (route) => {
+    bodies.push(route.request().postDataJSON() as { delivery?: unknown; deadline?: unknown });
+    await route.fallback();
+  });
+  await signIn(page, "/generate/");
+  await page.locator("form").getByRole("radio", { name: /Question–answer/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Dataset name").fill(uniqueName("Auto"));
+  await page.getByLabel("Number of rows").fill("3");
+
+  const delivery = page.getByRole("group", { name: "Delivery" });
+  await delivery.getByRole("radio", { name: /Auto \(batch until the deadline nears\)/ }).check();
+  await page.getByLabel("Deadline (hours from now)").fill("30");
+  await expect.poll(() => bodies.at(-1)?.delivery).toBe("auto");
+  const due = Date.parse(String(bodies.at(-1)?.deadline));
+  expect(Math.abs(due - (Date.now() + 30 * 3_600_000))).toBeLessThan(120_000);
+  await page.getByRole("button", { name: "Next" }).click();
+
+  const review = (label: string) => page.locator("dt", { hasText: label }).locator("xpath=following-sibling::dd[1]");
+  await expect(review("Delivery")).toHaveText("auto: batch until the deadline (in 30 hours) is within the 24-hour batch window");
+  const created = page.waitForResponse((r) => r.url().endsWith("/api/v1/jobs/generate") && r.request().method() === "POST");
+  await page.getByRole("button", { name: "Start generation" }).click();
+  const job = (await (await created).json()) as { id: string; config: { delivery: string; deadline: string } };
+  try {
+    expect(job.config.delivery).toBe("auto");
+    expect(Date.parse(job.config.deadline)).toBeGreaterThan(Date.now() + 29 * 3_600_000);
+    await expect(page).toHaveURL(/\/jobs\/detail\/\?id=[0-9a-f-]{36}$/);
+  } finally {
+    await stopJob(page.request, job.id);
+  }
+});
+
 test("a batch job's page shows each provider batch: its state and how many requests it answered", async ({ page }) => {
   await signIn(page);
   const created = await apiPost(page.request, "/api/v1/jobs/generate", {
