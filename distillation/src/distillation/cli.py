@@ -614,7 +614,13 @@ def _evaluate(env: Environment) -> Callable[..., None]:
         teacher: Annotated[
             str | None, typer.Option(help="Also evaluate this model (its answers cost money).")
         ] = None,
-        judge: Annotated[str | None, typer.Option(help="Judge model for the win rate.")] = None,
+        judge: Annotated[
+            str | None,
+            typer.Option(
+                help="Judge model: scores each answer and compares the tuned student with the base "
+                "and the teacher pairwise, in both orders (its calls cost money)."
+            ),
+        ] = None,
         max_rows: Annotated[int | None, typer.Option(min=1, help="Evaluate at most N held-out rows.")] = None,
         max_new_tokens: Annotated[int, typer.Option(min=1, help="Answer length cap.")] = 256,
         heldout_fraction: Annotated[
@@ -644,7 +650,9 @@ def _evaluate(env: Environment) -> Callable[..., None]:
         """Compare the base and the tuned student (and the teacher) on held-out rows.
 
         Held-out loss and perplexity, format validity of unconstrained answers, exact match, field
-        accuracy and ROUGE-L as fit the data type, the judge's win rate and the cost of 1,000 answers.
+        accuracy and ROUGE-L as fit the data type, the cost of 1,000 answers and the latency; with
+        --judge, the pairwise win / tie / loss rates of the tuned student (both orders, position-
+        inconsistent verdicts counted) and the first prompt side by side with the judge's reasons.
         The held-out rows are the run's own: never used as exemplars, never trained on.
         """
         values = {

@@ -126,9 +126,11 @@ def test_the_side_by_side_table_holds_every_answer_and_the_verdicts(server: Fake
     table = side_by_side(rows, None, answers, [verdicts], limit=1)
 
     assert len(table) == 1
-    assert table[0].prompt == "What is 2+2?" and table[0].reference == "ref"
+    assert table[0].prompt == "What is 2+2?"
+    assert table[0].reference == "ref"
     assert table[0].answers == {"base": "5", "tuned": "4"}
-    assert table[0].verdicts[0].outcome == "win" and len(table[0].verdicts[0].reasons) == 2
+    assert table[0].verdicts[0].outcome == "win"
+    assert len(table[0].verdicts[0].reasons) == 2
     assert side_by_side(rows, None, answers, [verdicts], limit=5)[1].answers["base"] == "[no answer: timeout]"
 
 
