@@ -99,6 +99,7 @@ def evaluate(
     credentials: Mapping[str, Credentials] | None = None,
     prices: PriceTable | None = None,
     progress: ProgressCallback | None = None,
+    gold: Path | Iterable[Mapping[str, Any]] | None = None,
 ) -> EvaluationReport:
     """Evaluate the base student, the tuned student of ``run_dir`` and optionally the teacher.
 
@@ -114,6 +115,8 @@ def evaluate(
         credentials: Provider name → key and base URL, for the teacher and the judge.
         prices: Price table for cost per 1,000 answers (bundled prices when omitted).
         progress: ``progress(stage, done, total)`` as answers arrive.
+        gold: A gold set (file or chat records) to evaluate on instead of the held-out rows: every
+            row is a reference (``max_rows`` still applies). Use rows the run never trained on.
 
     Raises:
         DatasetError: No held-out rows, or the run's held-out rows are missing from the dataset.
@@ -126,6 +129,10 @@ def evaluate(
     """
     config = config or EvaluationConfig()
     rows, base_id = _heldout(dataset, run_dir, config)
+    if gold is not None:
+        rows = load_rows(gold)[: config.max_rows]
+        if not rows:
+            raise DatasetError("the gold set has no rows")
     datatype = _datatype(config.data_type, rows)
     source = resolve_base_model(base_id)
     device = pick_device(config.device)
@@ -147,6 +154,7 @@ def evaluate(
         data_type=datatype.name if datatype else None,
         heldout_ids=[row.id for row in rows],
         run_dir=run_dir,
+        rows_source="heldout" if gold is None else "gold",
         models=[entry for entry, _ in session.results],
         pairwise=[result for result, _ in session.comparisons],
         side_by_side=side_by_side(

@@ -103,8 +103,10 @@ class EvaluationReport(BaseModel):
 
     Attributes:
         data_type: The rows' data type (None when rows carry no record: record metrics are off).
-        heldout_ids: Ids of the held-out rows evaluated (none was used as an exemplar or trained on).
+        heldout_ids: Ids of the held-out rows evaluated (none was used as an exemplar or trained on);
+            the gold rows' ids when ``rows_source`` is ``gold``.
         run_dir: The fine-tune run evaluated, if any.
+        rows_source: ``heldout`` (the run's held-out split) or ``gold`` (a gold set given apart).
         unconstrained: Local answers were generated without any schema or grammar.
         models: One entry per model, base first.
         pairwise: The judge's pairwise comparisons (tuned vs base, tuned vs teacher), when judged.
@@ -114,6 +116,7 @@ class EvaluationReport(BaseModel):
     data_type: str | None
     heldout_ids: list[str]
     run_dir: Path | None = None
+    rows_source: Literal["heldout", "gold"] = "heldout"
     unconstrained: bool = True
     models: list[ModelEvaluation]
     pairwise: list[PairwiseResult] = Field(default_factory=list)
