@@ -80,6 +80,59 @@ test("a finished run shows its curve and marks the better model of each score", 
   await page.screenshot({ path: "test-results/screenshots/finetune-evaluated-dark-390.png", fullPage: true });
 });
 
+const PAIRWISE = [
+  { candidate: "tuned", candidate_model: "run", opponent: "base", opponent_model: "smollm2", judge: "openai:gpt-4o-mini", rows: 4, wins: 3, ties: 1, losses: 0, position_inconsistent: 1, unjudged: 0, win_rate: 0.75, tie_rate: 0.25, loss_rate: 0, judge_cost_usd: "0.000216" },
+  { candidate: "tuned", candidate_model: "run", opponent: "teacher", opponent_model: "openai:gpt-4o", judge: "openai:gpt-4o-mini", rows: 4, wins: 1, ties: 1, losses: 2, position_inconsistent: 0, unjudged: 0, win_rate: 0.25, tie_rate: 0.25, loss_rate: 0.5, judge_cost_usd: "0.000230" },
+];
+
+const SIDE_BY_SIDE = [
+  {
+    row_id: "row-3",
+    prompt: "How do I get a refund?",
+    reference: "Open Orders, then Refund.",
+    answers: { teacher: "Open Orders and choose Refund.", base: "I am a language model.", tuned: "Go to Orders and press Refund." },
+    verdicts: [
+      { row_id: "row-3", opponent: "base", outcome: "win", reasons: ["base shown first: B names the menu", "candidate shown first: A names the menu"] },
+      { row_id: "row-3", opponent: "teacher", outcome: "inconsistent", reasons: ["teacher shown first: A is clearer", "candidate shown first: A is clearer"] },
+    ],
+  },
+];
+
+const JUDGED_RUN = {
+  ...COMPLETED_RUN,
+  evaluation: {
+    ...COMPLETED_RUN.evaluation,
+    pairwise: PAIRWISE,
+    side_by_side: SIDE_BY_SIDE,
+    gold: { ...COMPLETED_RUN.evaluation, rows_source: "gold", heldout_ids: ["g1", "g2", "g3"], pairwise: PAIRWISE.slice(0, 1), side_by_side: SIDE_BY_SIDE },
+  },
+};
+
+test("a judged run shows its pairwise win rates and the answers side by side with reasons", async ({ page }) => {
+  await signIn(page, "/finetune/");
+  await page.route(`**/api/v1/finetune/${RUN_ID}`, (route) => route.fulfill({ json: JUDGED_RUN }));
+  await page.goto(`/finetune/detail/?id=${RUN_ID}`);
+
+  const rates = page.getByRole("region", { name: "Judge win rates", exact: true });
+  await expect(rates).toContainText("Judged by openai:gpt-4o-mini");
+  await expect(page.getByTestId("winrate-base").first().getByRole("cell")).toHaveText(["75%", "25%", "0%", "", "1 of 4", "$0.0002"]);
+  await expect(page.getByTestId("winrate-teacher").first().getByRole("cell")).toHaveText(["25%", "25%", "50%", "", "0 of 4", "$0.0002"]);
+  await expect(page.getByRole("img", { name: "3 wins, 1 ties, 0 losses" }).first()).toBeVisible();
+
+  const sideBySide = page.getByRole("region", { name: "Side by side", exact: true });
+  await expect(sideBySide).toContainText("I am a language model.");
+  await expect(sideBySide).toContainText("Tuned vs base student: win");
+  await expect(sideBySide).toContainText("candidate shown first: A names the menu");
+  await expect(sideBySide).toContainText("Tuned vs teacher: inconsistent");
+
+  await expect(page.getByRole("region", { name: "Evaluation on the gold set: base vs tuned" })).toContainText("3 gold rows");
+  await expect(page.getByRole("region", { name: "Judge win rates on the gold set" })).toBeVisible();
+  await page.screenshot({ path: "test-results/screenshots/finetune-judged-1280.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByTestId("winrate-base").first()).toBeVisible();
+  await page.screenshot({ path: "test-results/screenshots/finetune-judged-390.png", fullPage: true });
+});
+
 test("the run list says when it cannot load, recovers on retry, and shows an empty state", async ({ page }) => {
   await signIn(page, "/tasks/");
   await page.route("**/api/v1/finetune?*", (route) =>

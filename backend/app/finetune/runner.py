@@ -58,7 +58,14 @@ def run_folder(settings: Settings, run_id: uuid.UUID) -> Path:
 
 
 async def _export(maker: async_sessionmaker[AsyncSession], run: FinetuneRun, path: Path) -> int:
-    """Write the dataset version's rows as chat JSONL (once: a resumed run trains on the same file).
+    """Write the dataset version's rows as chat JSONL (once: a resumed run trains on the same file)."""
+    return await _export_rows(maker, (run.dataset_id, run.dataset_version), path)
+
+
+async def _export_rows(
+    maker: async_sessionmaker[AsyncSession], dataset: tuple[uuid.UUID, int], path: Path
+) -> int:
+    """Write a dataset version's rows (the training set or a gold set) as chat JSONL, once.
 
     Returns the rows written, or -1 when the file was already there.
     """
@@ -68,7 +75,7 @@ async def _export(maker: async_sessionmaker[AsyncSession], run: FinetuneRun, pat
     partial = path.with_suffix(".partial")
     count = 0
     async with maker() as session:
-        rows = await ExampleRepository(session).stream_training_rows(run.dataset_id, run.dataset_version)
+        rows = await ExampleRepository(session).stream_training_rows(*dataset)
         with partial.open("w") as out:
             async for key, messages, record, provenance in rows:
                 # Provenance names each row's exemplars: the held-out split leaves those rows out.
@@ -107,7 +114,7 @@ async def run(maker: async_sessionmaker[AsyncSession], settings: Settings, run_i
         evaluation = None
         if current.evaluation_config is not None:
             await _save(maker, run_id, status=RunStatus.evaluating, result=result)
-            evaluation = await _evaluate(maker, settings, current, data, folder / "run")
+            evaluation = await _evaluate(maker, settings, current, data, folder)
         await _finish(maker, run_id, RunStatus.completed, result=result, evaluation=evaluation)
     except Exception as exc:  # the run records why it failed; a retry starts from its last checkpoint
         await _finish(maker, run_id, RunStatus.failed, error=f"{type(exc).__name__}: {exc}"[:4000])
@@ -143,16 +150,30 @@ async def _train(
 
 
 async def _evaluate(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, current: FinetuneRun, data: Path, out: Path
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    current: FinetuneRun,
+    data: Path,
+    folder: Path,
 ) -> dict[str, Any]:
+    """The held-out report, with the gold set's report under ``gold`` when the run has one."""
     assert current.evaluation_config is not None
     config = EvaluationConfig.model_validate(current.evaluation_config)
     async with maker() as session:
         credentials = await resolve_credentials(session, settings)
     overrides = settings.config_dir / "prices.yaml"
     prices = PriceTable.load(overrides if overrides.is_file() else None)
-    report = await asyncio.to_thread(evaluate, data, out, config, credentials=credentials, prices=prices)
-    return report.model_dump(mode="json")
+    run_dir = folder / "run"
+    report = await asyncio.to_thread(evaluate, data, run_dir, config, credentials=credentials, prices=prices)
+    evaluation = report.model_dump(mode="json")
+    if current.gold_dataset_id is not None and current.gold_dataset_version is not None:
+        gold = folder / "gold.jsonl"
+        await _export_rows(maker, (current.gold_dataset_id, current.gold_dataset_version), gold)
+        on_gold = await asyncio.to_thread(
+            evaluate, data, run_dir, config, credentials=credentials, prices=prices, gold=gold
+        )
+        evaluation["gold"] = on_gold.model_dump(mode="json")
+    return evaluation
 
 
 async def _save(maker: async_sessionmaker[AsyncSession], run_id: uuid.UUID, **values: Any) -> None:

@@ -35,6 +35,17 @@ class FinetuneRequest(Schema):
     teacher: str | None = Field(
         default=None, max_length=264, description="Also evaluate the teacher (costs money)."
     )
+    judge: str | None = Field(
+        default=None,
+        max_length=264,
+        description="Judge model for the evaluation: scores every answer and compares the tuned model "
+        "with the base and the teacher pairwise in both orders (its calls cost money; none by default).",
+    )
+    gold_dataset_id: uuid.UUID | None = Field(
+        default=None,
+        description="Also evaluate on this dataset's current version: every row is a reference "
+        "(it must be another dataset than the one trained on).",
+    )
 
 
 class FinetuneRunRead(Schema):
@@ -44,6 +55,8 @@ class FinetuneRunRead(Schema):
     name: str
     dataset_id: uuid.UUID
     dataset_version: int
+    gold_dataset_id: uuid.UUID | None
+    gold_dataset_version: int | None
     owner_id: uuid.UUID | None
     status: RunStatus
     stop_requested: bool

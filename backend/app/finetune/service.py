@@ -14,7 +14,7 @@ from app.datasets import service as datasets
 from app.datasets.example_repository import ExampleRepository
 from app.finetune.repository import FinetuneRunRepository
 from app.finetune.schemas import FinetuneRequest
-from app.models import FinetuneRun, Role, RunStatus, User
+from app.models import Dataset, FinetuneRun, Role, RunStatus, User
 from app.models.base import utcnow
 from app.users.quotas import TaskQuota
 from distillation.evaluate import EvaluationConfig
@@ -56,16 +56,20 @@ async def create(session: AsyncSession, quota: TaskQuota, user: User, body: Fine
                 max_rows=body.eval_max_rows,
                 max_new_tokens=body.eval_max_new_tokens,
                 teacher=body.teacher,
+                judge=body.judge,
             )
             if body.evaluate
             else None
         )
     except (ValidationError, ValueError) as exc:
         raise BadRequest(str(exc)) from exc
+    gold = await _gold(session, body)
     await quota.take(session, user)
     run = FinetuneRun(
         dataset_id=dataset.id,
         dataset_version=dataset.version,
+        gold_dataset_id=None if gold is None else gold.id,
+        gold_dataset_version=None if gold is None else gold.version,
         owner_id=user.id,
         name=body.name or f"{dataset.name} v{dataset.version}",
         status=RunStatus.queued,
@@ -76,6 +80,20 @@ async def create(session: AsyncSession, quota: TaskQuota, user: User, body: Fine
     await FinetuneRunRepository(session).create(run)
     outbox.enqueue(session, RUN_TASK, run.id, QUEUE)
     return run
+
+
+async def _gold(session: AsyncSession, body: FinetuneRequest) -> Dataset | None:
+    """The gold set asked for, checked: another dataset than the one trained on, with rows."""
+    if body.gold_dataset_id is None:
+        return None
+    if body.gold_dataset_id == body.dataset_id:
+        raise BadRequest("the gold set must be another dataset: the run trains on this one's rows")
+    if not body.evaluate:
+        raise BadRequest("a gold set needs evaluate=true")
+    gold = await datasets.get(session, body.gold_dataset_id)
+    if await ExampleRepository(session).count_in_version(gold.id, gold.version) < 1:
+        raise BadRequest("the gold set has no rows")
+    return gold
 
 
 async def get(session: AsyncSession, run_id: uuid.UUID) -> FinetuneRun:

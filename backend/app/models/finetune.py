@@ -31,6 +31,11 @@ class FinetuneRun(IdMixin, Base):
 
     dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
     dataset_version: Mapped[int] = mapped_column(Integer)
+    # A gold set the run is also evaluated on: every row of this dataset version is a reference.
+    gold_dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), default=None
+    )
+    gold_dataset_version: Mapped[int | None] = mapped_column(Integer, default=None)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

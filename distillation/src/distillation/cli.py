@@ -623,6 +623,10 @@ def _evaluate(env: Environment) -> Callable[..., None]:
         run: Annotated[
             Path | None, typer.Option(exists=True, file_okay=False, help="Fine-tune run folder.")
         ] = None,
+        model: Annotated[
+            str | None,
+            typer.Option(help="The run evaluated, as a model id: tuned:<run folder> (same as --run)."),
+        ] = None,
         data_type: Annotated[
             str | None, typer.Option(help="Rows' data type (inferred when omitted).")
         ] = None,
@@ -630,9 +634,19 @@ def _evaluate(env: Environment) -> Callable[..., None]:
             str, typer.Option(help="Base student when no --run is given.")
         ] = "local:smollm2-135m",
         teacher: Annotated[
-            str | None, typer.Option(help="Also evaluate this model (its answers cost money).")
+            str | None,
+            typer.Option(
+                help="Also evaluate this model, and judge the tuned student against it: the teacher, "
+                "any provider model or another run (tuned:<run folder>); a paid model costs money."
+            ),
         ] = None,
-        judge: Annotated[str | None, typer.Option(help="Judge model for the win rate.")] = None,
+        judge: Annotated[
+            str | None,
+            typer.Option(
+                help="Judge model: scores each answer and compares the tuned student with the base "
+                "and the teacher pairwise, in both orders (its calls cost money)."
+            ),
+        ] = None,
         max_rows: Annotated[int | None, typer.Option(min=1, help="Evaluate at most N held-out rows.")] = None,
         max_new_tokens: Annotated[int, typer.Option(min=1, help="Answer length cap.")] = 256,
         heldout_fraction: Annotated[
@@ -662,12 +676,17 @@ def _evaluate(env: Environment) -> Callable[..., None]:
         """Compare the base and the tuned student (and the teacher) on held-out rows.
 
         Held-out loss and perplexity, format validity of unconstrained answers, exact match, field
-        accuracy and ROUGE-L as fit the data type, the judge's win rate and the cost of 1,000 answers.
+        accuracy and ROUGE-L as fit the data type, the cost of 1,000 answers and the latency; with
+        --judge, the pairwise win / tie / loss rates of the tuned student (both orders, position-
+        inconsistent verdicts counted) and the first prompt side by side with the judge's reasons.
         The held-out rows are the run's own: never used as exemplars, never trained on.
         """
         values = {
-            name: value for name, value in locals().items() if name not in {"dataset", "run", "report", "env"}
+            name: value
+            for name, value in locals().items()
+            if name not in {"dataset", "run", "report", "env", "model"}
         }
+        run = _run_of_model(model, run)
         from pydantic import ValidationError
 
         from distillation.commands.evaluate import evaluate_command
@@ -680,6 +699,23 @@ def _evaluate(env: Environment) -> Callable[..., None]:
         _exit(evaluate_command(dataset, run, config, env, report))
 
     return evaluate
+
+
+def _run_of_model(model: str | None, run: Path | None) -> Path | None:
+    """The run folder ``--model tuned:<run folder>`` names (``--run`` when no model is given)."""
+    if model is None:
+        return run
+    provider, _, folder = model.partition(":")
+    if provider != "tuned" or not folder:
+        raise typer.BadParameter(
+            "--model takes tuned:<run folder>; compare with a provider model through --teacher",
+            param_hint="--model",
+        )
+    if run is not None:
+        raise typer.BadParameter("give --model or --run, not both", param_hint="--model")
+    if not Path(folder).is_dir():
+        raise typer.BadParameter(f"no run folder at {folder}", param_hint="--model")
+    return Path(folder)
 
 
 def _help(doc: str | None) -> str:

@@ -115,3 +115,33 @@ def test_evaluate_passes_rpm_tpm_and_concurrency(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 0, result.output
     limit = seen["config"].rate_limit()
     assert (limit.requests_per_minute, limit.tokens_per_minute, limit.max_concurrency) == (90, 9000, 6)
+
+
+def test_evaluate_takes_the_run_as_a_tuned_model_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from distillation.commands import evaluate as evaluate_module
+
+    seen: dict[str, Any] = {}
+
+    def fake_evaluate(dataset: Path, run: Path | None, config: Any, env: Any, report: Path | None) -> int:
+        seen.update(run=run, config=config)
+        return 0
+
+    monkeypatch.setattr(evaluate_module, "evaluate_command", fake_evaluate)
+    dataset, run, other = tmp_path / "qa.jsonl", tmp_path / "run", tmp_path / "other"
+    dataset.write_text("{}\n")
+    run.mkdir()
+    app = cli_app(None)
+
+    result = invoke(app, "evaluate", dataset, "--model", f"tuned:{run}", "--teacher", f"tuned:{other}")
+    assert result.exit_code == 0, result.output
+    assert seen["run"] == run
+    # Another run (or any provider model) is what the tuned student is compared with.
+    assert seen["config"].teacher == f"tuned:{other}"
+
+    refused = invoke(app, "evaluate", dataset, "--model", TEACHER)
+    assert refused.exit_code == 2
+    assert "tuned:<run folder>" in refused.output
+    both = invoke(app, "evaluate", dataset, "--model", f"tuned:{run}", "--run", run)
+    assert both.exit_code == 2
+    missing = invoke(app, "evaluate", dataset, "--model", f"tuned:{other}")
+    assert "no run folder" in " ".join(missing.output.split())

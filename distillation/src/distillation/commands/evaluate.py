@@ -15,7 +15,7 @@ from distillation.commands.options import Environment
 from distillation.commands.render import fail, money, plain
 
 if TYPE_CHECKING:
-    from distillation.evaluate import EvaluationConfig, EvaluationReport, ModelEvaluation
+    from distillation.evaluate import EvaluationConfig, EvaluationReport, ModelEvaluation, SideBySide
 
 # (label, attribute, format): the rows of the table, in order.
 _METRICS = (
@@ -28,6 +28,8 @@ _METRICS = (
     ("judge score (0-10)", "judge_score", "{:.2f}"),
     ("judge win rate vs base", "judge_win_rate", "{:.0%}"),
     ("output tokens per answer", "mean_output_tokens", "{:.1f}"),
+    ("latency median (s)", "latency_median_s", "{:.2f}"),
+    ("latency p90 (s)", "latency_p90_s", "{:.2f}"),
 )
 
 
@@ -55,7 +57,10 @@ def evaluate_command(
     except (DatasetError, FinetuneError, ProviderError) as exc:
         return fail(errors, exc)
     console.print(report_table(report))
+    if report.pairwise:
+        console.print(pairwise_table(report))
     print_samples(console, report)
+    print_side_by_side(console, report)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(report.model_dump_json(indent=2))
@@ -98,6 +103,47 @@ def report_table(report: EvaluationReport) -> Table:
             table.add_row(label, *("-" if v is None else fmt.format(v) for v in values))
     table.add_row("cost per 1,000 answers", *(_cost(entry.cost_per_1000) for entry in report.models))
     return table
+
+
+def pairwise_table(report: EvaluationReport) -> Table:
+    """One row per pairwise comparison: win / tie / loss rates, position-inconsistent rows, judge cost."""
+    judge = report.pairwise[0].judge
+    table = Table(
+        title=f"pairwise, judged by {judge} in both orders", title_justify="left", box=box.SIMPLE_HEAD
+    )
+    for column in ("comparison", "win", "tie", "loss", "inconsistent", "unjudged", "judge cost"):
+        table.add_column(column, justify="left" if column == "comparison" else "right")
+    for result in report.pairwise:
+        rates = (result.win_rate, result.tie_rate, result.loss_rate)
+        counts = (result.wins, result.ties, result.losses)
+        table.add_row(
+            f"{result.candidate} vs {result.opponent}",
+            *(
+                "-" if rate is None else f"{rate:.0%} ({count})"
+                for rate, count in zip(rates, counts, strict=True)
+            ),
+            str(result.position_inconsistent),
+            str(result.unjudged),
+            _cost(result.judge_cost_usd),
+        )
+    return table
+
+
+def print_side_by_side(console: Console, report: EvaluationReport, limit: int = 1) -> None:
+    """The first held-out prompts with every model's answer and the judge's reasons."""
+    for row in report.side_by_side[:limit]:
+        _print_row(console, row)
+
+
+def _print_row(console: Console, row: SideBySide) -> None:
+    plain(console, f"prompt {row.row_id}: {_clip(row.prompt)}")
+    plain(console, f"  reference: {_clip(row.reference)}")
+    for role, answer in row.answers.items():
+        plain(console, f"  {role}: {_clip(answer)}")
+    for verdict in row.verdicts:
+        plain(console, f"  tuned vs {verdict.opponent}: {verdict.outcome}")
+        for reason in verdict.reasons:
+            plain(console, f"    {_clip(reason)}")
 
 
 def print_samples(console: Console, report: EvaluationReport, limit: int = 1) -> None:

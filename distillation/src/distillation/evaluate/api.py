@@ -14,7 +14,8 @@ from distillation.cost import PriceTable
 from distillation.datatypes import DataType, get_datatype
 from distillation.evaluate.inference import Answer, local_answers, provider_answers
 from distillation.evaluate.judge import judge_answers, win_rate
-from distillation.evaluate.report import EvaluationReport, ModelEvaluation, Role, score_model
+from distillation.evaluate.pairwise import PairwiseResult, RowVerdict, judge_pairwise
+from distillation.evaluate.report import EvaluationReport, ModelEvaluation, Role, score_model, side_by_side
 from distillation.evaluate.responses import ReadAnswer, infer_datatype
 from distillation.finetune.config import BUNDLED_BASE_MODEL, Device
 from distillation.finetune.data import (
@@ -39,7 +40,8 @@ from distillation.finetune.outputs import RunPaths, read_run
 from distillation.providers import Credentials, RateLimit
 
 ProgressCallback = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``; stages: ``base``, ``tuned``, ``teacher``, ``judge``."""
+"""``progress(stage, done, total)``; stages: ``base``, ``tuned``, ``teacher``, ``judge``, then the
+pairwise comparisons ``vs base`` and ``vs teacher``."""
 
 
 class EvaluationConfig(BaseModel):
@@ -54,7 +56,10 @@ class EvaluationConfig(BaseModel):
         max_new_tokens: Answer length cap for every model.
         batch_size: Prompts per local generation batch.
         teacher: Also evaluate this provider model; it costs money, so it is off unless named.
-        judge: Judge model for the win rate; off unless named.
+        judge: Judge model for the win rates; off unless named. It scores each answer (the
+            pointwise ``judge_score``) and compares the tuned model with the base and with the
+            teacher pairwise, in both orders (``EvaluationReport.pairwise``).
+        side_by_side_rows: Held-out prompts kept in the report with every model's answer.
         device: Device for the local models.
         concurrency: Most requests in flight to the teacher or the judge.
         rpm: Requests per minute the teacher and the judge may each take (learned from the
@@ -73,6 +78,7 @@ class EvaluationConfig(BaseModel):
     batch_size: int = Field(default=8, ge=1)
     teacher: str | None = None
     judge: str | None = None
+    side_by_side_rows: int = Field(default=20, ge=0)
     device: Device = "auto"
     concurrency: int = Field(default=4, ge=1)
     rpm: int | None = Field(default=None, ge=1)
@@ -93,6 +99,7 @@ def evaluate(
     credentials: Mapping[str, Credentials] | None = None,
     prices: PriceTable | None = None,
     progress: ProgressCallback | None = None,
+    gold: Path | Iterable[Mapping[str, Any]] | None = None,
 ) -> EvaluationReport:
     """Evaluate the base student, the tuned student of ``run_dir`` and optionally the teacher.
 
@@ -108,6 +115,8 @@ def evaluate(
         credentials: Provider name → key and base URL, for the teacher and the judge.
         prices: Price table for cost per 1,000 answers (bundled prices when omitted).
         progress: ``progress(stage, done, total)`` as answers arrive.
+        gold: A gold set (file or chat records) to evaluate on instead of the held-out rows: every
+            row is a reference (``max_rows`` still applies). Use rows the run never trained on.
 
     Raises:
         DatasetError: No held-out rows, or the run's held-out rows are missing from the dataset.
@@ -120,6 +129,10 @@ def evaluate(
     """
     config = config or EvaluationConfig()
     rows, base_id = _heldout(dataset, run_dir, config)
+    if gold is not None:
+        rows = load_rows(gold)[: config.max_rows]
+        if not rows:
+            raise DatasetError("the gold set has no rows")
     datatype = _datatype(config.data_type, rows)
     source = resolve_base_model(base_id)
     device = pick_device(config.device)
@@ -135,11 +148,22 @@ def evaluate(
         session.teacher(config.teacher)
     if config.judge and datatype is not None:
         session.judge(config.judge, datatype)
+    if config.judge and run_dir is not None:
+        session.pairwise(config.judge, datatype or get_datatype("generation"))
     return EvaluationReport(
         data_type=datatype.name if datatype else None,
         heldout_ids=[row.id for row in rows],
         run_dir=run_dir,
+        rows_source="heldout" if gold is None else "gold",
         models=[entry for entry, _ in session.results],
+        pairwise=[result for result, _ in session.comparisons],
+        side_by_side=side_by_side(
+            rows,
+            datatype,
+            session.answers,
+            [verdicts for _, verdicts in session.comparisons],
+            config.side_by_side_rows,
+        ),
     )
 
 
@@ -178,6 +202,8 @@ class _Session:
     credentials: Mapping[str, Credentials]
     progress: ProgressCallback | None
     results: list[tuple[ModelEvaluation, list[ReadAnswer | None]]] = field(default_factory=list)
+    answers: dict[str, list[Answer]] = field(default_factory=dict)
+    comparisons: list[tuple[PairwiseResult, list[RowVerdict]]] = field(default_factory=list)
 
     def local(self, role: Role, model_id: str, model: Any, tokenizer: Any, price_id: str) -> None:
         """Held-out loss and greedy, unconstrained answers of an in-process model."""
@@ -232,9 +258,32 @@ class _Session:
             }
             self.results[index] = (entry.model_copy(update=update), read)
 
+    def pairwise(self, judge: str, datatype: DataType[Any]) -> None:
+        """The judge compares the tuned model with every other model, both orders per prompt."""
+        models = {entry.role: entry.model for entry, _ in self.results}
+        tuned = ("tuned", models["tuned"], self.answers["tuned"])
+        for role in ("base", "teacher"):
+            if role not in self.answers:
+                continue
+            self.comparisons.append(
+                judge_pairwise(
+                    judge,
+                    datatype,
+                    self.rows,
+                    tuned,
+                    (role, models[role], self.answers[role]),
+                    credentials=self.credentials,
+                    prices=self.prices,
+                    concurrency=self.config.concurrency,
+                    rate_limit=self.config.rate_limit(),
+                    progress=_stage(self.progress, f"vs {role}"),
+                )
+            )
+
     def _score(
         self, role: Role, model_id: str, answers: list[Answer], price_id: str
     ) -> tuple[ModelEvaluation, list[ReadAnswer | None]]:
+        self.answers[role] = list(answers)
         return score_model(
             role, model_id, self.datatype, self.rows, answers, price_id=price_id, prices=self.prices
         )

@@ -8,6 +8,7 @@ paid-call path (:mod:`distillation.pipeline.calls`), with a cache that lasts one
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from distillation.pipeline import Accountant, MemoryCache, PaidCalls
 from distillation.pipeline.calls import attempts_usage
 from distillation.pipeline.types import Stage
 from distillation.providers import (
+    Attempt,
     ChatRequest,
     Credentials,
     LLMClient,
@@ -32,11 +34,17 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Answer:
-    """One model answer and its tokens; ``error`` instead of text when the call failed."""
+    """One model answer, its tokens and latency; ``error`` instead of text when the call failed.
+
+    ``latency_s`` is the time the answer took: the provider's response time summed over the call's
+    attempts (the platform's own rate-limit waits left out), or for a local model the wall time of
+    the generation batch it was part of.
+    """
 
     text: str
     usage: TokenUsage
     error: str | None = None
+    latency_s: float = 0.0
 
 
 def local_answers(
@@ -62,6 +70,7 @@ def local_answers(
             batch = tokenizer(
                 texts[start : start + batch_size], add_special_tokens=False, padding=True, return_tensors="pt"
             ).to(device)
+            started = time.perf_counter()
             with torch.no_grad():
                 output = model.generate(
                     **batch,
@@ -70,7 +79,8 @@ def local_answers(
                     pad_token_id=tokenizer.pad_token_id,
                     eos_token_id=tokenizer.eos_token_id,
                 )
-            answers += _decode(tokenizer, batch, output[:, batch["input_ids"].shape[1] :])
+            elapsed = time.perf_counter() - started
+            answers += _decode(tokenizer, batch, output[:, batch["input_ids"].shape[1] :], elapsed)
             if progress is not None:
                 progress(len(answers), len(texts))
     finally:
@@ -78,13 +88,14 @@ def local_answers(
     return answers
 
 
-def _decode(tokenizer: Any, batch: Any, generated: Any) -> list[Answer]:
+def _decode(tokenizer: Any, batch: Any, generated: Any, latency_s: float) -> list[Answer]:
     answers = []
     for index, tokens in enumerate(generated.tolist()):
         length = next((i + 1 for i, t in enumerate(tokens) if t == tokenizer.eos_token_id), len(tokens))
         prompt_tokens = int(batch["attention_mask"][index].sum())
         text = tokenizer.decode(tokens[:length], skip_special_tokens=True).strip()
-        answers.append(Answer(text, TokenUsage(input_tokens=prompt_tokens, output_tokens=length)))
+        usage = TokenUsage(input_tokens=prompt_tokens, output_tokens=length)
+        answers.append(Answer(text, usage, latency_s=latency_s))
     return answers
 
 
@@ -95,18 +106,28 @@ def provider_answers(
     credentials: Mapping[str, Credentials],
     max_tokens: int,
     schema: dict[str, Any] | None = None,
+    schema_name: str = "judge_scores",
     concurrency: int = 4,
     progress: Progress | None = None,
     rate_limit: RateLimit | None = None,
 ) -> list[Answer]:
     """Answers of a provider model (the teacher, or the judge with its schema); failures are kept.
 
+    ``schema_name`` names ``schema`` to the provider (the pointwise judge's scores by default).
+
     ``rate_limit`` sets its requests and tokens per minute (learned from its headers when unset).
     Runs its own event loop: call it from a thread, not from inside a running loop.
     """
     return asyncio.run(
         _provider_answers(
-            model_id, prompts, credentials, max_tokens, schema, concurrency, progress, rate_limit
+            model_id,
+            prompts,
+            credentials,
+            max_tokens,
+            (schema, schema_name),
+            concurrency,
+            progress,
+            rate_limit,
         )
     )
 
@@ -116,7 +137,7 @@ async def _provider_answers(
     prompts: Sequence[Sequence[Mapping[str, str]]],
     credentials: Mapping[str, Credentials],
     max_tokens: int,
-    schema: dict[str, Any] | None,
+    schema: tuple[dict[str, Any] | None, str],
     concurrency: int,
     progress: Progress | None,
     rate_limit: RateLimit | None = None,
@@ -151,20 +172,28 @@ async def _ask(
     client: LLMClient,
     prompt: Sequence[Mapping[str, str]],
     max_tokens: int,
-    schema: dict[str, Any] | None,
+    schema: tuple[dict[str, Any] | None, str],
 ) -> Answer:
     # Greedy and without a per-item seed: the answer a user of the model would get.
     request = ChatRequest(
         messages=tuple(Message(role=m["role"], content=m["content"]) for m in prompt),
         max_tokens=max_tokens,
         temperature=0.0,
-        response_schema=schema,
-        schema_name="judge_scores" if schema else "response",
+        response_schema=schema[0],
+        schema_name=schema[1] if schema[0] else "response",
     )
+    started = time.perf_counter()
     try:
         call = await calls.send(client, request, stage=Stage.evaluate)
     except ProviderError as exc:
-        return Answer("", attempts_usage(exc.attempts), str(exc))
+        return Answer("", attempts_usage(exc.attempts), str(exc), _latency(exc.attempts, started))
+    latency = _latency(call.attempts, started)
     if call.answer.error is not None:  # truncated, filtered or invalid: kept as a failed answer
-        return Answer("", call.usage, call.answer.error)
-    return Answer(call.answer.text, call.usage)
+        return Answer("", call.usage, call.answer.error, latency)
+    return Answer(call.answer.text, call.usage, latency_s=latency)
+
+
+def _latency(attempts: Sequence[Attempt], started: float) -> float:
+    # The provider's time, not the rate limiter's: summed over attempts when they report it.
+    reported = sum(attempt.latency_s for attempt in attempts)
+    return reported if reported > 0 else time.perf_counter() - started

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +14,7 @@ from distillation.cost import PriceTable, TokenUsage
 from distillation.datatypes import DataType
 from distillation.evaluate.inference import Answer
 from distillation.evaluate.metrics import ROUGE_TYPES, exact_match, field_accuracy, mean, rouge_l
+from distillation.evaluate.pairwise import PairwiseResult, RowVerdict
 from distillation.evaluate.responses import ReadAnswer, read_answer, response_text
 from distillation.finetune.data import TrainingRow, reference_answer
 
@@ -53,6 +54,8 @@ class ModelEvaluation(BaseModel):
         mean_input_tokens: Prompt tokens per answer.
         mean_output_tokens: Answer tokens per answer.
         cost_per_1000: US dollars for 1,000 such answers; 0 for free local models, None when unpriced.
+        latency_median_s: Median seconds per answer (see :class:`~distillation.evaluate.Answer`).
+        latency_p90_s: 90th percentile of the same.
         samples: The first few answers.
     """
 
@@ -72,7 +75,27 @@ class ModelEvaluation(BaseModel):
     mean_input_tokens: float = 0.0
     mean_output_tokens: float = 0.0
     cost_per_1000: Decimal | None = None
+    latency_median_s: float | None = None
+    latency_p90_s: float | None = None
     samples: list[SampleAnswer] = Field(default_factory=list)
+
+
+class SideBySide(BaseModel):
+    """One held-out prompt: the reference, every model's answer and the judge's pairwise verdicts.
+
+    Attributes:
+        row_id: The held-out row.
+        prompt: Its last user message.
+        reference: The dataset's answer.
+        answers: Role → that model's answer (an error in brackets when it gave none).
+        verdicts: The tuned model's pairwise verdicts on this prompt, one per opponent, with reasons.
+    """
+
+    row_id: str
+    prompt: str
+    reference: str
+    answers: dict[str, str]
+    verdicts: list[RowVerdict] = Field(default_factory=list)
 
 
 class EvaluationReport(BaseModel):
@@ -80,17 +103,24 @@ class EvaluationReport(BaseModel):
 
     Attributes:
         data_type: The rows' data type (None when rows carry no record: record metrics are off).
-        heldout_ids: Ids of the held-out rows evaluated (none was used as an exemplar or trained on).
+        heldout_ids: Ids of the held-out rows evaluated (none was used as an exemplar or trained on);
+            the gold rows' ids when ``rows_source`` is ``gold``.
         run_dir: The fine-tune run evaluated, if any.
+        rows_source: ``heldout`` (the run's held-out split) or ``gold`` (a gold set given apart).
         unconstrained: Local answers were generated without any schema or grammar.
         models: One entry per model, base first.
+        pairwise: The judge's pairwise comparisons (tuned vs base, tuned vs teacher), when judged.
+        side_by_side: The first held-out prompts with every model's answer and the verdicts.
     """
 
     data_type: str | None
     heldout_ids: list[str]
     run_dir: Path | None = None
+    rows_source: Literal["heldout", "gold"] = "heldout"
     unconstrained: bool = True
     models: list[ModelEvaluation]
+    pairwise: list[PairwiseResult] = Field(default_factory=list)
+    side_by_side: list[SideBySide] = Field(default_factory=list)
 
     def model(self, role: Role) -> ModelEvaluation | None:
         """The entry of ``role``, if it was evaluated."""
@@ -128,6 +158,8 @@ def score_model(
         mean_input_tokens=_mean_tokens([a.usage.input_tokens for a in answers]),
         mean_output_tokens=_mean_tokens([a.usage.output_tokens for a in answers]),
         cost_per_1000=_per_1000(prices, price_id, answers),
+        latency_median_s=_quantile([a.latency_s for a in ok], 0.5),
+        latency_p90_s=_quantile([a.latency_s for a in ok], 0.9),
         samples=[
             _sample(row, answer, item, ref)
             for row, answer, item, ref in zip(rows[:SAMPLES], answers, read, references, strict=False)
@@ -184,6 +216,44 @@ def _per_1000(prices: PriceTable, model_id: str, answers: Sequence[Answer]) -> D
     usage = sum((answer.usage for answer in answers), TokenUsage())
     cost = prices.cost_of(model_id, usage)
     return None if cost is None else (cost * 1000 / len(answers)).quantize(Decimal("0.000001"))
+
+
+def _quantile(values: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile, linearly interpolated between the closest ranks (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 4)
+
+
+def side_by_side(
+    rows: Sequence[TrainingRow],
+    datatype: DataType[Any] | None,
+    answers: Mapping[str, Sequence[Answer]],
+    verdicts: Sequence[Sequence[RowVerdict]],
+    limit: int,
+) -> list[SideBySide]:
+    """The first ``limit`` rows with each role's answer and each comparison's verdict on the row."""
+    table = []
+    for index, row in enumerate(rows[:limit]):
+        prompt = next((m["content"] for m in reversed(row.messages) if m["role"] == "user"), "")
+        table.append(
+            SideBySide(
+                row_id=row.id,
+                prompt=str(prompt),
+                reference=_reference(datatype, row),
+                answers={role: _shown(given[index]) for role, given in answers.items()},
+                verdicts=[found[index] for found in verdicts],
+            )
+        )
+    return table
+
+
+def _shown(answer: Answer) -> str:
+    return f"[no answer: {answer.error}]" if answer.error else answer.text
 
 
 def _sample(row: TrainingRow, answer: Answer, read: ReadAnswer | None, reference: str) -> SampleAnswer:

@@ -14,7 +14,7 @@ export function EvaluationTable({ evaluation }: { evaluation: Evaluation }) {
   return (
     <div className="space-y-2">
       <p className="text-sm text-muted">
-        {evaluation.heldout} held-out row{evaluation.heldout === 1 ? "" : "s"}, never trained on
+        {evaluation.heldout} {evaluation.source === "gold" ? "gold" : "held-out"} row{evaluation.heldout === 1 ? "" : "s"}, never trained on
         {evaluation.dataType ? ` · ${evaluation.dataType}` : ""}. The better value of each row is marked “best”.
       </p>
       <div tabIndex={0} className="-mx-4 overflow-x-auto sm:mx-0">

@@ -12,13 +12,15 @@ import { useMe } from "@/hooks/queries/auth";
 import { isActive, useRun, type Run } from "@/hooks/queries/finetune";
 import { ApiError } from "@/lib/api/client";
 
-import { parseEvaluation } from "./evaluation";
+import { parseEvaluation, type Evaluation } from "./evaluation";
 import { EvaluationTable } from "./EvaluationTable";
 import { LossChart } from "./LossChart";
 import { Playground } from "./Playground";
 import { RunControls, RunProgress } from "./RunProgress";
 import { RunStatusBadge } from "./RunStatusBadge";
 import { SampleAnswers } from "./SampleAnswers";
+import { SideBySide } from "./SideBySide";
+import { WinRates } from "./WinRates";
 
 const BACK = (
   <Link href="/finetune/" className="text-sm font-medium text-accent hover:underline">
@@ -65,11 +67,31 @@ function EvaluationCards({ run }: { run: Run }) {
   }
   return (
     <>
-      <Card title="Evaluation: base vs tuned" labelledBy="run-eval-title">
+      <EvaluationSection evaluation={evaluation} id="run" />
+      {evaluation.gold && <EvaluationSection evaluation={evaluation.gold} id="gold" />}
+    </>
+  );
+}
+
+/** One row set's evaluation: the scores, the judge's win rates, and the answers side by side. */
+function EvaluationSection({ evaluation, id }: { evaluation: Evaluation; id: string }) {
+  const on = evaluation.source === "gold" ? " on the gold set" : "";
+  return (
+    <>
+      <Card title={`Evaluation${on}: base vs tuned`} labelledBy={`${id}-eval-title`}>
         <EvaluationTable evaluation={evaluation} />
       </Card>
-      <Card title="Sample answers" labelledBy="run-samples-title">
-        <SampleAnswers evaluation={evaluation} />
+      {evaluation.comparisons.length > 0 && (
+        <Card title={`Judge win rates${on}`} labelledBy={`${id}-winrates-title`}>
+          <WinRates comparisons={evaluation.comparisons} />
+        </Card>
+      )}
+      <Card title={`${evaluation.sideBySide.length > 0 ? "Side by side" : "Sample answers"}${on}`} labelledBy={`${id}-samples-title`}>
+        {evaluation.sideBySide.length > 0 ? (
+          <SideBySide rows={evaluation.sideBySide} />
+        ) : (
+          <SampleAnswers evaluation={evaluation} />
+        )}
       </Card>
     </>
   );

@@ -1,5 +1,7 @@
 /** The evaluation report of a run (distillation's EvaluationReport), read from the API's untyped JSON. */
 
+import { parseComparisons, parseSideBySide, type Comparison, type SideBySideRow } from "./pairwise";
+
 export type Role = "base" | "tuned" | "teacher";
 
 export type Sample = { rowId: string; prompt: string; reference: string; answer: string; valid: boolean | null };
@@ -12,7 +14,17 @@ export type ModelScores = {
   samples: Sample[];
 };
 
-export type Evaluation = { dataType: string | null; heldout: number; models: ModelScores[] };
+export type Evaluation = {
+  dataType: string | null;
+  /** Rows evaluated: the run's held-out rows, or a gold set's. */
+  heldout: number;
+  source: "heldout" | "gold";
+  models: ModelScores[];
+  comparisons: Comparison[];
+  sideBySide: SideBySideRow[];
+  /** The same evaluation on the gold set chosen for the run, if any. */
+  gold: Evaluation | null;
+};
 
 export type MetricKey =
   | "heldout_loss"
@@ -23,12 +35,15 @@ export type MetricKey =
   | "rouge_l"
   | "judge_score"
   | "judge_win_rate"
-  | "cost_per_1000";
+  | "cost_per_1000"
+  | "latency_median_s"
+  | "latency_p90_s";
 
 export type Metric = { key: MetricKey; label: string; better: "higher" | "lower"; format: (v: number) => string };
 
 const share = (v: number) => `${(v * 100).toFixed(1)}%`;
 const plain = (v: number) => v.toFixed(3);
+const seconds = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} s`;
 
 /** The scores shown, in order; a row appears only when some model has a value for it. */
 export const METRICS: readonly Metric[] = [
@@ -39,8 +54,10 @@ export const METRICS: readonly Metric[] = [
   { key: "field_accuracy", label: "Field accuracy", better: "higher", format: share },
   { key: "rouge_l", label: "ROUGE-L", better: "higher", format: plain },
   { key: "judge_score", label: "Judge score (0–10)", better: "higher", format: (v) => v.toFixed(1) },
-  { key: "judge_win_rate", label: "Judge win rate vs base", better: "higher", format: share },
+  { key: "judge_win_rate", label: "Judge score win rate vs base", better: "higher", format: share },
   { key: "cost_per_1000", label: "Cost per 1,000 answers", better: "lower", format: (v) => `$${v.toFixed(v < 1 ? 4 : 2)}` },
+  { key: "latency_median_s", label: "Latency, median", better: "lower", format: seconds },
+  { key: "latency_p90_s", label: "Latency, p90", better: "lower", format: seconds },
 ];
 
 const ROLES: readonly Role[] = ["base", "tuned", "teacher"];
@@ -90,7 +107,15 @@ export function parseEvaluation(value: unknown): Evaluation | null {
   const models = report.models.map(model).filter((m): m is ModelScores => m !== null);
   models.sort((a, b) => ROLES.indexOf(a.role) - ROLES.indexOf(b.role));
   const heldout = Array.isArray(report.heldout_ids) ? report.heldout_ids.length : 0;
-  return { dataType: typeof report.data_type === "string" ? report.data_type : null, heldout, models };
+  return {
+    dataType: typeof report.data_type === "string" ? report.data_type : null,
+    heldout,
+    source: report.rows_source === "gold" ? "gold" : "heldout",
+    models,
+    comparisons: parseComparisons(report),
+    sideBySide: parseSideBySide(report),
+    gold: report.rows_source === "gold" ? null : parseEvaluation(report.gold),
+  };
 }
 
 /** The role with the best value of `metric`, or null when fewer than two models have one or they tie. */

@@ -125,6 +125,7 @@ export const REQUEST_LIMITS = {
     eval_max_rows: { minimum: 1, maximum: 100000 },
     gradient_accumulation: { minimum: 1, maximum: 1024 },
     heldout_fraction: { exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    judge: { maxLength: 264 },
     learning_rate: { maximum: 1, exclusiveMinimum: 0 },
     lora_alpha: { minimum: 1, maximum: 4096 },
     lora_dropout: { minimum: 0, exclusiveMaximum: 1 },

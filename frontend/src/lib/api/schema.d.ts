@@ -3537,6 +3537,11 @@ export interface components {
              */
             evaluate: boolean;
             /**
+             * Gold Dataset Id
+             * @description Also evaluate on this dataset's current version: every row is a reference (it must be another dataset than the one trained on).
+             */
+            gold_dataset_id?: string | null;
+            /**
              * Gradient Accumulation
              * @default 1
              */
@@ -3546,6 +3551,11 @@ export interface components {
              * @default 0.1
              */
             heldout_fraction: number;
+            /**
+             * Judge
+             * @description Judge model for the evaluation: scores every answer and compares the tuned model with the base and the teacher pairwise in both orders (its calls cost money; none by default).
+             */
+            judge?: string | null;
             /**
              * Learning Rate
              * @default 0.0002
@@ -3625,6 +3635,10 @@ export interface components {
             } | null;
             /** Finished At */
             finished_at: string | null;
+            /** Gold Dataset Id */
+            gold_dataset_id: string | null;
+            /** Gold Dataset Version */
+            gold_dataset_version: number | null;
             /**
              * Id
              * Format: uuid
