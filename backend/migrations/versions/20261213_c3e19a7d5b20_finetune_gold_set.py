@@ -1,7 +1,7 @@
 """finetune gold set: a dataset version a run is also evaluated on
 
 Revision ID: c3e19a7d5b20
-Revises: 71a52cecf087
+Revises: 2505226e4377
 Create Date: 2026-12-13 09:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c3e19a7d5b20"
-down_revision: str | None = "71a52cecf087"
+down_revision: str | None = "2505226e4377"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
