@@ -158,6 +158,23 @@ async def get(session: AsyncSession, run_id: uuid.UUID) -> FinetuneRun:
     return run
 
 
+async def require_completed_run(session: AsyncSession, model_id: str) -> FinetuneRun:
+    """The completed run ``tuned:<run id>`` names.
+
+    Raises:
+        BadRequest: ``model_id`` is not ``tuned:<run id>``.
+        NotFound: No completed run has that id.
+    """
+    try:
+        run_id = uuid.UUID(model_id.partition(":")[2])
+    except ValueError as exc:
+        raise BadRequest(f"tuned models are named tuned:<run id>, not {model_id!r}") from exc
+    run = await FinetuneRunRepository(session).get(run_id)
+    if run is None or run.status is not RunStatus.completed:
+        raise NotFound(f"{model_id} is not a completed fine-tune run")
+    return run
+
+
 def _ensure_owner(user: User, run: FinetuneRun) -> None:
     if user.role is Role.viewer or (user.role is not Role.admin and run.owner_id != user.id):
         raise Forbidden("only the run's owner or an admin can control it")
