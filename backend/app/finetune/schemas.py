@@ -73,7 +73,10 @@ class FinetuneRunRead(Schema):
     train_loss: float | None
     eval_loss: float | None
     tokens_per_s: float | None
-    curve: list[list[float | None]]
+    curve: list[list[float | None]] = Field(
+        description="Points [step, train loss, held-out loss, learning rate, gradient norm before "
+        "clipping]; a held-out point has only the first three."
+    )
     result: dict[str, Any] | None
     evaluation: dict[str, Any] | None
     error: str | None
