@@ -15,7 +15,9 @@ import { ApiError } from "@/lib/api/client";
 import { parseEvaluation } from "./evaluation";
 import { EvaluationTable } from "./EvaluationTable";
 import { LossChart } from "./LossChart";
+import { OptimizerChart } from "./OptimizerChart";
 import { Playground } from "./Playground";
+import { RunFiles } from "./RunFiles";
 import { RunControls, RunProgress } from "./RunProgress";
 import { RunStatusBadge } from "./RunStatusBadge";
 import { SampleAnswers } from "./SampleAnswers";
@@ -75,7 +77,7 @@ function EvaluationCards({ run }: { run: Run }) {
   );
 }
 
-function RunBody({ run, canControl }: { run: Run; canControl: boolean }) {
+function RunBody({ run, canControl, canDownload }: { run: Run; canControl: boolean; canDownload: boolean }) {
   return (
     <>
       <Header run={run} />
@@ -90,6 +92,12 @@ function RunBody({ run, canControl }: { run: Run; canControl: boolean }) {
         </Card>
         <Card title="Loss" labelledBy="run-loss-title">
           <LossChart curve={run.curve} />
+        </Card>
+        <Card title="Learning rate and gradient norm" labelledBy="run-optimizer-title">
+          <OptimizerChart curve={run.curve} />
+        </Card>
+        <Card title="Files" labelledBy="run-files-title">
+          <RunFiles run={run} canDownload={canDownload} />
         </Card>
         <EvaluationCards run={run} />
         <Card title="Playground" labelledBy="run-playground-title">
@@ -121,5 +129,6 @@ export function RunDetailView() {
     }
     return <ErrorState title="Could not load the run" error={run.error} onRetry={() => void run.refetch()} />;
   }
-  return <RunBody run={run.data} canControl={canControl} />;
+  const canDownload = me.data?.role === "admin" || (me.data?.role === "editor" && me.data.id === run.data.owner_id);
+  return <RunBody run={run.data} canControl={canControl} canDownload={canDownload} />;
 }
