@@ -135,3 +135,13 @@ export function useRunFiles(id: string, enabled: boolean) {
 export function runFileHref(id: string, name: string): string {
   return `${API_BASE_URL}/api/v1/finetune/${encodeURIComponent(id)}/files/${encodeURIComponent(name)}`;
 }
+
+/** Completed runs as models (`tuned:<run id>`), newest first: students a generation job can use. */
+export function useTunedModels(enabled = true) {
+  return useQuery({
+    queryKey: [...finetuneKeys.lists(), "tuned"] as const,
+    queryFn: () => unwrap(api.GET("/api/v1/finetune", { params: { query: { page: 1, page_size: 100 } } })),
+    select: (page) => page.items.filter((run) => run.status === "completed").map((run) => ({ id: `tuned:${run.id}`, name: run.name })),
+    enabled,
+  });
+}
