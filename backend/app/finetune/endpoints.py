@@ -96,7 +96,12 @@ async def list_files(
     "/{run_id}/files/{name}",
     response_class=FileResponse,
     responses=error_responses(Unauthorized, Forbidden, NotFound)
-    | {200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+    | {
+        200: {
+            "content": {"application/octet-stream": {}, "application/zip": {}},
+            "description": "The file; a folder (the adapter, the merged model) as a .zip.",
+        }
+    },
 )
 async def download_file(
     user: CurrentUser, session: SessionDep, settings: SettingsDep, run_id: uuid.UUID, name: str

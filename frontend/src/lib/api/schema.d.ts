@@ -9519,13 +9519,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file. */
+            /** @description The file; a folder (the adapter, the merged model) as a .zip. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/octet-stream": unknown;
+                    "application/zip": unknown;
                 };
             };
             /** @description No valid credentials. */
