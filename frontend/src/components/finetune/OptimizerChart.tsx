@@ -34,7 +34,7 @@ export function OptimizerChart({ curve }: { curve: (number | null)[][] }) {
         <LineChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid vertical={false} stroke="var(--border)" />
           <XAxis dataKey="step" type="number" domain={["dataMin", "dataMax"]} allowDecimals={false} tickLine={false} axisLine={false} tick={AXIS_TICK} />
-          <YAxis yAxisId="lr" tickLine={false} axisLine={false} tick={AXIS_TICK} width={56} tickFormatter={(v: number) => v.toExponential(0)} />
+          <YAxis yAxisId="lr" tickLine={false} axisLine={false} tick={AXIS_TICK} width={60} tickFormatter={(v: number) => v.toExponential(1)} />
           <YAxis yAxisId="norm" orientation="right" tickLine={false} axisLine={false} tick={AXIS_TICK} width={44} tickFormatter={(v: number) => v.toFixed(1)} />
           <Tooltip {...TOOLTIP_STYLE} cursor={{ stroke: "var(--border)" }} formatter={(v) => Number(v).toPrecision(3)} labelFormatter={(s) => `Step ${String(s)}`} />
           <Legend wrapperStyle={{ fontSize: 12, color: "var(--muted)" }} />
