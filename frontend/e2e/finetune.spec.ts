@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+
 import { expect, test } from "@playwright/test";
 
 import { createDataset, generatedJsonl, uniqueName } from "./data";
@@ -16,6 +18,17 @@ test("a run started from the form shows its progress live", async ({ page }) => 
   await form.getByRole("button", { name: "Start fine-tune" }).click();
   await expect(form.getByText("Pick a dataset.")).toBeVisible();
   await form.getByLabel("Dataset").selectOption({ label: `${dataset.name} (12 rows)` });
+  // The base model: the bundled one is chosen, with its size, parameters and the estimate for this dataset.
+  const baseModel = form.getByLabel("Base model", { exact: true });
+  await expect(baseModel.locator("option", { hasText: "Bundled SmolLM2-135M-Instruct" })).toHaveCount(1);
+  await baseModel.selectOption({ label: await baseModel.locator("option", { hasText: "Bundled" }).innerText() });
+  await expect(form.getByTestId("base-model-facts")).toContainText(/llama · 135M parameters · .* on disk · context 8,192 · about .* memory on cpu \(float32\) · about .* on this dataset/);
+  await form.getByText("Advanced settings").click();
+  await page.screenshot({ path: "test-results/screenshots/finetune-form-1280.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "test-results/screenshots/finetune-form-390.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await form.getByText("Advanced settings").click();
   await form.getByLabel("Run name").fill(`${name} run`);
   await form.getByLabel("Max steps").fill("2");
   await form.getByLabel("Batch size").fill("2");
@@ -31,7 +44,7 @@ test("a run started from the form shows its progress live", async ({ page }) => 
   const id = new URL(page.url()).searchParams.get("id") ?? "";
   try {
     const sent = (await (await page.request.get(`/api/v1/finetune/${id}`)).json()) as { config: Record<string, unknown> };
-    expect(sent.config).toMatchObject({ max_steps: 2, batch_size: 2, max_seq_length: 128 });
+    expect(sent.config).toMatchObject({ max_steps: 2, batch_size: 2, max_seq_length: 128, base_model: "local:smollm2-135m" });
 
     // The page follows the run by itself: it leaves the queue without a reload. (With an evaluation the
     // base model is scored first, which takes minutes here; step-by-step progress is in the screenshot run.)
@@ -54,6 +67,19 @@ test("a completed run answers in the playground, base and tuned side by side", a
   await expect(page.getByRole("button", { name: "Cancel" })).toBeDisabled();
   await expect(page.getByRole("button", { name: "Resume" })).toBeDisabled();
   await expect(page.getByText("This run was not evaluated.")).toBeVisible();
+  await expect(page.getByTestId("optimizer-chart")).toHaveAttribute("aria-label", /Learning rate and gradient norm over \d+ steps, latest learning rate .*, latest gradient norm/);
+  // The run's files, as download links: the adapter comes as a zip of its folder.
+  const files = page.getByRole("list", { name: "Files to download" });
+  await expect(files.getByRole("link", { name: "adapter.zip" })).toBeVisible();
+  await expect(files.getByRole("link", { name: "README.md" })).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent("download"), files.getByRole("link", { name: "adapter.zip" }).click()]);
+  expect(download.suggestedFilename()).toBe("adapter.zip");
+  const zip = await readFile((await download.path()) ?? "");
+  expect(zip.subarray(0, 2).toString()).toBe("PK");
+  await page.screenshot({ path: "test-results/screenshots/finetune-files-1280.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "test-results/screenshots/finetune-files-390.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
   await expectAccessible(page, "completed run");
 
   await page.getByLabel("Prompt").fill("How do I reset my password?");

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     provider_default_max_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENCY)
 
     config_dir: Path = Path("config")
+    # Base models a fine-tune may start from besides the bundled one and the local Hugging Face cache:
+    # model folders (config.json + weights) and .gguf files directly inside. Unset = DATA_DIR/models.
+    finetune_models_dir: Path | None = None
 
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
 

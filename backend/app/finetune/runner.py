@@ -36,11 +36,17 @@ class _Progress:
     stop: threading.Event = field(default_factory=threading.Event)
     values: dict[str, Any] = field(default_factory=dict)
     curve: list[list[float | None]] = field(default_factory=list)
+    grad_norm: float | None = None
+
+    def gradient(self, step: int, norm: float) -> None:
+        with self.lock:
+            self.grad_norm = norm
 
     def step(self, step: int, total: int, loss: float, lr: float, tokens_per_s: float) -> None:
         with self.lock:
             self.values.update(step=step, total_steps=total, train_loss=loss, tokens_per_s=tokens_per_s)
-            self.curve.append([step, loss, None])
+            # A curve point: step, train loss, held-out loss, learning rate, gradient norm (pre-clipping).
+            self.curve.append([step, loss, None, lr, self.grad_norm])
 
     def evaluated(self, step: int, loss: float) -> None:
         with self.lock:
@@ -134,6 +140,7 @@ async def _train(
             config,
             on_step=progress.step,
             on_eval=progress.evaluated,
+            on_grad_norm=progress.gradient,
             should_stop=progress.stop.is_set,
         )
     )

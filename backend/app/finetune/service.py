@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -9,11 +10,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import outbox
+from app.core.config import Settings
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.datasets import service as datasets
 from app.datasets.example_repository import ExampleRepository
+from app.finetune import base_models, files
+from app.finetune.provider import tuned_run_dir
 from app.finetune.repository import FinetuneRunRepository
-from app.finetune.schemas import FinetuneRequest
+from app.finetune.schemas import BaseModelList, BaseModelRead, FinetuneRequest, RunFile
 from app.models import Dataset, FinetuneRun, Role, RunStatus, User
 from app.models.base import utcnow
 from app.users.quotas import TaskQuota
@@ -36,10 +40,18 @@ CONFIG_FIELDS = (
     "heldout_fraction",
     "seed",
     "merge",
+    "gguf",
+    "quantize",
+    "gradient_checkpointing",
 )
+# Rows read to estimate a dataset's tokens, and characters per token of the estimate.
+SAMPLE_ROWS = 200
+CHARS_PER_TOKEN = 4
 
 
-async def create(session: AsyncSession, quota: TaskQuota, user: User, body: FinetuneRequest) -> FinetuneRun:
+async def create(
+    session: AsyncSession, settings: Settings, quota: TaskQuota, user: User, body: FinetuneRequest
+) -> FinetuneRun:
     """A queued run on the dataset's current version (one of the user's tasks a minute); the worker
     message is sent after the commit."""
     if user.role is Role.viewer:
@@ -47,8 +59,14 @@ async def create(session: AsyncSession, quota: TaskQuota, user: User, body: Fine
     dataset = await datasets.get(session, body.dataset_id)
     if await ExampleRepository(session).count_in_version(dataset.id, dataset.version) < 2:
         raise BadRequest("the dataset needs at least 2 rows: some to train on and some held out")
+    reference = base_models.resolve(settings, body.base_model)
+    _check_gpu_options(body)
     try:
-        config = FinetuneConfig(**body.model_dump(include=set(CONFIG_FIELDS)))
+        config = FinetuneConfig(
+            **body.model_dump(include=set(CONFIG_FIELDS)),
+            base_model=reference,
+            device="cuda" if body.bf16 else "auto",
+        )
         evaluation = (
             EvaluationConfig(
                 heldout_fraction=body.heldout_fraction,
@@ -96,6 +114,60 @@ async def _gold(session: AsyncSession, body: FinetuneRequest) -> Dataset | None:
     return gold
 
 
+def _check_gpu_options(body: FinetuneRequest) -> None:
+    """Refuse the options that need a CUDA GPU when this machine has none (rather than ignore them)."""
+    gpu = base_models.accelerator()
+    if body.quantize == "4bit" and not gpu.qlora:
+        raise BadRequest("QLoRA (quantize: 4bit) needs a CUDA GPU and bitsandbytes; this machine has none")
+    if body.gradient_checkpointing and not gpu.cuda:
+        raise BadRequest("gradient checkpointing is offered on a CUDA GPU only; this machine has none")
+    if body.bf16 and not gpu.bf16:
+        raise BadRequest("bf16 training needs a CUDA GPU that supports bfloat16; this machine has none")
+
+
+async def list_base_models(
+    session: AsyncSession,
+    settings: Settings,
+    dataset_id: uuid.UUID | None,
+    *,
+    epochs: float,
+    batch_size: int,
+    max_seq_length: int,
+) -> BaseModelList:
+    """The base models on offer, each with its size and estimates (for the dataset when one is given)."""
+    tokens = None
+    if dataset_id is not None:
+        dataset = await datasets.get(session, dataset_id)
+        tokens = int(await _dataset_tokens(session, dataset.id, dataset.version) * epochs)
+    listed = []
+    for entry in base_models.entries(settings):
+        info = await base_models.describe(entry, batch_size, max_seq_length)
+        if info is None:
+            continue
+        seconds = None if tokens is None else info.estimate_seconds(tokens)
+        listed.append(
+            BaseModelRead(
+                id=entry.id, label=entry.label, estimate_seconds=seconds,
+                **info.model_dump(include=set(BaseModelRead.model_fields) - {"id", "label"}),
+            )
+        )  # fmt: skip
+    gpu = base_models.accelerator()
+    return BaseModelList(models=listed, cuda=gpu.cuda, bf16=gpu.bf16, qlora=gpu.qlora, dataset_tokens=tokens)
+
+
+async def _dataset_tokens(session: AsyncSession, dataset_id: uuid.UUID, version: int) -> int:
+    """Rough tokens of one pass over the version: rows x the mean length of the first rows (chars / 4)."""
+    repository = ExampleRepository(session)
+    rows = await repository.count_in_version(dataset_id, version)
+    chars, seen = 0, 0
+    async for _, messages, _, _ in await repository.stream_training_rows(dataset_id, version):
+        chars += sum(len(str(m.get("content") or "")) for m in messages)
+        seen += 1
+        if seen >= SAMPLE_ROWS:
+            break
+    return 0 if seen == 0 else round(rows * chars / seen / CHARS_PER_TOKEN)
+
+
 async def get(session: AsyncSession, run_id: uuid.UUID) -> FinetuneRun:
     """A run, or 404."""
     run = await FinetuneRunRepository(session).get(run_id, fresh=True)
@@ -104,9 +176,48 @@ async def get(session: AsyncSession, run_id: uuid.UUID) -> FinetuneRun:
     return run
 
 
+async def require_completed_run(session: AsyncSession, model_id: str) -> FinetuneRun:
+    """The completed run ``tuned:<run id>`` names.
+
+    Raises:
+        BadRequest: ``model_id`` is not ``tuned:<run id>``.
+        NotFound: No completed run has that id.
+    """
+    try:
+        run_id = uuid.UUID(model_id.partition(":")[2])
+    except ValueError as exc:
+        raise BadRequest(f"tuned models are named tuned:<run id>, not {model_id!r}") from exc
+    run = await FinetuneRunRepository(session).get(run_id)
+    if run is None or run.status is not RunStatus.completed:
+        raise NotFound(f"{model_id} is not a completed fine-tune run")
+    return run
+
+
 def _ensure_owner(user: User, run: FinetuneRun) -> None:
     if user.role is Role.viewer or (user.role is not Role.admin and run.owner_id != user.id):
         raise Forbidden("only the run's owner or an admin can control it")
+
+
+async def run_files(
+    session: AsyncSession, settings: Settings, user: User, run_id: uuid.UUID
+) -> list[RunFile]:
+    """The run's outputs with their sizes (its owner or an admin only)."""
+    run = await get(session, run_id)
+    _ensure_owner(user, run)
+    found = await asyncio.to_thread(files.outputs, tuned_run_dir(settings, str(run.id)))
+    return await asyncio.to_thread(lambda: [output.read() for output in found])
+
+
+async def run_file(
+    session: AsyncSession, settings: Settings, user: User, run_id: uuid.UUID, name: str
+) -> files.Output:
+    """The run's output called ``name`` (its owner or an admin only); 404 when it has none of that name."""
+    run = await get(session, run_id)
+    _ensure_owner(user, run)
+    output = await asyncio.to_thread(files.find, tuned_run_dir(settings, str(run.id)), name)
+    if output is None:
+        raise NotFound(f"run {run_id} has no file {name!r}; GET /finetune/{run_id}/files lists them")
+    return output
 
 
 async def cancel(session: AsyncSession, user: User, run_id: uuid.UUID) -> FinetuneRun:

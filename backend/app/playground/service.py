@@ -24,12 +24,13 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.core.errors import BadRequest, NotFound
+from app.core.errors import BadRequest
+from app.finetune import service as finetune
 from app.finetune.provider import TUNED
 from app.finetune.repository import FinetuneRunRepository
 from app.jobs import ledger_repository
 from app.jobs.ledger import CENT_MILLIONTH
-from app.models import CallStatus, RunStatus
+from app.models import CallStatus
 from app.playground import repository
 from app.playground.schemas import (
     ColumnDelta,
@@ -124,7 +125,7 @@ async def plan(session: AsyncSession, settings: Settings, body: PlaygroundChat) 
     for index, column in enumerate(body.columns):
         provider = column.model.partition(":")[0]
         if provider == TUNED:
-            await _require_completed_run(session, column.model)
+            await finetune.require_completed_run(session, column.model)
         notes: list[str] = []
         request = _request(body, column.messages, provider, notes)
         try:
@@ -137,16 +138,6 @@ async def plan(session: AsyncSession, settings: Settings, body: PlaygroundChat) 
             raise BadRequest(f"{column.model}: {exc}") from exc
         plans.append(ColumnPlan(index, column.model, request, client, notes))
     return plans
-
-
-async def _require_completed_run(session: AsyncSession, model_id: str) -> None:
-    try:
-        run_id = uuid.UUID(model_id.partition(":")[2])
-    except ValueError as exc:
-        raise BadRequest(f"tuned models are named tuned:<run id>, not {model_id!r}") from exc
-    run = await FinetuneRunRepository(session).get(run_id)
-    if run is None or run.status is not RunStatus.completed:
-        raise NotFound(f"{model_id} is not a completed fine-tune run")
 
 
 def _client(model_id: str, credentials: Credentials | None, settings: Settings) -> LLMClient:

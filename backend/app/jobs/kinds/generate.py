@@ -17,6 +17,8 @@ from app.core.errors import BadRequest
 from app.datasets import service as datasets
 from app.datasets.schemas import DatasetCreate
 from app.domains.service import domains_config
+from app.finetune import service as finetune
+from app.finetune.provider import TUNED
 from app.jobs import repository
 from app.jobs.finish import finish_dataset
 from app.jobs.items import Items, JobRuntime
@@ -80,6 +82,9 @@ async def request_config(
         resolve_domains(await domains_config(session, settings), config.domains)
     except (ValidationError, ValueError, KeyError) as exc:
         raise BadRequest(str(exc)) from exc
+    for model in {config.teacher, config.student}:
+        if model.partition(":")[0] == TUNED:  # a tuned student answers from a completed run only
+            await finetune.require_completed_run(session, model)
     return config
 
 

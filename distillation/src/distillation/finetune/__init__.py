@@ -52,7 +52,13 @@ from distillation.finetune.data import (
 )
 from distillation.finetune.export import export_gguf, write_modelfile
 from distillation.finetune.log import TrainingLog, perplexity
-from distillation.finetune.loop import EvalCallback, StepCallback, StopCheck, heldout_loss
+from distillation.finetune.loop import (
+    EvalCallback,
+    GradNormCallback,
+    StepCallback,
+    StopCheck,
+    heldout_loss,
+)
 from distillation.finetune.model import (
     BaseModelSource,
     DeviceChoice,
@@ -79,6 +85,7 @@ __all__ = [
     "FinetuneConfig",
     "FinetuneError",
     "FinetuneResult",
+    "GradNormCallback",
     "HistogramBin",
     "MaskedSample",
     "PreflightCallback",

@@ -17,7 +17,14 @@ from distillation.finetune.data import DatasetError, Split, data_hash, heldout_s
 from distillation.finetune.export import export_gguf, write_modelfile
 from distillation.finetune.gguf_header import read_gguf_header
 from distillation.finetune.log import TrainingLog
-from distillation.finetune.loop import EvalCallback, LoopOutcome, LoraTrainer, StepCallback, StopCheck
+from distillation.finetune.loop import (
+    EvalCallback,
+    GradNormCallback,
+    LoopOutcome,
+    LoraTrainer,
+    StepCallback,
+    StopCheck,
+)
 from distillation.finetune.model import (
     BaseModelSource,
     DeviceChoice,
@@ -95,6 +102,7 @@ def finetune(
     on_eval: EvalCallback | None = None,
     on_preflight: PreflightCallback | None = None,
     should_stop: StopCheck | None = None,
+    on_grad_norm: GradNormCallback | None = None,
     resume: bool = True,
     overwrite: bool = False,
 ) -> FinetuneResult:
@@ -108,6 +116,8 @@ def finetune(
         on_eval: ``on_eval(step, eval_loss)`` after every held-out evaluation.
         on_preflight: Receives the pre-flight report before it is enforced (to show it).
         should_stop: Polled before every step; True saves a checkpoint and returns ``cancelled``.
+        on_grad_norm: ``on_grad_norm(step, norm)`` after every optimizer step, before ``on_step``: the
+            gradient's total norm before clipping.
         resume: Continue from the newest checkpoint of the same run (same settings and data).
         overwrite: Replace a run folder that holds another run.
 
@@ -145,7 +155,7 @@ def finetune(
     record = _record(config, fingerprint, dataset, split)
     write_run(paths, {**record, "status": "running"})
     trainer, device, resumed = _trainer(config, source, tokenizer, split, report, paths, fingerprint, resume)
-    outcome = trainer.run(on_step, on_eval, should_stop)
+    outcome = trainer.run(on_step, on_eval, should_stop, on_grad_norm)
     result = _result(outcome, trainer, paths, device, resumed, time.monotonic() - started, config)
     if outcome.status == "completed":
         result = _save(trainer.model, tokenizer, result, config, source, dataset)

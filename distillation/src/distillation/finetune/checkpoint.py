@@ -31,6 +31,7 @@ class LoopState:
         train_seconds: Time spent in training steps (not evaluation or saving), over every session.
         last_loss: Loss of the last step.
         last_eval_loss: The last held-out loss.
+        last_grad_norm: The gradient's norm (before clipping) at the last step.
     """
 
     step: int = 0
@@ -40,6 +41,7 @@ class LoopState:
     train_seconds: float = 0.0
     last_loss: float | None = None
     last_eval_loss: float | None = None
+    last_grad_norm: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""

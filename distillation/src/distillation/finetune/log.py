@@ -22,9 +22,16 @@ class TrainingLog:
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def train(
-        self, step: int, epoch: float, loss: float, lr: float, tokens: int, tokens_per_s: float
+        self,
+        step: int,
+        epoch: float,
+        loss: float,
+        lr: float,
+        tokens: int,
+        tokens_per_s: float,
+        grad_norm: float | None = None,
     ) -> None:
-        """Log one optimizer step."""
+        """Log one optimizer step (``grad_norm``: the gradient's norm before clipping)."""
         self._write(
             {
                 "type": "train",
@@ -32,6 +39,7 @@ class TrainingLog:
                 "epoch": round(epoch, 4),
                 "loss": loss,
                 "lr": lr,
+                "grad_norm": grad_norm,
                 "tokens": tokens,
                 "tokens_per_s": round(tokens_per_s, 2),
             }

@@ -41,6 +41,8 @@ class StepCallback(Protocol):
 
 
 EvalCallback = Callable[[int, float], None]
+# ``on_grad_norm(step, norm)``: the gradient's total L2 norm before clipping, before ``on_step`` of that step.
+GradNormCallback = Callable[[int, float], None]
 StopCheck = Callable[[], bool]
 
 
@@ -113,6 +115,7 @@ class LoraTrainer:
         on_step: StepCallback | None = None,
         on_eval: EvalCallback | None = None,
         should_stop: StopCheck | None = None,
+        on_grad_norm: GradNormCallback | None = None,
     ) -> LoopOutcome:
         """Train until ``total`` steps or until ``should_stop()`` says so (a checkpoint is saved then)."""
         lengths = [len(item.input_ids) for item in self.train]
@@ -125,6 +128,8 @@ class LoraTrainer:
                 return LoopOutcome("cancelled", self.state, self.total, self._save())
             group = [next(batches) for _ in range(self.config.gradient_accumulation)]
             lr = self._step([self.train[i] for _, rows in group for i in rows], group[-1][0])
+            if on_grad_norm is not None and self.state.last_grad_norm is not None:
+                on_grad_norm(self.state.step, self.state.last_grad_norm)
             if on_step is not None:
                 on_step(self.state.step, self.total, self.state.last_loss or 0.0, lr, self.tokens_per_s)
             self._maybe_eval(on_eval)
@@ -151,9 +156,10 @@ class LoraTrainer:
             loss = loss_sum(self.model, batch) / labelled
             loss.backward()
             total += float(loss.detach())
-        if self.config.max_grad_norm > 0:
-            params = [p for group in self.optimizer.param_groups for p in group["params"]]
-            torch.nn.utils.clip_grad_norm_(params, self.config.max_grad_norm)
+        params = [p for group in self.optimizer.param_groups for p in group["params"]]
+        # The total norm before clipping (an infinite limit measures without clipping).
+        limit = self.config.max_grad_norm if self.config.max_grad_norm > 0 else float("inf")
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(params, limit))
         lr = self.scheduler.get_last_lr()[0]
         self.optimizer.step()
         self.scheduler.step()
@@ -167,8 +173,9 @@ class LoraTrainer:
         state.trained_tokens += labelled
         state.train_seconds += time.perf_counter() - started
         state.last_loss = total
+        state.last_grad_norm = grad_norm
         epoch = state.position.epoch + state.position.batch / self.per_epoch
-        self.log.train(state.step, epoch, total, lr, state.tokens, self.tokens_per_s)
+        self.log.train(state.step, epoch, total, lr, state.tokens, self.tokens_per_s, grad_norm)
         return float(lr)
 
     def _maybe_eval(self, on_eval: EvalCallback | None) -> None:

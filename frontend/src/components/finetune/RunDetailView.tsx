@@ -15,7 +15,9 @@ import { ApiError } from "@/lib/api/client";
 import { parseEvaluation, type Evaluation } from "./evaluation";
 import { EvaluationTable } from "./EvaluationTable";
 import { LossChart } from "./LossChart";
+import { OptimizerChart } from "./OptimizerChart";
 import { Playground } from "./Playground";
+import { RunFiles } from "./RunFiles";
 import { RunControls, RunProgress } from "./RunProgress";
 import { RunStatusBadge } from "./RunStatusBadge";
 import { SampleAnswers } from "./SampleAnswers";
@@ -97,7 +99,7 @@ function EvaluationSection({ evaluation, id }: { evaluation: Evaluation; id: str
   );
 }
 
-function RunBody({ run, canControl }: { run: Run; canControl: boolean }) {
+function RunBody({ run, canControl, canDownload }: { run: Run; canControl: boolean; canDownload: boolean }) {
   return (
     <>
       <Header run={run} />
@@ -112,6 +114,12 @@ function RunBody({ run, canControl }: { run: Run; canControl: boolean }) {
         </Card>
         <Card title="Loss" labelledBy="run-loss-title">
           <LossChart curve={run.curve} />
+        </Card>
+        <Card title="Learning rate and gradient norm" labelledBy="run-optimizer-title">
+          <OptimizerChart curve={run.curve} />
+        </Card>
+        <Card title="Files" labelledBy="run-files-title">
+          <RunFiles run={run} canDownload={canDownload} />
         </Card>
         <EvaluationCards run={run} />
         <Card title="Playground" labelledBy="run-playground-title">
@@ -143,5 +151,6 @@ export function RunDetailView() {
     }
     return <ErrorState title="Could not load the run" error={run.error} onRetry={() => void run.refetch()} />;
   }
-  return <RunBody run={run.data} canControl={canControl} />;
+  const canDownload = me.data?.role === "admin" || (me.data?.role === "editor" && me.data.id === run.data.owner_id);
+  return <RunBody run={run.data} canControl={canControl} canDownload={canDownload} />;
 }

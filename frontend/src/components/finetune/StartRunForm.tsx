@@ -16,9 +16,11 @@ import { useStartRun } from "@/hooks/queries/finetune";
 import { errorMessage } from "@/lib/api/client";
 import { LIMITS } from "@/lib/limits";
 
+import { BaseModelPicker, ExportOptions, GpuOptions } from "./BaseModelPicker";
 import { DEFAULTS, KNOBS, knobError, toRequest, type FormState, type NumberKnob, type NumericKey } from "./knobs";
 import { runHref } from "./links";
 
+const BUNDLED_BASE_MODEL = "local:smollm2-135m";
 const DATASET_FILTERS = {
   page: 1,
   pageSize: 100,
@@ -52,9 +54,22 @@ export function StartRunForm({ canStart }: { canStart: boolean }) {
     evaluate: true,
     merge: false,
     teacher: "",
+    baseModel: BUNDLED_BASE_MODEL,
+    gguf: [],
+    quantize: false,
+    gradientCheckpointing: false,
+    bf16: false,
   });
+  const update = (change: Partial<FormState>) => setForm((f) => ({ ...f, ...change }));
+  const numberOr = (key: NumericKey, fallback: number) => (errors[key] === null && form.values[key].trim() !== "" ? Number(form.values[key]) : fallback);
   const [submitted, setSubmitted] = useState(false);
-  const errors = Object.fromEntries(KNOBS.map((k) => [k.key, knobError(k, form.values[k.key])])) as Record<NumericKey, string | null>;
+  const errors: Record<NumericKey, string | null> = Object.fromEntries(KNOBS.map((k) => [k.key, knobError(k, form.values[k.key])])) as Record<NumericKey, string | null>;
+  const estimate = {
+    datasetId: form.datasetId || null,
+    epochs: numberOr("epochs", 1),
+    batchSize: numberOr("batch_size", 4),
+    maxSeqLength: numberOr("max_seq_length", 512),
+  };
   const datasetError = form.datasetId ? null : "Pick a dataset.";
   const invalid = datasetError !== null || Object.values(errors).some((e) => e !== null);
   const setValue = (key: NumericKey, value: string) => setForm((f) => ({ ...f, values: { ...f.values, [key]: value } }));
@@ -90,6 +105,7 @@ export function StartRunForm({ canStart }: { canStart: boolean }) {
           <TextInput limit={LIMITS.FinetuneRequest.name} value={form.name} onChange={(e) => setForm((f) => ({ ...f, name: e.target.value }))} />
         </Field>
       </div>
+      <BaseModelPicker form={form} estimate={estimate} update={update} />
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">{KNOBS.filter((k) => !k.advanced).map(knob)}</div>
       <CheckboxField id="ft-evaluate" label="Evaluate against the base model when training ends" checked={form.evaluate} onCheckedChange={(v) => setForm((f) => ({ ...f, evaluate: v }))} />
       <details className="rounded-lg border border-border p-3">
@@ -99,7 +115,8 @@ export function StartRunForm({ canStart }: { canStart: boolean }) {
           <Field label="Teacher to compare" htmlFor="ft-teacher" hint="Optional, e.g. openai:gpt-4o-mini; its answers cost money.">
             <TextInput limit={LIMITS.FinetuneRequest.teacher} value={form.teacher} onChange={(e) => setForm((f) => ({ ...f, teacher: e.target.value }))} />
           </Field>
-          <CheckboxField id="ft-merge" label="Also save a merged model (adapter folded into the weights)" checked={form.merge} onCheckedChange={(v) => setForm((f) => ({ ...f, merge: v }))} />
+          <ExportOptions form={form} update={update} />
+          <GpuOptions form={form} estimate={estimate} update={update} />
         </div>
       </details>
       {start.isError && <FormError>{errorMessage(start.error)}</FormError>}

@@ -1,4 +1,4 @@
-import type { FinetuneRequest } from "@/hooks/queries/finetune";
+import type { FinetuneRequest, GgufType } from "@/hooks/queries/finetune";
 import { LIMITS, accepts, rangeText, type NumberLimit } from "@/lib/limits";
 
 /** The numeric settings of a run, as the form shows them: the main ones first, the rest under "Advanced". */
@@ -80,6 +80,11 @@ export type FormState = {
   evaluate: boolean;
   merge: boolean;
   teacher: string;
+  baseModel: string;
+  gguf: GgufType[];
+  quantize: boolean;
+  gradientCheckpointing: boolean;
+  bf16: boolean;
 };
 
 /** The request the form describes; call only when no knob has an error. */
@@ -101,6 +106,11 @@ export function toRequest(form: FormState): FinetuneRequest {
     heldout_fraction: n("heldout_fraction"),
     seed: n("seed"),
     merge: form.merge,
+    base_model: form.baseModel,
+    gguf: form.gguf,
+    quantize: form.quantize ? "4bit" : "none",
+    gradient_checkpointing: form.gradientCheckpointing,
+    bf16: form.bf16,
     evaluate: form.evaluate,
     eval_max_rows: optional("eval_max_rows"),
     eval_max_new_tokens: n("eval_max_new_tokens"),

@@ -19,7 +19,7 @@ export function ModelsStep({ draft, change }: StepProps) {
   const usable = usableProviders(providers.data);
   const count = Number(draft.count);
   // A suggestion taken from the catalogue is offered in the pickers even when no provider lists it.
-  const taken = [draft.student, draft.cheapJudge].filter((m) => m.includes(":") && m !== LOCAL_MODEL);
+  const taken = [draft.student, draft.cheapJudge].filter((m) => m.includes(":") && m !== LOCAL_MODEL && !m.startsWith("tuned:"));
   return (
     <div className="space-y-4">
       <ModelSelect
@@ -43,6 +43,7 @@ export function ModelsStep({ draft, change }: StepProps) {
         value={draft.student}
         onChange={(student) => change({ student })}
         suggested={taken}
+        offerTuned
       />
       )}
       <ModelSelect

@@ -2,6 +2,7 @@
 
 import { Field } from "@/components/ui/Field";
 import { Select } from "@/components/ui/Select";
+import { useTunedModels } from "@/hooks/queries/finetune";
 import { LOCAL_MODEL, useProviderModels, type Provider } from "@/hooks/queries/providers";
 
 /** One provider's models as an option group; rendered inside the <select>, it asks for its own list. */
@@ -20,6 +21,21 @@ function ProviderGroup({ provider }: { provider: Provider }) {
   );
 }
 
+/** The completed fine-tune runs, as `tuned:<run id>` options. */
+function TunedGroup() {
+  const tuned = useTunedModels();
+  if (!tuned.data || tuned.data.length === 0) return null;
+  return (
+    <optgroup label="Tuned students">
+      {tuned.data.map((model) => (
+        <option key={model.id} value={model.id}>
+          Tuned: {model.name}
+        </option>
+      ))}
+    </optgroup>
+  );
+}
+
 type ModelSelectProps = {
   id: string;
   label: string;
@@ -32,10 +48,12 @@ type ModelSelectProps = {
   allowDefault?: string;
   /** Models offered on top (e.g. a suggestion taken from the price catalogue), under "Suggested". */
   suggested?: string[];
+  /** Also offer the completed fine-tune runs (`tuned:<run id>`). */
+  offerTuned?: boolean;
 };
 
 /** A model picker: the bundled local model, then every configured provider's models. */
-export function ModelSelect({ id, label, hint, providers, value, onChange, allowDefault, suggested = [] }: ModelSelectProps) {
+export function ModelSelect({ id, label, hint, providers, value, onChange, allowDefault, suggested = [], offerTuned = false }: ModelSelectProps) {
   return (
     <Field label={label} htmlFor={id} hint={hint}>
       <Select value={value} onChange={(e) => onChange(e.target.value)}>
@@ -52,6 +70,7 @@ export function ModelSelect({ id, label, hint, providers, value, onChange, allow
             ))}
           </optgroup>
         )}
+        {offerTuned && <TunedGroup />}
         {providers.map((p) => (
           <ProviderGroup key={p.name} provider={p} />
         ))}

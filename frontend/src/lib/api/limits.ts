@@ -119,10 +119,12 @@ export const REQUEST_LIMITS = {
     messages: { minItems: 1, maxItems: 500 },
   },
   FinetuneRequest: {
+    base_model: { maxLength: 300 },
     batch_size: { minimum: 1, maximum: 1024 },
     epochs: { maximum: 100, exclusiveMinimum: 0 },
     eval_max_new_tokens: { minimum: 1, maximum: 8192 },
     eval_max_rows: { minimum: 1, maximum: 100000 },
+    gguf: { maxItems: 4 },
     gradient_accumulation: { minimum: 1, maximum: 1024 },
     heldout_fraction: { exclusiveMinimum: 0, exclusiveMaximum: 1 },
     judge: { maxLength: 264 },
@@ -345,6 +347,11 @@ export const PARAMETER_LIMITS = {
   ledger_api_v1_jobs__job_id__calls_get: {
     page: { minimum: 1, maximum: 1000000 },
     page_size: { minimum: 1, maximum: 500 },
+  },
+  list_base_models_api_v1_finetune_base_models_get: {
+    batch_size: { minimum: 1, maximum: 1024 },
+    epochs: { maximum: 100, exclusiveMinimum: 0 },
+    max_seq_length: { minimum: 16, maximum: 32768 },
   },
   list_datasets_api_v1_datasets_get: {
     data_type: { maxLength: 32 },

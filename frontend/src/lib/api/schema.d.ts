@@ -848,9 +848,30 @@ export interface paths {
         put?: never;
         /**
          * Start Run
-         * @description Queue a LoRA fine-tune of the student on the dataset's current version (gpu queue).
+         * @description Queue a LoRA fine-tune of the chosen base model on the dataset's current version (gpu queue).
          */
         post: operations["start_run_api_v1_finetune_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/base-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Base Models
+         * @description Base models available offline (bundled, local Hugging Face cache, FINETUNE_MODELS_DIR) with size,
+         *     parameters, context and the memory and time estimate of training on this machine (on the dataset).
+         */
+        get: operations["list_base_models_api_v1_finetune_base_models_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -891,6 +912,46 @@ export interface paths {
          * @description Stop the run (it keeps its checkpoint).
          */
         post: operations["cancel_run_api_v1_finetune__run_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/{run_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Files
+         * @description The run's outputs to download (adapter, merged model, GGUF files, Modelfile, model card).
+         */
+        get: operations["list_files_api_v1_finetune__run_id__files_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/{run_id}/files/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download File
+         * @description Download one output by its listed name (a folder comes as a .zip of it); owner or admin only.
+         */
+        get: operations["download_file_api_v1_finetune__run_id__files__name__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2119,6 +2180,65 @@ export interface components {
              * @constant
              */
             role: "assistant";
+        };
+        /**
+         * BaseModelList
+         * @description The base models on offer and what the GPU-only options need.
+         */
+        BaseModelList: {
+            /** Bf16 */
+            bf16: boolean;
+            /** Cuda */
+            cuda: boolean;
+            /**
+             * Dataset Tokens
+             * @description Estimated training tokens of the chosen dataset.
+             */
+            dataset_tokens: number | null;
+            /** Models */
+            models: components["schemas"]["BaseModelRead"][];
+            /** Qlora */
+            qlora: boolean;
+        };
+        /**
+         * BaseModelRead
+         * @description A base model this machine has, read from its headers, with rough estimates for training it here.
+         */
+        BaseModelRead: {
+            /** Architecture */
+            architecture: string;
+            /** Bytes On Disk */
+            bytes_on_disk: number;
+            /** Context Length */
+            context_length: number | null;
+            /** Device */
+            device: string;
+            /** Dtype */
+            dtype: string;
+            /** Estimate Memory Bytes */
+            estimate_memory_bytes: number;
+            /**
+             * Estimate Seconds
+             * @description Rough training time on the chosen dataset (None without one).
+             */
+            estimate_seconds: number | null;
+            /** Estimate Tokens Per S */
+            estimate_tokens_per_s: number;
+            /** Hidden Size */
+            hidden_size: number | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "bundled" | "gguf" | "folder" | "hub_cache";
+            /** Label */
+            label: string;
+            /** Layers */
+            layers: number | null;
+            /** Params */
+            params: number;
         };
         /** Body_preview_prompt_file_api_v1_prompt_sets_preview_post */
         Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
@@ -3507,10 +3627,22 @@ export interface components {
          */
         FinetuneRequest: {
             /**
+             * Base Model
+             * @description An id from GET /finetune/base-models (never a path).
+             * @default local:smollm2-135m
+             */
+            base_model: string;
+            /**
              * Batch Size
              * @default 4
              */
             batch_size: number;
+            /**
+             * Bf16
+             * @description Train on the GPU in bfloat16 (CUDA with bf16 only).
+             * @default false
+             */
+            bf16: boolean;
             /**
              * Dataset Id
              * Format: uuid
@@ -3537,6 +3669,11 @@ export interface components {
              */
             evaluate: boolean;
             /**
+             * Gguf
+             * @description Export the merged model to GGUF at these types with an Ollama Modelfile (merges).
+             */
+            gguf?: ("f16" | "q8_0" | "q4_0" | "q4_k_m")[];
+            /**
              * Gold Dataset Id
              * @description Also evaluate on this dataset's current version: every row is a reference (it must be another dataset than the one trained on).
              */
@@ -3546,6 +3683,12 @@ export interface components {
              * @default 1
              */
             gradient_accumulation: number;
+            /**
+             * Gradient Checkpointing
+             * @description Recompute activations in the backward pass: less memory (CUDA only).
+             * @default false
+             */
+            gradient_checkpointing: boolean;
             /**
              * Heldout Fraction
              * @default 0.1
@@ -3585,11 +3728,19 @@ export interface components {
             max_steps?: number | null;
             /**
              * Merge
+             * @description Also write the base model with the adapter merged in.
              * @default false
              */
             merge: boolean;
             /** Name */
             name?: string | null;
+            /**
+             * Quantize
+             * @description 4bit trains QLoRA on an NF4-quantized base (CUDA only).
+             * @default none
+             * @enum {string}
+             */
+            quantize: "none" | "4bit";
             /**
              * Seed
              * @description the same seed gives the same result
@@ -3616,7 +3767,10 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Curve */
+            /**
+             * Curve
+             * @description Points [step, train loss, held-out loss, learning rate, gradient norm before clipping]; a held-out point has only the first three.
+             */
             curve: (number | null)[][];
             /**
              * Dataset Id
@@ -5275,6 +5429,21 @@ export interface components {
             line: number;
             /** Reason */
             reason: string;
+        };
+        /**
+         * RunFile
+         * @description One output of a run to download (a folder comes as a .zip).
+         */
+        RunFile: {
+            /** Bytes */
+            bytes: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "adapter" | "merged" | "gguf" | "modelfile" | "card";
+            /** Name */
+            name: string;
         };
         /**
          * RunStatus
@@ -9141,6 +9310,58 @@ export interface operations {
             };
         };
     };
+    list_base_models_api_v1_finetune_base_models_get: {
+        parameters: {
+            query?: {
+                dataset_id?: string | null;
+                epochs?: number;
+                batch_size?: number;
+                max_seq_length?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelList"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_run_api_v1_finetune__run_id__get: {
         parameters: {
             query?: never;
@@ -9239,6 +9460,124 @@ export interface operations {
             };
             /** @description The request conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_files_api_v1_finetune__run_id__files_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunFile"][];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_file_api_v1_finetune__run_id__files__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file; a folder (the adapter, the merged model) as a .zip. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                    "application/zip": unknown;
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
