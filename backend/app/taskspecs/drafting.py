@@ -36,6 +36,7 @@ from distillation.providers import (
     get_model,
 )
 from distillation.taskspec import TaskSpec
+from distillation.taskspec.loading import MAX_SPEC_BYTES
 from distillation.taskspec.policy import MAX_EXAMPLES, policy_draft_request, read_policy_draft
 
 STAGE = Stage.policy.value
@@ -67,6 +68,8 @@ async def draft_policy(
         BudgetPassed: The call could pass the global budget.
         NotFound: The prompt set does not exist (or is not the user's to read).
     """
+    if len(json.dumps(body.spec, default=str)) > MAX_SPEC_BYTES:
+        raise BadRequest(f"the spec is larger than {MAX_SPEC_BYTES:,} bytes")
     try:
         spec = TaskSpec.model_validate(body.spec)
     except ValidationError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -72,7 +72,7 @@ class PolicyDraftRequest(Schema):
 
     spec: dict[str, Any] = Field(description="The spec being edited (``TaskSpec`` fields), saved or not.")
     model: str = Field(min_length=3, max_length=200, description='The teacher, "provider:model".')
-    examples: list[str] = Field(
+    examples: list[Annotated[str, Field(max_length=20_000)]] = Field(
         default_factory=list,
         max_length=20,
         description="Example rows or prompts, as text (the first 8 are shown, each cut to 2,000 characters).",
