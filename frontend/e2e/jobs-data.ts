@@ -11,7 +11,7 @@ import { apiDelete, apiPost, apiPut } from "./helpers";
  */
 const FAKE_PROVIDER = "e2e-fake";
 export const FAKE_MODEL = `${FAKE_PROVIDER}:fake-model`;
-const FAKE_BASE_URL = `http://127.0.0.1:${process.env.E2E_PROVIDER_PORT ?? ""}/v1`;
+export const FAKE_BASE_URL = `http://127.0.0.1:${process.env.E2E_PROVIDER_PORT ?? ""}/v1`;
 
 /** A generation job on the fake provider, started through the API; `count` rows of question–answer. */
 export async function startJob(request: APIRequestContext, name: string, count: number): Promise<{ id: string }> {

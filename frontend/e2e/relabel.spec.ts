@@ -79,3 +79,28 @@ test("the wizard answers the user's own prompts: bad line named, job done, datas
     expect(PROMPTS).toContain(line.messages[1]?.content);
   }
 });
+
+/** A prompt file of chat logs that offer tools: the sample names each prompt's tools and shows their schemas. */
+test("the prompt sample shows the tools a prompt offers", async ({ page }) => {
+  const weather = {
+    type: "function",
+    function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+  };
+  const lines = [
+    { messages: [{ role: "user", content: "Weather in Oslo?" }], tools: [weather] },
+    { messages: [{ role: "user", content: "Say hello." }] },
+  ];
+  await signIn(page, "/generate/");
+  await page.locator("form").getByRole("radio", { name: /Question–answer/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.locator("form").getByRole("radio", { name: /Your prompts/ }).check();
+  const jsonl = lines.map((line) => JSON.stringify(line)).join("\n");
+  await page.locator("#prompt-file").setInputFiles({ name: "tools.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(jsonl) });
+  await expect(page.getByRole("status").filter({ hasText: "2 prompts to answer" })).toBeVisible();
+  const sample = page.getByRole("table", { name: "The first prompts, as the teacher will get them" });
+  const oslo = sample.getByRole("row").filter({ hasText: "Weather in Oslo?" });
+  await oslo.getByText("get_weather", { exact: true }).click();
+  await expect(oslo).toContainText('"required": [');
+  await expect(sample.getByRole("row").filter({ hasText: "Say hello." })).toContainText("—");
+  await page.screenshot({ path: "test-results/screenshots/generate-prompts-tools-1280.png", fullPage: true });
+});

@@ -1,7 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
 
 import { uniqueName } from "./data";
-import { apiPost, expectAccessible, signIn } from "./helpers";
+import { apiPost, apiPut, expectAccessible, signIn } from "./helpers";
+import { FAKE_BASE_URL, FAKE_MODEL } from "./jobs-data";
 
 const SHOTS = "test-results/screenshots";
 const FIRST_POLICY = "Answer in one short sentence.";
@@ -91,4 +92,34 @@ test("a task spec is edited in the dashboard and a job runs its new version", as
   await shot(page, "task-spec-job", 1280);
   // Stopped once looked at: the bundled model must not go on answering beside the tests that follow.
   expect([200, 409]).toContain((await apiPost(page.request, `/api/v1/jobs/${jobId}/cancel`)).status());
+});
+
+/**
+ * "Draft the policy with the teacher": the fake provider's teacher writes a draft from the spec and the
+ * examples, the draft fills the policy editor, the user edits it and saves it with the spec.
+ */
+test("the teacher drafts a spec's policy and the user edits and saves it", async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, "/task-specs/");
+  const saved = await apiPut(page.request, `/api/v1/providers/${FAKE_MODEL.split(":")[0]}`, { data: { base_url: FAKE_BASE_URL } });
+  expect(saved.status(), await saved.text()).toBe(200);
+  await page.goto("/task-specs/edit/");
+  await page.getByLabel("Name", { exact: true }).fill(uniqueName("drafted").toLowerCase().replace(/[^a-z0-9_.-]/g, "-"));
+  await page.getByLabel("Title").fill("Drafted policy");
+  await page.getByLabel("Instruction").fill("Answer the customer's question about their order.");
+  await page.getByText("Draft the policy with the teacher").click();
+  const teacher = page.getByLabel("Teacher");
+  await expect(teacher.locator("option", { hasText: FAKE_MODEL })).toHaveCount(1);
+  await teacher.selectOption(FAKE_MODEL);
+  await page.getByLabel("Examples").fill("Where is parcel 1234?\n\nI was charged twice for order 77.");
+  await page.getByRole("button", { name: "Draft the policy" }).click();
+  // The fake teacher echoes the last line of what it was asked: the request ends with the ask for the policy.
+  await expect(page.getByRole("status").filter({ hasText: `Drafted by ${FAKE_MODEL} from 2 examples` })).toBeVisible();
+  const policy = page.getByLabel("Policy");
+  await expect(policy).toHaveValue("echo: Write the task policy.");
+  await policy.fill("- Name the order number.\n- Answer in two sentences at most.");
+  await expectAccessible(page, "task spec policy draft");
+  await page.getByRole("button", { name: "Save as a new spec" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Drafted policy · version 1" })).toBeVisible();
+  await expect(page.getByLabel("Policy")).toHaveValue("- Name the order number.\n- Answer in two sentences at most.");
 });

@@ -120,6 +120,9 @@ class ExportPlan:
 def export_record(example: Example) -> dict[str, Any]:
     """An example as the canonical chat record the library exports."""
     record: dict[str, Any] = {"messages": example.messages}
+    tools = (example.record or {}).get("tools")
+    if isinstance(tools, list) and tools:  # a tool-calling row: its tools go beside its messages
+        record["tools"] = tools
     metadata = (example.record or {}).get("metadata")
     if isinstance(metadata, dict):
         record["metadata"] = metadata

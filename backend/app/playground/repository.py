@@ -16,9 +16,18 @@ STAGE = Stage.playground
 
 
 async def reserve_call(
-    session: AsyncSession, *, model_id: str, fingerprint: str, attempt: int, amount: Decimal
+    session: AsyncSession,
+    *,
+    model_id: str,
+    fingerprint: str,
+    attempt: int,
+    amount: Decimal,
+    stage: str = STAGE,
 ) -> uuid.UUID | None:
-    """A reserved ledger row holding ``amount`` against the global budget; None when it would pass it."""
+    """A reserved ledger row holding ``amount`` against the global budget; None when it would pass it.
+
+    ``stage``: the ledger stage of this spend of no job (the playground's, or a task spec's policy draft).
+    """
     await roll_period(session)
     within = or_(
         GlobalBudget.limit_usd.is_(None),
@@ -34,7 +43,7 @@ async def reserve_call(
         return None
     provider, _, model = model_id.partition(":")
     call = LlmCall(
-        stage=STAGE,
+        stage=stage,
         provider=provider,
         model=model,
         fingerprint=fingerprint,

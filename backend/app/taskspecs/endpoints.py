@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.deps import CurrentUser, require_role
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import (
     BadRequest,
     Conflict,
@@ -20,9 +21,11 @@ from app.core.errors import (
     error_responses,
 )
 from app.models import Role, User
-from app.taskspecs import service
+from app.taskspecs import drafting, service
 from app.taskspecs.schemas import (
     MAX_SPEC_VERSION,
+    PolicyDraft,
+    PolicyDraftRequest,
     TaskSpecCheck,
     TaskSpecRead,
     TaskSpecSummary,
@@ -77,6 +80,22 @@ async def upload_task_spec(
         raise service.InvalidSpec([f"{file.filename or 'the file'}: not UTF-8 text"]) from None
     checked = service.check_yaml(text, file.filename or "spec.yaml")
     return await service.create(session, user, checked)
+
+
+@router.post(
+    "/draft-policy",
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest, drafting.BudgetPassed),
+)
+async def draft_policy(
+    user: Editor, request: Request, session: SessionDep, settings: SettingsDep, body: PolicyDraftRequest
+) -> PolicyDraft:
+    """The teacher drafts the policy of a spec (saved or not) from the spec and a few examples.
+
+    One paid call, booked in the ledger (stage ``policy``, no job) and held against the global budget.
+    Nothing is saved: the draft is for the policy editor, and saving it makes a new version.
+    """
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return await drafting.draft_policy(session, maker, settings, user, body)
 
 
 @router.get("/builtin/{name}", responses=error_responses(Unauthorized, NotFound))

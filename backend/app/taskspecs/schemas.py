@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -64,3 +65,29 @@ class TaskSpecCheck(Schema):
     valid: bool
     problems: list[str]
     spec: dict[str, Any] | None = None
+
+
+class PolicyDraftRequest(Schema):
+    """What the teacher reads to draft a spec's policy."""
+
+    spec: dict[str, Any] = Field(description="The spec being edited (``TaskSpec`` fields), saved or not.")
+    model: str = Field(min_length=3, max_length=200, description='The teacher, "provider:model".')
+    examples: list[Annotated[str, Field(max_length=20_000)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Example rows or prompts, as text (the first 8 are shown, each cut to 2,000 characters).",
+    )
+    prompt_set_id: uuid.UUID | None = Field(
+        default=None, description="A prompt set whose first prompts are shown as examples too."
+    )
+
+
+class PolicyDraft(Schema):
+    """The teacher's draft of the policy, and what the call cost (booked in the ledger)."""
+
+    policy: str
+    model: str
+    examples: int = Field(description="How many examples the teacher was shown.")
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal | None = Field(description="Priced like the ledger; None when the model has no price.")

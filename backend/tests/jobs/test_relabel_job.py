@@ -162,3 +162,94 @@ async def test_a_killed_worker_does_not_answer_a_prompt_twice(
     assert calls["total"] - len(settled) <= 2
     assert {call["status"] for call in calls["items"]} <= {"settled", "unknown"}
     assert sum(Decimal(call["cost_usd"]) for call in settled) == Decimal(done["spent_usd"]) > 0
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["c", "f"]}},
+            "required": ["city", "unit"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def tool_calls(request: RecordedRequest) -> Behavior:
+    """Good judge scores; the teacher calls the offered tool, with broken arguments when asked to."""
+    if schema_name(request) == "judge_scores":
+        return ok(text=json.dumps({**dict.fromkeys(SCORES, 9), "feedback": []}), usage=(50, 10))
+    return ok(tool_call="invalid_arguments" if "broken" in request.text else "auto", usage=(30, 20))
+
+
+def tool_prompts(count: int) -> bytes:
+    """Chat logs offering a tool; the first carries an earlier call and its result; the last asks for a
+    broken call."""
+    lines = []
+    for number in range(count):
+        ask = "Make a broken call." if number == count - 1 else f"Weather in city {number}?"
+        messages: list[dict[str, Any]] = [{"role": "user", "content": ask}]
+        if number == 0:
+            call = {"id": "call_0", "type": "function"}
+            call["function"] = {"name": "get_weather", "arguments": '{"city": "Oslo", "unit": "c"}'}
+            messages = [
+                {"role": "user", "content": "Weather in Oslo?"},
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "call_0", "content": "rain"},
+                {"role": "assistant", "content": "Rain in Oslo."},
+                *messages,
+            ]
+        lines.append(json.dumps({"messages": messages, "tools": [WEATHER]}))
+    return "\n".join(lines).encode()
+
+
+async def test_a_tool_calling_prompt_set_becomes_a_dataset_with_tools(
+    any_settings: Settings, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    with FakeProviderServer(tool_calls) as server:
+        settings = job_settings(any_settings, server)
+        await migrate(settings)
+        start_worker(settings, "--beat")
+        async with api_client(settings) as client:
+            await login(client)
+            stored = await client.post(
+                "/api/v1/prompt-sets",
+                files={"file": ("tools.jsonl", tool_prompts(12))},
+                data={"name": "tool prompts"},
+            )
+            assert stored.status_code == 201, stored.text
+            prompt_set = stored.json()["prompt_set"]
+            sample = (await client.get(f"/api/v1/prompt-sets/{prompt_set['id']}/prompts")).json()
+            started = await client.post("/api/v1/jobs/relabel", json=relabel(prompt_set["id"]))
+            assert started.status_code == 201, started.text
+            job = await wait_for(client, started.json()["id"], ("completed", "failed"))
+            examples = f"/api/v1/datasets/{job['dataset_id']}/examples"
+            listed = (await client.get(examples, params={"page_size": 100})).json()["items"]
+            rows = [(await client.get(f"{examples}/{row['id']}")).json() for row in listed]
+            exported = await client.get(
+                f"/api/v1/datasets/{job['dataset_id']}/export", params={"format": "openai"}
+            )
+            items = (await client.get(f"/api/v1/jobs/{job['id']}/items")).json()
+
+    assert all(prompt["tools"] == [WEATHER] for prompt in sample)
+    assert job["status"] == "completed", job
+    assert (job["requested"], job["accepted"]) == (12, 11)
+    teacher = [r for r in server.requests if schema_name(r) != "judge_scores"]
+    assert all(r.body["tools"] == [WEATHER] for r in teacher)
+    assert sum("broken" in r.text for r in teacher) == 3  # the answer and two re-asks
+    assert "tool 'get_weather' has invalid arguments" in json.dumps(items)
+    for row in rows:
+        reply = row["messages"][-1]
+        assert reply["role"] == "assistant"
+        assert [call["function"]["name"] for call in reply["tool_calls"]] == ["get_weather"]
+        assert row["record"]["tools"] == [WEATHER]
+    oslo = next(row for row in rows if row["messages"][0]["content"] == "Weather in Oslo?")
+    assert oslo["messages"][2] == {"role": "tool", "tool_call_id": "call_0", "content": "rain"}
+    lines = [json.loads(line) for line in exported.text.splitlines()]
+    assert len(lines) == 11
+    assert all(line["tools"] == [WEATHER] for line in lines)
+    assert validate_openai_dataset(lines).errors == ()

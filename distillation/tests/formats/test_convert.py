@@ -168,7 +168,7 @@ def test_malformed_views_raise_with_the_reason(record: dict[str, Any], message: 
     [
         ([], "JSON object"),
         ({"messages": []}, "non-empty"),
-        ({"messages": [{"role": "tool", "content": "x"}]}, "role"),
+        ({"messages": [{"role": "tool", "content": "x"}]}, "tool_call_id"),
         ({"messages": [{"role": "user", "content": 1}]}, "content"),
         ({"messages": [{"role": "user", "content": "x", "name": "n"}]}, "unexpected key"),
         ({"messages": [{"role": "user", "content": "x", "weight": 1}]}, "weight"),

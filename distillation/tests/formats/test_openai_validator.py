@@ -36,7 +36,13 @@ ASSISTANT = {"role": "assistant", "content": "a"}
         with_messages(USER, {**ASSISTANT, "weight": 0}, USER, {**ASSISTANT, "weight": 1}),
         with_messages(
             USER,
-            {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function"}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                ],
+            },
             {"role": "tool", "tool_call_id": "c1", "content": "42"},
             ASSISTANT,
             tools=[{"type": "function", "function": {"name": "f"}}],

@@ -62,6 +62,22 @@ REQUESTS = {
         schema_name="rating",
     ),
     "tools": ChatRequest.from_prompt("Look it up", provider_options={"tools": TOOLS, "tool_choice": "auto"}),
+    "tool turns": ChatRequest(
+        messages=(
+            Message(role="user", content="Look it up"),
+            Message(
+                role="assistant",
+                content="",
+                tool_calls=(
+                    {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}},
+                ),
+            ),
+            Message(role="tool", content="found it", tool_call_id="c1"),
+            Message(role="user", content="And again"),
+        ),
+        tools=tuple(TOOLS),
+        tool_choice="lookup",
+    ),
 }
 LIMIT_HEADERS = (
     ("x-ratelimit-limit-requests", "500"),

@@ -55,8 +55,8 @@ async def relabel(
     return report, sink
 
 
-async def test_low_scores_are_removed_and_tool_prompts_rejected_with_reasons() -> None:
-    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+async def test_low_scores_are_removed_and_unusable_tool_prompts_rejected_with_reasons() -> None:
+    tools = [{"type": "function", "function": {"parameters": {"type": "object"}}}]  # no name
     prompts = [prompt("Help with billing", 1), prompt("Write spam", 2), prompt("Call f", 3, tools=tools)]
     ledger: list[tuple[str, str, Decimal | None]] = []
 
@@ -74,7 +74,7 @@ async def test_low_scores_are_removed_and_tool_prompts_rejected_with_reasons() -
     reasons = {r.key: r.reason for r in sink.rejections}
     keys = prompt_keys(prompts)
     assert reasons[keys[1]] == "score 2.00 < remove_below 4.0"
-    assert reasons[keys[2]].startswith("tool calling is not supported")
+    assert reasons[keys[2]] == "unusable prompt: tool 1 has no function name"
     # Every paid attempt reached the owner's ledger hook with its stage, item key and cost.
     assert sorted(stage for stage, _, _ in ledger) == ["judge", "judge", "relabel", "relabel"]
     assert sum(cost or 0 for _, _, cost in ledger) == report.cost_usd > 0
@@ -122,3 +122,73 @@ async def test_an_answer_outside_the_judged_sample_is_kept_and_says_so() -> None
     assert report.judged == 0
     assert sink.rows[0].score is None
     assert sink.rows[0].provenance.decision_reason == "not in the judged sample"
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def tool_calls(request: RecordedRequest) -> Behavior:
+    """Judge scores 9; the teacher calls the offered tool (with broken arguments when asked to)."""
+    fmt = request.body.get("response_format") or {}
+    if (fmt.get("json_schema") or {}).get("name") == "judge_scores":
+        return ok(text=json.dumps({**dict.fromkeys(SCORES, 9), "feedback": []}), usage=(50, 10))
+    return ok(tool_call="invalid_arguments" if "broken" in request.text else "auto", usage=(30, 20))
+
+
+async def test_tool_calls_are_answered_checked_judged_and_cached() -> None:
+    call = {
+        "id": "call_7",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+    }
+    history = [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "content": "rain", "tool_call_id": "call_7"},
+        {"role": "assistant", "content": "It rains in Oslo."},
+        {"role": "user", "content": "And in Rome?"},
+    ]
+    prompts = [
+        PromptRecord(messages=history, tools=[WEATHER], line=1, fingerprint=fingerprint(history, [WEATHER])),
+        prompt("A broken call please", 2, tools=[WEATHER]),
+    ]
+    cache = MemoryCache()
+    with FakeProviderServer(tool_calls) as server:
+        report, sink = await relabel(server, prompts, cache)
+        answers = [
+            r for r in server.requests if "judge_scores" not in json.dumps(r.body.get("response_format"))
+        ]
+        judged_text = next(r.text for r in server.requests if r not in answers)
+        again, second = await relabel(server, prompts[:1], cache)
+
+    assert (report.answered, report.rejected, report.judged) == (1, 1, 1)
+    (row,) = sink.rows
+    reply = row.messages[-1]
+    assert row.messages[:-1] == history
+    assert reply["content"] is None
+    assert [c["function"]["name"] for c in reply["tool_calls"]] == ["get_weather"]
+    assert json.loads(reply["tool_calls"][0]["function"]["arguments"]) == {"city": "city text"}
+    assert row.to_json()["tools"] == [WEATHER]
+    # The teacher got the tools and the earlier tool turns; the judge saw the call and the tools.
+    rome = next(r for r in answers if "Rome" in r.text)
+    assert rome.body["tools"] == [WEATHER]
+    assert rome.body["messages"][1]["tool_calls"] == [call]
+    assert "[calls get_weather with" in judged_text
+    assert "Tools offered" in judged_text
+    (rejection,) = sink.rejections
+    assert "tool 'get_weather' has invalid arguments" in rejection.reason
+    assert len([r for r in answers if "broken" in r.text]) == 3  # the answer and two re-asks
+    # A rerun reads the tool calls back from the cache and pays nothing.
+    assert (again.requests, again.cached_answers) == (0, 2)
+    assert second.rows[0].messages == row.messages

@@ -118,7 +118,8 @@ async def answer(engine: Engine, key: str, index: int, prompt: PromptRecord) -> 
 
 
 def as_row(answered: RelabelRow, prompt_set_id: uuid.UUID) -> Row:
-    """The answer as a dataset row: the chat, its source prompt in the record and the provenance."""
+    """The answer as a dataset row: the chat, its source prompt (and the tools it offered) in the record
+    and the provenance."""
     prompt = answered.prompt
     source: dict[str, Any] = {
         "prompt_set_id": str(prompt_set_id),
@@ -134,11 +135,14 @@ def as_row(answered: RelabelRow, prompt_set_id: uuid.UUID) -> Row:
     }
     provenance = answered.provenance.model_copy(update={"scenario": scenario})
     # Row's stage is one of the pipeline's row stages; a relabelled row keeps its own, "relabel".
+    record: dict[str, Any] = {"turns": answered.messages, "source": source}
+    if prompt.tools:  # the tools offered travel with the row, into the OpenAI fine-tuning export
+        record["tools"] = prompt.tools
     return Row.model_construct(
         key=answered.key,
         index=answered.index,
         stage=JobStage.relabel.value,  # type: ignore[arg-type]  # see the comment above
-        record={"turns": answered.messages, "source": source},
+        record=record,
         messages=answered.messages,
         score=answered.score,
         provenance=provenance,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from distillation.formats.records import ChatRecord, Message, RecordError, validate_chat
+from distillation.formats.records import ChatRecord, Message, RecordError, has_tools, validate_chat
 
 __all__ = [
     "ConversionError",
@@ -170,7 +170,10 @@ def from_chat(record: Mapping[str, Any], target: RecordFormat | str) -> Converte
             assistant turn).
     """
     chat = validate_chat(record)
-    return _FROM_CHAT[RecordFormat(target)](chat)
+    fmt = RecordFormat(target)
+    if fmt is not RecordFormat.CHAT and has_tools(chat):
+        raise ConversionError(f"a tool-calling conversation fits only the chat view, not {fmt.value}")
+    return _FROM_CHAT[fmt](chat)
 
 
 # --- chat -> views ------------------------------------------------------------------------------------

@@ -4,7 +4,11 @@ Rules (OpenAI fine-tuning guide and the ``FineTuneChatRequestInput`` schema): ea
 with a non-empty ``messages`` list and no keys other than ``messages``, ``tools`` and
 ``parallel_tool_calls``; roles are ``system``, ``user``, ``assistant`` or ``tool``; content is a string
 (an assistant message that carries ``tool_calls`` may have none); ``weight`` is 0 or 1 and only on
-assistant messages; at least one assistant message is trained on. Warnings: an example longer than the
+assistant messages; at least one assistant message is trained on. With tools: ``tools`` is a list of
+function tools with distinct names; each assistant ``tool_calls`` entry has an ``id``, ``type``
+"function" and a ``function`` with a ``name`` among the tools and ``arguments`` that are JSON text of an
+object valid against that tool's ``parameters`` schema (checked offline, never fetching a ``$ref``); a
+``tool`` message answers the id of an earlier call. Warnings: an example longer than the
 token limit is truncated by OpenAI, and a file needs at least 10 examples.
 
 Token counts are estimates (characters / 4 plus per-message overhead): an exact count needs ``tiktoken``,
@@ -129,6 +133,7 @@ def validate_openai_example(
         for code, text in _message_issues(message):
             add(code, f"messages[{index}]: {text}")
     _conversation_rules(messages, add)
+    _tool_rules(example.get("tools"), messages, add)
     tokens = estimate_tokens(example)
     if tokens > max_tokens:
         add(
@@ -187,6 +192,64 @@ def _message_issues(message: object) -> list[tuple[str, str]]:
     if role == "tool" and not isinstance(message.get("tool_call_id"), str):
         found.append(("missing_tool_call_id", "a tool message needs a 'tool_call_id' string"))
     return found
+
+
+def _tool_rules(tools: object, messages: list[Any], add: Callable[..., None]) -> None:
+    """The tools offered, every tool call against them, and every tool result against the calls."""
+    from distillation.providers.tools import tool_call_error, tools_error
+
+    offered: list[dict[str, Any]] | None = None
+    if tools is not None:
+        if not isinstance(tools, list) or not all(isinstance(tool, dict) for tool in tools):
+            add("invalid_tools", "'tools' must be a list of objects")
+        elif (problem := tools_error(tools)) is not None:
+            add("invalid_tools", f"tools: {problem}")
+        else:
+            offered = tools
+    called: set[str] = set()
+    for index, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            continue
+        where = f"messages[{index}]"
+        if message.get("role") == "tool" and message.get("tool_call_id") not in called:
+            add(
+                "unknown_tool_call_id",
+                f"{where}: tool_call_id {message.get('tool_call_id')!r} answers no earlier call",
+            )
+        calls = message.get("tool_calls")
+        if calls is None or message.get("role") != "assistant":
+            continue
+        if not isinstance(calls, list) or not calls:
+            add("invalid_tool_calls", f"{where}: 'tool_calls' must be a non-empty list")
+            continue
+        for number, call in enumerate(calls):
+            spot = f"{where}.tool_calls[{number}]"
+            function = call.get("function") if isinstance(call, Mapping) else None
+            if isinstance(call, Mapping) and isinstance(call.get("id"), str):
+                called.add(call["id"])  # a malformed call is one error, not one more per result
+            if (
+                not isinstance(call, Mapping)
+                or call.get("type") != "function"
+                or not isinstance(call.get("id"), str)
+                or not isinstance(function, Mapping)
+                or not isinstance(function.get("name"), str)
+                or not isinstance(function.get("arguments"), str)
+            ):
+                add(
+                    "invalid_tool_call",
+                    f"{spot}: needs 'id', 'type': 'function' and a function with 'name' and 'arguments' text",
+                )
+                continue
+            if offered is None:
+                if tools is None:
+                    add(
+                        "tool_call_without_tools",
+                        f"{spot}: calls {function['name']!r} but the example offers no 'tools'",
+                    )
+                continue
+            problem = tool_call_error([dict(call)], offered)
+            if problem is not None:
+                add("invalid_tool_call", f"{spot}: {problem}")
 
 
 def _extra(message: Mapping[Any, Any], role: str) -> list[str]:

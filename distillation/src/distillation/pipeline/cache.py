@@ -34,6 +34,7 @@ class Answer:
     repaired: bool = False
     error: str | None = None
     batch: bool = False
+    tool_calls: list[dict[str, Any]] | None = None  # the answer's tool calls, OpenAI shape
 
     @classmethod
     def from_result(cls, result: ChatResult) -> Answer:
@@ -47,6 +48,7 @@ class Answer:
             output_tokens=result.usage.output_tokens,
             attempts=len(result.attempts),
             repaired=result.repaired,
+            tool_calls=list(result.tool_calls) or None,
             batch=any(attempt.batch_id is not None for attempt in result.attempts),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import random
 import time
@@ -28,11 +29,13 @@ from distillation.providers.ratelimit import (
 )
 from distillation.providers.retry import RetryPolicy
 from distillation.providers.structured import check_answer, reask, resolve_schema, with_schema_instruction
+from distillation.providers.tools import tool_call_error, tool_reask
 from distillation.providers.types import (
     Attempt,
     ChatRequest,
     ChatResult,
     Completion,
+    Message,
     Outcome,
     RateLimitInfo,
     Usage,
@@ -345,6 +348,23 @@ class LLMClient:
             if completion.finish_reason in ("length", "content_filter"):
                 await run.record_completion(started, Outcome(completion.finish_reason), completion)
                 raise _finish_error(completion, run.capped)
+            if prompt.tools and completion.tool_calls:
+                problem = tool_call_error(completion.tool_calls, prompt.tools)
+                if problem is None:
+                    await run.record_completion(started, Outcome.OK, completion)
+                    return self._result(run, completion, None, repaired=False)
+                await run.record(started, Outcome.INVALID_OUTPUT, usage=completion.usage, error=problem)
+                if reasks >= self.retry.max_reasks or len(run.attempts) >= self.retry.max_attempts:
+                    raise OutputError(
+                        f"tool calls still invalid after {reasks} re-asks: {problem}",
+                        reason="invalid_output",
+                        raw_text=_calls_text(completion),
+                        finish_reason=completion.raw_finish_reason,
+                    )
+                reasks += 1
+                shown = Message(role="assistant", content=completion.text, tool_calls=completion.tool_calls)
+                prompt = tool_reask(prompt, shown, problem)
+                continue
             if schema is None:
                 await run.record_completion(started, Outcome.OK, completion)
                 return self._result(run, completion, None, repaired=False)
@@ -516,9 +536,16 @@ class LLMClient:
             usage=Usage.total(a.usage for a in run.attempts),
             attempts=tuple(run.attempts),
             data=data,
+            tool_calls=completion.tool_calls,
             repaired=repaired,
             response_model=completion.response_model,
         )
+
+
+def _calls_text(completion: Completion) -> str:
+    """A rejected answer's text and tool calls, as kept on its ``OutputError``."""
+    calls = json.dumps([call.get("function") for call in completion.tool_calls], ensure_ascii=False)
+    return f"{completion.text}\nTool calls: {calls}".strip()
 
 
 def _finish_error(completion: Completion, capped: int | None = None) -> OutputError:
@@ -537,6 +564,8 @@ def _estimate_input(request: ChatRequest) -> int:
     chars = sum(len(m.content) for m in request.messages)
     if request.response_schema is not None:
         chars += len(str(request.response_schema))
+    if request.tools:
+        chars += len(str(request.tools))
     return chars // 4 + 1
 
 

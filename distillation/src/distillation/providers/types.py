@@ -9,9 +9,12 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 FinishReason = Literal["stop", "length", "content_filter", "other"]
 JsonSchema = dict[str, Any]
+# A tool call in the OpenAI assistant shape: {"id", "type": "function", "function": {"name", "arguments"}}
+# with ``arguments`` a JSON text, as chat completions and the fine-tuning format write it.
+ToolCall = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
 
 # Generation settings that take part in the fingerprint; `None` means "provider default".
@@ -19,12 +22,41 @@ SETTING_NAMES = ("max_tokens", "temperature", "top_p", "seed", "stop")
 
 
 class Message(BaseModel):
-    """One chat message."""
+    """One chat message.
+
+    Attributes:
+        role: Who speaks; ``tool`` is the result of a tool call, sent back to the model.
+        content: The text (may be empty on an assistant turn that only calls tools).
+        tool_calls: An assistant turn's tool calls (OpenAI shape, see ``ToolCall``).
+        tool_call_id: A tool turn's answer to this call id.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+
+    def openai(self) -> dict[str, Any]:
+        """The message as chat completions (and the fine-tuning format) write it."""
+        message: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            message["tool_calls"] = list(self.tool_calls)
+            message["content"] = self.content or None
+        if self.tool_call_id is not None:
+            message["tool_call_id"] = self.tool_call_id
+        return message
+
+    @classmethod
+    def from_openai(cls, message: dict[str, Any]) -> Message:
+        """A message from its chat-completions shape (``tool_calls``, ``tool_call_id`` kept)."""
+        return cls(
+            role=message["role"],
+            content=message.get("content") or "",
+            tool_calls=tuple(message.get("tool_calls") or ()),
+            tool_call_id=message.get("tool_call_id"),
+        )
 
 
 class ChatRequest(BaseModel):
@@ -41,6 +73,12 @@ class ChatRequest(BaseModel):
         schema_name: Name given to the schema (OpenAI `json_schema.name`, Anthropic tool name).
         template_hash: Hash of the prompt template that produced the messages (part of the fingerprint).
         provider_options: Extra provider-specific request fields, passed through unchanged.
+        tools: Function tools offered to the model, as OpenAI function-tool schemas
+            (``{"type": "function", "function": {"name", "description", "parameters"}}``); each
+            adapter sends them in its provider's shape, and the answer's calls come back in
+            ``ChatResult.tool_calls``, checked against these schemas.
+        tool_choice: ``"auto"``, ``"required"``, ``"none"`` or the name of one tool the model must call;
+            the provider's default (auto) when None.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -55,6 +93,8 @@ class ChatRequest(BaseModel):
     schema_name: str = Field(default="response", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     template_hash: str = ""
     provider_options: dict[str, Any] = Field(default_factory=dict)
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | None = None
 
     @classmethod
     def from_prompt(cls, prompt: str, *, system: str | None = None, **settings: Any) -> ChatRequest:
@@ -162,6 +202,7 @@ class Completion:
     usage: Usage
     raw_finish_reason: str | None = None
     data: Any = None  # an already-parsed structured answer (e.g. Anthropic tool input)
+    tool_calls: tuple[ToolCall, ...] = ()  # the answer's calls of offered tools, OpenAI shape
     response_model: str | None = None
     request_id: str | None = None
     rate_limit: RateLimitInfo | None = None
@@ -204,6 +245,7 @@ class ChatResult:
         attempts: Every attempt made, in order.
         repaired: True when the JSON needed json-repair before it validated.
         response_model: The model name the provider reported.
+        tool_calls: The tools the answer calls (OpenAI shape), each checked against its tool's schema.
     """
 
     model_id: str
@@ -213,6 +255,7 @@ class ChatResult:
     usage: Usage
     attempts: tuple[Attempt, ...]
     data: Any = None
+    tool_calls: tuple[ToolCall, ...] = ()
     repaired: bool = False
     response_model: str | None = None
 

@@ -28,6 +28,7 @@ from distillation.pipeline.types import CallRecord, Provenance, Rejection
 from distillation.pipeline.validate import judge_row, sampled_for_judging
 from distillation.promptsets import PromptRecord
 from distillation.providers import ChatRequest, Message, ProviderError
+from distillation.providers.tools import tool_call_error, tools_error
 from distillation.quality import (
     Decision,
     DecisionResult,
@@ -260,15 +261,18 @@ class Relabeler:
             prompt: The prompt.
         """
         engine = self.engine
-        if prompt.uses_tools:
-            reason = "tool calling is not supported by relabel yet (the prompt has tools or tool turns)"
-            return Rejection(key=key, stage=RELABEL_STAGE, reason=reason)
-        messages = tuple(Message(role=m["role"], content=m["content"]) for m in prompt.messages)
+        problem = tools_error(prompt.tools or [])
+        if prompt.tools and structured_answers(engine.config):
+            problem = "a prompt with tools is answered in text or tool calls, not in a task spec's schema"
+        if problem is not None:
+            return Rejection(key=key, stage=RELABEL_STAGE, reason=f"unusable prompt: {problem}")
+        messages = tuple(Message.from_openai(m) for m in prompt.messages)
         request = ChatRequest(
             messages=messages,
             max_tokens=engine.config.max_tokens,
             temperature=engine.config.temperature,
             seed=item_seed(engine.config.seed, key),
+            tools=tuple(prompt.tools or ()),
         )
         if structured_answers(engine.config):
             request = request.model_copy(
@@ -308,11 +312,11 @@ class Relabeler:
         if trace is not None:
             trace.teacher_calls.append(call.record)
         text = answer.text.strip()
-        if answer.error is not None or not text:
+        if answer.error is not None or not (text or answer.tool_calls):
             why = answer.error or "the answer is empty"
             return _rejection(key, f"unusable model output: {why}", answer.text, provenance)
         messages, structure = self._checked(prompt, answer)
-        text = messages[-1]["content"]
+        text = _answer_text(messages[-1])
         score = None
         judged = False
         if structure.ok and (always_judge or sampled_for_judging(key, engine.config.judge_sample_rate)):
@@ -367,7 +371,7 @@ class Relabeler:
         messages: list[dict[str, Any]] = [*prompt.messages, {"role": "assistant", "content": text}]
         result: DecisionResult | None = None
         structure: StructureResult | None = None
-        if answer.error is not None or not text:
+        if answer.error is not None or not (text or answer.tool_calls):
             trace.escalation_kind = "unusable output"
             trace.escalation = f"unusable student output: {answer.error or 'the answer is empty'}"
         else:
@@ -437,7 +441,7 @@ class Relabeler:
         call = await engine.calls.send(engine.teacher, request, stage=RELABEL_STAGE, key=key)
         trace.teacher_calls.append(call.record)
         text = call.answer.text.strip()
-        if call.answer.error is not None or not text:
+        if call.answer.error is not None or not (text or call.answer.tool_calls):
             return
         messages, structure = self._checked(prompt, call.answer)
         if not structure.ok:
@@ -456,6 +460,8 @@ class Relabeler:
         as a record of the spec, and written as its JSON.
         """
         engine = self.engine
+        if prompt.uses_tools or answer.tool_calls:
+            return _checked_tools(engine, prompt, answer)
         if not structured_answers(engine.config):
             text = answer.text.strip()
             messages = [*prompt.messages, {"role": "assistant", "content": text}]
@@ -469,7 +475,7 @@ class Relabeler:
 
     def _shown(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         """What the judge is shown of a structured answer: the prompt and the answer (a free-text
-        answer's record is that conversation already)."""
+        answer's record is that conversation already, a tool conversation's its text view)."""
         return messages if structured_answers(self.engine.config) else None
 
     def _record(self, structure: StructureResult | None) -> dict[str, Any] | None:
@@ -532,6 +538,67 @@ class Relabeler:
             escalate_below=self.cascade.escalate_below,
             price_of=self.engine.accountant.cost_of,
         )
+
+
+def _answer_text(message: dict[str, Any]) -> str:
+    """An answer's text, its tool calls included (as a rejection keeps it)."""
+    calls = message.get("tool_calls")
+    shown = f"\nTool calls: {json.dumps(calls, ensure_ascii=False)}" if calls else ""
+    return f"{message.get('content') or ''}{shown}".strip()
+
+
+def _checked_tools(
+    engine: Engine, prompt: PromptRecord, answer: Answer
+) -> tuple[list[dict[str, Any]], StructureResult]:
+    """A tool conversation with the answer appended (OpenAI shape: ``tool_calls`` with JSON
+    ``arguments``), and its checks.
+
+    The answer's calls are checked against the tools offered (again: a cached answer may predate a
+    change of the prompt's tools); the conversation is checked, and later judged, as its text view.
+    """
+    calls = list(answer.tool_calls or ())
+    reply: dict[str, Any] = {"role": "assistant", "content": answer.text.strip()}
+    if calls:
+        reply = {"role": "assistant", "content": reply["content"] or None, "tool_calls": calls}
+    messages = [*prompt.messages, reply]
+    structure = check_structure(
+        engine.datatype, {"turns": tool_text_view(messages, prompt.tools)}, context=engine.context
+    )
+    problem = tool_call_error(calls, prompt.tools or []) if calls else None
+    if problem is not None:
+        structure = StructureResult(structure.record, structure.messages, [problem, *structure.reasons])
+    return messages, structure
+
+
+def tool_text_view(
+    messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]] | None
+) -> list[dict[str, str]]:
+    """A tool conversation as plain system/user/assistant turns, for the structure checks and the judge.
+
+    The tools offered join the system turn, a call is written as the assistant's text and a tool's
+    result as a user turn (consecutive turns of one role are joined).
+    """
+    turns: list[dict[str, str]] = []
+    if tools:
+        offered = json.dumps([t.get("function") for t in tools], ensure_ascii=False)
+        turns.append(
+            {"role": "system", "content": f"Tools offered (JSON Schema of their arguments): {offered}"}
+        )
+    for message in messages:
+        role, content = message["role"], str(message.get("content") or "")
+        if message.get("tool_calls"):
+            shown = [
+                f"[calls {c.get('function', {}).get('name')} with {c.get('function', {}).get('arguments')}]"
+                for c in message["tool_calls"]
+            ]
+            content = "\n".join([content, *shown]).strip()
+        if role == "tool":
+            role, content = "user", f"[result of tool call {message.get('tool_call_id')}] {content}"
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"] += f"\n\n{content}"
+        else:
+            turns.append({"role": role, "content": content})
+    return turns
 
 
 def _rejection(key: str, reason: str, raw: str | None, provenance: Provenance) -> Rejection:

@@ -91,6 +91,59 @@ def requested_schema(api: str, body: dict[str, Any]) -> tuple[Any, str | None]:
     return config.get("responseJsonSchema") or config.get("responseSchema"), None
 
 
+def offered_tools(api: str, body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The function tools a request offers, as (name, parameters schema), in the API's own shape.
+
+    Anthropic's forced tool of a structured answer is not an offer (see ``requested_schema``).
+    """
+    if api == "openai":
+        functions = [t.get("function") or {} for t in body.get("tools") or [] if isinstance(t, dict)]
+        return [(f.get("name", ""), f.get("parameters") or {}) for f in functions]
+    if api == "anthropic":
+        if requested_schema(api, body)[1] is not None:
+            return []
+        return [(t.get("name", ""), t.get("input_schema") or {}) for t in body.get("tools") or []]
+    declarations = [d for t in body.get("tools") or [] for d in t.get("functionDeclarations") or []]
+    keys = ("parametersJsonSchema", "parameters_json_schema", "parameters")  # the API reads either case
+    return [(d.get("name", ""), next((d[k] for k in keys if d.get(k)), {})) for d in declarations]
+
+
+def _chosen_tool(api: str, body: dict[str, Any], tools: list[tuple[str, Any]]) -> tuple[str, Any]:
+    """The tool ``tool_choice`` names, else the first offered."""
+    choice = body.get("tool_choice")
+    named = None
+    if api == "openai" and isinstance(choice, dict):
+        named = (choice.get("function") or {}).get("name")
+    elif api == "gemini":
+        config = ((body.get("toolConfig") or {}).get("functionCallingConfig")) or {}
+        named = next(iter(config.get("allowedFunctionNames") or []), None)
+    return next((tool for tool in tools if tool[0] == named), tools[0])
+
+
+def tool_call(request: RecordedRequest, behavior: Behavior) -> tuple[str, Any] | None:
+    """The (tool name, arguments) the answer calls, or None for a text answer.
+
+    Arguments are made from the tool's parameter schema (``example_for``); "invalid_arguments" sets
+    the first property to a value of the wrong type (or sends a JSON array when there is none).
+    """
+    tools = offered_tools(request.api, request.body)
+    if not tools or behavior.tool_call == "text" or behavior.text is not None:
+        return None
+    name, schema = _chosen_tool(request.api, request.body, tools)
+    arguments = example_for(schema)
+    if not isinstance(arguments, dict):
+        arguments = {}
+    if behavior.tool_call == "unknown_tool":
+        name = "no_such_tool"
+    elif behavior.tool_call == "invalid_arguments":
+        first = next(iter((schema.get("properties") or {}).items()), None)
+        if first is None:
+            return name, ["not", "an", "object"]
+        key, sub = first
+        arguments[key] = 12345 if _type_of(sub) == "string" else "not the right type"
+    return name, arguments
+
+
 def request_text(api: str, body: dict[str, Any]) -> str:
     """All message text of a request, joined by newlines."""
     if api == "gemini":
@@ -142,6 +195,10 @@ def usage_for(request: RecordedRequest, behavior: Behavior, text: str) -> tuple[
 
 def success_body(request: RecordedRequest, behavior: Behavior, dialect: Dialect = "openai") -> dict[str, Any]:
     """A 200 body in the request's wire format (an OpenAI-compatible one in ``dialect``'s words)."""
+    call = tool_call(request, behavior)
+    if call is not None:
+        tokens = usage_for(request, behavior, orjson.dumps(call).decode().replace(",", " "))
+        return _tool_call_body(request, behavior, call, tokens)
     text, value, as_tool = answer(request, behavior)
     tokens = usage_for(request, behavior, text)
     if behavior.cached_tokens:  # part of the input tokens, never more
@@ -151,6 +208,32 @@ def success_body(request: RecordedRequest, behavior: Behavior, dialect: Dialect 
     if request.api == "anthropic":
         return _anthropic(request, behavior, text, value if as_tool else None, tokens)
     return _gemini(request, behavior, text, tokens)
+
+
+def _tool_call_body(
+    request: RecordedRequest, behavior: Behavior, call: tuple[str, Any], tokens: tuple[int, int]
+) -> dict[str, Any]:
+    """An answer that calls one tool, in the request's wire format."""
+    name, arguments = call
+    call_id = f"call_fake_{request.index}"
+    if request.api == "openai":
+        body = _openai(request, behavior, "", tokens)
+        function = {"name": name, "arguments": orjson.dumps(arguments).decode()}
+        body["choices"][0]["message"].update(
+            content=None, tool_calls=[{"id": call_id, "type": "function", "function": function}]
+        )
+        body["choices"][0]["finish_reason"] = "tool_calls" if behavior.finish == "stop" else behavior.finish
+        return body
+    if request.api == "anthropic":
+        body = _anthropic(request, behavior, "", None, tokens)
+        body["content"] = [{"type": "tool_use", "id": call_id, "name": name, "input": arguments}]
+        body["stop_reason"] = "tool_use" if behavior.finish == "stop" else _ANTHROPIC_STOP[behavior.finish]
+        return body
+    body = _gemini(request, behavior, "", tokens)
+    body["candidates"][0]["content"]["parts"] = [
+        {"functionCall": {"id": call_id, "name": name, "args": arguments}}
+    ]
+    return body
 
 
 def _openai(

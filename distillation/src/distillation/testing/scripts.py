@@ -20,6 +20,9 @@ BodyMode = Literal["ok", "malformed", "truncated"]
 Dialect = Literal["openai", "groq", "vllm"]
 ContentMode = Literal["auto", "invalid_json", "truncated_json", "wrong_schema"]
 Finish = Literal["stop", "length", "content_filter"]
+# How a request that offers tools is answered: a valid call of the chosen tool ("auto"), a call with
+# arguments its schema rejects, a call of a tool not offered, or a text answer with no call.
+ToolCallMode = Literal["auto", "invalid_arguments", "unknown_tool", "text"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class Behavior:
             `usage`'s input tokens). None: the server's prompt cache model says, when it has one.
         headers: Extra response headers (of an error answer or a normal one), e.g. a 429's
             `x-ratelimit-remaining-requests` (see `rate_limited`).
+        tool_call: When the request offers tools (and asks no structured answer): "auto" calls the
+            tool ``tool_choice`` names, else the first, with arguments made from its schema;
+            "invalid_arguments" breaks them against the schema; "unknown_tool" calls a tool that was
+            not offered; "text" answers in text (see `ToolCallMode`).
     """
 
     status: int = 200
@@ -57,6 +64,7 @@ class Behavior:
     usage: tuple[int, int] | None = None
     cached_tokens: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    tool_call: ToolCallMode = "auto"
 
     def with_(self, **changes: Any) -> Behavior:
         """A copy with some fields changed."""

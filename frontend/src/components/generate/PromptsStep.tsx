@@ -80,7 +80,9 @@ export function PromptsStep({ draft, change, errors }: StepProps) {
         </>
       )}
       <p className="text-sm text-muted">
-        The teacher answers every prompt; the answers become single-turn chats, so the dataset&apos;s data type is “{AMPLIFIED_DATA_TYPE}”.
+        The teacher answers every prompt; the answers become chats, so the dataset&apos;s data type is “{AMPLIFIED_DATA_TYPE}”. A prompt that
+        offers tools (OpenAI function tools) is sent with them: the teacher may answer with tool calls, each checked against its tool&apos;s
+        schema, and the dataset keeps the tools for the OpenAI fine-tuning export.
       </p>
     </div>
   );
@@ -94,7 +96,8 @@ function PromptSample({ read }: { read: PromptFileRead }) {
           <th scope="col" className="py-1 pr-2 font-medium">Line</th>
           <th scope="col" className="py-1 pr-2 font-medium">System</th>
           <th scope="col" className="py-1 pr-2 font-medium">Prompt</th>
-          <th scope="col" className="py-1 font-medium">Reference</th>
+          <th scope="col" className="py-1 pr-2 font-medium">Reference</th>
+          <th scope="col" className="py-1 font-medium">Tools offered</th>
         </tr>
       </thead>
       <tbody className="divide-y divide-border">
@@ -106,11 +109,28 @@ function PromptSample({ read }: { read: PromptFileRead }) {
               <td className="py-1 pr-2 tabular-nums text-muted">{prompt.line}</td>
               <td className="py-1 pr-2 break-words text-muted">{typeof system === "string" ? system : "—"}</td>
               <td className="py-1 pr-2 break-words text-fg">{String(users[users.length - 1]?.content ?? "")}</td>
-              <td className="py-1 break-words text-muted">{prompt.reference ?? "—"}</td>
+              <td className="py-1 pr-2 break-words text-muted">{prompt.reference ?? "—"}</td>
+              <td className="py-1 break-words text-muted">
+                <ToolsOffered tools={prompt.tools ?? []} />
+              </td>
             </tr>
           );
         })}
       </tbody>
     </table>
+  );
+}
+
+type Tool = { function?: { name?: unknown; description?: unknown } };
+
+/** The tools a prompt offers: their names, and each one's schema on demand. */
+function ToolsOffered({ tools }: { tools: Record<string, unknown>[] }) {
+  if (tools.length === 0) return <>—</>;
+  const names = tools.map((tool) => String((tool as Tool).function?.name ?? "?"));
+  return (
+    <details>
+      <summary className="cursor-pointer text-fg">{names.join(", ")}</summary>
+      <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap text-xs">{JSON.stringify(tools, null, 2)}</pre>
+    </details>
   );
 }

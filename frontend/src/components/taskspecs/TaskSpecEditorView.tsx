@@ -23,6 +23,7 @@ import {
 import { errorMessage } from "@/lib/api/client";
 
 import { taskSpecHref } from "./links";
+import { PolicyField } from "./PolicyDrafter";
 import { History } from "./SpecHistory";
 import { formOf, NEW_SPEC, problemsOf, specOf, type Form } from "./specForm";
 
@@ -73,9 +74,7 @@ function Editor({ loaded, id, builtin, canWrite }: { loaded: TaskSpecRead | null
             <Field label="Instruction" htmlFor="spec-instruction">
               <Textarea rows={3} value={form.instruction} onChange={(e) => set("instruction", e.target.value)} readOnly={readOnly} />
             </Field>
-            <Field label="Policy" htmlFor="spec-policy" hint="Rules every answer follows; the teacher, the student and the judge see it.">
-              <Textarea rows={5} value={form.policy} onChange={(e) => set("policy", e.target.value)} readOnly={readOnly} />
-            </Field>
+            <PolicyField value={form.policy} onChange={(policy) => set("policy", policy)} readOnly={readOnly} spec={spec} />
           </div>
         </Card>
 

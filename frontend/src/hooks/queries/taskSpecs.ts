@@ -6,6 +6,8 @@ export type TaskSpecSummary = Schemas["TaskSpecSummary"];
 export type TaskSpecRead = Schemas["TaskSpecRead"];
 export type TaskSpecVersionRead = Schemas["TaskSpecVersionRead"];
 export type TaskSpecCheck = Schemas["TaskSpecCheck"];
+export type PolicyDraft = Schemas["PolicyDraft"];
+export type PolicyDraftRequest = Schemas["PolicyDraftRequest"];
 /** The library's TaskSpec as JSON (docs/task-specs.md). */
 export type TaskSpecBody = Record<string, unknown>;
 
@@ -59,6 +61,13 @@ export function useTaskSpecVersions(id: string | null) {
 export function useValidateTaskSpec() {
   return useMutation({
     mutationFn: (spec: TaskSpecBody) => unwrap(api.POST("/api/v1/task-specs/validate", { body: { spec } })),
+  });
+}
+
+/** The teacher drafts a spec's policy: one paid call, booked in the ledger; nothing is saved. */
+export function useDraftPolicy() {
+  return useMutation({
+    mutationFn: (body: PolicyDraftRequest) => unwrap(api.POST("/api/v1/task-specs/draft-policy", { body })),
   });
 }
 

@@ -220,6 +220,10 @@ export const REQUEST_LIMITS = {
   PlaygroundTurn: {
     content: { maxLength: 100000 },
   },
+  PolicyDraftRequest: {
+    examples: { maxItems: 20 },
+    model: { minLength: 3, maxLength: 200 },
+  },
   ProviderLimitsWrite: {
     models: { maxItems: 200 },
   },

@@ -1793,6 +1793,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/task-specs/draft-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft Policy
+         * @description The teacher drafts the policy of a spec (saved or not) from the spec and a few examples.
+         *
+         *     One paid call, booked in the ledger (stage ``policy``, no job) and held against the global budget.
+         *     Nothing is saved: the draft is for the policy editor, and saving it makes a new version.
+         */
+        post: operations["draft_policy_api_v1_task_specs_draft_policy_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/task-specs/upload": {
         parameters: {
             query?: never;
@@ -4814,6 +4837,58 @@ export interface components {
              * @enum {string}
              */
             role: "user" | "assistant";
+        };
+        /**
+         * PolicyDraft
+         * @description The teacher's draft of the policy, and what the call cost (booked in the ledger).
+         */
+        PolicyDraft: {
+            /**
+             * Cost Usd
+             * @description Priced like the ledger; None when the model has no price.
+             */
+            cost_usd: string | null;
+            /**
+             * Examples
+             * @description How many examples the teacher was shown.
+             */
+            examples: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Model */
+            model: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Policy */
+            policy: string;
+        };
+        /**
+         * PolicyDraftRequest
+         * @description What the teacher reads to draft a spec's policy.
+         */
+        PolicyDraftRequest: {
+            /**
+             * Examples
+             * @description Example rows or prompts, as text (the first 8 are shown, each cut to 2,000 characters).
+             */
+            examples?: string[];
+            /**
+             * Model
+             * @description The teacher, "provider:model".
+             */
+            model: string;
+            /**
+             * Prompt Set Id
+             * @description A prompt set whose first prompts are shown as examples too.
+             */
+            prompt_set_id?: string | null;
+            /**
+             * Spec
+             * @description The spec being edited (``TaskSpec`` fields), saved or not.
+             */
+            spec: {
+                [key: string]: unknown;
+            };
         };
         /**
          * PreviewRead
@@ -12195,6 +12270,84 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    draft_policy_api_v1_task_specs_draft_policy_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyDraftRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyDraft"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The draft could pass the global budget: nothing was sent. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,7 +22,9 @@ from distillation.providers.errors import (
     MissingDependencyError,
     ProviderError,
     ProviderTimeoutError,
+    UnsupportedFeatureError,
 )
+from distillation.providers.tools import tool_turns
 from distillation.providers.types import ChatRequest, Completion, FinishReason, Usage
 from distillation.providers.wire.openai import parse_chat
 
@@ -224,6 +226,8 @@ class LocalAdapter:
 
 def local_params(request: ChatRequest) -> dict[str, Any]:
     """Arguments of `Llama.create_chat_completion` (unset settings keep llama.cpp's defaults)."""
+    if tool_turns(request):
+        raise UnsupportedFeatureError("the local provider does not call tools; use a hosted teacher")
     params: dict[str, Any] = {"messages": [{"role": m.role, "content": m.content} for m in request.messages]}
     optional = {
         "max_tokens": request.max_tokens,

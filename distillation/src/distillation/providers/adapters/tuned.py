@@ -18,6 +18,7 @@ from typing import Any, Literal
 from distillation.providers.adapters.local import LocalAdapter
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import ConfigurationError, ProviderError, UnsupportedFeatureError
+from distillation.providers.tools import tool_turns
 from distillation.providers.types import ChatRequest, Completion, FinishReason, Usage
 
 Backend = Literal["auto", "gguf", "adapter"]
@@ -72,6 +73,8 @@ def _streamer(tokenizer: Any, push: Push) -> Any:
 def _generate(model: Any, tokenizer: Any, request: ChatRequest, streamer: Any = None) -> Completion:
     import torch
 
+    if tool_turns(request):
+        raise UnsupportedFeatureError("a tuned local model does not call tools here; use a hosted teacher")
     messages = [{"role": m.role, "content": m.content} for m in request.messages]
     text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     batch = tokenizer(text, add_special_tokens=False, return_tensors="pt").to(next(model.parameters()).device)

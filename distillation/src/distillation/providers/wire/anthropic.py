@@ -7,7 +7,16 @@ from typing import Any
 import orjson
 
 from distillation.providers.errors import InvalidResponseError, UnsupportedFeatureError
-from distillation.providers.types import ChatRequest, Completion, FinishReason, JsonSchema, Usage
+from distillation.providers.tools import call_arguments, normalized_call, tool_parameters
+from distillation.providers.types import (
+    ChatRequest,
+    Completion,
+    FinishReason,
+    JsonSchema,
+    Message,
+    ToolCall,
+    Usage,
+)
 
 _FINISH: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -45,7 +54,7 @@ def message_params(model: str, request: ChatRequest, *, default_max_tokens: int)
     params: dict[str, Any] = {
         "model": model,
         "max_tokens": request.max_tokens or default_max_tokens,
-        "messages": [{"role": m.role, "content": m.content} for m in turns],
+        "messages": anthropic_messages(turns),
     }
     optional = {
         "system": system_blocks(system) if system else None,
@@ -54,6 +63,10 @@ def message_params(model: str, request: ChatRequest, *, default_max_tokens: int)
         "stop_sequences": list(request.stop) if request.stop else None,
     }
     params.update({k: v for k, v in optional.items() if v is not None})
+    if request.tools and request.response_schema is None:
+        params["tools"] = [anthropic_tool(tool) for tool in request.tools]
+        if request.tool_choice is not None:
+            params["tool_choice"] = _tool_choice(request.tool_choice)
     if request.response_schema is not None:
         input_schema, _ = tool_schema(request.response_schema)
         params["tools"] = [
@@ -75,10 +88,17 @@ def parse_message(body: Any, request: ChatRequest, request_id: str | None = None
     except (KeyError, TypeError, AttributeError) as exc:
         raise InvalidResponseError(f"not an Anthropic message: {exc!r}") from exc
     data = None
+    calls: tuple[ToolCall, ...] = ()
     if tool_inputs and request.response_schema is not None:
         data = _unwrap(tool_inputs[0], request.response_schema)
         text = orjson.dumps(data).decode()
+    elif request.tools:
+        calls = tuple(
+            normalized_call(str(b.get("id") or f"call_{n}"), str(b.get("name") or ""), b.get("input") or {})
+            for n, b in enumerate(b for b in blocks if b.get("type") == "tool_use")
+        )
     return Completion(
+        tool_calls=calls,
         text=text,
         finish_reason=_FINISH.get(raw_finish or "end_turn", "other"),
         usage=usage,
@@ -87,6 +107,51 @@ def parse_message(body: Any, request: ChatRequest, request_id: str | None = None
         response_model=body.get("model"),
         request_id=request_id or body.get("id"),
     )
+
+
+def anthropic_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI function tool as an Anthropic tool (`name`, `description`, `input_schema`)."""
+    function = tool["function"]
+    described = {"description": function["description"]} if function.get("description") else {}
+    return {"name": function["name"], **described, "input_schema": tool_parameters(tool)}
+
+
+def _tool_choice(choice: str) -> dict[str, Any]:
+    modes = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}
+    return modes.get(choice) or {"type": "tool", "name": choice}
+
+
+def anthropic_messages(turns: list[Message]) -> list[dict[str, Any]]:
+    """The turns as Anthropic messages: tool calls become `tool_use` blocks, and the tool results that
+    follow a call become one user message of `tool_result` blocks."""
+    messages: list[dict[str, Any]] = []
+    for m in turns:
+        if m.role == "tool":
+            block = {"type": "tool_result", "tool_use_id": m.tool_call_id or "", "content": m.content}
+            last = messages[-1] if messages else None
+            if last is not None and last["role"] == "user" and isinstance(last["content"], list):
+                last["content"].append(block)
+            else:
+                messages.append({"role": "user", "content": [block]})
+        elif m.tool_calls:
+            blocks: list[dict[str, Any]] = [{"type": "text", "text": m.content}] if m.content else []
+            for call in m.tool_calls:
+                try:
+                    arguments = call_arguments(call)
+                except ValueError:
+                    arguments = {}
+                blocks.append(
+                    {
+                        "type": "tool_use",
+                        "id": call.get("id") or "",
+                        "name": call.get("function", {}).get("name") or "",
+                        "input": arguments if isinstance(arguments, dict) else {},
+                    }
+                )
+            messages.append({"role": "assistant", "content": blocks})
+        else:
+            messages.append({"role": m.role, "content": m.content})
+    return messages
 
 
 def parse_usage(usage: dict[str, Any]) -> Usage:

@@ -10,7 +10,8 @@ import hashlib
 from typing import Any, Literal
 
 from distillation.providers.errors import InvalidResponseError
-from distillation.providers.types import ChatRequest, Completion, FinishReason, Usage
+from distillation.providers.tools import normalized_call
+from distillation.providers.types import ChatRequest, Completion, FinishReason, Message, ToolCall, Usage
 
 SchemaMode = Literal["json_schema", "json_object", "prompt"]
 
@@ -37,7 +38,7 @@ def chat_params(
     """
     params: dict[str, Any] = {
         "model": model,
-        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "messages": [_message(m) for m in request.messages],
     }
     if cache_key:
         params["prompt_cache_key"] = prompt_cache_key(request)
@@ -51,6 +52,10 @@ def chat_params(
     params.update({k: v for k, v in optional.items() if v is not None})
     if request.response_schema is not None and schema_mode != "prompt":
         params["response_format"] = response_format(request, schema_mode)
+    if request.tools:
+        params["tools"] = list(request.tools)
+        if request.tool_choice is not None:
+            params["tool_choice"] = tool_choice(request.tool_choice)
     params.update(request.provider_options)
     return params
 
@@ -65,6 +70,20 @@ def prompt_cache_key(request: ChatRequest) -> str:
     system = "\n".join(m.content for m in request.messages if m.role == "system")
     digest = hashlib.sha256(f"{request.template_hash}\n{system}".encode()).hexdigest()
     return f"distillery-{digest[:32]}"
+
+
+def tool_choice(choice: str) -> str | dict[str, Any]:
+    """The `tool_choice` field: a mode ("auto", "required", "none") or one named function."""
+    if choice in ("auto", "required", "none"):
+        return choice
+    return {"type": "function", "function": {"name": choice}}
+
+
+def _message(message: Message) -> dict[str, Any]:
+    # A plain turn keeps the two-key shape (the body of a request without tools is unchanged).
+    if not message.tool_calls and message.tool_call_id is None:
+        return {"role": message.role, "content": message.content}
+    return message.openai()
 
 
 def response_format(request: ChatRequest, schema_mode: SchemaMode) -> dict[str, Any]:
@@ -94,10 +113,27 @@ def parse_chat(body: Any, request_id: str | None = None) -> Completion:
         text=text,
         finish_reason=finish,
         usage=usage,
+        tool_calls=parse_tool_calls(message.get("tool_calls")),
         raw_finish_reason=raw_finish,
         response_model=body.get("model"),
         request_id=request_id or body.get("id"),
     )
+
+
+def parse_tool_calls(calls: Any) -> tuple[ToolCall, ...]:
+    """An answer's `tool_calls`, normalized (function calls only; arguments kept as the JSON text)."""
+    if not isinstance(calls, list):
+        return ()
+    parsed = []
+    for number, call in enumerate(calls):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            raise InvalidResponseError(f"tool call {number + 1} has no function")
+        call_id = call.get("id") or f"call_{number}"
+        parsed.append(
+            normalized_call(str(call_id), str(function.get("name") or ""), function.get("arguments") or "{}")
+        )
+    return tuple(parsed)
 
 
 def parse_usage(usage: dict[str, Any]) -> Usage:
