@@ -71,7 +71,9 @@ def cli_app(server: FakeProviderServer | None, config_dir: Path | None = None) -
     def credentials(provider: str) -> Credentials | None:
         if server is None:
             return None
-        return Credentials(api_key="sk-test", base_url=server.openai_base_url)
+        # The Gemini SDK adds its own API version (/v1beta) to the server's root.
+        base_url = server.url if provider == "google" else server.openai_base_url
+        return Credentials(api_key="sk-test", base_url=base_url)
 
     register(app, credentials=credentials, config_dir=config_dir)
     return app

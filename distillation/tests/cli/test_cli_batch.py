@@ -17,6 +17,7 @@ from distillation.commands.render import money
 from distillation.cost import PriceTable, TokenUsage
 from distillation.testing import BatchPlan, Behavior, FakeProviderServer, RecordedRequest
 from distillation.testing.answers import GOOD_SCORES, realistic_answer, schema_name
+from distillation.testing.fake_wire import success_body
 
 CHILD = Path(__file__).with_name("cli_child.py")
 SAVED = re.compile(r"saved \$[\d.,]+ \(([\d.]+)%\) vs teacher-only \$([\d.,]+)")
@@ -112,3 +113,39 @@ def test_relabel_with_batch_answers_every_prompt_in_batches_at_the_batch_rate(tm
     usage = TokenUsage(12 * (ANSWER_USAGE[0] + JUDGE_USAGE[0]), 12 * (ANSWER_USAGE[1] + JUDGE_USAGE[1]))
     total = PriceTable.load(None).cost_of(TEACHER, usage, batch=True)
     assert f"cost: {money(total)} for new requests" in result.stdout
+
+
+def test_a_gemini_run_with_batch_goes_through_gemini_batch_mode(tmp_path: Path) -> None:
+    """Gemini teaching Gemini with --batch: the rows come back from batchGenerateContent."""
+    args = generate_args(tmp_path / "qa.jsonl", 24, *BATCH)
+    args[args.index("--teacher") + 1] = "google:gemini-2.5-pro"
+    args[args.index("--student") + 1] = "google:gemini-2.5-flash"
+    with FakeProviderServer(realistic_answer, batches=BatchPlan(delay_s=0.1)) as server:
+        result = invoke(cli_app(server), *args)
+        online = [schema_name(r) for r in server.requests if r.api == "gemini" and r.batch is None]
+        batched = [r for r in server.requests if r.api == "gemini" and r.batch is not None]
+        created = [r for r in server.requests if r.path.endswith(":batchGenerateContent")]
+        bill = sum(
+            (PRICES.cost_of(f"google:{r.model}", gemini_usage(r), batch=r.batch is not None) or Decimal(0))
+            for r in server.requests
+            if r.api == "gemini" and r.status == 200
+        ) + Decimal(0)
+
+    assert result.exit_code == 0, result.output
+    assert "24 of 24 rows (completed)" in result.stdout
+    assert online == ["task_policy"]
+    assert len(batched) >= 24
+    assert {r.model for r in batched} == {"gemini-2.5-pro", "gemini-2.5-flash"}
+    assert len(re.findall(r"submitted, \d+ requests", result.stderr)) == len(created)
+    assert f"cost: {money(bill)}" in result.stdout, result.stdout
+    assert len(read_jsonl(tmp_path / "qa.jsonl")) == 24
+
+
+PRICES = PriceTable.load(None)
+
+
+def gemini_usage(request: RecordedRequest) -> TokenUsage:
+    assert request.behavior is not None
+    body = success_body(request, request.behavior)
+    meta = body["usageMetadata"]
+    return TokenUsage(meta["promptTokenCount"], meta["candidatesTokenCount"])

@@ -6,7 +6,9 @@ import asyncio
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import pytest
 from pipeline_fakes import STUDENT, TEACHER
 
 from distillation.cost import PriceTable, TokenUsage
@@ -27,8 +29,10 @@ from distillation.pipeline import (
     close_engine,
 )
 from distillation.providers import Attempt, ChatRequest, RetryPolicy, get_model
+from distillation.providers.adapters import google_batch
 from distillation.testing import BatchPlan, FakeProviderServer, RecordedRequest, chain, server_error, when
 from distillation.testing.answers import realistic_answer, schema_name
+from distillation.testing.fake_wire import success_body
 
 PRICES = PriceTable.load(None)
 
@@ -242,3 +246,128 @@ async def test_each_request_is_reserved_before_its_batch_is_sent_and_the_budget_
     assert report.status == "budget_exhausted"
     assert 1 <= len(first) < 5  # the requests refused by the budget never joined the batch
     assert booked == report.cost_usd <= budget
+
+
+GEMINI = "google:gemini-2.5-flash"
+SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+
+
+async def gemini_calls(
+    server: FakeProviderServer,
+    batch: BatchDelivery,
+    prompts: list[str],
+    cancel_after: asyncio.Event | None = None,
+) -> tuple[list[Any], PaidCalls]:
+    """Sends ``prompts`` to Gemini through ``batch`` (cancelled once ``cancel_after`` is set)."""
+    client = get_model(
+        GEMINI,
+        credentials={"api_key": "test", "base_url": server.url},
+        retry=RetryPolicy(initial_delay=0.01, max_delay=0.05),
+    )
+    calls = PaidCalls(MemoryCache(), Accountant(PRICES), batch=batch)
+    requests = [ChatRequest.from_prompt(p, max_tokens=64, response_schema=SCHEMA) for p in prompts]
+    sends = asyncio.gather(
+        *(calls.send(client, request, stage=Stage.bulk, key=f"k{n}") for n, request in enumerate(requests))
+    )
+    try:
+        if cancel_after is None:
+            return list(await sends), calls
+        await cancel_after.wait()
+        sends.cancel()
+        await asyncio.gather(sends, return_exceptions=True)
+        return [], calls
+    finally:
+        await client.aclose()
+        await batch.aclose()
+
+
+def gemini_bill(server: FakeProviderServer) -> Decimal:
+    """What Google bills for the answered generateContent requests: the batch rate for batched ones."""
+    total = Decimal(0)
+    for request in server.requests:
+        if request.api == "gemini" and request.status == 200:
+            assert request.behavior is not None
+            body = success_body(request, request.behavior)
+            meta = body["usageMetadata"]
+            usage = TokenUsage(meta["promptTokenCount"], meta["candidatesTokenCount"])
+            cost = PRICES.cost_of(GEMINI, usage, batch=request.batch is not None)
+            assert cost is not None
+            total += cost
+    return total
+
+
+def gemini_creations(server: FakeProviderServer) -> list[RecordedRequest]:
+    return [
+        r for r in server.requests if r.api == "gemini-batch" and r.path.endswith(":batchGenerateContent")
+    ]
+
+
+async def test_gemini_batches_answer_at_the_batch_rate_and_a_failed_request_goes_online(
+    tmp_path: Path,
+) -> None:
+    failing = when(lambda r: r.batch is not None and "q3" in r.text, server_error(500))
+    with FakeProviderServer(failing, batches=BatchPlan(delay_s=0.05)) as server:
+        answers, calls = await gemini_calls(
+            server, delivery(tmp_path / "batches.jsonl"), [f"q{n}" for n in range(6)]
+        )
+        online = [r.text for r in server.requests if r.api == "gemini" and r.batch is None]
+        bill = gemini_bill(server)
+        created = gemini_creations(server)
+    assert len(created) == 1
+    assert online == ["q3"]
+    assert [answer.answer.batch for answer in answers] == [True, True, True, False, True, True]
+    assert all(answer.answer.text for answer in answers)
+    assert calls.accountant.spent == bill
+    # Half of gemini-2.5-flash's online rates (genai-prices' batch variant): the batch lever is real.
+    online_price, batch_price = PRICES.price_for(GEMINI), PRICES.price_for(GEMINI, batch=True)
+    assert online_price is not None
+    assert batch_price is not None
+    assert batch_price.input_per_mtok * 2 == online_price.input_per_mtok
+    assert batch_price.output_per_mtok * 2 == online_price.output_per_mtok
+
+
+async def test_gemini_requests_an_expired_batch_did_not_reach_are_sent_online(tmp_path: Path) -> None:
+    plan = BatchPlan(delay_s=0.02, expire=True, answered_before_expiry=2)
+    with FakeProviderServer(batches=plan) as server:
+        answers, calls = await gemini_calls(
+            server, delivery(tmp_path / "batches.jsonl"), [f"q{n}" for n in range(5)]
+        )
+        bill = gemini_bill(server)
+    assert [answer.answer.batch for answer in answers] == [True, True, False, False, False]
+    assert calls.accountant.spent == bill
+
+
+async def test_a_gemini_rerun_polls_the_pending_batch_instead_of_submitting_it_again(tmp_path: Path) -> None:
+    journal = tmp_path / "batches.jsonl"
+    prompts = [f"q{n}" for n in range(4)]
+    with FakeProviderServer(batches=BatchPlan(delay_s=0.5)) as server:
+        submitted = asyncio.Event()
+
+        def on_progress(progress: BatchProgress) -> None:
+            if progress.state == "submitted":
+                submitted.set()
+
+        first = BatchDelivery(FileBatchJournal(journal), poll_s=0.02, gather_s=0.05, on_progress=on_progress)
+        await gemini_calls(server, first, prompts, cancel_after=submitted)  # dies while the batch is pending
+        assert len(gemini_creations(server)) == 1
+        answers, _ = await gemini_calls(server, delivery(journal), prompts)
+        created = gemini_creations(server)
+        polled = {r.path for r in server.requests if r.api == "gemini-batch" and r not in created}
+    assert len(created) == 1
+    assert polled == {"/v1beta/batches/fake-1"}
+    assert [answer.answer.batch for answer in answers] == [True] * 4
+
+
+async def test_a_gemini_batch_over_the_inlined_size_limit_is_sent_online(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(google_batch, "MAX_INLINED_BYTES", 1_000)
+    with FakeProviderServer() as server:
+        answers, calls = await gemini_calls(
+            server, delivery(tmp_path / "batches.jsonl"), [f"q{n} " + "words " * 40 for n in range(4)]
+        )
+        created = gemini_creations(server)
+        bill = gemini_bill(server)
+    assert created == []
+    assert [answer.answer.batch for answer in answers] == [False] * 4
+    assert calls.accountant.spent == bill

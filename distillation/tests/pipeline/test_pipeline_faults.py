@@ -29,7 +29,13 @@ from distillation.testing import (
     rate_limited,
     server_error,
 )
-from distillation.testing.answers import GOOD_SCORES, schema_name, varied_answer
+from distillation.testing.answers import (
+    GOOD_SCORES,
+    realistic_answer,
+    realistic_bill,
+    schema_name,
+    varied_answer,
+)
 
 
 async def run(
@@ -202,3 +208,30 @@ async def test_low_scores_are_fixed_and_very_low_scores_removed_and_replaced() -
         assert "fix" in [c.stage for c in row.provenance.calls]
     assert report.rejection_reasons
     assert json.dumps(report.model_dump(mode="json"))
+
+
+async def test_a_budget_the_teacher_seeds_exhaust_is_filled_with_the_students_bulk_rows() -> None:
+    # gpt-4o's seed and judge calls are each about a sixth of $0.02: when the next one cannot fit,
+    # the bulk stage writes rows with the student from the seeds accepted so far.
+    with FakeProviderServer(realistic_answer) as server:
+        sink, report = await run(server, count=200, budget_usd=Decimal("0.02"))
+        billed = realistic_bill(server.requests)
+        bulk = [r for r in server.requests if r.status == 200 and r.model == "gpt-4o-mini"]
+    assert report.status == "budget_exhausted"
+    assert report.stages["seed"].accepted >= 1
+    assert report.stages["seed"].accepted < 20  # the seed stage did not finish
+    assert report.stages["bulk"].accepted >= 5
+    assert bulk
+    assert Decimal("0.018") <= billed == report.cost_usd <= Decimal("0.02")
+    assert len(sink.rows) == report.stages["seed"].accepted + report.stages["bulk"].accepted
+
+
+async def test_no_bulk_row_is_written_when_the_budget_stops_the_seeds_before_one_is_accepted() -> None:
+    with FakeProviderServer(realistic_answer) as server:
+        sink, report = await run(server, count=200, budget_usd=Decimal("0.005"), concurrency=1)
+        students = [r for r in server.requests if r.model == "gpt-4o-mini"]
+    assert report.status == "budget_exhausted"
+    assert report.stages["seed"].accepted == 0
+    assert sink.rows == []
+    assert students == []
+    assert report.cost_usd <= Decimal("0.005")

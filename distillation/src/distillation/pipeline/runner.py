@@ -2,7 +2,10 @@
 
 Rows stream to the sink as they are accepted. A rejected row is replaced by a new item (up to
 ``max_extra_items``); no more items are in flight than rows still missing, so no paid call is wasted
-on rows that would be thrown away. A budget stop or a cancellation ends the run cleanly: answers
+on rows that would be thrown away. A budget stop during the seed stage, once a seed is accepted, moves
+on to the bulk stage (the student's calls may fit what the teacher's cannot; the policy comes from
+the seeds when the teacher's policy call does not fit), and the run still ends ``budget_exhausted``.
+A budget stop or a cancellation ends the run cleanly: answers
 already paid for are in the cache, and a rerun resumes without paying for them again. A cancellation
 starts no new item and no new call (items waiting for a call slot, or for their judge, end there), but
 lets calls already sent finish: cutting a call whose answer the provider has already billed would
@@ -91,6 +94,7 @@ class _Stopped(Exception):
     def __init__(self, status: RunStatus, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
+        self.kept: list[Row] = []  # the rows a stage that keeps its rows had accepted when it stopped
 
 
 class Runner:
@@ -125,15 +129,24 @@ class Runner:
         status: RunStatus = "completed"
         message = ""
         watcher = asyncio.create_task(self._stop_spending_on_cancel())
+        # The budget stopped the seed stage: the bulk stage's cheaper calls may still fit what is left.
+        seeds_stopped: _Stopped | None = None
         try:
-            seeds = await self._produce(Stage.seed, config.seed_count, self._seed_item, keep=True)
+            try:
+                seeds = await self._produce(Stage.seed, config.seed_count, self._seed_item, keep=True)
+            except _Stopped as stop:
+                if stop.status != "budget_exhausted" or not config.bulk_count or not stop.kept:
+                    raise
+                seeds, seeds_stopped = stop.kept, stop
             if config.bulk_count:
                 if not seeds:
                     raise _Stopped(
                         "incomplete", "no seed row was accepted, so the student has nothing to learn"
                     )
-                policy = await self._policy(seeds)
+                policy = await self._policy(seeds, fallback=seeds_stopped is not None)
                 await self._produce(Stage.bulk, config.bulk_count, self._bulk_item(policy, seeds), keep=False)
+            if seeds_stopped is not None:
+                raise seeds_stopped
         except _Stopped as stop:
             status, message = stop.status, stop.message
         finally:
@@ -163,12 +176,16 @@ class Runner:
 
         return make
 
-    async def _policy(self, seeds: list[Row]) -> TaskPolicy:
+    async def _policy(self, seeds: list[Row], *, fallback: bool = False) -> TaskPolicy:
+        """The teacher's task policy; with ``fallback`` (the budget already stopped the seed stage),
+        one derived from the seeds when the policy call does not fit what is left."""
         try:
             policy, call = await extract_policy(self.engine, seeds)
         except SpendingStopped as exc:
             raise _Stopped("cancelled", "cancelled") from exc
         except BudgetExceeded as exc:
+            if fallback:
+                return default_policy(self.engine, seeds)
             raise _Stopped("budget_exhausted", str(exc)) from exc
         except FATAL as exc:
             raise _Stopped("incomplete", f"{type(exc).__name__}: {exc}") from exc
@@ -225,6 +242,7 @@ class Runner:
         if stop is None and accepted < target and self.cancel.is_set():
             stop = _Stopped("cancelled", "cancelled")  # its last items ended at the stop
         if stop is not None:
+            stop.kept = sorted(kept, key=lambda row: row.index) if keep else []
             raise stop
         # In item order, not completion order: the policy prompt lists the seeds, and a resumed run
         # (answers from the cache arrive in another order) must send the same prompt to reuse its answer.

@@ -76,9 +76,9 @@ class BatchAPI(Protocol):
         ...
 
 
-# The providers whose adapters here have a batch API; OpenAI-compatible servers, Google (not wired
-# in yet) and local models have none, and their requests are sent online.
-BATCH_PROVIDERS = frozenset({"openai", "anthropic"})
+# The providers whose adapters here have a batch API (Gemini's batch mode for Google);
+# OpenAI-compatible servers and local models have none, and their requests are sent online.
+BATCH_PROVIDERS = frozenset({"openai", "anthropic", "google"})
 
 
 def offers_batches(model_id: str) -> bool:

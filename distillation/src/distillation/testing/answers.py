@@ -36,9 +36,37 @@ GOOD_SCORES: Scores = {
 
 
 def schema_name(request: RecordedRequest) -> str | None:
-    """The JSON-schema name an OpenAI-format request asks for (``example``, ``judge_scores``...)."""
+    """The JSON-schema name a request asks for (``example``, ``judge_scores``...).
+
+    OpenAI's requests name their schema and Anthropic's their tool; Gemini's carry the schema alone,
+    so it is recognised: the judge's, the task policy's and the pairwise verdict's schemas, any other
+    being a row's.
+    """
     fmt = request.body.get("response_format") or {}
-    return (fmt.get("json_schema") or {}).get("name")
+    named = (fmt.get("json_schema") or {}).get("name")
+    if named is not None or request.api == "openai":
+        return named
+    if request.api == "anthropic":
+        return (request.body.get("tool_choice") or {}).get("name")
+    if request.api == "gemini":
+        schema = (request.body.get("generationConfig") or {}).get("responseJsonSchema")
+        return None if schema is None else _gemini_schema_name(schema)
+    return None
+
+
+def _gemini_schema_name(schema: dict[str, Any]) -> str:
+    # Imported here: the fake's only ties to the pipeline, not loaded by tests that never need them.
+    from distillation.datatypes import TaskPolicy
+    from distillation.preference.verdict import VERDICT_SCHEMA_NAME, verdict_schema
+    from distillation.quality.judge import judge_schema
+
+    if schema == judge_schema():
+        return "judge_scores"
+    if schema == TaskPolicy.model_json_schema():
+        return "task_policy"
+    if schema == verdict_schema():
+        return VERDICT_SCHEMA_NAME
+    return "example"
 
 
 def sentence(rng: random.Random, n: int) -> str:

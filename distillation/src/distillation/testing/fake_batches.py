@@ -9,7 +9,12 @@ body, the others to the output file. A `BatchPlan` sets how long batches take an
 expire (the lines not answered by then go to the error file as `batch_expired`), as OpenAI's do
 when their completion window runs out. Anthropic's Message Batches (`POST /v1/messages/batches`,
 `GET .../{id}`, `GET .../{id}/results`, `POST .../{id}/cancel`) follow the same plan, with results
-`succeeded`, `errored`, `expired` or `canceled`.
+`succeeded`, `errored`, `expired` or `canceled`. Gemini's batch mode
+(`POST /v1beta/models/{model}:batchGenerateContent` with inlined requests, `GET /v1beta/batches/{id}`,
+`POST /v1beta/batches/{id}:cancel`) answers a long-running operation whose metadata holds the state
+(`BATCH_STATE_PENDING`, `RUNNING`, `SUCCEEDED`, `EXPIRED`, `CANCELLED`), the batch's counts and, at
+the end, the inlined responses in request order, each a response or an error; an expired batch holds
+only the answers it reached.
 """
 
 from __future__ import annotations
@@ -308,6 +313,132 @@ class AnthropicBatches:
         batch.results = results
 
 
+_GEMINI_STATUS = {
+    401: "UNAUTHENTICATED",
+    429: "RESOURCE_EXHAUSTED",
+    503: "UNAVAILABLE",
+    400: "INVALID_ARGUMENT",
+}
+
+
+@dataclass
+class _GeminiBatch:
+    id: str
+    model: str
+    display_name: str
+    requests: list[dict[str, Any]]
+    created: float
+    created_at: datetime
+    plan: BatchPlan
+    state: str = "BATCH_STATE_PENDING"
+    responses: list[dict[str, Any]] | None = None
+    ended_at: datetime | None = None
+
+    def as_operation(self) -> dict[str, Any]:
+        total = len(self.requests)
+        running = self.responses is None
+        if running and self.state == "BATCH_STATE_PENDING" and time.monotonic() > self.created:
+            self.state = "BATCH_STATE_RUNNING"
+        answered = self.responses or []
+        failed = sum(1 for entry in answered if "error" in entry)
+        stats = {
+            "requestCount": str(total),
+            "successfulRequestCount": str(len(answered) - failed),
+            "failedRequestCount": str(failed),
+            "pendingRequestCount": str(total - len(answered) if running else 0),
+        }
+        metadata: dict[str, Any] = {
+            "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+            "name": self.id,
+            "model": self.model,
+            "displayName": self.display_name,
+            "createTime": _rfc3339(self.created_at),
+            "updateTime": _rfc3339(self.ended_at or self.created_at),
+            "state": self.state,
+            "batchStats": stats,
+        }
+        if self.ended_at is not None:
+            metadata["endTime"] = _rfc3339(self.ended_at)
+        if self.responses is not None:
+            metadata["output"] = {"inlinedResponses": {"inlinedResponses": self.responses}}
+        return {"name": self.id, "metadata": metadata, "done": not running}
+
+
+def _rfc3339(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class GeminiBatches:
+    """Gemini's batch mode: batches of inlined generateContent requests, answered inline.
+
+    A request the script answers with an error status gets an ``error`` (google.rpc.Status) in its
+    place; an expiring batch answers only its first ``answered_before_expiry`` requests.
+    """
+
+    answer_line: LineAnswerer
+    plan: BatchPlan = field(default_factory=BatchPlan)
+    batches: dict[str, _GeminiBatch] = field(default_factory=dict)
+
+    def create(self, model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """`POST /v1beta/models/{model}:batchGenerateContent`: the batch's operation."""
+        batch_body = body.get("batch") or {}
+        source = batch_body.get("inputConfig") or {}
+        requests = list((source.get("requests") or {}).get("requests") or [])
+        if not requests:
+            return 400, _gemini_error(400, "inputConfig.requests: only inlined requests are served here")
+        batch = _GeminiBatch(
+            id=f"batches/fake-{len(self.batches) + 1}",
+            model=f"models/{model}",
+            display_name=str(batch_body.get("displayName") or ""),
+            requests=requests,
+            created=time.monotonic(),
+            created_at=datetime.now(UTC),
+            plan=self.plan,
+        )
+        self.batches[batch.id] = batch
+        return 200, batch.as_operation()
+
+    def retrieve(self, batch_id: str) -> tuple[int, dict[str, Any]]:
+        """`GET /v1beta/batches/{id}`: the operation, ended first when its time has come."""
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return 404, _gemini_error(404, f"no batch {batch_id!r}")
+        if batch.responses is None and time.monotonic() - batch.created >= batch.plan.delay_s:
+            self._end(batch, "BATCH_STATE_EXPIRED" if batch.plan.expire else "BATCH_STATE_SUCCEEDED")
+        return 200, batch.as_operation()
+
+    def cancel(self, batch_id: str) -> tuple[int, dict[str, Any]]:
+        """`POST /v1beta/batches/{id}:cancel`: ends the batch at once, no request answered."""
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return 404, _gemini_error(404, f"no batch {batch_id!r}")
+        if batch.responses is None:
+            self._end(batch, "BATCH_STATE_CANCELLED")
+        return 200, {}
+
+    def _end(self, batch: _GeminiBatch, state: str) -> None:
+        answered = {
+            "BATCH_STATE_SUCCEEDED": len(batch.requests),
+            "BATCH_STATE_EXPIRED": batch.plan.answered_before_expiry,
+        }.get(state, 0)
+        url = f"/v1beta/{batch.model}:generateContent"
+        responses: list[dict[str, Any]] = []
+        for entry in batch.requests[:answered]:
+            request = dict(entry.get("request") or {})
+            request.pop("model", None)
+            code, body = self.answer_line(batch.id, url, orjson.dumps(request))
+            answer: dict[str, Any] = {"response": body} if code == 200 else {"error": body["error"]}
+            if entry.get("metadata") is not None:
+                answer["metadata"] = entry["metadata"]
+            responses.append(answer)
+        batch.state, batch.responses, batch.ended_at = state, responses, datetime.now(UTC)
+
+
+def _gemini_error(code: int, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "status": _GEMINI_STATUS.get(code, "INTERNAL")}}
+
+
 # Logs one call of a batch API: (api, the HTTP request, its raw body).
 CallLogger = Callable[[str, web.BaseRequest, bytes], None]
 
@@ -359,6 +490,23 @@ async def serve_message_batches(
             return _json({"type": "error", "error": {"type": "not_found_error", "message": parts[0]}}, 404)
         return web.Response(body=found, status=200, content_type="application/binary")
     return _json({"error": {"message": f"no route {method} {request.path}"}}, 404)
+
+
+async def serve_gemini_batches(
+    store: GeminiBatches, request: web.BaseRequest, log: CallLogger
+) -> web.Response:
+    """Gemini's batch mode: every call is logged under the api ``gemini-batch``."""
+    raw = await request.read()
+    log("gemini-batch", request, raw)
+    method, path = request.method, request.path.removeprefix("/v1beta/")
+    if method == "POST" and path.startswith("models/") and path.endswith(":batchGenerateContent"):
+        model = path.removeprefix("models/").removesuffix(":batchGenerateContent")
+        return _reply(store.create(model, orjson.loads(raw or b"{}")))
+    if method == "POST" and path.startswith("batches/") and path.endswith(":cancel"):
+        return _reply(store.cancel(path.removesuffix(":cancel")))
+    if method == "GET" and path.startswith("batches/"):
+        return _reply(store.retrieve(path))
+    return _json(_gemini_error(404, f"no route {method} {request.path}"), 404)
 
 
 def _reply(answer: tuple[int, Any]) -> web.Response:

@@ -2,7 +2,8 @@
 
 It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic
 messages (`POST /v1/messages`) and Gemini generateContent
-(`POST /v1beta/models/{model}:generateContent`), and OpenAI's Files and Batch APIs (see
+(`POST /v1beta/models/{model}:generateContent`), and the batch APIs of all three (OpenAI's Files
+and Batch APIs, Anthropic's Message Batches, Gemini's batch mode; see
 `distillation.testing.fake_batches`), so the real SDKs can be tested against it. Each
 request is logged and answered according to a script (see `distillation.testing.scripts`):
 latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
@@ -38,7 +39,9 @@ from aiohttp import web
 from distillation.testing.fake_batches import (
     AnthropicBatches,
     BatchPlan,
+    GeminiBatches,
     OpenAIBatches,
+    serve_gemini_batches,
     serve_message_batches,
     serve_openai_batches,
 )
@@ -108,6 +111,7 @@ class FakeProviderServer:
         self._runner: web.ServerRunner | None = None
         self.batch_api = OpenAIBatches(self._answer_line, batches or BatchPlan())
         self.message_batches = AnthropicBatches(self._answer_line, batches or BatchPlan())
+        self.gemini_batches = GeminiBatches(self._answer_line, batches or BatchPlan())
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -189,7 +193,8 @@ class FakeProviderServer:
         if self.prompt_cache is not None:
             self.prompt_cache = PromptCacheModel()
         with self._lock:
-            self.batch_api.plan = self.message_batches.plan = batches or BatchPlan()
+            plan = batches or BatchPlan()
+            self.batch_api.plan = self.message_batches.plan = self.gemini_batches.plan = plan
             self._log.clear()
             self._seen.clear()
             self._window.clear()
@@ -226,6 +231,8 @@ class FakeProviderServer:
             return await serve_openai_batches(self.batch_api, request, self._log_batch_call)
         if request.path.startswith("/v1/messages/batches"):
             return await serve_message_batches(self.message_batches, request, self._log_batch_call, self.url)
+        if request.path.startswith("/v1beta/batches/") or request.path.endswith(":batchGenerateContent"):
+            return await serve_gemini_batches(self.gemini_batches, request, self._log_batch_call)
         route = _route(request.method, request.path, self._openai_prefix)
         if route is None:
             return _json_response({"error": {"message": f"no route {request.method} {request.path}"}}, 404)
@@ -319,8 +326,8 @@ class FakeProviderServer:
 
     def _answer_line(self, batch_id: str, url: str, raw: bytes) -> tuple[int, dict[str, Any]]:
         """One line of a batch, answered as the script would answer it online (logged with its batch)."""
-        api = "anthropic" if url.endswith("/messages") else "openai"
-        record = self._log_request(api, url, "", raw, {}, "", batch=batch_id)
+        api, model = _route("POST", url) or ("openai", "")
+        record = self._log_request(api, url, model, raw, {}, "", batch=batch_id)
         behavior = self._cached(record, (self.script(record) if self.script else None) or self.default)
         record.behavior, record.status, record.answered_at = behavior, behavior.status, time.monotonic()
         if behavior.status != 200:

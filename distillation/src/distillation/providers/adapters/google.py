@@ -8,6 +8,7 @@ import ssl
 from collections.abc import Mapping
 from typing import Any
 
+from distillation.providers.adapters.google_batch import GoogleBatchAPI
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
 from distillation.providers.errors import (
@@ -35,6 +36,9 @@ class GoogleAdapter:
     Args:
         model: The model name, e.g. "gemini-2.5-flash".
         credentials: `api_key` (required), optional `base_url` and `headers`.
+
+    Attributes:
+        batch_api: Gemini batch mode (inlined requests; see `google_batch`).
     """
 
     provider = "google"
@@ -54,6 +58,7 @@ class GoogleAdapter:
         self._session: Any = None
         # With a guard, the client is built on the first request: its aiohttp session needs the loop.
         self._client: Any = None if self._guard is not None else self._make_client()
+        self.batch_api = GoogleBatchAPI(self._types, self._errors, self._sdk_client, model, _status_error)
 
     def _make_client(self) -> Any:
         http_options = self._types.HttpOptions(
