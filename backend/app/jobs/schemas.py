@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field, PlainSerializer, model_validator
 
 from app.datasets.schemas import RowError
 from app.kit.schemas import Schema, Seed
@@ -15,6 +15,7 @@ from app.models import JobKind, JobStatus
 from app.taskspecs.schemas import MAX_SPEC_VERSION
 from distillation.pipeline import LOCAL_MODEL, JudgePolicy
 from distillation.quality import QualityThresholds
+from distillation.relabel import CascadeReport
 
 # Money travels as a string, so no client rounds it through a float.
 Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str, when_used="json")]
@@ -209,6 +210,11 @@ class JobRead(Schema):
         default_factory=list,
         description="The provider batches it submitted, oldest first (batch delivery; empty online).",
     )
+    cascade: CascadeReport | None = Field(
+        default=None,
+        description="A student-first relabel job, one job read: share escalated and why, cost against "
+        "teacher-only, the saving and each path's quality, over the prompts finished so far.",
+    )
 
 
 class JobUpdate(Schema):
@@ -325,6 +331,23 @@ class RelabelRequest(Schema):
     task_spec_version: int | None = Field(
         default=None, ge=1, le=MAX_SPEC_VERSION, description="The spec's version; its newest when omitted."
     )
+    cascade: bool = Field(
+        default=False,
+        description="Student first: the student answers each prompt, the judge scores it, and the "
+        "teacher re-answers the prompts whose answer scores below escalate_below (or fails its checks).",
+    )
+    student: str | None = Field(
+        default=None, max_length=264, description="Answers first in a cascade; required with cascade."
+    )
+    escalate_below: float = Field(
+        default=7.0, ge=0, le=10, description="A student answer scoring below this goes to the teacher."
+    )
+
+    @model_validator(mode="after")
+    def _cascade_has_a_student(self) -> RelabelRequest:
+        if self.cascade and (self.student is None or self.student == self.teacher):
+            raise ValueError("a cascade needs a student other than the teacher")
+        return self
 
 
 class PreviewRow(Schema):

@@ -2351,6 +2351,75 @@ export interface components {
             status: string;
         };
         /**
+         * CascadeReport
+         * @description The cascade's part of a relabel report.
+         *
+         *     Costs count every call behind the prompts that finished, answers from the cache priced as they
+         *     were paid (so a resumed run reports the whole dataset's cost, not only this run's).
+         *
+         *     Attributes:
+         *         student: The student's model id.
+         *         escalate_below: The threshold used.
+         *         prompts: Prompts the cascade finished.
+         *         escalated: Prompts the teacher re-answered.
+         *         escalation_reasons: Escalations by kind.
+         *         cost_usd: What the cascade's calls cost (the student's answers and judging, the teacher's).
+         *         teacher_only_usd: What the teacher answering every prompt with the same judging would cost:
+         *             the escalated prompts' actual teacher calls, plus, for each kept student row, the teacher's
+         *             price of the student's input tokens and the mean output tokens of the teacher's answers
+         *             (the student's own when the teacher answered none), and the judging of the student's answer
+         *             where a teacher-only run would judge it.
+         *         student_path: Outcome of the student's answers.
+         *         teacher_path: Outcome of the teacher's answers to escalated prompts.
+         */
+        CascadeReport: {
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd: string;
+            /** Escalate Below */
+            escalate_below: number;
+            /**
+             * Escalated
+             * @default 0
+             */
+            escalated: number;
+            /**
+             * Escalated Share
+             * @description Share of the finished prompts the teacher re-answered.
+             */
+            readonly escalated_share: number;
+            /** Escalation Reasons */
+            escalation_reasons?: {
+                [key: string]: number;
+            };
+            /**
+             * Prompts
+             * @default 0
+             */
+            prompts: number;
+            /**
+             * Saved Share
+             * @description The saving as a share of the teacher-only cost.
+             */
+            readonly saved_share: number | null;
+            /**
+             * Saved Usd
+             * @description Teacher-only cost minus the cascade's (negative when the cascade cost more).
+             */
+            readonly saved_usd: string;
+            /** Student */
+            student: string;
+            student_path?: components["schemas"]["PathQuality"];
+            /**
+             * Teacher Only Usd
+             * @default 0
+             */
+            teacher_only_usd: string;
+            teacher_path?: components["schemas"]["PathQuality"];
+        };
+        /**
          * ChatCompletion
          * @description A whole answer (``stream: false``).
          */
@@ -3964,6 +4033,8 @@ export interface components {
             batches?: components["schemas"]["JobBatchRead"][];
             /** Budget Usd */
             budget_usd: string | null;
+            /** @description A student-first relabel job, one job read: share escalated and why, cost against teacher-only, the saving and each path's quality, over the prompts finished so far. */
+            cascade?: components["schemas"]["CascadeReport"] | null;
             /** Config */
             config: {
                 [key: string]: unknown;
@@ -4562,6 +4633,34 @@ export interface components {
             revoke_tokens: boolean;
         };
         /**
+         * PathQuality
+         * @description One path's outcome.
+         *
+         *     Attributes:
+         *         answered: Prompts this path answered (the student: every prompt; the teacher: the escalated).
+         *         accepted: Rows this path's answers became.
+         *         mean_score: The judge's mean score of this path's accepted rows (None when none was judged).
+         */
+        PathQuality: {
+            /**
+             * Acceptance
+             * @description Share of this path's answers that became rows.
+             */
+            readonly acceptance: number | null;
+            /**
+             * Accepted
+             * @default 0
+             */
+            accepted: number;
+            /**
+             * Answered
+             * @default 0
+             */
+            answered: number;
+            /** Mean Score */
+            mean_score?: number | null;
+        };
+        /**
          * PlaygroundChat
          * @description One prompt (each column's conversation) sent to every column's model at once.
          */
@@ -5024,6 +5123,12 @@ export interface components {
             /** Budget Usd */
             budget_usd?: number | string | null;
             /**
+             * Cascade
+             * @description Student first: the student answers each prompt, the judge scores it, and the teacher re-answers the prompts whose answer scores below escalate_below (or fails its checks).
+             * @default false
+             */
+            cascade: boolean;
+            /**
              * Concurrency
              * @default 8
              */
@@ -5033,6 +5138,12 @@ export interface components {
              * @default
              */
             description: string;
+            /**
+             * Escalate Below
+             * @description A student answer scoring below this goes to the teacher.
+             * @default 7
+             */
+            escalate_below: number;
             /**
              * Judge
              * @description Scores answers; the teacher when unset.
@@ -5065,6 +5176,11 @@ export interface components {
              * @default 0
              */
             seed: number;
+            /**
+             * Student
+             * @description Answers first in a cascade; required with cascade.
+             */
+            student?: string | null;
             /**
              * Task Spec Id
              * @description A stored task spec the job runs (schema, prompts, policy, rubric, validators).
