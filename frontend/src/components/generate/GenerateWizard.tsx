@@ -76,7 +76,7 @@ export function GenerateWizard() {
     }
     if (!request) {
       // Back to the first step with a problem (the examples may have been edited since they were checked).
-      const first: Step = Object.keys(problems(draft, 1)).length > 0 ? 1 : 3;
+      const first: Step = Object.keys(problems(draft, 1)).length > 0 ? 1 : Object.keys(problems(draft, 2)).length > 0 ? 2 : 3;
       go(first);
       return setShown(first);
     }

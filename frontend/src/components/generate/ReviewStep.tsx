@@ -1,6 +1,6 @@
 import { useDataTypes, useDomains } from "@/hooks/queries/catalog";
 
-import { AMPLIFIED_DATA_TYPE, type Draft } from "./draft";
+import { AMPLIFIED_DATA_TYPE, type Draft, type PromptOutput } from "./draft";
 import type { StepProps } from "./steps";
 
 /** The data type and domain by the names the earlier steps showed (the catalog is cached by then). */
@@ -15,6 +15,11 @@ function useNames(draft: Draft): { dataType: string; domain: string } {
 }
 
 /** Everything the job will be started with, to read over before starting it. */
+const PROMPT_OUTPUT_TEXT: Record<PromptOutput, (draft: Draft) => string> = {
+  answers: () => "each prompt answered by the teacher",
+  cascade: (draft) => `student first: answers scoring below ${draft.escalateBelow} are answered again by the teacher`,
+};
+
 export function ReviewStep({ draft }: StepProps) {
   const names = useNames(draft);
   const amplify = draft.source === "examples";
@@ -22,7 +27,8 @@ export function ReviewStep({ draft }: StepProps) {
   const source: [string, string][] = draft.source === "prompts"
     ? [
         ["Data type", `${AMPLIFIED_DATA_TYPE} (single-turn chats)`],
-        ["Source", `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}, each answered by the teacher`],
+        ["Source", `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}`],
+        ["Output", PROMPT_OUTPUT_TEXT[draft.promptOutput](draft)],
       ]
     : amplify
     ? [
@@ -41,7 +47,7 @@ export function ReviewStep({ draft }: StepProps) {
   const rows: [string, string][] = [
     ...source,
     ["Teacher", draft.teacher],
-    ...(draft.source === "prompts" ? [] : ([["Student", draft.student]] as [string, string][])),
+    ...(draft.source === "prompts" && draft.promptOutput === "answers" ? [] : ([["Student", draft.student]] as [string, string][])),
     ["Judge", draft.judge || `${draft.teacher} (the teacher)`],
     ["Dataset name", draft.name],
     ...(draft.source === "prompts" ? [] : ([["Language", draft.language || "any"]] as [string, string][])),

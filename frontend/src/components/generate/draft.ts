@@ -11,6 +11,10 @@ export type Source = "domain" | "examples" | "prompts";
 /** Amplified examples become single-turn chats: the data type of every seed-amplification job. */
 export const AMPLIFIED_DATA_TYPE = "generation";
 
+/** What a job on the user's prompts makes: the teacher's answers, the student's answers with the low scorers
+ * re-answered by the teacher (student first), or preference pairs (teacher vs student, judged pairwise). */
+export type PromptOutput = "answers" | "cascade";
+
 /** How the requests that can wait are sent: one by one, or in provider batches (half the price, within hours). */
 export type Delivery = GenerationRequest["delivery"];
 
@@ -27,6 +31,9 @@ export type Draft = {
   promptFile: File | null;
   promptColumns: PromptColumns;
   promptRead: PromptFileRead | null;
+  promptOutput: PromptOutput;
+  /** Student first: a student answer scoring below this goes to the teacher. */
+  escalateBelow: string;
   domain: string;
   subdomain: string;
   instruction: string;
@@ -62,6 +69,8 @@ export const DEFAULT_DRAFT: Draft = {
   promptFile: null,
   promptColumns: DETECTED_COLUMNS,
   promptRead: null,
+  promptOutput: "answers",
+  escalateBelow: "7",
   domain: "",
   subdomain: "",
   instruction: "",
@@ -95,6 +104,7 @@ export const DRAFT_LIMITS = {
   cheapShare: LIMITS.JudgePolicy.share,
   escalateMargin: LIMITS.JudgePolicy.escalate_margin,
   budget: LIMITS.GenerationRequest.budget_usd,
+  escalateBelow: LIMITS.RelabelRequest.escalate_below,
 } as const;
 const L = DRAFT_LIMITS;
 
@@ -109,6 +119,11 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
   }
   if (draft.source === "prompts" && !(draft.promptRead && draft.promptRead.prompts > 0))
     found.promptFile = "Upload a prompt file with at least one usable prompt.";
+  if (draft.source === "prompts" && draft.promptOutput !== "answers" && step >= 2) {
+    if (draft.student === draft.teacher) found.student = "Choose a student other than the teacher.";
+    if (draft.promptOutput === "cascade" && !accepts(draft.escalateBelow, L.escalateBelow))
+      found.escalateBelow = `A score ${rangeText(L.escalateBelow)}.`;
+  }
   if (step < 3) return found;
   if (!draft.name.trim()) found.name = "Give the dataset a name.";
   if (draft.source !== "prompts" && !accepts(draft.count, L.count, { integer: true })) found.count = `A whole number ${rangeText(L.count)}.`;
@@ -175,6 +190,9 @@ export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set
     teacher: draft.teacher,
     task_spec_id: draft.taskSpecId || null,
     judge: draft.judge || null,
+    cascade: draft.promptOutput === "cascade",
+    student: draft.promptOutput === "cascade" ? draft.student : null,
+    escalate_below: draft.promptOutput === "cascade" ? Number(draft.escalateBelow) : 7,
     judge_sample_rate: Number(draft.judgeShare) / 100,
     budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
     thresholds: {

@@ -42,7 +42,7 @@ function Header({ job, mode }: { job: Job; mode: LiveMode }) {
     job.kind === "quality"
       ? typeof job.config.judge === "string" ? `judge ${job.config.judge}` : ""
       : job.kind === "relabel"
-      ? typeof job.config.teacher === "string" ? `teacher ${job.config.teacher}` : ""
+      ? [job.config.cascade ? job.config.student : null, job.config.teacher].filter((m) => typeof m === "string").join(" → ")
       : [job.config.teacher, job.config.student].filter((m) => typeof m === "string").join(" → ");
   return (
     <PageHeader

@@ -3,6 +3,7 @@ import { isTerminal, type Job } from "@/hooks/queries/jobs";
 import { formatDuration } from "@/lib/format";
 import { formatSeconds, formatUsd } from "@/lib/money";
 
+import { JobCascade } from "./JobCascade";
 import { ProgressBar } from "./ProgressBar";
 
 function Stat({ label, children }: { label: string; children: React.ReactNode }) {
@@ -94,6 +95,7 @@ export function JobSummary({ job }: { job: Job }) {
       </div>
       {job.verdicts && <Verdicts job={job} verdicts={job.verdicts} />}
       {job.summary && <RowChecks summary={job.summary} />}
+      <JobCascade job={job} />
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Spent">{formatUsd(job.spent_usd)}</Stat>
         <Stat label="Reserved">{formatUsd(job.reserved_usd)}</Stat>
