@@ -217,6 +217,19 @@ export const REQUEST_LIMITS = {
   PlaygroundTurn: {
     content: { maxLength: 100000 },
   },
+  PreferenceRequest: {
+    budget_usd: { minimum: 0 },
+    concurrency: { minimum: 1, maximum: 256 },
+    description: { maxLength: 10000 },
+    judge: { maxLength: 264 },
+    max_tokens: { minimum: 16, maximum: 32000 },
+    min_margin: { minimum: 0, maximum: 10 },
+    name: { minLength: 1, maxLength: 200 },
+    seed: { minimum: 0, maximum: 2147483647 },
+    student: { maxLength: 264 },
+    teacher: { maxLength: 264 },
+    temperature: { minimum: 0, maximum: 2 },
+  },
   ProviderLimitsWrite: {
     models: { maxItems: 200 },
   },

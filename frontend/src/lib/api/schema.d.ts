@@ -1108,6 +1108,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/preference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Preference
+         * @description Create a dataset and start the job that makes preference pairs (teacher vs student) of a prompt set.
+         */
+        post: operations["start_preference_api_v1_jobs_preference_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/quality": {
         parameters: {
             query?: never;
@@ -4017,7 +4037,7 @@ export interface components {
          * @description What a job does.
          * @enum {string}
          */
-        JobKind: "generate" | "amplify" | "quality" | "regenerate" | "relabel";
+        JobKind: "generate" | "amplify" | "quality" | "regenerate" | "relabel" | "preference";
         /**
          * JobRead
          * @description A job with its live progress and cost.
@@ -4072,6 +4092,8 @@ export interface components {
             owner_id: string | null;
             /** Pause Reason */
             pause_reason: string | null;
+            /** @description A preference job, one job read: its pairs kept and rejected, with reasons. */
+            preference?: components["schemas"]["PreferenceSummary"] | null;
             /**
              * Preview
              * @description A wizard's preview: its rows are shown on the preview, in no dataset.
@@ -4730,6 +4752,120 @@ export interface components {
              * @enum {string}
              */
             role: "user" | "assistant";
+        };
+        /**
+         * PreferenceRequest
+         * @description A preference job: the teacher and the student answer every prompt of a prompt set, a judge compares
+         *     the answers in both orders, and the pairs with a clear margin become prompt / chosen / rejected rows.
+         */
+        PreferenceRequest: {
+            /** Budget Usd */
+            budget_usd?: number | string | null;
+            /**
+             * Concurrency
+             * @default 8
+             */
+            concurrency: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Judge
+             * @description Compares the two answers; the teacher when unset.
+             */
+            judge?: string | null;
+            /**
+             * Max Tokens
+             * @default 512
+             */
+            max_tokens: number;
+            /**
+             * Min Margin
+             * @description How much better (0-10) the preferred answer must score in both orders to keep the pair.
+             * @default 2
+             */
+            min_margin: number;
+            /**
+             * Name
+             * @description Name of the dataset the job creates.
+             */
+            name: string;
+            /**
+             * Prompt Set Id
+             * Format: uuid
+             */
+            prompt_set_id: string;
+            /**
+             * Seed
+             * @description the same seed gives the same result
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Student
+             * @description The other side: the model being trained, or a cheap one.
+             */
+            student: string;
+            /**
+             * Teacher
+             * @description One side of each pair: the capable model.
+             */
+            teacher: string;
+            /**
+             * Temperature
+             * @default 0.8
+             */
+            temperature: number;
+        };
+        /**
+         * PreferenceSummary
+         * @description A preference job's pairs so far: kept, and why the others were not.
+         */
+        PreferenceSummary: {
+            /**
+             * Below Margin
+             * @description Pairs whose winner won by less than min_margin
+             */
+            below_margin: number;
+            /**
+             * Kept
+             * @description Pairs written as rows
+             */
+            kept: number;
+            /**
+             * Pairs
+             * @description Prompts whose pair was decided
+             */
+            pairs: number;
+            /**
+             * Position Inconsistent
+             * @description Pairs whose two orders named different winners
+             */
+            position_inconsistent: number;
+            /**
+             * Preferred
+             * @description Kept pairs per preferred model: teacher, student
+             */
+            preferred: {
+                [key: string]: number;
+            };
+            /**
+             * Reasons
+             * @description Why pairs were not kept, by kind, most frequent first
+             */
+            reasons: components["schemas"]["ReasonCount"][];
+            /**
+             * Rejected
+             * @description Pairs not kept
+             */
+            rejected: number;
+            /**
+             * Ties
+             * @description Pairs both orders judged equal
+             */
+            ties: number;
         };
         /**
          * PreviewRead
@@ -7703,7 +7839,7 @@ export interface operations {
     export_dataset_api_v1_datasets__dataset_id__export_get: {
         parameters: {
             query?: {
-                format?: "jsonl" | "json" | "csv" | "parquet" | "openai" | "alpaca" | "sharegpt";
+                format?: "jsonl" | "json" | "csv" | "parquet" | "openai" | "alpaca" | "sharegpt" | "trl-dpo" | "openai-preference";
                 version?: number | null;
                 /** @description CSV: prefix formula-like cells with ' */
                 spreadsheet_safe?: boolean;
@@ -9899,6 +10035,84 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["GenerationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job has more rows than the caller's role may ask for in one job. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_preference_api_v1_jobs_preference_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferenceRequest"];
             };
         };
         responses: {
