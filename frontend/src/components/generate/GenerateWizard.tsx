@@ -11,14 +11,14 @@ import { FormError } from "@/components/ui/Field";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { useEstimate, useStartGeneration } from "@/hooks/queries/jobs";
 import { useDiscardPreview, useStartPreview } from "@/hooks/queries/preview";
-import { useStartRelabel } from "@/hooks/queries/promptSets";
+import { useStartPreference, useStartRelabel } from "@/hooks/queries/promptSets";
 import { useDebounced } from "@/hooks/useDebounced";
 import { errorMessage } from "@/lib/api/client";
 import { formatUsd } from "@/lib/money";
 
 import { DataTypeStep } from "./DataTypeStep";
 import { DomainStep } from "./DomainStep";
-import { DEFAULT_DRAFT, problems, STEPS, toRelabelRequest, toRequest, type Draft, type Step } from "./draft";
+import { DEFAULT_DRAFT, problems, STEPS, toPreferenceRequest, toRelabelRequest, toRequest, type Draft, type Step } from "./draft";
 import { ESTIMATE_DEBOUNCE_MS, EstimatePanel } from "./EstimatePanel";
 import { ModelsStep } from "./ModelsStep";
 import { PreviewPanel } from "./PreviewPanel";
@@ -34,6 +34,7 @@ export function GenerateWizard() {
   const router = useRouter();
   const generation = useStartGeneration();
   const relabel = useStartRelabel();
+  const pairs = useStartPreference();
   const startPreview = useStartPreview();
   const discardPreview = useDiscardPreview();
   const [previewId, setPreviewId] = useState<string | null>(null);
@@ -45,7 +46,7 @@ export function GenerateWizard() {
   // The estimate needs no name yet: it prices what the choices so far would cost.
   const estimateRequest = useMemo(() => toRequest({ ...draft, name: draft.name || "estimate" }), [draft]);
   const prompts = draft.source === "prompts";
-  const start = prompts ? relabel : generation;
+  const start = prompts ? (draft.promptOutput === "preference" ? pairs : relabel) : generation;
   // The same query as the panel's (same key, one request): what the budget is compared with.
   const estimate = useEstimate(useDebounced(estimateRequest, ESTIMATE_DEBOUNCE_MS)).data;
   const total = estimate?.total_usd ?? null;
@@ -70,6 +71,11 @@ export function GenerateWizard() {
   const submit = () => {
     const request = toRequest(draft);
     const relabelRequest = toRelabelRequest(draft);
+    const preferenceRequest = toPreferenceRequest(draft);
+    if (preferenceRequest && draft.promptFile) {
+      const input = { file: draft.promptFile, columns: draft.promptColumns, request: preferenceRequest };
+      return pairs.mutate(input, { onSuccess: (job) => router.push(jobHref(job.id)) });
+    }
     if (relabelRequest && draft.promptFile) {
       const input = { file: draft.promptFile, columns: draft.promptColumns, request: relabelRequest };
       return relabel.mutate(input, { onSuccess: (job) => router.push(jobHref(job.id)) });

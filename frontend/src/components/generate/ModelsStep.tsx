@@ -20,6 +20,11 @@ const PROMPT_OUTPUTS = [
     title: "Student first",
     description: "The student answers each prompt; the judge scores it and the teacher re-answers the low scorers.",
   },
+  {
+    value: "preference",
+    title: "Preference pairs",
+    description: "Teacher and student both answer; a judge compares them in both orders; clear winners become chosen / rejected pairs.",
+  },
 ];
 
 export function ModelsStep({ draft, change, errors }: StepProps) {
@@ -63,7 +68,9 @@ export function ModelsStep({ draft, change, errors }: StepProps) {
           label="Student"
           hint={
             prompts
-              ? "Answers every prompt first: the cheap model whose answers are kept when the judge scores them well."
+              ? draft.promptOutput === "preference"
+                ? "The other side of each pair: the model you train, or a cheaper one."
+                : "Answers every prompt first: the cheap model whose answers are kept when the judge scores them well."
               : "Writes the bulk of the rows from the teacher's examples: the cheap model."
           }
           providers={usable}
@@ -76,6 +83,21 @@ export function ModelsStep({ draft, change, errors }: StepProps) {
         <p className="text-xs text-danger" data-testid="student-error">
           {errors.student}
         </p>
+      )}
+      {prompts && draft.promptOutput === "preference" && (
+        <Field
+          label="Minimum margin"
+          htmlFor="minMargin"
+          hint="Score points, 0–10: a pair is kept when both orders prefer the same answer by at least this much."
+          error={errors.minMargin}
+        >
+          <NumberInput
+            limit={DRAFT_LIMITS.minMargin}
+            step={0.5}
+            value={draft.minMargin}
+            onChange={(e) => change({ minMargin: e.target.value })}
+          />
+        </Field>
       )}
       {prompts && draft.promptOutput === "cascade" && (
         <Field
@@ -97,7 +119,9 @@ export function ModelsStep({ draft, change, errors }: StepProps) {
         label="Judge"
         hint={
           draft.source === "prompts"
-            ? "Scores the answers; low scorers are removed (an answer is never rewritten)."
+            ? draft.promptOutput === "preference"
+              ? "Compares the teacher's and the student's answers, twice with the order swapped."
+              : "Scores the answers; low scorers are removed (an answer is never rewritten)."
             : "Scores every row; low scorers are fixed or removed."
         }
         providers={usable}

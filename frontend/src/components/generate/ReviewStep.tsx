@@ -16,8 +16,9 @@ function useNames(draft: Draft): { dataType: string; domain: string } {
 
 /** Everything the job will be started with, to read over before starting it. */
 const PROMPT_OUTPUT_TEXT: Record<PromptOutput, (draft: Draft) => string> = {
-  answers: () => "each prompt answered by the teacher",
+  answers: () => "each answered by the teacher",
   cascade: (draft) => `student first: answers scoring below ${draft.escalateBelow} are answered again by the teacher`,
+  preference: (draft) => `preference pairs: teacher against student, kept when both judge orders agree by at least ${draft.minMargin}`,
 };
 
 export function ReviewStep({ draft }: StepProps) {
@@ -27,8 +28,13 @@ export function ReviewStep({ draft }: StepProps) {
   const source: [string, string][] = draft.source === "prompts"
     ? [
         ["Data type", `${AMPLIFIED_DATA_TYPE} (single-turn chats)`],
-        ["Source", `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}`],
-        ["Output", PROMPT_OUTPUT_TEXT[draft.promptOutput](draft)],
+        [
+          "Source",
+          `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}${
+            draft.promptOutput === "answers" ? ", each answered by the teacher" : ""
+          }`,
+        ],
+        ...(draft.promptOutput === "answers" ? [] : ([["Output", PROMPT_OUTPUT_TEXT[draft.promptOutput](draft)]] as [string, string][])),
       ]
     : amplify
     ? [
@@ -53,9 +59,20 @@ export function ReviewStep({ draft }: StepProps) {
     ...(draft.source === "prompts" ? [] : ([["Language", draft.language || "any"]] as [string, string][])),
     [
       "Quality",
-      draft.source === "prompts" ? `remove below ${draft.removeBelow}` : `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`,
+      draft.source === "prompts"
+        ? draft.promptOutput === "preference"
+          ? `pairs kept at a margin of ${draft.minMargin} or more`
+          : `remove below ${draft.removeBelow}`
+        : `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`,
     ],
-    ["Judged", Number(draft.judgeShare) > 0 ? `${draft.judgeShare}% of the rows` : "no row (structure checks only)"],
+    [
+      "Judged",
+      draft.source === "prompts" && draft.promptOutput === "preference"
+        ? "every pair, twice (the answers' order swapped)"
+        : Number(draft.judgeShare) > 0
+          ? `${draft.judgeShare}% of the rows`
+          : "no row (structure checks only)",
+    ],
     [
       "Judge policy",
       `strong judge on the teacher's rows; the student judges ${draft.cheapShare}% of its own rows, escalating scores below ${

@@ -1,6 +1,12 @@
 import type { GenerationRequest } from "@/hooks/queries/jobs";
 import { LOCAL_MODEL } from "@/hooks/queries/providers";
-import { DETECTED_COLUMNS, type PromptColumns, type PromptFileRead, type RelabelRequest } from "@/hooks/queries/promptSets";
+import {
+  DETECTED_COLUMNS,
+  type PreferenceRequest,
+  type PromptColumns,
+  type PromptFileRead,
+  type RelabelRequest,
+} from "@/hooks/queries/promptSets";
 import type { SeedExample } from "@/hooks/queries/seedExamples";
 import { LIMITS, accepts, rangeText } from "@/lib/limits";
 
@@ -13,7 +19,7 @@ export const AMPLIFIED_DATA_TYPE = "generation";
 
 /** What a job on the user's prompts makes: the teacher's answers, the student's answers with the low scorers
  * re-answered by the teacher (student first), or preference pairs (teacher vs student, judged pairwise). */
-export type PromptOutput = "answers" | "cascade";
+export type PromptOutput = "answers" | "cascade" | "preference";
 
 /** How the requests that can wait are sent: one by one, or in provider batches (half the price, within hours). */
 export type Delivery = GenerationRequest["delivery"];
@@ -34,6 +40,8 @@ export type Draft = {
   promptOutput: PromptOutput;
   /** Student first: a student answer scoring below this goes to the teacher. */
   escalateBelow: string;
+  /** Preference pairs: how much better (0–10) the chosen answer must score in both orders. */
+  minMargin: string;
   domain: string;
   subdomain: string;
   instruction: string;
@@ -71,6 +79,7 @@ export const DEFAULT_DRAFT: Draft = {
   promptRead: null,
   promptOutput: "answers",
   escalateBelow: "7",
+  minMargin: "2",
   domain: "",
   subdomain: "",
   instruction: "",
@@ -105,6 +114,7 @@ export const DRAFT_LIMITS = {
   escalateMargin: LIMITS.JudgePolicy.escalate_margin,
   budget: LIMITS.GenerationRequest.budget_usd,
   escalateBelow: LIMITS.RelabelRequest.escalate_below,
+  minMargin: LIMITS.PreferenceRequest.min_margin,
 } as const;
 const L = DRAFT_LIMITS;
 
@@ -123,6 +133,8 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
     if (draft.student === draft.teacher) found.student = "Choose a student other than the teacher.";
     if (draft.promptOutput === "cascade" && !accepts(draft.escalateBelow, L.escalateBelow))
       found.escalateBelow = `A score ${rangeText(L.escalateBelow)}.`;
+    if (draft.promptOutput === "preference" && !accepts(draft.minMargin, L.minMargin))
+      found.minMargin = `A score margin ${rangeText(L.minMargin)}.`;
   }
   if (step < 3) return found;
   if (!draft.name.trim()) found.name = "Give the dataset a name.";
@@ -183,7 +195,8 @@ export function toRequest(draft: Draft): GenerationRequest | null {
 
 /** The relabel job's request of a draft whose source is the user's prompts (the prompt set's id comes after the upload). */
 export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set_id"> | null {
-  if (draft.source !== "prompts" || !draft.promptFile || Object.keys(problems(draft, 3)).length > 0) return null;
+  if (draft.source !== "prompts" || draft.promptOutput === "preference") return null;
+  if (!draft.promptFile || Object.keys(problems(draft, 3)).length > 0) return null;
   return {
     name: draft.name.trim(),
     description: draft.instruction.trim(),
@@ -203,6 +216,26 @@ export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set
       max_fix_attempts: 1,
       on_judge_failure: "keep",
     },
+    // The API's defaults, spelled out because the generated type lists every field.
+    seed: 0,
+    max_tokens: 512,
+    temperature: 0.8,
+    concurrency: 8,
+  };
+}
+
+/** The preference job's request of a draft whose source is the user's prompts and whose output is preference pairs. */
+export function toPreferenceRequest(draft: Draft): Omit<PreferenceRequest, "prompt_set_id"> | null {
+  if (draft.source !== "prompts" || draft.promptOutput !== "preference") return null;
+  if (!draft.promptFile || Object.keys(problems(draft, 3)).length > 0) return null;
+  return {
+    name: draft.name.trim(),
+    description: draft.instruction.trim(),
+    teacher: draft.teacher,
+    student: draft.student,
+    judge: draft.judge || null,
+    min_margin: Number(draft.minMargin),
+    budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
     // The API's defaults, spelled out because the generated type lists every field.
     seed: 0,
     max_tokens: 512,
