@@ -21,7 +21,8 @@ const score = (value: number | null | undefined) => (value === null || value ===
 function PathLine({ name, path }: { name: string; path: Path }) {
   return (
     <li className="break-words">
-      {name}: answered {path.answered}, kept {path.accepted} ({percent(path.acceptance)}), mean score {score(path.mean_score)}
+      {name}: answered {path.answered}, kept {path.accepted} ({percent(path.acceptance)})
+      {path.accepted > 0 ? `, mean score ${score(path.mean_score)}` : ""}
     </li>
   );
 }
