@@ -42,6 +42,7 @@ BODY_IDS = (
     ("POST /api/v1/datasets/{dataset_id}/examples/bulk", "body.ids[*]", "example_id"),
     ("POST /api/v1/jobs/quality", "body.dataset_id", "dataset_id"),
     ("POST /api/v1/jobs/relabel", "body.prompt_set_id", "prompt_set_id"),
+    ("POST /api/v1/jobs/preference", "body.prompt_set_id", "prompt_set_id"),
 )
 # Starting a job plans one row per example inside the request: a count near its maximum (1,000,000)
 # keeps the request, and SQLite's write lock, busy for minutes, which is not what this test is about.

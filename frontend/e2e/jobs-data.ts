@@ -11,7 +11,23 @@ import { apiDelete, apiPost, apiPut } from "./helpers";
  */
 const FAKE_PROVIDER = "e2e-fake";
 export const FAKE_MODEL = `${FAKE_PROVIDER}:fake-model`;
+/** The fake server answers this model as a preference run's teacher, and every pairwise verdict, as
+ * `distillation.testing.answers.preference_script` says (the teacher's answer wins 9 to 4, but for prompts that
+ * mention "tricky": position bias, "even": a tie, "close": the teacher by 1). */
+export const FAKE_TEACHER = `${FAKE_PROVIDER}:fake-teacher`;
 export const FAKE_BASE_URL = `http://127.0.0.1:${process.env.E2E_PROVIDER_PORT ?? ""}/v1`;
+
+/** Registers the fake provider (as an admin does in Settings → Providers). */
+export async function addFakeProvider(request: APIRequestContext): Promise<void> {
+  const saved = await apiPut(request, `/api/v1/providers/${FAKE_PROVIDER}`, { data: { base_url: FAKE_BASE_URL } });
+  expect(saved.status(), await saved.text()).toBe(200);
+}
+
+/** Removes the fake provider, so later tests do not see it. */
+export async function removeFakeProvider(request: APIRequestContext): Promise<void> {
+  const removed = await apiDelete(request, `/api/v1/providers/${FAKE_PROVIDER}`);
+  expect([204, 404]).toContain(removed.status());
+}
 
 /** A generation job on the fake provider, started through the API; `count` rows of question–answer. */
 export async function startJob(request: APIRequestContext, name: string, count: number): Promise<{ id: string }> {

@@ -43,8 +43,8 @@ test("the wizard answers the user's own prompts: bad line named, job done, datas
   await page.screenshot({ path: "test-results/screenshots/generate-prompts-1280.png", fullPage: true });
   await page.getByRole("button", { name: "Next" }).click();
 
-  await expect(page.getByLabel("Teacher")).toHaveValue("local:smollm2-135m");
-  await expect(page.getByLabel("Student")).toHaveCount(0);
+  await expect(page.getByLabel("Teacher", { exact: true })).toHaveValue("local:smollm2-135m");
+  await expect(page.getByLabel("Student", { exact: true })).toHaveCount(0);
   await page.getByRole("button", { name: "Next" }).click();
   await page.getByLabel("Dataset name").fill(name);
   await expect(page.getByLabel("Number of rows")).toHaveCount(0);

@@ -237,6 +237,13 @@ async def export_dataset(
     dataset = await service.get(session, dataset_id)
     number = await service.check_version(session, dataset, version)
     choice = exporting.SplitChoice.of(split, splits, seed)
+    if format in exporting.PREFERENCE_FORMATS:
+        if choice is not None:
+            raise BadRequest(f"{format} exports the whole version: splits are for the chat formats")
+        await exporting.check_preferences(session, dataset.id, number)
+        pairs = exporting.stream_preferences(request.app.state.sessionmaker, dataset.id, number, format)
+        headers = {"Content-Disposition": exporting.filename(dataset, number, format)}
+        return StreamingResponse(pairs, media_type=exporting.MEDIA_TYPES[format], headers=headers)
     plan = exporting.ExportPlan.of(format, spreadsheet_safe=spreadsheet_safe, split=choice)
     headers = {"Content-Disposition": exporting.filename(dataset, number, format, split)}
     if format == "parquet":

@@ -34,6 +34,8 @@ from distillation.export import (
     prepare_record,
     validate_splits,
 )
+from distillation.export.preference import get_preference_format
+from distillation.export.writers import JsonlEncoder
 from distillation.formats import RecordFormat
 
 MEDIA_TYPES = {
@@ -44,7 +46,13 @@ MEDIA_TYPES = {
     "sharegpt": "application/json",
     "csv": "text/csv; charset=utf-8",
     "parquet": "application/vnd.apache.parquet",
+    "trl-dpo": "application/x-ndjson",
+    "openai-preference": "application/x-ndjson",
 }
+# The library's preference formats (``distillation.export.preference``): a preference job's rows as
+# prompt / chosen / rejected, kept apart from the chat formats (one conversation per record).
+PREFERENCE_FORMATS = ("trl-dpo", "openai-preference")
+PREFERENCE_FIELDS = ("prompt", "chosen", "rejected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +137,54 @@ def export_record(example: Example) -> dict[str, Any]:
     return record
 
 
+def preference_record(example: Example) -> dict[str, Any] | None:
+    """A preference job's row as the library's preference row (prompt, chosen, rejected); None otherwise."""
+    record = example.record or {}
+    if not all(isinstance(record.get(field), list) for field in PREFERENCE_FIELDS):
+        return None
+    return {field: record[field] for field in PREFERENCE_FIELDS}
+
+
+async def check_preferences(session: AsyncSession, dataset_id: Any, version: int) -> None:
+    """Refuse a preference export of a version whose first row is not a preference pair.
+
+    Raises:
+        BadRequest: The dataset was not made by a preference job.
+    """
+    async for batch in ExampleRepository(session).iter_examples(dataset_id, version, batch=1):
+        if batch and preference_record(batch[0]) is None:
+            formats = " and ".join(PREFERENCE_FORMATS)
+            raise BadRequest(f"{formats} export preference pairs: this dataset's rows are not pairs")
+        return
+
+
+async def stream_preferences(
+    maker: async_sessionmaker[AsyncSession], dataset_id: Any, version: int, fmt: str
+) -> AsyncIterator[bytes]:
+    """A preference export, written as ``distillation.export.export_preferences`` writes it (rows that are
+    not pairs, or that the format refuses, are left out)."""
+    spec = get_preference_format(fmt)
+    encoder = JsonlEncoder()
+    async with maker() as session:
+        async for batch in ExampleRepository(session).iter_examples(dataset_id, version):
+            lines = []
+            for example in batch:
+                row = preference_record(example)
+                if row is None:
+                    continue
+                try:
+                    lines.append(encoder.encode(spec.convert(row)))
+                except ValueError:
+                    continue
+            if lines:
+                yield b"".join(lines)
+
+
 def filename(dataset: Dataset, version: int, fmt: str, split: str | None = None) -> str:
     """A Content-Disposition value: an ASCII fallback name and the UTF-8 one (RFC 6266)."""
-    extension = get_format(fmt).extension
-    base = f"{dataset.name}-v{version}{'-' + fmt if fmt in ('openai', 'alpaca', 'sharegpt') else ''}"
+    extension = ".jsonl" if fmt in PREFERENCE_FORMATS else get_format(fmt).extension
+    named = ("openai", "alpaca", "sharegpt", *PREFERENCE_FORMATS)
+    base = f"{dataset.name}-v{version}{'-' + fmt if fmt in named else ''}"
     base += f"-{split}" if split else ""
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[:120] or "dataset"
     utf8_name = quote(base.replace("/", "_")[:200] + extension, safe="")

@@ -13,7 +13,10 @@ from app.models import DatasetStatus, ExampleStatus
 
 # A slug, so the value is safe in file names, URLs and filters.
 DATA_TYPE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
-ExportFormat = Literal["jsonl", "json", "csv", "parquet", "openai", "alpaca", "sharegpt"]
+# trl-dpo and openai-preference: a preference job's pairs (prompt / chosen / rejected).
+ExportFormat = Literal[
+    "jsonl", "json", "csv", "parquet", "openai", "alpaca", "sharegpt", "trl-dpo", "openai-preference"
+]
 DatasetSort = Literal["created_at", "name", "example_count"]
 SortOrder = Literal["asc", "desc"]
 OnError = Literal["fail", "skip"]

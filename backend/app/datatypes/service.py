@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
+from app.datasets.exporting import PREFERENCE_FORMATS
 from app.datasets.schemas import ExportFormat
 from app.datatypes.schemas import DataTypeRead
 from distillation.datatypes import get_datatype, list_datatypes
@@ -29,5 +30,6 @@ def describe(name: str) -> DataTypeRead:
         record_schema=datatype.json_schema(),
         example=datatype.dump(datatype.example()),
         record_formats=[f.value for f in RecordFormat],
-        export_formats=list(get_args(ExportFormat)),
+        # The preference formats export a preference job's pairs, not a data type's rows.
+        export_formats=[f for f in get_args(ExportFormat) if f not in PREFERENCE_FORMATS],
     )

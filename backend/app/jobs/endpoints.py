@@ -29,7 +29,7 @@ from app.datasets.schemas import RowError
 from app.jobs import control, ledger_repository, repository, scenarios, service
 from app.jobs.advice import AdviceRead, advice
 from app.jobs.estimate import EstimateRead, EstimateRequest, estimate
-from app.jobs.kinds import generate, quality, regenerate, relabel
+from app.jobs.kinds import generate, preference, quality, regenerate, relabel
 from app.jobs.savings import SavingsRead, job_savings, price_table
 from app.jobs.schemas import (
     BudgetRead,
@@ -39,6 +39,7 @@ from app.jobs.schemas import (
     ItemRead,
     JobRead,
     JobUpdate,
+    PreferenceRequest,
     PreviewRead,
     QualityRequest,
     RegenerateRequest,
@@ -135,6 +136,19 @@ async def start_relabel(
 ) -> JobRead:
     """Create a dataset and start the job in which the teacher answers every prompt of a prompt set."""
     job = await relabel.create(session, user, body, settings)
+    return (await service.read(session, [job]))[0]
+
+
+@router.post(
+    "/preference",
+    status_code=201,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest) | QUOTA_ERRORS,
+)
+async def start_preference(
+    user: Editor, session: SessionDep, settings: SettingsDep, body: PreferenceRequest
+) -> JobRead:
+    """Create a dataset and start the job that makes preference pairs (teacher vs student) of a prompt set."""
+    job = await preference.create(session, user, body, settings)
     return (await service.read(session, [job]))[0]
 
 

@@ -72,8 +72,21 @@ class Items:
             await self._provider_gave_up(lease, exc)
         return None
 
-    async def accept(self, runtime: JobRuntime, lease: Lease, result: ItemResult, place: int) -> str | None:
-        """Commit an accepted row at ``place`` with its item; else the rejection reason (None when done)."""
+    async def accept(
+        self,
+        runtime: JobRuntime,
+        lease: Lease,
+        result: ItemResult,
+        place: int,
+        *,
+        extra: dict[str, Any] | None = None,
+        provenance: dict[str, Any] | None = None,
+    ) -> str | None:
+        """Commit an accepted row at ``place`` with its item; else the rejection reason (None when done).
+
+        ``extra``: more of the item's result, next to the row's score (a cascade's trace);
+        ``provenance``: keys added to the row's provenance.
+        """
         if result.row is None:
             assert result.rejection is not None
             return result.rejection.reason
@@ -81,7 +94,14 @@ class Items:
         try:
             async with self.maker() as session, session.begin():
                 kept, duplicate = await store.accept(
-                    session, lease, runtime.dataset_id, row, runtime.dedup, position=place
+                    session,
+                    lease,
+                    runtime.dataset_id,
+                    row,
+                    runtime.dedup,
+                    position=place,
+                    result=extra,
+                    provenance=provenance,
                 )
                 if duplicate is not None:
                     raise Duplicate(duplicate)  # rolls the item's finish back

@@ -284,6 +284,17 @@ async def removed_count(session: AsyncSession, job_id: uuid.UUID) -> int:
     return int(await session.scalar(select(func.count()).select_from(JobItem).where(where)) or 0)
 
 
+async def finished_results(session: AsyncSession, job_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The results the job's finished items (done or rejected) recorded, in item order."""
+    where = and_(
+        JobItem.job_id == job_id,
+        JobItem.status.in_([ItemStatus.done, ItemStatus.rejected]),
+        JobItem.result.is_not(None),
+    )
+    found = await session.scalars(select(JobItem.result).where(where).order_by(JobItem.position))
+    return [result for result in found if isinstance(result, dict)]
+
+
 async def reopen_failed(session: AsyncSession, job_id: uuid.UUID) -> int:
     """Give failed and rejected items a fresh start (retry); returns how many."""
     result = await session.execute(

@@ -14,7 +14,9 @@ from app.kit.schemas import Schema, Seed
 from app.models import JobKind, JobStatus
 from app.taskspecs.schemas import MAX_SPEC_VERSION
 from distillation.pipeline import LOCAL_MODEL, JudgePolicy
+from distillation.preference import DEFAULT_MIN_MARGIN
 from distillation.quality import QualityThresholds
+from distillation.relabel import CascadeReport
 
 # Money travels as a string, so no client rounds it through a float.
 Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str, when_used="json")]
@@ -178,6 +180,19 @@ class JobSummary(Schema):
     reasons: list[ReasonCount] = Field(description="Why items were removed, most frequent first")
 
 
+class PreferenceSummary(Schema):
+    """A preference job's pairs so far: kept, and why the others were not."""
+
+    pairs: int = Field(description="Prompts whose pair was decided")
+    kept: int = Field(description="Pairs written as rows")
+    rejected: int = Field(description="Pairs not kept")
+    preferred: dict[str, int] = Field(description="Kept pairs per preferred model: teacher, student")
+    position_inconsistent: int = Field(description="Pairs whose two orders named different winners")
+    ties: int = Field(description="Pairs both orders judged equal")
+    below_margin: int = Field(description="Pairs whose winner won by less than min_margin")
+    reasons: list[ReasonCount] = Field(description="Why pairs were not kept, by kind, most frequent first")
+
+
 class JobRead(Schema):
     """A job with its live progress and cost."""
 
@@ -219,6 +234,14 @@ class JobRead(Schema):
     batches: list[JobBatchRead] = Field(
         default_factory=list,
         description="The provider batches it submitted, oldest first (batch delivery; empty online).",
+    )
+    preference: PreferenceSummary | None = Field(
+        default=None, description="A preference job, one job read: its pairs kept and rejected, with reasons."
+    )
+    cascade: CascadeReport | None = Field(
+        default=None,
+        description="A student-first relabel job, one job read: share escalated and why, cost against "
+        "teacher-only, the saving and each path's quality, over the prompts finished so far.",
     )
 
 
@@ -336,6 +359,56 @@ class RelabelRequest(Schema):
     task_spec_version: int | None = Field(
         default=None, ge=1, le=MAX_SPEC_VERSION, description="The spec's version; its newest when omitted."
     )
+    cascade: bool = Field(
+        default=False,
+        description="Student first: the student answers each prompt, the judge scores it, and the "
+        "teacher re-answers the prompts whose answer scores below escalate_below (or fails its checks).",
+    )
+    student: str | None = Field(
+        default=None, max_length=264, description="Answers first in a cascade; required with cascade."
+    )
+    escalate_below: float = Field(
+        default=7.0, ge=0, le=10, description="A student answer scoring below this goes to the teacher."
+    )
+
+    @model_validator(mode="after")
+    def _cascade_has_a_student(self) -> RelabelRequest:
+        if self.cascade and (self.student is None or self.student == self.teacher):
+            raise ValueError("a cascade needs a student other than the teacher")
+        return self
+
+
+class PreferenceRequest(Schema):
+    """A preference job: the teacher and the student answer every prompt of a prompt set, a judge compares
+    the answers in both orders, and the pairs with a clear margin become prompt / chosen / rejected rows."""
+
+    prompt_set_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200, description="Name of the dataset the job creates.")
+    description: str = Field(default="", max_length=10_000)
+    teacher: str = Field(max_length=264, description="One side of each pair: the capable model.")
+    student: str = Field(
+        max_length=264, description="The other side: the model being trained, or a cheap one."
+    )
+    judge: str | None = Field(
+        default=None, max_length=264, description="Compares the two answers; the teacher when unset."
+    )
+    min_margin: float = Field(
+        default=DEFAULT_MIN_MARGIN,
+        ge=0,
+        le=10,
+        description="How much better (0-10) the preferred answer must score in both orders to keep the pair.",
+    )
+    max_tokens: int = Field(default=512, ge=16, le=32_000)
+    temperature: float = Field(default=0.8, ge=0, le=2)
+    seed: Seed = 0
+    concurrency: int = Field(default=8, ge=1, le=256)
+    budget_usd: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=8)
+
+    @model_validator(mode="after")
+    def _two_models(self) -> PreferenceRequest:
+        if self.student == self.teacher:
+            raise ValueError("preference pairs need a student other than the teacher")
+        return self
 
 
 class PreviewRow(Schema):

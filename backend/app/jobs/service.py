@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.datasets.repository import DatasetRepository
 from app.jobs import batch_repository, ledger_repository, repository
 from app.jobs.finish import finish_dataset
-from app.jobs.kinds import amplify, generate
+from app.jobs.kinds import amplify, cascade, generate, preference
 from app.jobs.kinds.base import Failed
 from app.jobs.kinds.registry import kind_of
 from app.jobs.planning import dispatch
@@ -119,6 +119,8 @@ async def read(session: AsyncSession, jobs: list[Job], *, summary: bool = False)
         for job, job_read in zip(jobs, reads, strict=True):
             if job.status in ENDED and not kind_of(job.kind).versioned:
                 job_read.summary = await summarise(session, job)
+            job_read.cascade = await cascade.report(session, job, get_settings())
+            job_read.preference = await preference.summary(session, job)
     return reads
 
 

@@ -113,12 +113,16 @@ async def accept(
     row: Row,
     config: NearDuplicateConfig,
     position: int | None = None,
+    result: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> tuple[bool, str | None]:
     """Finish the item with its example. Returns (lease still held, why it duplicates a kept row).
 
-    ``position``: the row's place in the dataset (the item's own position when None).
+    ``position``: the row's place in the dataset (the item's own position when None); ``result``: more
+    of the item's result than the row's score; ``provenance``: keys added to the row's provenance.
     """
-    if not await repository.finish(session, held, ItemStatus.done, result={"score": row.score}):
+    result = {"score": row.score, **(result or {})}
+    if not await repository.finish(session, held, ItemStatus.done, result=result):
         return False, None
     await repository.mark_progress(session, held.job_id)  # the job row before the dataset (lock order)
     await example_repository.lock_dataset(session, dataset_id)
@@ -128,7 +132,7 @@ async def accept(
         return True, duplicate
     version = await example_repository.dataset_version(session, dataset_id)
     place = held.position if position is None else position
-    await _insert(session, dataset_id, held.item_key, place, version, row, print_)
+    await _insert(session, dataset_id, held.item_key, place, version, row, print_, provenance)
     await example_repository.count_one_more(session, dataset_id)
     return True, None
 

@@ -43,6 +43,7 @@ class JobKind(enum.StrEnum):
     quality = "quality"
     regenerate = "regenerate"
     relabel = "relabel"
+    preference = "preference"
 
 
 class JobStage(enum.StrEnum):
@@ -50,7 +51,8 @@ class JobStage(enum.StrEnum):
 
     A generation job goes ``seed`` → ``policy`` → ``bulk`` (the library's stages); a quality job has one
     ``judge`` stage, a regeneration one ``regenerate`` stage, a relabel job one ``relabel`` stage (the
-    teacher answers the user's prompts).
+    teacher answers the user's prompts), a preference job one ``preference`` stage (both answer, a judge
+    compares them).
     """
 
     seed = Stage.seed
@@ -59,6 +61,7 @@ class JobStage(enum.StrEnum):
     judge = Stage.judge
     regenerate = "regenerate"
     relabel = RELABEL_STAGE
+    preference = "preference"
 
 
 class JobStatus(enum.StrEnum):

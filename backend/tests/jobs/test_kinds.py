@@ -31,6 +31,7 @@ STORED = {
     JobKind.quality: _generation(source_version=1, target_version=2),
     JobKind.regenerate: _generation(source_job_id=str(uuid.uuid4()), source_version=3, target_version=4),
     JobKind.relabel: _generation(data_type="generation", prompt_set_id=str(uuid.uuid4())),
+    JobKind.preference: _generation(data_type="generation", prompt_set_id=str(uuid.uuid4())),
 }
 
 
@@ -56,6 +57,7 @@ def test_a_stored_config_loads_typed_and_its_engine_has_no_budget(kind: JobKind)
         (JobKind.quality, "target_version"),
         (JobKind.regenerate, "source_job_id"),
         (JobKind.relabel, "prompt_set_id"),
+        (JobKind.preference, "prompt_set_id"),
     ],
 )
 def test_a_stored_config_without_its_kinds_fields_is_refused(kind: JobKind, missing: str) -> None:
@@ -65,7 +67,9 @@ def test_a_stored_config_without_its_kinds_fields_is_refused(kind: JobKind, miss
 
 
 def test_stages_are_stored_and_shown_as_their_names() -> None:
-    assert [str(stage) for stage in JobStage] == ["seed", "policy", "bulk", "judge", "regenerate", "relabel"]
+    assert [str(stage) for stage in JobStage] == [
+        *("seed", "policy", "bulk", "judge", "regenerate", "relabel", "preference")
+    ]
     assert [stage.value for stage in Stage] == [
         *("seed", "policy", "bulk", "judge", "fix", "trace", "amplify"),
         *("relabel", "relabel-student", "evaluate", "playground"),

@@ -26,6 +26,7 @@ from app.jobs import observe
 from app.jobs.finish import finish_dataset
 from app.jobs.items import Items, JobRuntime
 from app.jobs.kinds.base import Failed, JobConfig, StageCounts, spec_fields
+from app.jobs.kinds.cascade import trace_result
 from app.jobs.planning import new_job, start_row_job
 from app.jobs.repository import Lease
 from app.jobs.schemas import RelabelRequest
@@ -37,7 +38,15 @@ from app.users.quotas import check_new_job
 from distillation.pipeline import Engine, GenerationConfig, ItemResult, Rejection, Row
 from distillation.promptsets import PromptRecord
 from distillation.providers import runs_in_process
-from distillation.relabel import MemoryRelabelSink, Relabeler, RelabelRow, prompt_keys, relabel_config
+from distillation.relabel import (
+    Cascade,
+    CascadeTrace,
+    MemoryRelabelSink,
+    Relabeler,
+    RelabelRow,
+    prompt_keys,
+    relabel_config,
+)
 
 DATA_TYPE = "generation"
 # Near-duplicate answers to distinct prompts are kept: the user asked for every prompt to be answered.
@@ -46,9 +55,13 @@ NO_NEAR_DUPLICATES = 1.0
 
 
 class RelabelConfig(JobConfig):
-    """A relabel job's config: the engine's config (the teacher answers, no fixes) and the prompt set."""
+    """A relabel job's config: the engine's config (the teacher answers, no fixes) and the prompt set.
+
+    ``cascade``: student first (the engine's student answers, the teacher re-answers the escalated).
+    """
 
     prompt_set_id: uuid.UUID
+    cascade: Cascade | None = None
 
 
 async def create(session: AsyncSession, user: User, body: RelabelRequest, settings: Settings) -> Job:
@@ -72,14 +85,17 @@ async def create(session: AsyncSession, user: User, body: RelabelRequest, settin
             temperature=body.temperature,
             seed=body.seed,
             concurrency=body.concurrency,
+            student=body.student if body.cascade else None,
             task=task,
         )
+        cascade = Cascade(escalate_below=body.escalate_below) if body.cascade else None
         config = RelabelConfig.model_validate(
             {
                 **engine_config.model_dump(),
                 **spec_fields(body.task_spec_id, engine_config),
                 "near_duplicate_threshold": NO_NEAR_DUPLICATES,
                 "prompt_set_id": prompt_set.id,
+                "cascade": cascade,
             }
         )
     except (ValidationError, ValueError) as exc:
@@ -102,19 +118,24 @@ async def create(session: AsyncSession, user: User, body: RelabelRequest, settin
     )
     keys = prompt_keys([promptsets.record_of(prompt) for prompt in stored])
     rows = [(key, prompt.position) for key, prompt in zip(keys, stored, strict=True)]
-    local = runs_in_process(body.teacher)
+    local = runs_in_process(body.teacher) or (body.cascade and runs_in_process(body.student or ""))
     return await start_row_job(
         session, job, dataset, rows, local=local, configured_chunk=settings.job_chunk_size
     )
 
 
-async def answer(engine: Engine, key: str, index: int, prompt: PromptRecord) -> RelabelRow | Rejection:
-    """The teacher's checked (and, when sampled, judged) answer to one prompt, or why it was rejected.
+async def answer(
+    engine: Engine, key: str, index: int, prompt: PromptRecord, cascade: Cascade | None = None
+) -> tuple[RelabelRow | Rejection, CascadeTrace | None]:
+    """The checked (and, when sampled, judged) answer to one prompt, or why it was rejected.
 
     The library's per-prompt step of ``Relabeler.run``; the job runs one prompt per item, so the window,
-    the sink and the report of a whole run are the job system's instead.
+    the sink and the report of a whole run are the job system's instead. With ``cascade`` the student
+    answers first; the trace says what the prompt went through (None without a cascade).
     """
-    return await Relabeler(engine, MemoryRelabelSink()).answer(index, key, prompt)
+    relabeler = Relabeler(engine, MemoryRelabelSink(), cascade=cascade)
+    outcome = await relabeler.answer(index, key, prompt)
+    return outcome, relabeler.traces[-1] if relabeler.traces else None
 
 
 def as_row(answered: RelabelRow, prompt_set_id: uuid.UUID) -> Row:
@@ -184,20 +205,22 @@ class RelabelKind:
             await items.settle(lease, ItemStatus.failed, error="the prompt is no longer in its prompt set")
             return
         prompt = promptsets.record_of(stored)
-        outcome = await items.calls(
-            runtime, lease, answer(runtime.engine, lease.item_key, lease.position, prompt)
-        )
-        if outcome is None:
+        work = answer(runtime.engine, lease.item_key, lease.position, prompt, runtime.config.cascade)
+        answered = await items.calls(runtime, lease, work)
+        if answered is None:
             return
+        outcome, trace = answered
+        traced = trace_result(trace)
         if isinstance(outcome, Rejection):
             observe.rejected_variant(lease.stage, outcome.reason)
-            await items.settle(lease, ItemStatus.rejected, error=outcome.reason)
+            await items.settle(lease, ItemStatus.rejected, result=traced, error=outcome.reason)
             return
         result = ItemResult(row=as_row(outcome, prompt_set_id))
-        reason = await items.accept(runtime, lease, result, lease.position)
+        path = None if trace is None else {"cascade": trace.provenance()}
+        reason = await items.accept(runtime, lease, result, lease.position, extra=traced, provenance=path)
         if reason is not None:
             observe.rejected_variant(lease.stage, reason)
-            await items.settle(lease, ItemStatus.rejected, error=reason)
+            await items.settle(lease, ItemStatus.rejected, result=traced, error=reason)
 
     async def finish(self, session: AsyncSession, job: Job) -> None:
         """The dataset holds the kept answers: recount them, mark it ready."""

@@ -182,3 +182,22 @@ def preference_answer(request: RecordedRequest, *, teacher: str = "gpt-4o") -> B
             "reason": "The teacher's answer is more complete.",
         }
     return ok(text=json.dumps(verdict), usage=(200, 40))
+
+
+def preference_script(teacher_marker: str = "teacher") -> Callable[[RecordedRequest], Behavior | None]:
+    """A script step (see ``scripts.chain``) that lets a plain fake server take part in preference runs.
+
+    Every pairwise verdict is answered as :func:`preference_answer` answers it, and a plain answer asked
+    of a model whose name contains ``teacher_marker`` is ``Teacher answer: <last turn>``; any other
+    request is left to the next step (a student's answer is then the default echo, which the verdicts
+    tell from the teacher's). ``python -m distillation.testing`` chains it, so the dashboard's end-to-end
+    tests can run a preference job on the fake provider with a teacher model named, e.g., ``fake-teacher``.
+    """
+
+    def script(request: RecordedRequest) -> Behavior | None:
+        name = schema_name(request)
+        if name == "pairwise_verdict" or (name is None and teacher_marker in request.model):
+            return preference_answer(request, teacher=request.model)
+        return None
+
+    return script

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from distillation.testing.answers import preference_script
 from distillation.testing.fake_batches import (
     AnthropicBatches,
     BatchPlan,
@@ -439,12 +440,14 @@ def main(argv: list[str] | None = None) -> None:
         randomly(args.p429, rate_limited(retry_after=args.retry_after), seed=1),
         randomly(args.p5xx, server_error(503), seed=2),
         randomly(args.hang, hang(), seed=3),
+        preference_script(),  # pairwise verdicts, and answers of a model named "...teacher..."
         jittered(args.latency, args.jitter, seed=4),
     )
     server = FakeProviderServer(
         script,
         default=Behavior(latency=args.latency),
         port=args.port,
+        models=("fake-model", "fake-teacher"),
         limits=limits,
         batches=BatchPlan(delay_s=args.batch_delay),
     )

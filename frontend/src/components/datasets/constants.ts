@@ -32,6 +32,16 @@ export const EXPORT_FORMATS: readonly { id: ExportFormat; label: string; hint: s
   { id: "parquet", label: "Parquet", hint: "Columnar file for pandas and Hugging Face datasets." },
   { id: "alpaca", label: "Alpaca", hint: "instruction / input / output array; earlier turns kept in history." },
   { id: "sharegpt", label: "ShareGPT", hint: "Array of conversations with from / value turns." },
+  {
+    id: "trl-dpo",
+    label: "TRL DPO (preference pairs)",
+    hint: "prompt / chosen / rejected JSONL for DPOTrainer; datasets made by a preference job only.",
+  },
+  {
+    id: "openai-preference",
+    label: "OpenAI preference fine-tuning",
+    hint: "input / preferred_output / non_preferred_output JSONL; datasets made by a preference job only.",
+  },
 ];
 
 /** Creating datasets: admins and editors. */

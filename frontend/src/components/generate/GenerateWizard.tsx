@@ -11,14 +11,15 @@ import { FormError } from "@/components/ui/Field";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { useEstimate, useStartGeneration } from "@/hooks/queries/jobs";
 import { useDiscardPreview, useStartPreview } from "@/hooks/queries/preview";
-import { useStartRelabel } from "@/hooks/queries/promptSets";
+import { useStartPreference, useStartRelabel } from "@/hooks/queries/promptSets";
 import { useDebounced } from "@/hooks/useDebounced";
 import { errorMessage } from "@/lib/api/client";
 import { formatUsd } from "@/lib/money";
 
 import { DataTypeStep } from "./DataTypeStep";
 import { DomainStep } from "./DomainStep";
-import { DEFAULT_DRAFT, problems, STEPS, toRelabelRequest, toRequest, type Draft, type Step } from "./draft";
+import { DEFAULT_DRAFT, problems, STEPS, toRequest, type Draft, type Step } from "./draft";
+import { toPreferenceRequest, toRelabelRequest } from "./promptRequests";
 import { ESTIMATE_DEBOUNCE_MS, EstimatePanel } from "./EstimatePanel";
 import { ModelsStep } from "./ModelsStep";
 import { PreviewPanel } from "./PreviewPanel";
@@ -34,6 +35,7 @@ export function GenerateWizard() {
   const router = useRouter();
   const generation = useStartGeneration();
   const relabel = useStartRelabel();
+  const pairs = useStartPreference();
   const startPreview = useStartPreview();
   const discardPreview = useDiscardPreview();
   const [previewId, setPreviewId] = useState<string | null>(null);
@@ -45,7 +47,7 @@ export function GenerateWizard() {
   // The estimate needs no name yet: it prices what the choices so far would cost.
   const estimateRequest = useMemo(() => toRequest({ ...draft, name: draft.name || "estimate" }), [draft]);
   const prompts = draft.source === "prompts";
-  const start = prompts ? relabel : generation;
+  const start = prompts ? (draft.promptOutput === "preference" ? pairs : relabel) : generation;
   // The same query as the panel's (same key, one request): what the budget is compared with.
   const estimate = useEstimate(useDebounced(estimateRequest, ESTIMATE_DEBOUNCE_MS)).data;
   const total = estimate?.total_usd ?? null;
@@ -70,13 +72,18 @@ export function GenerateWizard() {
   const submit = () => {
     const request = toRequest(draft);
     const relabelRequest = toRelabelRequest(draft);
+    const preferenceRequest = toPreferenceRequest(draft);
+    if (preferenceRequest && draft.promptFile) {
+      const input = { file: draft.promptFile, columns: draft.promptColumns, request: preferenceRequest };
+      return pairs.mutate(input, { onSuccess: (job) => router.push(jobHref(job.id)) });
+    }
     if (relabelRequest && draft.promptFile) {
       const input = { file: draft.promptFile, columns: draft.promptColumns, request: relabelRequest };
       return relabel.mutate(input, { onSuccess: (job) => router.push(jobHref(job.id)) });
     }
     if (!request) {
       // Back to the first step with a problem (the examples may have been edited since they were checked).
-      const first: Step = Object.keys(problems(draft, 1)).length > 0 ? 1 : 3;
+      const first: Step = Object.keys(problems(draft, 1)).length > 0 ? 1 : Object.keys(problems(draft, 2)).length > 0 ? 2 : 3;
       go(first);
       return setShown(first);
     }

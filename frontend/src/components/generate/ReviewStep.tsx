@@ -1,6 +1,6 @@
 import { useDataTypes, useDomains } from "@/hooks/queries/catalog";
 
-import { AMPLIFIED_DATA_TYPE, type Draft } from "./draft";
+import { AMPLIFIED_DATA_TYPE, type Draft, type PromptOutput } from "./draft";
 import type { StepProps } from "./steps";
 
 /** The data type and domain by the names the earlier steps showed (the catalog is cached by then). */
@@ -15,6 +15,12 @@ function useNames(draft: Draft): { dataType: string; domain: string } {
 }
 
 /** Everything the job will be started with, to read over before starting it. */
+const PROMPT_OUTPUT_TEXT: Record<PromptOutput, (draft: Draft) => string> = {
+  answers: () => "each answered by the teacher",
+  cascade: (draft) => `student first: answers scoring below ${draft.escalateBelow} are answered again by the teacher`,
+  preference: (draft) => `preference pairs: teacher against student, kept when both judge orders agree by at least ${draft.minMargin}`,
+};
+
 export function ReviewStep({ draft }: StepProps) {
   const names = useNames(draft);
   const amplify = draft.source === "examples";
@@ -22,7 +28,13 @@ export function ReviewStep({ draft }: StepProps) {
   const source: [string, string][] = draft.source === "prompts"
     ? [
         ["Data type", `${AMPLIFIED_DATA_TYPE} (single-turn chats)`],
-        ["Source", `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}, each answered by the teacher`],
+        [
+          "Source",
+          `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}${
+            draft.promptOutput === "answers" ? ", each answered by the teacher" : ""
+          }`,
+        ],
+        ...(draft.promptOutput === "answers" ? [] : ([["Output", PROMPT_OUTPUT_TEXT[draft.promptOutput](draft)]] as [string, string][])),
       ]
     : amplify
     ? [
@@ -41,15 +53,26 @@ export function ReviewStep({ draft }: StepProps) {
   const rows: [string, string][] = [
     ...source,
     ["Teacher", draft.teacher],
-    ...(draft.source === "prompts" ? [] : ([["Student", draft.student]] as [string, string][])),
+    ...(draft.source === "prompts" && draft.promptOutput === "answers" ? [] : ([["Student", draft.student]] as [string, string][])),
     ["Judge", draft.judge || `${draft.teacher} (the teacher)`],
     ["Dataset name", draft.name],
     ...(draft.source === "prompts" ? [] : ([["Language", draft.language || "any"]] as [string, string][])),
     [
       "Quality",
-      draft.source === "prompts" ? `remove below ${draft.removeBelow}` : `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`,
+      draft.source === "prompts"
+        ? draft.promptOutput === "preference"
+          ? `pairs kept at a margin of ${draft.minMargin} or more`
+          : `remove below ${draft.removeBelow}`
+        : `fix below ${draft.fixBelow}, remove below ${draft.removeBelow}`,
     ],
-    ["Judged", Number(draft.judgeShare) > 0 ? `${draft.judgeShare}% of the rows` : "no row (structure checks only)"],
+    [
+      "Judged",
+      draft.source === "prompts" && draft.promptOutput === "preference"
+        ? "every pair, twice (the answers' order swapped)"
+        : Number(draft.judgeShare) > 0
+          ? `${draft.judgeShare}% of the rows`
+          : "no row (structure checks only)",
+    ],
     [
       "Judge policy",
       `strong judge on the teacher's rows; the student judges ${draft.cheapShare}% of its own rows, escalating scores below ${

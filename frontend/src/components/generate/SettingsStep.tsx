@@ -69,13 +69,16 @@ const DELIVERIES = [
 export function SettingsStep(props: StepProps) {
   const examples = props.draft.source === "examples" ? props.draft.examples.length : null;
   const prompts = props.draft.source === "prompts";
+  // Preference pairs are kept by the pairwise judge's margin (Models step), not by these row scores.
+  const pairs = prompts && props.draft.promptOutput === "preference";
   const rowCap = useRowCap(examples !== null);
   return (
     <div className="grid gap-4 sm:grid-cols-2">
       <TextField {...props} field="name" label="Dataset name" hint="The dataset the job creates." />
       {prompts ? (
         <p className="text-sm text-muted sm:col-span-2">
-          One row per prompt: {props.draft.promptRead?.prompts ?? 0} prompt{props.draft.promptRead?.prompts === 1 ? "" : "s"} to answer.
+          {pairs ? "At most one pair per prompt" : "One row per prompt"}: {props.draft.promptRead?.prompts ?? 0} prompt
+          {props.draft.promptRead?.prompts === 1 ? "" : "s"} to answer.
         </p>
       ) : examples === null ? (
         <>
@@ -103,15 +106,19 @@ export function SettingsStep(props: StepProps) {
       {!prompts && (
         <NumberField {...props} field="fixBelow" label="Fix rows scoring below" hint="Judge score, 0–10: lower rows are rewritten." step={0.5} />
       )}
-      <NumberField {...props} field="removeBelow" label="Remove rows scoring below" hint="Judge score, 0–10: lower rows are dropped." step={0.5} />
-      <NumberField
-        {...props}
-        field="judgeShare"
-        label="Judged share (%)"
-        hint="Share of the rows the judge scores; at 0 only the structure checks run."
-        scale={100}
-        step={1}
-      />
+      {!pairs && (
+        <NumberField {...props} field="removeBelow" label="Remove rows scoring below" hint="Judge score, 0–10: lower rows are dropped." step={0.5} />
+      )}
+      {!pairs && (
+        <NumberField
+          {...props}
+          field="judgeShare"
+          label="Judged share (%)"
+          hint="Share of the rows the judge scores; at 0 only the structure checks run."
+          scale={100}
+          step={1}
+        />
+      )}
       <NumberField
         {...props}
         field="cheapShare"

@@ -1,6 +1,6 @@
 import type { GenerationRequest } from "@/hooks/queries/jobs";
 import { LOCAL_MODEL } from "@/hooks/queries/providers";
-import { DETECTED_COLUMNS, type PromptColumns, type PromptFileRead, type RelabelRequest } from "@/hooks/queries/promptSets";
+import { DETECTED_COLUMNS, type PromptColumns, type PromptFileRead } from "@/hooks/queries/promptSets";
 import type { SeedExample } from "@/hooks/queries/seedExamples";
 import { LIMITS, accepts, rangeText } from "@/lib/limits";
 
@@ -10,6 +10,10 @@ export type Source = "domain" | "examples" | "prompts";
 
 /** Amplified examples become single-turn chats: the data type of every seed-amplification job. */
 export const AMPLIFIED_DATA_TYPE = "generation";
+
+/** What a job on the user's prompts makes: the teacher's answers, the student's answers with the low scorers
+ * re-answered by the teacher (student first), or preference pairs (teacher vs student, judged pairwise). */
+export type PromptOutput = "answers" | "cascade" | "preference";
 
 /** How the requests that can wait are sent: one by one, or in provider batches (half the price, within hours). */
 export type Delivery = GenerationRequest["delivery"];
@@ -27,6 +31,11 @@ export type Draft = {
   promptFile: File | null;
   promptColumns: PromptColumns;
   promptRead: PromptFileRead | null;
+  promptOutput: PromptOutput;
+  /** Student first: a student answer scoring below this goes to the teacher. */
+  escalateBelow: string;
+  /** Preference pairs: how much better (0–10) the chosen answer must score in both orders. */
+  minMargin: string;
   domain: string;
   subdomain: string;
   instruction: string;
@@ -64,6 +73,9 @@ export const DEFAULT_DRAFT: Draft = {
   promptFile: null,
   promptColumns: DETECTED_COLUMNS,
   promptRead: null,
+  promptOutput: "answers",
+  escalateBelow: "7",
+  minMargin: "2",
   domain: "",
   subdomain: "",
   instruction: "",
@@ -100,6 +112,8 @@ export const DRAFT_LIMITS = {
   budget: LIMITS.GenerationRequest.budget_usd,
   // A deadline is a time, not a bounded number in the API: the wizard asks for 1 hour to 90 days.
   deadlineHours: { minimum: 1, maximum: 2160 },
+  escalateBelow: LIMITS.RelabelRequest.escalate_below,
+  minMargin: LIMITS.PreferenceRequest.min_margin,
 } as const;
 const L = DRAFT_LIMITS;
 
@@ -114,6 +128,13 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
   }
   if (draft.source === "prompts" && !(draft.promptRead && draft.promptRead.prompts > 0))
     found.promptFile = "Upload a prompt file with at least one usable prompt.";
+  if (draft.source === "prompts" && draft.promptOutput !== "answers" && step >= 2) {
+    if (draft.student === draft.teacher) found.student = "Choose a student other than the teacher.";
+    if (draft.promptOutput === "cascade" && !accepts(draft.escalateBelow, L.escalateBelow))
+      found.escalateBelow = `A score ${rangeText(L.escalateBelow)}.`;
+    if (draft.promptOutput === "preference" && !accepts(draft.minMargin, L.minMargin))
+      found.minMargin = `A score margin ${rangeText(L.minMargin)}.`;
+  }
   if (step < 3) return found;
   if (!draft.name.trim()) found.name = "Give the dataset a name.";
   if (draft.source !== "prompts" && !accepts(draft.count, L.count, { integer: true })) found.count = `A whole number ${rangeText(L.count)}.`;
@@ -168,33 +189,6 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     judge_policy: { cheap_judge: draft.cheapJudge || null, share: Number(draft.cheapShare) / 100, escalate_margin: Number(draft.escalateMargin) },
     near_duplicate_threshold: 0.7,
     exemplars: 3,
-    max_tokens: 512,
-    temperature: 0.8,
-    concurrency: 8,
-  };
-}
-
-/** The relabel job's request of a draft whose source is the user's prompts (the prompt set's id comes after the upload). */
-export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set_id"> | null {
-  if (draft.source !== "prompts" || !draft.promptFile || Object.keys(problems(draft, 3)).length > 0) return null;
-  return {
-    name: draft.name.trim(),
-    description: draft.instruction.trim(),
-    teacher: draft.teacher,
-    task_spec_id: draft.taskSpecId || null,
-    judge: draft.judge || null,
-    judge_sample_rate: Number(draft.judgeShare) / 100,
-    budget_usd: draft.budget.trim() ? draft.budget.trim() : null,
-    thresholds: {
-      fix_below: Number(draft.fixBelow),
-      remove_below: Number(draft.removeBelow),
-      auto_fix: false,
-      auto_remove: true,
-      max_fix_attempts: 1,
-      on_judge_failure: "keep",
-    },
-    // The API's defaults, spelled out because the generated type lists every field.
-    seed: 0,
     max_tokens: 512,
     temperature: 0.8,
     concurrency: 8,

@@ -41,8 +41,10 @@ function Header({ job, mode }: { job: Job; mode: LiveMode }) {
   const models =
     job.kind === "quality"
       ? typeof job.config.judge === "string" ? `judge ${job.config.judge}` : ""
+      : job.kind === "preference"
+      ? [job.config.teacher, job.config.student].filter((m) => typeof m === "string").join(" vs ")
       : job.kind === "relabel"
-      ? typeof job.config.teacher === "string" ? `teacher ${job.config.teacher}` : ""
+      ? [job.config.cascade ? job.config.student : null, job.config.teacher].filter((m) => typeof m === "string").join(" → ")
       : [job.config.teacher, job.config.student].filter((m) => typeof m === "string").join(" → ");
   return (
     <PageHeader

@@ -3,6 +3,8 @@ import { isTerminal, type Job } from "@/hooks/queries/jobs";
 import { formatDuration } from "@/lib/format";
 import { formatSeconds, formatUsd } from "@/lib/money";
 
+import { JobCascade } from "./JobCascade";
+import { JobPairs } from "./JobPairs";
 import { ProgressBar } from "./ProgressBar";
 
 function Stat({ label, children }: { label: string; children: React.ReactNode }) {
@@ -74,7 +76,11 @@ function RowChecks({ summary }: { summary: NonNullable<Job["summary"]> }) {
   );
 }
 
-const ROWS_LABELS: Partial<Record<Job["kind"], string>> = { quality: "Reviewed rows", regenerate: "Rows done" };
+const ROWS_LABELS: Partial<Record<Job["kind"], string>> = {
+  quality: "Reviewed rows",
+  regenerate: "Rows done",
+  preference: "Pairs kept",
+};
 
 /** Rows accepted (or, for a quality job, reviewed), money spent against the budget, and the time left. */
 export function JobSummary({ job }: { job: Job }) {
@@ -93,7 +99,10 @@ export function JobSummary({ job }: { job: Job }) {
         <ProgressBar label={rowsLabel} value={job.accepted} max={job.requested} />
       </div>
       {job.verdicts && <Verdicts job={job} verdicts={job.verdicts} />}
-      {job.summary && <RowChecks summary={job.summary} />}
+      {/* A preference job's rows are pairs: JobPairs says how they were decided, and why the others were not. */}
+      {job.summary && job.kind !== "preference" && <RowChecks summary={job.summary} />}
+      <JobCascade job={job} />
+      <JobPairs job={job} />
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Spent">{formatUsd(job.spent_usd)}</Stat>
         <Stat label="Reserved">{formatUsd(job.reserved_usd)}</Stat>

@@ -13,6 +13,7 @@ const KIND_LABELS: Partial<Record<Job["kind"], string>> = {
   amplify: "seed amplification · ",
   regenerate: "regeneration · ",
   relabel: "your prompts · ",
+  preference: "preference pairs · ",
 };
 
 /** What a job writes, in a few words: "qa · 3 rows". */

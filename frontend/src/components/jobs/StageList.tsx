@@ -9,6 +9,7 @@ const STAGE_LABELS: Record<string, string> = {
   judge: "Rows judged",
   regenerate: "Rows written anew",
   relabel: "Your prompts answered (teacher)",
+  preference: "Pairs decided (teacher vs student, judged twice)",
 };
 /** A seed-amplification job's seed rows are the user's examples, each traced by the teacher. */
 const AMPLIFY_LABELS: Record<string, string> = { ...STAGE_LABELS, seed: "Your examples (traced by the teacher)" };

@@ -8,6 +8,7 @@ export type PromptFileRead = Schemas["PromptFileRead"];
 export type PromptRead = Schemas["PromptRead"];
 export type PromptSetUpload = Schemas["PromptSetUpload"];
 export type RelabelRequest = Schemas["RelabelRequest"];
+export type PreferenceRequest = Schemas["PreferenceRequest"];
 
 /** Which columns hold the prompt, the system prompt and the reference answer ("" = detected by the server). */
 export type PromptColumns = { prompt: string; system: string; reference: string };
@@ -38,21 +39,42 @@ export function usePreviewPromptFile() {
   });
 }
 
-/** Stores the file's prompts as a prompt set (the bad lines the preview named are left out), then starts the
- * relabel job that has the teacher answer them into a new dataset. */
+/** Stores the file's prompts as a prompt set (the bad lines the preview named are left out); its id. */
+async function storePrompts(file: File, columns: PromptColumns, name: string): Promise<string> {
+  const stored = await unwrap(
+    api.POST("/api/v1/prompt-sets", {
+      params: { query: { on_error: "skip" } },
+      body: { file: file.name, name },
+      bodySerializer: () => promptForm(file, columns, name),
+    }),
+  );
+  return stored.prompt_set.id;
+}
+
+/** Stores the file's prompts as a prompt set, then starts the relabel job that has the teacher answer them into a
+ * new dataset. */
 export function useStartRelabel() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ file, columns, request }: { file: File; columns: PromptColumns; request: Omit<RelabelRequest, "prompt_set_id"> }) => {
-      const stored = await unwrap(
-        api.POST("/api/v1/prompt-sets", {
-          params: { query: { on_error: "skip" } },
-          body: { file: file.name, name: request.name },
-          bodySerializer: () => promptForm(file, columns, request.name),
-        }),
-      );
-      const body: RelabelRequest = { ...request, prompt_set_id: stored.prompt_set.id };
+      const body: RelabelRequest = { ...request, prompt_set_id: await storePrompts(file, columns, request.name) };
       return unwrap(api.POST("/api/v1/jobs/relabel", { body }));
+    },
+    onSuccess: (job) => {
+      queryClient.setQueryData(jobKeys.detail(job.id), job);
+      void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
+    },
+  });
+}
+
+/** Stores the file's prompts as a prompt set, then starts the preference job: teacher and student answer each
+ * prompt, a judge compares them in both orders, the clear pairs become prompt / chosen / rejected rows. */
+export function useStartPreference() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ file, columns, request }: { file: File; columns: PromptColumns; request: Omit<PreferenceRequest, "prompt_set_id"> }) => {
+      const body: PreferenceRequest = { ...request, prompt_set_id: await storePrompts(file, columns, request.name) };
+      return unwrap(api.POST("/api/v1/jobs/preference", { body }));
     },
     onSuccess: (job) => {
       queryClient.setQueryData(jobKeys.detail(job.id), job);

@@ -1169,6 +1169,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/preference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Preference
+         * @description Create a dataset and start the job that makes preference pairs (teacher vs student) of a prompt set.
+         */
+        post: operations["start_preference_api_v1_jobs_preference_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/quality": {
         parameters: {
             query?: never;
@@ -2492,6 +2512,75 @@ export interface components {
             stage: string;
             /** Status */
             status: string;
+        };
+        /**
+         * CascadeReport
+         * @description The cascade's part of a relabel report.
+         *
+         *     Costs count every call behind the prompts that finished, answers from the cache priced as they
+         *     were paid (so a resumed run reports the whole dataset's cost, not only this run's).
+         *
+         *     Attributes:
+         *         student: The student's model id.
+         *         escalate_below: The threshold used.
+         *         prompts: Prompts the cascade finished.
+         *         escalated: Prompts the teacher re-answered.
+         *         escalation_reasons: Escalations by kind.
+         *         cost_usd: What the cascade's calls cost (the student's answers and judging, the teacher's).
+         *         teacher_only_usd: What the teacher answering every prompt with the same judging would cost:
+         *             the escalated prompts' actual teacher calls, plus, for each kept student row, the teacher's
+         *             price of the student's input tokens and the mean output tokens of the teacher's answers
+         *             (the student's own when the teacher answered none), and the judging of the student's answer
+         *             where a teacher-only run would judge it.
+         *         student_path: Outcome of the student's answers.
+         *         teacher_path: Outcome of the teacher's answers to escalated prompts.
+         */
+        CascadeReport: {
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd: string;
+            /** Escalate Below */
+            escalate_below: number;
+            /**
+             * Escalated
+             * @default 0
+             */
+            escalated: number;
+            /**
+             * Escalated Share
+             * @description Share of the finished prompts the teacher re-answered.
+             */
+            readonly escalated_share: number;
+            /** Escalation Reasons */
+            escalation_reasons?: {
+                [key: string]: number;
+            };
+            /**
+             * Prompts
+             * @default 0
+             */
+            prompts: number;
+            /**
+             * Saved Share
+             * @description The saving as a share of the teacher-only cost.
+             */
+            readonly saved_share: number | null;
+            /**
+             * Saved Usd
+             * @description Teacher-only cost minus the cascade's (negative when the cascade cost more).
+             */
+            readonly saved_usd: string;
+            /** Student */
+            student: string;
+            student_path?: components["schemas"]["PathQuality"];
+            /**
+             * Teacher Only Usd
+             * @default 0
+             */
+            teacher_only_usd: string;
+            teacher_path?: components["schemas"]["PathQuality"];
         };
         /**
          * ChatCompletion
@@ -4149,7 +4238,7 @@ export interface components {
          * @description What a job does.
          * @enum {string}
          */
-        JobKind: "generate" | "amplify" | "quality" | "regenerate" | "relabel";
+        JobKind: "generate" | "amplify" | "quality" | "regenerate" | "relabel" | "preference";
         /**
          * JobRead
          * @description A job with its live progress and cost.
@@ -4165,6 +4254,8 @@ export interface components {
             batches?: components["schemas"]["JobBatchRead"][];
             /** Budget Usd */
             budget_usd: string | null;
+            /** @description A student-first relabel job, one job read: share escalated and why, cost against teacher-only, the saving and each path's quality, over the prompts finished so far. */
+            cascade?: components["schemas"]["CascadeReport"] | null;
             /** Config */
             config: {
                 [key: string]: unknown;
@@ -4207,6 +4298,8 @@ export interface components {
             owner_id: string | null;
             /** Pause Reason */
             pause_reason: string | null;
+            /** @description A preference job, one job read: its pairs kept and rejected, with reasons. */
+            preference?: components["schemas"]["PreferenceSummary"] | null;
             /**
              * Preview
              * @description A wizard's preview: its rows are shown on the preview, in no dataset.
@@ -4768,6 +4861,34 @@ export interface components {
             revoke_tokens: boolean;
         };
         /**
+         * PathQuality
+         * @description One path's outcome.
+         *
+         *     Attributes:
+         *         answered: Prompts this path answered (the student: every prompt; the teacher: the escalated).
+         *         accepted: Rows this path's answers became.
+         *         mean_score: The judge's mean score of this path's accepted rows (None when none was judged).
+         */
+        PathQuality: {
+            /**
+             * Acceptance
+             * @description Share of this path's answers that became rows.
+             */
+            readonly acceptance: number | null;
+            /**
+             * Accepted
+             * @default 0
+             */
+            accepted: number;
+            /**
+             * Answered
+             * @default 0
+             */
+            answered: number;
+            /** Mean Score */
+            mean_score?: number | null;
+        };
+        /**
          * PlaygroundChat
          * @description One prompt (each column's conversation) sent to every column's model at once.
          */
@@ -4889,6 +5010,120 @@ export interface components {
             spec: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * PreferenceRequest
+         * @description A preference job: the teacher and the student answer every prompt of a prompt set, a judge compares
+         *     the answers in both orders, and the pairs with a clear margin become prompt / chosen / rejected rows.
+         */
+        PreferenceRequest: {
+            /** Budget Usd */
+            budget_usd?: number | string | null;
+            /**
+             * Concurrency
+             * @default 8
+             */
+            concurrency: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Judge
+             * @description Compares the two answers; the teacher when unset.
+             */
+            judge?: string | null;
+            /**
+             * Max Tokens
+             * @default 512
+             */
+            max_tokens: number;
+            /**
+             * Min Margin
+             * @description How much better (0-10) the preferred answer must score in both orders to keep the pair.
+             * @default 2
+             */
+            min_margin: number;
+            /**
+             * Name
+             * @description Name of the dataset the job creates.
+             */
+            name: string;
+            /**
+             * Prompt Set Id
+             * Format: uuid
+             */
+            prompt_set_id: string;
+            /**
+             * Seed
+             * @description the same seed gives the same result
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Student
+             * @description The other side: the model being trained, or a cheap one.
+             */
+            student: string;
+            /**
+             * Teacher
+             * @description One side of each pair: the capable model.
+             */
+            teacher: string;
+            /**
+             * Temperature
+             * @default 0.8
+             */
+            temperature: number;
+        };
+        /**
+         * PreferenceSummary
+         * @description A preference job's pairs so far: kept, and why the others were not.
+         */
+        PreferenceSummary: {
+            /**
+             * Below Margin
+             * @description Pairs whose winner won by less than min_margin
+             */
+            below_margin: number;
+            /**
+             * Kept
+             * @description Pairs written as rows
+             */
+            kept: number;
+            /**
+             * Pairs
+             * @description Prompts whose pair was decided
+             */
+            pairs: number;
+            /**
+             * Position Inconsistent
+             * @description Pairs whose two orders named different winners
+             */
+            position_inconsistent: number;
+            /**
+             * Preferred
+             * @description Kept pairs per preferred model: teacher, student
+             */
+            preferred: {
+                [key: string]: number;
+            };
+            /**
+             * Reasons
+             * @description Why pairs were not kept, by kind, most frequent first
+             */
+            reasons: components["schemas"]["ReasonCount"][];
+            /**
+             * Rejected
+             * @description Pairs not kept
+             */
+            rejected: number;
+            /**
+             * Ties
+             * @description Pairs both orders judged equal
+             */
+            ties: number;
         };
         /**
          * PreviewRead
@@ -5282,6 +5517,12 @@ export interface components {
             /** Budget Usd */
             budget_usd?: number | string | null;
             /**
+             * Cascade
+             * @description Student first: the student answers each prompt, the judge scores it, and the teacher re-answers the prompts whose answer scores below escalate_below (or fails its checks).
+             * @default false
+             */
+            cascade: boolean;
+            /**
              * Concurrency
              * @default 8
              */
@@ -5291,6 +5532,12 @@ export interface components {
              * @default
              */
             description: string;
+            /**
+             * Escalate Below
+             * @description A student answer scoring below this goes to the teacher.
+             * @default 7
+             */
+            escalate_below: number;
             /**
              * Judge
              * @description Scores answers; the teacher when unset.
@@ -5323,6 +5570,11 @@ export interface components {
              * @default 0
              */
             seed: number;
+            /**
+             * Student
+             * @description Answers first in a cascade; required with cascade.
+             */
+            student?: string | null;
             /**
              * Task Spec Id
              * @description A stored task spec the job runs (schema, prompts, policy, rubric, validators).
@@ -7860,7 +8112,7 @@ export interface operations {
     export_dataset_api_v1_datasets__dataset_id__export_get: {
         parameters: {
             query?: {
-                format?: "jsonl" | "json" | "csv" | "parquet" | "openai" | "alpaca" | "sharegpt";
+                format?: "jsonl" | "json" | "csv" | "parquet" | "openai" | "alpaca" | "sharegpt" | "trl-dpo" | "openai-preference";
                 version?: number | null;
                 /** @description CSV: prefix formula-like cells with ' */
                 spreadsheet_safe?: boolean;
@@ -10226,6 +10478,84 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["GenerationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job has more rows than the caller's role may ask for in one job. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_preference_api_v1_jobs_preference_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferenceRequest"];
             };
         };
         responses: {
