@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     google_api_key: SecretStr | None = None
     groq_api_key: SecretStr | None = None
+    # A Together-style fine-tuning service (`distillery provider-finetune --provider together`).
+    together_api_key: SecretStr | None = None
+    together_base_url: str | None = None
     # Rate limits of every provider and model that has none set in Settings → Providers (None: none).
     provider_default_rpm: int | None = Field(default=None, ge=1, le=MAX_RPM)
     provider_default_tpm: int | None = Field(default=None, ge=1, le=MAX_TPM)
