@@ -64,7 +64,15 @@ def test_a_job_is_resumed_by_id_cancelled_and_a_failure_exits_1(tmp_path: Path) 
         bad = tmp_path / "bad.jsonl"
         bad.write_text(json.dumps({"messages": [{"role": "user", "content": "only a question"}]}) + "\n")
         refused = invoke(
-            app, "provider-finetune", bad, "--base-model", "gpt-4o-mini-2024-07-18", "--poll", "0"
+            app,
+            "provider-finetune",
+            bad,
+            "--base-model",
+            "gpt-4o-mini-2024-07-18",
+            "--poll",
+            "0",
+            "--output",
+            tmp_path / "b",
         )
         assert refused.exit_code == 1
         assert "error:" in refused.output
