@@ -1,0 +1,90 @@
+"""Provider fine-tune runs in the database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.pagination import Pagination
+from app.models import LlmCall, ProviderFinetuneRun
+
+
+class ProviderFinetuneRepository:
+    """Reads and writes ``provider_finetune_runs`` (and the ledger row of a finished run)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, run: ProviderFinetuneRun) -> ProviderFinetuneRun:
+        self.session.add(run)
+        await self.session.flush()
+        return run
+
+    async def get(self, run_id: uuid.UUID) -> ProviderFinetuneRun | None:
+        found = await self.session.execute(
+            select(ProviderFinetuneRun)
+            .where(ProviderFinetuneRun.id == run_id)
+            .execution_options(populate_existing=True)
+        )
+        return found.scalar_one_or_none()
+
+    async def page_newest(
+        self, dataset_id: uuid.UUID | None, pagination: Pagination
+    ) -> tuple[Sequence[ProviderFinetuneRun], int]:
+        query = select(ProviderFinetuneRun)
+        if dataset_id is not None:
+            query = query.where(ProviderFinetuneRun.dataset_id == dataset_id)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.scalars(
+            query.order_by(ProviderFinetuneRun.created_at.desc())
+            .offset(pagination.offset)
+            .limit(pagination.page_size)
+        )
+        return rows.all(), int(total or 0)
+
+    async def save(self, run_id: uuid.UUID, **values: Any) -> None:
+        await self.session.execute(
+            update(ProviderFinetuneRun).where(ProviderFinetuneRun.id == run_id).values(**values)
+        )
+
+    async def claim(self, run_id: uuid.UUID, **values: Any) -> bool:
+        """Moves a queued run to ``validating_files`` (one worker wins); True when this one did."""
+        done = await self.session.execute(
+            update(ProviderFinetuneRun)
+            .where(ProviderFinetuneRun.id == run_id, ProviderFinetuneRun.status == "queued")
+            .values(status="validating_files", **values)
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def cancel_queued(self, run_id: uuid.UUID, **values: Any) -> bool:
+        done = await self.session.execute(
+            update(ProviderFinetuneRun)
+            .where(ProviderFinetuneRun.id == run_id, ProviderFinetuneRun.status == "queued")
+            .values(status="cancelled", **values)
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def models(self, provider: str) -> list[str]:
+        """The models the provider's succeeded runs made, newest first."""
+        rows = await self.session.scalars(
+            select(ProviderFinetuneRun.fine_tuned_model)
+            .where(
+                ProviderFinetuneRun.provider == provider,
+                ProviderFinetuneRun.status == "succeeded",
+                ProviderFinetuneRun.fine_tuned_model.is_not(None),
+            )
+            .order_by(ProviderFinetuneRun.created_at.desc())
+        )
+        return [model for model in rows.all() if model]
+
+    async def record_cost(self, call: LlmCall) -> None:
+        """The run's ledger row (stage ``finetune``), written once."""
+        exists = await self.session.scalar(
+            select(func.count()).select_from(LlmCall).where(LlmCall.fingerprint == call.fingerprint)
+        )
+        if not exists:
+            self.session.add(call)

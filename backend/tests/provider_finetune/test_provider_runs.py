@@ -1,0 +1,149 @@
+"""A provider fine-tune in a real worker: upload, job, events, succeeded, its model as a job's student."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from app.core.config import Settings
+from app.core.db import create_engine
+from app.models import LlmCall
+from distillation.testing import FakeProviderServer, FinetunePlan
+from distillation.testing.answers import varied_answer
+from tests.conftest import WorkerProcess, api_client, login, migrate
+from tests.datasets.factories import chat, jsonl
+from tests.jobs.jobkit import generation, job_settings, wait_for
+
+ROWS = [
+    {"messages": chat(f"How do I fix error {n}?", f"Restart the service, then retry step {n}.")}
+    for n in range(12)
+]
+BASE = "gpt-4o-mini-2024-07-18"
+
+
+async def upload(client: httpx.AsyncClient) -> str:
+    uploaded = await client.post(
+        "/api/v1/datasets/upload",
+        files={"file": ("support.jsonl", jsonl(*ROWS))},
+        data={"name": "support", "data_type": "qa"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    body = uploaded.json()
+    return str(body["dataset"]["id"] if "dataset" in body else body["id"])
+
+
+async def poll(client: httpx.AsyncClient, run_id: str, statuses: tuple[str, ...]) -> dict[str, Any]:
+    async with asyncio.timeout(120):
+        while True:
+            body: dict[str, Any] = (await client.get(f"/api/v1/finetune/provider/{run_id}")).json()
+            if body["status"] in statuses:
+                return body
+            await asyncio.sleep(0.2)
+
+
+async def finetune_calls(settings: Settings) -> list[LlmCall]:
+    engine = create_engine(settings, pooled=False)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(LlmCall).where(LlmCall.stage == "finetune"))
+            return list(rows.all())  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_provider_fine_tune_succeeds_and_its_model_writes_rows_in_a_job(
+    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    with FakeProviderServer(varied_answer, finetunes=FinetunePlan(steps=3)) as server:
+        settings = job_settings(sqlite_settings, server, provider_finetune_poll_seconds=0.05)
+        await migrate(settings)
+        start_worker(settings, "--beat")
+        async with api_client(settings) as client:
+            await login(client)
+            dataset_id = await upload(client)
+            started = await client.post(
+                "/api/v1/finetune/provider",
+                json={"dataset_id": dataset_id, "base_model": BASE, "n_epochs": 2},
+            )
+            assert started.status_code == 201, started.text
+            assert started.json()["status"] == "queued"
+            run = await poll(client, started.json()["id"], ("succeeded", "failed", "cancelled"))
+            assert run["status"] == "succeeded", run["error"]
+            listed = (await client.get("/api/v1/finetune/provider", params={"dataset_id": dataset_id})).json()
+            models = (await client.get("/api/v1/providers/openai/models", params={"remote": False})).json()
+            student = run["model_id"]
+            job = await client.post("/api/v1/jobs/generate", json=generation(10, student=student))
+            assert job.status_code == 201, job.text
+            done = await wait_for(client, job.json()["id"], ("completed", "failed"))
+        uploads = [r for r in server.requests if r.path == "/v1/files"]
+        tuned_calls = [r for r in server.requests if r.api == "openai" and r.model == run["fine_tuned_model"]]
+    assert len(uploads) == 1
+    assert run["examples"] == len(ROWS)
+    assert run["job_id"].startswith("ftjob-")
+    assert run["fine_tuned_model"] == f"ft:{BASE}:distillery::{run['job_id'].removeprefix('ftjob-')}"
+    assert student == f"openai:{run['fine_tuned_model']}"
+    assert [step for step, _ in run["curve"]] == [1, 2, 3]
+    messages = [event["message"] for event in run["events"]]
+    assert messages[0].startswith("Created fine-tuning job")
+    assert "The job has successfully completed" in messages
+    assert run["trained_tokens"] > 0
+    assert Decimal(run["price_per_million"]) == Decimal("3")
+    assert Decimal(run["cost_usd"]) == (Decimal(run["trained_tokens"]) * 3 / Decimal(1_000_000)).quantize(
+        Decimal("0.000001")
+    )
+    assert [r["id"] for r in listed["items"]] == [run["id"]]
+    assert {"id": student, "source": "fine_tuned"}.items() <= next(
+        m for m in models["models"] if m["id"] == student
+    ).items()
+    # The ledger books the training once, under the fine-tune stage.
+    calls = await finetune_calls(settings)
+    assert len(calls) == 1
+    assert calls[0].provider == "openai"
+    assert calls[0].model == BASE
+    assert Decimal(calls[0].cost_usd or 0) == Decimal(run["cost_usd"])
+    assert calls[0].input_tokens == run["trained_tokens"]
+    # The new model is the job's student: it wrote the bulk rows.
+    assert done["status"] == "completed", done
+    assert done["accepted"] == 10
+    assert tuned_calls
+
+
+async def test_a_provider_fine_tune_is_cancelled_and_a_failed_job_says_why(
+    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    with FakeProviderServer(finetunes=FinetunePlan(steps=100_000)) as server:
+        settings = job_settings(sqlite_settings, server, provider_finetune_poll_seconds=0.05)
+        await migrate(settings)
+        start_worker(settings)
+        async with api_client(settings) as client:
+            await login(client)
+            dataset_id = await upload(client)
+            body = {"dataset_id": dataset_id, "base_model": BASE}
+            started = (await client.post("/api/v1/finetune/provider", json=body)).json()
+            running = await poll(client, started["id"], ("running",))
+            cancelled = await client.post(f"/api/v1/finetune/provider/{started['id']}/cancel")
+            assert cancelled.status_code == 200, cancelled.text
+            assert cancelled.json()["cancel_requested"] is True
+            ended = await poll(client, started["id"], ("cancelled", "failed", "succeeded"))
+            again = await client.post(f"/api/v1/finetune/provider/{started['id']}/cancel")
+            job = server.finetunes.jobs[ended["job_id"]]
+            cancels = [r for r in server.requests if r.path.endswith("/cancel")]
+            server.reset(finetunes=FinetunePlan(steps=5, fail_at_step=2))
+            failing = (await client.post("/api/v1/finetune/provider", json=body)).json()
+            failed = await poll(client, failing["id"], ("cancelled", "failed", "succeeded"))
+    assert running["curve"] == [] or running["curve"][0][0] == 1
+    assert ended["status"] == "cancelled"
+    assert ended["fine_tuned_model"] is None
+    assert ended["cost_usd"] is None
+    assert job.status == "cancelled"
+    assert len(cancels) == 1
+    assert again.status_code == 409
+    assert failed["status"] == "failed"
+    assert "internal error" in failed["error"]
+    assert failed["fine_tuned_model"] is None
+    assert await finetune_calls(settings) == []
