@@ -52,10 +52,18 @@ class ProviderFinetuneRepository:
         )
 
     async def claim(self, run_id: uuid.UUID, **values: Any) -> bool:
-        """Moves a queued run to ``validating_files`` (one worker wins); True when this one did."""
+        """Moves a run with no job yet to ``validating_files``; True when this worker may create the job.
+
+        A queued run, or one a worker claimed but died before the provider created its job (its
+        message, acknowledged late, comes again).
+        """
         done = await self.session.execute(
             update(ProviderFinetuneRun)
-            .where(ProviderFinetuneRun.id == run_id, ProviderFinetuneRun.status == "queued")
+            .where(
+                ProviderFinetuneRun.id == run_id,
+                ProviderFinetuneRun.job_id.is_(None),
+                ProviderFinetuneRun.status.in_(("queued", "validating_files")),
+            )
             .values(status="validating_files", **values)
         )
         return bool(getattr(done, "rowcount", 0))

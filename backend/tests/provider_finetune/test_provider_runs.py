@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -11,8 +12,10 @@ import httpx
 from sqlalchemy import select
 
 from app.core.config import Settings
-from app.core.db import create_engine
+from app.core.db import create_engine, create_sessionmaker
 from app.models import LlmCall
+from app.provider_finetune import runner
+from app.provider_finetune.repository import ProviderFinetuneRepository
 from distillation.testing import FakeProviderServer, FinetunePlan
 from distillation.testing.answers import varied_answer
 from tests.conftest import WorkerProcess, api_client, login, migrate
@@ -57,10 +60,10 @@ async def finetune_calls(settings: Settings) -> list[LlmCall]:
 
 
 async def test_a_provider_fine_tune_succeeds_and_its_model_writes_rows_in_a_job(
-    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+    any_settings: Settings, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     with FakeProviderServer(varied_answer, finetunes=FinetunePlan(steps=3)) as server:
-        settings = job_settings(sqlite_settings, server, provider_finetune_poll_seconds=0.05)
+        settings = job_settings(any_settings, server, provider_finetune_poll_seconds=0.05)
         await migrate(settings)
         start_worker(settings, "--beat")
         async with api_client(settings) as client:
@@ -147,3 +150,44 @@ async def test_a_provider_fine_tune_is_cancelled_and_a_failed_job_says_why(
     assert "internal error" in failed["error"]
     assert failed["fine_tuned_model"] is None
     assert await finetune_calls(settings) == []
+
+
+async def test_a_redelivered_task_follows_the_same_job_instead_of_creating_another(
+    sqlite_settings: Settings,
+) -> None:
+    """A worker killed mid-run leaves its message to be delivered again: the job id stored makes it resume."""
+    with FakeProviderServer(finetunes=FinetunePlan(steps=2)) as server:
+        settings = job_settings(sqlite_settings, server, provider_finetune_poll_seconds=0.01)
+        await migrate(settings)
+        async with api_client(settings) as client:  # no worker: the run stays queued
+            await login(client)
+            dataset_id = await upload(client)
+            body = {"dataset_id": dataset_id, "base_model": BASE}
+            run_id = uuid.UUID((await client.post("/api/v1/finetune/provider", json=body)).json()["id"])
+        engine = create_engine(settings, pooled=False)
+        maker = create_sessionmaker(engine)
+        try:
+            # The first worker claimed the run and died before the provider created a job.
+            async with maker() as session, session.begin():
+                await ProviderFinetuneRepository(session).save(run_id, status="validating_files")
+            await runner.run(maker, settings, run_id)
+            async with maker() as session:
+                first = await ProviderFinetuneRepository(session).get(run_id)
+            assert first is not None
+            # The second died while following: the run says running, its job has already ended.
+            async with maker() as session, session.begin():
+                await ProviderFinetuneRepository(session).save(run_id, status="running", finished_at=None)
+            await runner.run(maker, settings, run_id)
+            async with maker() as session:
+                again = await ProviderFinetuneRepository(session).get(run_id)
+        finally:
+            await engine.dispose()
+        creations = [r for r in server.requests if r.path == "/v1/fine_tuning/jobs"]
+    assert first.status == "succeeded"
+    assert first.job_id is not None
+    assert len(creations) == 1
+    assert again is not None
+    assert again.status == "succeeded"
+    assert again.job_id == first.job_id
+    assert again.fine_tuned_model == first.fine_tuned_model
+    assert len(await finetune_calls(settings)) == 1  # the cost is booked once
