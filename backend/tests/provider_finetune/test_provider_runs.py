@@ -191,3 +191,48 @@ async def test_a_redelivered_task_follows_the_same_job_instead_of_creating_anoth
     assert again.job_id == first.job_id
     assert again.fine_tuned_model == first.fine_tuned_model
     assert len(await finetune_calls(settings)) == 1  # the cost is booked once
+
+
+async def test_a_together_style_fine_tune_runs_on_a_named_server_and_its_model_is_a_student(
+    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    """``together`` is the OpenAI-compatible server an admin named so: its key and URL serve both APIs."""
+    with FakeProviderServer(varied_answer, finetunes=FinetunePlan(steps=2)) as server:
+        settings = job_settings(
+            sqlite_settings, server, provider_finetune_poll_seconds=0.05, allow_private_provider_urls=True
+        )
+        await migrate(settings)
+        start_worker(settings, "--beat")
+        async with api_client(settings) as client:
+            await login(client)
+            saved = await client.put(
+                "/api/v1/providers/together",
+                json={"api_key": "tg-test-key-1234", "base_url": server.openai_base_url},
+            )
+            assert saved.status_code == 200, saved.text
+            dataset_id = await upload(client)
+            body = {
+                "dataset_id": dataset_id,
+                "provider": "together",
+                "base_model": "meta-llama/Llama-3-8b-Reference",
+            }
+            started = await client.post("/api/v1/finetune/provider", json=body)
+            assert started.status_code == 201, started.text
+            run = await poll(client, started.json()["id"], ("succeeded", "failed", "cancelled"))
+            assert run["status"] == "succeeded", run["error"]
+            models = (await client.get("/api/v1/providers/together/models", params={"remote": False})).json()
+            job = await client.post("/api/v1/jobs/generate", json=generation(6, student=run["model_id"]))
+            assert job.status_code == 201, job.text
+            done = await wait_for(client, job.json()["id"], ("completed", "failed"))
+        uploads = [r for r in server.requests if r.path == "/v1/files/upload"]
+        tuned_calls = [r for r in server.requests if r.api == "openai" and r.model == run["fine_tuned_model"]]
+    assert len(uploads) == 1
+    assert uploads[0].headers.get("Authorization") == "Bearer tg-test-key-1234"
+    assert run["model_id"].startswith("together:distillery/Llama-3-8b-Reference-")
+    assert [step for step, _ in run["curve"]] == [1, 2]
+    assert run["cost_usd"] is None  # no training price for this model: booked without one
+    assert run["model_id"] in [m["id"] for m in models["models"]]
+    assert len(await finetune_calls(settings)) == 1
+    assert done["status"] == "completed", done
+    assert done["accepted"] == 6
+    assert tuned_calls
