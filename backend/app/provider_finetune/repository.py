@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -51,18 +52,23 @@ class ProviderFinetuneRepository:
             update(ProviderFinetuneRun).where(ProviderFinetuneRun.id == run_id).values(**values)
         )
 
-    async def claim(self, run_id: uuid.UUID, **values: Any) -> bool:
+    async def claim(self, run_id: uuid.UUID, stale_before: datetime, **values: Any) -> bool:
         """Moves a run with no job yet to ``validating_files``; True when this worker may create the job.
 
-        A queued run, or one a worker claimed but died before the provider created its job (its
-        message, acknowledged late, comes again).
+        A queued run, or one a worker claimed before ``stale_before`` but died before the provider
+        created its job (its message, acknowledged late, comes again); a run claimed since is another
+        worker's, still uploading.
         """
         done = await self.session.execute(
             update(ProviderFinetuneRun)
             .where(
                 ProviderFinetuneRun.id == run_id,
                 ProviderFinetuneRun.job_id.is_(None),
-                ProviderFinetuneRun.status.in_(("queued", "validating_files")),
+                (ProviderFinetuneRun.status == "queued")
+                | (
+                    (ProviderFinetuneRun.status == "validating_files")
+                    & (ProviderFinetuneRun.started_at < stale_before)
+                ),
             )
             .values(status="validating_files", **values)
         )
@@ -75,6 +81,25 @@ class ProviderFinetuneRepository:
             .values(status="cancelled", **values)
         )
         return bool(getattr(done, "rowcount", 0))
+
+    async def lost(self, cutoff: datetime) -> Sequence[ProviderFinetuneRun]:
+        """Runs whose worker stopped (no heartbeat since ``cutoff``) or whose message was lost."""
+        rows = await self.session.scalars(
+            select(ProviderFinetuneRun).where(
+                (
+                    # Following a job is idempotent; creating one is not: a run without a job id waits
+                    # for its message to come again (acknowledged late) instead.
+                    ProviderFinetuneRun.status.not_in(("queued", "succeeded", "failed", "cancelled"))
+                    & ProviderFinetuneRun.job_id.is_not(None)
+                    & (
+                        func.coalesce(ProviderFinetuneRun.heartbeat_at, ProviderFinetuneRun.started_at)
+                        < cutoff
+                    )
+                )
+                | ((ProviderFinetuneRun.status == "queued") & (ProviderFinetuneRun.created_at < cutoff))
+            )
+        )
+        return rows.all()
 
     async def models(self, provider: str) -> list[str]:
         """The models the provider's succeeded runs made, newest first."""

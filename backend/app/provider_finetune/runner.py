@@ -21,7 +21,7 @@ from app.datasets.example_repository import ExampleRepository
 from app.models import CallStatus, LlmCall
 from app.models.base import utcnow
 from app.provider_finetune.repository import ProviderFinetuneRepository
-from app.provider_finetune.service import ENDED
+from app.provider_finetune.service import ENDED, LOST_AFTER
 from app.providers.service import resolve_credentials
 from distillation.cost.training import TrainingPrices, training_cost
 from distillation.finetune.provider import (
@@ -48,7 +48,8 @@ async def run(maker: async_sessionmaker[AsyncSession], settings: Settings, run_i
         current = await repository.get(run_id)
         if current is None or current.status in ENDED:
             return
-        if current.job_id is None and not await repository.claim(run_id, started_at=utcnow()):
+        stale = utcnow() - LOST_AFTER
+        if current.job_id is None and not await repository.claim(run_id, stale, started_at=utcnow()):
             return
         credentials = await resolve_credentials(session, settings)
         provider, job_id = current.provider, current.job_id
@@ -118,6 +119,7 @@ async def _follow(
                     [e.step, e.train_loss] for e in events if e.step is not None and e.train_loss is not None
                 ),
                 error=job.error,
+                heartbeat_at=utcnow(),
             )
             current = await repository.get(run_id)
             wanted = current is not None and current.cancel_requested

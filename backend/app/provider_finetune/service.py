@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,8 @@ from app.users.quotas import TaskQuota
 RUN_TASK = "provider_finetune.run"
 QUEUE = "default"
 ENDED = ("succeeded", "failed", "cancelled")
+# A run not polled for this long (nor for four poll intervals) lost its worker or its message.
+LOST_AFTER = timedelta(minutes=5)
 
 
 def read(run: ProviderFinetuneRun) -> ProviderFinetuneRunRead:
@@ -72,3 +75,20 @@ async def cancel(session: AsyncSession, user: User, run_id: uuid.UUID) -> Provid
     if not await repository.cancel_queued(run_id, finished_at=utcnow()):
         await repository.save(run_id, cancel_requested=True)
     return await get(session, run_id)
+
+
+async def reconcile(session: AsyncSession, poll_seconds: float) -> int:
+    """Send again the runs whose worker stopped polling or whose message was lost; returns how many.
+
+    The runner resumes a run by its stored job id, so a run sent twice follows the same job.
+    """
+    cutoff = utcnow() - max(LOST_AFTER, timedelta(seconds=4 * poll_seconds))
+    lost = await ProviderFinetuneRepository(session).lost(cutoff)
+    for run in lost:
+        # One re-send per lost interval: a queued run's wait, a followed run's heartbeat starts again.
+        if run.status == "queued":
+            run.created_at = utcnow()
+        else:
+            run.heartbeat_at = utcnow()
+        outbox.enqueue(session, RUN_TASK, run.id, QUEUE)
+    return len(lost)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,8 @@ from sqlalchemy import select
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.models import LlmCall
-from app.provider_finetune import runner
+from app.models.base import utcnow
+from app.provider_finetune import runner, service
 from app.provider_finetune.repository import ProviderFinetuneRepository
 from distillation.testing import FakeProviderServer, FinetunePlan
 from distillation.testing.answers import varied_answer
@@ -169,7 +171,9 @@ async def test_a_redelivered_task_follows_the_same_job_instead_of_creating_anoth
         try:
             # The first worker claimed the run and died before the provider created a job.
             async with maker() as session, session.begin():
-                await ProviderFinetuneRepository(session).save(run_id, status="validating_files")
+                await ProviderFinetuneRepository(session).save(
+                    run_id, status="validating_files", started_at=utcnow() - timedelta(hours=1)
+                )
             await runner.run(maker, settings, run_id)
             async with maker() as session:
                 first = await ProviderFinetuneRepository(session).get(run_id)
@@ -236,3 +240,39 @@ async def test_a_together_style_fine_tune_runs_on_a_named_server_and_its_model_i
     assert done["status"] == "completed", done
     assert done["accepted"] == 6
     assert tuned_calls
+
+
+async def test_the_reconciler_sends_again_runs_whose_worker_or_message_was_lost(
+    sqlite_settings: Settings,
+) -> None:
+    await migrate(sqlite_settings)
+    async with api_client(sqlite_settings) as client:
+        await login(client)
+        dataset_id = await upload(client)
+        body = {"dataset_id": dataset_id, "base_model": BASE}
+        ids = [
+            uuid.UUID((await client.post("/api/v1/finetune/provider", json=body)).json()["id"])
+            for _ in range(4)
+        ]
+    engine = create_engine(sqlite_settings, pooled=False)
+    maker = create_sessionmaker(engine)
+    long_ago = utcnow() - timedelta(hours=1)
+    try:
+        async with maker() as session, session.begin():
+            repository = ProviderFinetuneRepository(session)
+            # Lost message; worker gone while following; worker gone before the job (left to redelivery);
+            # and one polled a moment ago.
+            await repository.save(ids[0], created_at=long_ago)
+            await repository.save(ids[1], status="running", job_id="ftjob-1", heartbeat_at=long_ago)
+            await repository.save(ids[2], status="validating_files", started_at=long_ago)
+            await repository.save(ids[3], status="running", job_id="ftjob-2", heartbeat_at=utcnow())
+        async with maker() as session, session.begin():
+            sent = await service.reconcile(session, poll_seconds=15)
+            pending = [task.record_id for task in session.info.get("distillery.outbox", [])]
+        async with maker() as session, session.begin():
+            again = await service.reconcile(session, poll_seconds=15)
+    finally:
+        await engine.dispose()
+    assert sent == 2
+    assert sorted(pending) == sorted(ids[:2])
+    assert again == 0  # one re-send per lost interval

@@ -177,6 +177,7 @@ class OpenAIFinetunes:
             project=credentials.project,
             default_headers=dict(credentials.headers) or None,
             max_retries=3,
+            timeout=120.0,  # the SDK's default is ten minutes a call; a follower polls far more often
         )
 
     def upload(self, path: Path) -> str:
