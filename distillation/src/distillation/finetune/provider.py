@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ ProviderName = Literal["openai", "together"]
 Status = Literal["validating_files", "queued", "running", "succeeded", "failed", "cancelled"]
 ENDED: tuple[Status, ...] = ("succeeded", "failed", "cancelled")
 TOGETHER_BASE_URL = "https://api.together.xyz/v1"
+# "training loss=0.8123", "loss: 0.81", "Loss 0.81": a loss said in an event's message.
+_LOSS = re.compile(r"\bloss\s*[=:]?\s*([0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)", re.IGNORECASE)
 # Together's job states, named as OpenAI's.
 _TOGETHER_STATUS: Mapping[str, Status] = {
     "pending": "validating_files",
@@ -262,15 +265,21 @@ class TogetherFinetunes:
         found = []
         for raw in self._call("GET", f"/fine-tunes/{job_id}/events").get("data") or []:
             created = _seconds(raw.get("created_at"))
-            key = str(raw.get("id") or f"{created}:{raw.get('message', '')}")
+            message = str(raw.get("message") or "")
+            key = str(raw.get("hash") or raw.get("id") or f"{created}:{message}")
+            # Together's events carry the step; the loss is a field of some services, else in the message.
+            loss = _float(raw.get("loss"))
+            if loss is None and (said := _LOSS.search(message)) is not None:
+                loss = float(said.group(1))
+            step = _int(raw.get("step"))
             found.append(
                 ProviderEvent(
                     id=key,
                     created_at=created,
                     level=str(raw.get("level") or "info"),
-                    message=str(raw.get("message") or ""),
-                    step=_int(raw.get("step")),
-                    train_loss=_float(raw.get("loss")),
+                    message=message,
+                    step=step if loss is not None else None,
+                    train_loss=loss if step is not None else None,
                 )
             )
         return found

@@ -313,15 +313,17 @@ def _event(
 
 
 def _together_event(event: dict[str, Any]) -> dict[str, Any]:
+    """Together's event fields: no id (``hash`` tells events apart), the loss only in the message."""
+    data = event["data"] or {}
     return {
         "object": "fine-tune-event",
         "created_at": _iso(event["created_at"]),
-        "level": event["level"],
+        "level": None if event["level"] == "info" else event["level"],
         "message": event["message"],
-        "type": "METRICS" if event["type"] == "metrics" else "JOB_EVENT",
-        "step": (event["data"] or {}).get("step"),
-        "loss": (event["data"] or {}).get("train_loss"),
-        "id": event["id"],
+        "type": "training_progress" if event["type"] == "metrics" else "job_event",
+        "step": data.get("step"),
+        "total_steps": data.get("total_steps"),
+        "hash": event["id"],
     }
 
 
