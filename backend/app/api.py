@@ -15,6 +15,7 @@ from app.jobs.endpoints import budget_router
 from app.jobs.endpoints import router as jobs_router
 from app.playground.endpoints import router as playground_router
 from app.promptsets.endpoints import router as promptsets_router
+from app.provider_finetune.endpoints import router as provider_finetune_router
 from app.providers.endpoints import router as providers_router
 from app.reviews.endpoints import calibration_router
 from app.reviews.endpoints import router as reviews_router
@@ -41,6 +42,8 @@ api_router.include_router(taskspecs_router)
 api_router.include_router(jobs_router)
 api_router.include_router(budget_router)
 api_router.include_router(analytics_router)
+# Before the fine-tune runs' router, whose /finetune/{run_id} would take /finetune/provider.
+api_router.include_router(provider_finetune_router)
 api_router.include_router(finetune_router)
 api_router.include_router(playground_router)
 api_router.include_router(hub_router)

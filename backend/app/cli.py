@@ -165,6 +165,7 @@ def provider_credentials(provider: str) -> Credentials | None:
         "anthropic": settings.anthropic_api_key,
         "google": settings.google_api_key,
         "groq": settings.groq_api_key,
+        "together": settings.together_api_key,
         # Ollama, vLLM, llama.cpp server, LM Studio...: OPENAI_BASE_URL names the server.
         "openai-compatible": settings.openai_api_key,
     }
@@ -175,6 +176,7 @@ def provider_credentials(provider: str) -> Credentials | None:
         "openai": settings.openai_base_url,
         "openai-compatible": settings.openai_base_url,
         "groq": GROQ_BASE_URL,
+        "together": settings.together_base_url,
     }.get(provider)
     return Credentials(api_key=key.get_secret_value() if key else None, base_url=base_url)
 

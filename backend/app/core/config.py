@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     google_api_key: SecretStr | None = None
     groq_api_key: SecretStr | None = None
+    # A Together-style fine-tuning service (`distillery provider-finetune --provider together`).
+    together_api_key: SecretStr | None = None
+    together_base_url: str | None = None
     # Rate limits of every provider and model that has none set in Settings → Providers (None: none).
     provider_default_rpm: int | None = Field(default=None, ge=1, le=MAX_RPM)
     provider_default_tpm: int | None = Field(default=None, ge=1, le=MAX_TPM)
@@ -132,6 +135,8 @@ class Settings(BaseSettings):
     job_max_item_attempts: int = Field(default=5, ge=1)
     job_max_variants: int = Field(default=3, ge=0)
     job_task_slice_seconds: float = Field(default=60.0, gt=0, le=800)
+    # How often a provider fine-tune's worker asks the provider for its job's status and events.
+    provider_finetune_poll_seconds: float = Field(default=15.0, gt=0, le=3600)
     job_reconcile_seconds: float = Field(default=15.0, gt=0)
     job_call_timeout_seconds: float = Field(default=120.0, gt=0)
     # A wizard's preview nobody discarded (the tab closed, the full run started instead) is deleted with

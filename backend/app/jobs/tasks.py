@@ -20,6 +20,7 @@ from app.finetune import service as finetune
 from app.jobs import planning, service
 from app.jobs.flow import Worker
 from app.models import JobStage
+from app.provider_finetune import service as provider_finetune
 from app.worker.app import celery_app
 from app.worker.runtime import on_shutdown, run_async, sessionmaker, task_session
 
@@ -72,6 +73,9 @@ async def _reconcile() -> dict[str, int]:
     async with task_session() as session:
         counts = await service.reconcile(session, get_settings())
         counts["finetune_requeued"] = await finetune.reconcile(session)
+        counts["provider_finetune_requeued"] = await provider_finetune.reconcile(
+            session, get_settings().provider_finetune_poll_seconds
+        )
     if any(counts.values()):
         logger.info("job reconciler: %s", counts)
     return counts

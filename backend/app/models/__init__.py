@@ -22,6 +22,7 @@ from app.models.job import (
 )
 from app.models.prompt_set import Prompt, PromptSet
 from app.models.provider import EVERY_MODEL, ProviderCredential, ProviderLimit
+from app.models.provider_finetune import ProviderFinetuneRun
 from app.models.quota import TaskWindow
 from app.models.review import ReviewAssignment, ReviewDecision, ReviewStatus
 from app.models.system import TaskRecord, TaskStatus, WorkerHeartbeat
@@ -55,6 +56,7 @@ __all__ = [
     "Prompt",
     "PromptSet",
     "ProviderCredential",
+    "ProviderFinetuneRun",
     "ProviderLimit",
     "ReviewAssignment",
     "ReviewDecision",

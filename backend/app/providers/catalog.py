@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,13 +38,17 @@ def known_models(name: str, settings: Settings) -> list[str]:
     return sorted(set(_genai_models(name)) | _override_names(name, settings.config_dir / PRICES_FILE))
 
 
-def model_list(name: str, remote: list[str] | None, settings: Settings) -> list[ModelInfo]:
-    """The provider's models (``remote``) and the price table's, each once, with known prices."""
+def model_list(
+    name: str, remote: list[str] | None, settings: Settings, fine_tuned: Sequence[str] = ()
+) -> list[ModelInfo]:
+    """The provider's models (``remote``), those its fine-tunes made, and the price table's, each once."""
     if name == LOCAL:
         return [_info(f"{LOCAL}:{BUNDLED_MODEL}", "bundled", price_table(settings))]
     table = price_table(settings)
     served = set(remote or ())
-    listed: dict[str, ModelSource] = dict.fromkeys(served, "provider")
+    listed: dict[str, ModelSource] = dict.fromkeys(fine_tuned, "fine_tuned")
+    for model in served:
+        listed.setdefault(model, "provider")
     for model in known_models(name, settings):
         listed.setdefault(model, "price_table")
     return [_info(f"{name}:{model}", source, table) for model, source in sorted(listed.items())]

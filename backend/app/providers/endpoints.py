@@ -10,6 +10,7 @@ from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import Forbidden, NotFound, Unauthorized, UnprocessableContent, error_responses
 from app.models import Role, User
+from app.provider_finetune.repository import ProviderFinetuneRepository
 from app.providers import catalog, limits, probe, service
 from app.providers.schemas import (
     NAME_PATTERN,
@@ -91,7 +92,9 @@ async def check_provider(
 async def list_models(
     name: ProviderName, _: CurrentUser, session: SessionDep, settings: SettingsDep, remote: bool = True
 ) -> ModelList:
-    """The provider's models (asked live when ``remote`` and credentials exist) and the price table's."""
+    """The provider's models (asked live when ``remote`` and credentials exist), those its fine-tunes
+    made, and the price table's."""
     served, reachable, error = await probe.served_models(session, settings, name, remote)
-    models = catalog.model_list(name, served, settings)
+    fine_tuned = await ProviderFinetuneRepository(session).models(name)
+    models = catalog.model_list(name, served, settings, fine_tuned)
     return ModelList(provider=name, reachable=reachable, error=error, models=models)

@@ -15,7 +15,8 @@ ProviderKind = Literal["openai", "anthropic", "google", "groq", "openai-compatib
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 URL_PATTERN = r"^\s*[^\x00-\x20\x7f]+\s*$"
 CredentialSource = Literal["stored", "environment", "bundled", "none"]
-ModelSource = Literal["provider", "price_table", "bundled"]
+# fine_tuned: made by a provider fine-tune run of this platform (see app.provider_finetune).
+ModelSource = Literal["provider", "price_table", "bundled", "fine_tuned"]
 # Where an effective limit comes from: set in Settings → Providers (or the API), the .env defaults,
 # learned from the provider's rate-limit headers, or nowhere (no limit but the provider's 429s).
 LimitSource = Literal["set", "env", "learned", "none"]

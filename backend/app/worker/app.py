@@ -17,6 +17,7 @@ TASK_MODULES = [
     "app.jobs.tasks",
     "app.datasets.tasks",
     "app.finetune.tasks",
+    "app.provider_finetune.tasks",
     "app.hub.tasks",
 ]
 

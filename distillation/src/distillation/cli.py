@@ -13,8 +13,8 @@ Example:
     >>> app = typer.Typer()
     >>> register(app, credentials=lambda provider: None, config_dir=None)
     >>> sorted(command.name or "" for command in app.registered_commands)  # doctest: +NORMALIZE_WHITESPACE
-    ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'prefer', 'push', 'relabel',
-     'validate']
+    ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'prefer', 'provider-finetune',
+     'push', 'relabel', 'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
@@ -27,6 +27,7 @@ Example:
         distillery export qa.jsonl --format openai --output out/ --splits 0.8,0.1,0.1
         HF_TOKEN=hf_... distillery push qa.jsonl --repo me/support-qa --splits 0.9,0.1
         distillery finetune qa.jsonl --output runs/qa --max-steps 60
+        distillery provider-finetune qa.jsonl --provider openai --base-model gpt-4o-mini-2024-07-18
         distillery evaluate qa.jsonl --run runs/qa
 """
 
@@ -108,6 +109,7 @@ def register(
         ("export", _export),
         ("push", _push),
         ("finetune", _finetune),
+        ("provider-finetune", _provider_finetune(env)),
         ("evaluate", _evaluate(env)),
     ):
         app.command(name, help=_help(command.__doc__))(command)
@@ -542,6 +544,70 @@ def _push(
             file, repo, token, fmt=format, splits=ratios, seed=seed, private=not public, endpoint=endpoint
         )
     )
+
+
+def _provider_finetune(env: Environment) -> Callable[..., None]:
+    def provider_finetune(
+        dataset: Annotated[
+            Path | None,
+            typer.Argument(exists=True, dir_okay=False, help="JSONL, JSON or CSV file (not with --job)."),
+        ] = None,
+        provider: Annotated[str, typer.Option(help="openai, or together (a Together-style API).")] = "openai",
+        base_model: Annotated[
+            str | None, typer.Option(help="The provider's model id, e.g. gpt-4o-mini-2024-07-18.")
+        ] = None,
+        output: Annotated[
+            Path | None, typer.Option(help="Run folder (default: runs/<dataset>-<provider>).")
+        ] = None,
+        epochs: Annotated[
+            int | None, typer.Option(min=1, help="Passes over the file (provider default).")
+        ] = None,
+        suffix: Annotated[str | None, typer.Option(help="Added to the new model's name.")] = None,
+        seed: Annotated[int | None, typer.Option(help="The provider's training seed.")] = None,
+        job: Annotated[
+            str | None, typer.Option(help="Follow (resume) this job instead of starting one.")
+        ] = None,
+        cancel: Annotated[bool, typer.Option(help="With --job: cancel it.")] = False,
+        poll: Annotated[float, typer.Option(min=0.0, help="Seconds between polls.")] = 10.0,
+    ) -> None:
+        """Fine-tune through a provider's API (OpenAI, or a Together-style service).
+
+        The dataset is exported to OpenAI chat JSONL and checked, uploaded, and the job created and
+        followed: status, events and the training loss per step, then the new model id (use it as
+        a student, e.g. --student openai:ft:...), the trained tokens and the estimated cost (training
+        prices: bundled for OpenAI, else training_prices in prices.yaml). Ctrl-C cancels the job;
+        --job resumes following one. Exit code 2 when the job was cancelled.
+        """
+        from distillation.commands.provider_finetune import provider_finetune_command
+        from distillation.cost.training import TrainingPrices
+        from distillation.finetune.provider import (
+            ProviderFinetuneError,
+            ProviderFinetuneRequest,
+            provider_client,
+        )
+        from distillation.providers import ConfigurationError
+
+        if job is None and (dataset is None or base_model is None):
+            raise typer.BadParameter("give a dataset and --base-model, or --job to follow one")
+        try:
+            client = provider_client(provider, env.credentials(provider))
+            prices = TrainingPrices.load(env.config_file("prices.yaml"))
+        except (ProviderFinetuneError, ConfigurationError, ValueError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--provider") from None
+        request = None
+        if base_model is not None:
+            request = ProviderFinetuneRequest(
+                base_model=base_model, n_epochs=epochs, suffix=suffix, seed=seed
+            )
+        stem = dataset.stem if dataset is not None else job
+        run_dir = output or Path("runs") / f"{stem}-{provider}"
+        _exit(
+            provider_finetune_command(
+                client, dataset, run_dir, request, prices, job_id=job, cancel=cancel, poll_s=poll
+            )
+        )
+
+    return provider_finetune
 
 
 def _finetune(

@@ -213,7 +213,7 @@ def test_model_id_provider_is_case_insensitive(tmp_path: Path) -> None:
         ('prices:\n  - {model: "openai:x", input: "NaN", output: "1"}\n', "prices[0]"),
         ("prices:\n" + '  - {model: "a:b", input: "1", output: "1"}\n' * 2, "duplicate"),
         ("prices: {a: 1}\n", "list"),
-        ("other: []\n", "single 'prices' list"),
+        ("other: []\n", "a 'prices' list"),
         ("prices: [\n", "cannot read"),
     ],
 )

@@ -98,8 +98,9 @@ def parse_overrides(data: Any, *, source: str = "price overrides") -> list[Price
     """
     if data is None:
         return []
-    if not isinstance(data, Mapping) or set(data) - {"prices"}:
-        raise PriceConfigError(f"{source}: expected a mapping with a single 'prices' list")
+    # ``training_prices`` (provider fine-tuning) is read by ``distillation.cost.training``.
+    if not isinstance(data, Mapping) or set(data) - {"prices", "training_prices"}:
+        raise PriceConfigError(f"{source}: expected a mapping with a 'prices' list")
     entries = data.get("prices") or []
     if not isinstance(entries, Sequence) or isinstance(entries, str):
         raise PriceConfigError(f"{source}: 'prices' must be a list")

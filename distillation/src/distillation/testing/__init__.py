@@ -1,6 +1,7 @@
 """Test helpers shipped with the library: a fake provider server and its behaviour scripts."""
 
 from distillation.testing.fake_batches import BatchPlan
+from distillation.testing.fake_finetune import FinetunePlan
 from distillation.testing.fake_server import FakeProviderServer
 from distillation.testing.scripts import (
     Behavior,
@@ -26,6 +27,7 @@ __all__ = [
     "BatchPlan",
     "Behavior",
     "FakeProviderServer",
+    "FinetunePlan",
     "RecordedRequest",
     "Script",
     "ServerLimits",

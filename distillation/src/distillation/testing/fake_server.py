@@ -47,6 +47,7 @@ from distillation.testing.fake_batches import (
     serve_openai_batches,
 )
 from distillation.testing.fake_cache import PromptCacheModel
+from distillation.testing.fake_finetune import FakeFinetunes, FinetunePlan, handles, serve_finetunes
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
@@ -79,6 +80,7 @@ class FakeProviderServer:
         prompt_cache: Model the providers' prompt caches: a request whose prefix an earlier one of the
             same model sent reports those input tokens as cached (see `fake_cache`), unless its
             behaviour sets `cached_tokens` itself. Off: no cached tokens but the behaviour's.
+        finetunes: How fine-tuning jobs run (see `FinetunePlan` in `distillation.testing.fake_finetune`).
     """
 
     def __init__(
@@ -92,6 +94,7 @@ class FakeProviderServer:
         dialect: Dialect = "openai",
         batches: BatchPlan | None = None,
         prompt_cache: bool = False,
+        finetunes: FinetunePlan | None = None,
     ) -> None:
         self.script = script
         self.prompt_cache = PromptCacheModel() if prompt_cache else None
@@ -113,6 +116,7 @@ class FakeProviderServer:
         self.batch_api = OpenAIBatches(self._answer_line, batches or BatchPlan())
         self.message_batches = AnthropicBatches(self._answer_line, batches or BatchPlan())
         self.gemini_batches = GeminiBatches(self._answer_line, batches or BatchPlan())
+        self.finetunes = FakeFinetunes(self.batch_api, finetunes or FinetunePlan())
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -186,16 +190,18 @@ class FakeProviderServer:
         default: Behavior | None = None,
         limits: ServerLimits | None = None,
         batches: BatchPlan | None = None,
+        finetunes: FinetunePlan | None = None,
     ) -> None:
-        """Clears the log, counters and prompt cache; installs a new script (and default, limits, batch plan).
+        """Clears the log, counters and prompt cache; installs a new script (and default, limits, plans).
 
-        Files and batches already created are kept (a client may still poll them).
+        Files, batches and fine-tuning jobs already created are kept (a client may still poll them).
         """
         if self.prompt_cache is not None:
             self.prompt_cache = PromptCacheModel()
         with self._lock:
             plan = batches or BatchPlan()
             self.batch_api.plan = self.message_batches.plan = self.gemini_batches.plan = plan
+            self.finetunes.plan = finetunes or FinetunePlan()
             self._log.clear()
             self._seen.clear()
             self._window.clear()
@@ -228,6 +234,8 @@ class FakeProviderServer:
         self._loop.call_soon(self._loop.stop)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if handles(request.path):
+            return await serve_finetunes(self.finetunes, request, self._log_batch_call)
         if request.path.startswith(("/v1/files", "/v1/batches")):
             return await serve_openai_batches(self.batch_api, request, self._log_batch_call)
         if request.path.startswith("/v1/messages/batches"):
@@ -239,9 +247,13 @@ class FakeProviderServer:
             return _json_response({"error": {"message": f"no route {request.method} {request.path}"}}, 404)
         api, model = route
         if api == "models":
-            data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models]
+            models = (*self.models, *self.finetunes.models())
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in models]
             return _json_response({"object": "list", "data": data}, 200)
         record = self._record(api, request, model, await request.read())
+        if api == "openai" and self.finetunes.refuses(record.model):
+            error = {"message": f"The model `{record.model}` does not exist", "code": "model_not_found"}
+            return _json_response({"error": {**error, "type": "invalid_request_error", "param": None}}, 404)
         limits = self.limits
         refusal, extra = self._admit(record, limits) if limits is not None else (None, {})
         behavior = refusal or (self.script(record) if self.script else None) or self.default

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState } from "react";
 
 import { Card } from "@/components/ui/Card";
@@ -51,6 +52,11 @@ export function FinetuneView() {
       <PageHeader
         title="Fine-tune"
         description="Train a LoRA adapter of the student on a dataset, then compare it with the base model."
+        actions={
+          <Link href="/finetune/provider/" className="text-sm font-medium text-accent hover:underline">
+            Fine-tune through a provider
+          </Link>
+        }
       />
       <div className="space-y-4">
         <Card title="Start a fine-tune" labelledBy="finetune-start-title">

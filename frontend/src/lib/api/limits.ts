@@ -237,6 +237,13 @@ export const REQUEST_LIMITS = {
     teacher: { maxLength: 264 },
     temperature: { minimum: 0, maximum: 2 },
   },
+  ProviderFinetuneRequest: {
+    base_model: { minLength: 1, maxLength: 200 },
+    n_epochs: { minimum: 1, maximum: 50 },
+    name: { maxLength: 200 },
+    seed: { minimum: 0, maximum: 2147483647 },
+    suffix: { maxLength: 40 },
+  },
   ProviderLimitsWrite: {
     models: { maxItems: 200 },
   },
@@ -395,6 +402,10 @@ export const PARAMETER_LIMITS = {
   },
   list_models_api_v1_providers__name__models_get: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
+  },
+  list_provider_runs_api_v1_finetune_provider_get: {
+    page: { minimum: 1, maximum: 1000000 },
+    page_size: { minimum: 1, maximum: 500 },
   },
   list_runs_api_v1_finetune_get: {
     page: { minimum: 1, maximum: 1000000 },

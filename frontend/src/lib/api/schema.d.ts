@@ -878,6 +878,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finetune/provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Provider Runs
+         * @description Provider fine-tune runs, newest first.
+         */
+        get: operations["list_provider_runs_api_v1_finetune_provider_get"];
+        put?: never;
+        /**
+         * Start Provider Run
+         * @description Fine-tune a provider's model (OpenAI, or a Together-style service) on the dataset's current version.
+         */
+        post: operations["start_provider_run_api_v1_finetune_provider_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/provider/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Provider Run
+         * @description A run with its job's status, events, loss curve, new model and cost.
+         */
+        get: operations["get_provider_run_api_v1_finetune_provider__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/provider/{run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Provider Run
+         * @description Cancel the run's job at the provider (a queued run at once).
+         */
+        post: operations["cancel_provider_run_api_v1_finetune_provider__run_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/finetune/{run_id}": {
         parameters: {
             query?: never;
@@ -1698,7 +1762,8 @@ export interface paths {
         };
         /**
          * List Models
-         * @description The provider's models (asked live when ``remote`` and credentials exist) and the price table's.
+         * @description The provider's models (asked live when ``remote`` and credentials exist), those its fine-tunes
+         *     made, and the price table's.
          */
         get: operations["list_models_api_v1_providers__name__models_get"];
         put?: never;
@@ -4559,7 +4624,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "provider" | "price_table" | "bundled";
+            source: "provider" | "price_table" | "bundled" | "fine_tuned";
         };
         /**
          * ModelLimits
@@ -4714,6 +4779,23 @@ export interface components {
         Page_JobRead_: {
             /** Items */
             items: components["schemas"]["JobRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Exact
+             * @description False when total is a lower bound: counting every match of a filter on a big list is too slow, so it says only that more items follow this page
+             * @default true
+             */
+            total_exact: boolean;
+        };
+        /** Page[ProviderFinetuneRunRead] */
+        Page_ProviderFinetuneRunRead_: {
+            /** Items */
+            items: components["schemas"]["ProviderFinetuneRunRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -5287,6 +5369,107 @@ export interface components {
         PromptSetUpload: {
             file: components["schemas"]["PromptFileRead"];
             prompt_set: components["schemas"]["PromptSetRead"];
+        };
+        /**
+         * ProviderFinetuneRequest
+         * @description Fine-tune a provider's model on a dataset's current version, through the provider's API.
+         */
+        ProviderFinetuneRequest: {
+            /**
+             * Base Model
+             * @example gpt-4o-mini-2024-07-18
+             */
+            base_model: string;
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /** N Epochs */
+            n_epochs?: number | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Provider
+             * @default openai
+             * @enum {string}
+             */
+            provider: "openai" | "together";
+            /** Seed */
+            seed?: number | null;
+            /** Suffix */
+            suffix?: string | null;
+        };
+        /**
+         * ProviderFinetuneRunRead
+         * @description A run: the provider's job, its events and loss curve, the model it made and its cost.
+         */
+        ProviderFinetuneRunRead: {
+            /** Base Model */
+            base_model: string;
+            /** Cancel Requested */
+            cancel_requested: boolean;
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Cost Usd */
+            cost_usd: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Curve */
+            curve: number[][];
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /** Dataset Version */
+            dataset_version: number;
+            /** Error */
+            error: string | null;
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** Examples */
+            examples: number | null;
+            /** Fine Tuned Model */
+            fine_tuned_model: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Job Id */
+            job_id: string | null;
+            /**
+             * Model Id
+             * @description The new model as a job's teacher or student (provider:model).
+             */
+            readonly model_id: string | null;
+            /** Name */
+            name: string;
+            /** Owner Id */
+            owner_id: string | null;
+            /** Price Per Million */
+            price_per_million: string | null;
+            /** Provider */
+            provider: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @description queued, then the provider's: validating_files, queued, running, succeeded, failed, cancelled
+             */
+            status: string;
+            /** Trained Tokens */
+            trained_tokens: number | null;
         };
         /**
          * ProviderLimits
@@ -9671,6 +9854,242 @@ export interface operations {
             };
             /** @description The resource does not exist or is not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_provider_runs_api_v1_finetune_provider_get: {
+        parameters: {
+            query?: {
+                dataset_id?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ProviderFinetuneRunRead_"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_provider_run_api_v1_finetune_provider_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderFinetuneRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderFinetuneRunRead"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_provider_run_api_v1_finetune_provider__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderFinetuneRunRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_provider_run_api_v1_finetune_provider__run_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderFinetuneRunRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
