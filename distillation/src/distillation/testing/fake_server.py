@@ -2,7 +2,8 @@
 
 It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic
 messages (`POST /v1/messages`) and Gemini generateContent
-(`POST /v1beta/models/{model}:generateContent`), and OpenAI's Files and Batch APIs (see
+(`POST /v1beta/models/{model}:generateContent`), each also streamed as the API's server-sent events
+(see `distillation.testing.fake_stream`), and OpenAI's Files and Batch APIs (see
 `distillation.testing.fake_batches`), so the real SDKs can be tested against it. Each
 request is logged and answered according to a script (see `distillation.testing.scripts`):
 latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
@@ -43,6 +44,7 @@ from distillation.testing.fake_batches import (
     serve_openai_batches,
 )
 from distillation.testing.fake_cache import PromptCacheModel
+from distillation.testing.fake_stream import stream_answer, wants_stream
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
@@ -244,7 +246,7 @@ class FakeProviderServer:
         if refusal is None:
             self._in_flight += 1
         try:
-            response = await self._respond(record, behavior)
+            response = await self._respond(record, behavior, request)
         finally:
             if refusal is None:
                 self._in_flight -= 1
@@ -336,7 +338,9 @@ class FakeProviderServer:
             cached = min(cached, behavior.usage[0])
         return behavior.with_(cached_tokens=cached)
 
-    async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
+    async def _respond(
+        self, record: RecordedRequest, behavior: Behavior, request: web.BaseRequest
+    ) -> web.StreamResponse:
         if behavior.latency:  # counted from the request's arrival, as a client sees a provider's latency
             await asyncio.sleep(behavior.latency - (time.monotonic() - record.received_at))
         if behavior.hang:
@@ -346,7 +350,10 @@ class FakeProviderServer:
         if behavior.status != 200:
             body = error_body(record.api, behavior, self.dialect)
             return _json_response(body, behavior.status, error_headers(behavior))
-        payload = orjson.dumps(success_body(record, behavior, self.dialect))
+        answer = success_body(record, behavior, self.dialect)
+        if wants_stream(record) and behavior.body == "ok":  # the same answer, as the API's SSE events
+            return await stream_answer(request, record, behavior, answer)
+        payload = orjson.dumps(answer)
         if behavior.body == "malformed":
             payload = b'{"id": "broken", "choices": [oops'
         elif behavior.body == "truncated":
@@ -398,8 +405,9 @@ def _route(method: str, path: str, openai_prefix: str = "/v1") -> tuple[str, str
     if path == "/v1/messages":
         return "anthropic", ""
     for prefix in ("/v1beta/models/", "/v1/models/"):
-        if path.startswith(prefix) and path.endswith(":generateContent"):
-            return "gemini", path[len(prefix) : -len(":generateContent")]
+        for method_name in (":generateContent", ":streamGenerateContent"):
+            if path.startswith(prefix) and path.endswith(method_name):
+                return "gemini", path[len(prefix) : -len(method_name)]
     return None
 
 

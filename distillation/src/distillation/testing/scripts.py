@@ -43,6 +43,7 @@ class Behavior:
             `usage`'s input tokens). None: the server's prompt cache model says, when it has one.
         headers: Extra response headers (of an error answer or a normal one), e.g. a 429's
             `x-ratelimit-remaining-requests` (see `rate_limited`).
+        chunk_delay: Seconds between the events of a streamed answer (see `fake_stream`).
     """
 
     status: int = 200
@@ -57,6 +58,7 @@ class Behavior:
     usage: tuple[int, int] | None = None
     cached_tokens: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    chunk_delay: float = 0.0
 
     def with_(self, **changes: Any) -> Behavior:
         """A copy with some fields changed."""
