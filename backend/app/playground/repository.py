@@ -16,9 +16,17 @@ STAGE = Stage.playground
 
 
 async def reserve_call(
-    session: AsyncSession, *, model_id: str, fingerprint: str, attempt: int, amount: Decimal
+    session: AsyncSession,
+    *,
+    model_id: str,
+    fingerprint: str,
+    attempt: int,
+    amount: Decimal,
+    stage: str = STAGE,
+    item_key: str | None = None,
 ) -> uuid.UUID | None:
-    """A reserved ledger row holding ``amount`` against the global budget; None when it would pass it."""
+    """A reserved ledger row of no job holding ``amount`` against the global budget; None when it would
+    pass it. ``stage`` and ``item_key`` label calls made outside jobs and the playground (evaluations)."""
     await roll_period(session)
     within = or_(
         GlobalBudget.limit_usd.is_(None),
@@ -34,7 +42,8 @@ async def reserve_call(
         return None
     provider, _, model = model_id.partition(":")
     call = LlmCall(
-        stage=STAGE,
+        stage=stage,
+        item_key=item_key,
         provider=provider,
         model=model,
         fingerprint=fingerprint,
