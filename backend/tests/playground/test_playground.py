@@ -314,3 +314,19 @@ async def test_a_provider_model_streams_its_answer_in_several_deltas_and_books_t
     assert (call.input_tokens, call.output_tokens, call.cost_usd) == (14, 6, expected)
     assert call.latency_ms is not None
     assert call.latency_ms >= done["total_ms"] - 50
+
+
+async def test_a_stream_that_reports_no_usage_leaves_the_cost_unknown_not_free(
+    settings: Settings, fake: FakeProviderServer
+) -> None:
+    fake.reset(lambda r: ok(text=ANSWER, usage=(0, 0)))  # a server that ignores include_usage
+    async with api_client(settings) as client:
+        await login(client)
+        response = await client.post("/api/v1/playground/chat", json=_body(CHEAP))
+    done = dict(_events(response.text))["done"]
+    assert done["text"] == ANSWER
+    assert done["cost_usd"] is None
+    [call] = await _playground_calls(settings)
+    assert call.status == CallStatus.unknown
+    assert call.cost_usd is None
+    assert call.reserved_usd > 0  # its worst case stays counted against the global budget
