@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.datasets.example_repository import ExampleRepository
+from app.finetune.ledger import EvaluationLedger
 from app.finetune.repository import FinetuneRunRepository
 from app.models import FinetuneRun, RunStatus
 from app.models.base import utcnow
@@ -171,15 +172,23 @@ async def _evaluate(
     overrides = settings.config_dir / "prices.yaml"
     prices = PriceTable.load(overrides if overrides.is_file() else None)
     run_dir = folder / "run"
-    report = await asyncio.to_thread(evaluate, data, run_dir, config, credentials=credentials, prices=prices)
-    evaluation = report.model_dump(mode="json")
-    if current.gold_dataset_id is not None and current.gold_dataset_version is not None:
-        gold = folder / "gold.jsonl"
-        await _export_rows(maker, (current.gold_dataset_id, current.gold_dataset_version), gold)
-        on_gold = await asyncio.to_thread(
-            evaluate, data, run_dir, config, credentials=credentials, prices=prices, gold=gold
+    # The teacher's and judge's calls are booked in the ledger (stage "evaluate") as they are sent.
+    ledger = EvaluationLedger(maker, current.id)
+    book = ledger.book()
+    try:
+        report = await asyncio.to_thread(
+            evaluate, data, run_dir, config, credentials=credentials, prices=prices, book=book
         )
-        evaluation["gold"] = on_gold.model_dump(mode="json")
+        evaluation = report.model_dump(mode="json")
+        if current.gold_dataset_id is not None and current.gold_dataset_version is not None:
+            gold = folder / "gold.jsonl"
+            await _export_rows(maker, (current.gold_dataset_id, current.gold_dataset_version), gold)
+            on_gold = await asyncio.to_thread(
+                evaluate, data, run_dir, config, credentials=credentials, prices=prices, gold=gold, book=book
+            )
+            evaluation["gold"] = on_gold.model_dump(mode="json")
+    finally:
+        await ledger.close()
     return evaluation
 
 

@@ -23,11 +23,11 @@ async def reserve_call(
     attempt: int,
     amount: Decimal,
     stage: str = STAGE,
+    item_key: str | None = None,
 ) -> uuid.UUID | None:
-    """A reserved ledger row holding ``amount`` against the global budget; None when it would pass it.
-
-    ``stage``: the ledger stage of this spend of no job (the playground's, or a task spec's policy draft).
-    """
+    """A reserved ledger row of no job holding ``amount`` against the global budget; None when it would
+    pass it. ``stage`` and ``item_key`` label spend outside jobs: the playground's, a task spec's policy
+    draft, an evaluation's."""
     await roll_period(session)
     within = or_(
         GlobalBudget.limit_usd.is_(None),
@@ -44,6 +44,7 @@ async def reserve_call(
     provider, _, model = model_id.partition(":")
     call = LlmCall(
         stage=stage,
+        item_key=item_key,
         provider=provider,
         model=model,
         fingerprint=fingerprint,

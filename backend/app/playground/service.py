@@ -7,8 +7,11 @@ the authentication and CSRF check, and closing it stops every model at once.
 
 Each call is booked like a job's: a ledger row (no job, stage ``playground``) reserves the call's worst
 case against the global budget before it is sent and is settled from the provider's usage at the
-ledger's prices afterwards; a call stopped mid-way stays "unknown" with its worst case counted. Nothing
-is taken from or put in the response cache: the playground is for seeing fresh samples.
+ledger's prices afterwards; a call stopped mid-way stays "unknown" with its worst case counted. Every
+model streams through its adapter's ``stream`` (for provider models the SDK's streaming API, the usage
+read from the stream's end), so the time to the first token is measured for them as for local ones,
+and a 429 is booked as ``rate_limited`` at no cost. Nothing is taken from or put in the response
+cache: the playground is for seeing fresh samples.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from distillation.providers import (
     LLMClient,
     Message,
     MissingCredentialsError,
+    Outcome,
     OutputError,
     ProviderError,
     RetryPolicy,
@@ -258,7 +262,7 @@ async def _answer(
     completion: Completion | None = None
     try:
         stream = getattr(client.adapter, "stream", None)
-        if stream is not None:  # a tuned model writes its answer piece by piece
+        if stream is not None:  # tuned, local and provider models write their answer piece by piece
             async for piece in stream(request, client.timeout):
                 if isinstance(piece, str):
                     clock.mark()
@@ -276,6 +280,8 @@ async def _answer(
         usage = exc.attempts[-1].usage
         completion = Completion(text=exc.raw_text or "", finish_reason="length", usage=usage or Usage())
     except ProviderError as exc:
+        if not attempts:  # a streamed call: its one attempt, as the client would have reported it
+            attempts.append(_failed_attempt(plan.model_id, fingerprint, exc, clock))
         await _settle(maker, prices, plan, call_id, amount, attempts, None, clock)
         emit(sse("error", ColumnError(column=column, message=str(exc), status=exc.status_code)))
         return
@@ -300,6 +306,24 @@ def _collect(attempts: list[Attempt]) -> Callable[[Attempt], None]:
     return attempts.append
 
 
+# Failures after which a provider bills nothing; any other failure leaves the cost unknown.
+_UNBILLED = {Outcome.RATE_LIMITED, Outcome.SERVER_ERROR, Outcome.AUTH_ERROR, Outcome.CLIENT_ERROR}
+
+
+def _failed_attempt(model_id: str, fingerprint: str, exc: ProviderError, clock: _Clock) -> Attempt:
+    return Attempt(
+        model_id=model_id, fingerprint=fingerprint, number=1, outcome=exc.outcome,
+        usage=Usage() if exc.outcome in _UNBILLED else None, latency_s=clock.ms() / 1000,
+        started_at=time.time() - clock.ms() / 1000, status_code=exc.status_code,
+        retry_after_s=exc.retry_after, error=str(exc)[:500],
+    )  # fmt: skip
+
+
+def _reported(usage: Usage) -> Usage | None:
+    """The usage of an answer, or None where the server reported none (a prompt is never 0 tokens)."""
+    return usage if usage.input_tokens or usage.output_tokens else None
+
+
 async def _settle(
     maker: async_sessionmaker[AsyncSession],
     prices: PriceTable,
@@ -311,7 +335,9 @@ async def _settle(
     clock: _Clock,
 ) -> Decimal | None:
     """Close the column's ledger row from the usage the provider reported; the cost booked."""
-    usage = completion.usage if completion is not None else (attempts[-1].usage if attempts else None)
+    usage = (
+        _reported(completion.usage) if completion is not None else (attempts[-1].usage if attempts else None)
+    )
     last = attempts[-1] if attempts else None
     cost = None
     if usage is not None:

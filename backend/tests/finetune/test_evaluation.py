@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from app.core.config import Settings
+from app.core.db import create_engine, create_sessionmaker
+from app.finetune.ledger import run_key
+from app.models import CallStatus, GlobalBudget, LlmCall
 from distillation.testing import Behavior, FakeProviderServer, RecordedRequest, ok
 from tests.conftest import WorkerProcess, api_client, login, migrate
 from tests.datasets.factories import chat, jsonl
@@ -58,6 +65,12 @@ async def test_a_run_is_judged_pairwise_on_held_out_rows_and_a_gold_set(
             started = await client.post("/api/v1/finetune", json=body)
             assert started.status_code == 201, started.text
             run = await poll(client, f"/api/v1/finetune/{started.json()['id']}", ("completed", "failed"))
+        sent = len(server.requests)
+        engine = create_engine(settings, pooled=False)
+        async with create_sessionmaker(engine)() as session:
+            booked = list((await session.scalars(select(LlmCall).where(LlmCall.stage == "evaluate"))).all())
+            budget = await session.get(GlobalBudget, "global")
+        await engine.dispose()
 
     assert same.status_code == 400
     assert "another dataset" in same.text
@@ -88,3 +101,12 @@ async def test_a_run_is_judged_pairwise_on_held_out_rows_and_a_gold_set(
     pairwise = [r for r in server.requests if "[Answer A]" in r.text]
     assert len(pairwise) == 2 * 2 * 2 * 2
     assert gold["side_by_side"][0]["prompt"] == QUESTIONS[0][0]
+    # Every teacher and judge call of both evaluations is a settled ledger row naming the run.
+    assert len(booked) == sent
+    assert {(c.job_id, c.item_key, c.status) for c in booked} == {
+        (None, run_key(uuid.UUID(run["id"])), CallStatus.settled)
+    }
+    spent = sum((c.cost_usd or Decimal(0) for c in booked), Decimal(0))
+    assert spent > 0
+    if budget is not None:
+        assert budget.spent_usd == spent

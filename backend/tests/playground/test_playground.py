@@ -278,3 +278,55 @@ async def test_a_tuned_run_streams_its_answer_in_the_playground_at_no_cost(
     assert Decimal(done["cost_usd"]) == 0
     [call] = await _playground_calls(settings)
     assert (call.provider, call.model, call.cost_usd) == ("tuned", str(run.id), Decimal(0))
+
+
+@pytest.mark.parametrize("model", [CHEAP, "anthropic:claude-sonnet-4-5", "google:gemini-2.5-flash"])
+async def test_a_provider_model_streams_its_answer_in_several_deltas_and_books_the_streamed_usage(
+    settings: Settings, fake: FakeProviderServer, model: str
+) -> None:
+    settings = settings.model_copy(update={"allow_private_provider_urls": True})
+    fake.reset(lambda r: ok(text=ANSWER, usage=(14, 6), chunk_delay=0.06))
+    async with api_client(settings) as client:
+        await login(client)
+        name = model.split(":")[0]
+        if name != "openai":  # the stored provider points the SDK at the fake server
+            stored = {"api_key": "k-test-" + "x" * 32, "base_url": fake.url}
+            assert (await client.put(f"/api/v1/providers/{name}", json=stored)).status_code == 200
+        response = await client.post("/api/v1/playground/chat", json=_body(model))
+    events = _events(response.text)
+    names = [n for n, _ in events]
+    assert names[0] == "start"
+    assert names[-2:] == ["done", "end"], names
+    deltas = [d["text"] for n, d in events if n == "delta"]
+    done = events[-2][1]
+    assert len(deltas) >= 4  # word by word, as the provider sent them, not one piece at the end
+    assert "".join(deltas) == done["text"] == ANSWER
+    assert (done["input_tokens"], done["output_tokens"]) == (14, 6)
+    # The first token came while the rest was still being written (several 0.06 s gaps later).
+    assert done["total_ms"] - done["ttft_ms"] >= 150
+    expected = PriceTable.load(None).cost_of(model, TokenUsage(14, 6))
+    assert expected is not None
+    assert Decimal(done["cost_usd"]) == expected
+    [sent] = fake.requests
+    assert sent.body.get("stream") is True or sent.path.endswith(":streamGenerateContent")
+    [call] = await _playground_calls(settings)
+    assert call.status == CallStatus.settled
+    assert (call.input_tokens, call.output_tokens, call.cost_usd) == (14, 6, expected)
+    assert call.latency_ms is not None
+    assert call.latency_ms >= done["total_ms"] - 50
+
+
+async def test_a_stream_that_reports_no_usage_leaves_the_cost_unknown_not_free(
+    settings: Settings, fake: FakeProviderServer
+) -> None:
+    fake.reset(lambda r: ok(text=ANSWER, usage=(0, 0)))  # a server that ignores include_usage
+    async with api_client(settings) as client:
+        await login(client)
+        response = await client.post("/api/v1/playground/chat", json=_body(CHEAP))
+    done = dict(_events(response.text))["done"]
+    assert done["text"] == ANSWER
+    assert done["cost_usd"] is None
+    [call] = await _playground_calls(settings)
+    assert call.status == CallStatus.unknown
+    assert call.cost_usd is None
+    assert call.reserved_usd > 0  # its worst case stays counted against the global budget

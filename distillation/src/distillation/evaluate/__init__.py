@@ -16,7 +16,7 @@ Example:
 """
 
 from distillation.evaluate.api import EvaluationConfig, ProgressCallback, evaluate
-from distillation.evaluate.inference import Answer, local_answers, provider_answers
+from distillation.evaluate.inference import Answer, CallBook, local_answers, provider_answers
 from distillation.evaluate.judge import judge_answers, win_rate
 from distillation.evaluate.metrics import entity_f1, exact_match, field_accuracy, rouge_l
 from distillation.evaluate.pairwise import PairwiseResult, RowVerdict, judge_pairwise
@@ -31,6 +31,7 @@ from distillation.evaluate.responses import ReadAnswer, infer_datatype, read_ans
 
 __all__ = [
     "Answer",
+    "CallBook",
     "EvaluationConfig",
     "EvaluationReport",
     "ModelEvaluation",

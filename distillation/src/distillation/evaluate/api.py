@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillation.cost import PriceTable
 from distillation.datatypes import DataType, get_datatype
-from distillation.evaluate.inference import Answer, local_answers, provider_answers
+from distillation.evaluate.inference import Answer, CallBook, local_answers, provider_answers
 from distillation.evaluate.judge import judge_answers, win_rate
 from distillation.evaluate.pairwise import PairwiseResult, RowVerdict, judge_pairwise
 from distillation.evaluate.report import EvaluationReport, ModelEvaluation, Role, score_model, side_by_side
@@ -100,6 +100,7 @@ def evaluate(
     prices: PriceTable | None = None,
     progress: ProgressCallback | None = None,
     gold: Path | Iterable[Mapping[str, Any]] | None = None,
+    book: CallBook | None = None,
 ) -> EvaluationReport:
     """Evaluate the base student, the tuned student of ``run_dir`` and optionally the teacher.
 
@@ -117,6 +118,8 @@ def evaluate(
         progress: ``progress(stage, done, total)`` as answers arrive.
         gold: A gold set (file or chat records) to evaluate on instead of the held-out rows: every
             row is a reference (``max_rows`` still applies). Use rows the run never trained on.
+        book: Books every teacher and judge attempt in a service's ledger (stage ``evaluate``), so
+            its budgets and analytics count them; the report prices them either way.
 
     Raises:
         DatasetError: No held-out rows, or the run's held-out rows are missing from the dataset.
@@ -138,7 +141,9 @@ def evaluate(
     device = pick_device(config.device)
     model = load_tuned(RunPaths(run_dir).adapter, source, device) if run_dir else load_model(source, device)
     price_id = base_id if ":" in base_id else f"local:{source.card_name}"
-    session = _Session(rows, datatype, config, prices or PriceTable.load(None), credentials or {}, progress)
+    session = _Session(
+        rows, datatype, config, prices or PriceTable.load(None), credentials or {}, progress, book
+    )
     tokenizer = load_tokenizer(source)
     with model.disable_adapter() if run_dir is not None else nullcontext():
         session.local("base", base_id, model, tokenizer, price_id)
@@ -201,6 +206,7 @@ class _Session:
     prices: PriceTable
     credentials: Mapping[str, Credentials]
     progress: ProgressCallback | None
+    book: CallBook | None
     results: list[tuple[ModelEvaluation, list[ReadAnswer | None]]] = field(default_factory=list)
     answers: dict[str, list[Answer]] = field(default_factory=dict)
     comparisons: list[tuple[PairwiseResult, list[RowVerdict]]] = field(default_factory=list)
@@ -232,6 +238,7 @@ class _Session:
             concurrency=self.config.concurrency,
             rate_limit=self.config.rate_limit(),
             progress=_stage(self.progress, "teacher"),
+            book=self.book,
         )
         self.results.append(self._score("teacher", teacher, answers, teacher))
 
@@ -247,6 +254,7 @@ class _Session:
                 progress=stage,
                 concurrency=self.config.concurrency,
                 rate_limit=self.config.rate_limit(),
+                book=self.book,
             )
             for _, read in self.results
         ]
@@ -277,6 +285,7 @@ class _Session:
                     concurrency=self.config.concurrency,
                     rate_limit=self.config.rate_limit(),
                     progress=_stage(self.progress, f"vs {role}"),
+                    book=self.book,
                 )
             )
 

@@ -16,7 +16,7 @@ from typing import Any
 from distillation.cost import PriceTable, TokenUsage
 from distillation.finetune.model import require
 from distillation.pipeline import Accountant, MemoryCache, PaidCalls
-from distillation.pipeline.calls import attempts_usage
+from distillation.pipeline.calls import AttemptHook, ReserveHook, attempts_usage
 from distillation.pipeline.types import Stage
 from distillation.providers import (
     Attempt,
@@ -99,6 +99,20 @@ def _decode(tokenizer: Any, batch: Any, generated: Any, latency_s: float) -> lis
     return answers
 
 
+@dataclass(frozen=True)
+class CallBook:
+    """Where a service books the provider calls of an evaluation (the teacher's and the judge's).
+
+    Attributes:
+        before_attempt: Called before each attempt with what it may cost (a ledger reservation held
+            against a budget); may lower its output cap, or raise `BudgetExceeded` to refuse it.
+        on_attempt: Called after each attempt with (stage, item key, attempt, cost): the settlement.
+    """
+
+    before_attempt: ReserveHook | None = None
+    on_attempt: AttemptHook | None = None
+
+
 def provider_answers(
     model_id: str,
     prompts: Sequence[Sequence[Mapping[str, str]]],
@@ -110,12 +124,14 @@ def provider_answers(
     concurrency: int = 4,
     progress: Progress | None = None,
     rate_limit: RateLimit | None = None,
+    book: CallBook | None = None,
 ) -> list[Answer]:
     """Answers of a provider model (the teacher, or the judge with its schema); failures are kept.
 
     ``schema_name`` names ``schema`` to the provider (the pointwise judge's scores by default).
 
     ``rate_limit`` sets its requests and tokens per minute (learned from its headers when unset).
+    ``book`` books every attempt in a service's ledger (stage ``evaluate``) besides pricing it here.
     Runs its own event loop: call it from a thread, not from inside a running loop.
     """
     return asyncio.run(
@@ -128,6 +144,7 @@ def provider_answers(
             concurrency,
             progress,
             rate_limit,
+            book,
         )
     )
 
@@ -141,8 +158,15 @@ async def _provider_answers(
     concurrency: int,
     progress: Progress | None,
     rate_limit: RateLimit | None = None,
+    book: CallBook | None = None,
 ) -> list[Answer]:
-    calls = PaidCalls(MemoryCache(), Accountant(PriceTable.load(None)))
+    book = book or CallBook()
+    calls = PaidCalls(
+        MemoryCache(),
+        Accountant(PriceTable.load(None)),
+        on_attempt=book.on_attempt,
+        before_attempt=book.before_attempt,
+    )
     client = get_model(
         model_id,
         credentials=credentials.get(model_id.partition(":")[0]),

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from distillation.datatypes import DataType
-from distillation.evaluate.inference import Progress, provider_answers
+from distillation.evaluate.inference import CallBook, Progress, provider_answers
 from distillation.evaluate.responses import ReadAnswer
 from distillation.providers import Credentials, RateLimit
 from distillation.quality import aggregate_score, judge_prompt, judge_schema, parse_judge_output
@@ -23,6 +23,7 @@ def judge_answers(
     progress: Progress | None = None,
     concurrency: int = 4,
     rate_limit: RateLimit | None = None,
+    book: CallBook | None = None,
 ) -> list[float | None]:
     """The judge's aggregate score (0–10) of each answer.
 
@@ -45,6 +46,7 @@ def judge_answers(
         concurrency=concurrency,
         rate_limit=rate_limit,
         progress=progress,
+        book=book,
     )
     scores: list[float | None] = [0.0] * len(read)
     for (index, _), reply in zip(asked, replies, strict=True):

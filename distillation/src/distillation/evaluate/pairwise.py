@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from distillation.cost import PriceTable, TokenUsage
 from distillation.datatypes import DataType
-from distillation.evaluate.inference import Answer, Progress, provider_answers
+from distillation.evaluate.inference import Answer, CallBook, Progress, provider_answers
 from distillation.finetune.data import TrainingRow, prompt_messages
 from distillation.preference.verdict import (
     TIE,
@@ -105,6 +105,7 @@ def judge_pairwise(
     concurrency: int = 4,
     rate_limit: RateLimit | None = None,
     progress: Progress | None = None,
+    book: CallBook | None = None,
 ) -> tuple[PairwiseResult, list[RowVerdict]]:
     """Ask ``judge`` which of two answers is better on each row, in both orders.
 
@@ -119,6 +120,7 @@ def judge_pairwise(
         concurrency: Most judge requests in flight.
         rate_limit: The judge's limits.
         progress: ``progress(done, total)`` as verdicts arrive.
+        book: Books the judge's calls in a service's ledger (see `CallBook`).
     """
     (c_role, c_model, mine), (o_role, o_model, theirs) = candidate, opponent
     pairs = enumerate(zip(mine, theirs, strict=True))
@@ -138,6 +140,7 @@ def judge_pairwise(
         concurrency=concurrency,
         rate_limit=rate_limit,
         progress=progress,
+        book=book,
     )
     verdicts = [_unasked(row.id, o_role, a, b) for row, a, b in zip(rows, mine, theirs, strict=True)]
     for n, index in enumerate(asked):

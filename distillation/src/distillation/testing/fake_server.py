@@ -2,9 +2,10 @@
 
 It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic
 messages (`POST /v1/messages`) and Gemini generateContent
-(`POST /v1beta/models/{model}:generateContent`), and the batch APIs of all three (OpenAI's Files
-and Batch APIs, Anthropic's Message Batches, Gemini's batch mode; see
-`distillation.testing.fake_batches`), so the real SDKs can be tested against it. Each
+(`POST /v1beta/models/{model}:generateContent`), each also streamed as the API's server-sent events
+(see `distillation.testing.fake_stream`), the batch APIs of all three (OpenAI's Files and Batch APIs,
+Anthropic's Message Batches, Gemini's batch mode; see `distillation.testing.fake_batches`) and
+OpenAI's and Together's fine-tuning jobs (`distillation.testing.fake_finetune`), so the real SDKs can be tested against it. Each
 request is logged and answered according to a script (see `distillation.testing.scripts`):
 latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
 exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
@@ -48,6 +49,7 @@ from distillation.testing.fake_batches import (
 )
 from distillation.testing.fake_cache import PromptCacheModel
 from distillation.testing.fake_finetune import FakeFinetunes, FinetunePlan, handles, serve_finetunes
+from distillation.testing.fake_stream import stream_answer, wants_stream
 from distillation.testing.fake_wire import error_body, error_headers, request_text, success_body
 from distillation.testing.scripts import (
     Behavior,
@@ -264,7 +266,7 @@ class FakeProviderServer:
         if refusal is None:
             self._in_flight += 1
         try:
-            response = await self._respond(record, behavior)
+            response = await self._respond(record, behavior, request)
         finally:
             if refusal is None:
                 self._in_flight -= 1
@@ -356,7 +358,9 @@ class FakeProviderServer:
             cached = min(cached, behavior.usage[0])
         return behavior.with_(cached_tokens=cached)
 
-    async def _respond(self, record: RecordedRequest, behavior: Behavior) -> web.Response:
+    async def _respond(
+        self, record: RecordedRequest, behavior: Behavior, request: web.BaseRequest
+    ) -> web.StreamResponse:
         if behavior.latency:  # counted from the request's arrival, as a client sees a provider's latency
             await asyncio.sleep(behavior.latency - (time.monotonic() - record.received_at))
         if behavior.hang:
@@ -366,7 +370,10 @@ class FakeProviderServer:
         if behavior.status != 200:
             body = error_body(record.api, behavior, self.dialect)
             return _json_response(body, behavior.status, error_headers(behavior))
-        payload = orjson.dumps(success_body(record, behavior, self.dialect))
+        answer = success_body(record, behavior, self.dialect)
+        if wants_stream(record) and behavior.body == "ok":  # the same answer, as the API's SSE events
+            return await stream_answer(request, record, behavior, answer)
+        payload = orjson.dumps(answer)
         if behavior.body == "malformed":
             payload = b'{"id": "broken", "choices": [oops'
         elif behavior.body == "truncated":
@@ -418,8 +425,9 @@ def _route(method: str, path: str, openai_prefix: str = "/v1") -> tuple[str, str
     if path == "/v1/messages":
         return "anthropic", ""
     for prefix in ("/v1beta/models/", "/v1/models/"):
-        if path.startswith(prefix) and path.endswith(":generateContent"):
-            return "gemini", path[len(prefix) : -len(":generateContent")]
+        for method_name in (":generateContent", ":streamGenerateContent"):
+            if path.startswith(prefix) and path.endswith(method_name):
+                return "gemini", path[len(prefix) : -len(method_name)]
     return None
 
 

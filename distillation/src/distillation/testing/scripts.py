@@ -50,6 +50,7 @@ class Behavior:
             tool ``tool_choice`` names, else the first, with arguments made from its schema;
             "invalid_arguments" breaks them against the schema; "unknown_tool" calls a tool that was
             not offered; "text" answers in text (see `ToolCallMode`).
+        chunk_delay: Seconds between the events of a streamed answer (see `fake_stream`).
     """
 
     status: int = 200
@@ -65,6 +66,7 @@ class Behavior:
     cached_tokens: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
     tool_call: ToolCallMode = "auto"
+    chunk_delay: float = 0.0
 
     def with_(self, **changes: Any) -> Behavior:
         """A copy with some fields changed."""

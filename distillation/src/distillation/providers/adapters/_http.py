@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -24,6 +25,7 @@ from distillation.providers.guard import AddressGuard, AddressRefusedError, guar
 from distillation.providers.limit_headers import parse_rate_limit_headers
 from distillation.providers.retry import capacity_exhausted, parse_retry_after
 
+T = TypeVar("T")
 HTTP_CLIENTS = ("aiohttp", "httpx")
 POOL_SIZE = 1000  # connections per client when the SDK sets no cap (its default is 1,000 too)
 
@@ -171,3 +173,22 @@ def _message(status: int, body: Any) -> str:
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return f"HTTP {status}: {error['message'][:300]}"
     return f"HTTP {status}"
+
+
+async def within(items: AsyncIterator[T], time_limit: float, what: str) -> AsyncIterator[T]:
+    """The items of a streamed answer, the whole stream bounded by `time_limit` seconds.
+
+    Each wait is bounded by what is left of the limit (a timeout around the consumer's ``async for``
+    would fire in the consumer's code); running out raises `ProviderTimeoutError`.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + time_limit
+    iterator = aiter(items)
+    while True:
+        try:
+            item = await asyncio.wait_for(anext(iterator), max(0.0, deadline - loop.time()))
+        except StopAsyncIteration:
+            return
+        except TimeoutError as exc:
+            raise ProviderTimeoutError(f"no whole {what} within {time_limit:.0f} s") from exc
+        yield item

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +12,7 @@ from distillation.providers.adapters._http import (
     read_json,
     sdk_http_client,
     split_params,
+    within,
 )
 from distillation.providers.adapters.anthropic_batch import AnthropicBatchAPI
 from distillation.providers.base import import_sdk
@@ -81,6 +82,38 @@ class AnthropicAdapter:
         completion = parse_message(body, request, raw.headers.get("request-id"))
         limits = parse_rate_limit_headers(raw.headers)
         return completion if limits is None else replace(completion, rate_limit=limits)
+
+    async def stream(self, request: ChatRequest, time_limit: float) -> AsyncIterator[str | Completion]:
+        """The answer's text piece by piece (`text_delta` events), then the whole `Completion`.
+
+        The usage comes from `message_start` (input and cache reads) and `message_delta` (output).
+        Closing the iterator closes the connection. Structured requests (a forced tool call) are not
+        streamed: use `complete`.
+        """
+        if request.response_schema is not None:
+            raise ConfigurationError("structured answers are not streamed; use complete()")
+        kwargs = split_params(self.params(request), self._known)
+        pieces: list[str] = []
+        body: dict[str, Any] = {"stop_reason": None, "usage": {}}
+        try:
+            events = await self._client.messages.create(**kwargs, stream=True, timeout=time_limit + 1)
+            try:
+                async for event in within(events, time_limit, "answer"):
+                    if event.type == "message_start":
+                        body.update(id=event.message.id, model=event.message.model)
+                        body["usage"].update(event.message.usage.model_dump(exclude_none=True))
+                    elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        pieces.append(event.delta.text)
+                        yield event.delta.text
+                    elif event.type == "message_delta":
+                        body["stop_reason"] = event.delta.stop_reason
+                        body["usage"].update(event.usage.model_dump(exclude_none=True))
+            finally:
+                await events.close()
+        except self._sdk.AnthropicError as exc:
+            raise map_sdk_error(self._sdk, exc) from exc
+        body["content"] = [{"type": "text", "text": "".join(pieces)}]
+        yield parse_message(body, request, body.get("id"))
 
     async def aclose(self) -> None:
         """Closes the SDK client and its connection pool."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import re
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 
+from distillation.providers.adapters._http import within
 from distillation.providers.adapters.google_batch import GoogleBatchAPI
 from distillation.providers.base import import_sdk
 from distillation.providers.credentials import Credentials
@@ -103,6 +105,51 @@ class GoogleAdapter:
                 raise ProviderConnectError(f"could not connect: {exc}") from exc
             raise ProviderConnectionError(f"connection failed: {exc}") from exc
         return parse_generate(response)
+
+    async def stream(self, request: ChatRequest, time_limit: float) -> AsyncIterator[str | Completion]:
+        """The answer's text piece by piece (`streamGenerateContent` over SSE), then the whole `Completion`.
+
+        The finish reason and usage are those of the last piece that reports them. Closing the iterator
+        closes the connection. Structured requests are not streamed: use `complete`.
+        """
+        if request.response_schema is not None:
+            raise ConfigurationError("structured answers are not streamed; use complete()")
+        contents, config = self._config(request, time_limit)
+        pieces: list[str] = []
+        last: Completion | None = None
+        try:
+            chunks = await self._sdk_client().aio.models.generate_content_stream(
+                model=self.model, contents=contents, config=config
+            )
+            try:
+                async for chunk in within(chunks, time_limit, "answer"):
+                    piece = parse_generate(chunk)
+                    if piece.text:
+                        pieces.append(piece.text)
+                        yield piece.text
+                    # Each piece may repeat the usage so far; the last that reports one counts.
+                    if last is not None and not piece.usage.total_tokens:
+                        piece = replace(piece, usage=last.usage)
+                    if last is not None and piece.raw_finish_reason is None:
+                        piece = replace(
+                            piece, finish_reason=last.finish_reason, raw_finish_reason=last.raw_finish_reason
+                        )
+                    last = piece
+            finally:
+                await chunks.aclose()
+        except self._errors.APIError as exc:
+            raise _status_error(exc) from exc
+        except ValueError as exc:
+            raise InvalidResponseError(f"unreadable response: {exc}") from exc
+        except Exception as exc:
+            if not _is_transport_error(exc):
+                raise
+            if never_connected(exc):
+                raise ProviderConnectError(f"could not connect: {exc}") from exc
+            raise ProviderConnectionError(f"connection failed: {exc}") from exc
+        if last is None:
+            raise InvalidResponseError("the stream ended without an answer")
+        yield replace(last, text="".join(pieces))
 
     def _config(self, request: ChatRequest, time_limit: float) -> tuple[list[dict[str, Any]], Any]:
         """Validates the settings up front: a bad setting must not look like a retryable bad answer."""

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any
 
 import orjson
 
-from distillation.providers.adapters._http import map_sdk_error, read_json, sdk_http_client
+from distillation.providers.adapters._http import (
+    keyword_names,
+    map_sdk_error,
+    read_json,
+    sdk_http_client,
+    split_params,
+    within,
+)
 from distillation.providers.adapters.openai_batch import OpenAIBatchAPI
 from distillation.providers.adapters.openai_lean import CHAT_PATH, LeanChat, lean_chat
 from distillation.providers.base import import_sdk
@@ -119,6 +126,44 @@ class OpenAIAdapter:
         completion = parse_chat(read_json(content))
         limits = parse_rate_limit_headers(headers)
         return completion if limits is None else replace(completion, rate_limit=limits)
+
+    async def stream(self, request: ChatRequest, time_limit: float) -> AsyncIterator[str | Completion]:
+        """The answer's text piece by piece as the server streams it, then the whole `Completion`.
+
+        Asks for the usage chunk (`stream_options.include_usage`); a server that sends none leaves the
+        usage at zero tokens, which callers read as not reported. Closing the iterator closes the
+        connection. Structured requests are not streamed (their answer is one JSON value): use `complete`.
+        """
+        if request.response_schema is not None:
+            raise ConfigurationError("structured answers are not streamed; use complete()")
+        create = self._client.chat.completions.create
+        params = self.params(request) | {"stream": True, "stream_options": {"include_usage": True}}
+        pieces: list[str] = []
+        refusal: list[str] = []
+        finish: str | None = None
+        usage: dict[str, Any] = {}
+        model = answer_id = None
+        try:
+            chunks = await create(**split_params(params, keyword_names(create)), timeout=time_limit + 1)
+            try:
+                async for chunk in within(chunks, time_limit, "answer"):
+                    model, answer_id = chunk.model or model, chunk.id or answer_id
+                    if chunk.usage is not None:
+                        usage = chunk.usage.model_dump()
+                    for choice in chunk.choices[:1]:
+                        finish = choice.finish_reason or finish
+                        if choice.delta.refusal:
+                            refusal.append(choice.delta.refusal)
+                        if choice.delta.content:
+                            pieces.append(choice.delta.content)
+                            yield choice.delta.content
+            finally:
+                await chunks.close()
+        except self._sdk.OpenAIError as exc:
+            raise map_sdk_error(self._sdk, exc) from exc
+        message = {"content": "".join(pieces), "refusal": "".join(refusal) or None}
+        body = {"choices": [{"message": message, "finish_reason": finish}], "usage": usage, "model": model}
+        yield parse_chat(body, answer_id)
 
     async def _post(self, body: bytes, time_limit: float) -> tuple[bytes, Any]:
         options = {"timeout": time_limit, "headers": _JSON_HEADERS}
