@@ -71,7 +71,7 @@ async def test_every_attempt_is_reserved_then_settled_at_its_cost_in_the_ledger(
     assert len(answered) == 3
     assert [(r.input_tokens, r.output_tokens, r.cost_usd) for r in answered] == [(40, 7, price)] * 3
     limited = [r for r in rows if r.outcome == "rate_limited"]
-    assert [(r.cost_usd, r.status) for r in limited] == [(0, CallStatus.settled)]
+    assert [(r.cost_usd, r.status) for r in limited] == [(Decimal(0), CallStatus.settled)]
     assert budget is not None
     assert budget.spent_usd == 3 * price
     assert budget.reserved_usd == 0

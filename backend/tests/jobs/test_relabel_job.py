@@ -194,7 +194,7 @@ def tool_prompts(count: int) -> bytes:
         ask = "Make a broken call." if number == count - 1 else f"Weather in city {number}?"
         messages: list[dict[str, Any]] = [{"role": "user", "content": ask}]
         if number == 0:
-            call = {"id": "call_0", "type": "function"}
+            call: dict[str, Any] = {"id": "call_0", "type": "function"}
             call["function"] = {"name": "get_weather", "arguments": '{"city": "Oslo", "unit": "c"}'}
             messages = [
                 {"role": "user", "content": "Weather in Oslo?"},

@@ -56,7 +56,7 @@ def write_prompts(path: Path, count: int) -> list[dict[str, Any]]:
     for number in range(count):
         messages: list[dict[str, Any]] = [{"role": "user", "content": f"Weather in city {number}?"}]
         if number % 3 == 0:
-            call = {"id": f"call_{number}", "type": "function"}
+            call: dict[str, Any] = {"id": f"call_{number}", "type": "function"}
             call["function"] = {"name": "book_table", "arguments": json.dumps({"people": number + 1})}
             messages = [
                 {"role": "user", "content": f"Book a table for {number + 1}."},
@@ -74,7 +74,16 @@ def test_a_tool_calling_prompt_set_round_trips_to_an_openai_file_with_tools(tmp_
     prompts = tmp_path / "tools.jsonl"
     lines = write_prompts(prompts, 12)
     output = tmp_path / "train.jsonl"
-    args = ["relabel", prompts, "--teacher", TEACHER, "--output", output, "--format", "openai"]
+    args: list[str | Path] = [
+        "relabel",
+        prompts,
+        "--teacher",
+        TEACHER,
+        "--output",
+        output,
+        "--format",
+        "openai",
+    ]
     with FakeProviderServer(tool_answers) as server:
         result = invoke(cli_app(server), *args)
 
@@ -117,7 +126,16 @@ def test_unknown_tools_and_broken_arguments_are_rejected_with_the_reason(tmp_pat
         )
     )
     output = tmp_path / "answers.jsonl"
-    args = ["relabel", prompts, "--teacher", TEACHER, "--output", output, "--judge-sample-rate", "0"]
+    args: list[str | Path] = [
+        "relabel",
+        prompts,
+        "--teacher",
+        TEACHER,
+        "--output",
+        output,
+        "--judge-sample-rate",
+        "0",
+    ]
     with FakeProviderServer(tool_answers) as server:
         result = invoke(cli_app(server), *args)
 

@@ -18,11 +18,16 @@ def test_each_step_reports_its_gradient_norm_before_clipping_and_logs_it(tmp_pat
     )  # fmt: skip
     norms: list[tuple[int, float]] = []
     order: list[str] = []
+
+    def note_norm(step: int, norm: float) -> None:
+        norms.append((step, norm))
+        order.append("norm")
+
     finetune(
         chat_rows(),
         tmp_path / "run",
         config,
-        on_grad_norm=lambda step, norm: (norms.append((step, norm)), order.append("norm")),
+        on_grad_norm=lambda step, norm: note_norm(step, norm),
         on_step=lambda *_: order.append("step"),
     )
 

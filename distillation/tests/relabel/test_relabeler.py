@@ -152,7 +152,7 @@ async def test_tool_calls_are_answered_checked_judged_and_cached() -> None:
         "type": "function",
         "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
     }
-    history = [
+    history: list[dict[str, Any]] = [
         {"role": "user", "content": "Weather in Oslo?"},
         {"role": "assistant", "content": "", "tool_calls": [call]},
         {"role": "tool", "content": "rain", "tool_call_id": "call_7"},
