@@ -7,8 +7,8 @@ messages (`POST /v1/messages`) and Gemini generateContent
 Anthropic's Message Batches, Gemini's batch mode; see `distillation.testing.fake_batches`) and
 OpenAI's and Together's fine-tuning jobs (`distillation.testing.fake_finetune`), so the real SDKs
 can be tested against it. Each request is logged and answered according to a script (see
-`distillation.testing.scripts`): latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and
-exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
+`distillation.testing.scripts`): latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or
+answers, `length` finishes and exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
 OpenAI or Anthropic style and enforces a requests-per-window limit and an in-flight cap with 429s.
 With `dialect` its OpenAI routes speak like Groq (under `/openai/v1`, with Groq's extra usage
 fields) or vLLM (vLLM's extra fields, its top-level error object) instead of OpenAI.
