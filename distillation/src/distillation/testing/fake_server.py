@@ -1,19 +1,19 @@
 """A fake LLM provider: a real HTTP server on 127.0.0.1 speaking three wire formats.
 
-It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic
-messages (`POST /v1/messages`) and Gemini generateContent
-(`POST /v1beta/models/{model}:generateContent`), each also streamed as the API's server-sent events
-(see `distillation.testing.fake_stream`), the batch APIs of all three (OpenAI's Files and Batch APIs,
-Anthropic's Message Batches, Gemini's batch mode; see `distillation.testing.fake_batches`) and
-OpenAI's and Together's fine-tuning jobs (`distillation.testing.fake_finetune`), so the real SDKs
-can be tested against it. Each request is logged and answered according to a script (see
-`distillation.testing.scripts`): latency, 429 with Retry-After, 5xx, hangs, corrupted bodies or
-answers, `length` finishes and exact usage. With `limits` (`ServerLimits`) it reports rate-limit headers on every answer in the
-OpenAI or Anthropic style and enforces a requests-per-window limit and an in-flight cap with 429s.
-With `dialect` its OpenAI routes speak like Groq (under `/openai/v1`, with Groq's extra usage
-fields) or vLLM (vLLM's extra fields, its top-level error object) instead of OpenAI.
-It runs its own event loop in a background thread (a raw aiohttp low-level server, well under a
-millisecond per request), so sync code, async tests and benchmarks can all use it.
+It serves OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic messages
+(`POST /v1/messages`) and Gemini generateContent (`POST /v1beta/models/{model}:generateContent`), each
+also streamed as the API's server-sent events (see `distillation.testing.fake_stream`), the batch APIs
+of all three (OpenAI's Files and Batch APIs, Anthropic's Message Batches, Gemini's batch mode; see
+`distillation.testing.fake_batches`) and OpenAI's and Together's fine-tuning jobs
+(`distillation.testing.fake_finetune`), so the real SDKs can be tested against it. Each request is
+logged and answered according to a script (see `distillation.testing.scripts`): latency, 429 with
+Retry-After, 5xx, hangs, corrupted bodies or answers, `length` finishes and exact usage. With `limits`
+(`ServerLimits`) it reports rate-limit headers on every answer in the OpenAI or Anthropic style and
+enforces a requests-per-window limit and an in-flight cap with 429s. With `dialect` its OpenAI routes
+speak like Groq (under `/openai/v1`, with Groq's extra usage fields) or vLLM (vLLM's extra fields, its
+top-level error object) instead of OpenAI. It runs its own event loop in a background thread (a raw
+aiohttp low-level server, well under a millisecond per request), so sync code, async tests and
+benchmarks can all use it.
 
 Example:
     >>> with FakeProviderServer(fail_first(1, rate_limited(retry_after=1))) as server:  # doctest: +SKIP
