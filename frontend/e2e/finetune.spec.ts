@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-
 import { expect, test } from "@playwright/test";
 
 import { createDataset, generatedJsonl, uniqueName } from "./data";
@@ -55,40 +53,6 @@ test("a run started from the form shows its progress live", async ({ page }) => 
   } finally {
     await stopRun(page.request, id);
   }
-});
-
-test("a completed run answers in the playground, base and tuned side by side", async ({ page }) => {
-  test.setTimeout(360_000);
-  await signIn(page, "/finetune/");
-  const dataset = await createDataset(page.request, uniqueName("Play data"), generatedJsonl(12));
-  const run = await startRun(page.request, dataset.id, uniqueName("Played run"), { evaluate: false });
-  await page.goto(`/finetune/detail/?id=${run.id}`);
-  await expect(page.getByTestId("run-status")).toHaveText("completed", { timeout: 240_000 });
-  await expect(page.getByRole("button", { name: "Cancel" })).toBeDisabled();
-  await expect(page.getByRole("button", { name: "Resume" })).toBeDisabled();
-  await expect(page.getByText("This run was not evaluated.")).toBeVisible();
-  await expect(page.getByTestId("optimizer-chart")).toHaveAttribute("aria-label", /Learning rate and gradient norm over \d+ steps, latest learning rate .*, latest gradient norm/);
-  // The run's files, as download links: the adapter comes as a zip of its folder.
-  const files = page.getByRole("list", { name: "Files to download" });
-  await expect(files.getByRole("link", { name: "adapter.zip" })).toBeVisible();
-  await expect(files.getByRole("link", { name: "README.md" })).toBeVisible();
-  const [download] = await Promise.all([page.waitForEvent("download"), files.getByRole("link", { name: "adapter.zip" }).click()]);
-  expect(download.suggestedFilename()).toBe("adapter.zip");
-  const zip = await readFile((await download.path()) ?? "");
-  expect(zip.subarray(0, 2).toString()).toBe("PK");
-  await page.screenshot({ path: "test-results/screenshots/finetune-files-1280.png", fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: "test-results/screenshots/finetune-files-390.png", fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await expectAccessible(page, "completed run");
-
-  await page.getByLabel("Prompt").fill("How do I reset my password?");
-  await page.getByLabel("Answer tokens").fill("8");
-  await page.getByRole("button", { name: "Ask the models" }).click();
-  const answers = page.getByTestId("playground-answers");
-  await expect(answers.getByRole("region", { name: "Base student answer" })).toBeVisible({ timeout: 120_000 });
-  await expect(answers.getByRole("region", { name: "Tuned student answer" })).toBeVisible();
-  await expect(answers.getByRole("region", { name: "Teacher answer" })).toHaveCount(0);
 });
 
 test("a queued run can be cancelled and resumed from its page", async ({ page }) => {

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
+import { ModelSelect, usableProviders } from "@/components/models/ModelSelect";
 import { Button } from "@/components/ui/Button";
 import { CheckboxField } from "@/components/ui/Checkbox";
 import { Field, FormError } from "@/components/ui/Field";
@@ -13,6 +14,7 @@ import { Skeleton } from "@/components/ui/Skeleton";
 import { ErrorState } from "@/components/ui/StateViews";
 import { useDatasets } from "@/hooks/queries/datasets";
 import { useStartRun } from "@/hooks/queries/finetune";
+import { useProviders } from "@/hooks/queries/providers";
 import { errorMessage } from "@/lib/api/client";
 import { LIMITS } from "@/lib/limits";
 
@@ -47,6 +49,7 @@ export function StartRunForm({ canStart }: { canStart: boolean }) {
   const router = useRouter();
   const datasets = useDatasets(DATASET_FILTERS);
   const start = useStartRun();
+  const providers = useProviders();
   const [form, setForm] = useState<FormState>({
     datasetId: "",
     name: "",
@@ -54,6 +57,7 @@ export function StartRunForm({ canStart }: { canStart: boolean }) {
     evaluate: true,
     merge: false,
     teacher: "",
+    judge: "",
     baseModel: BUNDLED_BASE_MODEL,
     gguf: [],
     quantize: false,
@@ -115,6 +119,17 @@ export function StartRunForm({ canStart }: { canStart: boolean }) {
           <Field label="Teacher to compare" htmlFor="ft-teacher" hint="Optional, e.g. openai:gpt-4o-mini; its answers cost money.">
             <TextInput limit={LIMITS.FinetuneRequest.teacher} value={form.teacher} onChange={(e) => setForm((f) => ({ ...f, teacher: e.target.value }))} />
           </Field>
+          {form.evaluate && (
+            <ModelSelect
+              id="ft-judge"
+              label="Judge"
+              hint="Optional: compares the tuned student with the base and the teacher, both orders per prompt (a provider's calls cost money)."
+              providers={usableProviders(providers.data ?? [])}
+              value={form.judge}
+              onChange={(judge) => update({ judge })}
+              allowDefault="No judge (no win rates)"
+            />
+          )}
           <ExportOptions form={form} update={update} />
           <GpuOptions form={form} estimate={estimate} update={update} />
         </div>

@@ -80,6 +80,8 @@ export type FormState = {
   evaluate: boolean;
   merge: boolean;
   teacher: string;
+  /** The judge of the evaluation's win rates (a model id); empty: no judge. */
+  judge: string;
   baseModel: string;
   gguf: GgufType[];
   quantize: boolean;
@@ -115,5 +117,6 @@ export function toRequest(form: FormState): FinetuneRequest {
     eval_max_rows: optional("eval_max_rows"),
     eval_max_new_tokens: n("eval_max_new_tokens"),
     teacher: form.teacher.trim() || null,
+    judge: form.evaluate && form.judge ? form.judge : null,
   };
 }
