@@ -1,5 +1,5 @@
 """The engine's commands (``generate``, ``relabel``, ``prefer``, ``estimate``, ``advise``, ``validate``,
-``export``, ``finetune``, ``evaluate``).
+``export``, ``push``, ``finetune``, ``push-model``, ``evaluate``).
 
 They are added to a host's Typer app.
 
@@ -14,7 +14,7 @@ Example:
     >>> register(app, credentials=lambda provider: None, config_dir=None)
     >>> sorted(command.name or "" for command in app.registered_commands)  # doctest: +NORMALIZE_WHITESPACE
     ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'prefer', 'provider-finetune',
-     'push', 'relabel', 'validate']
+     'push', 'push-model', 'relabel', 'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
@@ -27,6 +27,7 @@ Example:
         distillery export qa.jsonl --format openai --output out/ --splits 0.8,0.1,0.1
         HF_TOKEN=hf_... distillery push qa.jsonl --repo me/support-qa --splits 0.9,0.1
         distillery finetune qa.jsonl --output runs/qa --max-steps 60
+        HF_TOKEN=hf_... distillery push-model runs/qa me/qa-lora --outputs adapter,gguf
         distillery provider-finetune qa.jsonl --provider openai --base-model gpt-4o-mini-2024-07-18
         distillery evaluate qa.jsonl --run runs/qa
 """
@@ -109,6 +110,7 @@ def register(
         ("export", _export),
         ("push", _push),
         ("finetune", _finetune),
+        ("push-model", _push_model),
         ("provider-finetune", _provider_finetune(env)),
         ("evaluate", _evaluate(env)),
     ):
@@ -681,6 +683,49 @@ def _finetune(
         raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None
     run_dir = output or Path("runs") / dataset.stem
     _exit(finetune_command(dataset, run_dir, config, check_only=check, restart=restart, overwrite=overwrite))
+
+
+def _push_model(
+    run: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Fine-tune run folder.")],
+    repo: Annotated[str, typer.Argument(help="The Hub model repo: owner/name.")],
+    token: Annotated[
+        str,
+        typer.Option(
+            "--hub-token",
+            envvar="HF_TOKEN",
+            help="A Hub write token (from HF_TOKEN; never printed).",
+            show_default=False,
+        ),
+    ],
+    outputs: Annotated[
+        str, typer.Option(help="What to push, comma-separated: adapter, merged, gguf.")
+    ] = "adapter",
+    evaluation: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="An evaluation report (evaluate --report) for the card."
+        ),
+    ] = None,
+    public: Annotated[bool, typer.Option(help="Make a new repo public (private by default).")] = False,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(envvar="HF_ENDPOINT", help="The Hub's address (default https://huggingface.co)."),
+    ] = None,
+) -> None:
+    """Push a fine-tune run (adapter, merged model, GGUF files) to a Hub model repo with a model card.
+
+    The main output goes at the repo's root (the merged model, else the adapter, else the GGUF files),
+    the others in adapter/ or gguf/; the card names the base model, the dataset, the training settings
+    and, with --evaluation, the evaluation's results.
+    """
+    from distillation.commands.finetune import push_model_command
+
+    what = tuple(part.strip() for part in outputs.split(",") if part.strip())
+    _exit(
+        push_model_command(
+            run, repo, token, what, evaluation=evaluation, private=not public, endpoint=endpoint
+        )
+    )
 
 
 def _evaluate(env: Environment) -> Callable[..., None]:
