@@ -659,17 +659,59 @@ def _finetune(
     check: Annotated[bool, typer.Option(help="Only run the pre-flight check.")] = False,
     restart: Annotated[bool, typer.Option(help="Ignore checkpoints and start over.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace a run folder that holds another run.")] = False,
+    push_to_hub: Annotated[
+        str | None,
+        typer.Option(help="Then push the run to this Hub model repo (owner/name); see push-model."),
+    ] = None,
+    push_outputs: Annotated[
+        str, typer.Option(help="With --push-to-hub: what to push, comma-separated: adapter, merged, gguf.")
+    ] = "adapter",
+    hub_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HF_TOKEN",
+            help="With --push-to-hub: a Hub write token (from HF_TOKEN).",
+            show_default=False,
+        ),
+    ] = None,
+    hub_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HF_ENDPOINT",
+            help="With --push-to-hub: the Hub's address (default https://huggingface.co).",
+        ),
+    ] = None,
 ) -> None:
     """LoRA-fine-tune a small model on a dataset; the loss covers the assistant turns only.
 
     A pre-flight check first shows a few rows as the model sees them (trained tokens highlighted)
     and the token-length histogram, and refuses rows with nothing to learn or longer than
     --max-seq-length. Ctrl-C stops after the current step with a checkpoint; rerunning the same
-    command resumes from the newest checkpoint. Exit code 2 when stopped early.
+    command resumes from the newest checkpoint. Exit code 2 when stopped early. With --push-to-hub
+    the completed run is then pushed to a Hub model repo (private), as push-model does.
     """
     values = dict(locals())
-    for name in ("dataset", "output", "check", "restart", "overwrite"):
+    for name in (
+        "dataset",
+        "output",
+        "check",
+        "restart",
+        "overwrite",
+        "push_to_hub",
+        "push_outputs",
+        "hub_token",
+        "hub_endpoint",
+    ):
         del values[name]
+    if push_to_hub is not None:
+        from distillation.export import HubTarget
+
+        if not hub_token:
+            raise typer.BadParameter("--push-to-hub needs a token: set HF_TOKEN or give --hub-token")
+        try:  # a bad repo id is refused before training, not after
+            HubTarget(push_to_hub, hub_token)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--push-to-hub") from None
     from pydantic import ValidationError
 
     from distillation.commands.finetune import finetune_command
@@ -682,7 +724,13 @@ def _finetune(
     except ValidationError as exc:
         raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None
     run_dir = output or Path("runs") / dataset.stem
-    _exit(finetune_command(dataset, run_dir, config, check_only=check, restart=restart, overwrite=overwrite))
+    code = finetune_command(dataset, run_dir, config, check_only=check, restart=restart, overwrite=overwrite)
+    if code == 0 and not check and push_to_hub is not None and hub_token:
+        from distillation.commands.finetune import push_model_command
+
+        what = tuple(part.strip() for part in push_outputs.split(",") if part.strip())
+        code = push_model_command(run_dir, push_to_hub, hub_token, what, endpoint=hub_endpoint)
+    _exit(code)
 
 
 def _push_model(

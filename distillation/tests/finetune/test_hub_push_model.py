@@ -7,6 +7,7 @@ the repo holds.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,31 @@ def test_the_cli_pushes_with_hf_token_and_reports_a_bad_one(
     assert "401" in refused.output
     assert "hf_wrong_token" not in refused.output
     assert TOKEN not in pushed.output
+
+
+def test_finetune_with_push_to_hub_trains_then_pushes_and_refuses_a_bad_repo_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = typer.Typer()
+    register(app, credentials=lambda provider: None, config_dir=None)
+    base = save_tiny(tmp_path / "tiny-llama", "llama")
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in chat_rows()))
+    settings = ["--base-model", str(base), "--max-steps", "2", "--batch-size", "4", "--max-seq-length", "64"]
+    settings += ["--lora-r", "4", "--lora-alpha", "8", "--heldout-fraction", "0", "--device", "cpu"]
+    runner = CliRunner()
+    with FakeHubServer({TOKEN: "me"}) as hub:
+        monkeypatch.setenv("HF_TOKEN", TOKEN)
+        bad = runner.invoke(app, ["finetune", str(data), "--output", str(tmp_path / "bad"), *settings,
+                                  "--push-to-hub", "no-owner", "--hub-endpoint", hub.url])  # fmt: skip
+        done = runner.invoke(app, ["finetune", str(data), "--output", str(tmp_path / "run"), *settings,
+                                   "--push-to-hub", "me/cli-run", "--hub-endpoint", hub.url])  # fmt: skip
+        repo = hub.repos["me/cli-run"]
+    assert bad.exit_code == 2
+    assert "invalid Hub repo id" in bad.output
+    assert not (tmp_path / "bad").exists()
+    assert done.exit_code == 0, done.output
+    assert f"to {hub.url}/me/cli-run" in done.output
+    assert "adapter_config.json" in repo.files
+    assert front_matter(repo.files["README.md"])["library_name"] == "peft"
+    assert TOKEN not in done.output
