@@ -193,6 +193,13 @@ async def require_completed_run(session: AsyncSession, model_id: str) -> Finetun
     return run
 
 
+async def get_controlled(session: AsyncSession, user: User, run_id: uuid.UUID) -> FinetuneRun:
+    """A run its owner or an admin may control (download, push); 404 or 403 otherwise."""
+    run = await get(session, run_id)
+    _ensure_owner(user, run)
+    return run
+
+
 def _ensure_owner(user: User, run: FinetuneRun) -> None:
     if user.role is Role.viewer or (user.role is not Role.admin and run.owner_id != user.id):
         raise Forbidden("only the run's owner or an admin can control it")

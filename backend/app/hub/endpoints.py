@@ -11,6 +11,7 @@ from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     NotFound,
     TooManyRequests,
@@ -19,7 +20,7 @@ from app.core.errors import (
     error_responses,
 )
 from app.hub import service
-from app.hub.schemas import HubPushRequest, HubSettingsRead, HubTokenWrite
+from app.hub.schemas import HubModelPushRequest, HubPushRequest, HubSettingsRead, HubTokenWrite
 from app.models import Role, User
 from app.system.schemas import TaskRecordRead
 from app.users.quotas import TaskQuotaDep
@@ -66,4 +67,28 @@ async def push_dataset(
 ) -> TaskRecordRead:
     """Push a version to a Hub dataset repo in a worker (Parquet or JSONL and a card); poll the task."""
     record = await service.start_push(session, settings, quota, user, dataset_id, body)
+    return TaskRecordRead.model_validate(record)
+
+
+@router.post(
+    "/finetune/{run_id}/push",
+    status_code=202,
+    responses=error_responses(
+        Unauthorized, Forbidden, NotFound, Conflict, UnprocessableContent, TooManyRequests
+    ),
+)
+async def push_finetune_run(
+    run_id: uuid.UUID,
+    body: HubModelPushRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    quota: TaskQuotaDep,
+) -> TaskRecordRead:
+    """Push a completed run (its owner or an admin) to a Hub model repo in a worker; poll the task.
+
+    The adapter, the merged model and the GGUF files (with the Ollama Modelfile) as chosen, and a model
+    card with the base model, the dataset, the training settings and the run's evaluation.
+    """
+    record = await service.start_model_push(session, settings, quota, user, run_id, body)
     return TaskRecordRead.model_validate(record)

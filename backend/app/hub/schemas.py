@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from app.kit.schemas import Schema
 
+ModelOutput = Literal["adapter", "merged", "gguf"]
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$"
 
 
@@ -49,4 +50,17 @@ class HubPushRequest(Schema):
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     version: int | None = Field(
         default=None, ge=1, description="The version to push; the current one when omitted"
+    )
+
+
+class HubModelPushRequest(Schema):
+    """Where to push a completed fine-tune run, and which of its outputs."""
+
+    repo_id: str = Field(pattern=REPO_PATTERN, description="'owner/name' of the model repo")
+    private: bool = True
+    outputs: list[ModelOutput] = Field(
+        default_factory=lambda: list[ModelOutput](["adapter"]),
+        min_length=1,
+        max_length=3,
+        description="What to push: the LoRA adapter, the merged model, the GGUF files (with the Modelfile)",
     )

@@ -1,10 +1,12 @@
-"""The stored Hub token and Hub pushes of dataset versions, run by a worker.
+"""The stored Hub token and Hub pushes of dataset versions and fine-tune runs, run by a worker.
 
 The token is a ``ProviderCredential`` row named ``huggingface`` (Fernet-encrypted like provider keys,
 only its last 4 characters shown); the providers' own listing leaves it out. A push is a task record:
 the request checks what it can (role, dataset, version, splits, a stored token) and answers 202; the
 worker writes the files, commits them to the Hub and records the outcome, with the Hub's refusal
-(bad token, no access, repo not found, unreachable) as the task's error.
+(bad token, no access, repo not found, unreachable) as the task's error. A fine-tune run is pushed the
+same way to a model repo: its adapter, merged model or GGUF files, with a model card that carries the
+run's evaluation when it has one.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import outbox
 from app.core.config import Settings
-from app.core.errors import BadRequest, NotFound, UnprocessableContent
+from app.core.errors import BadRequest, Conflict, NotFound, UnprocessableContent
 from app.datasets import exporting
 from app.datasets import service as datasets
 from app.datasets.example_repository import ExampleRepository
 from app.datasets.repository import DatasetRepository
-from app.hub.schemas import HubPushRequest, HubSettingsRead, HubTokenWrite
-from app.models import Example, ProviderCredential, TaskRecord, User
+from app.finetune import service as finetune
+from app.finetune.provider import tuned_run_dir
+from app.finetune.repository import FinetuneRunRepository
+from app.hub.schemas import HubModelPushRequest, HubPushRequest, HubSettingsRead, HubTokenWrite
+from app.models import Example, ProviderCredential, RunStatus, TaskRecord, User
 from app.models.provider import HUB_CREDENTIAL
 from app.providers import crypto
 from app.providers.repository import ProviderCredentialRepository
@@ -34,8 +39,12 @@ from app.system.repository import TaskRecordRepository
 from app.users.quotas import TaskQuota
 from distillation.commands.convert import parse_splits
 from distillation.export import DatasetCardInfo, HubPushError, HubTarget, push_dataset, validate_splits
+from distillation.finetune import FinetuneError
+from distillation.finetune.hub import available_outputs, push_model
 
 PUSH_TASK = "hub.push_dataset"
+MODEL_PUSH_TASK = "hub.push_model"
+NEEDS_HUB_LOGIN = "store a Hugging Face token in Settings → Hugging Face before pushing"
 
 
 async def read_settings(session: AsyncSession, settings: Settings) -> HubSettingsRead:
@@ -100,7 +109,7 @@ async def start_push(
     version = await datasets.check_version(session, dataset, body.version)
     _ratios(body.splits)
     if await stored_token(session, settings) is None:
-        raise UnprocessableContent("store a Hugging Face token in Settings → Hugging Face before pushing")
+        raise UnprocessableContent(NEEDS_HUB_LOGIN)
     await quota.take(session, user)
     record = await TaskRecordRepository(session).add_task(PUSH_TASK, "default")
     record.result = {
@@ -175,6 +184,76 @@ async def run_push(session: AsyncSession, settings: Settings, given: dict[str, A
         "url": result.url,
         "commit_url": result.commit_url,
         "counts": result.counts,
+        "files": list(result.files),
+        "steps": steps,
+    }
+
+
+async def start_model_push(
+    session: AsyncSession,
+    settings: Settings,
+    quota: TaskQuota,
+    user: User,
+    run_id: uuid.UUID,
+    body: HubModelPushRequest,
+) -> TaskRecord:
+    """Check a fine-tune run's push (owner or admin, completed, outputs present, a token) and queue it."""
+    run = await finetune.get_controlled(session, user, run_id)
+    if run.status is not RunStatus.completed:
+        raise Conflict(f"only a completed run can be pushed; this one is {run.status.value}")
+    present = await asyncio.to_thread(available_outputs, tuned_run_dir(settings, str(run.id)))
+    missing = [name for name in body.outputs if name not in present]
+    if missing:
+        held = ", ".join(present) or "none"
+        raise UnprocessableContent(f"the run has no {' or '.join(missing)} output (it holds: {held})")
+    if await stored_token(session, settings) is None:
+        raise UnprocessableContent(NEEDS_HUB_LOGIN)
+    await quota.take(session, user)
+    record = await TaskRecordRepository(session).add_task(MODEL_PUSH_TASK, "default")
+    record.result = {
+        "run_id": str(run.id),
+        "repo_id": body.repo_id,
+        "private": body.private,
+        "outputs": list(dict.fromkeys(body.outputs)),
+    }
+    outbox.enqueue(session, MODEL_PUSH_TASK, record.id, record.queue)
+    return record
+
+
+async def run_model_push(session: AsyncSession, settings: Settings, given: dict[str, Any]) -> dict[str, Any]:
+    """Push a run's outputs to a model repo; returns the summary (``error`` and ``kind`` when refused)."""
+    run = await FinetuneRunRepository(session).get(uuid.UUID(str(given["run_id"])))
+    if run is None or run.status is not RunStatus.completed:
+        return {"error": "the run was deleted or is no longer completed", "kind": "not_found"}
+    token = await stored_token(session, settings)
+    if token is None:
+        return {
+            "error": "no Hugging Face token is stored (or it cannot be decrypted)",
+            "kind": "unauthorized",
+        }
+    evaluation = run.evaluation if run.evaluation and run.evaluation.get("models") else None
+    steps: list[str] = []
+    target = HubTarget(str(given["repo_id"]), token, bool(given.get("private", True)))
+    try:
+        result = await asyncio.to_thread(
+            push_model,
+            tuned_run_dir(settings, str(run.id)),
+            target,
+            what=[str(name) for name in given.get("outputs") or ["adapter"]],
+            endpoint=settings.hub_endpoint,
+            evaluation=evaluation,
+            progress=steps.append,
+        )
+    except HubPushError as exc:
+        return {"error": str(exc), "kind": exc.kind, "repo_id": target.repo_id, "steps": steps}
+    except (ValueError, FinetuneError) as exc:
+        return {"error": str(exc), "kind": "rejected", "repo_id": target.repo_id, "steps": steps}
+    return {
+        "run_id": str(run.id),
+        "repo_id": result.repo_id,
+        "url": result.url,
+        "commit_url": result.commit_url,
+        "outputs": list(result.outputs),
         "files": list(result.files),
         "steps": steps,
     }

@@ -1,5 +1,5 @@
 """The engine's commands (``generate``, ``relabel``, ``prefer``, ``estimate``, ``advise``, ``validate``,
-``export``, ``finetune``, ``evaluate``).
+``export``, ``push``, ``finetune``, ``push-model``, ``evaluate``).
 
 They are added to a host's Typer app.
 
@@ -14,7 +14,7 @@ Example:
     >>> register(app, credentials=lambda provider: None, config_dir=None)
     >>> sorted(command.name or "" for command in app.registered_commands)  # doctest: +NORMALIZE_WHITESPACE
     ['advise', 'estimate', 'evaluate', 'export', 'finetune', 'generate', 'prefer', 'provider-finetune',
-     'push', 'relabel', 'validate']
+     'push', 'push-model', 'relabel', 'validate']
 
     Then, from a shell (offline, with the bundled local model everywhere)::
 
@@ -27,6 +27,7 @@ Example:
         distillery export qa.jsonl --format openai --output out/ --splits 0.8,0.1,0.1
         HF_TOKEN=hf_... distillery push qa.jsonl --repo me/support-qa --splits 0.9,0.1
         distillery finetune qa.jsonl --output runs/qa --max-steps 60
+        HF_TOKEN=hf_... distillery push-model runs/qa me/qa-lora --outputs adapter,gguf
         distillery provider-finetune qa.jsonl --provider openai --base-model gpt-4o-mini-2024-07-18
         distillery evaluate qa.jsonl --run runs/qa
 """
@@ -109,6 +110,7 @@ def register(
         ("export", _export),
         ("push", _push),
         ("finetune", _finetune),
+        ("push-model", _push_model),
         ("provider-finetune", _provider_finetune(env)),
         ("evaluate", _evaluate(env)),
     ):
@@ -657,17 +659,59 @@ def _finetune(
     check: Annotated[bool, typer.Option(help="Only run the pre-flight check.")] = False,
     restart: Annotated[bool, typer.Option(help="Ignore checkpoints and start over.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace a run folder that holds another run.")] = False,
+    push_to_hub: Annotated[
+        str | None,
+        typer.Option(help="Then push the run to this Hub model repo (owner/name); see push-model."),
+    ] = None,
+    push_outputs: Annotated[
+        str, typer.Option(help="With --push-to-hub: what to push, comma-separated: adapter, merged, gguf.")
+    ] = "adapter",
+    hub_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HF_TOKEN",
+            help="With --push-to-hub: a Hub write token (from HF_TOKEN).",
+            show_default=False,
+        ),
+    ] = None,
+    hub_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HF_ENDPOINT",
+            help="With --push-to-hub: the Hub's address (default https://huggingface.co).",
+        ),
+    ] = None,
 ) -> None:
     """LoRA-fine-tune a small model on a dataset; the loss covers the assistant turns only.
 
     A pre-flight check first shows a few rows as the model sees them (trained tokens highlighted)
     and the token-length histogram, and refuses rows with nothing to learn or longer than
     --max-seq-length. Ctrl-C stops after the current step with a checkpoint; rerunning the same
-    command resumes from the newest checkpoint. Exit code 2 when stopped early.
+    command resumes from the newest checkpoint. Exit code 2 when stopped early. With --push-to-hub
+    the completed run is then pushed to a Hub model repo (private), as push-model does.
     """
     values = dict(locals())
-    for name in ("dataset", "output", "check", "restart", "overwrite"):
+    for name in (
+        "dataset",
+        "output",
+        "check",
+        "restart",
+        "overwrite",
+        "push_to_hub",
+        "push_outputs",
+        "hub_token",
+        "hub_endpoint",
+    ):
         del values[name]
+    if push_to_hub is not None:
+        from distillation.export import HubTarget
+
+        if not hub_token:
+            raise typer.BadParameter("--push-to-hub needs a token: set HF_TOKEN or give --hub-token")
+        try:  # a bad repo id is refused before training, not after
+            HubTarget(push_to_hub, hub_token)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--push-to-hub") from None
     from pydantic import ValidationError
 
     from distillation.commands.finetune import finetune_command
@@ -680,7 +724,56 @@ def _finetune(
     except ValidationError as exc:
         raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None
     run_dir = output or Path("runs") / dataset.stem
-    _exit(finetune_command(dataset, run_dir, config, check_only=check, restart=restart, overwrite=overwrite))
+    code = finetune_command(dataset, run_dir, config, check_only=check, restart=restart, overwrite=overwrite)
+    if code == 0 and not check and push_to_hub is not None and hub_token:
+        from distillation.commands.finetune import push_model_command
+
+        what = tuple(part.strip() for part in push_outputs.split(",") if part.strip())
+        code = push_model_command(run_dir, push_to_hub, hub_token, what, endpoint=hub_endpoint)
+    _exit(code)
+
+
+def _push_model(
+    run: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Fine-tune run folder.")],
+    repo: Annotated[str, typer.Argument(help="The Hub model repo: owner/name.")],
+    token: Annotated[
+        str,
+        typer.Option(
+            "--hub-token",
+            envvar="HF_TOKEN",
+            help="A Hub write token (from HF_TOKEN; never printed).",
+            show_default=False,
+        ),
+    ],
+    outputs: Annotated[
+        str, typer.Option(help="What to push, comma-separated: adapter, merged, gguf.")
+    ] = "adapter",
+    evaluation: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="An evaluation report (evaluate --report) for the card."
+        ),
+    ] = None,
+    public: Annotated[bool, typer.Option(help="Make a new repo public (private by default).")] = False,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(envvar="HF_ENDPOINT", help="The Hub's address (default https://huggingface.co)."),
+    ] = None,
+) -> None:
+    """Push a fine-tune run (adapter, merged model, GGUF files) to a Hub model repo with a model card.
+
+    The main output goes at the repo's root (the merged model, else the adapter, else the GGUF files),
+    the others in adapter/ or gguf/; the card names the base model, the dataset, the training settings
+    and, with --evaluation, the evaluation's results.
+    """
+    from distillation.commands.finetune import push_model_command
+
+    what = tuple(part.strip() for part in outputs.split(",") if part.strip())
+    _exit(
+        push_model_command(
+            run, repo, token, what, evaluation=evaluation, private=not public, endpoint=endpoint
+        )
+    )
 
 
 def _evaluate(env: Environment) -> Callable[..., None]:

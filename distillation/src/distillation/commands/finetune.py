@@ -166,3 +166,38 @@ def _stop_on_ctrl_c(console: Console) -> Iterator[threading.Event]:
         yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def push_model_command(
+    run_dir: Path,
+    repo_id: str,
+    token: str,
+    what: tuple[str, ...],
+    *,
+    evaluation: Path | None = None,
+    private: bool = True,
+    endpoint: str | None = None,
+) -> int:
+    """Run ``distillery push-model``; returns 0, or 1 with the reason in words (never the token)."""
+    import json
+
+    from distillation.export import HubPushError, HubTarget
+    from distillation.finetune import FinetuneError
+    from distillation.finetune.hub import push_model
+
+    console, errors = Console(), Console(stderr=True)
+    try:
+        report = json.loads(evaluation.read_text()) if evaluation is not None else None
+        result = push_model(
+            run_dir,
+            HubTarget(repo_id, token, private),
+            what=what,
+            endpoint=endpoint,
+            evaluation=report,
+            progress=lambda line: plain(errors, line),
+        )
+    except (ValueError, FinetuneError, HubPushError) as exc:
+        return fail(errors, exc)
+    plain(console, f"pushed {', '.join(result.outputs)} ({len(result.files)} files) to {result.url}")
+    plain(console, f"commit: {result.commit_url}")
+    return 0

@@ -126,8 +126,9 @@ def upload_folder(
     endpoint: str | None = None,
     progress: Progress | None = None,
     message: str = "Upload dataset from Distillery",
+    repo_type: Literal["dataset", "model"] = "dataset",
 ) -> str:
-    """Check the token, create the dataset repo if needed and commit ``folder`` to it.
+    """Check the token, create the repo (a dataset repo unless told) if needed and commit ``folder`` to it.
 
     Returns:
         The commit's URL.
@@ -144,11 +145,11 @@ def upload_folder(
         note("checking the token")
         api.whoami()
         note(f"creating {target.repo_id}")
-        api.create_repo(target.repo_id, repo_type="dataset", private=target.private, exist_ok=True)
+        api.create_repo(target.repo_id, repo_type=repo_type, private=target.private, exist_ok=True)
         count = sum(1 for p in folder.rglob("*") if p.is_file())
         note(f"uploading {count} file(s)")
         info = api.upload_folder(
-            folder_path=str(folder), repo_id=target.repo_id, repo_type="dataset", commit_message=message
+            folder_path=str(folder), repo_id=target.repo_id, repo_type=repo_type, commit_message=message
         )
     except HubPushError:
         raise

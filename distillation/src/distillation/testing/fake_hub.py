@@ -1,5 +1,5 @@
 """A fake Hugging Face Hub: a real HTTP server on 127.0.0.1 speaking what ``huggingface_hub`` sends
-to create a dataset repo and commit files to it.
+to create a dataset or model repo and commit files to it.
 
 Routes (those of ``HfApi.whoami``, ``create_repo``, ``create_commit`` / ``upload_folder`` in
 ``huggingface_hub`` 2.x): ``GET /api/whoami-v2``, ``POST /api/repos/create``,
@@ -7,7 +7,9 @@ Routes (those of ``HfApi.whoami``, ``create_repo``, ``create_commit`` / ``upload
 is answered ``regular``, so its bytes come inline in the commit, never through LFS or Xet),
 ``POST /api/{type}s/{owner}/{name}/commit/{revision}`` (an NDJSON body of a ``header`` line and
 ``file`` lines with base64 content), ``GET /api/{type}s/{owner}/{name}`` (repo info) and
-``GET /{type}s/{owner}/{name}/resolve/{revision}/{path}`` (a stored file). Each repo keeps the files
+``GET /{type}s/{owner}/{name}/resolve/{revision}/{path}`` (a stored file; a model repo's has no
+``{type}s/`` prefix, as on the Hub). A call naming the wrong type for a repo (``/api/models/...`` of
+a dataset repo) is answered 404, as the Hub does. Each repo keeps the files
 it received (``repos[repo_id].files``), so tests assert on exactly what was pushed.
 
 Tokens: ``tokens`` maps each accepted token to its user; any other token gets a 401. A repo outside
@@ -108,15 +110,8 @@ class FakeHubServer:
         if self.down:
             return 503, {"error": "the fake Hub is down"}
         parts = [unquote(p) for p in path.strip("/").split("/")]
-        if (
-            method == "GET"
-            and len(parts) >= 5
-            and parts[0].rstrip("s") in _REPO_TYPES
-            and parts[3] == "resolve"
-        ):
-            repo = self.repos.get(f"{parts[1]}/{parts[2]}")
-            content = repo.files.get("/".join(parts[5:])) if repo else None
-            return (200, content) if content is not None else (404, {"error": "Entry not found"})
+        if method == "GET" and parts[0] != "api" and "resolve" in parts[2:4]:
+            return self._resolve(parts)
         user = self.tokens.get(token or "")
         if user is None:
             return 401, {"error": "Invalid credentials in Authorization header"}
@@ -130,6 +125,15 @@ class FakeHubServer:
             return self._repo_call(method, user, parts, body)
         return 404, {"error": f"no route {method} {path}"}
 
+    def _resolve(self, parts: list[str]) -> tuple[int, Any]:
+        """A stored file: ``{type}s/owner/name/resolve/rev/path`` or ``owner/name/resolve/rev/path``."""
+        kind, rest = ("model", parts) if parts[2] == "resolve" else (parts[0].removesuffix("s"), parts[1:])
+        repo = self.repos.get(f"{rest[0]}/{rest[1]}") if len(rest) >= 5 else None
+        if repo is None or repo.repo_type != kind:
+            return 404, {"error": "Repository not found"}
+        content = repo.files.get("/".join(rest[4:]))
+        return (200, content) if content is not None else (404, {"error": "Entry not found"})
+
     def _create(self, user: str, payload: dict[str, Any]) -> tuple[int, Any]:
         owner = payload.get("organization") or user
         repo_id = f"{owner}/{payload.get('name')}"
@@ -137,15 +141,16 @@ class FakeHubServer:
             return 403, {"error": f"You don't have the rights to create a repo under {owner}"}
         with self._lock:
             if repo_id in self.repos:
-                return 409, {"error": "You already created this repo", "url": self._repo_url(repo_id)}
+                repo = self.repos[repo_id]
+                return 409, {"error": "You already created this repo", "url": self._repo_url(repo)}
             kind = str(payload.get("type") or "model")
-            self.repos[repo_id] = HubRepo(repo_id, kind, payload.get("visibility") != "public")
-        return 200, {"url": self._repo_url(repo_id), "name": repo_id}
+            repo = self.repos[repo_id] = HubRepo(repo_id, kind, payload.get("visibility") != "public")
+        return 200, {"url": self._repo_url(repo), "name": repo_id}
 
     def _repo_call(self, method: str, user: str, parts: list[str], body: bytes) -> tuple[int, Any]:
         repo_id = f"{parts[2]}/{parts[3]}"
         repo = self.repos.get(repo_id)
-        if repo is None:
+        if repo is None or repo.repo_type != parts[1].removesuffix("s"):
             return 404, {"error": "Repository not found"}
         if parts[2] != user:
             return 403, {"error": "You don't have the rights to write to this repo"}
@@ -181,11 +186,12 @@ class FakeHubServer:
         with self._lock:
             repo.files.update(added)
             repo.commits.append(summary)
-        url = f"{self._repo_url(repo.repo_id)}/commit/{repo.sha}"
+        url = f"{self._repo_url(repo)}/commit/{repo.sha}"
         return 200, {"commitUrl": url, "commitOid": repo.sha, "pullRequestUrl": None}
 
-    def _repo_url(self, repo_id: str) -> str:
-        return f"{self.url}/datasets/{repo_id}"
+    def _repo_url(self, repo: HubRepo) -> str:
+        prefix = "" if repo.repo_type == "model" else f"{repo.repo_type}s/"
+        return f"{self.url}/{prefix}{repo.repo_id}"
 
 
 def _handler(hub: FakeHubServer) -> type[BaseHTTPRequestHandler]:

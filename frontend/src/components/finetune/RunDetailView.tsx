@@ -18,6 +18,7 @@ import { LossChart } from "./LossChart";
 import { OptimizerChart } from "./OptimizerChart";
 import { Playground } from "./Playground";
 import { RunFiles } from "./RunFiles";
+import { RunHubPush } from "./RunHubPush";
 import { RunControls, RunProgress } from "./RunProgress";
 import { RunStatusBadge } from "./RunStatusBadge";
 import { SampleAnswers } from "./SampleAnswers";
@@ -120,6 +121,9 @@ function RunBody({ run, canControl, canDownload }: { run: Run; canControl: boole
         </Card>
         <Card title="Files" labelledBy="run-files-title">
           <RunFiles run={run} canDownload={canDownload} />
+        </Card>
+        <Card title="Push to the Hub" labelledBy="run-hub-title">
+          <RunHubPush run={run} canPush={canDownload} />
         </Card>
         <EvaluationCards run={run} />
         <Card title="Playground" labelledBy="run-playground-title">

@@ -41,3 +41,14 @@ export function usePushDataset(datasetId: string) {
       unwrap(api.POST("/api/v1/datasets/{dataset_id}/push", { params: { path: { dataset_id: datasetId } }, body })),
   });
 }
+
+export type HubModelPushRequest = Schemas["HubModelPushRequest"];
+export type HubModelOutput = NonNullable<HubModelPushRequest["outputs"]>[number];
+
+/** Queues a push of a completed fine-tune run to a Hub model repo; follow the task it answers with `useTask`. */
+export function usePushRun(runId: string) {
+  return useMutation({
+    mutationFn: (body: HubModelPushRequest) =>
+      unwrap(api.POST("/api/v1/finetune/{run_id}/push", { params: { path: { run_id: runId } }, body })),
+  });
+}

@@ -163,6 +163,10 @@ export const REQUEST_LIMITS = {
     teacher_ratio: { maximum: 1, exclusiveMinimum: 0 },
     temperature: { minimum: 0, maximum: 2 },
   },
+  HubModelPushRequest: {
+    outputs: { minItems: 1, maxItems: 3 },
+    repo_id: { pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$" },
+  },
   HubPushRequest: {
     repo_id: { pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$" },
     seed: { minimum: 0, maximum: 2147483647 },

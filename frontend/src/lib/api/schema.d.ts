@@ -1042,6 +1042,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finetune/{run_id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push Finetune Run
+         * @description Push a completed run (its owner or an admin) to a Hub model repo in a worker; poll the task.
+         *
+         *     The adapter, the merged model and the GGUF files (with the Ollama Modelfile) as chosen, and a model
+         *     card with the base model, the dataset, the training settings and the run's evaluation.
+         */
+        post: operations["push_finetune_run_api_v1_finetune__run_id__push_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/finetune/{run_id}/resume": {
         parameters: {
             query?: never;
@@ -4133,6 +4156,27 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "down";
+        };
+        /**
+         * HubModelPushRequest
+         * @description Where to push a completed fine-tune run, and which of its outputs.
+         */
+        HubModelPushRequest: {
+            /**
+             * Outputs
+             * @description What to push: the LoRA adapter, the merged model, the GGUF files (with the Modelfile)
+             */
+            outputs?: ("adapter" | "merged" | "gguf")[];
+            /**
+             * Private
+             * @default true
+             */
+            private: boolean;
+            /**
+             * Repo Id
+             * @description 'owner/name' of the model repo
+             */
+            repo_id: string;
         };
         /**
          * HubPushRequest
@@ -10409,6 +10453,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many attempts; ``Retry-After`` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    push_finetune_run_api_v1_finetune__run_id__push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HubModelPushRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRecordRead"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is well-formed but its content breaks the rules (a record that is not a valid chat). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too many attempts; ``Retry-After`` says when to try again. */
