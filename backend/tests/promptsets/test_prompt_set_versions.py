@@ -14,7 +14,8 @@ from app.models import Role
 from distillation.testing import FakeProviderServer
 from tests.conftest import WorkerProcess, api_client, login, migrate
 from tests.datasets.factories import client_as
-from tests.jobs.jobkit import job_settings, wait_for
+from tests.jobs.jobkit import STUDENT, TEACHER, job_settings, wait_for
+from tests.jobs.test_preference_job import PLAIN, asked, behaviour, preference
 from tests.jobs.test_relabel_job import answers, judged, prompt_csv, relabel
 
 API = "/api/v1/prompt-sets"
@@ -104,11 +105,11 @@ async def test_appends_and_removals_make_versions_and_old_versions_stay_readable
 
 
 async def test_a_job_answers_the_version_it_started_on(
-    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+    any_settings: Settings, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     questions = [f"Question {i}: what is {i} plus {i}?" for i in range(5)]
     with FakeProviderServer(judged) as server:
-        settings = job_settings(sqlite_settings, server)
+        settings = job_settings(any_settings, server)
         await migrate(settings)
         async with api_client(settings) as client:
             await login(client)
@@ -172,3 +173,30 @@ async def test_sets_are_listed_for_their_owner_and_deleted(any_settings: Setting
     assert {s["id"] for s in everyone["items"] + second["items"]} == {own, *admins}
     assert (deleted.status_code, versions.status_code) == (204, 404)
     assert {s["id"] for s in left["items"]} == set(admins)
+
+
+async def test_a_preference_job_answers_the_version_it_started_on(
+    sqlite_settings: Settings, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    plain = PLAIN[:4]
+    with FakeProviderServer(behaviour) as server:
+        settings = job_settings(sqlite_settings, server)
+        await migrate(settings)
+        async with api_client(settings) as client:
+            await login(client)
+            set_id = await _upload(client, prompt_csv(plain))
+            older = await client.post(f"{API}/{set_id}/prompts/remove", json={"positions": [3]})
+            started = await client.post(
+                "/api/v1/jobs/preference", json=preference(set_id, prompt_set_version=1)
+            )
+            assert started.status_code == 201, started.text
+            # No worker yet: the set changes again before any prompt is answered.
+            await _append(client, set_id, prompt_csv(["Name a colour, of version three."]))
+            start_worker(settings, "--beat")
+            job = await wait_for(client, started.json()["id"], ("completed", "failed"))
+
+    assert older.status_code == 200
+    assert job["status"] == "completed", job
+    assert (job["config"]["prompt_set_version"], job["requested"]) == (1, 4)
+    teacher, student = TEACHER.split(":", 1)[1], STUDENT.split(":", 1)[1]
+    assert asked(server) == Counter({(m, p): 1 for p in plain for m in (teacher, student)})
