@@ -339,6 +339,13 @@ class RelabelRequest(Schema):
     """A relabel job: the teacher answers every prompt of a prompt set, into a new dataset."""
 
     prompt_set_id: uuid.UUID
+    prompt_set_version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The version of the prompt set to answer (default: its current one); the job answers "
+        "exactly that version's prompts, whatever versions are added meanwhile.",
+    )
     name: str = Field(min_length=1, max_length=200, description="Name of the dataset the job creates.")
     description: str = Field(default="", max_length=10_000)
     teacher: str = Field(default=LOCAL_MODEL, max_length=264, description="Answers the prompts.")
@@ -383,6 +390,13 @@ class PreferenceRequest(Schema):
     the answers in both orders, and the pairs with a clear margin become prompt / chosen / rejected rows."""
 
     prompt_set_id: uuid.UUID
+    prompt_set_version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The version of the prompt set to answer (default: its current one); the job answers "
+        "exactly that version's prompts, whatever versions are added meanwhile.",
+    )
     name: str = Field(min_length=1, max_length=200, description="Name of the dataset the job creates.")
     description: str = Field(default="", max_length=10_000)
     teacher: str = Field(max_length=264, description="One side of each pair: the capable model.")

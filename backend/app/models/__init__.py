@@ -20,7 +20,7 @@ from app.models.job import (
     JobStatus,
     LlmCall,
 )
-from app.models.prompt_set import Prompt, PromptSet
+from app.models.prompt_set import Prompt, PromptSet, PromptSetVersion
 from app.models.provider import EVERY_MODEL, ProviderCredential, ProviderLimit
 from app.models.provider_finetune import ProviderFinetuneRun
 from app.models.quota import TaskWindow
@@ -55,6 +55,7 @@ __all__ = [
     "LoginThrottle",
     "Prompt",
     "PromptSet",
+    "PromptSetVersion",
     "ProviderCredential",
     "ProviderFinetuneRun",
     "ProviderLimit",

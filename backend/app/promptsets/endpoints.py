@@ -1,4 +1,5 @@
-"""Prompt sets: check a prompt file under a column mapping, upload it, read its prompts."""
+"""Prompt sets: check a prompt file under a column mapping, upload it, append to it or remove prompts
+(each a new version), read any version's prompts, list and delete sets."""
 
 from __future__ import annotations
 
@@ -9,17 +10,31 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from app.auth.deps import CurrentUser, require_role
 from app.core.deps import SessionDep, SettingsDep
-from app.core.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, error_responses
+from app.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    error_responses,
+)
 from app.datasets.schemas import OnError
 from app.datasets.upload import InvalidRows
+from app.kit.pagination import PaginationDep
+from app.kit.schemas import Page
 from app.models import Role, User
 from app.promptsets import service
 from app.promptsets.schemas import (
     PromptFileRead,
     PromptMappingRead,
     PromptRead,
+    PromptRemoval,
+    PromptSetAppend,
     PromptSetRead,
+    PromptSetRemoval,
     PromptSetUpload,
+    PromptSetVersionRead,
 )
 
 router = APIRouter(prefix="/prompt-sets", tags=["prompt-sets"])
@@ -86,6 +101,77 @@ async def upload_prompt_set(
     )
 
 
+@router.get("", responses=error_responses(Unauthorized))
+async def list_prompt_sets(
+    user: CurrentUser, session: SessionDep, pagination: PaginationDep
+) -> Page[PromptSetRead]:
+    """The user's prompt sets (an admin's: everyone's), newest first."""
+    return await service.listing(session, user, pagination)
+
+
+@router.post(
+    "/{prompt_set_id}/prompts",
+    status_code=201,
+    responses=FILE_ERRORS | error_responses(NotFound, InvalidRows),
+)
+async def append_prompts(
+    prompt_set_id: uuid.UUID,
+    user: Editor,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: FileField,
+    prompt_field: Column = None,
+    system_field: Column = None,
+    reference_field: Column = None,
+    variable_fields: Variables = None,
+    on_error: Annotated[
+        OnError, Query(description="skip: store the good prompts, list the bad lines")
+    ] = "fail",
+) -> PromptSetAppend:
+    """Append a file's prompts as the set's next version (the set's mapping unless one is given); prompts
+    the set already holds are left out and counted, bad lines are named."""
+    mapping = _mapping(prompt_field, system_field, reference_field, variable_fields)
+    return await service.append(
+        session,
+        user,
+        prompt_set_id,
+        file.file,
+        file.filename,
+        mapping,
+        on_error=on_error,
+        max_bytes=settings.upload_max_bytes,
+    )
+
+
+@router.post(
+    "/{prompt_set_id}/prompts/remove",
+    responses=error_responses(Unauthorized, Forbidden, NotFound, BadRequest),
+)
+async def remove_prompts(
+    prompt_set_id: uuid.UUID, body: PromptRemoval, user: Editor, session: SessionDep
+) -> PromptSetRemoval:
+    """Remove prompts by position as the set's next version; earlier versions keep them."""
+    return await service.remove(session, user, prompt_set_id, body.positions)
+
+
+@router.get("/{prompt_set_id}/versions", responses=error_responses(Unauthorized, NotFound))
+async def list_prompt_set_versions(
+    prompt_set_id: uuid.UUID, user: CurrentUser, session: SessionDep, pagination: PaginationDep
+) -> Page[PromptSetVersionRead]:
+    """The set's versions, newest first: why each exists, what it added and removed, its prompt count."""
+    return await service.versions(session, user, prompt_set_id, pagination)
+
+
+@router.delete(
+    "/{prompt_set_id}",
+    status_code=204,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, Conflict),
+)
+async def delete_prompt_set(prompt_set_id: uuid.UUID, user: Editor, session: SessionDep) -> None:
+    """Delete a set with its prompts and versions; refused (409) while an unfinished job answers it."""
+    await service.delete(session, user, prompt_set_id)
+
+
 @router.get("/{prompt_set_id}", responses=error_responses(Unauthorized, NotFound))
 async def get_prompt_set(prompt_set_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> PromptSetRead:
     """A prompt set (its owner's or, for an admin, anyone's)."""
@@ -98,6 +184,9 @@ async def sample_prompts(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="A version of the set (default: the current one).")
+    ] = None,
 ) -> list[PromptRead]:
-    """The set's first ``limit`` prompts, as they will be sent to the teacher."""
-    return await service.sample(session, user, prompt_set_id, limit)
+    """The first ``limit`` prompts of a version of the set, as they will be sent to the teacher."""
+    return await service.sample(session, user, prompt_set_id, limit, version)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from app.datasets.schemas import RowError
 from app.kit.schemas import Schema
+
+# A prompt's place in its set (an int4 column).
+Position = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class PromptMappingRead(Schema):
@@ -45,7 +48,7 @@ class DuplicateRead(Schema):
 
 
 class PromptSetRead(Schema):
-    """A stored prompt set."""
+    """A stored prompt set, at its current version."""
 
     id: uuid.UUID
     name: str
@@ -53,8 +56,26 @@ class PromptSetRead(Schema):
     filename: str
     file_format: str
     mapping: PromptMappingRead
+    version: int = Field(description="The current version (1: the upload; each append or removal adds one).")
+    prompt_count: int = Field(description="Prompts in the current version.")
+    duplicate_count: int = Field(description="Lines of the first upload left out as duplicates.")
+    error_count: int = Field(description="Bad lines of the first upload.")
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class PromptSetVersionRead(Schema):
+    """Why a version of a prompt set exists: what it added and removed, and its prompt count."""
+
+    number: int
+    reason: str
     prompt_count: int
-    duplicate_count: int
+    added: int
+    removed: int
+    filename: str = Field(description="The appended file (the upload's for version 1; empty for a removal).")
+    duplicate_count: int = Field(
+        description="Lines of the file left out: repeated in it or already in the set."
+    )
     error_count: int
     created_at: datetime
 
@@ -79,3 +100,27 @@ class PromptSetUpload(Schema):
 
     prompt_set: PromptSetRead
     file: PromptFileRead
+
+
+class PromptSetAppend(Schema):
+    """The version an append made, the set at it, and what the file held (``file.duplicates``: lines
+    repeated within the file; ``already_in_set``: lines whose prompt the set already holds)."""
+
+    prompt_set: PromptSetRead
+    version: PromptSetVersionRead
+    file: PromptFileRead
+    already_in_set: list[int] = Field(description="The first lines whose prompt the set already holds.")
+    already_in_set_count: int
+
+
+class PromptRemoval(Schema):
+    """Prompts to remove from a set's current version, by position."""
+
+    positions: list[Position] = Field(min_length=1, max_length=1000, description="Positions of live prompts.")
+
+
+class PromptSetRemoval(Schema):
+    """The version a removal made, and the set at it."""
+
+    prompt_set: PromptSetRead
+    version: PromptSetVersionRead

@@ -20,18 +20,25 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import BadRequest, NotFound, PayloadTooLarge
+from app.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from app.datasets.schemas import OnError, RowError
 from app.datasets.upload import LISTED_ERRORS, InvalidRows
-from app.models import Prompt, PromptSet, Role, User
+from app.kit.pagination import Pagination
+from app.kit.schemas import Page
+from app.models import Prompt, PromptSet, PromptSetVersion, Role, User
+from app.models.base import utcnow
 from app.promptsets import repository
+from app.promptsets.repository import PromptSetRepository, PromptSetVersionRepository
 from app.promptsets.schemas import (
     DuplicateRead,
     PromptFileRead,
     PromptMappingRead,
     PromptRead,
+    PromptSetAppend,
     PromptSetRead,
+    PromptSetRemoval,
     PromptSetUpload,
+    PromptSetVersionRead,
 )
 from distillation.formats import FileFormatError, InputLimitError, ReadLimits, read_records
 from distillation.promptsets import (
@@ -198,20 +205,177 @@ async def upload(
             errors=[error.model_dump() for error in read.errors],
         ),
     )
-    rows = [_row(prompt_set.id, position, prompt) for position, prompt in enumerate(result.prompts)]
-    for start in range(0, len(rows), BATCH):
-        await repository.add_prompts(session, rows[start : start + BATCH])
+    await _add_version(
+        session,
+        PromptSetVersion(
+            prompt_set_id=prompt_set.id,
+            number=1,
+            reason="uploaded",
+            prompt_count=len(result.prompts),
+            added=len(result.prompts),
+            filename=prompt_set.filename,
+            duplicate_count=len(result.duplicates),
+            error_count=len(result.errors),
+        ),
+    )
+    await _insert(session, prompt_set.id, 0, 1, result.prompts)
     return PromptSetUpload(prompt_set=PromptSetRead.model_validate(prompt_set), file=read)
 
 
-def _row(prompt_set_id: uuid.UUID, position: int, prompt: PromptRecord) -> dict[str, Any]:
+async def _insert(
+    session: AsyncSession, prompt_set_id: uuid.UUID, first: int, version: int, prompts: list[PromptRecord]
+) -> None:
+    rows = [_row(prompt_set_id, first + i, version, prompt) for i, prompt in enumerate(prompts)]
+    for start in range(0, len(rows), BATCH):
+        await repository.add_prompts(session, rows[start : start + BATCH])
+
+
+async def _add_version(session: AsyncSession, version: PromptSetVersion) -> PromptSetVersion:
+    version.created_at = utcnow()
+    return await PromptSetVersionRepository(session).create(version)
+
+
+def _row(prompt_set_id: uuid.UUID, position: int, version: int, prompt: PromptRecord) -> dict[str, Any]:
     return {
         "prompt_set_id": prompt_set_id,
         "position": position,
         "line": prompt.line,
         "fingerprint": prompt.fingerprint,
         "record": prompt.model_dump(mode="json"),
+        "added_in": version,
     }
+
+
+def _given(mapping: PromptMappingRead) -> bool:
+    return any(value is not None for value in mapping.model_dump().values())
+
+
+async def append(
+    session: AsyncSession,
+    user: User,
+    prompt_set_id: uuid.UUID,
+    stream: IO[bytes],
+    filename: str | None,
+    mapping: PromptMappingRead,
+    *,
+    on_error: OnError,
+    max_bytes: int,
+) -> PromptSetAppend:
+    """Add a file's prompts to the set as its next version: the prompts the current version already
+    holds (same fingerprint) are left out and counted; a bad line refuses the file unless ``on_error=skip``.
+
+    With no mapping field given, the set's own mapping is used.
+    """
+    prompt_set = await get_readable(session, user, prompt_set_id)
+    if not _given(mapping):
+        mapping = PromptMappingRead.model_validate(prompt_set.mapping)
+    with _copied(stream, filename, max_bytes) as path:
+        result, read = await asyncio.to_thread(_read, path, mapping, max_bytes)
+    if result.errors and (on_error == "fail" or not result.prompts):
+        raise InvalidRows([error.model_dump() for error in read.errors])
+    if not result.prompts:
+        raise BadRequest("the file holds no prompts")
+    # The version first: its UPDATE locks the set's row, so a concurrent append sees these prompts.
+    number = await repository.bump_version(session, prompt_set.id)
+    present = await repository.live_fingerprints(session, prompt_set.id)
+    new = [prompt for prompt in result.prompts if prompt.fingerprint not in present]
+    repeated = [prompt.line for prompt in result.prompts if prompt.fingerprint in present]
+    if not new:
+        raise BadRequest("every prompt of the file is already in the set")
+    await _insert(session, prompt_set.id, await repository.next_position(session, prompt_set.id), number, new)
+    count = await repository.set_prompt_count(session, prompt_set.id)
+    version = await _add_version(
+        session,
+        PromptSetVersion(
+            prompt_set_id=prompt_set.id,
+            number=number,
+            reason=f"appended {len(new)} prompts",
+            prompt_count=count,
+            added=len(new),
+            filename=(filename or "")[:255],
+            duplicate_count=len(result.duplicates) + len(repeated),
+            error_count=len(result.errors),
+        ),
+    )
+    await session.refresh(prompt_set)
+    return PromptSetAppend(
+        prompt_set=PromptSetRead.model_validate(prompt_set),
+        version=PromptSetVersionRead.model_validate(version),
+        file=read,
+        already_in_set=repeated[:LISTED_ERRORS],
+        already_in_set_count=len(repeated),
+    )
+
+
+async def remove(
+    session: AsyncSession, user: User, prompt_set_id: uuid.UUID, positions: list[int]
+) -> PromptSetRemoval:
+    """Remove prompts from the set as its next version (earlier versions keep them); every position must
+    be a prompt of the current version, and at least one prompt must stay."""
+    prompt_set = await get_readable(session, user, prompt_set_id)
+    number = await repository.bump_version(session, prompt_set.id)
+    wanted = sorted(set(positions))
+    live = await repository.live_positions(session, prompt_set.id, wanted)
+    missing = [position for position in wanted if position not in live]
+    if missing:
+        raise BadRequest(f"not prompts of the current version: positions {missing[:20]}")
+    if len(wanted) >= await repository.count_live(session, prompt_set.id):
+        raise BadRequest("a prompt set keeps at least one prompt; delete the set instead")
+    await repository.remove_prompts(session, prompt_set.id, wanted, number)
+    count = await repository.set_prompt_count(session, prompt_set.id)
+    version = await _add_version(
+        session,
+        PromptSetVersion(
+            prompt_set_id=prompt_set.id,
+            number=number,
+            reason=f"removed {len(wanted)} prompts",
+            prompt_count=count,
+            removed=len(wanted),
+        ),
+    )
+    await session.refresh(prompt_set)
+    return PromptSetRemoval(
+        prompt_set=PromptSetRead.model_validate(prompt_set),
+        version=PromptSetVersionRead.model_validate(version),
+    )
+
+
+def check_version(prompt_set: PromptSet, version: int | None) -> int:
+    """``version`` (None: the current one), 404 when the set has no such version."""
+    if version is None:
+        return prompt_set.version
+    if not 1 <= version <= prompt_set.version:
+        raise NotFound(
+            f"the prompt set has no version {version} (its versions are 1 to {prompt_set.version})"
+        )
+    return version
+
+
+async def versions(
+    session: AsyncSession, user: User, prompt_set_id: uuid.UUID, pagination: Pagination
+) -> Page[PromptSetVersionRead]:
+    """The set's versions, newest first."""
+    await get_readable(session, user, prompt_set_id)
+    rows, total = await PromptSetVersionRepository(session).page_newest(prompt_set_id, pagination)
+    return pagination.of([PromptSetVersionRead.model_validate(row) for row in rows], total)
+
+
+async def listing(session: AsyncSession, user: User, pagination: Pagination) -> Page[PromptSetRead]:
+    """The user's prompt sets (an admin's: everyone's), newest first."""
+    owner = None if user.role is Role.admin else user.id
+    rows, total = await PromptSetRepository(session).page_newest(owner, pagination)
+    return pagination.of([PromptSetRead.model_validate(row) for row in rows], total)
+
+
+async def delete(session: AsyncSession, user: User, prompt_set_id: uuid.UUID) -> None:
+    """Delete a set with its prompts and versions; 409 while an unfinished job answers it."""
+    prompt_set = await get_readable(session, user, prompt_set_id)
+    jobs = await repository.jobs_using(session, prompt_set.id)
+    if jobs:
+        raise Conflict(
+            f"the prompt set is used by unfinished jobs: {', '.join(str(job) for job in jobs[:10])}"
+        )
+    await repository.delete_set(session, prompt_set.id)
 
 
 async def get_readable(session: AsyncSession, user: User, prompt_set_id: uuid.UUID) -> PromptSet:
@@ -222,8 +386,11 @@ async def get_readable(session: AsyncSession, user: User, prompt_set_id: uuid.UU
     return prompt_set
 
 
-async def sample(session: AsyncSession, user: User, prompt_set_id: uuid.UUID, limit: int) -> list[PromptRead]:
-    """The set's first ``limit`` prompts."""
-    await get_readable(session, user, prompt_set_id)
-    prompts = await repository.first_prompts(session, prompt_set_id, limit)
+async def sample(
+    session: AsyncSession, user: User, prompt_set_id: uuid.UUID, limit: int, version: int | None = None
+) -> list[PromptRead]:
+    """The first ``limit`` prompts of ``version`` (None: the current one)."""
+    prompt_set = await get_readable(session, user, prompt_set_id)
+    number = check_version(prompt_set, version)
+    prompts = await repository.first_prompts(session, prompt_set_id, limit, number)
     return [prompt_read(p.position, record_of(p)) for p in prompts]

@@ -55,13 +55,16 @@ class PreferenceConfig(JobConfig):
     """A preference job's config: the engine's (teacher, student, judge; no fixes), the set and the margin."""
 
     prompt_set_id: uuid.UUID
+    # The version of the set the job answers (its items are that version's prompts, by position).
+    prompt_set_version: int = 1
     min_margin: float = Field(default=DEFAULT_MIN_MARGIN, ge=0, le=10)
 
 
 async def create(session: AsyncSession, user: User, body: PreferenceRequest, settings: Settings) -> Job:
     """A new dataset and the job that fills it with the preference pairs of the set's prompts."""
     prompt_set = await promptsets.get_readable(session, user, body.prompt_set_id)
-    stored = await prompt_repository.all_prompts(session, prompt_set.id)
+    version = promptsets.check_version(prompt_set, body.prompt_set_version)
+    stored = await prompt_repository.all_prompts(session, prompt_set.id, version)
     if not stored:
         raise BadRequest("the prompt set has no prompts")
     await check_new_job(session, settings, user, len(stored))
@@ -81,6 +84,7 @@ async def create(session: AsyncSession, user: User, body: PreferenceRequest, set
                 **engine_config.model_dump(),
                 "near_duplicate_threshold": NO_NEAR_DUPLICATES,
                 "prompt_set_id": prompt_set.id,
+                "prompt_set_version": version,
                 "min_margin": body.min_margin,
             }
         )

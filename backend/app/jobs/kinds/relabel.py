@@ -61,13 +61,16 @@ class RelabelConfig(JobConfig):
     """
 
     prompt_set_id: uuid.UUID
+    # The version of the set the job answers (its items are that version's prompts, by position).
+    prompt_set_version: int = 1
     cascade: Cascade | None = None
 
 
 async def create(session: AsyncSession, user: User, body: RelabelRequest, settings: Settings) -> Job:
     """A new dataset and the job that fills it with the teacher's answers to the set's prompts."""
     prompt_set = await promptsets.get_readable(session, user, body.prompt_set_id)
-    stored = await prompt_repository.all_prompts(session, prompt_set.id)
+    version = promptsets.check_version(prompt_set, body.prompt_set_version)
+    stored = await prompt_repository.all_prompts(session, prompt_set.id, version)
     if not stored:
         raise BadRequest("the prompt set has no prompts")
     await check_new_job(session, settings, user, len(stored))
@@ -95,6 +98,7 @@ async def create(session: AsyncSession, user: User, body: RelabelRequest, settin
                 **spec_fields(body.task_spec_id, engine_config),
                 "near_duplicate_threshold": NO_NEAR_DUPLICATES,
                 "prompt_set_id": prompt_set.id,
+                "prompt_set_version": version,
                 "cascade": cascade,
             }
         )

@@ -73,13 +73,16 @@ export function GenerateWizard() {
     const request = toRequest(draft);
     const relabelRequest = toRelabelRequest(draft);
     const preferenceRequest = toPreferenceRequest(draft);
-    if (preferenceRequest && draft.promptFile) {
-      const input = { file: draft.promptFile, columns: draft.promptColumns, request: preferenceRequest };
-      return pairs.mutate(input, { onSuccess: (job) => router.push(jobHref(job.id)) });
+    const source = draft.promptSet
+      ? { stored: draft.promptSet }
+      : draft.promptFile
+      ? { file: draft.promptFile, columns: draft.promptColumns }
+      : null;
+    if (preferenceRequest && source) {
+      return pairs.mutate({ source, request: preferenceRequest }, { onSuccess: (job) => router.push(jobHref(job.id)) });
     }
-    if (relabelRequest && draft.promptFile) {
-      const input = { file: draft.promptFile, columns: draft.promptColumns, request: relabelRequest };
-      return relabel.mutate(input, { onSuccess: (job) => router.push(jobHref(job.id)) });
+    if (relabelRequest && source) {
+      return relabel.mutate({ source, request: relabelRequest }, { onSuccess: (job) => router.push(jobHref(job.id)) });
     }
     if (!request) {
       // Back to the first step with a problem (the examples may have been edited since they were checked).

@@ -4,7 +4,14 @@ import { ACCEPTED, DropZone } from "@/components/datasets/DropZone";
 import { RowErrorList } from "@/components/datasets/RowErrors";
 import { Field, FormError } from "@/components/ui/Field";
 import { Select } from "@/components/ui/Select";
-import { DETECTED_COLUMNS, usePreviewPromptFile, type PromptColumns, type PromptFileRead } from "@/hooks/queries/promptSets";
+import {
+  DETECTED_COLUMNS,
+  usePreviewPromptFile,
+  usePromptSets,
+  type PromptColumns,
+  type PromptFileRead,
+  type PromptSetRead,
+} from "@/hooks/queries/promptSets";
 import { errorMessage } from "@/lib/api/client";
 
 import { AMPLIFIED_DATA_TYPE } from "./draft";
@@ -23,13 +30,14 @@ export function PromptsStep({ draft, change, errors }: StepProps) {
   const read = draft.promptRead;
 
   const check = (file: File, columns: PromptColumns) => {
-    change({ promptFile: file, promptColumns: columns, promptRead: null });
+    change({ promptFile: file, promptColumns: columns, promptRead: null, promptSet: null });
     preview.mutate({ file, columns }, { onSuccess: (found) => change({ promptRead: found }) });
   };
-  const fileError = read && read.prompts > 0 ? null : errors.promptFile;
+  const fileError = (read && read.prompts > 0) || draft.promptSet ? null : errors.promptFile;
 
   return (
     <div className="space-y-4">
+      <StoredSets chosen={draft.promptSet} onChoose={(set) => change({ promptSet: set, promptFile: null, promptRead: null })} />
       <DropZone
         id="prompt-file"
         file={draft.promptFile}
@@ -132,5 +140,35 @@ function ToolsOffered({ tools }: { tools: Record<string, unknown>[] }) {
       <summary className="cursor-pointer text-fg">{names.join(", ")}</summary>
       <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap text-xs">{JSON.stringify(tools, null, 2)}</pre>
     </details>
+  );
+}
+
+/** A stored prompt set to answer instead of a new file, at its current version. */
+function StoredSets({ chosen, onChoose }: { chosen: PromptSetRead | null; onChoose: (set: PromptSetRead | null) => void }) {
+  const sets = usePromptSets();
+  const items = sets.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <div className="space-y-1">
+      <Field label="Or answer a stored prompt set" htmlFor="stored-prompt-set">
+        <Select
+          value={chosen?.id ?? ""}
+          onChange={(e) => onChoose(items.find((set) => set.id === e.target.value) ?? null)}
+        >
+          <option value="">None: upload a file</option>
+          {items.map((set) => (
+            <option key={set.id} value={set.id}>
+              {set.name} (v{set.version}, {set.prompt_count} prompts)
+            </option>
+          ))}
+        </Select>
+      </Field>
+      {chosen && (
+        <p role="status" className="text-sm text-fg" data-testid="stored-prompt-set-summary">
+          prompt set v{chosen.version}, {chosen.prompt_count} prompt{chosen.prompt_count === 1 ? "" : "s"}: the job answers exactly this
+          version, whatever is added to the set later.
+        </p>
+      )}
+    </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useDataTypes, useDomains } from "@/hooks/queries/catalog";
 
-import { AMPLIFIED_DATA_TYPE, type Draft, type PromptOutput } from "./draft";
+import { AMPLIFIED_DATA_TYPE, promptCount, type Draft, type PromptOutput } from "./draft";
 import type { StepProps } from "./steps";
 
 /** The data type and domain by the names the earlier steps showed (the catalog is cached by then). */
@@ -24,13 +24,14 @@ const PROMPT_OUTPUT_TEXT: Record<PromptOutput, (draft: Draft) => string> = {
 export function ReviewStep({ draft }: StepProps) {
   const names = useNames(draft);
   const amplify = draft.source === "examples";
-  const prompts = draft.promptRead?.prompts ?? 0;
+  const prompts = promptCount(draft);
+  const from = draft.promptSet ? `prompt set “${draft.promptSet.name}” v${draft.promptSet.version}` : (draft.promptFile?.name ?? "a file");
   const source: [string, string][] = draft.source === "prompts"
     ? [
         ["Data type", `${AMPLIFIED_DATA_TYPE} (single-turn chats)`],
         [
           "Source",
-          `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${draft.promptFile?.name ?? "a file"}${
+          `${prompts} prompt${prompts === 1 ? "" : "s"} of yours from ${from}${
             draft.promptOutput === "answers" ? ", each answered by the teacher" : ""
           }`,
         ],

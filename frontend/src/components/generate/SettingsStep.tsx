@@ -4,7 +4,7 @@ import { NumberInput } from "@/components/ui/NumberInput";
 import { useMyQuotas } from "@/hooks/queries/users";
 
 import { ChoiceCards } from "./ChoiceCards";
-import { DRAFT_LIMITS, type Delivery, type Draft } from "./draft";
+import { DRAFT_LIMITS, promptCount, type Delivery, type Draft } from "./draft";
 import type { StepProps } from "./steps";
 
 /** The draft's fields a text or number input edits. */
@@ -77,8 +77,8 @@ export function SettingsStep(props: StepProps) {
       <TextField {...props} field="name" label="Dataset name" hint="The dataset the job creates." />
       {prompts ? (
         <p className="text-sm text-muted sm:col-span-2">
-          {pairs ? "At most one pair per prompt" : "One row per prompt"}: {props.draft.promptRead?.prompts ?? 0} prompt
-          {props.draft.promptRead?.prompts === 1 ? "" : "s"} to answer.
+          {pairs ? "At most one pair per prompt" : "One row per prompt"}: {promptCount(props.draft)} prompt
+          {promptCount(props.draft) === 1 ? "" : "s"} to answer.
         </p>
       ) : examples === null ? (
         <>

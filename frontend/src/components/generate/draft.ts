@@ -1,6 +1,6 @@
 import type { GenerationRequest } from "@/hooks/queries/jobs";
 import { LOCAL_MODEL } from "@/hooks/queries/providers";
-import { DETECTED_COLUMNS, type PromptColumns, type PromptFileRead } from "@/hooks/queries/promptSets";
+import { DETECTED_COLUMNS, type PromptColumns, type PromptFileRead, type PromptSetRead } from "@/hooks/queries/promptSets";
 import type { SeedExample } from "@/hooks/queries/seedExamples";
 import { LIMITS, accepts, rangeText } from "@/lib/limits";
 
@@ -31,6 +31,8 @@ export type Draft = {
   promptFile: File | null;
   promptColumns: PromptColumns;
   promptRead: PromptFileRead | null;
+  /** Or a stored prompt set, answered at its current version (no file then). */
+  promptSet: PromptSetRead | null;
   promptOutput: PromptOutput;
   /** Student first: a student answer scoring below this goes to the teacher. */
   escalateBelow: string;
@@ -73,6 +75,7 @@ export const DEFAULT_DRAFT: Draft = {
   promptFile: null,
   promptColumns: DETECTED_COLUMNS,
   promptRead: null,
+  promptSet: null,
   promptOutput: "answers",
   escalateBelow: "7",
   minMargin: "2",
@@ -126,7 +129,7 @@ export function problems(draft: Draft, step: Step): Partial<Record<keyof Draft, 
     if (draft.examples.length === 0) found.examplesText = "Paste or load your examples, then check them.";
     if (!draft.instruction.trim()) found.instruction = "Say what task the examples show.";
   }
-  if (draft.source === "prompts" && !(draft.promptRead && draft.promptRead.prompts > 0))
+  if (draft.source === "prompts" && promptCount(draft) === 0)
     found.promptFile = "Upload a prompt file with at least one usable prompt.";
   if (draft.source === "prompts" && draft.promptOutput !== "answers" && step >= 2) {
     if (draft.student === draft.teacher) found.student = "Choose a student other than the teacher.";
@@ -193,4 +196,9 @@ export function toRequest(draft: Draft): GenerationRequest | null {
     temperature: 0.8,
     concurrency: 8,
   };
+}
+
+/** The prompts the job answers: the chosen stored set's (at its current version), else the uploaded file's. */
+export function promptCount(draft: Draft): number {
+  return draft.promptSet ? draft.promptSet.prompt_count : (draft.promptRead?.prompts ?? 0);
 }

@@ -3,9 +3,9 @@ import type { PreferenceRequest, RelabelRequest } from "@/hooks/queries/promptSe
 import { problems, type Draft } from "./draft";
 
 /** The relabel job's request of a draft whose source is the user's prompts (the prompt set's id comes after the upload). */
-export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set_id"> | null {
+export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set_id" | "prompt_set_version"> | null {
   if (draft.source !== "prompts" || draft.promptOutput === "preference") return null;
-  if (!draft.promptFile || Object.keys(problems(draft, 3)).length > 0) return null;
+  if (!(draft.promptFile || draft.promptSet) || Object.keys(problems(draft, 3)).length > 0) return null;
   return {
     name: draft.name.trim(),
     description: draft.instruction.trim(),
@@ -34,9 +34,9 @@ export function toRelabelRequest(draft: Draft): Omit<RelabelRequest, "prompt_set
 }
 
 /** The preference job's request of a draft whose source is the user's prompts and whose output is preference pairs. */
-export function toPreferenceRequest(draft: Draft): Omit<PreferenceRequest, "prompt_set_id"> | null {
+export function toPreferenceRequest(draft: Draft): Omit<PreferenceRequest, "prompt_set_id" | "prompt_set_version"> | null {
   if (draft.source !== "prompts" || draft.promptOutput !== "preference") return null;
-  if (!draft.promptFile || Object.keys(problems(draft, 3)).length > 0) return null;
+  if (!(draft.promptFile || draft.promptSet) || Object.keys(problems(draft, 3)).length > 0) return null;
   return {
     name: draft.name.trim(),
     description: draft.instruction.trim(),

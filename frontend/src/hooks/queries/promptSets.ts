@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, unwrap, type Schemas } from "@/lib/api/client";
 
@@ -7,6 +7,7 @@ import { jobKeys } from "./jobs";
 export type PromptFileRead = Schemas["PromptFileRead"];
 export type PromptRead = Schemas["PromptRead"];
 export type PromptSetUpload = Schemas["PromptSetUpload"];
+export type PromptSetRead = Schemas["PromptSetRead"];
 export type RelabelRequest = Schemas["RelabelRequest"];
 export type PreferenceRequest = Schemas["PreferenceRequest"];
 
@@ -39,6 +40,22 @@ export function usePreviewPromptFile() {
   });
 }
 
+/** The user's stored prompt sets (an admin's: everyone's), newest first, each at its current version. */
+export function usePromptSets() {
+  return useQuery({
+    queryKey: ["prompt-sets", "list"],
+    queryFn: () => unwrap(api.GET("/api/v1/prompt-sets", { params: { query: { page_size: 100 } } })),
+  });
+}
+
+/** The prompts a job answers: a file stored as a new prompt set, or a version of a stored set. */
+export type PromptSource = { file: File; columns: PromptColumns } | { stored: PromptSetRead };
+
+async function promptSetOf(source: PromptSource, name: string): Promise<{ prompt_set_id: string; prompt_set_version: number | null }> {
+  if ("stored" in source) return { prompt_set_id: source.stored.id, prompt_set_version: source.stored.version };
+  return { prompt_set_id: await storePrompts(source.file, source.columns, name), prompt_set_version: null };
+}
+
 /** Stores the file's prompts as a prompt set (the bad lines the preview named are left out); its id. */
 async function storePrompts(file: File, columns: PromptColumns, name: string): Promise<string> {
   const stored = await unwrap(
@@ -51,13 +68,13 @@ async function storePrompts(file: File, columns: PromptColumns, name: string): P
   return stored.prompt_set.id;
 }
 
-/** Stores the file's prompts as a prompt set, then starts the relabel job that has the teacher answer them into a
- * new dataset. */
+/** Stores the file's prompts as a prompt set (or takes a stored set's current version), then starts the relabel job
+ * that has the teacher answer them into a new dataset. */
 export function useStartRelabel() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ file, columns, request }: { file: File; columns: PromptColumns; request: Omit<RelabelRequest, "prompt_set_id"> }) => {
-      const body: RelabelRequest = { ...request, prompt_set_id: await storePrompts(file, columns, request.name) };
+    mutationFn: async ({ source, request }: { source: PromptSource; request: Omit<RelabelRequest, "prompt_set_id" | "prompt_set_version"> }) => {
+      const body: RelabelRequest = { ...request, ...(await promptSetOf(source, request.name)) };
       return unwrap(api.POST("/api/v1/jobs/relabel", { body }));
     },
     onSuccess: (job) => {
@@ -67,13 +84,13 @@ export function useStartRelabel() {
   });
 }
 
-/** Stores the file's prompts as a prompt set, then starts the preference job: teacher and student answer each
+/** Stores the file's prompts as a prompt set (or takes a stored set's current version), then starts the preference job: teacher and student answer each
  * prompt, a judge compares them in both orders, the clear pairs become prompt / chosen / rejected rows. */
 export function useStartPreference() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ file, columns, request }: { file: File; columns: PromptColumns; request: Omit<PreferenceRequest, "prompt_set_id"> }) => {
-      const body: PreferenceRequest = { ...request, prompt_set_id: await storePrompts(file, columns, request.name) };
+    mutationFn: async ({ source, request }: { source: PromptSource; request: Omit<PreferenceRequest, "prompt_set_id" | "prompt_set_version"> }) => {
+      const body: PreferenceRequest = { ...request, ...(await promptSetOf(source, request.name)) };
       return unwrap(api.POST("/api/v1/jobs/preference", { body }));
     },
     onSuccess: (job) => {

@@ -8,6 +8,12 @@ export const REQUEST_LIMITS = {
     score_max: { minimum: 0, maximum: 10 },
     score_min: { minimum: 0, maximum: 10 },
   },
+  Body_append_prompts_api_v1_prompt_sets__prompt_set_id__prompts_post: {
+    prompt_field: { minLength: 1, maxLength: 200 },
+    reference_field: { minLength: 1, maxLength: 200 },
+    system_field: { minLength: 1, maxLength: 200 },
+    variable_fields: { maxLength: 2000 },
+  },
   Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
     prompt_field: { minLength: 1, maxLength: 200 },
     reference_field: { minLength: 1, maxLength: 200 },
@@ -236,10 +242,14 @@ export const REQUEST_LIMITS = {
     max_tokens: { minimum: 16, maximum: 32000 },
     min_margin: { minimum: 0, maximum: 10 },
     name: { minLength: 1, maxLength: 200 },
+    prompt_set_version: { minimum: 1, maximum: 2147483647 },
     seed: { minimum: 0, maximum: 2147483647 },
     student: { maxLength: 264 },
     teacher: { maxLength: 264 },
     temperature: { minimum: 0, maximum: 2 },
+  },
+  PromptRemoval: {
+    positions: { minItems: 1, maxItems: 1000 },
   },
   ProviderFinetuneRequest: {
     base_model: { minLength: 1, maxLength: 200 },
@@ -281,6 +291,7 @@ export const REQUEST_LIMITS = {
     judge_sample_rate: { minimum: 0, maximum: 1 },
     max_tokens: { minimum: 16, maximum: 32000 },
     name: { minLength: 1, maxLength: 200 },
+    prompt_set_version: { minimum: 1, maximum: 2147483647 },
     seed: { minimum: 0, maximum: 2147483647 },
     student: { maxLength: 264 },
     task_spec_version: { minimum: 1, maximum: 1000000 },
@@ -407,6 +418,14 @@ export const PARAMETER_LIMITS = {
   list_models_api_v1_providers__name__models_get: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },
   },
+  list_prompt_set_versions_api_v1_prompt_sets__prompt_set_id__versions_get: {
+    page: { minimum: 1, maximum: 1000000 },
+    page_size: { minimum: 1, maximum: 500 },
+  },
+  list_prompt_sets_api_v1_prompt_sets_get: {
+    page: { minimum: 1, maximum: 1000000 },
+    page_size: { minimum: 1, maximum: 500 },
+  },
   list_provider_runs_api_v1_finetune_provider_get: {
     page: { minimum: 1, maximum: 1000000 },
     page_size: { minimum: 1, maximum: 500 },
@@ -447,6 +466,7 @@ export const PARAMETER_LIMITS = {
   },
   sample_prompts_api_v1_prompt_sets__prompt_set_id__prompts_get: {
     limit: { minimum: 1, maximum: 100 },
+    version: { minimum: 1, maximum: 2147483647 },
   },
   save_limits_api_v1_providers__name__limits_put: {
     name: { pattern: "^[a-z][a-z0-9-]{0,39}$" },

@@ -1635,7 +1635,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Prompt Sets
+         * @description The user's prompt sets (an admin's: everyone's), newest first.
+         */
+        get: operations["list_prompt_sets_api_v1_prompt_sets_get"];
         put?: never;
         /**
          * Upload Prompt Set
@@ -1682,7 +1686,11 @@ export interface paths {
         get: operations["get_prompt_set_api_v1_prompt_sets__prompt_set_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Prompt Set
+         * @description Delete a set with its prompts and versions; refused (409) while an unfinished job answers it.
+         */
+        delete: operations["delete_prompt_set_api_v1_prompt_sets__prompt_set_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1697,9 +1705,54 @@ export interface paths {
         };
         /**
          * Sample Prompts
-         * @description The set's first ``limit`` prompts, as they will be sent to the teacher.
+         * @description The first ``limit`` prompts of a version of the set, as they will be sent to the teacher.
          */
         get: operations["sample_prompts_api_v1_prompt_sets__prompt_set_id__prompts_get"];
+        put?: never;
+        /**
+         * Append Prompts
+         * @description Append a file's prompts as the set's next version (the set's mapping unless one is given); prompts
+         *     the set already holds are left out and counted, bad lines are named.
+         */
+        post: operations["append_prompts_api_v1_prompt_sets__prompt_set_id__prompts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-sets/{prompt_set_id}/prompts/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove Prompts
+         * @description Remove prompts by position as the set's next version; earlier versions keep them.
+         */
+        post: operations["remove_prompts_api_v1_prompt_sets__prompt_set_id__prompts_remove_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-sets/{prompt_set_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Prompt Set Versions
+         * @description The set's versions, newest first: why each exists, what it added and removed, its prompt count.
+         */
+        get: operations["list_prompt_set_versions_api_v1_prompt_sets__prompt_set_id__versions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2370,6 +2423,25 @@ export interface components {
             layers: number | null;
             /** Params */
             params: number;
+        };
+        /** Body_append_prompts_api_v1_prompt_sets__prompt_set_id__prompts_post */
+        Body_append_prompts_api_v1_prompt_sets__prompt_set_id__prompts_post: {
+            /**
+             * File
+             * @description JSONL, JSON array, CSV or Parquet
+             */
+            file: string;
+            /** Prompt Field */
+            prompt_field?: string | null;
+            /** Reference Field */
+            reference_field?: string | null;
+            /** System Field */
+            system_field?: string | null;
+            /**
+             * Variable Fields
+             * @description Comma-separated fields kept as variables (default: every other)
+             */
+            variable_fields?: string | null;
         };
         /** Body_preview_prompt_file_api_v1_prompt_sets_preview_post */
         Body_preview_prompt_file_api_v1_prompt_sets_preview_post: {
@@ -4836,6 +4908,40 @@ export interface components {
              */
             total_exact: boolean;
         };
+        /** Page[PromptSetRead] */
+        Page_PromptSetRead_: {
+            /** Items */
+            items: components["schemas"]["PromptSetRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Exact
+             * @description False when total is a lower bound: counting every match of a filter on a big list is too slow, so it says only that more items follow this page
+             * @default true
+             */
+            total_exact: boolean;
+        };
+        /** Page[PromptSetVersionRead] */
+        Page_PromptSetVersionRead_: {
+            /** Items */
+            items: components["schemas"]["PromptSetVersionRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Exact
+             * @description False when total is a lower bound: counting every match of a filter on a big list is too slow, so it says only that more items follow this page
+             * @default true
+             */
+            total_exact: boolean;
+        };
         /** Page[ProviderFinetuneRunRead] */
         Page_ProviderFinetuneRunRead_: {
             /** Items */
@@ -5182,6 +5288,11 @@ export interface components {
              */
             prompt_set_id: string;
             /**
+             * Prompt Set Version
+             * @description The version of the prompt set to answer (default: its current one); the job answers exactly that version's prompts, whatever versions are added meanwhile.
+             */
+            prompt_set_version?: number | null;
+            /**
              * Seed
              * @description the same seed gives the same result
              * @default 0
@@ -5376,8 +5487,36 @@ export interface components {
             };
         };
         /**
+         * PromptRemoval
+         * @description Prompts to remove from a set's current version, by position.
+         */
+        PromptRemoval: {
+            /**
+             * Positions
+             * @description Positions of live prompts.
+             */
+            positions: number[];
+        };
+        /**
+         * PromptSetAppend
+         * @description The version an append made, the set at it, and what the file held (``file.duplicates``: lines
+         *     repeated within the file; ``already_in_set``: lines whose prompt the set already holds).
+         */
+        PromptSetAppend: {
+            /**
+             * Already In Set
+             * @description The first lines whose prompt the set already holds.
+             */
+            already_in_set: number[];
+            /** Already In Set Count */
+            already_in_set_count: number;
+            file: components["schemas"]["PromptFileRead"];
+            prompt_set: components["schemas"]["PromptSetRead"];
+            version: components["schemas"]["PromptSetVersionRead"];
+        };
+        /**
          * PromptSetRead
-         * @description A stored prompt set.
+         * @description A stored prompt set, at its current version.
          */
         PromptSetRead: {
             /**
@@ -5385,9 +5524,15 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Duplicate Count */
+            /**
+             * Duplicate Count
+             * @description Lines of the first upload left out as duplicates.
+             */
             duplicate_count: number;
-            /** Error Count */
+            /**
+             * Error Count
+             * @description Bad lines of the first upload.
+             */
             error_count: number;
             /** File Format */
             file_format: string;
@@ -5403,8 +5548,26 @@ export interface components {
             name: string;
             /** Owner Id */
             owner_id: string | null;
-            /** Prompt Count */
+            /**
+             * Prompt Count
+             * @description Prompts in the current version.
+             */
             prompt_count: number;
+            /** Updated At */
+            updated_at?: string | null;
+            /**
+             * Version
+             * @description The current version (1: the upload; each append or removal adds one).
+             */
+            version: number;
+        };
+        /**
+         * PromptSetRemoval
+         * @description The version a removal made, and the set at it.
+         */
+        PromptSetRemoval: {
+            prompt_set: components["schemas"]["PromptSetRead"];
+            version: components["schemas"]["PromptSetVersionRead"];
         };
         /**
          * PromptSetUpload
@@ -5413,6 +5576,39 @@ export interface components {
         PromptSetUpload: {
             file: components["schemas"]["PromptFileRead"];
             prompt_set: components["schemas"]["PromptSetRead"];
+        };
+        /**
+         * PromptSetVersionRead
+         * @description Why a version of a prompt set exists: what it added and removed, and its prompt count.
+         */
+        PromptSetVersionRead: {
+            /** Added */
+            added: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Duplicate Count
+             * @description Lines of the file left out: repeated in it or already in the set.
+             */
+            duplicate_count: number;
+            /** Error Count */
+            error_count: number;
+            /**
+             * Filename
+             * @description The appended file (the upload's for version 1; empty for a removal).
+             */
+            filename: string;
+            /** Number */
+            number: number;
+            /** Prompt Count */
+            prompt_count: number;
+            /** Reason */
+            reason: string;
+            /** Removed */
+            removed: number;
         };
         /**
          * ProviderFinetuneRequest
@@ -5791,6 +5987,11 @@ export interface components {
              * Format: uuid
              */
             prompt_set_id: string;
+            /**
+             * Prompt Set Version
+             * @description The version of the prompt set to answer (default: its current one); the job answers exactly that version's prompts, whatever versions are added meanwhile.
+             */
+            prompt_set_version?: number | null;
             /**
              * Seed
              * @description the same seed gives the same result
@@ -12344,6 +12545,47 @@ export interface operations {
             };
         };
     };
+    list_prompt_sets_api_v1_prompt_sets_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PromptSetRead_"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     upload_prompt_set_api_v1_prompt_sets_post: {
         parameters: {
             query?: {
@@ -12534,10 +12776,77 @@ export interface operations {
             };
         };
     };
+    delete_prompt_set_api_v1_prompt_sets__prompt_set_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                prompt_set_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     sample_prompts_api_v1_prompt_sets__prompt_set_id__prompts_get: {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description A version of the set (default: the current one). */
+                version?: number | null;
             };
             header?: never;
             path: {
@@ -12554,6 +12863,212 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PromptRead"][];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    append_prompts_api_v1_prompt_sets__prompt_set_id__prompts_post: {
+        parameters: {
+            query?: {
+                /** @description skip: store the good prompts, list the bad lines */
+                on_error?: "fail" | "skip";
+            };
+            header?: never;
+            path: {
+                prompt_set_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_append_prompts_api_v1_prompt_sets__prompt_set_id__prompts_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptSetAppend"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body or uploaded file is larger than the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rows of the uploaded file could not be read; ``detail`` lists them with line numbers. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_prompts_api_v1_prompt_sets__prompt_set_id__prompts_remove_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                prompt_set_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromptRemoval"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptSetRemoval"];
+                };
+            };
+            /** @description The request is well-formed but cannot be carried out as asked. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Valid credentials without the needed role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_prompt_set_versions_api_v1_prompt_sets__prompt_set_id__versions_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                prompt_set_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PromptSetVersionRead_"];
                 };
             };
             /** @description No valid credentials. */
