@@ -30,7 +30,12 @@ async def paused_on_budget(client: httpx.AsyncClient, **body: Any) -> dict[str, 
     request = generation(200, budget_usd=str(BUDGET), **({"teacher": STUDENT} | body))
     started = await client.post("/api/v1/jobs/generate", json=request)
     assert started.status_code == 201, started.text
-    job = await wait_for(client, started.json()["id"], ("paused", "completed", "failed"))
+    return await settled_pause(client, started.json()["id"])
+
+
+async def settled_pause(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+    """Wait until the budget pauses the job and nothing it started is still in flight."""
+    job = await wait_for(client, job_id, ("paused", "completed", "failed"))
     assert job["status"] == "paused", job
     assert (job["pause_reason"] or "").startswith("budget"), job
     for _ in range(50):  # calls still in flight when it paused settle, and their rows are committed
@@ -111,10 +116,18 @@ async def test_a_gpt_4o_teacher_job_moves_on_to_the_student_and_spends_at_least_
             job = await paused_on_budget(client, teacher=TEACHER)
             ledger = await ledger_total(client, job["id"])
             rows = await example_texts(client, job["dataset_id"])
+            first_bill = billed(server)
+            # A resume with a larger budget goes on with the bulk rows; the closed seeds stay closed.
+            resumed = await client.post(
+                f"/api/v1/jobs/{job['id']}/resume", json={"budget_usd": str(2 * BUDGET)}
+            )
+            assert resumed.status_code == 200, resumed.text
+            again = await settled_pause(client, job["id"])
+            ledger_again = await ledger_total(client, job["id"])
 
     spent = Decimal(job["spent_usd"])
     assert BUDGET * Decimal("0.9") <= spent <= BUDGET, job
-    assert ledger == spent == billed(server)
+    assert ledger == spent == first_bill
     assert Decimal(job["reserved_usd"]) == Decimal(job["unknown_usd"]) == 0
     stages = by_stage(job)
     assert job["stage"] == "bulk", job
@@ -125,6 +138,13 @@ async def test_a_gpt_4o_teacher_job_moves_on_to_the_student_and_spends_at_least_
     assert stages["bulk"]["done"] >= 1, stages  # the student wrote rows after the seeds were closed
     assert len(rows) == job["accepted"] == stages["seed"]["done"] + stages["bulk"]["done"]
     assert written_by(server) == {"gpt-4o", "gpt-4o-mini"}
+    resumed_stages = by_stage(again)
+    assert again["stage"] == "bulk", again
+    assert resumed_stages["seed"] == stages["seed"], resumed_stages
+    assert resumed_stages["bulk"]["done"] > stages["bulk"]["done"], resumed_stages
+    spent_again = Decimal(again["spent_usd"])
+    assert 2 * BUDGET * Decimal("0.9") <= spent_again <= 2 * BUDGET, again
+    assert ledger_again == spent_again == billed(server)
 
 
 async def test_a_budget_that_binds_before_any_seed_is_accepted_pauses_without_bulk_rows(
