@@ -7,6 +7,7 @@ The per-item steps are the library's (``write_seed`` / ``write_bulk`` + ``valida
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, ClassVar
 
@@ -48,6 +49,9 @@ from distillation.pipeline.engine import default_policy
 from distillation.providers import runs_in_process
 
 logger = logging.getLogger(__name__)
+
+# How long a seed item the budget turned away waits, given back, while the job's calls are in flight.
+IN_FLIGHT_WAIT_S = 0.5
 
 NEXT = {JobStage.seed: JobStage.policy, JobStage.policy: JobStage.bulk}
 
@@ -293,16 +297,25 @@ class GenerateKind:
         seed item no worker holds, so that the stage ends and the bulk stage spends what is left.
 
         False (the item goes back and the job pauses, as for any kind) for a bulk row, for a job of seed
-        rows only, for a kind whose seeds are the user's, or while no seed is accepted yet.
+        rows only, for a kind whose seeds are the user's, or when no seed is accepted and none can be.
+        While no seed is accepted but the job's calls are in flight (their worst cases reserved, which
+        may be what fills the budget), the item goes back without pausing: those calls may accept a
+        seed, or give their room back.
         """
         if not self.closes_seeds_on_budget or lease.stage != JobStage.seed or not runtime.config.bulk_count:
             return False
         reason = f"budget: {exc}"[:2000]
         async with items.maker() as session, session.begin():
             counts = (await repository.item_counts(session, [runtime.job_id])).get(runtime.job_id, {})
-            if not counts.get(JobStage.seed, {}).get(ItemStatus.done):
-                return False
-            if await repository.finish(session, lease, ItemStatus.closed, error=reason):
+            accepted = bool(counts.get(JobStage.seed, {}).get(ItemStatus.done))
+            if not accepted:
+                job = await repository.get_job(session, runtime.job_id)
+                if job is None or not job.reserved_usd:
+                    return False
+                await repository.finish(
+                    session, lease, ItemStatus.pending, error=reason, uncount_attempt=True
+                )
+            elif await repository.finish(session, lease, ItemStatus.closed, error=reason):
                 closed = 1 + await repository.close_pending(session, runtime.job_id, JobStage.seed, reason)
                 await repository.mark_progress(session, runtime.job_id)
                 logger.info(
@@ -310,6 +323,8 @@ class GenerateKind:
                     runtime.job_id,
                     closed,
                 )
+        if not accepted:
+            await asyncio.sleep(IN_FLIGHT_WAIT_S)  # so that this coroutine does not claim it again at once
         return True
 
     async def _seeds_closed(self, items: Items, runtime: JobRuntime) -> bool:
