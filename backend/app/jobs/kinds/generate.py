@@ -305,13 +305,12 @@ class GenerateKind:
         if not self.closes_seeds_on_budget or lease.stage != JobStage.seed or not runtime.config.bulk_count:
             return False
         reason = f"budget: {exc}"[:2000]
+        if not await self._seed_may_come(items, runtime):
+            return False
         async with items.maker() as session, session.begin():
             counts = (await repository.item_counts(session, [runtime.job_id])).get(runtime.job_id, {})
             accepted = bool(counts.get(JobStage.seed, {}).get(ItemStatus.done))
             if not accepted:
-                job = await repository.get_job(session, runtime.job_id)
-                if job is None or not job.reserved_usd:
-                    return False
                 await repository.finish(
                     session, lease, ItemStatus.pending, error=reason, uncount_attempt=True
                 )
@@ -326,6 +325,22 @@ class GenerateKind:
         if not accepted:
             await asyncio.sleep(IN_FLIGHT_WAIT_S)  # so that this coroutine does not claim it again at once
         return True
+
+    async def _seed_may_come(self, items: Items, runtime: JobRuntime) -> bool:
+        """Whether a seed is accepted, or the job's calls in flight (money reserved) may accept one.
+
+        Looked at twice, ``IN_FLIGHT_WAIT_S`` apart: between a seed's write and its judging, no money
+        is reserved for a moment although the seed is still on its way.
+        """
+        for look in range(2):
+            if look:
+                await asyncio.sleep(IN_FLIGHT_WAIT_S)
+            async with items.maker() as session:
+                counts = (await repository.item_counts(session, [runtime.job_id])).get(runtime.job_id, {})
+                job = await repository.get_job(session, runtime.job_id)
+            if counts.get(JobStage.seed, {}).get(ItemStatus.done) or (job is not None and job.reserved_usd):
+                return True
+        return False
 
     async def _seeds_closed(self, items: Items, runtime: JobRuntime) -> bool:
         """Whether the budget closed seed items (the job went on to the bulk stage without them)."""
