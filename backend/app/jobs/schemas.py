@@ -116,6 +116,8 @@ class StageProgress(Schema):
     done: int
     rejected: int
     failed: int
+    # Never written: the budget bound in the seed stage and the job went on to the bulk rows.
+    closed: int = 0
 
 
 class JobBatchRead(Schema):
