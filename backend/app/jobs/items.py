@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -60,24 +60,12 @@ class Items:
     maker: async_sessionmaker[AsyncSession]
     settings: Settings
 
-    async def calls(
-        self,
-        runtime: JobRuntime,
-        lease: Lease,
-        work: Awaitable[T],
-        *,
-        on_budget: Callable[[BudgetExceeded], Awaitable[bool]] | None = None,
-    ) -> T | None:
-        """Run the model calls of one item; on a provider failure settle the item and return None.
-
-        When the budget binds, ``on_budget`` may settle the item itself (it returns True) and keep
-        the job running; otherwise the item goes back unharmed and the job pauses.
-        """
+    async def calls(self, runtime: JobRuntime, lease: Lease, work: Awaitable[T]) -> T | None:
+        """Run the model calls of one item; on a provider failure settle the item and return None."""
         try:
             return await work
         except BudgetExceeded as exc:
-            if on_budget is None or not await on_budget(exc):
-                await self.give_back(lease, runtime.job_id, pause=f"budget: {exc}")
+            await self.give_back(lease, runtime.job_id, pause=f"budget: {exc}")
         except FATAL as exc:
             await self.give_back(lease, runtime.job_id, fail=f"{type(exc).__name__}: {exc}")
         except ProviderError as exc:  # retries exhausted: the item is tried again later, up to a cap

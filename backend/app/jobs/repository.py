@@ -386,17 +386,6 @@ async def finish(
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
-async def close_pending(session: AsyncSession, job_id: uuid.UUID, stage: str, reason: str) -> int:
-    """Close the stage's items no worker holds (``ItemStatus.closed`` with ``reason``); how many."""
-    done = await session.execute(
-        update(JobItem)
-        .where(JobItem.job_id == job_id, JobItem.stage == stage, JobItem.status == ItemStatus.pending)
-        .values(status=ItemStatus.closed, error=reason, lease_owner=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(done.rowcount)  # type: ignore[attr-defined]
-
-
 async def save_variant(session: AsyncSession, held: Lease, variant: int) -> bool:
     """Remember that the item moved on to another variant (a rejected row is written again)."""
     done = await session.execute(

@@ -116,8 +116,6 @@ class StageProgress(Schema):
     done: int
     rejected: int
     failed: int
-    # Never written: the budget bound in the seed stage and the job went on to the bulk rows.
-    closed: int = 0
 
 
 class JobBatchRead(Schema):

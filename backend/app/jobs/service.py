@@ -263,7 +263,7 @@ def _read(
             StageProgress(
                 stage=stage,
                 total=sum(by.values()),
-                **{s: by.get(s, 0) for s in ("pending", "leased", "done", "rejected", "failed", "closed")},
+                **{s: by.get(s, 0) for s in ("pending", "leased", "done", "rejected", "failed")},
             )
         )
     accepted = sum(s.done for s in stages if s.stage != JobStage.policy)
@@ -299,7 +299,7 @@ def _read(
 def _eta(job: Job, stages: list[StageProgress]) -> float | None:
     if job.status is not JobStatus.running or job.started_at is None:
         return None
-    finished = sum(s.done + s.rejected + s.failed + s.closed for s in stages)
+    finished = sum(s.done + s.rejected + s.failed for s in stages)
     left = sum(s.pending + s.leased for s in stages)
     elapsed = (utcnow() - job.started_at).total_seconds()
     if finished == 0 or elapsed <= 0:

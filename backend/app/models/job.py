@@ -130,9 +130,6 @@ class ItemStatus(enum.StrEnum):
     done = "done"
     rejected = "rejected"
     failed = "failed"
-    # Never written: the budget bound during the seed stage and the job moved on to the cheaper bulk
-    # rows with the seeds already accepted. A resume does not reopen it (``docs/costs.md``).
-    closed = "closed"
 
 
 class JobItem(IdMixin, Base):

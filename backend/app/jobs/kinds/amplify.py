@@ -194,8 +194,6 @@ class AmplifyKind(generate.GenerateKind):
 
     kind: ClassVar[JobKind] = JobKind.amplify
     config_model: ClassVar[type[JobConfig]] = AmplifyConfig
-    # The seed rows are the user's examples: a budget that binds pauses the job, it closes none of them.
-    closes_seeds_on_budget: ClassVar[bool] = False
 
     def offset(self, runtime: JobRuntime, stage: str) -> int:
         """The new pairs follow the user's examples."""

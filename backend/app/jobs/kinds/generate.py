@@ -7,9 +7,7 @@ The per-item steps are the library's (``write_seed`` / ``write_bulk`` + ``valida
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +31,6 @@ from app.taskspecs import service as taskspecs
 from app.users.quotas import check_new_job
 from distillation.datatypes import TaskPolicy, get_datatype
 from distillation.pipeline import (
-    BudgetExceeded,
     Engine,
     GenerationConfig,
     ItemResult,
@@ -45,13 +42,7 @@ from distillation.pipeline import (
     write_bulk,
     write_seed,
 )
-from distillation.pipeline.engine import default_policy
 from distillation.providers import runs_in_process
-
-logger = logging.getLogger(__name__)
-
-# How long a seed item the budget turned away waits, given back, while the job's calls are in flight.
-IN_FLIGHT_WAIT_S = 0.5
 
 NEXT = {JobStage.seed: JobStage.policy, JobStage.policy: JobStage.bulk}
 
@@ -204,9 +195,6 @@ class GenerateKind:
     stages: ClassVar[tuple[JobStage, ...]] = (JobStage.seed, JobStage.policy, JobStage.bulk)
     versioned: ClassVar[bool] = False
     config_model: ClassVar[type[JobConfig]] = GenerateConfig
-    # A budget that binds in the seed stage, once a seed is accepted, closes the seeds not yet written
-    # and moves on to the student's cheaper bulk rows (as the library's run does).
-    closes_seeds_on_budget: ClassVar[bool] = True
 
     def config_of(self, job: Job) -> JobConfig:
         """The job's config, validated."""
@@ -270,12 +258,7 @@ class GenerateKind:
         variant = lease.variant
         while True:
             key = lease.item_key if variant == 0 else f"{lease.item_key}~{variant}"
-            result = await items.calls(
-                runtime,
-                lease,
-                self.write(runtime, lease, key, variant),
-                on_budget=lambda exc: self._close_seeds(items, runtime, lease, exc),
-            )
+            result = await items.calls(runtime, lease, self.write(runtime, lease, key, variant))
             if result is None:
                 return
             reason = await items.accept(
@@ -290,87 +273,12 @@ class GenerateKind:
             if not await items.next_variant(lease, variant):
                 return  # the lease was lost: another worker has the item now
 
-    async def _close_seeds(
-        self, items: Items, runtime: JobRuntime, lease: Lease, exc: BudgetExceeded
-    ) -> bool:
-        """The budget bound while writing a seed row: with a seed accepted, close this item and every
-        seed item no worker holds, so that the stage ends and the bulk stage spends what is left.
-
-        False (the item goes back and the job pauses, as for any kind) for a bulk row, for a job of seed
-        rows only, for a kind whose seeds are the user's, or when no seed is accepted and none can be.
-        While no seed is accepted but the job's calls are in flight (their worst cases reserved, which
-        may be what fills the budget), the item goes back without pausing: those calls may accept a
-        seed, or give their room back.
-        """
-        if not self.closes_seeds_on_budget or lease.stage != JobStage.seed or not runtime.config.bulk_count:
-            return False
-        reason = f"budget: {exc}"[:2000]
-        if not await self._seed_may_come(items, runtime):
-            return False
-        async with items.maker() as session, session.begin():
-            counts = (await repository.item_counts(session, [runtime.job_id])).get(runtime.job_id, {})
-            accepted = bool(counts.get(JobStage.seed, {}).get(ItemStatus.done))
-            if not accepted:
-                await repository.finish(
-                    session, lease, ItemStatus.pending, error=reason, uncount_attempt=True
-                )
-            elif await repository.finish(session, lease, ItemStatus.closed, error=reason):
-                closed = 1 + await repository.close_pending(session, runtime.job_id, JobStage.seed, reason)
-                await repository.mark_progress(session, runtime.job_id)
-                logger.info(
-                    "job %s: the budget bound in the seed stage; %d seed item(s) closed, on to the bulk",
-                    runtime.job_id,
-                    closed,
-                )
-        if not accepted:
-            await asyncio.sleep(IN_FLIGHT_WAIT_S)  # so that this coroutine does not claim it again at once
-        return True
-
-    async def _seed_may_come(self, items: Items, runtime: JobRuntime) -> bool:
-        """Whether a seed is accepted, or the job's calls in flight (money reserved) may accept one.
-
-        Looked at twice, ``IN_FLIGHT_WAIT_S`` apart: between a seed's write and its judging, no money
-        is reserved for a moment although the seed is still on its way.
-        """
-        for look in range(2):
-            if look:
-                await asyncio.sleep(IN_FLIGHT_WAIT_S)
-            async with items.maker() as session:
-                counts = (await repository.item_counts(session, [runtime.job_id])).get(runtime.job_id, {})
-                job = await repository.get_job(session, runtime.job_id)
-            if counts.get(JobStage.seed, {}).get(ItemStatus.done) or (job is not None and job.reserved_usd):
-                return True
-        return False
-
-    async def _seeds_closed(self, items: Items, runtime: JobRuntime) -> bool:
-        """Whether the budget closed seed items (the job went on to the bulk stage without them)."""
-        async with items.maker() as session:
-            counts = (await repository.item_counts(session, [runtime.job_id])).get(runtime.job_id, {})
-        return bool(counts.get(JobStage.seed, {}).get(ItemStatus.closed))
-
-    async def _written_policy(
-        self, engine: Engine, seeds: list[Row], fallback: bool, source: dict[str, Any]
-    ) -> TaskPolicy:
-        """The teacher's policy; with ``fallback`` (the budget closed the seed stage), one built from
-        the seeds when the teacher's call no longer fits the budget (``source`` says which)."""
-        try:
-            return await self.extract(engine, seeds)
-        except BudgetExceeded as exc:
-            if not fallback:
-                raise
-            source.update(policy="seeds", reason=f"budget: {exc}"[:500])
-            return default_policy(engine, seeds)
-
     async def _policy(self, items: Items, runtime: JobRuntime, lease: Lease) -> None:
         seeds = await items.seeds(runtime)
-        fallback = await self._seeds_closed(items, runtime)
-        source: dict[str, Any] = {"policy": "teacher"}
-        policy = await items.calls(
-            runtime, lease, self._written_policy(runtime.engine, seeds, fallback, source)
-        )
+        policy = await items.calls(runtime, lease, self.extract(runtime.engine, seeds))
         if policy is None:
             return
         async with items.maker() as session, session.begin():
-            if await repository.finish(session, lease, ItemStatus.done, result=source):
+            if await repository.finish(session, lease, ItemStatus.done):
                 await repository.set_policy(session, runtime.job_id, policy.model_dump(mode="json"))
                 await repository.mark_progress(session, runtime.job_id)

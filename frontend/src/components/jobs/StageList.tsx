@@ -21,8 +21,7 @@ export function StageList({ job }: { job: Job }) {
     <ul className="space-y-4">
       {job.stages.map((stage) => {
         const label = (job.kind === "amplify" ? AMPLIFY_LABELS : STAGE_LABELS)[stage.stage] ?? stage.stage;
-        // Closed: never written — the budget bound in the seed stage and the job went on to the bulk rows.
-        const finished = stage.done + stage.rejected + stage.failed + stage.closed;
+        const finished = stage.done + stage.rejected + stage.failed;
         return (
           <li key={stage.stage} data-testid={`stage-${stage.stage}`}>
             <div className="mb-1.5 flex flex-wrap items-baseline justify-between gap-2 text-sm">
@@ -45,7 +44,6 @@ export function StageList({ job }: { job: Job }) {
             <p className="mt-1 text-xs tabular-nums text-muted">
               {stage.done} done · {stage.leased} in flight · {stage.pending} waiting · {stage.rejected} rejected ·{" "}
               {stage.failed} failed
-              {stage.closed > 0 && <> · {stage.closed} closed (budget: the job moved on to the bulk rows)</>}
             </p>
           </li>
         );

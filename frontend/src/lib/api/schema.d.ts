@@ -6440,11 +6440,6 @@ export interface components {
          * @description Items of one stage by state.
          */
         StageProgress: {
-            /**
-             * Closed
-             * @default 0
-             */
-            closed: number;
             /** Done */
             done: number;
             /** Failed */
